@@ -1,0 +1,49 @@
+# 邻里 Linli — the two commands: `make run` (demo) and `make test` (whole suite).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test setup lint typecheck check ci-checks clean bench-import
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+
+run: setup
+	LINLI_DEBUG=1 $(MANAGE) migrate --noinput
+	LINLI_DEBUG=1 $(MANAGE) demo_load --if-empty
+	LINLI_DEBUG=1 $(MANAGE) demo_accounts
+	LINLI_DEBUG=1 $(MANAGE) runserver $(HOST)
+
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check linli bench
+
+typecheck: setup
+	$(VENV)/bin/mypy linli
+
+check: setup
+	$(MANAGE) makemigrations --check --dry-run
+	LINLI_DEBUG=0 LINLI_SECRET_KEY="$$(python3 -c 'import secrets;print(secrets.token_urlsafe(60))')" \
+	  LINLI_FIELD_KEYS="k1:$$(python3 -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
+	  LINLI_ALLOWED_HOSTS=linli.example.org $(MANAGE) check --deploy --fail-level WARNING
+
+bench-import: setup
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/import_persons.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

@@ -1,0 +1,36 @@
+"""Template context shared by every page: the navigation of the account's role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from linli.core.roles import AUDITORS, IMPORTERS, REGISTRY_READERS, Role
+
+
+def linli(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    nav: list[tuple[str, str]] = []
+    if user is not None and user.is_authenticated:
+        role = Role.SYSTEM_ADMIN if user.is_superuser else user.role
+        nav.append(("home", "首页"))
+        if role in REGISTRY_READERS:
+            nav += [("regions:tree", "区划网格"), ("registry:persons", "人员"), ("registry:households", "户"),
+                    ("registry:buildings", "楼栋"), ("registry:audit", "四个不漏")]
+        if role in REGISTRY_READERS or role == Role.DEPARTMENT_HANDLER:
+            nav.append(("registry:organisations", "组织"))
+        if role in REGISTRY_READERS:
+            nav.append(("registry:staff", "工作人员"))
+        if role in IMPORTERS:
+            nav.append(("registry:import", "导入导出"))
+        if role in AUDITORS:
+            nav.append(("core:audit_log", "审计日志"))
+    return {"nav": nav, "demo_label": settings.LINLI_DEMO_LABEL, "linli_demo": _demo_loaded()}
+
+
+def _demo_loaded() -> bool:
+    from linli.regions.models import Region
+
+    return Region.objects.filter(source="demo").exists()

@@ -1,0 +1,138 @@
+"""Accounts, the audit log and API tokens: the kernel every module relies on."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+from linli.core.roles import Role
+
+
+class User(AbstractUser):
+    """An account (账号). Bound to a region subtree and/or an organisation; its role says what it does.
+
+    A resident account may be linked to the resident's own person record.
+    """
+
+    role = models.CharField("角色", max_length=32, choices=Role.choices, default=Role.RESIDENT)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所辖区域", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    organisation = models.ForeignKey(
+        "registry.Organisation", verbose_name="所属单位", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="accounts",
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name="本人档案", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="accounts",
+    )
+    display_name = models.CharField("姓名", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "账号"
+        verbose_name_plural = "账号"
+        ordering = ["username"]
+        permissions = [
+            ("reveal_personal_data", "查看完整的身份证号和电话号码"),
+            ("export_personal_data", "导出个人信息"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+class AuditAction(models.TextChoices):
+    REVEAL = "reveal", "查看完整信息"
+    EXPORT = "export", "导出"
+    IMPORT = "import", "导入"
+    CREATE = "create", "新增"
+    UPDATE = "update", "修改"
+    DENIED = "denied", "越权访问被拒绝"
+    KEY_ROTATION = "key_rotation", "密钥轮换"
+
+
+class AuditLogQuerySet(models.QuerySet["AuditLog"]):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("审计日志只能追加，不能修改")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("审计日志只能追加，不能删除")
+
+
+class AuditLog(models.Model):
+    """审计日志: who did what to whose personal data, when and why. Append-only."""
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    actor_name = models.CharField("操作人账号", max_length=150)
+    actor_role = models.CharField("操作人角色", max_length=32, blank=True)
+    action = models.CharField("操作", max_length=20, choices=AuditAction.choices, db_index=True)
+    subject_type = models.CharField("对象类型", max_length=64, blank=True)
+    subject_id = models.CharField("对象编号", max_length=64, blank=True)
+    subject_label = models.CharField("对象", max_length=200, blank=True)
+    field = models.CharField("字段", max_length=64, blank=True)
+    reason = models.CharField("事由", max_length=500, blank=True)
+    region_code = models.CharField("所属区域编码", max_length=15, blank=True, db_index=True)
+    row_count = models.PositiveIntegerField("涉及条数", default=0)
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.subject_label}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise PermissionError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("审计日志只能追加，不能删除")
+
+
+class ApiToken(models.Model):
+    """接口令牌: a bearer token for another system acting as an account. Only its hash is stored."""
+
+    user = models.ForeignKey(User, verbose_name="账号", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField("前缀", max_length=8, db_index=True)
+    key_hash = models.CharField("摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked = models.BooleanField("已吊销", default=False)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
+        key = "ll_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=cls.hash_key(key))
+        return token, key

@@ -1,0 +1,51 @@
+"""Counts that roll up a region subtree (population, households, grids, buildings, facilities…).
+
+Each module registers what it counts with ``register``; ``annotate_rollup`` adds one correlated
+sub-query per counter to a Region queryset, so a whole level of the tree with all its counts is
+one SQL statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
+
+
+@dataclass(frozen=True)
+class Counter:
+    key: str
+    label: str
+    queryset: Callable[[], models.QuerySet]  # rows to count (lazy, so apps load first)
+    region_path: str  # path from a row to its Region, e.g. "region"; "" when rows are regions
+
+
+COUNTERS: dict[str, Counter] = {}
+
+
+def register(counter: Counter) -> None:
+    COUNTERS[counter.key] = counter
+
+
+def _count_in_subtree(counter: Counter) -> Subquery:
+    code = f"{counter.region_path}__code" if counter.region_path else "code"
+    rows = (
+        counter.queryset()
+        .filter(Q(**{f"{code}__gte": OuterRef("code"), f"{code}__lt": Concat(OuterRef("code"), Value(";"))}))
+        .order_by()
+        .annotate(_one=Value(1))
+        .values("_one")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(rows, output_field=models.IntegerField())
+
+
+def annotate_rollup(regions: models.QuerySet, keys: list[str] | None = None) -> models.QuerySet:
+    """Add ``<key>`` (int) for every registered counter, counted over each region's whole subtree."""
+    return regions.annotate(
+        **{c.key: Coalesce(_count_in_subtree(c), 0) for k, c in COUNTERS.items() if keys is None or k in keys}
+    )
