@@ -136,3 +136,35 @@ class ApiToken(models.Model):
         key = "ll_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=cls.hash_key(key))
         return token, key
+
+
+class ImportRun(models.Model):
+    """导入记录: one import (or dry run) of a file, with its outcome and error report."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", "预检通过（未写入）"
+        DONE = "done", "已导入"
+        REJECTED = "rejected", "有错误，未导入"
+
+    kind = models.CharField("数据类型", max_length=20)
+    filename = models.CharField("文件名", max_length=200)
+    actor = models.ForeignKey(User, verbose_name="操作人", on_delete=models.PROTECT, related_name="import_runs")
+    region_code = models.CharField("范围", max_length=15, blank=True, db_index=True)
+    dry_run = models.BooleanField("仅预检", default=False)
+    status = models.CharField("结果", max_length=10, choices=Status.choices)
+    rows = models.PositiveIntegerField("数据行数", default=0)
+    created = models.PositiveIntegerField("新增条数", default=0)
+    errors_total = models.PositiveIntegerField("错误数", default=0)
+    error_rows = models.PositiveIntegerField("出错行数", default=0)
+    errors = models.JSONField("错误明细", default=list, blank=True)
+    summary = models.JSONField("变更摘要", default=dict, blank=True)
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    seconds = models.FloatField("用时（秒）", default=0)
+
+    class Meta:
+        verbose_name = "导入记录"
+        verbose_name_plural = "导入记录"
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.get_status_display()}）"

@@ -42,6 +42,7 @@ SCOPE_PATHS: dict[str, dict[str, str]] = {
     "registry.organisation": {"region": "region"},
     "regions.region": {"region": ""},
     "core.auditlog": {"region_code": "region_code"},
+    "core.importrun": {"region_code": "region_code", "actor": "actor_id"},
 }
 
 
@@ -59,10 +60,11 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
         return Q(pk__in=[])
     if user.is_superuser or user.role == Role.SYSTEM_ADMIN:
         return None
-    if "region_code" in paths:  # audit log: its own subtree, for auditors only
-        if user.role in (Role.DISTRICT_ADMIN,) and user.region_id:
-            return subtree_q(user.region.code, "region_code")
-        return Q(pk__in=[])
+    if "region_code" in paths:  # audit log and import runs: own records; auditors see their subtree
+        q = Q(**{paths["actor"]: user.pk}) if "actor" in paths else Q(pk__in=[])
+        if user.role == Role.DISTRICT_ADMIN and user.region_id:
+            q |= subtree_q(user.region.code, "region_code")
+        return q
     if user.role == Role.RESIDENT:
         q = Q(pk__in=[])
         if user.person_id and "self" in paths:

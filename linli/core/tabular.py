@@ -1,0 +1,223 @@
+"""Streaming readers and writers for the tables Chinese offices exchange (Excel .xlsx and CSV).
+
+Files are read row by row (csv on a text stream, openpyxl in read-only mode), so a file of a
+million rows is never held in memory. Headers are Chinese; a ``Column`` maps each to a field.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read (wrong format, missing columns)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    help: str = ""
+    example: str = ""
+    sensitive: str = ""  # "id_number" or "phone": values are masked in error reports
+
+
+@dataclass
+class RowError:
+    row: int  # 1-based row number as a spreadsheet shows it (header is row 1)
+    column: str  # Chinese header, or "" for the whole row
+    message: str
+    value: str = ""
+
+
+@dataclass
+class ErrorReport:
+    """All errors found in a file, in order. ``limit`` bounds what is kept in detail, never the count."""
+
+    limit: int = 10_000
+    errors: list[RowError] = field(default_factory=list)
+    total: int = 0
+    rows_with_errors: set[int] = field(default_factory=set)
+    masks: dict[str, Any] = field(default_factory=dict)  # column header → masking function
+
+    @classmethod
+    def for_columns(cls, columns: list[Column]) -> ErrorReport:
+        from linli.core.engine.crypto import MASKERS
+
+        return cls(masks={c.header: MASKERS[c.sensitive] for c in columns if c.sensitive})
+
+    def add(self, row: int, column: str, message: str, value: Any = "") -> None:
+        self.total += 1
+        self.rows_with_errors.add(row)
+        if len(self.errors) < self.limit:
+            mask = self.masks.get(column)
+            text = mask(str(value)) if (mask and value) else value
+            self.errors.append(RowError(row, column, message, _short(text)))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [{"row": e.row, "column": e.column, "message": e.message, "value": e.value} for e in self.errors]
+
+
+def _short(value: Any) -> str:
+    s = "" if value is None else str(value)
+    return s if len(s) <= 60 else s[:57] + "…"
+
+
+def sniff_format(head: bytes, filename: str = "") -> str:
+    if head.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
+        return "xlsx"
+    if filename.lower().endswith((".csv", ".txt")) or not filename:
+        return "csv"
+    raise TableError(f"不支持的文件类型：{filename}（请上传 .xlsx 或 .csv）")
+
+
+def _text_stream(raw: IO[bytes]) -> IO[str]:
+    """UTF-8 (with or without BOM) or GB18030 — Excel in China saves CSV as GBK by default."""
+    head = raw.read(64 * 1024)
+    raw.seek(0)
+    try:
+        head.decode("utf-8")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        # A cut multi-byte character at the end of the sample is still UTF-8.
+        encoding = "utf-8-sig" if exc.start >= len(head) - 3 else "gb18030"
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")  # type: ignore[arg-type]
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: dates as YYYY-MM-DD, whole floats without '.0', None as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(raw: IO[bytes], columns: list[Column], filename: str = "") -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(row number, {key: text})`` for every non-empty data row; raise TableError on bad headers."""
+    head = raw.read(8)
+    raw.seek(0)
+    fmt = sniff_format(head, filename)
+    rows = _xlsx_rows(raw) if fmt == "xlsx" else _csv_rows(raw)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise TableError("文件是空的：第 1 行应为表头") from None
+    index = _map_header([cell_text(h) for h in header], columns)
+    for n, values in enumerate(rows, start=2):
+        cells = [cell_text(v) for v in values]
+        if not any(cells):
+            continue
+        yield n, {key: (cells[i] if i < len(cells) else "") for key, i in index.items()}
+
+
+def _map_header(header: list[str], columns: list[Column]) -> dict[str, int]:
+    by_header = {c.header: c for c in columns}
+    index: dict[str, int] = {}
+    unknown = []
+    for i, h in enumerate(header):
+        name = h.strip().rstrip("*＊").strip()
+        if not name:
+            continue
+        col = by_header.get(name)
+        if col is None:
+            unknown.append(name)
+        elif col.key in index:
+            raise TableError(f"表头“{name}”重复出现")
+        else:
+            index[col.key] = i
+    missing = [c.header for c in columns if c.required and c.key not in index]
+    if missing:
+        raise TableError("缺少必填列：" + "、".join(missing) + "（请使用下载的模板）")
+    if unknown:
+        raise TableError("无法识别的列：" + "、".join(unknown) + "（请使用下载的模板）")
+    return index
+
+
+def _csv_rows(raw: IO[bytes]) -> Iterator[list[str]]:
+    yield from csv.reader(_text_stream(raw))
+
+
+def _xlsx_rows(raw: IO[bytes]) -> Iterator[tuple[Any, ...]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(raw, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise TableError("文件不是有效的 Excel（.xlsx）文件") from exc
+    try:
+        ws = wb.worksheets[0]
+        yield from ws.iter_rows(values_only=True)
+    finally:
+        wb.close()
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[bytes]:
+    """CSV as UTF-8 with BOM (so Excel opens it correctly), one line at a time, for streaming."""
+    writer = csv.writer(_Echo())
+    yield codecs.BOM_UTF8 + writer.writerow(header).encode()
+    for row in rows:
+        yield writer.writerow(["" if v is None else v for v in row]).encode()
+
+
+def xlsx_bytes(header: list[str], rows: Iterable[Iterable[Any]], *, sheet: str = "数据",
+               notes: list[str] | None = None) -> bytes:
+    """A workbook written in openpyxl's write-only mode (constant memory per row)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    cells = []
+    for h in header:
+        c = WriteOnlyCell(ws, value=h)
+        c.font, c.fill = bold, fill
+        cells.append(c)
+    ws.append(cells)
+    for row in rows:
+        ws.append(list(row))
+    if notes:
+        info = wb.create_sheet("填写说明")
+        for line in notes:
+            info.append([line])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def template_notes(columns: list[Column]) -> list[str]:
+    lines = ["带 * 的列为必填。请勿修改表头。身份证号、电话请设置为文本格式，以免 Excel 丢失位数。"]
+    lines += [f"{c.header}{'（必填）' if c.required else ''}：{c.help}" for c in columns if c.help]
+    return lines
+
+
+def template_header(columns: list[Column]) -> list[str]:
+    return [c.header + ("*" if c.required else "") for c in columns]

@@ -1,0 +1,252 @@
+"""Reads of the registry. Every function takes the acting user and returns only what is in scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from linli.core.personal import blind_lookup
+from linli.core.scope import scoped
+from linli.regions.models import Level, Region, subtree_q
+from linli.registry.models import (
+    DERIVED_AGE_TAGS,
+    Building,
+    BuildingKind,
+    Household,
+    Organisation,
+    Person,
+    PersonStatus,
+    PersonTag,
+    Staff,
+    TagKind,
+)
+
+TAG_FILTERS: list[tuple[str, str]] = [(k, label) for k, label, _ in DERIVED_AGE_TAGS] + list(TagKind.choices)
+
+
+def years_ago(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass
+class PersonFilter:
+    """The filters of the person list; the same object serves the page and the API."""
+
+    q: str = ""
+    region: str = ""
+    tag: str = ""
+    residence_type: str = ""
+    sex: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    status: str = PersonStatus.ACTIVE
+    no_household: bool = False
+
+    @classmethod
+    def from_params(cls, params: Any) -> PersonFilter:
+        def as_int(key: str) -> int | None:
+            v = (params.get(key) or "").strip()
+            return int(v) if v.isdigit() else None
+
+        return cls(q=(params.get("q") or "").strip(), region=(params.get("region") or "").strip(),
+                   tag=params.get("tag") or "", residence_type=params.get("residence_type") or "",
+                   sex=params.get("sex") or "", age_min=as_int("age_min"), age_max=as_int("age_max"),
+                   status=params.get("status", PersonStatus.ACTIVE) or "", no_household=params.get("no_household") == "1")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None, False)}
+
+
+def person_search_q(q: str) -> Q:
+    """Name contains q; an ID number or phone number matches exactly through its blind index."""
+    text = q.strip().replace(" ", "")
+    if len(text) == 18 and text[:17].isdigit():
+        return blind_lookup("id_number_index", text)
+    if text.isdigit() and len(text) in (11, 12):
+        return blind_lookup("phone_index", text)
+    return Q(name__contains=text)
+
+
+def person_list(*, user: Any, filters: PersonFilter | None = None, today: dt.date | None = None) -> QuerySet[Person]:
+    f = filters or PersonFilter()
+    today = today or timezone.localdate()
+    qs = scoped(Person.objects.select_related("region", "household"), user)
+    if f.q:
+        qs = qs.filter(person_search_q(f.q))
+    if f.region:
+        qs = qs.filter(subtree_q(f.region, "region__code"))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.residence_type:
+        qs = qs.filter(residence_type=f.residence_type)
+    if f.sex in ("M", "F"):
+        qs = qs.filter(sex=f.sex)
+    if f.age_min is not None:
+        qs = qs.filter(birth_date__lte=years_ago(today, f.age_min))
+    if f.age_max is not None:
+        qs = qs.filter(birth_date__gt=years_ago(today, f.age_max + 1))
+    if f.no_household:
+        qs = qs.filter(household__isnull=True)
+    if f.tag:
+        age = {k: a for k, _, a in DERIVED_AGE_TAGS}.get(f.tag)
+        if age is not None:
+            qs = qs.filter(birth_date__lte=years_ago(today, age))
+        else:
+            qs = qs.filter(Exists(PersonTag.objects.valid_on(today).filter(person=OuterRef("pk"), kind=f.tag)))
+    return qs.order_by("region__code", "household_id", "id")
+
+
+def person_detail(*, user: Any, pk: int) -> Person:
+    """One person in scope, with household members and tags (raises Person.DoesNotExist outside scope)."""
+    return (scoped(Person.objects.select_related("region", "region__parent", "household", "household__building"), user)
+            .prefetch_related(Prefetch("tags", queryset=PersonTag.objects.order_by("-valid_from")))
+            .get(pk=pk))
+
+
+def person_tags_display(person: Person, today: dt.date | None = None) -> list[str]:
+    """Current tags including the derived age tags, for lists and cards."""
+    today = today or timezone.localdate()
+    age = person.age_on(today)
+    out = [label for _, label, a in reversed(DERIVED_AGE_TAGS) if age >= a][:1]
+    out += [str(t) for t in person.tags.all() if t.is_valid_on(today)]
+    return out
+
+
+def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Household]:
+    qs = scoped(Household.objects.select_related("region", "building").annotate(
+        members_count=Count("members", filter=Q(members__status=PersonStatus.ACTIVE))), user)
+    if q:
+        qs = qs.filter(Q(code__contains=q) | Q(address__contains=q))
+    if region:
+        qs = qs.filter(subtree_q(region, "region__code"))
+    return qs.order_by("code")
+
+
+def building_list(*, user: Any, q: str = "", region: str = "", kind: str = "") -> QuerySet[Building]:
+    qs = scoped(Building.objects.select_related("region", "parent").annotate(households_count=Count("households")),
+                user)
+    if q:
+        qs = qs.filter(Q(code__contains=q) | Q(name__contains=q) | Q(address__contains=q))
+    if region:
+        qs = qs.filter(subtree_q(region, "region__code"))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("code")
+
+
+def organisation_list(*, user: Any, q: str = "", kind: str = "") -> QuerySet[Organisation]:
+    qs = scoped(Organisation.objects.select_related("region"), user)
+    if q:
+        qs = qs.filter(name__contains=q)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def staff_list(*, user: Any, kind: str = "", region: str = "") -> QuerySet[Staff]:
+    qs = scoped(Staff.objects.select_related("region", "organisation").prefetch_related("grids"), user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region:
+        qs = qs.filter(subtree_q(region, "region__code"))
+    return qs
+
+
+# --- 四个不漏 -----------------------------------------------------------------------------------------
+
+CHECKS = [
+    ("buildings_without_households", "楼不漏户：无户的楼栋"),
+    ("households_without_persons", "户不漏人：无人的户"),
+    ("persons_without_household", "户不漏人：未入户的人员"),
+    ("persons_without_grid", "居不漏格：未入网格的人员"),
+    ("buildings_outside_grid", "格不漏楼：落在网格边界外的楼栋"),
+    ("buildings_without_location", "格不漏楼：缺少坐标的楼栋"),
+    ("duplicate_persons", "重复登记：身份证号相同的人员"),
+]
+
+
+@dataclass
+class AuditRow:
+    region: Region
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _dwellings(user: Any, code: str) -> QuerySet[Building]:
+    return scoped(Building.objects.filter(subtree_q(code, "region__code"))
+                  .exclude(kind__in=[BuildingKind.ESTATE, BuildingKind.NATURAL_VILLAGE]), user)
+
+
+def audit_details(*, user: Any, region: Region, check: str) -> QuerySet | list:
+    """The rows behind one check, in scope (for the page's detail list and the API)."""
+    code = region.code
+    active = scoped(Person.objects.filter(subtree_q(code, "region__code"), status=PersonStatus.ACTIVE), user)
+    if check == "buildings_without_households":
+        return _dwellings(user, code).filter(~Exists(Household.objects.filter(building=OuterRef("pk")))) \
+            .select_related("region")
+    if check == "households_without_persons":
+        return scoped(Household.objects.filter(subtree_q(code, "region__code")), user).filter(
+            ~Exists(Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.ACTIVE))).select_related("region")
+    if check == "persons_without_household":
+        return active.filter(household__isnull=True).select_related("region")
+    if check == "persons_without_grid":
+        return active.exclude(region__level=Level.GRID).select_related("region")
+    if check == "duplicate_persons":
+        others = Person.objects.filter(id_number_index=OuterRef("id_number_index"), status=PersonStatus.ACTIVE) \
+            .exclude(pk=OuterRef("pk"))
+        return active.exclude(id_number_index="").filter(Exists(others)).select_related("region") \
+            .order_by("id_number_index", "id")
+    if check == "buildings_without_location":
+        return _dwellings(user, code).filter(Q(lat__isnull=True) | Q(lon__isnull=True)).select_related("region")
+    if check == "buildings_outside_grid":
+        return _buildings_outside_grid(user, code)
+    raise KeyError(check)
+
+
+def _buildings_outside_grid(user: Any, code: str) -> list[Building]:
+    from shapely.geometry import Point, shape
+    from shapely.prepared import prep
+
+    grids = {g.pk: prep(shape(g.boundary)) for g in Region.objects.current()
+             .filter(subtree_q(code), level=Level.GRID, boundary__isnull=False).only("pk", "boundary")}
+    out = []
+    for b in _dwellings(user, code).filter(region_id__in=list(grids), lat__isnull=False, lon__isnull=False) \
+            .select_related("region").only("pk", "code", "name", "lat", "lon", "region__code", "region__name"):
+        if not grids[b.region_id].covers(Point(b.lon, b.lat)):
+            out.append(b)
+    return out
+
+
+def four_no_miss(*, user: Any, region: Region) -> tuple[list[AuditRow], AuditRow]:
+    """四个不漏 per child region of ``region`` and the total, each check one grouped query."""
+    children = list(Region.objects.current().filter(parent=region).order_by("code"))
+    if not children:
+        children = [region]
+    width = len(children[0].code)
+    rows = {c.code: AuditRow(c, {k: 0 for k, _ in CHECKS}) for c in children}
+
+    def bucket(code: str) -> AuditRow | None:
+        return rows.get(code[:width])
+
+    for check, _ in CHECKS:
+        found = audit_details(user=user, region=region, check=check)
+        if isinstance(found, list):
+            for b in found:
+                if (row := bucket(b.region.code)) is not None:
+                    row.counts[check] += 1
+            continue
+        for code, n in found.order_by().values_list("region__code").annotate(n=Count("pk")):
+            if (row := bucket(code)) is not None:
+                row.counts[check] += n
+    total = AuditRow(region, {k: sum(r.counts[k] for r in rows.values()) for k, _ in CHECKS})
+    return list(rows.values()), total

@@ -1,0 +1,593 @@
+"""Writes of the registry: persons, households, buildings, tags, organisations, staff; imports.
+
+Every function is keyword-only, runs in one transaction, checks the actor's data scope through
+``linli.core.scope`` and raises ``ValidationError`` with Chinese messages naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from linli.core.engine import idnumber
+from linli.core.models import AuditAction, ImportRun, User
+from linli.core.personal import blind_lookup, cipher
+from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope, require_region_in_scope
+from linli.core.services import audit_record
+from linli.core.tabular import Column, ErrorReport, TableError, read_table
+from linli.regions.models import Level, Region
+from linli.registry.engine import rows as rowcheck
+from linli.registry.models import (
+    ETHNICITIES,
+    Building,
+    Household,
+    Person,
+    PersonStatus,
+    PersonTag,
+    TagKind,
+)
+
+ETHNICITY_SET = frozenset(ETHNICITIES)
+
+
+def _raise(problems: list[tuple[str, str]], labels: dict[str, str]) -> None:
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for key, msg in problems:
+            errors.setdefault(key, []).append(f"{labels.get(key, key)}：{msg}")
+        raise ValidationError(errors)
+
+
+def _region_for_registry(code: str, by: User, key: str = "region_code") -> Region:
+    region = Region.objects.current().filter(code=code, level__in=[Level.COMMUNITY, Level.GRID]).first()
+    if region is None:
+        raise ValidationError({key: f"找不到社区/村或网格 {code}"})
+    require_region_in_scope(by, region)
+    return region
+
+
+def _id_taken(plain: str, exclude_pk: int | None = None) -> bool:
+    qs = Person.objects.filter(blind_lookup("id_number_index", plain)).exclude(status=PersonStatus.MOVED_OUT)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+PERSON_LABELS = {"name": "姓名", "id_number": "公民身份号码", "sex": "性别", "birth_date": "出生日期", "phone": "联系电话",
+                 "relation": "与户主关系", "residence_type": "居住类型", "ethnicity": "民族", "household_code": "户编号",
+                 "region_code": "所属网格/社区编码", "note": "备注"}
+
+
+def person_create(*, by: User, data: dict[str, str]) -> Person:
+    """Register a person. ``data`` uses the import's keys and Chinese values (see PERSON_COLUMNS)."""
+    today = timezone.localdate()
+    clean, problems = rowcheck.clean_person(data, ethnicities=ETHNICITY_SET, today=today)
+    _raise(problems, PERSON_LABELS)
+    household, region = _placement(clean, by)
+    with transaction.atomic():
+        if clean["id_number"] and _id_taken(clean["id_number"]):
+            raise ValidationError({"id_number": "公民身份号码：该身份证号已登记"})
+        person = Person.objects.create(
+            name=clean["name"], id_number=clean["id_number"], sex=clean["sex"], birth_date=clean["birth_date"],
+            phone=clean["phone"], household=household, relation=clean["relation"],
+            residence_type=clean["residence_type"], ethnicity=clean["ethnicity"], region=region, note=clean["note"],
+        )
+        audit_record(actor=by, action=AuditAction.CREATE, subject=person)
+    return person
+
+
+def _placement(clean: dict[str, Any], by: User) -> tuple[Household | None, Region]:
+    household = None
+    if clean["household_code"]:
+        household = Household.objects.select_related("region").filter(code=clean["household_code"]).first()
+        if household is None or not region_in_scope(by, household.region):
+            raise ValidationError({"household_code": f"户编号：找不到户 {clean['household_code']}"})
+        if clean["region_code"] and clean["region_code"] != household.region.code:
+            raise ValidationError({"region_code": "所属网格/社区编码：与该户所在网格不一致"})
+        require_region_in_scope(by, household.region)
+        return household, household.region
+    return None, _region_for_registry(clean["region_code"], by)
+
+
+def person_update(*, by: User, person: Person, data: dict[str, str]) -> Person:
+    """Change a person's record. Fields absent from ``data`` keep their value."""
+    require_object_in_scope(by, person)
+    require_region_in_scope(by, person.region)
+    current = {
+        "name": person.name, "id_number": person.id_number.reveal() if person.id_number else "",
+        "sex": "男" if person.sex == "M" else "女", "birth_date": person.birth_date.isoformat(),
+        "phone": person.phone.reveal() if person.phone else "",
+        "relation": dict((v, k) for k, v in rowcheck.RELATIONS.items()).get(person.relation, ""),
+        "residence_type": {v: k for k, v in rowcheck.RESIDENCE.items()}[person.residence_type],
+        "ethnicity": person.ethnicity, "household_code": person.household.code if person.household else "",
+        "region_code": person.region.code if not person.household_id else "", "note": person.note,
+    }
+    merged = current | {k: v for k, v in data.items() if v is not None}
+    if data.get("id_number") and data.get("id_number") != current["id_number"]:
+        merged.pop("sex", None)
+        merged.pop("birth_date", None)
+    if data.get("household_code") and "region_code" not in data:
+        merged["region_code"] = ""
+    clean, problems = rowcheck.clean_person(merged, ethnicities=ETHNICITY_SET, today=timezone.localdate())
+    _raise(problems, PERSON_LABELS)
+    household, region = _placement(clean, by)
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        if clean["id_number"] and _id_taken(clean["id_number"], exclude_pk=locked.pk):
+            raise ValidationError({"id_number": "公民身份号码：该身份证号已登记"})
+        changed = [k for k in ("name", "relation", "residence_type", "ethnicity", "note", "sex", "birth_date")
+                   if getattr(locked, k) != clean[k]]
+        for k in changed:
+            setattr(locked, k, clean[k])
+        for k in ("id_number", "phone"):
+            if (getattr(locked, k).reveal() if getattr(locked, k) else "") != clean[k]:
+                setattr(locked, k, clean[k])
+                changed.append(k)
+        if locked.household_id != (household.pk if household else None) or locked.region_id != region.pk:
+            locked.household, locked.region = household, region
+            changed.append("household")
+        locked.updated_at = timezone.now()
+        locked.save()
+        audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"fields": changed})
+    return locked
+
+
+def person_set_status(*, by: User, person: Person, status: str, note: str = "") -> Person:
+    require_object_in_scope(by, person)
+    require_region_in_scope(by, person.region)
+    if status not in PersonStatus.values:
+        raise ValidationError({"status": "状态不正确"})
+    with transaction.atomic():
+        person.status, person.updated_at = status, timezone.now()
+        if note:
+            person.note = note[:200]
+        person.save(update_fields=["status", "note", "updated_at"])
+        audit_record(actor=by, action=AuditAction.UPDATE, subject=person, detail={"status": status})
+    return person
+
+
+def person_tag_add(
+    *, by: User, person: Person, kind: str, valid_from: dt.date, valid_to: dt.date | None = None,
+    disability_category: str = "", disability_grade: int | None = None, note: str = "",
+) -> PersonTag:
+    require_object_in_scope(by, person)
+    require_region_in_scope(by, person.region)
+    if kind not in TagKind.values:
+        raise ValidationError({"kind": "标签：不认识的标签"})
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": "截止日期：不能早于起始日期"})
+    if kind == TagKind.DISABLED and (not disability_category or disability_grade not in (1, 2, 3, 4)):
+        raise ValidationError({"disability_category": "残疾标签须填写残疾类别和等级（1–4 级）"})
+    with transaction.atomic():
+        overlap = PersonTag.objects.filter(person=person, kind=kind).valid_on(valid_from).exists()
+        if overlap:
+            raise ValidationError({"kind": "该标签在这段时间已有效，请先结束原标签"})
+        tag = PersonTag.objects.create(person=person, kind=kind, valid_from=valid_from, valid_to=valid_to,
+                                       disability_category=disability_category if kind == TagKind.DISABLED else "",
+                                       disability_grade=disability_grade if kind == TagKind.DISABLED else None,
+                                       note=note[:200])
+        audit_record(actor=by, action=AuditAction.UPDATE, subject=person, detail={"tag_added": kind})
+    return tag
+
+
+def person_tag_end(*, by: User, tag: PersonTag, valid_to: dt.date) -> PersonTag:
+    require_object_in_scope(by, tag.person)
+    require_region_in_scope(by, tag.person.region)
+    if valid_to < tag.valid_from:
+        raise ValidationError({"valid_to": "截止日期：不能早于起始日期"})
+    with transaction.atomic():
+        tag.valid_to = valid_to
+        tag.save(update_fields=["valid_to"])
+        audit_record(actor=by, action=AuditAction.UPDATE, subject=tag.person, detail={"tag_ended": tag.kind})
+    return tag
+
+
+HOUSEHOLD_LABELS = {"code": "户编号", "region_code": "所属网格/社区编码", "building_code": "楼栋编码", "unit": "单元",
+                    "room": "房号", "address": "地址"}
+
+
+def household_create(*, by: User, data: dict[str, str]) -> Household:
+    clean, problems = rowcheck.clean_household(data)
+    _raise(problems, HOUSEHOLD_LABELS)
+    region = _region_for_registry(clean["region_code"], by)
+    building = None
+    if clean["building_code"]:
+        building = Building.objects.filter(code=clean["building_code"]).first()
+        if building is None or not building.region.code.startswith(region.code[:12]):
+            raise ValidationError({"building_code": "楼栋编码：本社区没有该楼栋"})
+    with transaction.atomic():
+        if Household.objects.filter(code=clean["code"]).exists():
+            raise ValidationError({"code": "户编号：已存在"})
+        hh = Household.objects.create(code=clean["code"], region=region, building=building, unit=clean["unit"],
+                                      room=clean["room"], address=clean["address"] or _address(building, clean))
+        audit_record(actor=by, action=AuditAction.CREATE, subject=hh)
+    return hh
+
+
+def _address(building: Building | None, clean: dict[str, Any]) -> str:
+    if building is None:
+        return ""
+    return f"{building.address or building.name}{clean['unit']}{clean['room']}"
+
+
+BUILDING_LABELS = {"code": "编码", "name": "名称", "kind": "类型", "region_code": "所属网格/社区编码",
+                   "parent_code": "所属小区/自然村编码", "address": "地址", "lat": "纬度", "lon": "经度", "floors": "层数"}
+
+
+def building_create(*, by: User, data: dict[str, str]) -> Building:
+    clean, problems = rowcheck.clean_building(data)
+    _raise(problems, BUILDING_LABELS)
+    region = _region_for_registry(clean["region_code"], by)
+    parent = None
+    if clean["parent_code"]:
+        parent = Building.objects.filter(code=clean["parent_code"], kind__in=["estate", "natural_village"]).first()
+        if parent is None or not region_in_scope(by, parent.region):
+            raise ValidationError({"parent_code": "所属小区/自然村编码：找不到"})
+    with transaction.atomic():
+        if Building.objects.filter(code=clean["code"]).exists():
+            raise ValidationError({"code": "编码：已存在"})
+        b = Building.objects.create(code=clean["code"], name=clean["name"], kind=clean["kind"], parent=parent,
+                                    region=region, address=clean["address"], lat=clean["lat"], lon=clean["lon"],
+                                    floors=clean["floors"])
+        audit_record(actor=by, action=AuditAction.CREATE, subject=b)
+    return b
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+PERSON_COLUMNS = [
+    Column("name", "姓名", True, "", "张三"),
+    Column("id_number", "公民身份号码", False, "18 位，末位可为 X；填写后性别、出生日期由号码得出", "350504199001011234",
+           sensitive="id_number"),
+    Column("sex", "性别", False, "男/女；无身份证号时必填", "男"),
+    Column("birth_date", "出生日期", False, "YYYY-MM-DD；无身份证号时必填", "1990-01-01"),
+    Column("phone", "联系电话", False, "11 位手机号或带区号的固定电话", "13800000000", sensitive="phone"),
+    Column("household_code", "户编号", False, "已登记的户；填写后人员归入该户所在网格", "350504001001001H00001"),
+    Column("relation", "与户主关系", False, "户主/配偶/子女/父母/孙子女/祖父母/兄弟姐妹/儿媳/女婿/其他", "户主"),
+    Column("residence_type", "居住类型", False, "户籍/常住/流动/人户分离，默认户籍", "户籍"),
+    Column("ethnicity", "民族", False, "默认汉族", "汉族"),
+    Column("region_code", "所属网格编码", False, "无户编号时必填：15 位网格编码或 12 位社区/村代码", "350504001001001"),
+    Column("note", "备注", False, "", ""),
+]
+HOUSEHOLD_COLUMNS = [
+    Column("code", "户编号", True, "全局唯一", "350504001001001H00001"),
+    Column("region_code", "所属网格编码", True, "15 位网格编码或 12 位社区/村代码", "350504001001001"),
+    Column("building_code", "楼栋编码", False, "已登记的楼栋", "350504001001001B0001"),
+    Column("unit", "单元", False, "", "1单元"),
+    Column("room", "房号", False, "", "101"),
+    Column("address", "地址", False, "", "万安街道万福社区阳光花园1号楼1单元101"),
+]
+BUILDING_COLUMNS = [
+    Column("code", "楼栋编码", True, "全局唯一", "350504001001001B0001"),
+    Column("name", "名称", True, "", "阳光花园1号楼"),
+    Column("kind", "类型", False, "小区/楼栋/自然村/自建房，默认楼栋", "楼栋"),
+    Column("region_code", "所属网格编码", True, "15 位网格编码或 12 位社区/村代码", "350504001001001"),
+    Column("parent_code", "所属小区编码", False, "楼栋所属的小区或自然村的编码", ""),
+    Column("address", "地址", False, "", ""),
+    Column("lat", "纬度", False, "WGS-84", "24.96"),
+    Column("lon", "经度", False, "WGS-84", "118.67"),
+    Column("floors", "层数", False, "", "18"),
+]
+
+
+@dataclass
+class ImportOutcome:
+    run: ImportRun
+    report: ErrorReport
+    by_region: dict[str, int] = field(default_factory=dict)
+
+
+class _Rollback(Exception):
+    pass
+
+
+class _RegionCache:
+    """Communities and grids of the actor's subtree, loaded once (a city has ~25 000)."""
+
+    def __init__(self, by: User):
+        qs = Region.objects.current().filter(level__in=[Level.COMMUNITY, Level.GRID])
+        if not (by.is_superuser or by.role == "system_admin"):
+            qs = qs.filter(code__gte=by.region.code, code__lt=by.region.code + ";") if by.region_id else qs.none()
+        self.by_code = dict(qs.values_list("code", "pk"))
+
+    def get(self, code: str) -> int | None:
+        return self.by_code.get(code)
+
+    def problem(self, code: str) -> str:
+        if Region.objects.current().filter(code=code).exists():
+            return "不在本账号的数据范围内，或不是社区/村、网格"
+        return "找不到该社区/村或网格"
+
+
+def _insert_rows(model: type, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows in one round trip: COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    table = model._meta.db_table
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            raw = cur.cursor
+            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+
+
+def _run_import(
+    *, kind: str, raw: IO[bytes], filename: str, by: User, dry_run: bool, columns: list[Column],
+    clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
+    flush: Callable[[list[tuple[int, dict[str, Any]]], ErrorReport, bool, dict[str, int]], int],
+    batch_size: int = 5000,
+) -> ImportOutcome:
+    """Stream the file, validate every row, and insert in batches inside one transaction.
+
+    The first error stops inserting; validation goes on to the end so the report lists every
+    problem; then the transaction is rolled back, so an import lands whole or not at all.
+    """
+    from linli.core.scope import scope_q  # noqa: F401  (imports always run inside the actor's scope)
+
+    if not (by.is_superuser or by.role in ("community_worker", "district_admin", "system_admin")):
+        raise OutOfScope("本账号的角色不能导入基础数据")
+    started, t0 = timezone.now(), time.perf_counter()
+    report = ErrorReport.for_columns(columns)
+    headers = {c.key: c.header for c in columns}
+    by_region: dict[str, int] = {}
+    rows_total = created = 0
+    batch: list[tuple[int, dict[str, Any]]] = []
+    try:
+        with transaction.atomic():
+            try:
+                for n, row in read_table(raw, columns, filename):
+                    rows_total += 1
+                    cleaned, problems = clean(row)
+                    for key, msg in problems:
+                        report.add(n, headers.get(key, key), msg, row.get(key, ""))
+                    batch.append((n, cleaned))
+                    if len(batch) >= batch_size:
+                        created += flush(batch, report, dry_run or bool(report), by_region)
+                        batch = []
+                created += flush(batch, report, dry_run or bool(report), by_region)
+            except TableError as exc:
+                report.add(1, "", str(exc))
+            if rows_total == 0 and not report:
+                report.add(2, "", "文件中没有数据行")
+            if report or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    status = ImportRun.Status.REJECTED if report else (ImportRun.Status.CHECKED if dry_run else ImportRun.Status.DONE)
+    run = ImportRun.objects.create(
+        kind=kind, filename=filename[:200], actor=by, region_code=by.region.code if by.region_id else "",
+        dry_run=dry_run, status=status, rows=rows_total, created=0 if status != ImportRun.Status.DONE else created,
+        errors_total=report.total, error_rows=len(report.rows_with_errors), errors=report.as_dicts()[:2000],
+        summary={"by_region": by_region, "would_create": created if dry_run and not report else 0},
+        started_at=started, seconds=round(time.perf_counter() - t0, 3),
+    )
+    if status == ImportRun.Status.DONE:
+        audit_record(actor=by, action=AuditAction.IMPORT, subject=run, subject_label=f"{kind} 导入 {filename}",
+                     region_code=run.region_code, row_count=created, detail={"import_run": run.pk})
+    return ImportOutcome(run=run, report=report, by_region=by_region)
+
+
+def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False,
+                   batch_size: int = 5000) -> ImportOutcome:
+    """Import persons (template PERSON_COLUMNS). Duplicate ID numbers in the file or already registered are errors."""
+    today = timezone.localdate()
+    regions = _RegionCache(by)
+    households: dict[str, tuple[int, int, str] | None] = {}
+    seen: dict[int, int] = {}
+    c = cipher()
+    ctx_id = f"{Person._meta.label_lower}.id_number"
+    ctx_phone = f"{Person._meta.label_lower}.phone"
+    now = timezone.now()
+    cols = ["name", "id_number", "id_number_index", "sex", "birth_date", "phone", "phone_index", "household_id",
+            "relation", "residence_type", "ethnicity", "region_id", "status", "note", "created_at", "updated_at"]
+    head = {col.key: col.header for col in PERSON_COLUMNS}
+    region_codes = {v: k for k, v in regions.by_code.items()}
+
+    def clean(row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return rowcheck.clean_person(row, ethnicities=ETHNICITY_SET, today=today)
+
+    def flush(batch: list[tuple[int, dict[str, Any]]], report: ErrorReport, check_only: bool,
+              by_region: dict[str, int]) -> int:
+        missing = {p["household_code"] for _, p in batch if p["household_code"]} - households.keys()
+        if missing:
+            found = {code: (pk, rid, rcode) for code, pk, rid, rcode in Household.objects.filter(code__in=missing)
+                     .values_list("code", "pk", "region_id", "region__code")}
+            for code in missing:
+                households[code] = found.get(code)
+        indexes: dict[int, str] = {}
+        for n, p in batch:
+            if p["id_number"]:
+                bidx = c.blind_index(p["id_number"])
+                key = int(bidx[:16], 16)
+                if key in seen:
+                    report.add(n, head["id_number"], f"与文件第 {seen[key]} 行的身份证号重复", p["id_number"])
+                else:
+                    seen[key] = n
+                    indexes[n] = bidx
+        if indexes:
+            lookups = [i for n, p in batch if n in indexes for i in c.blind_indexes(p["id_number"])]
+            taken = set(Person.objects.filter(id_number_index__in=lookups)
+                        .exclude(status=PersonStatus.MOVED_OUT).values_list("id_number_index", flat=True))
+            if taken:
+                for n, p in batch:
+                    if n in indexes and taken.intersection(c.blind_indexes(p["id_number"])):
+                        report.add(n, head["id_number"], "该身份证号已登记", p["id_number"])
+        out: list[tuple[Any, ...]] = []
+        for n, p in batch:
+            hh = None
+            if p["household_code"]:
+                hh = households.get(p["household_code"])
+                if hh is None or hh[1] not in region_codes:
+                    report.add(n, head["household_code"], "找不到该户，或不在本账号的数据范围内", p["household_code"])
+                    continue
+                if p["region_code"] and p["region_code"] != hh[2]:
+                    report.add(n, head["region_code"], f"与该户所在网格 {hh[2]} 不一致", p["region_code"])
+                region_id = hh[1]
+            else:
+                region_id = regions.get(p["region_code"]) if p["region_code"] else None
+                if region_id is None:
+                    if p["region_code"]:
+                        report.add(n, head["region_code"], regions.problem(p["region_code"]), p["region_code"])
+                    continue
+            if check_only or report:
+                by_region[region_codes[region_id]] = by_region.get(region_codes[region_id], 0) + 1
+                continue
+            by_region[region_codes[region_id]] = by_region.get(region_codes[region_id], 0) + 1
+            idn, phone = p["id_number"], p["phone"]
+            out.append((
+                p["name"], c.encrypt(idn, ctx_id) if idn else "", indexes.get(n, ""), p["sex"], p["birth_date"],
+                c.encrypt(phone, ctx_phone) if phone else "", c.blind_index(phone) if phone else "",
+                hh[0] if hh else None, p["relation"], p["residence_type"], p["ethnicity"], region_id,
+                PersonStatus.ACTIVE, p["note"], now, now,
+            ))
+        if report or check_only:
+            return sum(1 for n, p in batch if n not in report.rows_with_errors)
+        _insert_rows(Person, cols, out)
+        return len(out)
+
+    return _run_import(kind="persons", raw=raw, filename=filename, by=by, dry_run=dry_run, columns=PERSON_COLUMNS,
+                       clean=clean, flush=flush, batch_size=batch_size)
+
+
+def households_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False) -> ImportOutcome:
+    regions = _RegionCache(by)
+    seen: dict[str, int] = {}
+    head = {col.key: col.header for col in HOUSEHOLD_COLUMNS}
+    now = timezone.now()
+    cols = ["code", "region_id", "building_id", "unit", "room", "address", "created_at"]
+
+    def flush(batch, report, check_only, by_region):  # type: ignore[no-untyped-def]
+        codes = [p["code"] for _, p in batch]
+        taken = set(Household.objects.filter(code__in=codes).values_list("code", flat=True))
+        bcodes = {p["building_code"] for _, p in batch if p["building_code"]}
+        buildings = {code: (pk, rcode, addr) for code, pk, rcode, addr in
+                     Building.objects.filter(code__in=bcodes).values_list("code", "pk", "region__code", "address")}
+        out = []
+        for n, p in batch:
+            if p["code"] in seen:
+                report.add(n, head["code"], f"与文件第 {seen[p['code']]} 行重复", p["code"])
+            seen.setdefault(p["code"], n)
+            if p["code"] in taken:
+                report.add(n, head["code"], "户编号已存在", p["code"])
+            region_id = regions.get(p["region_code"])
+            if region_id is None:
+                report.add(n, head["region_code"], regions.problem(p["region_code"]), p["region_code"])
+                continue
+            b = buildings.get(p["building_code"]) if p["building_code"] else None
+            if p["building_code"] and (b is None or not b[1].startswith(p["region_code"][:12])):
+                report.add(n, head["building_code"], "本社区/村没有该楼栋", p["building_code"])
+                continue
+            by_region[p["region_code"]] = by_region.get(p["region_code"], 0) + 1
+            address = p["address"] or (f"{b[2]}{p['unit']}{p['room']}" if b else "")
+            out.append((p["code"], region_id, b[0] if b else None, p["unit"], p["room"], address, now))
+        if report or check_only:
+            return len(out)
+        _insert_rows(Household, cols, out)
+        return len(out)
+
+    return _run_import(kind="households", raw=raw, filename=filename, by=by, dry_run=dry_run,
+                       columns=HOUSEHOLD_COLUMNS, clean=rowcheck.clean_household, flush=flush)
+
+
+def buildings_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False) -> ImportOutcome:
+    """Import buildings; a 楼栋 may name its 小区 by code, including one earlier in the same file."""
+    regions = _RegionCache(by)
+    seen: dict[str, int] = {}
+    head = {col.key: col.header for col in BUILDING_COLUMNS}
+
+    def flush(batch, report, check_only, by_region):  # type: ignore[no-untyped-def]
+        codes = [p["code"] for _, p in batch]
+        taken = set(Building.objects.filter(code__in=codes).values_list("code", flat=True))
+        created = 0
+        for n, p in batch:
+            if p["code"] in seen:
+                report.add(n, head["code"], f"与文件第 {seen[p['code']]} 行重复", p["code"])
+            seen.setdefault(p["code"], n)
+            if p["code"] in taken:
+                report.add(n, head["code"], "楼栋编码已存在", p["code"])
+            region_id = regions.get(p["region_code"])
+            if region_id is None:
+                report.add(n, head["region_code"], regions.problem(p["region_code"]), p["region_code"])
+                continue
+            parent = None
+            if p["parent_code"]:
+                parent = Building.objects.filter(code=p["parent_code"], kind__in=["estate", "natural_village"]).first()
+                if parent is None and not (check_only or report):
+                    report.add(n, head["parent_code"], "找不到该小区/自然村", p["parent_code"])
+                    continue
+            by_region[p["region_code"]] = by_region.get(p["region_code"], 0) + 1
+            created += 1
+            if report or check_only:
+                continue
+            Building.objects.create(code=p["code"], name=p["name"], kind=p["kind"], parent=parent, region_id=region_id,
+                                    address=p["address"], lat=p["lat"], lon=p["lon"], floors=p["floors"])
+        return created
+
+    return _run_import(kind="buildings", raw=raw, filename=filename, by=by, dry_run=dry_run,
+                       columns=BUILDING_COLUMNS, clean=rowcheck.clean_building, flush=flush, batch_size=1000)
+
+
+IMPORTERS: dict[str, tuple[str, list[Column], Callable[..., ImportOutcome]]] = {
+    "persons": ("人员", PERSON_COLUMNS, persons_import),
+    "households": ("户", HOUSEHOLD_COLUMNS, households_import),
+    "buildings": ("楼栋/小区/自然村", BUILDING_COLUMNS, buildings_import),
+}
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+def export_person_rows(persons: Iterable[Person], *, full: bool) -> Iterable[list[Any]]:
+    """Rows in the import template's column order, masked unless ``full`` (the caller audits)."""
+    relation = dict(rowcheck.RELATIONS.items())
+    relation_label = {v: k for k, v in reversed(list(relation.items()))}
+    residence_label = {v: k for k, v in rowcheck.RESIDENCE.items()}
+    for p in persons:
+        idn = (p.id_number.reveal() if full else str(p.id_number)) if p.id_number else ""
+        phone = (p.phone.reveal() if full else str(p.phone)) if p.phone else ""
+        yield [p.name, idn, "男" if p.sex == "M" else "女", p.birth_date.isoformat(), phone,
+               p.household.code if p.household_id else "", relation_label.get(p.relation, ""),
+               residence_label.get(p.residence_type, ""), p.ethnicity, p.region.code, p.note]
+
+
+def export_household_rows(households: Iterable[Household]) -> Iterable[list[Any]]:
+    for h in households:
+        yield [h.code, h.region.code, h.building.code if h.building_id else "", h.unit, h.room, h.address]
+
+
+def export_building_rows(buildings: Iterable[Building]) -> Iterable[list[Any]]:
+    kinds = {v: k for k, v in rowcheck.BUILDING_KINDS.items()}
+    for b in buildings:
+        yield [b.code, b.name, kinds[b.kind], b.region.code, b.parent.code if b.parent_id else "", b.address,
+               b.lat, b.lon, b.floors]
+
+
+def export_record(*, by: User, kind: str, rows: int, full: bool, reason: str, filters: dict[str, Any],
+                  region_code: str) -> None:
+    """Audit an export of personal data (always; with reason when values are unmasked)."""
+    from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION
+
+    if not by.has_perm(EXPORT_PERMISSION):
+        raise OutOfScope("本账号没有导出个人信息的权限")
+    if full and not by.has_perm(REVEAL_PERMISSION):
+        raise OutOfScope("本账号没有查看完整个人信息的权限，只能导出脱敏数据")
+    if full and len(reason.strip()) < 2:
+        raise ValidationError({"reason": "导出完整信息须填写事由"})
+    audit_record(actor=by, action=AuditAction.EXPORT, subject_label=f"{kind} 导出{'（完整信息）' if full else '（脱敏）'}",
+                 field="id_number,phone" if full else "", reason=reason.strip(), region_code=region_code,
+                 row_count=rows, detail={"filters": filters, "full": full})
+
+
+def id_number_facts(value: str) -> idnumber.IdFacts:
+    return idnumber.parse(value)
