@@ -26,7 +26,7 @@ def linli(request: HttpRequest) -> dict[str, Any]:
         if role in IMPORTERS:
             nav.append(("registry:import", "导入导出"))
         if role in AUDITORS:
-            nav.append(("core:audit_log", "审计日志"))
+            nav.append(("audit_log", "审计日志"))
     return {"nav": nav, "demo_label": settings.LINLI_DEMO_LABEL, "linli_demo": _demo_loaded()}
 
 

@@ -41,7 +41,7 @@ SCOPE_PATHS: dict[str, dict[str, str]] = {
     "registry.training": {"region": "staff__region"},
     "registry.organisation": {"region": "region"},
     "regions.region": {"region": ""},
-    "core.auditlog": {"region_code": "region_code"},
+    "core.auditlog": {"region_code": "region_code", "actor": "actor_id"},
     "core.importrun": {"region_code": "region_code", "actor": "actor_id"},
 }
 

@@ -119,12 +119,14 @@ def read_table(raw: IO[bytes], columns: list[Column], filename: str = "") -> Ite
         header = next(rows)
     except StopIteration:
         raise TableError("文件是空的：第 1 行应为表头") from None
-    index = _map_header([cell_text(h) for h in header], columns)
+    index = list(_map_header([cell_text(h) for h in header], columns).items())
     for n, values in enumerate(rows, start=2):
-        cells = [cell_text(v) for v in values]
+        # CSV cells are already text; spreadsheet cells may be numbers or dates.
+        cells = [v.strip() for v in values] if fmt == "csv" else [cell_text(v) for v in values]
         if not any(cells):
             continue
-        yield n, {key: (cells[i] if i < len(cells) else "") for key, i in index.items()}
+        width = len(cells)
+        yield n, {key: (cells[i] if i < width else "") for key, i in index}
 
 
 def _map_header(header: list[str], columns: list[Column]) -> dict[str, int]:

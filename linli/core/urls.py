@@ -1,3 +1,11 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
 
-app_name = "core"
-urlpatterns: list = []
+from linli.core import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit-log/", views.audit_log, name="audit_log"),
+]

@@ -1,7 +1,7 @@
 """Counts that roll up a region subtree (population, households, grids, buildings, facilities…).
 
 Each module registers what it counts with ``register``; ``annotate_rollup`` adds one correlated
-sub-query per counter to a Region queryset, so a whole level of the tree with all its counts is
+sub-query per counter (as ``<key>_count``) to a Region queryset, so a whole level of the tree with all its counts is
 one SQL statement.
 """
 
@@ -44,8 +44,17 @@ def _count_in_subtree(counter: Counter) -> Subquery:
     return Subquery(rows, output_field=models.IntegerField())
 
 
+def rollup_attr(key: str) -> str:
+    """The attribute ``annotate_rollup`` sets for counter ``key``: ``households`` → ``households_count``.
+
+    Not the bare key: ``Region.households`` and ``Region.buildings`` are reverse relations, which an
+    annotation may not shadow (Django refuses the name, and an instance cannot hold the value).
+    """
+    return f"{key}_count"
+
+
 def annotate_rollup(regions: models.QuerySet, keys: list[str] | None = None) -> models.QuerySet:
-    """Add ``<key>`` (int) for every registered counter, counted over each region's whole subtree."""
+    """Add ``<key>_count`` (int) for every registered counter, counted over each region's whole subtree."""
     return regions.annotate(
-        **{c.key: Coalesce(_count_in_subtree(c), 0) for k, c in COUNTERS.items() if keys is None or k in keys}
+        **{rollup_attr(k): Coalesce(_count_in_subtree(c), 0) for k, c in COUNTERS.items() if keys is None or k in keys}
     )

@@ -306,6 +306,72 @@ class _RegionCache:
         return "找不到该社区/村或网格"
 
 
+class _Lookups:
+    """Reference and duplicate look-ups of an import.
+
+    On PostgreSQL a real import streams every row through one COPY on the transaction's
+    connection, so look-ups go through a second, read-only connection meanwhile (they need only
+    committed rows; duplicates inside the file are caught by the import itself).
+    """
+
+    def __init__(self, side_connection: bool):
+        self.side = None
+        if side_connection and connection.vendor == "postgresql":
+            import psycopg
+
+            self.side = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+
+    def _pg(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        if self.side is not None:
+            return self.side.execute(sql, params).fetchall()
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    def registered(self, indexes: list[str]) -> set[str]:
+        """Which of these ID blind indexes belong to registered (not moved-out) persons: one query."""
+        if connection.vendor == "postgresql":  # one array parameter, not thousands of placeholders
+            rows = self._pg(f"SELECT id_number_index FROM {Person._meta.db_table} "
+                            "WHERE id_number_index = ANY(%s) AND status <> %s", [indexes, PersonStatus.MOVED_OUT])
+            return {r[0] for r in rows}
+        return set(Person.objects.filter(id_number_index__in=indexes).exclude(status=PersonStatus.MOVED_OUT)
+                   .values_list("id_number_index", flat=True))
+
+    def households(self, codes: list[str]) -> list[tuple[str, int, int, str]]:
+        if connection.vendor == "postgresql":
+            h, r = Household._meta.db_table, Region._meta.db_table
+            return self._pg(f"SELECT h.code, h.id, h.region_id, r.code FROM {h} h JOIN {r} r ON r.id = h.region_id "
+                            "WHERE h.code = ANY(%s)", [codes])
+        return list(Household.objects.filter(code__in=codes).values_list("code", "pk", "region_id", "region__code"))
+
+
+class _CopyStream:
+    """One COPY … FROM STDIN kept open for a whole import; psycopg's queued writer sends rows from a
+    worker thread, so the server inserts while the next rows are being validated."""
+
+    def __init__(self, model: type, columns: list[str]):
+        from psycopg.copy import QueuedLibpqWriter
+
+        cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+        connection.ensure_connection()
+        self.cursor = connection.connection.cursor()
+        self.cm = self.cursor.copy(f"COPY {model._meta.db_table} ({cols}) FROM STDIN",
+                                   writer=QueuedLibpqWriter(self.cursor))
+        self.copy = self.cm.__enter__()
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        for r in rows:
+            self.copy.write_row(r)
+
+    def close(self) -> None:
+        self.cm.__exit__(None, None, None)
+        self.cursor.close()
+
+
 def _insert_rows(model: type, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert many rows in one round trip: COPY on PostgreSQL, executemany elsewhere."""
     if not rows:
@@ -327,6 +393,7 @@ def _run_import(
     *, kind: str, raw: IO[bytes], filename: str, by: User, dry_run: bool, columns: list[Column],
     clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
     flush: Callable[[list[tuple[int, dict[str, Any]]], ErrorReport, bool, dict[str, int]], int],
+    finish: Callable[[], None] = lambda: None,
     batch_size: int = 5000,
 ) -> ImportOutcome:
     """Stream the file, validate every row, and insert in batches inside one transaction.
@@ -359,6 +426,8 @@ def _run_import(
                 created += flush(batch, report, dry_run or bool(report), by_region)
             except TableError as exc:
                 report.add(1, "", str(exc))
+            finally:
+                finish()  # ends an open COPY before anything else runs on the connection
             if rows_total == 0 and not report:
                 report.add(2, "", "文件中没有数据行")
             if report or dry_run:
@@ -398,32 +467,33 @@ def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = F
     def clean(row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         return rowcheck.clean_person(row, ethnicities=ETHNICITY_SET, today=today)
 
+    streaming = connection.vendor == "postgresql" and not dry_run
+    lookups = _Lookups(side_connection=streaming)
+    stream: list[_CopyStream] = []
+
     def flush(batch: list[tuple[int, dict[str, Any]]], report: ErrorReport, check_only: bool,
               by_region: dict[str, int]) -> int:
         missing = {p["household_code"] for _, p in batch if p["household_code"]} - households.keys()
         if missing:
-            found = {code: (pk, rid, rcode) for code, pk, rid, rcode in Household.objects.filter(code__in=missing)
-                     .values_list("code", "pk", "region_id", "region__code")}
+            found = {code: (pk, rid, rcode) for code, pk, rid, rcode in lookups.households(list(missing))}
             for code in missing:
                 households[code] = found.get(code)
-        indexes: dict[int, str] = {}
+        indexes: dict[int, list[str]] = {}  # row → blind index under every key (the first is current)
         for n, p in batch:
             if p["id_number"]:
-                bidx = c.blind_index(p["id_number"])
-                key = int(bidx[:16], 16)
+                every = c.blind_indexes(p["id_number"])
+                key = int(every[0][:16], 16)
                 if key in seen:
                     report.add(n, head["id_number"], f"与文件第 {seen[key]} 行的身份证号重复", p["id_number"])
                 else:
                     seen[key] = n
-                    indexes[n] = bidx
+                    indexes[n] = every
         if indexes:
-            lookups = [i for n, p in batch if n in indexes for i in c.blind_indexes(p["id_number"])]
-            taken = set(Person.objects.filter(id_number_index__in=lookups)
-                        .exclude(status=PersonStatus.MOVED_OUT).values_list("id_number_index", flat=True))
+            taken = lookups.registered([i for every in indexes.values() for i in every])
             if taken:
-                for n, p in batch:
-                    if n in indexes and taken.intersection(c.blind_indexes(p["id_number"])):
-                        report.add(n, head["id_number"], "该身份证号已登记", p["id_number"])
+                for n, every in indexes.items():
+                    if taken.intersection(every):
+                        report.add(n, head["id_number"], "该身份证号已登记", dict(batch)[n]["id_number"])
         out: list[tuple[Any, ...]] = []
         for n, p in batch:
             hh = None
@@ -447,18 +517,31 @@ def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = F
             by_region[region_codes[region_id]] = by_region.get(region_codes[region_id], 0) + 1
             idn, phone = p["id_number"], p["phone"]
             out.append((
-                p["name"], c.encrypt(idn, ctx_id) if idn else "", indexes.get(n, ""), p["sex"], p["birth_date"],
+                p["name"], c.encrypt(idn, ctx_id) if idn else "", indexes[n][0] if n in indexes else "", p["sex"],
+                p["birth_date"],
                 c.encrypt(phone, ctx_phone) if phone else "", c.blind_index(phone) if phone else "",
                 hh[0] if hh else None, p["relation"], p["residence_type"], p["ethnicity"], region_id,
                 PersonStatus.ACTIVE, p["note"], now, now,
             ))
         if report or check_only:
             return sum(1 for n, p in batch if n not in report.rows_with_errors)
-        _insert_rows(Person, cols, out)
+        if streaming:
+            if not stream:
+                stream.append(_CopyStream(Person, cols))
+            stream[0].write(out)
+        else:
+            _insert_rows(Person, cols, out)
         return len(out)
 
-    return _run_import(kind="persons", raw=raw, filename=filename, by=by, dry_run=dry_run, columns=PERSON_COLUMNS,
-                       clean=clean, flush=flush, batch_size=batch_size)
+    def finish() -> None:
+        if stream:
+            stream.pop().close()
+
+    try:
+        return _run_import(kind="persons", raw=raw, filename=filename, by=by, dry_run=dry_run,
+                           columns=PERSON_COLUMNS, clean=clean, flush=flush, finish=finish, batch_size=batch_size)
+    finally:
+        lookups.close()
 
 
 def households_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False) -> ImportOutcome:

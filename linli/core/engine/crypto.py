@@ -114,9 +114,12 @@ class FieldCipher:
         return [self.blind_index(value, k.key_id) for k in self.keys]
 
 
+_STRIP = str.maketrans("", "", " -\u3000\t")
+
+
 def normalise(value: str) -> str:
     """Upper-case, no spaces or hyphens: '3505 0419-9001011234x' → '350504199001011234X'."""
-    return "".join(ch for ch in value.upper() if ch not in " -\u3000\t")
+    return value.upper().translate(_STRIP)
 
 
 def mask_id_number(value: str) -> str:

@@ -1,0 +1,1 @@
+"""Registry pages: persons, households, buildings, organisations, staff, four-no-miss, import/export."""

@@ -1,0 +1,127 @@
+"""Import pages (templates, upload, dry run, error report) and exports of personal data."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+
+from linli.core.models import ImportRun
+from linli.core.scope import OutOfScope, scoped
+from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION
+from linli.core.tabular import csv_lines, template_header, template_notes, xlsx_bytes
+from linli.registry import services
+from linli.registry.selectors import PersonFilter, building_list, household_list, person_list
+from linli.registry.views.common import can_import, require_reader
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(resp: HttpResponse, filename: str) -> HttpResponse:
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{urllib.parse.quote(filename)}"
+    return resp
+
+
+def _require_importer(request: HttpRequest) -> None:
+    require_reader(request)
+    if not can_import(request):
+        raise PermissionDenied("本账号不能导入基础数据")
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    _require_importer(request)
+    kind = request.POST.get("kind") or request.GET.get("kind") or "persons"
+    if kind not in services.IMPORTERS:
+        raise Http404("未知的导入类型")
+    outcome = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要上传的文件")
+        elif not upload.name.lower().endswith((".xlsx", ".csv")):
+            messages.error(request, "只支持 .xlsx 和 .csv 文件")
+        else:
+            _, _, importer = services.IMPORTERS[kind]
+            try:
+                outcome = importer(raw=upload, filename=upload.name, by=request.user,
+                                   dry_run=request.POST.get("dry_run") == "1")
+            except OutOfScope as exc:
+                messages.error(request, exc.message)
+    runs = scoped(ImportRun.objects.select_related("actor"), request.user)[:15]
+    return render(request, "registry/import.html", {
+        "title": "导入导出", "kind": kind, "kinds": [(k, v[0]) for k, v in services.IMPORTERS.items()],
+        "columns": services.IMPORTERS[kind][1], "outcome": outcome, "runs": runs,
+        "can_export": request.user.has_perm(EXPORT_PERMISSION),
+        "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
+    })
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    _require_importer(request)
+    if kind not in services.IMPORTERS or fmt not in ("xlsx", "csv"):
+        raise Http404("未知的模板")
+    label, columns, _ = services.IMPORTERS[kind]
+    header, example = template_header(columns), [[c.example for c in columns]]
+    if fmt == "csv":
+        return _attachment(HttpResponse(b"".join(csv_lines(header, example)), content_type="text/csv; charset=utf-8"),
+                           f"{label}导入模板.csv")
+    body = xlsx_bytes(header, example, sheet=label.split("/")[0], notes=template_notes(columns))
+    return _attachment(HttpResponse(body, content_type=XLSX), f"{label}导入模板.xlsx")
+
+
+@login_required
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The error report of one import run, as .xlsx (row, column, problem, value)."""
+    _require_importer(request)
+    run = scoped(ImportRun.objects.all(), request.user).filter(pk=pk).first()
+    if run is None:
+        raise Http404("导入记录不存在")
+    rows = [[e["row"], e["column"], e["message"], e["value"]] for e in run.errors]
+    if run.errors_total > len(run.errors):
+        rows.append(["", "", f"共 {run.errors_total} 处错误，此处列出前 {len(run.errors)} 处", ""])
+    body = xlsx_bytes(["行号", "列", "问题", "内容"], rows, sheet="错误报告")
+    return _attachment(HttpResponse(body, content_type=XLSX), f"错误报告-{run.filename}.xlsx")
+
+
+@login_required
+def export(request: HttpRequest, kind: str) -> HttpResponse:
+    """Export persons/households/buildings in scope (with the list's filters). Always audited."""
+    require_reader(request)
+    fmt = request.GET.get("format", "xlsx")
+    full = request.GET.get("full") == "1"
+    reason = request.GET.get("reason", "")
+    user = request.user
+    if kind == "persons":
+        f = PersonFilter.from_params(request.GET)
+        qs = person_list(user=user, filters=f)
+        columns, rows_of = services.PERSON_COLUMNS, (lambda it: services.export_person_rows(it, full=full))
+        filters = f.as_dict()
+    elif kind == "households":
+        qs = household_list(user=user, q=request.GET.get("q", ""), region=request.GET.get("region", ""))
+        columns, rows_of, filters, full = services.HOUSEHOLD_COLUMNS, services.export_household_rows, {}, False
+    elif kind == "buildings":
+        qs = building_list(user=user, q=request.GET.get("q", ""), region=request.GET.get("region", ""))
+        columns, rows_of, filters, full = services.BUILDING_COLUMNS, services.export_building_rows, {}, False
+    else:
+        raise Http404("未知的导出类型")
+    label = services.IMPORTERS[kind][0]
+    try:
+        services.export_record(by=user, kind=label, rows=qs.count(), full=full, reason=reason, filters=filters,
+                               region_code=user.region.code if user.region_id else "")
+    except (OutOfScope, ValidationError) as exc:
+        messages.error(request, exc.message if isinstance(exc, OutOfScope) else "；".join(exc.messages))
+        return redirect(request.META.get("HTTP_REFERER") or "registry:import")
+    header = [c.header for c in columns]
+    rows = rows_of(qs.iterator(chunk_size=2000))
+    stamp = "完整" if full else "脱敏"
+    if fmt == "csv":
+        resp = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+        return _attachment(resp, f"{label}-{stamp}.csv")
+    return _attachment(HttpResponse(xlsx_bytes(header, rows, sheet=label.split("/")[0]), content_type=XLSX),
+                       f"{label}-{stamp}.xlsx")
