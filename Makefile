@@ -33,7 +33,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check linli bench
 
 typecheck: setup
-	$(VENV)/bin/mypy linli
+	LINLI_TESTING=1 $(VENV)/bin/mypy linli
 
 check: setup
 	$(MANAGE) makemigrations --check --dry-run

@@ -99,6 +99,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+if TESTING:  # tests create many accounts; the production hasher is deliberately slow
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -158,6 +161,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "WARNING")},
 }
+
+# Map tiles: a URL template such as a Chinese tile service in deployment ("{z}/{x}/{y}" style);
+# empty (the default, and offline) draws layers on a plain background.
+LINLI_MAP_TILES = os.environ.get("LINLI_MAP_TILES", "")
+LINLI_MAP_ATTRIBUTION = os.environ.get("LINLI_MAP_ATTRIBUTION", "")
 
 # Labels every page showing synthetic demo data.
 LINLI_DEMO_LABEL = "演示数据（合成）"

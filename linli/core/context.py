@@ -27,10 +27,14 @@ def linli(request: HttpRequest) -> dict[str, Any]:
             nav.append(("registry:import", "导入导出"))
         if role in AUDITORS:
             nav.append(("audit_log", "审计日志"))
-    return {"nav": nav, "demo_label": settings.LINLI_DEMO_LABEL, "linli_demo": _demo_loaded()}
+    return {"nav": nav, "demo_label": settings.LINLI_DEMO_LABEL, "linli_demo": _demo_loaded(),
+            "map_tiles": settings.LINLI_MAP_TILES, "map_attribution": settings.LINLI_MAP_ATTRIBUTION}
 
 
 def _demo_loaded() -> bool:
+    """Whether synthetic demo regions are loaded (cached for a minute: asked on every page)."""
+    from django.core.cache import cache
+
     from linli.regions.models import Region
 
-    return Region.objects.filter(source="demo").exists()
+    return bool(cache.get_or_set("linli:demo-loaded", lambda: Region.objects.filter(source="demo").exists(), 60))

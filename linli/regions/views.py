@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from linli.core.models import AuthedHttpRequest
 from linli.core.roles import IMPORTERS, REGION_ADMINS, REGISTRY_READERS, Role
 from linli.core.scope import OutOfScope, scoped
 from linli.regions.models import Level, Region, UrbanRural
@@ -16,13 +17,13 @@ from linli.regions.rollup import annotate_rollup
 from linli.regions.services import grids_import, region_set_urban_rural
 
 
-def _require_reader(request: HttpRequest) -> None:
+def _require_reader(request: AuthedHttpRequest) -> None:
     u = request.user
     if not (u.is_superuser or u.role in REGISTRY_READERS):
         raise PermissionDenied("本账号不能浏览区划网格")
 
 
-def _visible(request: HttpRequest, code: str) -> Region:
+def _visible(request: AuthedHttpRequest, code: str) -> Region:
     """A current region inside the account's subtree (or one of its ancestors, for the breadcrumb)."""
     region = scoped(Region.objects.current(), request.user).filter(code=code).first()
     if region is None:
@@ -30,14 +31,14 @@ def _visible(request: HttpRequest, code: str) -> Region:
     return region
 
 
-def _root_for(request: HttpRequest) -> Region | None:
+def _root_for(request: AuthedHttpRequest) -> Region | None:
     if request.user.region_id:
         return request.user.region
     return Region.objects.current().order_by("level", "code").first()
 
 
 @login_required
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: AuthedHttpRequest) -> HttpResponse:
     _require_reader(request)
     root = _root_for(request)
     if root is None:
@@ -52,7 +53,7 @@ def _children(region: Region) -> list[Region]:
 
 
 @login_required
-def children(request: HttpRequest, code: str) -> HttpResponse:
+def children(request: AuthedHttpRequest, code: str) -> HttpResponse:
     """htmx partial: the next level of the tree with its rolled-up counts (one query)."""
     _require_reader(request)
     region = _visible(request, code)
@@ -61,7 +62,7 @@ def children(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
     _require_reader(request)
     region = _visible(request, code)
     region = annotate_rollup(Region.objects.filter(pk=region.pk)).get()
@@ -69,8 +70,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     ctx = {
         "title": region.name, "region": region, "children": kids, "ancestors": region.ancestors(),
-        "chart": {"names": [c.name for c in kids], "population": [c.population_count for c in kids],
-                  "households": [c.households_count for c in kids]},
+        "chart": {"names": [c.name for c in kids], "population": [getattr(c, "population_count", 0) for c in kids],
+                  "households": [getattr(c, "households_count", 0) for c in kids]},
         "can_override": (user.is_superuser or user.role in REGION_ADMINS) and region.level == Level.COMMUNITY,
         "can_import_grids": (user.is_superuser or user.role in IMPORTERS) and region.level <= Level.COMMUNITY,
         "urban_rural_choices": UrbanRural.choices,
@@ -80,7 +81,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def geojson(request: HttpRequest, code: str) -> HttpResponse:
+def geojson(request: AuthedHttpRequest, code: str) -> HttpResponse:
     """Boundaries of the region's children and its buildings (coordinates only, no personal data)."""
     from django.http import JsonResponse
 
@@ -105,7 +106,7 @@ def geojson(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def set_urban_rural(request: HttpRequest, code: str) -> HttpResponse:
+def set_urban_rural(request: AuthedHttpRequest, code: str) -> HttpResponse:
     region = _visible(request, code)
     try:
         region_set_urban_rural(region=region, value=request.POST.get("value", ""), by=request.user)
@@ -116,7 +117,7 @@ def set_urban_rural(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def grid_import(request: HttpRequest, code: str) -> HttpResponse:
+def grid_import(request: AuthedHttpRequest, code: str) -> HttpResponse:
     region = _visible(request, code)
     user = request.user
     if not (user.is_superuser or user.role in IMPORTERS):
@@ -128,7 +129,7 @@ def grid_import(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, "请选择文件")
         else:
             try:
-                result = grids_import(raw=upload, filename=upload.name, by=user,
+                result = grids_import(raw=upload, filename=upload.name or "", by=user,
                                       dry_run=request.POST.get("dry_run") == "1")
                 ctx["result"] = result
             except OutOfScope as exc:
@@ -136,7 +137,7 @@ def grid_import(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "regions/grid_import.html", ctx)
 
 
-def template_download(request: HttpRequest) -> HttpResponse:
+def template_download(request: AuthedHttpRequest) -> HttpResponse:
     from linli.core.tabular import template_header, template_notes, xlsx_bytes
     from linli.regions.services import GRID_COLUMNS
 

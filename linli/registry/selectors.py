@@ -77,7 +77,7 @@ def person_search_q(q: str) -> Q:
 def person_list(*, user: Any, filters: PersonFilter | None = None, today: dt.date | None = None) -> QuerySet[Person]:
     f = filters or PersonFilter()
     today = today or timezone.localdate()
-    qs = scoped(Person.objects.select_related("region", "household"), user)
+    qs = scoped(Person.objects.select_related("region", "household", "household__building"), user)
     if f.q:
         qs = qs.filter(person_search_q(f.q))
     if f.region:

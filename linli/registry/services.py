@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from linli.core.engine import idnumber
@@ -294,7 +294,7 @@ class _RegionCache:
     def __init__(self, by: User):
         qs = Region.objects.current().filter(level__in=[Level.COMMUNITY, Level.GRID])
         if not (by.is_superuser or by.role == "system_admin"):
-            qs = qs.filter(code__gte=by.region.code, code__lt=by.region.code + ";") if by.region_id else qs.none()
+            qs = qs.filter(code__gte=by.region_code, code__lt=by.region_code + ";") if by.region_code else qs.none()
         self.by_code = dict(qs.values_list("code", "pk"))
 
     def get(self, code: str) -> int | None:
@@ -353,7 +353,7 @@ class _CopyStream:
     """One COPY … FROM STDIN kept open for a whole import; psycopg's queued writer sends rows from a
     worker thread, so the server inserts while the next rows are being validated."""
 
-    def __init__(self, model: type, columns: list[str]):
+    def __init__(self, model: type[models.Model], columns: list[str]):
         from psycopg.copy import QueuedLibpqWriter
 
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -372,7 +372,7 @@ class _CopyStream:
         self.cursor.close()
 
 
-def _insert_rows(model: type, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+def _insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert many rows in one round trip: COPY on PostgreSQL, executemany elsewhere."""
     if not rows:
         return
@@ -436,7 +436,7 @@ def _run_import(
         pass
     status = ImportRun.Status.REJECTED if report else (ImportRun.Status.CHECKED if dry_run else ImportRun.Status.DONE)
     run = ImportRun.objects.create(
-        kind=kind, filename=filename[:200], actor=by, region_code=by.region.code if by.region_id else "",
+        kind=kind, filename=filename[:200], actor=by, region_code=by.region_code,
         dry_run=dry_run, status=status, rows=rows_total, created=0 if status != ImportRun.Status.DONE else created,
         errors_total=report.total, error_rows=len(report.rows_with_errors), errors=report.as_dicts()[:2000],
         summary={"by_region": by_region, "would_create": created if dry_run and not report else 0},
@@ -506,15 +506,16 @@ def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = F
                     report.add(n, head["region_code"], f"与该户所在网格 {hh[2]} 不一致", p["region_code"])
                 region_id = hh[1]
             else:
-                region_id = regions.get(p["region_code"]) if p["region_code"] else None
-                if region_id is None:
+                found_region = regions.get(p["region_code"]) if p["region_code"] else None
+                if found_region is None:
                     if p["region_code"]:
                         report.add(n, head["region_code"], regions.problem(p["region_code"]), p["region_code"])
                     continue
+                region_id = found_region
+            code = region_codes[region_id]
+            by_region[code] = by_region.get(code, 0) + 1
             if check_only or report:
-                by_region[region_codes[region_id]] = by_region.get(region_codes[region_id], 0) + 1
                 continue
-            by_region[region_codes[region_id]] = by_region.get(region_codes[region_id], 0) + 1
             idn, phone = p["id_number"], p["phone"]
             out.append((
                 p["name"], c.encrypt(idn, ctx_id) if idn else "", indexes[n][0] if n in indexes else "", p["sex"],
@@ -640,19 +641,19 @@ def export_person_rows(persons: Iterable[Person], *, full: bool) -> Iterable[lis
         idn = (p.id_number.reveal() if full else str(p.id_number)) if p.id_number else ""
         phone = (p.phone.reveal() if full else str(p.phone)) if p.phone else ""
         yield [p.name, idn, "男" if p.sex == "M" else "女", p.birth_date.isoformat(), phone,
-               p.household.code if p.household_id else "", relation_label.get(p.relation, ""),
+               p.household.code if p.household is not None else "", relation_label.get(p.relation, ""),
                residence_label.get(p.residence_type, ""), p.ethnicity, p.region.code, p.note]
 
 
 def export_household_rows(households: Iterable[Household]) -> Iterable[list[Any]]:
     for h in households:
-        yield [h.code, h.region.code, h.building.code if h.building_id else "", h.unit, h.room, h.address]
+        yield [h.code, h.region.code, h.building.code if h.building is not None else "", h.unit, h.room, h.address]
 
 
 def export_building_rows(buildings: Iterable[Building]) -> Iterable[list[Any]]:
     kinds = {v: k for k, v in rowcheck.BUILDING_KINDS.items()}
     for b in buildings:
-        yield [b.code, b.name, kinds[b.kind], b.region.code, b.parent.code if b.parent_id else "", b.address,
+        yield [b.code, b.name, kinds[b.kind], b.region.code, b.parent.code if b.parent is not None else "", b.address,
                b.lat, b.lon, b.floors]
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from linli.core.models import AuthedHttpRequest
 from linli.core.scope import scoped
 from linli.regions.models import Region
 from linli.registry.selectors import CHECKS, audit_details, four_no_miss
@@ -14,10 +15,10 @@ from linli.registry.views.common import require_reader
 
 
 @login_required
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     user = request.user
-    code = request.GET.get("region", "").strip() or (user.region.code if user.region_id else "")
+    code = request.GET.get("region", "").strip() or (user.region_code)
     region = scoped(Region.objects.current(), user).filter(code=code).first() if code else \
         Region.objects.current().order_by("level", "code").first()
     if region is None:

@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from linli.core.models import AuthedHttpRequest
 from linli.core.scope import OutOfScope, scoped
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION, personal_reveal
 from linli.regions.models import Level, Region
@@ -26,7 +27,7 @@ from linli.registry.views.common import can_write, is_htmx, require_reader
 
 
 @login_required
-def persons(request: HttpRequest) -> HttpResponse:
+def persons(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     f = PersonFilter.from_params(request.GET)
     qs = person_list(user=request.user, filters=f).prefetch_related("tags")
@@ -44,7 +45,7 @@ def persons(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/_person_rows.html" if is_htmx(request) else "registry/persons.html", ctx)
 
 
-def _person_or_404(request: HttpRequest, pk: int) -> Person:
+def _person_or_404(request: AuthedHttpRequest, pk: int) -> Person:
     try:
         return person_detail(user=request.user, pk=pk)
     except Person.DoesNotExist:
@@ -52,7 +53,7 @@ def _person_or_404(request: HttpRequest, pk: int) -> Person:
 
 
 @login_required
-def person(request: HttpRequest, pk: int) -> HttpResponse:
+def person(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     require_reader(request)
     p = _person_or_404(request, pk)
     members = scoped(Person.objects.filter(household_id=p.household_id).exclude(pk=p.pk), request.user) \
@@ -66,13 +67,14 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+def person_reveal(request: AuthedHttpRequest, pk: int, field: str) -> HttpResponse:
     """htmx: reveal one full value after a reason is given; the service writes the audit record."""
     require_reader(request)
     p = _person_or_404(request, pk)
-    ctx = {"p": p, "field": field, "reason": request.POST.get("reason", "")}
+    reason = request.POST.get("reason", "")
+    ctx: dict[str, object] = {"p": p, "field": field, "reason": reason}
     try:
-        ctx["value"] = personal_reveal(actor=request.user, obj=p, field=field, reason=ctx["reason"], request=request)
+        ctx["value"] = personal_reveal(actor=request.user, obj=p, field=field, reason=reason, request=request)
     except PermissionDenied as exc:
         ctx["error"] = str(exc) or "没有权限"
     except ValidationError as exc:
@@ -81,7 +83,7 @@ def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 
 @login_required
-def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def person_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     require_reader(request)
     if not can_write(request):
         raise PermissionDenied("本账号不能修改基础数据")
@@ -105,7 +107,7 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         inv_rel = {v: k for k, v in reversed(list(services.rowcheck.RELATIONS.items()))}
         form = PersonForm(initial={
             "name": p.name, "sex": p.get_sex_display(), "birth_date": p.birth_date.isoformat(),
-            "phone": "", "household_code": p.household.code if p.household_id else "",
+            "phone": "", "household_code": p.household.code if p.household is not None else "",
             "relation": inv_rel.get(p.relation, ""), "residence_type": p.get_residence_type_display(),
             "ethnicity": p.ethnicity, "region_code": "" if p.household_id else p.region.code, "note": p.note})
     else:
@@ -117,7 +119,7 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_tag_add(request: HttpRequest, pk: int) -> HttpResponse:
+def person_tag_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     require_reader(request)
     p = _person_or_404(request, pk)
     form = TagForm(request.POST)
@@ -128,14 +130,14 @@ def person_tag_add(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValidationError, OutOfScope) as exc:
             messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else exc.message)
     else:
-        messages.error(request, "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()
+        messages.error(request, "；".join(f"{form.fields[k].label}：{' '.join(map(str, v))}" for k, v in form.errors.items()
                                          if k in form.fields) or "标签信息不完整")
     return redirect("registry:person", pk=p.pk)
 
 
 @login_required
 @require_POST
-def person_tag_end(request: HttpRequest, pk: int, tag_id: int) -> HttpResponse:
+def person_tag_end(request: AuthedHttpRequest, pk: int, tag_id: int) -> HttpResponse:
     require_reader(request)
     p = _person_or_404(request, pk)
     tag = PersonTag.objects.filter(person=p, pk=tag_id).first()

@@ -6,9 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from linli.core.models import AuthedHttpRequest
 from linli.core.roles import REGISTRY_READERS, Role
 from linli.core.scope import OutOfScope, scoped
 from linli.registry import services
@@ -18,7 +19,7 @@ from linli.registry.views.common import can_write, require_reader
 
 
 @login_required
-def households(request: HttpRequest) -> HttpResponse:
+def households(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     q, region = request.GET.get("q", "").strip(), request.GET.get("region", "").strip()
     page = Paginator(household_list(user=request.user, q=q, region=region), 30).get_page(request.GET.get("page"))
@@ -27,7 +28,7 @@ def households(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household(request: HttpRequest, pk: int) -> HttpResponse:
+def household(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     require_reader(request)
     h = scoped(Household.objects.select_related("region", "region__parent", "building"), request.user) \
         .filter(pk=pk).first()
@@ -39,7 +40,7 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def household_new(request: HttpRequest) -> HttpResponse:
+def household_new(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     if not can_write(request):
         raise PermissionDenied("本账号不能修改基础数据")
@@ -60,7 +61,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def buildings(request: HttpRequest) -> HttpResponse:
+def buildings(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     q, region, kind = (request.GET.get(k, "").strip() for k in ("q", "region", "kind"))
     page = Paginator(building_list(user=request.user, q=q, region=region, kind=kind), 30).get_page(
@@ -70,7 +71,7 @@ def buildings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def building(request: HttpRequest, pk: int) -> HttpResponse:
+def building(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     require_reader(request)
     b = scoped(Building.objects.select_related("region", "parent"), request.user).filter(pk=pk).first()
     if b is None:
@@ -82,7 +83,7 @@ def building(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organisations(request: HttpRequest) -> HttpResponse:
+def organisations(request: AuthedHttpRequest) -> HttpResponse:
     u = request.user
     if not (u.is_superuser or u.role in REGISTRY_READERS or u.role == Role.DEPARTMENT_HANDLER):
         raise PermissionDenied("本账号不能查看组织名录")
@@ -93,7 +94,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def staff(request: HttpRequest) -> HttpResponse:
+def staff(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     kind, region = request.GET.get("kind", ""), request.GET.get("region", "").strip()
     qs = staff_list(user=request.user, kind=kind, region=region).prefetch_related("trainings")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import urllib.parse
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
-from linli.core.models import ImportRun
+from linli.core.models import AuthedHttpRequest, ImportRun
 from linli.core.scope import OutOfScope, scoped
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION
 from linli.core.tabular import csv_lines, template_header, template_notes, xlsx_bytes
@@ -21,19 +23,19 @@ from linli.registry.views.common import can_import, require_reader
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _attachment(resp: HttpResponse, filename: str) -> HttpResponse:
+def _attachment[R: (HttpResponse, StreamingHttpResponse)](resp: R, filename: str) -> R:
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{urllib.parse.quote(filename)}"
     return resp
 
 
-def _require_importer(request: HttpRequest) -> None:
+def _require_importer(request: AuthedHttpRequest) -> None:
     require_reader(request)
     if not can_import(request):
         raise PermissionDenied("本账号不能导入基础数据")
 
 
 @login_required
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: AuthedHttpRequest) -> HttpResponse:
     _require_importer(request)
     kind = request.POST.get("kind") or request.GET.get("kind") or "persons"
     if kind not in services.IMPORTERS:
@@ -43,12 +45,12 @@ def import_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, "请选择要上传的文件")
-        elif not upload.name.lower().endswith((".xlsx", ".csv")):
+        elif not (upload.name or "").lower().endswith((".xlsx", ".csv")):
             messages.error(request, "只支持 .xlsx 和 .csv 文件")
         else:
             _, _, importer = services.IMPORTERS[kind]
             try:
-                outcome = importer(raw=upload, filename=upload.name, by=request.user,
+                outcome = importer(raw=upload, filename=upload.name or "", by=request.user,
                                    dry_run=request.POST.get("dry_run") == "1")
             except OutOfScope as exc:
                 messages.error(request, exc.message)
@@ -62,7 +64,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def import_template(request: AuthedHttpRequest, kind: str, fmt: str) -> HttpResponse:
     _require_importer(request)
     if kind not in services.IMPORTERS or fmt not in ("xlsx", "csv"):
         raise Http404("未知的模板")
@@ -76,7 +78,7 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 
 
 @login_required
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_errors(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The error report of one import run, as .xlsx (row, column, problem, value)."""
     _require_importer(request)
     run = scoped(ImportRun.objects.all(), request.user).filter(pk=pk).first()
@@ -90,13 +92,14 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest, kind: str) -> HttpResponse:
+def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Export persons/households/buildings in scope (with the list's filters). Always audited."""
     require_reader(request)
     fmt = request.GET.get("format", "xlsx")
     full = request.GET.get("full") == "1"
     reason = request.GET.get("reason", "")
     user = request.user
+    qs: QuerySet[Any]
     if kind == "persons":
         f = PersonFilter.from_params(request.GET)
         qs = person_list(user=user, filters=f)
@@ -113,7 +116,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     label = services.IMPORTERS[kind][0]
     try:
         services.export_record(by=user, kind=label, rows=qs.count(), full=full, reason=reason, filters=filters,
-                               region_code=user.region.code if user.region_id else "")
+                               region_code=user.region_code)
     except (OutOfScope, ValidationError) as exc:
         messages.error(request, exc.message if isinstance(exc, OutOfScope) else "；".join(exc.messages))
         return redirect(request.META.get("HTTP_REFERER") or "registry:import")
