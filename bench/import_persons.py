@@ -46,8 +46,15 @@ def synth_rows(n: int):
         idn = make("350504", day, i // 30000, sex)
         name = surnames[i % len(surnames)] + given[(i * 7) % len(given)] + given[(i * 13) % len(given)]
         phone = f"13{(i * 7919) % 1000000000:09d}" if i % 5 else ""
-        yield [name, idn, phone, "户主" if i % 3 == 0 else "子女", "户籍", "汉族",
-               f"{COMMUNITY}{(i % GRIDS) + 1:03d}"]
+        yield [
+            name,
+            idn,
+            phone,
+            "户主" if i % 3 == 0 else "子女",
+            "户籍",
+            "汉族",
+            f"{COMMUNITY}{(i % GRIDS) + 1:03d}",
+        ]
 
 
 def write_csv(path: Path, n: int) -> None:
@@ -70,6 +77,7 @@ def write_xlsx(path: Path, n: int) -> None:
 
 # --- child: one case in a fresh process -------------------------------------------------------------
 
+
 def child(mode: str, path: str, limit: int) -> None:
     import resource
 
@@ -85,9 +93,15 @@ def child(mode: str, path: str, limit: int) -> None:
     call_command("migrate", verbosity=0)
     division_import("350504")
     community = Region.objects.get(code=COMMUNITY)
-    Region.objects.bulk_create([Region(code=f"{COMMUNITY}{g:03d}", name=f"第{g}网格", level=Level.GRID,
-                                       parent=community) for g in range(1, GRIDS + 1)])
-    user = User.objects.create(username="bench", role="district_admin", region=Region.objects.get(code="350504"))
+    Region.objects.bulk_create(
+        [
+            Region(code=f"{COMMUNITY}{g:03d}", name=f"第{g}网格", level=Level.GRID, parent=community)
+            for g in range(1, GRIDS + 1)
+        ]
+    )
+    user = User.objects.create(
+        username="bench", role="district_admin", region=Region.objects.get(code="350504")
+    )
     t0 = time.perf_counter()
     if mode == "naive":
         rows = naive_import(Path(path), user, limit)
@@ -123,18 +137,37 @@ def naive_import(path: Path, user, limit: int) -> int:
             facts = idnumber.parse(row["公民身份号码"])
             if Person.objects.filter(id_number_index__in=[]).exists():  # the duplicate check a view would do
                 raise ValueError
-            Person(name=row["姓名"], id_number=facts.number, sex=facts.sex, birth_date=facts.birth_date,
-                   phone=row["联系电话"], relation="head", residence_type="registered", ethnicity="汉族",
-                   region=regions[row["所属网格编码"]], updated_at=timezone.now()).save()
+            Person(
+                name=row["姓名"],
+                id_number=facts.number,
+                sex=facts.sex,
+                birth_date=facts.birth_date,
+                phone=row["联系电话"],
+                relation="head",
+                residence_type="registered",
+                ethnicity="汉族",
+                region=regions[row["所属网格编码"]],
+                updated_at=timezone.now(),
+            ).save()
             n += 1
     return n
 
 
 def run_case(mode: str, path: Path, db_url: str, limit: int) -> dict:
-    env = os.environ | {"DATABASE_URL": db_url, "LINLI_TESTING": "1", "LINLI_DEBUG": "0",
-                        "DJANGO_SETTINGS_MODULE": "linli.settings"}
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(path), str(limit)], env=env, cwd=ROOT,
-                         capture_output=True, text=True, check=False)
+    env = os.environ | {
+        "DATABASE_URL": db_url,
+        "LINLI_TESTING": "1",
+        "LINLI_DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "linli.settings",
+    }
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path), str(limit)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{mode} on {db_url.split(':')[0]} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -173,7 +206,9 @@ def main() -> None:
         t0 = time.perf_counter()
         xlsx_path = work / "persons.xlsx"
         write_xlsx(xlsx_path, n)
-        print(f"wrote {n:,} rows xlsx in {time.perf_counter() - t0:.1f}s ({xlsx_path.stat().st_size / 1e6:.0f} MB)")
+        print(
+            f"wrote {n:,} rows xlsx in {time.perf_counter() - t0:.1f}s ({xlsx_path.stat().st_size / 1e6:.0f} MB)"
+        )
         files.append(("xlsx", xlsx_path))
     dbs = [("sqlite", lambda: f"sqlite:///{work / 'bench.sqlite3'}")]
     if args.pg_url.startswith("postgres"):
@@ -190,14 +225,20 @@ def main() -> None:
             r["rate"] = r["rows"] / r["seconds"]
             results[(db, label)] = r
             name = "ORM save" if label == "naive" else label
-            print(f"{db:<11} {name:<7} {r['rows']:>10,} {r['seconds']:>8.1f} {r['rate']:>9,.0f} {r['peak_mb']:>8.0f}")
+            print(
+                f"{db:<11} {name:<7} {r['rows']:>10,} {r['seconds']:>8.1f} {r['rate']:>9,.0f} {r['peak_mb']:>8.0f}"
+            )
     main_db = "postgresql" if ("postgresql", "csv") in results else "sqlite"
     ours, base = results[(main_db, "csv")], results[(main_db, "naive")]
-    print(f"\nCSV into {main_db}: {ours['rate']:,.0f} rows/s vs row-by-row ORM {base['rate']:,.0f} rows/s "
-          f"({ours['rate'] / base['rate']:.1f}×); peak {ours['peak_mb']:.0f} MB (target ≥ 20 000 rows/s, < 500 MB)")
+    print(
+        f"\nCSV into {main_db}: {ours['rate']:,.0f} rows/s vs row-by-row ORM {base['rate']:,.0f} rows/s "
+        f"({ours['rate'] / base['rate']:.1f}×); peak {ours['peak_mb']:.0f} MB (target ≥ 20 000 rows/s, < 500 MB)"
+    )
     # ratio = project time per row / baseline time per row (lower is better)
-    print(f"BENCH import_persons db={main_db} rows={ours['rows']} rows_per_s={ours['rate']:.0f} "
-          f"peak_mb={ours['peak_mb']:.0f} baseline_rows_per_s={base['rate']:.0f} ratio={base['rate'] / ours['rate']:.3f}")
+    print(
+        f"BENCH import_persons db={main_db} rows={ours['rows']} rows_per_s={ours['rate']:.0f} "
+        f"peak_mb={ours['peak_mb']:.0f} baseline_rows_per_s={base['rate']:.0f} ratio={base['rate'] / ours['rate']:.3f}"
+    )
 
 
 if __name__ == "__main__":

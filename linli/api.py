@@ -1,5 +1,134 @@
-"""The JSON API (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs."""
+"""The JSON API (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs.
 
+Every endpoint accepts a bearer token (``Authorization: Bearer ll_…``, for other systems) or the
+signed-in session (pages; CSRF-checked on unsafe methods) — see ``linli.core.auth``. Errors are
+JSON with a Chinese ``detail``:
+
+- 401 not signed in, or the token is unknown, revoked or expired;
+- 403 the account's role or permissions do not allow the action;
+- 404 no such object — or one outside the account's data scope (its existence is never revealed);
+- 422 bad input: ``{"detail": …, "errors": {field: [messages]}}`` naming each field.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 
-api = NinjaAPI(title="邻里 Linli API", version="1", urls_namespace="api")
+from linli.core.api import router as core_router
+from linli.core.auth import API_AUTH
+from linli.core.tabular import TableError
+from linli.regions.api import router as regions_router
+from linli.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="邻里 Linli API",
+    version="1",
+    urls_namespace="api",
+    auth=API_AUTH,
+    description=__doc__ or "",
+)
+api.add_router("/", core_router)
+api.add_router("/regions", regions_router)
+api.add_router("/", registry_router)
+
+NOT_FOUND = "不存在，或不在本账号的数据范围内"
+UNAUTHENTICATED = "未登录，或接口令牌无效、已吊销、已过期"
+
+# pydantic error types → Chinese messages (the rest keep pydantic's own message).
+_PYDANTIC_MESSAGES = {
+    "missing": "必填",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式应为 ISO 8601",
+    "string_type": "应为文本",
+    "json_invalid": "请求体不是有效的 JSON",
+    "model_attributes_type": "请求体应为 JSON 对象",
+}
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in _PYDANTIC_MESSAGES:
+        return _PYDANTIC_MESSAGES[kind]
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
+    if kind == "string_too_long":
+        return f"最长 {ctx.get('max_length')} 个字"
+    if kind == "string_too_short":
+        return "必填" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字"
+    message = str(error.get("msg", "不正确"))
+    return message.removeprefix("Value error, ")
+
+
+def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
+    """('body', 'payload', 'name') → 'name'; ('query', 'page_size') → 'page_size'; ('file', 'file') → 'file'."""
+    parts = [str(p) for p in loc[1:]]
+    if loc and loc[0] in ("body", "form") and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or "__all__"
+
+
+def _unprocessable(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
+    first = next(((k, msgs[0]) for k, msgs in errors.items() if msgs), ("__all__", "输入不正确"))
+    detail = first[1] if first[0] == "__all__" or "：" in first[1] else f"{first[0]}：{first[1]}"
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(NinjaValidationError)
+def _schema_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        errors.setdefault(_field_of(error.get("loc", ())), []).append(_pydantic_message(error))
+    return _unprocessable(request, errors)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+    else:
+        errors = {"__all__": [str(m) for m in exc.messages]}
+    return _unprocessable(request, errors)
+
+
+@api.exception_handler(TableError)
+def _unreadable_file(request: HttpRequest, exc: TableError) -> HttpResponse:
+    return _unprocessable(request, {"file": [str(exc)]})
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "本账号无权进行此操作"}, status=403)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+
+
+@api.exception_handler(Http404)
+def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(request, {"detail": UNAUTHENTICATED}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="linli"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    detail = "CSRF 校验失败，请刷新页面后重试" if "CSRF" in exc.message else exc.message
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)

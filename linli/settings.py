@@ -115,7 +115,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = None if (DEBUG or TESTING) else BASE_DIR / "staticfiles"  # collectstatic target in production
 NODE_MODULES = BASE_DIR / "node_modules"
 # Front-end libraries come from npm (package.json); only their distributed builds are served.
 STATICFILES_DIRS = [

@@ -25,7 +25,10 @@ class LinliUserAdmin(UserAdmin):
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name")
     raw_id_fields = ("region", "organisation", "person")
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("邻里", {"fields": ("display_name", "role", "region", "organisation", "person")}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("邻里", {"fields": ("display_name", "role", "region", "organisation", "person")}),
+    )
 
 
 @admin.register(AuditLog)

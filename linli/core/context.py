@@ -17,8 +17,13 @@ def linli(request: HttpRequest) -> dict[str, Any]:
         role = Role.SYSTEM_ADMIN if user.is_superuser else user.role
         nav.append(("home", "首页"))
         if role in REGISTRY_READERS:
-            nav += [("regions:tree", "区划网格"), ("registry:persons", "人员"), ("registry:households", "户"),
-                    ("registry:buildings", "楼栋"), ("registry:audit", "四个不漏")]
+            nav += [
+                ("regions:tree", "区划网格"),
+                ("registry:persons", "人员"),
+                ("registry:households", "户"),
+                ("registry:buildings", "楼栋"),
+                ("registry:audit", "四个不漏"),
+            ]
         if role in REGISTRY_READERS or role == Role.DEPARTMENT_HANDLER:
             nav.append(("registry:organisations", "组织"))
         if role in REGISTRY_READERS:
@@ -27,8 +32,13 @@ def linli(request: HttpRequest) -> dict[str, Any]:
             nav.append(("registry:import", "导入导出"))
         if role in AUDITORS:
             nav.append(("audit_log", "审计日志"))
-    return {"nav": nav, "demo_label": settings.LINLI_DEMO_LABEL, "linli_demo": _demo_loaded(),
-            "map_tiles": settings.LINLI_MAP_TILES, "map_attribution": settings.LINLI_MAP_ATTRIBUTION}
+    return {
+        "nav": nav,
+        "demo_label": settings.LINLI_DEMO_LABEL,
+        "linli_demo": _demo_loaded(),
+        "map_tiles": settings.LINLI_MAP_TILES,
+        "map_attribution": settings.LINLI_MAP_ATTRIBUTION,
+    }
 
 
 def _demo_loaded() -> bool:
@@ -37,4 +47,6 @@ def _demo_loaded() -> bool:
 
     from linli.regions.models import Region
 
-    return bool(cache.get_or_set("linli:demo-loaded", lambda: Region.objects.filter(source="demo").exists(), 60))
+    return bool(
+        cache.get_or_set("linli:demo-loaded", lambda: Region.objects.filter(source="demo").exists(), 60)
+    )

@@ -21,15 +21,27 @@ class User(AbstractUser):
 
     role = models.CharField("角色", max_length=32, choices=Role.choices, default=Role.RESIDENT)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所辖区域", null=True, blank=True, on_delete=models.PROTECT,
+        "regions.Region",
+        verbose_name="所辖区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="accounts",
     )
     organisation = models.ForeignKey(
-        "registry.Organisation", verbose_name="所属单位", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="accounts",
+        "registry.Organisation",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
     )
     person = models.ForeignKey(
-        "registry.Person", verbose_name="本人档案", null=True, blank=True, on_delete=models.SET_NULL,
+        "registry.Person",
+        verbose_name="本人档案",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="accounts",
     )
     display_name = models.CharField("姓名", max_length=64, blank=True)
@@ -85,7 +97,11 @@ class AuditLog(models.Model):
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+",
+        User,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor_name = models.CharField("操作人账号", max_length=150)
     actor_role = models.CharField("操作人角色", max_length=32, blank=True)
@@ -117,6 +133,12 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("审计日志只能追加，不能删除")
+
+    FIELD_LABELS = {"id_number": "身份证号", "phone": "电话"}
+
+    @property
+    def field_label(self) -> str:
+        return "、".join(self.FIELD_LABELS.get(f, f) for f in self.field.split(",") if f)
 
 
 class ApiToken(models.Model):
@@ -160,7 +182,9 @@ class ImportRun(models.Model):
 
     kind = models.CharField("数据类型", max_length=20)
     filename = models.CharField("文件名", max_length=200)
-    actor = models.ForeignKey(User, verbose_name="操作人", on_delete=models.PROTECT, related_name="import_runs")
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", on_delete=models.PROTECT, related_name="import_runs"
+    )
     region_code = models.CharField("范围", max_length=15, blank=True, db_index=True)
     dry_run = models.BooleanField("仅预检", default=False)
     status = models.CharField("结果", max_length=10, choices=Status.choices)
@@ -178,5 +202,11 @@ class ImportRun(models.Model):
         verbose_name_plural = "导入记录"
         ordering = ["-started_at", "-id"]
 
+    KIND_LABELS = {"persons": "人员", "households": "户", "buildings": "楼栋", "grids": "网格"}
+
     def __str__(self) -> str:
         return f"{self.filename}（{self.get_status_display()}）"
+
+    @property
+    def kind_label(self) -> str:
+        return self.KIND_LABELS.get(self.kind, self.kind)

@@ -14,20 +14,26 @@ class Role(models.TextChoices):
 
 
 # Roles that read and keep the registry of their region subtree.
-REGISTRY_READERS: frozenset[str] = frozenset({
-    Role.GRID_WORKER,
-    Role.COMMUNITY_WORKER,
-    Role.STREET_COORDINATOR,
-    Role.DISTRICT_ADMIN,
-    Role.SYSTEM_ADMIN,
-})
-REGISTRY_WRITERS: frozenset[str] = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
+REGISTRY_READERS: frozenset[str] = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.COMMUNITY_WORKER,
+        Role.STREET_COORDINATOR,
+        Role.DISTRICT_ADMIN,
+        Role.SYSTEM_ADMIN,
+    }
+)
+REGISTRY_WRITERS: frozenset[str] = frozenset(
+    {Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
+)
 IMPORTERS: frozenset[str] = frozenset({Role.COMMUNITY_WORKER, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
 AUDITORS: frozenset[str] = frozenset({Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
 REGION_ADMINS: frozenset[str] = frozenset({Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
 
 # Default grants of the two personal-data permissions, applied by ``user_create``.
-DEFAULT_REVEAL: frozenset[str] = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
+DEFAULT_REVEAL: frozenset[str] = frozenset(
+    {Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
+)
 DEFAULT_EXPORT: frozenset[str] = frozenset({Role.COMMUNITY_WORKER, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
 
 # The level of region each role is normally bound to (shown as a hint when creating accounts).

@@ -72,6 +72,7 @@ def personal_reveal(
     if not isinstance(value, SensitiveValue):
         raise ValidationError({"field": f"字段 {field} 不是受保护的个人信息"})
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.REVEAL, subject=obj, field=field, reason=reason,
-                     request=request)
+        audit_record(
+            actor=actor, action=AuditAction.REVEAL, subject=obj, field=field, reason=reason, request=request
+        )
     return value.reveal()

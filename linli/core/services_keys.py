@@ -33,21 +33,33 @@ def keys_rotate(*, batch_size: int = 2000) -> dict[str, int]:
         # Cast to plain text so that the tokens come back as stored, not decrypted.
         tokens = {f"_tok{i}": Cast(n, output_field=models.TextField()) for i, n in enumerate(names)}
         raw = model._default_manager.annotate(**tokens).values_list("pk", *tokens).order_by("pk")
-        stale = [row[0] for row in raw.iterator(chunk_size=batch_size)
-                 if any(tok and c.needs_rotation(tok) for tok in row[1:])]
+        stale = [
+            row[0]
+            for row in raw.iterator(chunk_size=batch_size)
+            if any(tok and c.needs_rotation(tok) for tok in row[1:])
+        ]
         done = 0
         for i in range(0, len(stale), batch_size):
             with transaction.atomic():
-                objs = list(model._default_manager.select_for_update().filter(pk__in=stale[i:i + batch_size]))
+                objs = list(
+                    model._default_manager.select_for_update().filter(pk__in=stale[i : i + batch_size])
+                )
                 update = []
                 for obj in objs:
                     for f in fields:
                         f.pre_save(obj, add=False)  # recompute the blind index under the current key
                     update.append(obj)
-                model._default_manager.bulk_update(update, names + [f.index_field for f in fields if f.index_field])
+                model._default_manager.bulk_update(
+                    update, names + [f.index_field for f in fields if f.index_field]
+                )
                 done += len(update)
         counts[model._meta.label] = done
-    AuditLog.objects.create(actor=None, actor_name="system", action=AuditAction.KEY_ROTATION,
-                            subject_label=f"密钥轮换至 {c.current.key_id}", row_count=sum(counts.values()),
-                            detail={"counts": counts, "key_id": c.current.key_id})
+    AuditLog.objects.create(
+        actor=None,
+        actor_name="system",
+        action=AuditAction.KEY_ROTATION,
+        subject_label=f"密钥轮换至 {c.current.key_id}",
+        row_count=sum(counts.values()),
+        detail={"counts": counts, "key_id": c.current.key_id},
+    )
     return counts

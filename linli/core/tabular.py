@@ -67,7 +67,9 @@ class ErrorReport:
         return self.total > 0
 
     def as_dicts(self) -> list[dict[str, Any]]:
-        return [{"row": e.row, "column": e.column, "message": e.message, "value": e.value} for e in self.errors]
+        return [
+            {"row": e.row, "column": e.column, "message": e.message, "value": e.value} for e in self.errors
+        ]
 
 
 def _short(value: Any) -> str:
@@ -113,7 +115,9 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(raw: IO[bytes], columns: list[Column], filename: str = "") -> Iterator[tuple[int, dict[str, str]]]:
+def read_table(
+    raw: IO[bytes], columns: list[Column], filename: str = ""
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(row number, {key: text})`` for every non-empty data row; raise TableError on bad headers."""
     head = raw.read(8)
     raw.seek(0)
@@ -178,6 +182,7 @@ def _xlsx_rows(raw: IO[bytes]) -> Iterator[tuple[Any, ...]]:
 
 # --- writing -----------------------------------------------------------------------------------
 
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -191,8 +196,9 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[byte
         yield writer.writerow(["" if v is None else v for v in row]).encode()
 
 
-def xlsx_bytes(header: list[str], rows: Iterable[Iterable[Any]], *, sheet: str = "数据",
-               notes: list[str] | None = None) -> bytes:
+def xlsx_bytes(
+    header: list[str], rows: Iterable[Iterable[Any]], *, sheet: str = "数据", notes: list[str] | None = None
+) -> bytes:
     """A workbook written in openpyxl's write-only mode (constant memory per row)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

@@ -38,12 +38,18 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         ctx["me"] = me
         if me is not None:
             ctx["my_tags"] = person_tags_display(me)
-            ctx["members"] = scoped(Person.objects.filter(household_id=me.household_id), user) if me.household_id else []
+            ctx["members"] = (
+                scoped(Person.objects.filter(household_id=me.household_id).exclude(pk=me.pk), user)
+                if me.household_id
+                else []
+            )
         return render(request, "core/home_resident.html", ctx)
     region = user.region or Region.objects.current().filter(level__lte=3).order_by("-level").first()
     if region is not None:
         ctx["region"] = annotate_rollup(Region.objects.filter(pk=region.pk)).get()
-        children = annotate_rollup(Region.objects.current().filter(parent=region), ["population", "households", "grids"])
+        children = annotate_rollup(
+            Region.objects.current().filter(parent=region), ["population", "households", "grids"]
+        )
         ctx["children"] = list(children)
     if role in REGISTRY_READERS and region is not None:
         today = timezone.localdate()
@@ -54,10 +60,19 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
             children=Count("pk", filter=Q(birth_date__gt=years_ago(today, 18))),
             floating=Count("pk", filter=Q(residence_type="floating")),
         )
-        care = [TagKind.LIVING_ALONE, TagKind.DISABLED, TagKind.DIBAO, TagKind.TEKUN, TagKind.LEFT_BEHIND_CHILD,
-                TagKind.VETERAN]
-        tag_counts = dict(scoped(PersonTag.objects.valid_on(today).filter(kind__in=care, person__status="active"), user)
-                          .values_list("kind").annotate(n=Count("pk")))
+        care = [
+            TagKind.LIVING_ALONE,
+            TagKind.DISABLED,
+            TagKind.DIBAO,
+            TagKind.TEKUN,
+            TagKind.LEFT_BEHIND_CHILD,
+            TagKind.VETERAN,
+        ]
+        tag_counts = dict(
+            scoped(PersonTag.objects.valid_on(today).filter(kind__in=care, person__status="active"), user)
+            .values_list("kind")
+            .annotate(n=Count("pk"))
+        )
         ctx["care"] = [(k, TagKind(k).label, tag_counts.get(k, 0)) for k in care]
     ctx["can_audit"] = role in AUDITORS
     template = "core/home_department.html" if role == Role.DEPARTMENT_HANDLER else "core/home_staff.html"
@@ -84,6 +99,14 @@ def audit_log(request: AuthedHttpRequest) -> HttpResponse:
         except ValueError:
             pass
     page = Paginator(qs, 50).get_page(g.get("page"))
-    return render(request, "core/audit_log.html", {
-        "title": "审计日志", "page": page, "actions": AuditAction.choices, "f": g, "total": page.paginator.count,
-    })
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "title": "审计日志",
+            "page": page,
+            "actions": AuditAction.choices,
+            "f": g,
+            "total": page.paginator.count,
+        },
+    )

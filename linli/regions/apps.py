@@ -9,6 +9,6 @@ class RegionsConfig(AppConfig):
         from linli.regions import rollup
         from linli.regions.models import Level, Region
 
-        rollup.register(rollup.Counter(
-            "grids", "网格数", lambda: Region.objects.current().filter(level=Level.GRID), ""
-        ))
+        rollup.register(
+            rollup.Counter("grids", "网格数", lambda: Region.objects.current().filter(level=Level.GRID), "")
+        )

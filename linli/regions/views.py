@@ -44,8 +44,9 @@ def tree(request: AuthedHttpRequest) -> HttpResponse:
     if root is None:
         return render(request, "regions/tree.html", {"title": "区划网格", "root": None})
     root = annotate_rollup(Region.objects.filter(pk=root.pk)).get()
-    return render(request, "regions/tree.html", {"title": "区划网格", "root": root,
-                                                 "children": _children(root)})
+    return render(
+        request, "regions/tree.html", {"title": "区划网格", "root": root, "children": _children(root)}
+    )
 
 
 def _children(region: Region) -> list[Region]:
@@ -57,8 +58,11 @@ def children(request: AuthedHttpRequest, code: str) -> HttpResponse:
     """htmx partial: the next level of the tree with its rolled-up counts (one query)."""
     _require_reader(request)
     region = _visible(request, code)
-    return render(request, "regions/_tree_rows.html", {"children": _children(region), "depth": int(
-        request.GET.get("depth", "1")) + 1})
+    return render(
+        request,
+        "regions/_tree_rows.html",
+        {"children": _children(region), "depth": int(request.GET.get("depth", "1")) + 1},
+    )
 
 
 @login_required
@@ -69,9 +73,15 @@ def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
     kids = _children(region)
     user = request.user
     ctx = {
-        "title": region.name, "region": region, "children": kids, "ancestors": region.ancestors(),
-        "chart": {"names": [c.name for c in kids], "population": [getattr(c, "population_count", 0) for c in kids],
-                  "households": [getattr(c, "households_count", 0) for c in kids]},
+        "title": region.name,
+        "region": region,
+        "children": kids,
+        "ancestors": region.ancestors(),
+        "chart": {
+            "names": [c.name for c in kids],
+            "population": [getattr(c, "population_count", 0) for c in kids],
+            "households": [getattr(c, "households_count", 0) for c in kids],
+        },
         "can_override": (user.is_superuser or user.role in REGION_ADMINS) and region.level == Level.COMMUNITY,
         "can_import_grids": (user.is_superuser or user.role in IMPORTERS) and region.level <= Level.COMMUNITY,
         "urban_rural_choices": UrbanRural.choices,
@@ -90,18 +100,41 @@ def geojson(request: AuthedHttpRequest, code: str) -> HttpResponse:
     _require_reader(request)
     region = _visible(request, code)
     feats = []
-    for r in Region.objects.current().filter(parent=region, boundary__isnull=False).only("code", "name", "boundary"):
-        feats.append({"type": "Feature", "geometry": r.boundary, "properties": {"kind": "region", "code": r.code,
-                                                                               "name": r.name}})
+    for r in (
+        Region.objects.current()
+        .filter(parent=region, boundary__isnull=False)
+        .only("code", "name", "boundary")
+    ):
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": r.boundary,
+                "properties": {"kind": "region", "code": r.code, "name": r.name},
+            }
+        )
     if region.boundary and not feats:
-        feats.append({"type": "Feature", "geometry": region.boundary,
-                      "properties": {"kind": "region", "code": region.code, "name": region.name}})
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": region.boundary,
+                "properties": {"kind": "region", "code": region.code, "name": region.name},
+            }
+        )
     if region.level >= Level.COMMUNITY:
-        qs = scoped(Building.objects.filter(region__code__startswith=region.code, lat__isnull=False), request.user)
+        qs = scoped(
+            Building.objects.filter(region__code__startswith=region.code, lat__isnull=False), request.user
+        )
         for b in qs.exclude(kind__in=["estate", "natural_village"]).only("pk", "name", "lat", "lon")[:5000]:
-            feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [b.lon, b.lat]},
-                          "properties": {"kind": "building", "id": b.pk, "name": b.name}})
-    return JsonResponse({"type": "FeatureCollection", "features": feats}, json_dumps_params={"ensure_ascii": False})
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [b.lon, b.lat]},
+                    "properties": {"kind": "building", "id": b.pk, "name": b.name},
+                }
+            )
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": feats}, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @login_required
@@ -129,8 +162,12 @@ def grid_import(request: AuthedHttpRequest, code: str) -> HttpResponse:
             messages.error(request, "请选择文件")
         else:
             try:
-                result = grids_import(raw=upload, filename=upload.name or "", by=user,
-                                      dry_run=request.POST.get("dry_run") == "1")
+                result = grids_import(
+                    raw=upload,
+                    filename=upload.name or "",
+                    by=user,
+                    dry_run=request.POST.get("dry_run") == "1",
+                )
                 ctx["result"] = result
             except OutOfScope as exc:
                 messages.error(request, exc.message)
@@ -141,10 +178,18 @@ def template_download(request: AuthedHttpRequest) -> HttpResponse:
     from linli.core.tabular import template_header, template_notes, xlsx_bytes
     from linli.regions.services import GRID_COLUMNS
 
-    body = xlsx_bytes(template_header(GRID_COLUMNS), [[c.example for c in GRID_COLUMNS]], sheet="网格",
-                      notes=template_notes(GRID_COLUMNS))
-    resp = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = "attachment; filename*=UTF-8''%E7%BD%91%E6%A0%BC%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    body = xlsx_bytes(
+        template_header(GRID_COLUMNS),
+        [[c.example for c in GRID_COLUMNS]],
+        sheet="网格",
+        notes=template_notes(GRID_COLUMNS),
+    )
+    resp = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    resp["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E7%BD%91%E6%A0%BC%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
     return resp
 
 

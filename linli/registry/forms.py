@@ -5,34 +5,51 @@ from django import forms
 from linli.registry.engine.rows import RELATIONS, RESIDENCE
 from linli.registry.models import ETHNICITIES, DisabilityCategory, TagKind
 
-_REL = [("", "—")] + [(k, k) for k in ("户主", "配偶", "子女", "父母", "孙子女", "祖父母", "兄弟姐妹", "儿媳/女婿", "其他")]
+_REL = [("", "—")] + [
+    (k, k) for k in ("户主", "配偶", "子女", "父母", "孙子女", "祖父母", "兄弟姐妹", "儿媳/女婿", "其他")
+]
 assert all(k in RELATIONS for _, k in _REL[1:])
 
 
 class PersonForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=64)
-    id_number = forms.CharField(label="公民身份号码", max_length=18, required=False,
-                                help_text="填写后性别、出生日期由号码自动得出")
+    id_number = forms.CharField(
+        label="公民身份号码", max_length=18, required=False, help_text="填写后性别、出生日期由号码自动得出"
+    )
     sex = forms.ChoiceField(label="性别", choices=[("", "—"), ("男", "男"), ("女", "女")], required=False)
-    birth_date = forms.CharField(label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = forms.CharField(
+        label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     household_code = forms.CharField(label="户编号", max_length=32, required=False)
     relation = forms.ChoiceField(label="与户主关系", choices=_REL, required=False)
     residence_type = forms.ChoiceField(label="居住类型", choices=[(k, k) for k in RESIDENCE])
     ethnicity = forms.ChoiceField(label="民族", choices=[(e, e) for e in ETHNICITIES])
-    region_code = forms.CharField(label="所属网格编码", max_length=15, required=False,
-                                  help_text="无户编号时必填：15 位网格编码或 12 位社区代码")
+    region_code = forms.CharField(
+        label="所属网格编码",
+        max_length=15,
+        required=False,
+        help_text="无户编号时必填：15 位网格编码或 12 位社区代码",
+    )
     note = forms.CharField(label="备注", max_length=200, required=False)
 
 
 class TagForm(forms.Form):
     kind = forms.ChoiceField(label="标签", choices=TagKind.choices)
     valid_from = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    disability_category = forms.ChoiceField(label="残疾类别", required=False,
-                                            choices=[("", "—")] + list(DisabilityCategory.choices))
-    disability_grade = forms.TypedChoiceField(label="残疾等级", required=False, coerce=int, empty_value=None,
-                                              choices=[("", "—"), (1, "一级"), (2, "二级"), (3, "三级"), (4, "四级")])
+    valid_to = forms.DateField(
+        label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    disability_category = forms.ChoiceField(
+        label="残疾类别", required=False, choices=[("", "—")] + list(DisabilityCategory.choices)
+    )
+    disability_grade = forms.TypedChoiceField(
+        label="残疾等级",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), (1, "一级"), (2, "二级"), (3, "三级"), (4, "四级")],
+    )
     note = forms.CharField(label="说明", max_length=200, required=False)
 
 

@@ -27,13 +27,22 @@ class Building(models.Model):
 
     code = models.CharField("编码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=100)
-    kind = models.CharField("类型", max_length=20, choices=BuildingKind.choices, default=BuildingKind.BUILDING)
+    kind = models.CharField(
+        "类型", max_length=20, choices=BuildingKind.choices, default=BuildingKind.BUILDING
+    )
     parent = models.ForeignKey(
-        "self", verbose_name="所属小区/自然村", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="所属小区/自然村",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属网格/社区", on_delete=models.PROTECT, related_name="buildings",
+        "regions.Region",
+        verbose_name="所属网格/社区",
+        on_delete=models.PROTECT,
+        related_name="buildings",
     )
     address = models.CharField("地址", max_length=200, blank=True)
     lat = models.FloatField("纬度（WGS-84）", null=True, blank=True)
@@ -46,8 +55,12 @@ class Building(models.Model):
         verbose_name_plural = "楼栋/小区/自然村"
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="building_lat_range"),
-            models.CheckConstraint(condition=Q(lon__isnull=True) | Q(lon__gte=-180, lon__lte=180), name="building_lon_range"),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="building_lat_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lon__isnull=True) | Q(lon__gte=-180, lon__lte=180), name="building_lon_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -59,10 +72,18 @@ class Household(models.Model):
 
     code = models.CharField("户编号", max_length=32, unique=True)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属网格/社区", on_delete=models.PROTECT, related_name="households",
+        "regions.Region",
+        verbose_name="所属网格/社区",
+        on_delete=models.PROTECT,
+        related_name="households",
     )
     building = models.ForeignKey(
-        Building, verbose_name="楼栋", null=True, blank=True, on_delete=models.PROTECT, related_name="households",
+        Building,
+        verbose_name="楼栋",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="households",
     )
     unit = models.CharField("单元", max_length=16, blank=True)
     room = models.CharField("房号", max_length=16, blank=True)
@@ -109,11 +130,62 @@ class PersonStatus(models.TextChoices):
 
 
 ETHNICITIES = [
-    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族", "瑶族",
-    "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族", "高山族", "拉祜族", "水族",
-    "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族",
-    "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族",
-    "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族",
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
 ]
 
 
@@ -126,22 +198,35 @@ class Person(models.Model):
 
     name = models.CharField("姓名", max_length=64, db_index=True)
     id_number = EncryptedField("公民身份号码", kind="id_number", index_field="id_number_index")
-    id_number_index = models.CharField("身份证号盲索引", max_length=40, blank=True, db_index=True, editable=False)
+    id_number_index = models.CharField(
+        "身份证号盲索引", max_length=40, blank=True, db_index=True, editable=False
+    )
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("出生日期", db_index=True)
     phone = EncryptedField("联系电话", kind="phone", index_field="phone_index")
     phone_index = models.CharField("电话盲索引", max_length=40, blank=True, db_index=True, editable=False)
     household = models.ForeignKey(
-        Household, verbose_name="户", null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        Household,
+        verbose_name="户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     relation = models.CharField("与户主关系", max_length=16, choices=Relation.choices, blank=True)
-    residence_type = models.CharField("居住类型", max_length=16, choices=ResidenceType.choices,
-                                      default=ResidenceType.REGISTERED)
+    residence_type = models.CharField(
+        "居住类型", max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
+    )
     ethnicity = models.CharField("民族", max_length=16, default="汉族")
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属网格/社区", on_delete=models.PROTECT, related_name="persons",
+        "regions.Region",
+        verbose_name="所属网格/社区",
+        on_delete=models.PROTECT,
+        related_name="persons",
     )
-    status = models.CharField("状态", max_length=16, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    status = models.CharField(
+        "状态", max_length=16, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
+    )
     note = models.CharField("备注", max_length=200, blank=True)
     created_at = models.DateTimeField("登记时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", default=timezone.now)
@@ -207,7 +292,9 @@ class PersonTag(models.Model):
 
     person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.CASCADE, related_name="tags")
     kind = models.CharField("标签", max_length=32, choices=TagKind.choices, db_index=True)
-    disability_category = models.CharField("残疾类别", max_length=16, choices=DisabilityCategory.choices, blank=True)
+    disability_category = models.CharField(
+        "残疾类别", max_length=16, choices=DisabilityCategory.choices, blank=True
+    )
     disability_grade = models.PositiveSmallIntegerField("残疾等级", null=True, blank=True)
     valid_from = models.DateField("起始日期")
     valid_to = models.DateField("截止日期", null=True, blank=True)
@@ -222,14 +309,18 @@ class PersonTag(models.Model):
         ordering = ["person_id", "kind", "valid_from"]
         indexes = [models.Index(fields=["kind", "valid_to"], name="tag_kind_valid_to")]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                                   name="tag_valid_period"),
             models.CheckConstraint(
-                condition=Q(disability_grade__isnull=True) | Q(disability_grade__gte=1, disability_grade__lte=4),
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="tag_valid_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_grade__isnull=True)
+                | Q(disability_grade__gte=1, disability_grade__lte=4),
                 name="tag_disability_grade_1_4",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="disabled") | ~Q(disability_category=""), name="tag_disabled_has_category",
+                condition=~Q(kind="disabled") | ~Q(disability_category=""),
+                name="tag_disabled_has_category",
             ),
         ]
 
@@ -261,7 +352,10 @@ class Organisation(models.Model):
     kind = models.CharField("类型", max_length=24, choices=OrganisationKind.choices)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所在区域", on_delete=models.PROTECT, related_name="organisations",
+        "regions.Region",
+        verbose_name="所在区域",
+        on_delete=models.PROTECT,
+        related_name="organisations",
     )
     address = models.CharField("地址", max_length=200, blank=True)
     contact_name = models.CharField("联系人", max_length=64, blank=True)
@@ -273,8 +367,9 @@ class Organisation(models.Model):
         verbose_name_plural = "组织"
         ordering = ["region_id", "kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["credit_code"], condition=~Q(credit_code=""),
-                                    name="organisation_credit_code_unique"),
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""), name="organisation_credit_code_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -301,15 +396,27 @@ class Staff(models.Model):
     kind = models.CharField("类别", max_length=24, choices=StaffKind.choices)
     post = models.CharField("岗位/职务", max_length=64, blank=True)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所在社区/街道", on_delete=models.PROTECT, related_name="staff",
+        "regions.Region",
+        verbose_name="所在社区/街道",
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name="所在单位", null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
+        Organisation,
+        verbose_name="所在单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
-    grids = models.ManyToManyField("regions.Region", verbose_name="负责网格", blank=True, related_name="grid_staff")
+    grids = models.ManyToManyField(
+        "regions.Region", verbose_name="负责网格", blank=True, related_name="grid_staff"
+    )
     phone = EncryptedField("联系电话", kind="phone", index_field="phone_index")
     phone_index = models.CharField("电话盲索引", max_length=40, blank=True, db_index=True, editable=False)
-    certificate_level = models.CharField("社工职业资格", max_length=16, choices=CertificateLevel.choices, blank=True)
+    certificate_level = models.CharField(
+        "社工职业资格", max_length=16, choices=CertificateLevel.choices, blank=True
+    )
     certificate_no = models.CharField("证书编号", max_length=40, blank=True)
     started_on = models.DateField("入职日期", null=True, blank=True)
     active = models.BooleanField("在岗", default=True)
@@ -319,8 +426,9 @@ class Staff(models.Model):
         verbose_name_plural = "工作人员"
         ordering = ["region_id", "kind", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(certificate_level="") | ~Q(certificate_no=""),
-                                   name="staff_certificate_has_number"),
+            models.CheckConstraint(
+                condition=Q(certificate_level="") | ~Q(certificate_no=""), name="staff_certificate_has_number"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -330,7 +438,9 @@ class Staff(models.Model):
 class Training(models.Model):
     """培训记录: a training a staff member attended, with its dates and hours."""
 
-    staff = models.ForeignKey(Staff, verbose_name="工作人员", on_delete=models.CASCADE, related_name="trainings")
+    staff = models.ForeignKey(
+        Staff, verbose_name="工作人员", on_delete=models.CASCADE, related_name="trainings"
+    )
     title = models.CharField("培训名称", max_length=120)
     organiser = models.CharField("主办单位", max_length=120, blank=True)
     start_date = models.DateField("开始日期")
@@ -342,7 +452,9 @@ class Training(models.Model):
         verbose_name_plural = "培训记录"
         ordering = ["staff_id", "-start_date"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="training_dates_order"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="training_dates_order"
+            ),
             models.CheckConstraint(condition=Q(hours__gt=0), name="training_hours_positive"),
         ]
 

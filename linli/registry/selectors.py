@@ -55,10 +55,17 @@ class PersonFilter:
             v = (params.get(key) or "").strip()
             return int(v) if v.isdigit() else None
 
-        return cls(q=(params.get("q") or "").strip(), region=(params.get("region") or "").strip(),
-                   tag=params.get("tag") or "", residence_type=params.get("residence_type") or "",
-                   sex=params.get("sex") or "", age_min=as_int("age_min"), age_max=as_int("age_max"),
-                   status=params.get("status", PersonStatus.ACTIVE) or "", no_household=params.get("no_household") == "1")
+        return cls(
+            q=(params.get("q") or "").strip(),
+            region=(params.get("region") or "").strip(),
+            tag=params.get("tag") or "",
+            residence_type=params.get("residence_type") or "",
+            sex=params.get("sex") or "",
+            age_min=as_int("age_min"),
+            age_max=as_int("age_max"),
+            status=params.get("status", PersonStatus.ACTIVE) or "",
+            no_household=params.get("no_household") == "1",
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in ("", None, False)}
@@ -74,7 +81,9 @@ def person_search_q(q: str) -> Q:
     return Q(name__contains=text)
 
 
-def person_list(*, user: Any, filters: PersonFilter | None = None, today: dt.date | None = None) -> QuerySet[Person]:
+def person_list(
+    *, user: Any, filters: PersonFilter | None = None, today: dt.date | None = None
+) -> QuerySet[Person]:
     f = filters or PersonFilter()
     today = today or timezone.localdate()
     qs = scoped(Person.objects.select_related("region", "household", "household__building"), user)
@@ -99,15 +108,22 @@ def person_list(*, user: Any, filters: PersonFilter | None = None, today: dt.dat
         if age is not None:
             qs = qs.filter(birth_date__lte=years_ago(today, age))
         else:
-            qs = qs.filter(Exists(PersonTag.objects.valid_on(today).filter(person=OuterRef("pk"), kind=f.tag)))
+            qs = qs.filter(
+                Exists(PersonTag.objects.valid_on(today).filter(person=OuterRef("pk"), kind=f.tag))
+            )
     return qs.order_by("region__code", "household_id", "id")
 
 
 def person_detail(*, user: Any, pk: int) -> Person:
     """One person in scope, with household members and tags (raises Person.DoesNotExist outside scope)."""
-    return (scoped(Person.objects.select_related("region", "region__parent", "household", "household__building"), user)
-            .prefetch_related(Prefetch("tags", queryset=PersonTag.objects.order_by("-valid_from")))
-            .get(pk=pk))
+    return (
+        scoped(
+            Person.objects.select_related("region", "region__parent", "household", "household__building"),
+            user,
+        )
+        .prefetch_related(Prefetch("tags", queryset=PersonTag.objects.order_by("-valid_from")))
+        .get(pk=pk)
+    )
 
 
 def person_tags_display(person: Person, today: dt.date | None = None) -> list[str]:
@@ -120,8 +136,12 @@ def person_tags_display(person: Person, today: dt.date | None = None) -> list[st
 
 
 def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Household]:
-    qs = scoped(Household.objects.select_related("region", "building").annotate(
-        members_count=Count("members", filter=Q(members__status=PersonStatus.ACTIVE))), user)
+    qs = scoped(
+        Household.objects.select_related("region", "building").annotate(
+            members_count=Count("members", filter=Q(members__status=PersonStatus.ACTIVE))
+        ),
+        user,
+    )
     if q:
         qs = qs.filter(Q(code__contains=q) | Q(address__contains=q))
     if region:
@@ -130,8 +150,10 @@ def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Hous
 
 
 def building_list(*, user: Any, q: str = "", region: str = "", kind: str = "") -> QuerySet[Building]:
-    qs = scoped(Building.objects.select_related("region", "parent").annotate(households_count=Count("households")),
-                user)
+    qs = scoped(
+        Building.objects.select_related("region", "parent").annotate(households_count=Count("households")),
+        user,
+    )
     if q:
         qs = qs.filter(Q(code__contains=q) | Q(name__contains=q) | Q(address__contains=q))
     if region:
@@ -183,8 +205,12 @@ class AuditRow:
 
 
 def _dwellings(user: Any, code: str) -> QuerySet[Building]:
-    return scoped(Building.objects.filter(subtree_q(code, "region__code"))
-                  .exclude(kind__in=[BuildingKind.ESTATE, BuildingKind.NATURAL_VILLAGE]), user)
+    return scoped(
+        Building.objects.filter(subtree_q(code, "region__code")).exclude(
+            kind__in=[BuildingKind.ESTATE, BuildingKind.NATURAL_VILLAGE]
+        ),
+        user,
+    )
 
 
 def audit_details(*, user: Any, region: Region, check: str) -> QuerySet | list:
@@ -192,22 +218,35 @@ def audit_details(*, user: Any, region: Region, check: str) -> QuerySet | list:
     code = region.code
     active = scoped(Person.objects.filter(subtree_q(code, "region__code"), status=PersonStatus.ACTIVE), user)
     if check == "buildings_without_households":
-        return _dwellings(user, code).filter(~Exists(Household.objects.filter(building=OuterRef("pk")))) \
+        return (
+            _dwellings(user, code)
+            .filter(~Exists(Household.objects.filter(building=OuterRef("pk"))))
             .select_related("region")
+        )
     if check == "households_without_persons":
-        return scoped(Household.objects.filter(subtree_q(code, "region__code")), user).filter(
-            ~Exists(Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.ACTIVE))).select_related("region")
+        return (
+            scoped(Household.objects.filter(subtree_q(code, "region__code")), user)
+            .filter(~Exists(Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.ACTIVE)))
+            .select_related("region")
+        )
     if check == "persons_without_household":
         return active.filter(household__isnull=True).select_related("region")
     if check == "persons_without_grid":
         return active.exclude(region__level=Level.GRID).select_related("region")
     if check == "duplicate_persons":
-        others = Person.objects.filter(id_number_index=OuterRef("id_number_index"), status=PersonStatus.ACTIVE) \
-            .exclude(pk=OuterRef("pk"))
-        return active.exclude(id_number_index="").filter(Exists(others)).select_related("region") \
+        others = Person.objects.filter(
+            id_number_index=OuterRef("id_number_index"), status=PersonStatus.ACTIVE
+        ).exclude(pk=OuterRef("pk"))
+        return (
+            active.exclude(id_number_index="")
+            .filter(Exists(others))
+            .select_related("region")
             .order_by("id_number_index", "id")
+        )
     if check == "buildings_without_location":
-        return _dwellings(user, code).filter(Q(lat__isnull=True) | Q(lon__isnull=True)).select_related("region")
+        return (
+            _dwellings(user, code).filter(Q(lat__isnull=True) | Q(lon__isnull=True)).select_related("region")
+        )
     if check == "buildings_outside_grid":
         return _buildings_outside_grid(user, code)
     raise KeyError(check)
@@ -217,36 +256,51 @@ def _buildings_outside_grid(user: Any, code: str) -> list[Building]:
     from shapely.geometry import Point, shape
     from shapely.prepared import prep
 
-    grids = {g.pk: prep(shape(g.boundary)) for g in Region.objects.current()
-             .filter(subtree_q(code), level=Level.GRID, boundary__isnull=False).only("pk", "boundary")}
+    grids = {
+        g.pk: prep(shape(g.boundary))
+        for g in Region.objects.current()
+        .filter(subtree_q(code), level=Level.GRID, boundary__isnull=False)
+        .only("pk", "boundary")
+    }
     out = []
-    for b in _dwellings(user, code).filter(region_id__in=list(grids), lat__isnull=False, lon__isnull=False) \
-            .select_related("region").only("pk", "code", "name", "lat", "lon", "region__code", "region__name"):
+    for b in (
+        _dwellings(user, code)
+        .filter(region_id__in=list(grids), lat__isnull=False, lon__isnull=False)
+        .select_related("region")
+        .only("pk", "code", "name", "lat", "lon", "region__code", "region__name")
+    ):
         if not grids[b.region_id].covers(Point(b.lon, b.lat)):
             out.append(b)
     return out
 
 
 def four_no_miss(*, user: Any, region: Region) -> tuple[list[AuditRow], AuditRow]:
-    """四个不漏 per child region of ``region`` and the total, each check one grouped query."""
+    """四个不漏 per child region of ``region`` and the total, each check one grouped query.
+
+    The total also counts rows registered at ``region`` itself (e.g. a person registered at the
+    community, in no grid yet), which no child's row holds.
+    """
     children = list(Region.objects.current().filter(parent=region).order_by("code"))
     if not children:
         children = [region]
     width = len(children[0].code)
     rows = {c.code: AuditRow(c, {k: 0 for k, _ in CHECKS}) for c in children}
+    total = AuditRow(region, {k: 0 for k, _ in CHECKS})
+    own = AuditRow(region, {k: 0 for k, _ in CHECKS})  # registered at the region itself, under no child
 
     def bucket(code: str) -> AuditRow | None:
-        return rows.get(code[:width])
+        return rows.get(code[:width]) or (own if code == region.code and width > len(code) else None)
 
     for check, _ in CHECKS:
         found = audit_details(user=user, region=region, check=check)
         if isinstance(found, list):
             for b in found:
+                total.counts[check] += 1
                 if (row := bucket(b.region.code)) is not None:
                     row.counts[check] += 1
             continue
         for code, n in found.order_by().values_list("region__code").annotate(n=Count("pk")):
+            total.counts[check] += n
             if (row := bucket(code)) is not None:
                 row.counts[check] += n
-    total = AuditRow(region, {k: sum(r.counts[k] for r in rows.values()) for k, _ in CHECKS})
-    return list(rows.values()), total
+    return list(rows.values()) + ([own] if own.total else []), total

@@ -60,9 +60,19 @@ def _id_taken(plain: str, exclude_pk: int | None = None) -> bool:
     return qs.exists()
 
 
-PERSON_LABELS = {"name": "姓名", "id_number": "公民身份号码", "sex": "性别", "birth_date": "出生日期", "phone": "联系电话",
-                 "relation": "与户主关系", "residence_type": "居住类型", "ethnicity": "民族", "household_code": "户编号",
-                 "region_code": "所属网格/社区编码", "note": "备注"}
+PERSON_LABELS = {
+    "name": "姓名",
+    "id_number": "公民身份号码",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "phone": "联系电话",
+    "relation": "与户主关系",
+    "residence_type": "居住类型",
+    "ethnicity": "民族",
+    "household_code": "户编号",
+    "region_code": "所属网格/社区编码",
+    "note": "备注",
+}
 
 
 def person_create(*, by: User, data: dict[str, str]) -> Person:
@@ -75,9 +85,17 @@ def person_create(*, by: User, data: dict[str, str]) -> Person:
         if clean["id_number"] and _id_taken(clean["id_number"]):
             raise ValidationError({"id_number": "公民身份号码：该身份证号已登记"})
         person = Person.objects.create(
-            name=clean["name"], id_number=clean["id_number"], sex=clean["sex"], birth_date=clean["birth_date"],
-            phone=clean["phone"], household=household, relation=clean["relation"],
-            residence_type=clean["residence_type"], ethnicity=clean["ethnicity"], region=region, note=clean["note"],
+            name=clean["name"],
+            id_number=clean["id_number"],
+            sex=clean["sex"],
+            birth_date=clean["birth_date"],
+            phone=clean["phone"],
+            household=household,
+            relation=clean["relation"],
+            residence_type=clean["residence_type"],
+            ethnicity=clean["ethnicity"],
+            region=region,
+            note=clean["note"],
         )
         audit_record(actor=by, action=AuditAction.CREATE, subject=person)
     return person
@@ -101,13 +119,17 @@ def person_update(*, by: User, person: Person, data: dict[str, str]) -> Person:
     require_object_in_scope(by, person)
     require_region_in_scope(by, person.region)
     current = {
-        "name": person.name, "id_number": person.id_number.reveal() if person.id_number else "",
-        "sex": "男" if person.sex == "M" else "女", "birth_date": person.birth_date.isoformat(),
+        "name": person.name,
+        "id_number": person.id_number.reveal() if person.id_number else "",
+        "sex": "男" if person.sex == "M" else "女",
+        "birth_date": person.birth_date.isoformat(),
         "phone": person.phone.reveal() if person.phone else "",
         "relation": dict((v, k) for k, v in rowcheck.RELATIONS.items()).get(person.relation, ""),
         "residence_type": {v: k for k, v in rowcheck.RESIDENCE.items()}[person.residence_type],
-        "ethnicity": person.ethnicity, "household_code": person.household.code if person.household else "",
-        "region_code": person.region.code if not person.household_id else "", "note": person.note,
+        "ethnicity": person.ethnicity,
+        "household_code": person.household.code if person.household else "",
+        "region_code": person.region.code if not person.household_id else "",
+        "note": person.note,
     }
     merged = current | {k: v for k, v in data.items() if v is not None}
     if data.get("id_number") and data.get("id_number") != current["id_number"]:
@@ -122,8 +144,11 @@ def person_update(*, by: User, person: Person, data: dict[str, str]) -> Person:
         locked = Person.objects.select_for_update().get(pk=person.pk)
         if clean["id_number"] and _id_taken(clean["id_number"], exclude_pk=locked.pk):
             raise ValidationError({"id_number": "公民身份号码：该身份证号已登记"})
-        changed = [k for k in ("name", "relation", "residence_type", "ethnicity", "note", "sex", "birth_date")
-                   if getattr(locked, k) != clean[k]]
+        changed = [
+            k
+            for k in ("name", "relation", "residence_type", "ethnicity", "note", "sex", "birth_date")
+            if getattr(locked, k) != clean[k]
+        ]
         for k in changed:
             setattr(locked, k, clean[k])
         for k in ("id_number", "phone"):
@@ -154,8 +179,15 @@ def person_set_status(*, by: User, person: Person, status: str, note: str = "") 
 
 
 def person_tag_add(
-    *, by: User, person: Person, kind: str, valid_from: dt.date, valid_to: dt.date | None = None,
-    disability_category: str = "", disability_grade: int | None = None, note: str = "",
+    *,
+    by: User,
+    person: Person,
+    kind: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    disability_category: str = "",
+    disability_grade: int | None = None,
+    note: str = "",
 ) -> PersonTag:
     require_object_in_scope(by, person)
     require_region_in_scope(by, person.region)
@@ -169,10 +201,15 @@ def person_tag_add(
         overlap = PersonTag.objects.filter(person=person, kind=kind).valid_on(valid_from).exists()
         if overlap:
             raise ValidationError({"kind": "该标签在这段时间已有效，请先结束原标签"})
-        tag = PersonTag.objects.create(person=person, kind=kind, valid_from=valid_from, valid_to=valid_to,
-                                       disability_category=disability_category if kind == TagKind.DISABLED else "",
-                                       disability_grade=disability_grade if kind == TagKind.DISABLED else None,
-                                       note=note[:200])
+        tag = PersonTag.objects.create(
+            person=person,
+            kind=kind,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            disability_category=disability_category if kind == TagKind.DISABLED else "",
+            disability_grade=disability_grade if kind == TagKind.DISABLED else None,
+            note=note[:200],
+        )
         audit_record(actor=by, action=AuditAction.UPDATE, subject=person, detail={"tag_added": kind})
     return tag
 
@@ -189,8 +226,14 @@ def person_tag_end(*, by: User, tag: PersonTag, valid_to: dt.date) -> PersonTag:
     return tag
 
 
-HOUSEHOLD_LABELS = {"code": "户编号", "region_code": "所属网格/社区编码", "building_code": "楼栋编码", "unit": "单元",
-                    "room": "房号", "address": "地址"}
+HOUSEHOLD_LABELS = {
+    "code": "户编号",
+    "region_code": "所属网格/社区编码",
+    "building_code": "楼栋编码",
+    "unit": "单元",
+    "room": "房号",
+    "address": "地址",
+}
 
 
 def household_create(*, by: User, data: dict[str, str]) -> Household:
@@ -205,8 +248,14 @@ def household_create(*, by: User, data: dict[str, str]) -> Household:
     with transaction.atomic():
         if Household.objects.filter(code=clean["code"]).exists():
             raise ValidationError({"code": "户编号：已存在"})
-        hh = Household.objects.create(code=clean["code"], region=region, building=building, unit=clean["unit"],
-                                      room=clean["room"], address=clean["address"] or _address(building, clean))
+        hh = Household.objects.create(
+            code=clean["code"],
+            region=region,
+            building=building,
+            unit=clean["unit"],
+            room=clean["room"],
+            address=clean["address"] or _address(building, clean),
+        )
         audit_record(actor=by, action=AuditAction.CREATE, subject=hh)
     return hh
 
@@ -217,8 +266,17 @@ def _address(building: Building | None, clean: dict[str, Any]) -> str:
     return f"{building.address or building.name}{clean['unit']}{clean['room']}"
 
 
-BUILDING_LABELS = {"code": "编码", "name": "名称", "kind": "类型", "region_code": "所属网格/社区编码",
-                   "parent_code": "所属小区/自然村编码", "address": "地址", "lat": "纬度", "lon": "经度", "floors": "层数"}
+BUILDING_LABELS = {
+    "code": "编码",
+    "name": "名称",
+    "kind": "类型",
+    "region_code": "所属网格/社区编码",
+    "parent_code": "所属小区/自然村编码",
+    "address": "地址",
+    "lat": "纬度",
+    "lon": "经度",
+    "floors": "层数",
+}
 
 
 def building_create(*, by: User, data: dict[str, str]) -> Building:
@@ -227,15 +285,25 @@ def building_create(*, by: User, data: dict[str, str]) -> Building:
     region = _region_for_registry(clean["region_code"], by)
     parent = None
     if clean["parent_code"]:
-        parent = Building.objects.filter(code=clean["parent_code"], kind__in=["estate", "natural_village"]).first()
+        parent = Building.objects.filter(
+            code=clean["parent_code"], kind__in=["estate", "natural_village"]
+        ).first()
         if parent is None or not region_in_scope(by, parent.region):
             raise ValidationError({"parent_code": "所属小区/自然村编码：找不到"})
     with transaction.atomic():
         if Building.objects.filter(code=clean["code"]).exists():
             raise ValidationError({"code": "编码：已存在"})
-        b = Building.objects.create(code=clean["code"], name=clean["name"], kind=clean["kind"], parent=parent,
-                                    region=region, address=clean["address"], lat=clean["lat"], lon=clean["lon"],
-                                    floors=clean["floors"])
+        b = Building.objects.create(
+            code=clean["code"],
+            name=clean["name"],
+            kind=clean["kind"],
+            parent=parent,
+            region=region,
+            address=clean["address"],
+            lat=clean["lat"],
+            lon=clean["lon"],
+            floors=clean["floors"],
+        )
         audit_record(actor=by, action=AuditAction.CREATE, subject=b)
     return b
 
@@ -244,16 +312,32 @@ def building_create(*, by: User, data: dict[str, str]) -> Building:
 
 PERSON_COLUMNS = [
     Column("name", "姓名", True, "", "张三"),
-    Column("id_number", "公民身份号码", False, "18 位，末位可为 X；填写后性别、出生日期由号码得出", "350504199001011234",
-           sensitive="id_number"),
+    Column(
+        "id_number",
+        "公民身份号码",
+        False,
+        "18 位，末位可为 X；填写后性别、出生日期由号码得出",
+        "350504199001011234",
+        sensitive="id_number",
+    ),
     Column("sex", "性别", False, "男/女；无身份证号时必填", "男"),
     Column("birth_date", "出生日期", False, "YYYY-MM-DD；无身份证号时必填", "1990-01-01"),
     Column("phone", "联系电话", False, "11 位手机号或带区号的固定电话", "13800000000", sensitive="phone"),
-    Column("household_code", "户编号", False, "已登记的户；填写后人员归入该户所在网格", "350504001001001H00001"),
-    Column("relation", "与户主关系", False, "户主/配偶/子女/父母/孙子女/祖父母/兄弟姐妹/儿媳/女婿/其他", "户主"),
+    Column(
+        "household_code", "户编号", False, "已登记的户；填写后人员归入该户所在网格", "350504001001001H00001"
+    ),
+    Column(
+        "relation", "与户主关系", False, "户主/配偶/子女/父母/孙子女/祖父母/兄弟姐妹/儿媳/女婿/其他", "户主"
+    ),
     Column("residence_type", "居住类型", False, "户籍/常住/流动/人户分离，默认户籍", "户籍"),
     Column("ethnicity", "民族", False, "默认汉族", "汉族"),
-    Column("region_code", "所属网格编码", False, "无户编号时必填：15 位网格编码或 12 位社区/村代码", "350504001001001"),
+    Column(
+        "region_code",
+        "所属网格编码",
+        False,
+        "无户编号时必填：15 位网格编码或 12 位社区/村代码",
+        "350504001001001",
+    ),
     Column("note", "备注", False, "", ""),
 ]
 HOUSEHOLD_COLUMNS = [
@@ -294,7 +378,11 @@ class _RegionCache:
     def __init__(self, by: User):
         qs = Region.objects.current().filter(level__in=[Level.COMMUNITY, Level.GRID])
         if not (by.is_superuser or by.role == "system_admin"):
-            qs = qs.filter(code__gte=by.region_code, code__lt=by.region_code + ";") if by.region_code else qs.none()
+            qs = (
+                qs.filter(code__gte=by.region_code, code__lt=by.region_code + ";")
+                if by.region_code
+                else qs.none()
+            )
         self.by_code = dict(qs.values_list("code", "pk"))
 
     def get(self, code: str) -> int | None:
@@ -335,18 +423,29 @@ class _Lookups:
     def registered(self, indexes: list[str]) -> set[str]:
         """Which of these ID blind indexes belong to registered (not moved-out) persons: one query."""
         if connection.vendor == "postgresql":  # one array parameter, not thousands of placeholders
-            rows = self._pg(f"SELECT id_number_index FROM {Person._meta.db_table} "
-                            "WHERE id_number_index = ANY(%s) AND status <> %s", [indexes, PersonStatus.MOVED_OUT])
+            rows = self._pg(
+                f"SELECT id_number_index FROM {Person._meta.db_table} "
+                "WHERE id_number_index = ANY(%s) AND status <> %s",
+                [indexes, PersonStatus.MOVED_OUT],
+            )
             return {r[0] for r in rows}
-        return set(Person.objects.filter(id_number_index__in=indexes).exclude(status=PersonStatus.MOVED_OUT)
-                   .values_list("id_number_index", flat=True))
+        return set(
+            Person.objects.filter(id_number_index__in=indexes)
+            .exclude(status=PersonStatus.MOVED_OUT)
+            .values_list("id_number_index", flat=True)
+        )
 
     def households(self, codes: list[str]) -> list[tuple[str, int, int, str]]:
         if connection.vendor == "postgresql":
             h, r = Household._meta.db_table, Region._meta.db_table
-            return self._pg(f"SELECT h.code, h.id, h.region_id, r.code FROM {h} h JOIN {r} r ON r.id = h.region_id "
-                            "WHERE h.code = ANY(%s)", [codes])
-        return list(Household.objects.filter(code__in=codes).values_list("code", "pk", "region_id", "region__code"))
+            return self._pg(
+                f"SELECT h.code, h.id, h.region_id, r.code FROM {h} h JOIN {r} r ON r.id = h.region_id "
+                "WHERE h.code = ANY(%s)",
+                [codes],
+            )
+        return list(
+            Household.objects.filter(code__in=codes).values_list("code", "pk", "region_id", "region__code")
+        )
 
 
 class _CopyStream:
@@ -359,8 +458,9 @@ class _CopyStream:
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
         connection.ensure_connection()
         self.cursor = connection.connection.cursor()
-        self.cm = self.cursor.copy(f"COPY {model._meta.db_table} ({cols}) FROM STDIN",
-                                   writer=QueuedLibpqWriter(self.cursor))
+        self.cm = self.cursor.copy(
+            f"COPY {model._meta.db_table} ({cols}) FROM STDIN", writer=QueuedLibpqWriter(self.cursor)
+        )
         self.copy = self.cm.__enter__()
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
@@ -390,7 +490,13 @@ def _insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple
 
 
 def _run_import(
-    *, kind: str, raw: IO[bytes], filename: str, by: User, dry_run: bool, columns: list[Column],
+    *,
+    kind: str,
+    raw: IO[bytes],
+    filename: str,
+    by: User,
+    dry_run: bool,
+    columns: list[Column],
     clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
     flush: Callable[[list[tuple[int, dict[str, Any]]], ErrorReport, bool, dict[str, int]], int],
     finish: Callable[[], None] = lambda: None,
@@ -434,22 +540,43 @@ def _run_import(
                 raise _Rollback
     except _Rollback:
         pass
-    status = ImportRun.Status.REJECTED if report else (ImportRun.Status.CHECKED if dry_run else ImportRun.Status.DONE)
+    status = (
+        ImportRun.Status.REJECTED
+        if report
+        else (ImportRun.Status.CHECKED if dry_run else ImportRun.Status.DONE)
+    )
     run = ImportRun.objects.create(
-        kind=kind, filename=filename[:200], actor=by, region_code=by.region_code,
-        dry_run=dry_run, status=status, rows=rows_total, created=0 if status != ImportRun.Status.DONE else created,
-        errors_total=report.total, error_rows=len(report.rows_with_errors), errors=report.as_dicts()[:2000],
+        kind=kind,
+        filename=filename[:200],
+        actor=by,
+        region_code=by.region_code,
+        dry_run=dry_run,
+        status=status,
+        rows=rows_total,
+        created=0 if status != ImportRun.Status.DONE else created,
+        errors_total=report.total,
+        error_rows=len(report.rows_with_errors),
+        errors=report.as_dicts()[:2000],
         summary={"by_region": by_region, "would_create": created if dry_run and not report else 0},
-        started_at=started, seconds=round(time.perf_counter() - t0, 3),
+        started_at=started,
+        seconds=round(time.perf_counter() - t0, 3),
     )
     if status == ImportRun.Status.DONE:
-        audit_record(actor=by, action=AuditAction.IMPORT, subject=run, subject_label=f"{kind} 导入 {filename}",
-                     region_code=run.region_code, row_count=created, detail={"import_run": run.pk})
+        audit_record(
+            actor=by,
+            action=AuditAction.IMPORT,
+            subject=run,
+            subject_label=f"{kind} 导入 {filename}",
+            region_code=run.region_code,
+            row_count=created,
+            detail={"import_run": run.pk},
+        )
     return ImportOutcome(run=run, report=report, by_region=by_region)
 
 
-def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False,
-                   batch_size: int = 5000) -> ImportOutcome:
+def persons_import(
+    *, raw: IO[bytes], filename: str, by: User, dry_run: bool = False, batch_size: int = 5000
+) -> ImportOutcome:
     """Import persons (template PERSON_COLUMNS). Duplicate ID numbers in the file or already registered are errors."""
     today = timezone.localdate()
     regions = _RegionCache(by)
@@ -459,20 +586,42 @@ def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = F
     ctx_id = f"{Person._meta.label_lower}.id_number"
     ctx_phone = f"{Person._meta.label_lower}.phone"
     now = timezone.now()
-    cols = ["name", "id_number", "id_number_index", "sex", "birth_date", "phone", "phone_index", "household_id",
-            "relation", "residence_type", "ethnicity", "region_id", "status", "note", "created_at", "updated_at"]
+    cols = [
+        "name",
+        "id_number",
+        "id_number_index",
+        "sex",
+        "birth_date",
+        "phone",
+        "phone_index",
+        "household_id",
+        "relation",
+        "residence_type",
+        "ethnicity",
+        "region_id",
+        "status",
+        "note",
+        "created_at",
+        "updated_at",
+    ]
     head = {col.key: col.header for col in PERSON_COLUMNS}
     region_codes = {v: k for k, v in regions.by_code.items()}
 
     def clean(row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         return rowcheck.clean_person(row, ethnicities=ETHNICITY_SET, today=today)
 
-    streaming = connection.vendor == "postgresql" and not dry_run
+    # Stream through one COPY only when this import owns its transaction: a side connection sees
+    # committed rows only, so inside a caller's open transaction look-ups must share its connection.
+    streaming = connection.vendor == "postgresql" and not dry_run and not connection.in_atomic_block
     lookups = _Lookups(side_connection=streaming)
     stream: list[_CopyStream] = []
 
-    def flush(batch: list[tuple[int, dict[str, Any]]], report: ErrorReport, check_only: bool,
-              by_region: dict[str, int]) -> int:
+    def flush(
+        batch: list[tuple[int, dict[str, Any]]],
+        report: ErrorReport,
+        check_only: bool,
+        by_region: dict[str, int],
+    ) -> int:
         missing = {p["household_code"] for _, p in batch if p["household_code"]} - households.keys()
         if missing:
             found = {code: (pk, rid, rcode) for code, pk, rid, rcode in lookups.households(list(missing))}
@@ -500,7 +649,9 @@ def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = F
             if p["household_code"]:
                 hh = households.get(p["household_code"])
                 if hh is None or hh[1] not in region_codes:
-                    report.add(n, head["household_code"], "找不到该户，或不在本账号的数据范围内", p["household_code"])
+                    report.add(
+                        n, head["household_code"], "找不到该户，或不在本账号的数据范围内", p["household_code"]
+                    )
                     continue
                 if p["region_code"] and p["region_code"] != hh[2]:
                     report.add(n, head["region_code"], f"与该户所在网格 {hh[2]} 不一致", p["region_code"])
@@ -509,7 +660,9 @@ def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = F
                 found_region = regions.get(p["region_code"]) if p["region_code"] else None
                 if found_region is None:
                     if p["region_code"]:
-                        report.add(n, head["region_code"], regions.problem(p["region_code"]), p["region_code"])
+                        report.add(
+                            n, head["region_code"], regions.problem(p["region_code"]), p["region_code"]
+                        )
                     continue
                 region_id = found_region
             code = region_codes[region_id]
@@ -517,13 +670,26 @@ def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = F
             if check_only or report:
                 continue
             idn, phone = p["id_number"], p["phone"]
-            out.append((
-                p["name"], c.encrypt(idn, ctx_id) if idn else "", indexes[n][0] if n in indexes else "", p["sex"],
-                p["birth_date"],
-                c.encrypt(phone, ctx_phone) if phone else "", c.blind_index(phone) if phone else "",
-                hh[0] if hh else None, p["relation"], p["residence_type"], p["ethnicity"], region_id,
-                PersonStatus.ACTIVE, p["note"], now, now,
-            ))
+            out.append(
+                (
+                    p["name"],
+                    c.encrypt(idn, ctx_id) if idn else "",
+                    indexes[n][0] if n in indexes else "",
+                    p["sex"],
+                    p["birth_date"],
+                    c.encrypt(phone, ctx_phone) if phone else "",
+                    c.blind_index(phone) if phone else "",
+                    hh[0] if hh else None,
+                    p["relation"],
+                    p["residence_type"],
+                    p["ethnicity"],
+                    region_id,
+                    PersonStatus.ACTIVE,
+                    p["note"],
+                    now,
+                    now,
+                )
+            )
         if report or check_only:
             return sum(1 for n, p in batch if n not in report.rows_with_errors)
         if streaming:
@@ -539,8 +705,18 @@ def persons_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = F
             stream.pop().close()
 
     try:
-        return _run_import(kind="persons", raw=raw, filename=filename, by=by, dry_run=dry_run,
-                           columns=PERSON_COLUMNS, clean=clean, flush=flush, finish=finish, batch_size=batch_size)
+        return _run_import(
+            kind="persons",
+            raw=raw,
+            filename=filename,
+            by=by,
+            dry_run=dry_run,
+            columns=PERSON_COLUMNS,
+            clean=clean,
+            flush=flush,
+            finish=finish,
+            batch_size=batch_size,
+        )
     finally:
         lookups.close()
 
@@ -556,8 +732,12 @@ def households_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool 
         codes = [p["code"] for _, p in batch]
         taken = set(Household.objects.filter(code__in=codes).values_list("code", flat=True))
         bcodes = {p["building_code"] for _, p in batch if p["building_code"]}
-        buildings = {code: (pk, rcode, addr) for code, pk, rcode, addr in
-                     Building.objects.filter(code__in=bcodes).values_list("code", "pk", "region__code", "address")}
+        buildings = {
+            code: (pk, rcode, addr)
+            for code, pk, rcode, addr in Building.objects.filter(code__in=bcodes).values_list(
+                "code", "pk", "region__code", "address"
+            )
+        }
         out = []
         for n, p in batch:
             if p["code"] in seen:
@@ -581,8 +761,16 @@ def households_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool 
         _insert_rows(Household, cols, out)
         return len(out)
 
-    return _run_import(kind="households", raw=raw, filename=filename, by=by, dry_run=dry_run,
-                       columns=HOUSEHOLD_COLUMNS, clean=rowcheck.clean_household, flush=flush)
+    return _run_import(
+        kind="households",
+        raw=raw,
+        filename=filename,
+        by=by,
+        dry_run=dry_run,
+        columns=HOUSEHOLD_COLUMNS,
+        clean=rowcheck.clean_household,
+        flush=flush,
+    )
 
 
 def buildings_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False) -> ImportOutcome:
@@ -607,7 +795,9 @@ def buildings_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool =
                 continue
             parent = None
             if p["parent_code"]:
-                parent = Building.objects.filter(code=p["parent_code"], kind__in=["estate", "natural_village"]).first()
+                parent = Building.objects.filter(
+                    code=p["parent_code"], kind__in=["estate", "natural_village"]
+                ).first()
                 if parent is None and not (check_only or report):
                     report.add(n, head["parent_code"], "找不到该小区/自然村", p["parent_code"])
                     continue
@@ -615,12 +805,30 @@ def buildings_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool =
             created += 1
             if report or check_only:
                 continue
-            Building.objects.create(code=p["code"], name=p["name"], kind=p["kind"], parent=parent, region_id=region_id,
-                                    address=p["address"], lat=p["lat"], lon=p["lon"], floors=p["floors"])
+            Building.objects.create(
+                code=p["code"],
+                name=p["name"],
+                kind=p["kind"],
+                parent=parent,
+                region_id=region_id,
+                address=p["address"],
+                lat=p["lat"],
+                lon=p["lon"],
+                floors=p["floors"],
+            )
         return created
 
-    return _run_import(kind="buildings", raw=raw, filename=filename, by=by, dry_run=dry_run,
-                       columns=BUILDING_COLUMNS, clean=rowcheck.clean_building, flush=flush, batch_size=1000)
+    return _run_import(
+        kind="buildings",
+        raw=raw,
+        filename=filename,
+        by=by,
+        dry_run=dry_run,
+        columns=BUILDING_COLUMNS,
+        clean=rowcheck.clean_building,
+        flush=flush,
+        batch_size=1000,
+    )
 
 
 IMPORTERS: dict[str, tuple[str, list[Column], Callable[..., ImportOutcome]]] = {
@@ -632,6 +840,7 @@ IMPORTERS: dict[str, tuple[str, list[Column], Callable[..., ImportOutcome]]] = {
 
 # --- export ----------------------------------------------------------------------------------------
 
+
 def export_person_rows(persons: Iterable[Person], *, full: bool) -> Iterable[list[Any]]:
     """Rows in the import template's column order, masked unless ``full`` (the caller audits)."""
     relation = dict(rowcheck.RELATIONS.items())
@@ -640,25 +849,52 @@ def export_person_rows(persons: Iterable[Person], *, full: bool) -> Iterable[lis
     for p in persons:
         idn = (p.id_number.reveal() if full else str(p.id_number)) if p.id_number else ""
         phone = (p.phone.reveal() if full else str(p.phone)) if p.phone else ""
-        yield [p.name, idn, "男" if p.sex == "M" else "女", p.birth_date.isoformat(), phone,
-               p.household.code if p.household is not None else "", relation_label.get(p.relation, ""),
-               residence_label.get(p.residence_type, ""), p.ethnicity, p.region.code, p.note]
+        yield [
+            p.name,
+            idn,
+            "男" if p.sex == "M" else "女",
+            p.birth_date.isoformat(),
+            phone,
+            p.household.code if p.household is not None else "",
+            relation_label.get(p.relation, ""),
+            residence_label.get(p.residence_type, ""),
+            p.ethnicity,
+            p.region.code,
+            p.note,
+        ]
 
 
 def export_household_rows(households: Iterable[Household]) -> Iterable[list[Any]]:
     for h in households:
-        yield [h.code, h.region.code, h.building.code if h.building is not None else "", h.unit, h.room, h.address]
+        yield [
+            h.code,
+            h.region.code,
+            h.building.code if h.building is not None else "",
+            h.unit,
+            h.room,
+            h.address,
+        ]
 
 
 def export_building_rows(buildings: Iterable[Building]) -> Iterable[list[Any]]:
     kinds = {v: k for k, v in rowcheck.BUILDING_KINDS.items()}
     for b in buildings:
-        yield [b.code, b.name, kinds[b.kind], b.region.code, b.parent.code if b.parent is not None else "", b.address,
-               b.lat, b.lon, b.floors]
+        yield [
+            b.code,
+            b.name,
+            kinds[b.kind],
+            b.region.code,
+            b.parent.code if b.parent is not None else "",
+            b.address,
+            b.lat,
+            b.lon,
+            b.floors,
+        ]
 
 
-def export_record(*, by: User, kind: str, rows: int, full: bool, reason: str, filters: dict[str, Any],
-                  region_code: str) -> None:
+def export_record(
+    *, by: User, kind: str, rows: int, full: bool, reason: str, filters: dict[str, Any], region_code: str
+) -> None:
     """Audit an export of personal data (always; with reason when values are unmasked)."""
     from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION
 
@@ -668,9 +904,16 @@ def export_record(*, by: User, kind: str, rows: int, full: bool, reason: str, fi
         raise OutOfScope("本账号没有查看完整个人信息的权限，只能导出脱敏数据")
     if full and len(reason.strip()) < 2:
         raise ValidationError({"reason": "导出完整信息须填写事由"})
-    audit_record(actor=by, action=AuditAction.EXPORT, subject_label=f"{kind} 导出{'（完整信息）' if full else '（脱敏）'}",
-                 field="id_number,phone" if full else "", reason=reason.strip(), region_code=region_code,
-                 row_count=rows, detail={"filters": filters, "full": full})
+    audit_record(
+        actor=by,
+        action=AuditAction.EXPORT,
+        subject_label=f"{kind} 导出{'（完整信息）' if full else '（脱敏）'}",
+        field="id_number,phone" if full else "",
+        reason=reason.strip(),
+        region_code=region_code,
+        row_count=rows,
+        detail={"filters": filters, "full": full},
+    )
 
 
 def id_number_facts(value: str) -> idnumber.IdFacts:

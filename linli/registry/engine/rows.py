@@ -16,10 +16,25 @@ from linli.core.engine import idnumber
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 CODE_RE = re.compile(r"^[0-9A-Za-z-]{1,32}$")
 
-RELATIONS = {"户主": "head", "配偶": "spouse", "子女": "child", "儿子": "child", "女儿": "child", "父母": "parent",
-             "父亲": "parent", "母亲": "parent", "孙子女": "grandchild", "孙子": "grandchild", "孙女": "grandchild",
-             "祖父母": "grandparent", "兄弟姐妹": "sibling", "儿媳/女婿": "child_in_law", "儿媳": "child_in_law",
-             "女婿": "child_in_law", "其他": "other"}
+RELATIONS = {
+    "户主": "head",
+    "配偶": "spouse",
+    "子女": "child",
+    "儿子": "child",
+    "女儿": "child",
+    "父母": "parent",
+    "父亲": "parent",
+    "母亲": "parent",
+    "孙子女": "grandchild",
+    "孙子": "grandchild",
+    "孙女": "grandchild",
+    "祖父母": "grandparent",
+    "兄弟姐妹": "sibling",
+    "儿媳/女婿": "child_in_law",
+    "儿媳": "child_in_law",
+    "女婿": "child_in_law",
+    "其他": "other",
+}
 RESIDENCE = {"户籍": "registered", "常住": "resident", "流动": "floating", "人户分离": "separated"}
 SEXES = {"男": "M", "女": "F"}
 BUILDING_KINDS = {"小区": "estate", "楼栋": "building", "自然村": "natural_village", "自建房": "house"}
@@ -34,7 +49,9 @@ def parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat("-".join(p.zfill(2) for p in t.split("-")))
 
 
-def clean_person(row: dict[str, str], *, ethnicities: frozenset[str], today: dt.date) -> tuple[dict[str, Any], Problems]:
+def clean_person(
+    row: dict[str, str], *, ethnicities: frozenset[str], today: dt.date
+) -> tuple[dict[str, Any], Problems]:
     out: dict[str, Any] = {}
     problems: Problems = []
     name = row.get("name", "").strip()
@@ -49,7 +66,9 @@ def clean_person(row: dict[str, str], *, ethnicities: frozenset[str], today: dt.
     facts = None
     if raw_id:
         if "E+" in raw_id or ("." in raw_id and raw_id.replace(".", "").isdigit()):
-            problems.append(("id_number", "身份证号被 Excel 转成了数字（科学计数法），请把该列设为文本后重新填写"))
+            problems.append(
+                ("id_number", "身份证号被 Excel 转成了数字（科学计数法），请把该列设为文本后重新填写")
+            )
         else:
             try:
                 facts = idnumber.parse(raw_id, today=today)
@@ -64,7 +83,9 @@ def clean_person(row: dict[str, str], *, ethnicities: frozenset[str], today: dt.
         if birth_text:
             try:
                 if parse_date(birth_text) != facts.birth_date:
-                    problems.append(("birth_date", f"与身份证号不符（身份证号为 {facts.birth_date:%Y-%m-%d}）"))
+                    problems.append(
+                        ("birth_date", f"与身份证号不符（身份证号为 {facts.birth_date:%Y-%m-%d}）")
+                    )
             except ValueError:
                 problems.append(("birth_date", "日期格式应为 YYYY-MM-DD"))
     elif not raw_id:
@@ -115,7 +136,9 @@ def clean_person(row: dict[str, str], *, ethnicities: frozenset[str], today: dt.
 
 def clean_household(row: dict[str, str]) -> tuple[dict[str, Any], Problems]:
     problems: Problems = []
-    out = {k: row.get(k, "").strip() for k in ("code", "region_code", "building_code", "unit", "room", "address")}
+    out = {
+        k: row.get(k, "").strip() for k in ("code", "region_code", "building_code", "unit", "room", "address")
+    }
     if not out["code"]:
         problems.append(("code", "必填"))
     elif not CODE_RE.match(out["code"]):
@@ -132,7 +155,9 @@ def clean_household(row: dict[str, str]) -> tuple[dict[str, Any], Problems]:
 
 def clean_building(row: dict[str, str]) -> tuple[dict[str, Any], Problems]:
     problems: Problems = []
-    out: dict[str, Any] = {k: row.get(k, "").strip() for k in ("code", "name", "region_code", "parent_code", "address")}
+    out: dict[str, Any] = {
+        k: row.get(k, "").strip() for k in ("code", "name", "region_code", "parent_code", "address")
+    }
     if not out["code"] or not CODE_RE.match(out["code"]):
         problems.append(("code", "必填，只能含数字、字母和连字符"))
     if not out["name"]:

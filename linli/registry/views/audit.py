@@ -19,18 +19,31 @@ def audit(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     user = request.user
     code = request.GET.get("region", "").strip() or (user.region_code)
-    region = scoped(Region.objects.current(), user).filter(code=code).first() if code else \
-        Region.objects.current().order_by("level", "code").first()
+    region = (
+        scoped(Region.objects.current(), user).filter(code=code).first()
+        if code
+        else Region.objects.current().order_by("level", "code").first()
+    )
     if region is None:
         raise Http404("区域不存在或不在本账号的数据范围内")
     rows, total = four_no_miss(user=user, region=region)
     check = request.GET.get("check", "")
-    ctx = {"title": "四个不漏", "region": region, "rows": rows, "total": total, "checks": CHECKS, "check": check,
-           "ancestors": region.ancestors()}
+    ctx = {
+        "title": "四个不漏",
+        "region": region,
+        "rows": rows,
+        "total": total,
+        "checks": CHECKS,
+        "check": check,
+        "ancestors": region.ancestors(),
+    }
     if check in dict(CHECKS):
         found = audit_details(user=user, region=region, check=check)
         ctx["check_label"] = dict(CHECKS)[check]
         ctx["detail"] = Paginator(found, 50).get_page(request.GET.get("page"))
-        ctx["detail_kind"] = "person" if "person" in check else ("household" if "household" in check and
-                                                                  check.startswith("households") else "building")
+        ctx["detail_kind"] = (
+            "person"
+            if "person" in check
+            else ("household" if "household" in check and check.startswith("households") else "building")
+        )
     return render(request, "registry/audit.html", ctx)

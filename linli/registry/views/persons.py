@@ -35,12 +35,20 @@ def persons(request: AuthedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = [(p, person_tags_display(p, today)) for p in page]
     ctx = {
-        "title": "人员", "page": page, "rows": rows, "f": f, "tags": TAG_FILTERS,
-        "residence_types": ResidenceType.choices, "statuses": PersonStatus.choices,
-        "regions": scoped(Region.objects.current().filter(level__in=[Level.STREET, Level.COMMUNITY]), request.user)
-        .order_by("code"),
-        "can_write": can_write(request), "can_export": request.user.has_perm(EXPORT_PERMISSION),
-        "can_reveal": request.user.has_perm(REVEAL_PERMISSION), "query": request.GET.urlencode(),
+        "title": "人员",
+        "page": page,
+        "rows": rows,
+        "f": f,
+        "tags": TAG_FILTERS,
+        "residence_types": ResidenceType.choices,
+        "statuses": PersonStatus.choices,
+        "regions": scoped(
+            Region.objects.current().filter(level__in=[Level.STREET, Level.COMMUNITY]), request.user
+        ).order_by("code"),
+        "can_write": can_write(request),
+        "can_export": request.user.has_perm(EXPORT_PERMISSION),
+        "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
+        "query": request.GET.urlencode(),
     }
     return render(request, "registry/_person_rows.html" if is_htmx(request) else "registry/persons.html", ctx)
 
@@ -56,13 +64,26 @@ def _person_or_404(request: AuthedHttpRequest, pk: int) -> Person:
 def person(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     require_reader(request)
     p = _person_or_404(request, pk)
-    members = scoped(Person.objects.filter(household_id=p.household_id).exclude(pk=p.pk), request.user) \
-        if p.household_id else []
-    return render(request, "registry/person.html", {
-        "title": p.name, "p": p, "members": members, "tags_now": person_tags_display(p),
-        "all_tags": p.tags.all(), "today": timezone.localdate(), "tag_form": TagForm(),
-        "can_write": can_write(request), "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
-    })
+    members = (
+        scoped(Person.objects.filter(household_id=p.household_id).exclude(pk=p.pk), request.user)
+        if p.household_id
+        else []
+    )
+    return render(
+        request,
+        "registry/person.html",
+        {
+            "title": p.name,
+            "p": p,
+            "members": members,
+            "tags_now": person_tags_display(p),
+            "all_tags": p.tags.all(),
+            "today": timezone.localdate(),
+            "tag_form": TagForm(),
+            "can_write": can_write(request),
+            "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
+        },
+    )
 
 
 @login_required
@@ -105,16 +126,32 @@ def person_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpRespon
                 add_service_errors(form, exc)
     elif p is not None:
         inv_rel = {v: k for k, v in reversed(list(services.rowcheck.RELATIONS.items()))}
-        form = PersonForm(initial={
-            "name": p.name, "sex": p.get_sex_display(), "birth_date": p.birth_date.isoformat(),
-            "phone": "", "household_code": p.household.code if p.household is not None else "",
-            "relation": inv_rel.get(p.relation, ""), "residence_type": p.get_residence_type_display(),
-            "ethnicity": p.ethnicity, "region_code": "" if p.household_id else p.region.code, "note": p.note})
+        form = PersonForm(
+            initial={
+                "name": p.name,
+                "sex": p.get_sex_display(),
+                "birth_date": p.birth_date.isoformat(),
+                "phone": "",
+                "household_code": p.household.code if p.household is not None else "",
+                "relation": inv_rel.get(p.relation, ""),
+                "residence_type": p.get_residence_type_display(),
+                "ethnicity": p.ethnicity,
+                "region_code": "" if p.household_id else p.region.code,
+                "note": p.note,
+            }
+        )
     else:
-        form = PersonForm(initial={"residence_type": "户籍", "ethnicity": "汉族",
-                                   "household_code": request.GET.get("household", ""),
-                                   "region_code": request.GET.get("region", "")})
-    return render(request, "registry/person_form.html", {"title": "编辑人员" if p else "登记人员", "form": form, "p": p})
+        form = PersonForm(
+            initial={
+                "residence_type": "户籍",
+                "ethnicity": "汉族",
+                "household_code": request.GET.get("household", ""),
+                "region_code": request.GET.get("region", ""),
+            }
+        )
+    return render(
+        request, "registry/person_form.html", {"title": "编辑人员" if p else "登记人员", "form": form, "p": p}
+    )
 
 
 @login_required
@@ -128,10 +165,19 @@ def person_tag_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             services.person_tag_add(by=request.user, person=p, **form.cleaned_data)
             messages.success(request, "已添加标签")
         except (ValidationError, OutOfScope) as exc:
-            messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else exc.message)
+            messages.error(
+                request, "；".join(exc.messages) if isinstance(exc, ValidationError) else exc.message
+            )
     else:
-        messages.error(request, "；".join(f"{form.fields[k].label}：{' '.join(map(str, v))}" for k, v in form.errors.items()
-                                         if k in form.fields) or "标签信息不完整")
+        messages.error(
+            request,
+            "；".join(
+                f"{form.fields[k].label}：{' '.join(map(str, v))}"
+                for k, v in form.errors.items()
+                if k in form.fields
+            )
+            or "标签信息不完整",
+        )
     return redirect("registry:person", pk=p.pk)
 
 

@@ -50,17 +50,29 @@ def import_page(request: AuthedHttpRequest) -> HttpResponse:
         else:
             _, _, importer = services.IMPORTERS[kind]
             try:
-                outcome = importer(raw=upload, filename=upload.name or "", by=request.user,
-                                   dry_run=request.POST.get("dry_run") == "1")
+                outcome = importer(
+                    raw=upload,
+                    filename=upload.name or "",
+                    by=request.user,
+                    dry_run=request.POST.get("dry_run") == "1",
+                )
             except OutOfScope as exc:
                 messages.error(request, exc.message)
     runs = scoped(ImportRun.objects.select_related("actor"), request.user)[:15]
-    return render(request, "registry/import.html", {
-        "title": "导入导出", "kind": kind, "kinds": [(k, v[0]) for k, v in services.IMPORTERS.items()],
-        "columns": services.IMPORTERS[kind][1], "outcome": outcome, "runs": runs,
-        "can_export": request.user.has_perm(EXPORT_PERMISSION),
-        "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
-    })
+    return render(
+        request,
+        "registry/import.html",
+        {
+            "title": "导入导出",
+            "kind": kind,
+            "kinds": [(k, v[0]) for k, v in services.IMPORTERS.items()],
+            "columns": services.IMPORTERS[kind][1],
+            "outcome": outcome,
+            "runs": runs,
+            "can_export": request.user.has_perm(EXPORT_PERMISSION),
+            "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
+        },
+    )
 
 
 @login_required
@@ -71,8 +83,10 @@ def import_template(request: AuthedHttpRequest, kind: str, fmt: str) -> HttpResp
     label, columns, _ = services.IMPORTERS[kind]
     header, example = template_header(columns), [[c.example for c in columns]]
     if fmt == "csv":
-        return _attachment(HttpResponse(b"".join(csv_lines(header, example)), content_type="text/csv; charset=utf-8"),
-                           f"{label}导入模板.csv")
+        return _attachment(
+            HttpResponse(b"".join(csv_lines(header, example)), content_type="text/csv; charset=utf-8"),
+            f"{label}导入模板.csv",
+        )
     body = xlsx_bytes(header, example, sheet=label.split("/")[0], notes=template_notes(columns))
     return _attachment(HttpResponse(body, content_type=XLSX), f"{label}导入模板.xlsx")
 
@@ -107,7 +121,12 @@ def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHtt
         filters = f.as_dict()
     elif kind == "households":
         qs = household_list(user=user, q=request.GET.get("q", ""), region=request.GET.get("region", ""))
-        columns, rows_of, filters, full = services.HOUSEHOLD_COLUMNS, services.export_household_rows, {}, False
+        columns, rows_of, filters, full = (
+            services.HOUSEHOLD_COLUMNS,
+            services.export_household_rows,
+            {},
+            False,
+        )
     elif kind == "buildings":
         qs = building_list(user=user, q=request.GET.get("q", ""), region=request.GET.get("region", ""))
         columns, rows_of, filters, full = services.BUILDING_COLUMNS, services.export_building_rows, {}, False
@@ -115,8 +134,15 @@ def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHtt
         raise Http404("未知的导出类型")
     label = services.IMPORTERS[kind][0]
     try:
-        services.export_record(by=user, kind=label, rows=qs.count(), full=full, reason=reason, filters=filters,
-                               region_code=user.region_code)
+        services.export_record(
+            by=user,
+            kind=label,
+            rows=qs.count(),
+            full=full,
+            reason=reason,
+            filters=filters,
+            region_code=user.region_code,
+        )
     except (OutOfScope, ValidationError) as exc:
         messages.error(request, exc.message if isinstance(exc, OutOfScope) else "；".join(exc.messages))
         return redirect(request.META.get("HTTP_REFERER") or "registry:import")
@@ -126,5 +152,7 @@ def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHtt
     if fmt == "csv":
         resp = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
         return _attachment(resp, f"{label}-{stamp}.csv")
-    return _attachment(HttpResponse(xlsx_bytes(header, rows, sheet=label.split("/")[0]), content_type=XLSX),
-                       f"{label}-{stamp}.xlsx")
+    return _attachment(
+        HttpResponse(xlsx_bytes(header, rows, sheet=label.split("/")[0]), content_type=XLSX),
+        f"{label}-{stamp}.xlsx",
+    )

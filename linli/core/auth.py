@@ -1,0 +1,112 @@
+"""API authentication: bearer tokens for other systems, the session for pages; and the token writes.
+
+Every endpoint accepts either (``API_AUTH``):
+
+- ``Authorization: Bearer ll_…`` — an ``ApiToken`` looked up by the SHA-256 of the key (only the
+  hash is stored); refused when revoked, expired or its account is inactive. ``last_used_at`` is
+  written at most once a minute, so a busy integration does not turn every read into a write.
+- the Django session of a signed-in page, with Django's CSRF check on unsafe methods (ninja's
+  ``django_auth``). The check runs only when a session is signed in: a request without one carries
+  no ambient credential a forged request could ride on, and must get 401, not a CSRF 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
+
+from linli.core.models import ApiToken, AuditAction, User
+
+TOKEN_PREFIX = "ll_"
+LAST_USED_EVERY = dt.timedelta(minutes=1)
+
+
+class TokenAuth(HttpBearer):
+    """接口令牌认证: ``Authorization: Bearer ll_…``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        token = token.strip()
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        found = (
+            ApiToken.objects.select_related("user", "user__region", "user__person")
+            .filter(key_hash=ApiToken.hash_key(token), revoked=False)
+            .first()
+        )
+        now = timezone.now()
+        if found is None or not found.user.is_active:
+            return None
+        if found.expires_at is not None and found.expires_at <= now:
+            return None
+        if found.last_used_at is None or now - found.last_used_at >= LAST_USED_EVERY:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+            found.last_used_at = now
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
+
+
+class SessionAuth(NinjaSessionAuth):
+    """会话认证: the signed-in page's session; unsafe methods must pass Django's CSRF check."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return request.user if request.user.is_authenticated else None
+
+
+token_auth = TokenAuth()
+session_auth = SessionAuth()
+API_AUTH: list[Any] = [token_auth, session_auth]
+
+
+def api_token_issue(
+    *, user: User, name: str, expires_at: dt.datetime | None = None, request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a token for ``user``; the key is returned once and never stored."""
+    from linli.core.services import audit_record
+
+    with transaction.atomic():
+        token, key = ApiToken.issue(user=user, name=name.strip())
+        if expires_at is not None:
+            token.expires_at = expires_at
+            token.save(update_fields=["expires_at"])
+        audit_record(
+            actor=user,
+            action=AuditAction.CREATE,
+            subject=token,
+            subject_label=f"接口令牌 {token}",
+            region_code=user.region.code if user.region else "",
+            request=request,
+        )
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken, by: User, request: HttpRequest | None = None) -> ApiToken:
+    """Revoke ``token`` (kept for the record; it never authenticates again). Only its own account may."""
+    from linli.core.services import audit_record
+
+    if token.user_id != by.pk and not by.is_superuser:
+        raise PermissionDenied("只能吊销本账号的接口令牌")
+    with transaction.atomic():
+        if not token.revoked:
+            token.revoked = True
+            token.save(update_fields=["revoked"])
+            audit_record(
+                actor=by,
+                action=AuditAction.UPDATE,
+                subject=token,
+                subject_label=f"吊销接口令牌 {token}",
+                region_code=by.region.code if by.region else "",
+                request=request,
+            )
+    return token
