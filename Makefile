@@ -36,7 +36,7 @@ typecheck: setup
 	LINLI_TESTING=1 $(VENV)/bin/mypy linli
 
 check: setup
-	$(MANAGE) makemigrations --check --dry-run
+	LINLI_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
 	LINLI_DEBUG=0 LINLI_SECRET_KEY="$$(python3 -c 'import secrets;print(secrets.token_urlsafe(60))')" \
 	  LINLI_FIELD_KEYS="k1:$$(python3 -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
 	  LINLI_ALLOWED_HOSTS=linli.example.org $(MANAGE) check --deploy --fail-level WARNING
