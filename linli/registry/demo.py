@@ -32,6 +32,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from linli.core.bulk import insert_rows
 from linli.core.engine import idnumber
 from linli.core.models import User
 from linli.core.personal import EncryptedField, SensitiveValue, cipher
@@ -491,13 +492,10 @@ class _Table:
 
     def __init__(self, model: type[models.Model], fields: list[str], *, with_pk: bool = True):
         meta = model._meta
-        qn = connection.ops.quote_name
         self.model = model
         self.with_pk = with_pk
         names = (["id"] if with_pk else []) + fields
-        columns = ", ".join(qn(str(cast(models.Field, meta.get_field(f)).column)) for f in names)
-        self.insert = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"
-        self.copy = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
+        self.columns = [str(cast(models.Field, meta.get_field(f)).column) for f in names]
         self.rows: list[tuple[Any, ...]] = []
         self.next_pk = 0
         self.written = 0
@@ -516,14 +514,8 @@ class _Table:
         return pk
 
     def flush(self) -> None:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(self.copy) as copy:  # psycopg 3
-                    for row in self.rows:
-                        copy.write_row(row)
-            else:
-                for i in range(0, len(self.rows), BATCH):
-                    cursor.executemany(self.insert, self.rows[i : i + BATCH])
+        for i in range(0, len(self.rows), BATCH):
+            insert_rows(self.model, self.columns, self.rows[i : i + BATCH])
         self.written += len(self.rows)
         self.rows = []
 

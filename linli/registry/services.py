@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from linli.core.bulk import insert_rows
 from linli.core.engine import idnumber
 from linli.core.models import AuditAction, ImportRun, User
 from linli.core.personal import blind_lookup, cipher
@@ -472,23 +473,6 @@ class _CopyStream:
         self.cursor.close()
 
 
-def _insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert many rows in one round trip: COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
-    table = model._meta.db_table
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            raw = cur.cursor
-            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
-
-
 def _run_import(
     *,
     kind: str,
@@ -697,7 +681,7 @@ def persons_import(
                 stream.append(_CopyStream(Person, cols))
             stream[0].write(out)
         else:
-            _insert_rows(Person, cols, out)
+            insert_rows(Person, cols, out)
         return len(out)
 
     def finish() -> None:
@@ -758,7 +742,7 @@ def households_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool 
             out.append((p["code"], region_id, b[0] if b else None, p["unit"], p["room"], address, now))
         if report or check_only:
             return len(out)
-        _insert_rows(Household, cols, out)
+        insert_rows(Household, cols, out)
         return len(out)
 
     return _run_import(
