@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from linli.core.personal import blind_lookup
@@ -135,12 +136,19 @@ def person_tags_display(person: Person, today: dt.date | None = None) -> list[st
     return out
 
 
+def _count(rows: QuerySet) -> Coalesce:
+    """A correlated COUNT of ``rows`` (which refer to OuterRef("pk")), 0 when there are none.
+
+    Used instead of a join + GROUP BY so that a paginator's COUNT(*) of the list stays a plain count.
+    """
+    counted = rows.order_by().annotate(_g=Value(1)).values("_g").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Household]:
+    members = Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.ACTIVE)
     qs = scoped(
-        Household.objects.select_related("region", "building").annotate(
-            members_count=Count("members", filter=Q(members__status=PersonStatus.ACTIVE))
-        ),
-        user,
+        Household.objects.select_related("region", "building").annotate(members_count=_count(members)), user
     )
     if q:
         qs = qs.filter(Q(code__contains=q) | Q(address__contains=q))
@@ -150,8 +158,9 @@ def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Hous
 
 
 def building_list(*, user: Any, q: str = "", region: str = "", kind: str = "") -> QuerySet[Building]:
+    households = Household.objects.filter(building=OuterRef("pk"))
     qs = scoped(
-        Building.objects.select_related("region", "parent").annotate(households_count=Count("households")),
+        Building.objects.select_related("region", "parent").annotate(households_count=_count(households)),
         user,
     )
     if q:
@@ -233,13 +242,18 @@ def audit_details(*, user: Any, region: Region, check: str) -> QuerySet | list:
         return active.filter(household__isnull=True).select_related("region")
     if check == "persons_without_grid":
         return active.exclude(region__level=Level.GRID).select_related("region")
-    if check == "duplicate_persons":
-        others = Person.objects.filter(
-            id_number_index=OuterRef("id_number_index"), status=PersonStatus.ACTIVE
-        ).exclude(pk=OuterRef("pk"))
+    if check == "duplicate_persons":  # every registered person whose ID number someone else also has
+        repeated = (
+            Person.objects.filter(status=PersonStatus.ACTIVE)
+            .exclude(id_number_index="")
+            .order_by()
+            .values("id_number_index")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .values("id_number_index")
+        )
         return (
-            active.exclude(id_number_index="")
-            .filter(Exists(others))
+            active.filter(id_number_index__in=Subquery(repeated))
             .select_related("region")
             .order_by("id_number_index", "id")
         )
@@ -253,25 +267,31 @@ def audit_details(*, user: Any, region: Region, check: str) -> QuerySet | list:
 
 
 def _buildings_outside_grid(user: Any, code: str) -> list[Building]:
-    from shapely.geometry import Point, shape
-    from shapely.prepared import prep
+    """Dwellings whose point lies outside their grid's polygon: one vectorised test per grid."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import shape
 
     grids = {
-        g.pk: prep(shape(g.boundary))
-        for g in Region.objects.current()
+        pk: shape(b)
+        for pk, b in Region.objects.current()
         .filter(subtree_q(code), level=Level.GRID, boundary__isnull=False)
-        .only("pk", "boundary")
+        .values_list("pk", "boundary")
     }
-    out = []
-    for b in (
+    points = list(
         _dwellings(user, code)
         .filter(region_id__in=list(grids), lat__isnull=False, lon__isnull=False)
-        .select_related("region")
-        .only("pk", "code", "name", "lat", "lon", "region__code", "region__name")
-    ):
-        if not grids[b.region_id].covers(Point(b.lon, b.lat)):
-            out.append(b)
-    return out
+        .values_list("pk", "region_id", "lon", "lat")
+    )
+    if not points:
+        return []
+    pk, region, lon, lat = (np.array(col) for col in zip(*points, strict=True))
+    outside: list[int] = []
+    for grid_pk, polygon in grids.items():
+        mine = region == grid_pk
+        inside = shapely.intersects_xy(polygon, lon[mine], lat[mine])  # on the boundary counts as inside
+        outside += pk[mine][~inside].tolist()
+    return list(Building.objects.filter(pk__in=outside).select_related("region").order_by("code"))
 
 
 def four_no_miss(*, user: Any, region: Region) -> tuple[list[AuditRow], AuditRow]:
