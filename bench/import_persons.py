@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -193,6 +194,7 @@ def main() -> None:
     ap.add_argument("--naive-rows", type=int, help="rows for the row-by-row baseline (default 10 000)")
     ap.add_argument("--pg-url", default=os.environ.get("DATABASE_URL", ""))
     ap.add_argument("--skip-xlsx", action="store_true")
+    ap.add_argument("--db", choices=["both", "sqlite", "postgresql"], default="both")
     args = ap.parse_args()
     n = args.rows or (20_000 if args.quick else 1_000_000)
     naive_n = args.naive_rows or (2_000 if args.quick else 10_000)
@@ -210,8 +212,10 @@ def main() -> None:
             f"wrote {n:,} rows xlsx in {time.perf_counter() - t0:.1f}s ({xlsx_path.stat().st_size / 1e6:.0f} MB)"
         )
         files.append(("xlsx", xlsx_path))
-    dbs = [("sqlite", lambda: f"sqlite:///{work / 'bench.sqlite3'}")]
-    if args.pg_url.startswith("postgres"):
+    dbs = [("sqlite", lambda: f"sqlite:///{work / 'bench.sqlite3'}")] if args.db != "postgresql" else []
+    if args.db == "sqlite":
+        pass
+    elif args.pg_url.startswith("postgres"):
         dbs.append(("postgresql", lambda: pg_reset(args.pg_url)))
     else:
         print("!! no --pg-url/DATABASE_URL: PostgreSQL cases skipped")
@@ -229,6 +233,7 @@ def main() -> None:
                 f"{db:<11} {name:<7} {r['rows']:>10,} {r['seconds']:>8.1f} {r['rate']:>9,.0f} {r['peak_mb']:>8.0f}"
             )
     main_db = "postgresql" if ("postgresql", "csv") in results else "sqlite"
+    shutil.rmtree(work, ignore_errors=True)
     ours, base = results[(main_db, "csv")], results[(main_db, "naive")]
     print(
         f"\nCSV into {main_db}: {ours['rate']:,.0f} rows/s vs row-by-row ORM {base['rate']:,.0f} rows/s "

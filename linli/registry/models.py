@@ -196,7 +196,7 @@ class Person(models.Model):
     assigned, the community) the person is registered in, and anchors the data scope.
     """
 
-    name = models.CharField("姓名", max_length=64, db_index=True)
+    name = models.CharField("姓名", max_length=64)  # searched with contains: a B-tree index would not help
     id_number = EncryptedField("公民身份号码", kind="id_number", index_field="id_number_index")
     id_number_index = models.CharField(
         "身份证号盲索引", max_length=40, blank=True, db_index=True, editable=False
@@ -222,6 +222,7 @@ class Person(models.Model):
         "regions.Region",
         verbose_name="所属网格/社区",
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="persons",
     )
     status = models.CharField(
@@ -235,6 +236,7 @@ class Person(models.Model):
         verbose_name = "人员"
         verbose_name_plural = "人员"
         ordering = ["region_id", "household_id", "id"]
+        # (region, status) also serves lookups by region alone, so the foreign key has no index of its own.
         indexes = [models.Index(fields=["region", "status"], name="person_region_status")]
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="person_sex_valid"),

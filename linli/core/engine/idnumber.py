@@ -25,16 +25,24 @@ class IdFacts:
     sex: str  # "M" or "F"
 
 
+_ZERO_OFFSET = ord("0") * sum(WEIGHTS)
+
+
 def check_char(first17: str) -> str:
-    return CHECK_CHARS[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
+    """The GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits."""
+    return CHECK_CHARS[(sum(map(operator.mul, first17.encode("ascii"), WEIGHTS)) - _ZERO_OFFSET) % 11]
+
+
+# Full-width digits and Ｘ, as a Chinese input method types them, read as their ASCII forms.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 
 
 def parse(value: str, *, today: dt.date | None = None) -> IdFacts:
     """Validate ``value`` and return its area code, birth date and sex; raise IdNumberError."""
-    v = value.strip().upper()
+    v = value.strip().translate(_FULL_WIDTH).upper()
     if len(v) != 18:
         raise IdNumberError(f"身份证号应为 18 位，实际 {len(v)} 位")
-    if not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
+    if not (v.isascii() and v[:17].isdigit() and (v[17].isdigit() or v[17] == "X")):
         raise IdNumberError("身份证号前 17 位应为数字，末位为数字或 X")
     try:
         birth = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))

@@ -41,3 +41,11 @@ def test_checksum_error():
 def test_age_on_birthday_boundary():
     assert idnumber.age_on(dt.date(1966, 11, 22), dt.date(2026, 11, 22)) == 60
     assert idnumber.age_on(dt.date(1966, 11, 23), dt.date(2026, 11, 22)) == 59
+
+
+def test_full_width_digits_are_read_and_other_digits_refused():
+    n = idnumber.make("350504", dt.date(1990, 2, 28), 17, "M")
+    full_width = n.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    assert idnumber.parse(full_width).number == n
+    with pytest.raises(idnumber.IdNumberError, match="前 17 位"):
+        idnumber.parse("٣" + n[1:])  # an Arabic-Indic digit is a digit to Python, not to GB 11643

@@ -72,6 +72,7 @@ def clean_person(
         else:
             try:
                 facts = idnumber.parse(raw_id, today=today)
+                out["id_number"] = facts.number  # normalised: full-width digits become ASCII
             except idnumber.IdNumberError as exc:
                 problems.append(("id_number", str(exc)))
 

@@ -91,3 +91,9 @@ def test_household_and_building_rows():
         }
     )
     assert keys(problems) == {"lat", "lon", "floors"}
+
+
+def test_full_width_id_is_stored_in_ascii():
+    n = make("350504", dt.date(1950, 3, 1), 1, "M")
+    out, problems = person(id_number=n.translate(str.maketrans("0123456789", "０１２３４５６７８９")))
+    assert problems == [] and out["id_number"] == n
