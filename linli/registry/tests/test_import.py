@@ -161,3 +161,24 @@ def test_import_that_owns_its_transaction(world):
     )
     assert [(e.row, e.message) for e in out.report.errors] == [(2, "该身份证号已登记")]
     assert not Person.objects.filter(name="新").exists()
+
+
+@pytest.mark.django_db
+def test_import_command_reports_and_refuses_whole_file(world, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    grid = world.tree.grid_a1.code
+    good = tmp_path / "good.csv"
+    good.write_text(HEAD + f"命令导入,{ids(1, 4000)[0]},,,,{grid}\n", encoding="utf-8")
+    call_command("registry_import", "persons", str(good), "--as", "community_worker", "--dry-run")
+    assert (
+        "预检通过，将新增 1 条" in capsys.readouterr().out
+        and not Person.objects.filter(name="命令导入").exists()
+    )
+    call_command("registry_import", "persons", str(good), "--as", "community_worker")
+    assert Person.objects.filter(name="命令导入").exists()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEAD + f"坏,123,,,,{grid}\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="未导入"):
+        call_command("registry_import", "persons", str(bad), "--as", "community_worker")
+    assert "第 2 行 公民身份号码" in capsys.readouterr().err
