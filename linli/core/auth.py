@@ -85,7 +85,7 @@ def api_token_issue(
             action=AuditAction.CREATE,
             subject=token,
             subject_label=f"接口令牌 {token}",
-            region_code=user.region.code if user.region else "",
+            region_code=user.region_code,
             request=request,
         )
     return token, key
@@ -106,7 +106,7 @@ def api_token_revoke(*, token: ApiToken, by: User, request: HttpRequest | None =
                 action=AuditAction.UPDATE,
                 subject=token,
                 subject_label=f"吊销接口令牌 {token}",
-                region_code=by.region.code if by.region else "",
+                region_code=by.region_code,
                 request=request,
             )
     return token

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from linli.core.models import AuditAction, User
-from linli.core.scope import OutOfScope, require_region_in_scope
+from linli.core.scope import require_region_in_scope, scoped
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
 from linli.regions.models import CODE_LENGTH, LEVEL_OF_LENGTH, Level, Region, UrbanRural, subtree_range
 
@@ -252,12 +252,7 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
     rows = _grid_rows_from_geojson(raw) if is_geojson else read_table(raw, GRID_COLUMNS, filename)
     parsed: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    communities = {
-        r.code: r
-        for r in Region.objects.current()
-        .filter(level=Level.COMMUNITY)
-        .filter(code__startswith=by.region_code)
-    }
+    communities = {r.code: r for r in scoped(Region.objects.current().filter(level=Level.COMMUNITY), by)}
     header = {c.key: c.header for c in GRID_COLUMNS}
     for n, row in rows:
         code, name, comm_code = (
@@ -358,6 +353,3 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
             detail={"kind": "grids", "created": result.created, "updated": result.updated},
         )
     return result
-
-
-__all__ = ["DivisionNotFound", "OutOfScope", "division_import", "grids_import", "region_set_urban_rural"]

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from linli.core.models import AuthedHttpRequest
-from linli.core.roles import IMPORTERS, REGION_ADMINS, REGISTRY_READERS, Role
+from linli.core.roles import IMPORTERS, REGION_ADMINS, REGISTRY_READERS
 from linli.core.scope import OutOfScope, scoped
 from linli.regions.models import Level, Region, UrbanRural
 from linli.regions.rollup import annotate_rollup
@@ -191,6 +191,3 @@ def template_download(request: AuthedHttpRequest) -> HttpResponse:
         "attachment; filename*=UTF-8''%E7%BD%91%E6%A0%BC%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
     )
     return resp
-
-
-__all__ = ["Role"]

@@ -293,7 +293,7 @@ def person_export(
         full=full,
         reason=reason,
         filters=_audited_filters(f),
-        region_code=f.region or (user.region.code if user.region else ""),
+        region_code=f.region or user.region_code,
     )
     header = [c.header for c in PERSON_COLUMNS]
     filename = f"人员_{timezone.localdate():%Y%m%d}.{format}"
@@ -757,7 +757,7 @@ class FourNoMissOut(Schema):
 def _audit_region(user: User, code: str) -> Region:
     if not (user.is_superuser or user.role in REGISTRY_READERS):
         raise PermissionDenied("本账号的角色不能查看四个不漏")
-    code = code or (user.region.code if user.region else "")
+    code = code or user.region_code
     if not code:
         raise ValidationError({"region": ["请指定区域编码"]})
     return scoped(Region.objects.current(), user).get(code=code)

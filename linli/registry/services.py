@@ -20,7 +20,13 @@ from linli.core.bulk import insert_rows
 from linli.core.engine import idnumber
 from linli.core.models import AuditAction, ImportRun, User
 from linli.core.personal import blind_lookup, cipher
-from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope, require_region_in_scope
+from linli.core.scope import (
+    OutOfScope,
+    region_in_scope,
+    require_object_in_scope,
+    require_region_in_scope,
+    scoped,
+)
 from linli.core.services import audit_record
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
 from linli.regions.models import Level, Region
@@ -59,21 +65,6 @@ def _id_taken(plain: str, exclude_pk: int | None = None) -> bool:
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs.exists()
-
-
-PERSON_LABELS = {
-    "name": "姓名",
-    "id_number": "公民身份号码",
-    "sex": "性别",
-    "birth_date": "出生日期",
-    "phone": "联系电话",
-    "relation": "与户主关系",
-    "residence_type": "居住类型",
-    "ethnicity": "民族",
-    "household_code": "户编号",
-    "region_code": "所属网格/社区编码",
-    "note": "备注",
-}
 
 
 def person_create(*, by: User, data: dict[str, str]) -> Person:
@@ -227,16 +218,6 @@ def person_tag_end(*, by: User, tag: PersonTag, valid_to: dt.date) -> PersonTag:
     return tag
 
 
-HOUSEHOLD_LABELS = {
-    "code": "户编号",
-    "region_code": "所属网格/社区编码",
-    "building_code": "楼栋编码",
-    "unit": "单元",
-    "room": "房号",
-    "address": "地址",
-}
-
-
 def household_create(*, by: User, data: dict[str, str]) -> Household:
     clean, problems = rowcheck.clean_household(data)
     _raise(problems, HOUSEHOLD_LABELS)
@@ -265,19 +246,6 @@ def _address(building: Building | None, clean: dict[str, Any]) -> str:
     if building is None:
         return ""
     return f"{building.address or building.name}{clean['unit']}{clean['room']}"
-
-
-BUILDING_LABELS = {
-    "code": "编码",
-    "name": "名称",
-    "kind": "类型",
-    "region_code": "所属网格/社区编码",
-    "parent_code": "所属小区/自然村编码",
-    "address": "地址",
-    "lat": "纬度",
-    "lon": "经度",
-    "floors": "层数",
-}
 
 
 def building_create(*, by: User, data: dict[str, str]) -> Building:
@@ -362,6 +330,16 @@ BUILDING_COLUMNS = [
 ]
 
 
+def _labels(columns: list[Column]) -> dict[str, str]:
+    """Field key → the Chinese name a user sees on the template and in every error message."""
+    return {c.key: c.header for c in columns}
+
+
+PERSON_LABELS = _labels(PERSON_COLUMNS)
+HOUSEHOLD_LABELS = _labels(HOUSEHOLD_COLUMNS)
+BUILDING_LABELS = _labels(BUILDING_COLUMNS)
+
+
 @dataclass
 class ImportOutcome:
     run: ImportRun
@@ -377,13 +355,7 @@ class _RegionCache:
     """Communities and grids of the actor's subtree, loaded once (a city has ~25 000)."""
 
     def __init__(self, by: User):
-        qs = Region.objects.current().filter(level__in=[Level.COMMUNITY, Level.GRID])
-        if not (by.is_superuser or by.role == "system_admin"):
-            qs = (
-                qs.filter(code__gte=by.region_code, code__lt=by.region_code + ";")
-                if by.region_code
-                else qs.none()
-            )
+        qs = scoped(Region.objects.current().filter(level__in=[Level.COMMUNITY, Level.GRID]), by)
         self.by_code = dict(qs.values_list("code", "pk"))
 
     def get(self, code: str) -> int | None:
@@ -491,8 +463,6 @@ def _run_import(
     The first error stops inserting; validation goes on to the end so the report lists every
     problem; then the transaction is rolled back, so an import lands whole or not at all.
     """
-    from linli.core.scope import scope_q  # noqa: F401  (imports always run inside the actor's scope)
-
     if not (by.is_superuser or by.role in ("community_worker", "district_admin", "system_admin")):
         raise OutOfScope("本账号的角色不能导入基础数据")
     started, t0 = timezone.now(), time.perf_counter()
