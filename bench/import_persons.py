@@ -126,6 +126,7 @@ def naive_import(path: Path, user, limit: int) -> int:
     from django.utils import timezone
 
     from linli.core.engine import idnumber
+    from linli.core.personal import blind_lookup
     from linli.regions.models import Region
     from linli.registry.models import Person
 
@@ -136,8 +137,10 @@ def naive_import(path: Path, user, limit: int) -> int:
             if n >= limit:
                 break
             facts = idnumber.parse(row["公民身份号码"])
-            if Person.objects.filter(id_number_index__in=[]).exists():  # the duplicate check a view would do
-                raise ValueError
+            if Person.objects.filter(
+                blind_lookup("id_number_index", facts.number)
+            ).exists():  # as a view would
+                raise ValueError(f"duplicate ID on CSV row {n + 2}")
             Person(
                 name=row["姓名"],
                 id_number=facts.number,
