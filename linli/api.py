@@ -18,11 +18,16 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from linli.cases.api import router as cases_router
 from linli.core.api import router as core_router
 from linli.core.auth import API_AUTH
 from linli.core.tabular import TableError
+from linli.facilities.api import router as facilities_router
+from linli.indicators.api import router as indicators_router
+from linli.lifecircle.api import router as lifecircle_router
 from linli.regions.api import router as regions_router
 from linli.registry.api import router as registry_router
+from linli.services.api import router as services_router
 
 api = NinjaAPI(
     title="邻里 Linli API",
@@ -34,6 +39,11 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/regions", regions_router)
 api.add_router("/", registry_router)
+api.add_router("/facilities", facilities_router)
+api.add_router("/indicators", indicators_router)
+api.add_router("/lifecircle", lifecircle_router)
+api.add_router("/cases", cases_router)
+api.add_router("/services", services_router)
 
 NOT_FOUND = "不存在，或不在本账号的数据范围内"
 UNAUTHENTICATED = "未登录，或接口令牌无效、已吊销、已过期"

@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.regions",
     "linli.registry",
+    "linli.facilities",
+    "linli.indicators",
+    "linli.lifecircle",
+    "linli.cases",
+    "linli.services",
 ]
 
 MIDDLEWARE = [

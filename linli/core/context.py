@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
 from linli.core.roles import AUDITORS, IMPORTERS, REGISTRY_READERS, Role
+
+# Other modules add their entries from ``AppConfig.ready`` (called with the user and their role).
+NavSection = Callable[[Any, str], list[tuple[str, str]]]
+NAV_SECTIONS: list[NavSection] = []
+
+
+def register_nav(section: NavSection) -> None:
+    if section not in NAV_SECTIONS:
+        NAV_SECTIONS.append(section)
 
 
 def linli(request: HttpRequest) -> dict[str, Any]:
@@ -30,6 +40,8 @@ def linli(request: HttpRequest) -> dict[str, Any]:
             nav.append(("registry:staff", "工作人员"))
         if role in IMPORTERS:
             nav.append(("registry:import", "导入导出"))
+        for section in NAV_SECTIONS:
+            nav += section(user, role)
         if role in AUDITORS:
             nav.append(("audit_log", "审计日志"))
     return {

@@ -46,6 +46,14 @@ SCOPE_PATHS: dict[str, dict[str, str]] = {
 }
 
 
+def declare(label: str, paths: dict[str, str]) -> None:
+    """Declare the scope of another app's model (called from its ``AppConfig.ready``)."""
+    existing = SCOPE_PATHS.get(label)
+    if existing is not None and existing != paths:
+        raise ValueError(f"{label} already has a different data scope declared")
+    SCOPE_PATHS[label] = paths
+
+
 def _paths(model: type[models.Model]) -> dict[str, str]:
     try:
         return SCOPE_PATHS[model._meta.label_lower]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from linli.core.demo_steps import run_steps
 from linli.registry.demo import DEFAULT_SEED, DemoError, demo_load
 from linli.registry.models import Person
 
@@ -41,8 +42,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Person.objects.exists():
-            self.stdout.write("已有人员数据，跳过演示数据加载（--if-empty）。")
-            return
+            self.stdout.write("已有人员数据，跳过基础数据的演示加载（--if-empty）。")
+        else:
+            self._registry(options)
+        for step, counts in run_steps(seed=options["seed"], log=self.stdout.write):
+            if counts is None:
+                self.stdout.write(f"{step.label}：已加载，跳过。")
+                continue
+            self.stdout.write(f"{step.label}：" + "，".join(f"{k} {v:,}" for k, v in counts.items()))
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
+
+    def _registry(self, options: dict[str, Any]) -> None:
         self.stdout.write(
             f"正在加载演示数据：泉州市洛江区，种子 {options['seed']}，规模 {options['scale']:g}…"
         )

@@ -1,0 +1,50 @@
+"""The demo's later steps: each module adds its synthetic data after the registry's (演示数据).
+
+A module registers a ``DemoStep`` from its ``AppConfig.ready``. ``manage.py demo_load`` loads the
+registry first and then runs every step, in ``order``, whose data is not loaded yet, so that a
+database made before a module existed gets that module's demo data on the next ``make run``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    name: str
+    label: str  # Chinese, shown while loading
+    order: int
+    # run(seed=, today=, log=) loads the step's data in one transaction and returns {中文标签: 数量}.
+    run: Callable[..., dict[str, int]]
+    loaded: Callable[[], bool]
+
+
+STEPS: dict[str, DemoStep] = {}
+
+
+def register(step: DemoStep) -> None:
+    STEPS[step.name] = step
+
+
+def ordered() -> list[DemoStep]:
+    return sorted(STEPS.values(), key=lambda s: (s.order, s.name))
+
+
+def run_steps(
+    *, seed: int, today: dt.date | None = None, log: Callable[[str], None] = lambda _m: None
+) -> list[tuple[DemoStep, dict[str, int] | None]]:
+    """Run every registered step not yet loaded; ``None`` counts mean the step was already loaded."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    done: list[tuple[DemoStep, dict[str, int] | None]] = []
+    for step in ordered():
+        if step.loaded():
+            done.append((step, None))
+            continue
+        log(f"正在加载{step.label}…")
+        done.append((step, step.run(seed=seed, today=today, log=log)))
+    return done
