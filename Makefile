@@ -23,7 +23,8 @@ run: setup
 	LINLI_DEBUG=1 $(MANAGE) migrate --noinput
 	LINLI_DEBUG=1 $(MANAGE) demo_load --if-empty
 	LINLI_DEBUG=1 $(MANAGE) demo_accounts
-	LINLI_DEBUG=1 $(MANAGE) runserver $(HOST)
+	LINLI_DEBUG=1 $(MANAGE) db_worker --queue-name '*' & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT; \
+	  LINLI_DEBUG=1 $(MANAGE) runserver $(HOST)
 
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
