@@ -4,3 +4,39 @@ from django.apps import AppConfig
 class IndicatorsConfig(AppConfig):
     name = "linli.indicators"
     verbose_name = "规划监测"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from linli.core import demo_steps, scope
+        from linli.core.context import register_nav
+        from linli.indicators import demo, providers
+
+        providers.register_builtin()
+        scope.declare("indicators.datavalue", {"region": "region"})
+        scope.declare("indicators.plantask", {"region": "region"})
+        scope.declare("indicators.taskprogress", {"region": "task__region"})
+        scope.declare("indicators.planadoption", {"region": "region"})
+        register_nav(nav)
+        demo_steps.register(
+            demo_steps.DemoStep("indicators", "规划指标与监测演示数据", 20, demo.demo_run, demo.demo_loaded)
+        )
+        post_migrate.connect(_sync, sender=self)
+
+
+def _sync(**_kwargs) -> None:
+    from linli.indicators.providers import sync_elements
+
+    sync_elements()
+
+
+def nav(user, role: str) -> list[tuple[str, str]]:
+    from linli.core.roles import REGISTRY_READERS, Role
+
+    if role not in REGISTRY_READERS or role == Role.GRID_WORKER:
+        return []
+    items = [("indicators:dashboard", "规划指标")]
+    if role in (Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN):
+        items.append(("indicators:values", "指标填报审核"))
+    items.append(("indicators:tasks", "任务台账"))
+    return items

@@ -1,0 +1,432 @@
+"""Reads: element values for many regions at once, indicator values, targets, attainment, trends.
+
+Every computed value for all regions of a level comes from the sources' GROUP BY queries over
+region code prefixes (``providers``), reported values from one query over ``DataValue``; both are
+aggregated in Python per prefix. No query per region.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
+
+from linli.core.scope import scoped
+from linli.indicators import providers
+from linli.indicators.engine import formula, rules
+from linli.indicators.models import (
+    DataElement,
+    DataValue,
+    ElementKind,
+    Indicator,
+    PlanAdoption,
+    PlanTask,
+    Target,
+    TaskStatus,
+    ValueStatus,
+)
+from linli.regions.models import CODE_LENGTH, Level, Region
+
+SNAPSHOT = "snapshot"
+
+
+def level_length(level: int) -> int:
+    return CODE_LENGTH[Level(level)]
+
+
+@dataclass
+class ElementTable:
+    """Aggregated element values: prefix → element code → value (None = missing)."""
+
+    values: dict[str, dict[str, Decimal | None]] = field(default_factory=lambda: defaultdict(dict))
+    # prefix → element code → (units that reported, units expected) for reported elements
+    completeness: dict[str, dict[str, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
+
+    def get(self, prefix: str, code: str) -> Decimal | None:
+        return self.values.get(prefix, {}).get(code)
+
+
+def _elements(codes: Iterable[str] | None = None) -> list[DataElement]:
+    qs = DataElement.objects.all()
+    if codes is not None:
+        qs = qs.filter(code__in=list(codes))
+    return list(qs)
+
+
+def snapshot_years(element_codes: Iterable[str]) -> set[tuple[str, int]]:
+    return set(
+        DataValue.objects.filter(source=SNAPSHOT, element__code__in=list(element_codes), current=True)
+        .values_list("element__code", "year")
+        .distinct()
+    )
+
+
+def element_table(
+    elements: list[DataElement],
+    root_code: str,
+    lengths: Iterable[int],
+    year: int,
+    *,
+    today: dt.date | None = None,
+) -> ElementTable:
+    """Values of ``elements`` for ``year`` at every prefix of the given ``lengths`` inside ``root_code``."""
+    lengths = sorted(set(lengths))
+    today = today or timezone.localdate()
+    table = ElementTable()
+    memo: dict[tuple[str, int], tuple[str, ...]] = {}
+    computed = [e for e in elements if e.kind == ElementKind.COMPUTED]
+    snap = snapshot_years(e.code for e in computed) if computed else set()
+    live: dict[str, list[str]] = defaultdict(list)
+    stored: list[DataElement] = [e for e in elements if e.kind == ElementKind.REPORTED]
+    for e in computed:
+        if (e.code, year) in snap:
+            stored.append(e)
+        elif year == today.year:
+            src = providers.source_of(e.code)
+            if src is not None:
+                live[src.key].append(e.code)
+    for key, codes in live.items():
+        src = providers.SOURCES[key]
+        usable = [n for n in lengths if n <= src.finest]
+        if not usable:
+            continue
+        finest = max(usable)
+        grouped = src.compute(finest, root_code)
+        for n in usable:
+            rolled: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+            for prefix, vals in grouped.items():
+                target = rolled[prefix[:n]]
+                for c in codes:
+                    target[c] += vals.get(c, Decimal(0))
+            for prefix, vals in rolled.items():
+                table.values[prefix].update(vals)
+            # regions of this length with no rows at all have a computed zero, not a missing value
+            for prefix in _prefixes(root_code, n, memo):
+                row = table.values[prefix]
+                for c in codes:
+                    row.setdefault(c, Decimal(0))
+    if stored:
+        _stored_values(table, stored, root_code, lengths, year, memo)
+    return table
+
+
+def _prefixes(
+    root_code: str, n: int, memo: dict[tuple[str, int], tuple[str, ...]] | None = None
+) -> tuple[str, ...]:
+    """Codes of the current regions of code length ``n`` in the subtree of ``root_code``."""
+    key = (root_code, n)
+    if memo is not None and key in memo:
+        return memo[key]
+    if n == len(root_code):
+        found: tuple[str, ...] = (
+            (root_code,) if Region.objects.current().filter(code=root_code).exists() else ()
+        )
+    else:
+        level = {v: k for k, v in CODE_LENGTH.items()}.get(n)
+        found = (
+            tuple(
+                Region.objects.current().subtree(root_code).filter(level=level).values_list("code", flat=True)
+            )
+            if level is not None
+            else ()
+        )
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
+def _stored_values(
+    table: ElementTable,
+    elements: list[DataElement],
+    root_code: str,
+    lengths: list[int],
+    year: int,
+    memo: dict[tuple[str, int], tuple[str, ...]],
+) -> None:
+    by_id = {e.pk: e for e in elements}
+    rows = (
+        DataValue.objects.filter(
+            element_id__in=list(by_id),
+            year=year,
+            current=True,
+            region__code__gte=root_code,
+            region__code__lt=root_code + ";",
+        )
+        .exclude(status=ValueStatus.REJECTED)
+        .values_list("element_id", "region__code", "period", "value")
+    )
+    per_unit: dict[tuple[int, str], list[tuple[int, Decimal]]] = defaultdict(list)
+    for element_id, code, period, value in rows:
+        e = by_id[element_id]
+        if len(code) != level_length(e.entry_level):
+            continue  # a value at another level than the element's entry level is not aggregated
+        per_unit[(element_id, code)].append((period, value))
+    unit_values: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for (element_id, code), periods in per_unit.items():
+        v = rules.over_time(by_id[element_id].time_agg, periods)
+        if v is not None:
+            unit_values[element_id][code] = v
+    expected = _expected_units(root_code, lengths, {level_length(e.entry_level) for e in elements})
+    for e in elements:
+        entry = level_length(e.entry_level)
+        values = unit_values.get(e.pk, {})
+        for n in lengths:
+            if n > entry:
+                continue
+            groups: dict[str, list[Decimal]] = defaultdict(list)
+            for code, v in values.items():
+                groups[code[:n]].append(v)
+            for prefix in _prefixes(root_code, n, memo):
+                got = groups.get(prefix, [])
+                table.values[prefix][e.code] = rules.over_hierarchy(e.hierarchy_agg, got)
+                table.completeness[prefix][e.code] = (len(got), expected.get((entry, prefix), 0))
+
+
+def _expected_units(root_code: str, lengths: list[int], entries: set[int]) -> dict[tuple[int, str], int]:
+    """How many regions of each entry level lie under each prefix (one GROUP BY per entry level)."""
+    out: dict[tuple[int, str], int] = {}
+    for entry in entries:
+        for n in lengths:
+            if n > entry:
+                continue
+            rows = (
+                Region.objects.current()
+                .filter(code__gte=root_code, code__lt=root_code + ";")
+                .annotate(_l=Length("code"))
+                .filter(_l=entry)
+                .annotate(_p=Substr("code", 1, n))
+                .values("_p")
+                .annotate(c=Count("pk"))
+                .order_by()
+            )
+            for r in rows:
+                out[(entry, r["_p"])] = r["c"]
+    return out
+
+
+# --- indicators -----------------------------------------------------------------------------
+
+
+@dataclass
+class Compiled:
+    indicator: Indicator
+    numerator: formula.Node
+    denominator: formula.Node | None
+    elements: set[str]
+
+
+def compile_indicator(ind: Indicator, known: Iterable[str]) -> Compiled:
+    known = list(known)
+    num = formula.parse(ind.numerator, known)
+    den = formula.parse(ind.denominator, known) if ind.denominator.strip() else None
+    refs = formula.references(num) | (formula.references(den) if den else set())
+    return Compiled(ind, num, den, refs)
+
+
+def compiled_indicators(
+    indicators: Iterable[Indicator] | None = None,
+) -> tuple[list[Compiled], dict[str, str]]:
+    """Compile every indicator; a broken formula is reported (code → error), not raised."""
+    known = set(DataElement.objects.values_list("code", flat=True))
+    out, errors = [], {}
+    for ind in indicators if indicators is not None else Indicator.objects.all():
+        try:
+            out.append(compile_indicator(ind, known))
+        except formula.FormulaError as exc:
+            errors[ind.code] = str(exc)
+    return out, errors
+
+
+def evaluate(
+    compiled: list[Compiled],
+    root_code: str,
+    lengths: Iterable[int],
+    year: int,
+    *,
+    today: dt.date | None = None,
+) -> tuple[dict[str, dict[str, rules.IndicatorValue]], ElementTable]:
+    """Indicator values for every prefix of the given lengths: prefix → indicator code → value."""
+    needed = set().union(*(c.elements for c in compiled)) if compiled else set()
+    table = element_table(_elements(needed), root_code, lengths, year, today=today)
+    out: dict[str, dict[str, rules.IndicatorValue]] = {}
+    for prefix, vals in table.values.items():
+        out[prefix] = {
+            c.indicator.code: rules.indicator_value(c.numerator, c.denominator, c.indicator.factor, vals)
+            for c in compiled
+        }
+    return out, table
+
+
+# --- targets and attainment -----------------------------------------------------------------
+
+
+def targets_for(region: Region) -> dict[str, Target]:
+    """Targets that apply to ``region``: its own first, then plans adopted by it or its ancestors."""
+    codes = region.ancestors_codes() + [region.code]
+    adopted = (
+        PlanAdoption.objects.filter(region__code__in=codes, region__valid_to__isnull=True)
+        .annotate(_l=Length("region__code"))
+        .order_by("-_l", "adopted_at")
+    )
+    out: dict[str, Target] = {}
+    for t in Target.objects.filter(region=region, plan__isnull=True).select_related("indicator"):
+        out[t.indicator.code] = t
+    for a in adopted.select_related("plan"):
+        for t in a.plan.targets.select_related("indicator", "plan"):
+            out.setdefault(t.indicator.code, t)
+    return out
+
+
+def data_years() -> list[int]:
+    years = set(DataValue.objects.filter(current=True).values_list("year", flat=True).distinct())
+    return sorted(years | {timezone.localdate().year})
+
+
+@dataclass
+class Attainment:
+    indicator: Indicator
+    target: Target | None
+    value: rules.IndicatorValue
+    status: str
+    gap: Decimal | None
+    progress: Decimal | None
+    laggards: list[tuple[Region, rules.IndicatorValue, str]]  # children that pull the value down
+    trend: list[tuple[int, Decimal | None]]
+    completeness: list[tuple[str, int, int]]  # reported elements: (name, reported, expected)
+
+
+def attainment(region: Region, year: int, *, with_trend: bool = True) -> list[Attainment]:
+    """Value, target, gap, status, progress, laggard children and trend of every targeted indicator."""
+    targets = targets_for(region)
+    inds = list(Indicator.objects.filter(code__in=list(targets)))
+    compiled, _errors = compiled_indicators(inds)
+    n, child_n = len(region.code), _child_length(region)
+    lengths = [n] + ([child_n] if child_n else [])
+    values, table = evaluate(compiled, region.code, lengths, year)
+    children = (
+        {r.code: r for r in Region.objects.current().filter(parent=region).order_by("code")}
+        if child_n
+        else {}
+    )
+    trend: dict[str, list[tuple[int, Decimal | None]]] = defaultdict(list)
+    if with_trend:
+        for y in data_years():
+            if y == year:
+                vals_y = values.get(region.code, {})
+            else:
+                vals_y = evaluate(compiled, region.code, [n], y)[0].get(region.code, {})
+            for c in compiled:
+                v = vals_y.get(c.indicator.code)
+                trend[c.indicator.code].append((y, v.value if v else None))
+    elements = {e.code: e for e in DataElement.objects.all()}
+    out = []
+    order = {code: (t.plan_id or 0, t.sort, t.pk) for code, t in targets.items()}
+    for c in sorted(compiled, key=lambda c: order[c.indicator.code]):
+        code = c.indicator.code
+        t = targets[code]
+        v = values.get(region.code, {}).get(code) or rules.IndicatorValue(
+            None, gap_reason="缺少数据", missing=sorted(c.elements)
+        )
+        laggards = []
+        for child_code, child in children.items():
+            cv = values.get(child_code, {}).get(code)
+            if cv is None:
+                continue
+            st = rules.status(cv.value, t.comparison, t.target_value)
+            if st == rules.NOT_MET:
+                laggards.append((child, cv, st))
+        laggards.sort(key=lambda x: rules.gap(x[1].value, t.comparison, t.target_value) or 0, reverse=True)
+        comp = []
+        for ec in sorted(c.elements):
+            if ec in table.completeness.get(region.code, {}):
+                got, exp = table.completeness[region.code][ec]
+                comp.append((elements[ec].name, got, exp))
+        out.append(
+            Attainment(
+                indicator=c.indicator,
+                target=t,
+                value=v,
+                status=rules.status(v.value, t.comparison, t.target_value),
+                gap=rules.gap(v.value, t.comparison, t.target_value),
+                progress=rules.progress(v.value, t.baseline_value, t.target_value),
+                laggards=laggards,
+                trend=trend.get(code, []),
+                completeness=comp,
+            )
+        )
+    return out
+
+
+def _child_length(region: Region) -> int | None:
+    if region.level >= Level.GRID:
+        return None
+    return CODE_LENGTH[Level(region.level + 1)]
+
+
+def children_attainment(region: Region, year: int, indicator: Indicator) -> list[dict[str, Any]]:
+    """One indicator for every child of ``region`` (for the map and the bar chart)."""
+    targets = targets_for(region)
+    target = targets.get(indicator.code)
+    compiled, errors = compiled_indicators([indicator])
+    child_n = _child_length(region)
+    if not compiled or child_n is None:
+        return []
+    values, _ = evaluate(compiled, region.code, [child_n], year)
+    rows = []
+    for child in Region.objects.current().filter(parent=region).order_by("code"):
+        v = values.get(child.code, {}).get(indicator.code)
+        value = v.value if v else None
+        rows.append(
+            {
+                "code": child.code,
+                "name": child.name,
+                "value": float(round(value, indicator.decimals)) if value is not None else None,
+                "status": rules.status(value, target.comparison, target.target_value)
+                if target
+                else rules.NO_DATA,
+                "gap_reason": (v.gap_reason if v else "缺少数据"),
+                "boundary": child.boundary,
+            }
+        )
+    return rows
+
+
+# --- values, approval queue, tasks ----------------------------------------------------------
+
+
+def values_visible(user: Any) -> QuerySet[DataValue]:
+    return scoped(DataValue.objects.select_related("element", "region", "entered_by"), user)
+
+
+def approval_queue(user: Any) -> QuerySet[DataValue]:
+    """Submitted values the account may approve: of the regions one level below its own, or deeper."""
+    qs = values_visible(user).filter(status=ValueStatus.SUBMITTED, current=True)
+    code = getattr(user, "region_code", "") or ""
+    if code:
+        qs = qs.annotate(_l=Length("region__code")).filter(_l__gt=len(code))
+    return qs.order_by("region__code", "element__code", "year", "period")
+
+
+def value_history(value: DataValue) -> list[DataValue]:
+    return list(
+        DataValue.objects.filter(
+            element=value.element_id, region=value.region_id, year=value.year, period=value.period
+        )
+        .select_related("entered_by", "reviewed_by")
+        .order_by("-version")
+    )
+
+
+def tasks_visible(user: Any) -> QuerySet[PlanTask]:
+    return scoped(PlanTask.objects.select_related("plan", "region").prefetch_related("indicators"), user)
+
+
+def overdue_q(today: dt.date) -> Q:
+    return Q(deadline__lt=today) & ~Q(status=TaskStatus.DONE)
