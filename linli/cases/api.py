@@ -1,3 +1,230 @@
-from ninja import Router
+"""诉求办理 in the JSON API (/api/cases): intake from other systems, lists, actions, measures, routing."""
 
-router = Router(tags=["cases"])
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from linli.cases import selectors, services
+from linli.cases.engine import workflow as wf
+from linli.cases.models import Case, Category, Channel
+from linli.core.api import ERRORS, ErrorOut, OneOf, Pagination, acting_user
+from linli.regions.models import Region
+from linli.registry.models import Organisation
+
+router = Router(tags=["诉求办理"])
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    kind: str
+    subject: str
+    time_limit: str = Field(alias="time_limit.name")
+
+
+class CaseOut(Schema):
+    number: str
+    category: str = Field(alias="category.code")
+    category_name: str = Field(alias="category.name")
+    channel: str
+    status: str
+    status_label: str
+    version: int
+    description: str
+    region: str = Field(alias="region.code")
+    region_name: str = Field(alias="region.name")
+    grid: str | None = Field(None, alias="grid.code")
+    lat: float | None
+    lon: float | None
+    address: str
+    handler: str = Field(alias="handler_label")
+    reporter: str = Field(alias="reporter_display", description="反映人（脱敏）")
+    received_at: dt.datetime
+    response_due: dt.datetime
+    resolve_due: dt.datetime
+    overdue: bool
+    reply: str
+    rating: str
+
+
+class CaseIn(Schema):
+    category: str = Field(description="诉求分类编码，如 property.complaint")
+    description: str = Field(min_length=1, max_length=4000)
+    channel: Annotated[
+        str, OneOf([Channel.API, Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL], blank=False)
+    ] = Channel.API
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    address: str = Field("", max_length=200)
+    reporter_name: str = Field("", max_length=64)
+    reporter_phone: str = Field("", max_length=20)
+    anonymous: bool = False
+
+
+class ActionIn(Schema):
+    action: Annotated[str, OneOf(list(wf.ACTIONS), blank=False)]
+    version: int = Field(description="读取时的版本号（乐观并发控制）")
+    note: str = Field("", max_length=2000)
+    unit_region: str = Field("", description="派单给社区/街道：区划代码")
+    unit_org: int | None = Field(None, description="派单给部门：组织编号")
+    orgs: list[int] = Field(default_factory=list, description="吹哨召集的部门")
+    rating: Annotated[str, OneOf(list(wf.RATING_LABELS))] = ""
+    resolved: bool = True
+    days: int = 0
+    into: str = Field("", description="并入的诉求编号")
+
+
+class CaseFilter(Schema):
+    queue: Annotated[str, OneOf(list(selectors.QUEUES), blank=False)] = "all"
+    status: Annotated[str, OneOf(list(wf.STATE_LABELS))] = ""
+    category: str = ""
+    channel: str = ""
+    region: str = ""
+    q: str = ""
+
+
+class MeasureOut(Schema):
+    label: str
+    total: int
+    response_rate: float | None
+    on_time_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+
+
+class SuggestOut(Schema):
+    categories: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+
+
+@router.get("/categories", response={200: list[CategoryOut], **ERRORS}, summary="诉求分类目录")
+def category_list(request: HttpRequest) -> QuerySet[Category]:
+    return Category.objects.filter(active=True).select_related("time_limit")
+
+
+@router.get("/", response={200: list[CaseOut], **ERRORS}, summary="诉求列表")
+@paginate(Pagination)
+def case_list(request: HttpRequest, filters: Query[CaseFilter]) -> QuerySet[Case]:
+    user = acting_user(request)
+    qs = selectors.queue(user, filters.queue)
+    return selectors.with_related(selectors.filter_cases(qs, filters.dict())).order_by("-received_at", "-id")
+
+
+def _get(request: HttpRequest, number: str) -> Case:
+    return get_object_or_404(
+        selectors.with_related(selectors.visible_cases(acting_user(request))), number=number
+    )
+
+
+@router.get("/{number}", response={200: CaseOut, **ERRORS}, summary="诉求详情")
+def case_detail(request: HttpRequest, number: str) -> Case:
+    return _get(request, number)
+
+
+@router.post("/", response={201: CaseOut, **ERRORS}, summary="登记诉求")
+def case_create(request: HttpRequest, payload: CaseIn) -> Status[Case]:
+    user = acting_user(request)
+    case = services.case_create(by=user, **payload.dict())
+    return Status(201, selectors.with_related(Case.objects.filter(pk=case.pk)).get())
+
+
+@router.post("/{number}/actions", response={200: CaseOut, 409: ErrorOut, **ERRORS}, summary="办理操作")
+def case_action(request: HttpRequest, number: str, payload: ActionIn) -> Any:
+    user = acting_user(request)
+    case = _get(request, number)
+    try:
+        perform(case, user, payload.dict())
+    except services.Conflict as exc:
+        return Status(409, {"detail": str(exc)})
+    return selectors.with_related(Case.objects.filter(pk=case.pk)).get()
+
+
+def perform(case: Case, user: Any, data: dict[str, Any]) -> Case:
+    """Run one workflow action from form or API data (shared by the pages and the API)."""
+    from django.core.exceptions import ValidationError
+
+    action, version, note = data["action"], int(data["version"]), (data.get("note") or "").strip()
+    region = org = None
+    if data.get("unit_region"):
+        region = Region.objects.current().filter(code=data["unit_region"]).first()
+        if region is None:
+            raise ValidationError({"unit": "未知的区划代码"})
+    if data.get("unit_org"):
+        org = Organisation.objects.select_related("region").filter(pk=data["unit_org"]).first()
+        if org is None:
+            raise ValidationError({"unit": "未知的部门"})
+    if action == "accept":
+        return services.case_accept(case=case, by=user, version=version)
+    if action in ("dispatch", "reassign"):
+        return services.case_dispatch(
+            case=case, by=user, region=region, organisation=org, version=version, note=note, action=action
+        )
+    if action == "summon":
+        orgs = list(Organisation.objects.select_related("region").filter(pk__in=data.get("orgs") or []))
+        orgs.sort(key=lambda o: (data.get("orgs") or []).index(o.pk))
+        return services.case_summon(case=case, by=user, organisations=orgs, version=version, note=note)
+    if action == "return":
+        return services.case_return(case=case, by=user, reason=note, version=version)
+    if action == "start":
+        return services.case_start(case=case, by=user, version=version)
+    if action == "request_extension":
+        return services.case_request_extension(
+            case=case, by=user, days=int(data.get("days") or 0), reason=note, version=version
+        )
+    if action == "approve_extension":
+        return services.case_approve_extension(case=case, by=user, version=version)
+    if action == "escalate":
+        return services.case_escalate(case=case, by=user, reason=note, version=version)
+    if action == "reply":
+        return services.case_reply(
+            case=case, by=user, reply=note, resolved=bool(data.get("resolved", True)), version=version
+        )
+    if action == "rate":
+        return services.case_rate(
+            case=case, by=user, rating=data.get("rating") or "", comment=note, version=version
+        )
+    if action == "reopen":
+        return services.case_reopen(case=case, by=user, note=note, version=version)
+    if action == "close":
+        return services.case_close(case=case, by=user, note=note, version=version)
+    if action == "merge":
+        into = selectors.visible_cases(user).filter(number=data.get("into") or "").first()
+        if into is None:
+            raise ValidationError({"into": "未找到要并入的诉求"})
+        return services.case_merge(case=case, into=into, by=user, version=version)
+    if action == "remind":
+        return services.case_remind(case=case, by=user, note=note, version=version)
+    raise ValidationError({"action": "未知的操作"})
+
+
+@router.get(
+    "/measures/{group}",
+    response={200: list[MeasureOut], **ERRORS},
+    summary="响应率、按期办结率、解决率、满意率",
+)
+def measure_table(
+    request: HttpRequest, group: str, start: dt.date | None = None, end: dt.date | None = None
+) -> list[selectors.MeasureRow]:
+    if group not in selectors.GROUPS:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"group": "应为 " + "、".join(selectors.GROUPS)})
+    return selectors.measures(acting_user(request), group, start=start, end=end)
+
+
+@router.get(
+    "/routing/suggest", response={200: SuggestOut, **ERRORS}, summary="派单助手：由文本推荐分类与承办单位"
+)
+def routing_suggest(request: HttpRequest, text: str) -> dict[str, Any]:
+    s = services.routing_suggest(text)
+    return {
+        "categories": [{"code": c.code, "name": c.name, "confidence": round(p, 4)} for c, p in s.categories],
+        "units": [{"key": k, "name": n, "confidence": round(p, 4)} for k, n, p in s.units],
+    }

@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "linli.cases"
     verbose_name = "诉求办理"
+
+    def ready(self) -> None:
+        from linli.cases import demo
+        from linli.cases.engine.geo import mask_name
+        from linli.cases.views import nav_section
+        from linli.core import demo_steps
+        from linli.core.context import register_nav
+        from linli.core.engine.crypto import MASKERS
+        from linli.core.scope import declare
+
+        MASKERS.setdefault("name", mask_name)  # the reporter's name prints masked like a phone number
+        declare("cases.case", {"region": "region", "self": "reporter_person_id"})
+        register_nav(nav_section)
+        demo_steps.register(
+            demo_steps.DemoStep("cases", "诉求办理演示数据", 40, demo.demo_cases_load, demo.demo_cases_loaded)
+        )

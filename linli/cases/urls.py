@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from linli.cases import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("report/", views.report, name="report"),
+    path("mine/", views.mine, name="mine"),
+    path("intake/", views.intake, name="intake"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("map/", views.case_map, name="map"),
+    path("measures/", views.measures, name="measures"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("<str:number>/", views.detail, name="detail"),
+    path("<str:number>/act/", views.act, name="act"),
+    path("<str:number>/reveal/<str:field>/", views.reveal, name="reveal"),
+]

@@ -1,0 +1,93 @@
+"""Fixtures of the cases tests: the standard world with grid outlines, departments and accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from linli.cases import services
+from linli.cases.models import Category
+from linli.core.models import User
+from linli.core.roles import Role
+from linli.factories import OrganisationFactory, UserFactory, World
+from linli.regions.models import Region
+from linli.registry.models import Organisation, OrganisationKind
+
+# Grid squares 0.01° wide along the same latitude band; grid A1 holds the standard building (24.96, 118.67).
+LAT0, LON0, STEP = 24.955, 118.665, 0.01
+
+
+def square(lat: float, lon: float, step: float = STEP) -> dict:
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lon, lat], [lon + step, lat], [lon + step, lat + step], [lon, lat + step], [lon, lat]]
+        ],
+    }
+
+
+def grid_center(i: int) -> tuple[float, float]:
+    return LAT0 + STEP / 2, LON0 + STEP * i + STEP / 2
+
+
+@dataclass
+class CasesWorld:
+    world: World
+    chengguan: Organisation  # 区城管局
+    zhujian: Organisation  # 区住建局
+    dept_user: User  # handler of 城管局
+    dept_user2: User  # handler of 住建局
+    street_user: User  # 万安街道 coordinator
+    resident2: User  # another resident of community A
+
+
+def outline_grids(world: World) -> None:
+    grids = [g for c in world.tree.communities for g in world.tree.grids[c.code]]
+    for i, g in enumerate(grids):
+        lat, lon = LAT0, LON0 + STEP * i
+        Region.objects.filter(pk=g.pk).update(
+            boundary=square(lat, lon), centroid_lat=lat + STEP / 2, centroid_lon=lon + STEP / 2
+        )
+    services.caches_clear()
+
+
+def build_cases_world(world: World) -> CasesWorld:
+    outline_grids(world)
+    d = world.tree.district
+    cg = OrganisationFactory.create(name="洛江区城市管理局", kind=OrganisationKind.DEPARTMENT, region=d)
+    zj = OrganisationFactory.create(name="洛江区住房和城乡建设局", kind=OrganisationKind.DEPARTMENT, region=d)
+    return CasesWorld(
+        world=world,
+        chengguan=cg,
+        zhujian=zj,
+        dept_user=UserFactory.create(
+            username="chengguan",
+            role=Role.DEPARTMENT_HANDLER,
+            region=d,
+            organisation=cg,
+            display_name="城管局办理员",
+        ),
+        dept_user2=UserFactory.create(
+            username="zhujian",
+            role=Role.DEPARTMENT_HANDLER,
+            region=d,
+            organisation=zj,
+            display_name="住建局办理员",
+        ),
+        street_user=world.accounts.street_coordinator,
+        resident2=UserFactory.create(
+            username="resident2", role=Role.RESIDENT, region=world.tree.community_a, display_name="王小明"
+        ),
+    )
+
+
+@pytest.fixture
+def cw(world: World) -> CasesWorld:
+    services.caches_clear()
+    return build_cases_world(world)
+
+
+@pytest.fixture
+def category() -> Category:
+    return Category.objects.get(code="sanitation.complaint")
