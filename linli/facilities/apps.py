@@ -6,6 +6,32 @@ class FacilitiesConfig(AppConfig):
     verbose_name = "服务设施"
 
     def ready(self) -> None:
+        from linli.core.context import register_nav
+        from linli.core.demo_steps import DemoStep
+        from linli.core.demo_steps import register as register_step
         from linli.core.scope import declare
+        from linli.facilities import demo
+        from linli.facilities.models import Facility, FacilityStatus
+        from linli.regions.rollup import Counter
+        from linli.regions.rollup import register as register_counter
 
         declare("facilities.facility", {"region": "region"})
+        declare("facilities.checklistattestation", {"region": "region"})
+        register_counter(
+            Counter(
+                "facilities",
+                "设施数",
+                lambda: Facility.objects.filter(status=FacilityStatus.OPEN),
+                "region",
+            )
+        )
+        register_nav(_nav)
+        register_step(DemoStep("facilities", "服务设施", 10, demo.run, demo.loaded))
+
+
+def _nav(user: object, role: str) -> list[tuple[str, str]]:
+    from linli.core.roles import REGISTRY_READERS
+
+    if role not in REGISTRY_READERS:
+        return []
+    return [("facilities:list", "服务设施"), ("facilities:checklist_home", "完整社区")]

@@ -95,6 +95,8 @@ class Facility(models.Model):
     weekly_hours = models.DecimalField(
         "每周开放时长（小时）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_AREA
     )
+    # Days the facility opens but for less than 8 hours (the plans ask "不少于每天8小时"), computed.
+    short_days = models.PositiveSmallIntegerField("每天开放不足 8 小时的天数", default=0)
     operator = models.ForeignKey(
         "registry.Organisation",
         verbose_name="运营单位",
@@ -134,3 +136,37 @@ class Facility(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChecklistAttestation(models.Model):
+    """人工确认: a community's statement on a 完整居住社区 item the data cannot answer (e.g. 管理机制).
+
+    Append-only: a later attestation of the same item supersedes the earlier one; the history stays.
+    """
+
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="社区/村",
+        on_delete=models.PROTECT,
+        related_name="checklist_attestations",
+    )
+    item = models.PositiveSmallIntegerField("标准条目", validators=[MinValueValidator(1)])
+    met = models.BooleanField("已达到")
+    attested_on = models.DateField("确认日期")
+    attested_by = models.ForeignKey(
+        "core.User", verbose_name="确认人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attested_by_name = models.CharField("确认人姓名", max_length=64)
+    evidence = models.CharField("依据说明", max_length=500)
+    source = models.CharField("数据来源", max_length=20, blank=True)
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["region", "item", "-attested_on", "-id"]
+        verbose_name = verbose_name_plural = "完整社区人工确认"
+        constraints = [
+            models.CheckConstraint(condition=Q(item__gte=1) & Q(item__lte=20), name="attestation_item_1_20"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} 第{self.item}项 {'已达到' if self.met else '未达到'}"
