@@ -1,0 +1,216 @@
+"""The engine against networkx (random graphs, a real OpenStreetMap extract) and siting against brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from linli.lifecircle.engine import siting as sit
+from linli.lifecircle.engine.access import (
+    Sources,
+    count_within,
+    nearest_node_distances,
+    network_access,
+    straight_access,
+)
+from linli.lifecircle.engine.geo import Projection, haversine, to_wgs84
+from linli.lifecircle.engine.network import Network, NetworkError
+from linli.lifecircle.engine.synthetic import grid_network
+
+
+def _nx(net: Network) -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from(range(net.n))
+    for a, b, w in zip(net.u.tolist(), net.v.tolist(), net.length.tolist(), strict=True):
+        g.add_edge(a, b, weight=w)
+    return g
+
+
+def _random_net(seed: int, n: int = 120) -> Network:
+    rng = np.random.default_rng(seed)
+    lat = 24.95 + rng.random(n) * 0.02
+    lon = 118.65 + rng.random(n) * 0.02
+    m = n * 2
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    extra = rng.random(m) * 50  # winding roads: longer than the straight line
+    length = haversine(lat[u], lon[u], lat[v], lon[v]) + extra
+    return Network.from_edges(lat, lon, u, v, length)
+
+
+def _check_buildings(net: Network, fac: list[tuple[np.ndarray, np.ndarray]], blat, blon) -> int:
+    """Building by building: engine distance vs snap + networkx multi-source distance."""
+    res, snap = network_access(net, fac, (blat, blon))
+    g = _nx(net)
+    bnode, bsnap = net.snap(blat, blon)
+    bad = 0
+    for k, (flat, flon) in enumerate(fac):
+        fnode, fsnap = net.snap(flat, flon)
+        # networkx has no source offsets: a virtual source joined to each facility node by its snap
+        h = g.copy()
+        for node, off in zip(fnode.tolist(), fsnap.tolist(), strict=True):
+            h.add_edge(("src", node), node, weight=off)
+            h.add_edge("S", ("src", node), weight=0.0)
+        d = nx.single_source_dijkstra_path_length(h, "S")
+        for i in range(len(blat)):
+            want = d.get(int(bnode[i]), np.inf) + bsnap[i]
+            got = res[k].distance[i]
+            if not (np.isinf(want) and np.isinf(got)) and abs(want - got) > 0.5:
+                bad += 1
+    return bad
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_graphs_match_networkx(seed):
+    net = _random_net(seed)
+    rng = np.random.default_rng(seed + 100)
+    fac = [(24.95 + rng.random(3) * 0.02, 118.65 + rng.random(3) * 0.02) for _ in range(3)]
+    blat, blon = 24.95 + rng.random(60) * 0.02, 118.65 + rng.random(60) * 0.02
+    assert _check_buildings(net, fac, blat, blon) == 0
+
+
+def test_real_osm_extract_matches_networkx():
+    pyrosm = pytest.importorskip("pyrosm")
+    net = Network.from_pbf(pyrosm.get_data("test_pbf"))
+    assert net.n > 500 and net.m > 500
+    rng = np.random.default_rng(5)
+    lat0, lat1, lon0, lon1 = net.bbox()
+    fac = [(lat0 + rng.random(4) * (lat1 - lat0), lon0 + rng.random(4) * (lon1 - lon0)) for _ in range(3)]
+    blat, blon = lat0 + rng.random(150) * (lat1 - lat0), lon0 + rng.random(150) * (lon1 - lon0)
+    assert _check_buildings(net, fac, blat, blon) == 0
+
+
+def test_counts_within_threshold_match_brute_force():
+    net = _random_net(7)
+    g = _nx(net)
+    rng = np.random.default_rng(1)
+    main = np.flatnonzero(net.main_component())
+    src = Sources(rng.choice(main, 6, replace=False), rng.random(6) * 20)
+    tgt = main[:40]
+    toff = rng.random(40) * 10
+    limit = 600.0
+    got = count_within(net, src, tgt, toff, limit)
+    dists = [nx.single_source_dijkstra_path_length(g, int(s)) for s in src.node]
+    want = [
+        sum(1 for k, d in enumerate(dists) if d.get(int(t), np.inf) + src.offset[k] + toff[i] <= limit)
+        for i, t in enumerate(tgt)
+    ]
+    assert got.tolist() == want
+
+
+def test_nearest_with_offsets_and_unreachable():
+    # path 0-1-2, isolated 3
+    net = Network.from_edges(
+        np.array([25.0, 25.0, 25.0, 25.1]),
+        np.array([118.0, 118.001, 118.002, 118.1]),
+        np.array([0, 1]),
+        np.array([1, 2]),
+        np.array([100.0, 100.0]),
+    )
+    d = nearest_node_distances(net, [Sources(np.array([0, 2]), np.array([30.0, 0.0]))])[0]
+    assert d[:3].tolist() == [30.0, 100.0, 0.0]
+    assert np.isinf(d[3])
+
+
+def test_parallel_edges_keep_shortest_and_bad_input():
+    net = Network.from_edges(
+        np.array([25.0, 25.0]),
+        np.array([118.0, 118.001]),
+        np.array([0, 1, 0]),
+        np.array([1, 0, 0]),
+        np.array([50.0, 40.0, 5.0]),
+    )
+    assert net.m == 1 and net.length[0] == 40.0
+    with pytest.raises(NetworkError):
+        Network.from_edges(np.array([25.0]), np.array([118.0]), np.array([0]), np.array([3]))
+    with pytest.raises(NetworkError, match="FeatureCollection"):
+        Network.from_geojson({"type": "Point"})
+
+
+def test_geojson_lines_share_nodes_and_roundtrip():
+    gj = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[118.0, 25.0], [118.001, 25.0], [118.002, 25.0]],
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "MultiLineString",
+                    "coordinates": [[[118.001, 25.0], [118.001, 25.001]]],
+                },
+            },
+        ],
+    }
+    net = Network.from_geojson(gj)
+    assert net.n == 4 and net.m == 3
+    back = Network.from_bytes(net.to_bytes())
+    assert np.array_equal(back.u, net.u) and np.allclose(back.length, net.length)
+
+
+def test_straight_line_fallback_uses_detour():
+    res = straight_access(
+        [(np.array([25.0]), np.array([118.0]))], (np.array([25.001]), np.array([118.0])), 1.5, [200.0]
+    )
+    assert res[0].method == "straight"
+    assert res[0].distance[0] == pytest.approx(111.2 * 1.5, rel=0.01)
+    assert res[0].count.tolist() == [1]
+
+
+def test_datum_conversion_inverts_gcj_and_bd():
+    import prcoords
+
+    lat, lon = 24.96, 118.67
+    g = prcoords.wgs_gcj((lat, lon))
+    b = prcoords.wgs_bd((lat, lon))
+    for datum, p in (("gcj02", g), ("bd09", b)):
+        back = to_wgs84(p[0], p[1], datum)
+        assert haversine(lat, lon, back[0], back[1]) < 1.0
+    assert haversine(lat, lon, g[0], g[1]) > 100  # the offset is real
+
+
+def test_synthetic_grid_is_connected():
+    rects = [
+        (24.95, 24.955, 118.65, 118.656),
+        (24.97, 24.975, 118.67, 118.676),
+        (24.99, 24.995, 118.70, 118.705),
+    ]
+    net = grid_network(rects, [90.0, 90.0, 160.0], seed=3)
+    assert net.main_component().all()
+    p = Projection.around(net.lat, net.lon)
+    assert p.forward(net.lat, net.lon).shape == (net.n, 2)
+
+
+def _brute(p: sit.Problem, k: int) -> float:
+    return max(p.value(list(c)) for c in itertools.combinations(range(p.m), k))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_siting_exact_matches_brute_force_and_bound_holds(seed):
+    rng = np.random.default_rng(seed)
+    n, m, k = 25, 8, 3
+    cover = sp.random(n, m, density=0.25, random_state=seed)
+    w = rng.integers(1, 20, n)
+    already = rng.random(n) < 0.2
+    p = sit.covering_problem(cover, w, already)
+    best = _brute(p, k)
+    ex = sit.solve(p, k, method="exact")
+    assert ex.value == pytest.approx(best)
+    heur = sit.solve(p, k, method="greedy")
+    assert heur.value <= best + 1e-9 <= heur.bound + 1e-9
+    assert 0 <= heur.gap <= 1
+    dist = sp.random(n, m, density=0.4, random_state=seed + 50)
+    dist.data *= 900
+    pm = sit.median_problem(dist, np.full(n, 1000.0), w)
+    best = _brute(pm, k)
+    assert sit.solve(pm, k, method="exact").value == pytest.approx(best)
+    h = sit.solve(pm, k, method="greedy")
+    assert h.value <= best + 1e-6 <= h.bound + 1e-6
