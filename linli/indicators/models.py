@@ -49,6 +49,12 @@ class DataElement(models.Model):
     time_agg = models.CharField("时间汇总", max_length=4, choices=TimeAgg.choices, default="last")
     monthly = models.BooleanField("按月填报", default=False)
     non_negative = models.BooleanField("不能为负", default=True)
+    applies_to = models.CharField(
+        "适用",
+        max_length=8,
+        blank=True,
+        help_text="urban：只由城市社区填报；rural：只由农村社区填报；空：全部",
+    )
     description = models.CharField("说明", max_length=300, blank=True)
 
     class Meta:
@@ -60,6 +66,12 @@ class DataElement(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def entry_level_label(self) -> str:
+        from linli.regions.models import Level
+
+        return Level(self.entry_level).label
 
     @property
     def standing(self) -> bool:

@@ -173,7 +173,9 @@ def _stored_values(
         v = rules.over_time(by_id[element_id].time_agg, periods)
         if v is not None:
             unit_values[element_id][code] = v
-    expected = _expected_units(root_code, lengths, {level_length(e.entry_level) for e in elements})
+    expected = _expected_units(
+        root_code, lengths, {(level_length(e.entry_level), e.applies_to) for e in elements}
+    )
     for e in elements:
         entry = level_length(e.entry_level)
         values = unit_values.get(e.pk, {})
@@ -186,20 +188,29 @@ def _stored_values(
             for prefix in _prefixes(root_code, n, memo):
                 got = groups.get(prefix, [])
                 table.values[prefix][e.code] = rules.over_hierarchy(e.hierarchy_agg, got)
-                table.completeness[prefix][e.code] = (len(got), expected.get((entry, prefix), 0))
+                table.completeness[prefix][e.code] = (
+                    len(got),
+                    expected.get((entry, e.applies_to, prefix), 0),
+                )
 
 
-def _expected_units(root_code: str, lengths: list[int], entries: set[int]) -> dict[tuple[int, str], int]:
-    """How many regions of each entry level lie under each prefix (one GROUP BY per entry level)."""
-    out: dict[tuple[int, str], int] = {}
-    for entry in entries:
+def _expected_units(
+    root_code: str, lengths: list[int], entries: set[tuple[int, str]]
+) -> dict[tuple[int, str, str], int]:
+    """How many regions of each entry level (urban/rural only, when the element says so) lie under
+    each prefix: one GROUP BY per entry level and length."""
+    out: dict[tuple[int, str, str], int] = {}
+    for entry, applies in entries:
+        base = Region.objects.current().filter(code__gte=root_code, code__lt=root_code + ";")
+        if applies == "urban":
+            base = base.filter(urban_rural="urban")
+        elif applies == "rural":
+            base = base.exclude(urban_rural="urban")
         for n in lengths:
             if n > entry:
                 continue
             rows = (
-                Region.objects.current()
-                .filter(code__gte=root_code, code__lt=root_code + ";")
-                .annotate(_l=Length("code"))
+                base.annotate(_l=Length("code"))
                 .filter(_l=entry)
                 .annotate(_p=Substr("code", 1, n))
                 .values("_p")
@@ -207,7 +218,7 @@ def _expected_units(root_code: str, lengths: list[int], entries: set[int]) -> di
                 .order_by()
             )
             for r in rows:
-                out[(entry, r["_p"])] = r["c"]
+                out[(entry, applies, r["_p"])] = r["c"]
     return out
 
 

@@ -56,6 +56,9 @@ def _is_admin(user: Any) -> bool:
 
 
 def require_reader(user: Any, region: Region) -> None:
+    """``user`` may read and report for ``region``; ``None`` is the system itself (demo, commands)."""
+    if user is None:
+        return
     if not (_is_admin(user) or (user.role in REGISTRY_READERS and region_in_scope(user, region))):
         raise OutOfScope(f"{region.name}（{region.code}）不在本账号的数据范围内")
 
@@ -262,7 +265,7 @@ def plan_adopt(
     *, plan: Plan, region: Region, by: Any, with_tasks: bool = True, source: str = ""
 ) -> PlanAdoption:
     """A region adopts a plan; the plan's task list (when it has one) is created for the region."""
-    require_reader(by, region) if by is not None else None
+    require_reader(by, region)
     adoption, _ = PlanAdoption.objects.get_or_create(plan=plan, region=region, defaults={"adopted_by": by})
     if with_tasks and not PlanTask.objects.filter(plan=plan, region=region).exists():
         spec = next((p for p in catalogue()["plans"] if p["code"] == plan.code), None)

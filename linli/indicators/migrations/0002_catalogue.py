@@ -32,6 +32,7 @@ def load(apps, schema_editor):
                 time_agg=e["time_agg"],
                 monthly=e["monthly"],
                 non_negative=e["non_negative"],
+                applies_to="urban" if e["code"].startswith("urban_") else "",
                 description=e["description"],
             ),
         )
