@@ -1,7 +1,5 @@
 """诉求办理 in the JSON API (/api/cases): intake from other systems, lists, actions, measures, routing."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any
 
