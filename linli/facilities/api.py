@@ -1,7 +1,5 @@
 """服务设施 API (/api/facilities): list and detail (scoped), create/update/status, GeoJSON, the checklist."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any
 

@@ -342,7 +342,7 @@ def run(*, seed: int, today: dt.date, log: Callable[[str], None] = lambda _m: No
             b.add(
                 "party_center" if s.chance(0.5) or not urban else "community_center",
                 c,
-                f"{short}{'党群服务中心' if not urban else '社区党群服务中心'}",
+                f"{short}党群服务中心",
                 at(),
                 area=area,
                 operator=committee,

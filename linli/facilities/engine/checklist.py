@@ -184,6 +184,12 @@ def _nearest(facts: CommunityFacts, types: Iterable[str]) -> tuple[Place, float]
     return best
 
 
+def _where(p: Place) -> str:
+    """The facility's name, with its community unless the name already says it."""
+    short = p.region_name.removesuffix("居委会").removesuffix("村委会")
+    return p.name if not short or p.name.startswith(short[:2]) else f"{p.name}，{p.region_name}"
+
+
 def _absent(facts: CommunityFacts, label: str, types: Sequence[str]) -> str:
     text = f"无{label}"
     pending = facts.pending_of(*types)
@@ -192,7 +198,7 @@ def _absent(facts: CommunityFacts, label: str, types: Sequence[str]) -> str:
     near = _nearest(facts, types)
     if near is not None:
         p, d = near
-        text += f"；最近的在 {km(d)} 外（{p.region_name}{p.name}）"
+        text += f"；最近的在 {km(d)} 外（{_where(p)}）"
     elif facts.centre is None:
         text += "；本社区无坐标，无法估算最近距离"
     return text

@@ -107,7 +107,7 @@ def test_nearest_outside_the_community() -> None:
         region_name="桥南社区居委会",
     )
     r = ck.evaluate(_facts(around={"kindergarten": [far]}))
-    assert _item(r, 2).reason == "无幼儿园；最近的在 1.4 km 外（桥南社区居委会测试kindergarten）"
+    assert _item(r, 2).reason == "无幼儿园；最近的在 1.4 km 外（测试kindergarten，桥南社区居委会）"
     r = ck.evaluate(_facts(_place("kindergarten", 2500, 3000)))
     assert (
         _item(r, 2).verdict == ck.Verdict.NOT_MET and "用地面积 3,000㎡，低于 3,500㎡" in _item(r, 2).reason
