@@ -351,8 +351,8 @@ def report_response(region: Region, year: int, fmt: str) -> HttpResponse:
     except report.ReportError as exc:
         raise HttpError(422, str(exc)) from exc
     response = HttpResponse(body, content_type=REPORT_TYPES[fmt])
-    response["Content-Disposition"] = content_disposition_header(
-        fmt != "json", f"{region.name}{year}年规划实施年度报告.{fmt}"
+    response["Content-Disposition"] = (
+        content_disposition_header(fmt != "json", f"{region.name}{year}年规划实施年度报告.{fmt}") or ""
     )
     return response
 

@@ -214,7 +214,7 @@ def values_import(
         return 0, report
     regions = {r.code: r for r in Region.objects.current().filter(code__in=[r["region"] for _, r in rows])}
     done = 0
-    sid = transaction.savepoint()
+    sid = transaction.savepoint_create()
     for n, row in rows:
         e = elements.get(row["element"])
         if e is None:

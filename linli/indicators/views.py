@@ -4,11 +4,12 @@ ledger, plans and targets, and the annual report download."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -47,7 +48,7 @@ def _region(request: AuthedHttpRequest) -> Region:
     code = request.GET.get("region") or request.POST.get("region") or ""
     user = request.user
     if not code:
-        if user.region_id:
+        if user.region_id and user.region is not None:
             return user.region
         region = Region.objects.current().filter(level=Level.DISTRICT).order_by("code").first()
         region = region or Region.objects.current().order_by("level", "code").first()
@@ -330,8 +331,8 @@ def value_history(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def values_import(request: AuthedHttpRequest) -> HttpResponse:
     _require(request)
     if request.method == "POST" and request.FILES.get("file"):
-        f = request.FILES["file"]
-        n, report = services.values_import(raw=f, filename=f.name or "", by=request.user)
+        f = cast(UploadedFile, request.FILES["file"])
+        n, report = services.values_import(raw=cast(IO[bytes], f), filename=f.name or "", by=request.user)
         if report:
             return render(
                 request,
@@ -416,10 +417,10 @@ def tasks_import(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST" and request.FILES.get("file"):
         plan = get_object_or_404(Plan, code=request.POST.get("plan", ""))
         region = _region(request)
-        f = request.FILES["file"]
+        f = cast(UploadedFile, request.FILES["file"])
         try:
             n, report = services.tasks_import(
-                plan=plan, region=region, raw=f, filename=f.name or "", by=request.user
+                plan=plan, region=region, raw=cast(IO[bytes], f), filename=f.name or "", by=request.user
             )
         except OutOfScope as exc:
             messages.error(request, exc.message)
