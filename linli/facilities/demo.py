@@ -309,7 +309,8 @@ def run(*, seed: int, today: dt.date, log: Callable[[str], None] = lambda _m: No
             .values_list("region__code", "lat", "lon")
             .order_by("pk")
         ):
-            anchors[code[:12]].append((lat, lon))
+            if lat is not None and lon is not None:
+                anchors[code[:12]].append((lat, lon))
         orgs: dict[tuple[str, str], list[Organisation]] = defaultdict(list)
         for o in (
             Organisation.objects.filter(region__code__startswith=DISTRICT_CODE)
@@ -338,7 +339,7 @@ def run(*, seed: int, today: dt.date, log: Callable[[str], None] = lambda _m: No
 
             # 1. the service station: a quarter of the urban communities (and most villages) under 800 m².
             small = s.chance(0.25) if urban else s.chance(0.6)
-            area = s.uniform(420, 780) if small else s.uniform(820, 1400)
+            area: float | None = s.uniform(420, 780) if small else s.uniform(820, 1400)
             b.add(
                 "party_center" if s.chance(0.5) or not urban else "community_center",
                 c,

@@ -208,7 +208,8 @@ def checklist_facts(communities: list[Region]) -> list[engine.CommunityFacts]:
         .exclude(kind__in=[BuildingKind.ESTATE, BuildingKind.NATURAL_VILLAGE])
         .values_list("region__code", "lat", "lon")
     ):
-        dwellings[rcode[:12]].append((lat, lon))
+        if lat is not None and lon is not None:
+            dwellings[rcode[:12]].append((lat, lon))
     companies: dict[str, int] = defaultdict(int)
     for rcode in Organisation.objects.filter(
         area, kind=OrganisationKind.PROPERTY_COMPANY, active=True

@@ -515,7 +515,7 @@ def facilities_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool 
                 created += 1
                 if dry_run:
                     continue
-                region = Region.objects.get(pk=region_id)
+                region = Region.objects.get(pk=region_id or 0)
                 f = Facility(code=code or _next_code(region), source="import")
                 _apply(f, c, region)
                 f.save()

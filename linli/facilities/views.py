@@ -397,10 +397,10 @@ def rollup(request: AuthedHttpRequest, code: str) -> HttpResponse:
     streets = {
         r.code: r.name for r in Region.objects.current().subtree(region.code).filter(level=Level.STREET)
     }
+    results.sort(key=lambda r: (r.met, r.code))
     rows = [
         {"r": r, "street": streets.get(r.code[:9], ""), "pct": round(100 * r.met / r.total)} for r in results
     ]
-    rows.sort(key=lambda x: (x["r"].met, x["r"].code))
     return render(
         request,
         "facilities/rollup.html",

@@ -333,12 +333,26 @@ def _bus(f: CommunityFacts) -> Outcome:
         return Outcome(Verdict.UNKNOWN, "本社区楼栋无坐标，无法判断步行距离")
     if not stops:
         return Outcome(Verdict.NOT_MET, "未登记任何公交站点")
-    far = sum(1 for d in f.dwellings if not within(d, stops, WALK_10_MIN_M))
+    # Only the stops near the community's bounding box can be within reach (≈ 0.0075° ≥ 800 m here).
+    lats, lons = [d[0] for d in f.dwellings], [d[1] for d in f.dwellings]
+    pad_lat = WALK_10_MIN_M / 110_950.0 * 1.01
+    pad_lon = WALK_10_MIN_M / (111_320.0 * math.cos(math.radians(max(map(abs, lats))))) * 1.01
+    near = [
+        (a, b)
+        for a, b in stops
+        if min(lats) - pad_lat <= a <= max(lats) + pad_lat and min(lons) - pad_lon <= b <= max(lons) + pad_lon
+    ]
+    far = (
+        sum(1 for d in set(f.dwellings) if not within(d, near, WALK_10_MIN_M))
+        if near
+        else len(set(f.dwellings))
+    )
+    total = len(set(f.dwellings))
     if far == 0:
-        return Outcome(Verdict.MET, f"全部 {len(f.dwellings)} 栋楼 800 m（步行约 10 分钟）内有公交站点")
+        return Outcome(Verdict.MET, f"全部 {total} 栋楼 800 m（步行约 10 分钟）内有公交站点")
     return Outcome(
         Verdict.NOT_MET,
-        f"{far} / {len(f.dwellings)} 栋楼距最近公交站点超过 800 m（直线，约步行 10 分钟）",
+        f"{far} / {total} 栋楼距最近公交站点超过 800 m（直线，约步行 10 分钟）",
     )
 
 

@@ -301,3 +301,22 @@ def test_checklist_by_hand(
     assert roll["most_missing"][0]["communities"] == 4
     assert s.get("/facilities/checklist/350504100/rollup/").status_code == 404
     assert json.dumps(roll, ensure_ascii=False).count("后溪") == 1
+
+
+def test_openapi_and_admin(
+    world: World, facilities: dict[str, Facility], client_for: Callable[[User], Client]
+) -> None:
+    doc = client_for(world.accounts.district_admin).get("/api/openapi.json").json()
+    for path in (
+        "/api/facilities",
+        "/api/facilities/geojson",
+        "/api/facilities/{facility_id}",
+        "/api/facilities/checklist/{code}",
+    ):
+        assert path in doc["paths"], path
+    root = world.accounts.system_admin
+    root.is_staff = root.is_superuser = True
+    root.save()
+    admin = client_for(root)
+    assert admin.get("/admin/facilities/facilitytype/").status_code == 200
+    assert admin.get("/admin/facilities/facility/").status_code == 200

@@ -86,6 +86,7 @@ def test_gcj02_and_bd09_converted_to_wgs84(w: World) -> None:
     # GCJ-02 is offset by a few hundred metres here; converting the stored point back gives the input
     from linli.facilities.engine.checklist import distance_m
 
+    assert f.lat is not None and f.lon is not None
     assert 100 < distance_m((24.9612, 118.6705), (f.lat, f.lon)) < 1000
     back = prcoords.wgs_gcj(prcoords.Coords(f.lat, f.lon))
     assert abs(back.lat - 24.9612) < 1e-5 and abs(back.lon - 118.6705) < 1e-5
@@ -94,6 +95,7 @@ def test_gcj02_and_bd09_converted_to_wgs84(w: World) -> None:
     )
     back = prcoords.wgs_bd(prcoords.Coords(g.lat, g.lon))
     assert abs(back.lat - 24.9612) < 1e-5 and abs(back.lon - 118.6705) < 1e-5
+    assert g.lat is not None and g.lon is not None
     assert distance_m((f.lat, f.lon), (g.lat, g.lon)) > 100
 
 
