@@ -30,8 +30,10 @@ class FacilitiesConfig(AppConfig):
 
 
 def _nav(user: object, role: str) -> list[tuple[str, str]]:
-    from linli.core.roles import REGISTRY_READERS
+    from linli.core.roles import REGISTRY_READERS, Role
 
     if role not in REGISTRY_READERS:
         return []
+    if role == Role.GRID_WORKER:  # sees the facilities of the grid; the checklist is the community's
+        return [("facilities:list", "服务设施")]
     return [("facilities:list", "服务设施"), ("facilities:checklist_home", "完整社区")]

@@ -241,8 +241,25 @@ def facility_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResp
             "boundary_url": reverse("api:facility_geojson")
             + f"?region={urllib.parse.quote(data.get('region_code') or '')}",
             "colours": CATEGORY_COLOURS,
+            "operators": _operator_names(request),
         },
     )
+
+
+def _operator_names(request: AuthedHttpRequest) -> list[str]:
+    """Organisations the account may name as operator: those of its subtree and of its ancestors."""
+    from django.db.models import Q
+
+    from linli.registry.models import Organisation
+
+    u = request.user
+    qs = Organisation.objects.filter(active=True)
+    if not (u.is_superuser or u.role == "system_admin"):
+        region = u.region
+        if region is None:
+            return []
+        qs = qs.filter(Q(region__code__startswith=region.code) | Q(region__code__in=region.ancestors_codes()))
+    return list(qs.order_by("name").values_list("name", flat=True).distinct()[:500])
 
 
 # --- import and export ---------------------------------------------------------------------------
@@ -397,6 +414,19 @@ def rollup(request: AuthedHttpRequest, code: str) -> HttpResponse:
     streets = {
         r.code: r.name for r in Region.objects.current().subtree(region.code).filter(level=Level.STREET)
     }
+    by_street: dict[str, list[engine.ChecklistResult]] = {}
+    for r in results:
+        by_street.setdefault(r.code[:9], []).append(r)
+    street_rows = [
+        {
+            "code": code,
+            "name": streets.get(code, code),
+            "communities": len(rs),
+            "average": round(sum(r.met for r in rs) / len(rs), 1),
+            "top": engine.most_missing(rs, top=3),
+        }
+        for code, rs in sorted(by_street.items())
+    ]
     results.sort(key=lambda r: (r.met, r.code))
     rows = [
         {"r": r, "street": streets.get(r.code[:9], ""), "pct": round(100 * r.met / r.total)} for r in results
@@ -409,6 +439,7 @@ def rollup(request: AuthedHttpRequest, code: str) -> HttpResponse:
             "region": region,
             "rows": rows,
             "missing": engine.most_missing(results, top=8),
+            "street_rows": street_rows if region.level < Level.STREET else [],
             "communities": len(results),
             "average": round(sum(r.met for r in results) / len(results), 1) if results else None,
             "items": engine.ITEMS,

@@ -320,3 +320,21 @@ def test_openapi_and_admin(
     admin = client_for(root)
     assert admin.get("/admin/facilities/facilitytype/").status_code == 200
     assert admin.get("/admin/facilities/facility/").status_code == 200
+
+
+def test_district_rollup_by_street_and_grid_worker(
+    world: World, facilities: dict[str, Facility], client_for: Callable[[User], Client]
+) -> None:
+    page = (
+        client_for(world.accounts.district_admin).get("/facilities/checklist/350504/rollup/").content.decode()
+    )
+    assert 'id="streets"' in page and "万安街道" in page and "罗溪镇" in page
+    assert (
+        page.count('/rollup/">') == 2 and page.count('href="/facilities/checklist/35050') == 6
+    )  # 2 streets, 4 communities
+    g = client_for(world.accounts.grid_worker)
+    r = g.get("/facilities/")
+    assert r.status_code == 200 and "完整社区" not in r.content.decode().split("</nav>")[0]
+    assert "万福社区党群服务中心" not in r.content.decode()  # it sits in the community, not in grid A1
+    form = client_for(world.accounts.community_worker).get("/facilities/new/").content.decode()
+    assert '<option value="洛江区民政局">' in form  # an operator of an ancestor region may be named
