@@ -90,6 +90,7 @@ def build(region: Region, year: int, *, today: dt.date | None = None) -> dict[st
                 "gap": float(round(a.gap, d)) if a.gap is not None else None,
                 "gap_reason": a.value.gap_reason,
                 "missing": a.value.missing,
+                "missing_names": a.missing_names,
                 "progress": float(round(a.progress, 3)) if a.progress is not None else None,
                 "laggards": [
                     {
@@ -187,7 +188,7 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
                 i["status"],
                 i["gap"],
                 i["progress"],
-                "；".join(filter(None, [i["gap_reason"], "、".join(i["missing"])])),
+                "；".join(filter(None, [i["gap_reason"], "、".join(i["missing_names"])])),
                 "、".join(f"{x['name']}({fmt(x['value'], i['decimals'])})" for x in i["laggards"]),
                 f"{i['plan']} {i['source_section']}",
             ]
@@ -286,11 +287,11 @@ def to_pdf(data: dict[str, Any]) -> bytes:
                 + "、".join(f"{x['name']}（{fmt(x['value'], i['decimals'])}）" for x in i["laggards"])
             )
         if i["missing"]:
-            notes.append(f"{i['gap_reason']}：" + "、".join(i["missing"]))
+            notes.append(f"{i['gap_reason']}：" + "、".join(i["missing_names"]))
         elif i["gap_reason"]:
             notes.append(i["gap_reason"])
         for c in i["completeness"]:
-            if c["reported"] < c["expected"]:
+            if 0 < c["reported"] < c["expected"]:
                 notes.append(f"“{c['element']}”仅 {c['reported']}/{c['expected']} 个单位填报")
         if notes:
             any_note = True

@@ -311,6 +311,12 @@ class Attainment:
     laggards: list[tuple[Region, rules.IndicatorValue, str]]  # children that pull the value down
     trend: list[tuple[int, Decimal | None]]
     completeness: list[tuple[str, int, int]]  # reported elements: (name, reported, expected)
+    missing_names: list[str] = field(default_factory=list)  # names of the elements without a value
+
+    @property
+    def partial(self) -> list[tuple[str, int, int]]:
+        """Reported elements some (not all, not none) of the expected units have reported."""
+        return [c for c in self.completeness if 0 < c[1] < c[2]]
 
 
 def attainment(region: Region, year: int, *, with_trend: bool = True) -> list[Attainment]:
@@ -370,6 +376,7 @@ def attainment(region: Region, year: int, *, with_trend: bool = True) -> list[At
                 laggards=laggards,
                 trend=trend.get(code, []),
                 completeness=comp,
+                missing_names=[elements[m].name if m in elements else m for m in v.missing],
             )
         )
     return out

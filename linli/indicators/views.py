@@ -244,7 +244,10 @@ def values(request: AuthedHttpRequest) -> HttpResponse:
             "title": "指标填报与审核",
             "year": year,
             "years": sorted(set(selectors.data_years()) | {year}),
-            "elements": DataElement.objects.filter(kind=ElementKind.REPORTED),
+            "elements": DataElement.objects.filter(
+                kind=ElementKind.REPORTED,
+                entry_level__gte=user.region.level if user.region_id and user.region else 1,
+            ).order_by("-entry_level", "code"),
             "regions": _entry_regions(user),
             "values": visible.order_by("region__code", "element__code", "period")[:300],
             "queue": [v for v, ok in queue if ok],
