@@ -4,6 +4,7 @@ its map and charts, plan adoption, and the annual report download (rendered to a
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -128,7 +129,7 @@ def test_dashboard_map_and_report_download(world: World, signed_in, screenshots)
     with page.expect_download() as dl:
         page.locator("#report-pdf").click()
     path = dl.value.path()
-    body = open(path, "rb").read()
+    body = Path(path).read_bytes()
     assert body.startswith(b"%PDF")
     import pypdfium2 as pdfium
 
