@@ -240,7 +240,13 @@ OTHER_SHOPS = {
 
 
 def _service_station(f: CommunityFacts) -> Outcome:
-    return _sized(f, CENTRE_TYPES, "社区综合服务站", 800)
+    out = _sized(f, CENTRE_TYPES, "社区综合服务站", 800)
+    total = sum(p.building_area or 0 for p in f.open_of(*CENTRE_TYPES))
+    if f.households and total:  # the plans' other yardstick: ≥ 30–33 m² per 100 households
+        return Outcome(
+            out.verdict, f"{out.reason}；合计每百户 {total * 100 / f.households:.1f}㎡（{f.households} 户）"
+        )
+    return out
 
 
 def _kindergarten(f: CommunityFacts) -> Outcome:

@@ -87,6 +87,8 @@ def test_service_station_area() -> None:
     r = ck.evaluate(_facts(_place("community_center", 620)))
     assert _item(r, 1).verdict == ck.Verdict.NOT_MET
     assert _item(r, 1).reason == "社区综合服务站建筑面积 620㎡，低于 800㎡（测试community_center）"
+    r = ck.evaluate(_facts(_place("community_center", 620), households=200))
+    assert _item(r, 1).reason.endswith("；合计每百户 310.0㎡（200 户）")
     r = ck.evaluate(_facts(_place("community_center", 620), _place("party_center", 850)))
     assert _item(r, 1).verdict == ck.Verdict.MET
     r = ck.evaluate(_facts(_place("party_center", None)))
