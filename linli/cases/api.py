@@ -72,7 +72,7 @@ class ActionIn(Schema):
     note: str = Field("", max_length=2000)
     unit_region: str = Field("", description="派单给社区/街道：区划代码")
     unit_org: int | None = Field(None, description="派单给部门：组织编号")
-    orgs: list[int] = Field(default_factory=list, description="吹哨召集的部门")
+    orgs: list[int] = Field(default_factory=list, description="吹哨召集的协同部门（牵头部门用 unit_org）")
     rating: Annotated[str, OneOf(list(wf.RATING_LABELS))] = ""
     resolved: bool = True
     days: int = 0
@@ -165,8 +165,11 @@ def perform(case: Case, user: Any, data: dict[str, Any]) -> Case:
             case=case, by=user, region=region, organisation=org, version=version, note=note, action=action
         )
     if action == "summon":
-        orgs = list(Organisation.objects.select_related("region").filter(pk__in=data.get("orgs") or []))
-        orgs.sort(key=lambda o: (data.get("orgs") or []).index(o.pk))
+        wanted = ([org.pk] if org is not None else []) + [
+            o for o in data.get("orgs") or [] if org is None or o != org.pk
+        ]
+        orgs = list(Organisation.objects.select_related("region").filter(pk__in=wanted))
+        orgs.sort(key=lambda o: wanted.index(o.pk))  # the lead first
         return services.case_summon(case=case, by=user, organisations=orgs, version=version, note=note)
     if action == "return":
         return services.case_return(case=case, by=user, reason=note, version=version)

@@ -331,7 +331,7 @@ def _generate(
 
         def step(action: str, when: dt.datetime, to: str, actor: str, unit: str = "", note: str = "") -> None:
             nonlocal status
-            events.append((action, when, status, to, actor, unit, note))
+            events.append((action, when, status, to, actor, unit, note))  # noqa: B023
             status = to
 
         if accepted < now:

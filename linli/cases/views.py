@@ -9,8 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.http import require_POST
@@ -76,12 +76,19 @@ def _float(value: str | None) -> float | None:
 
 
 def _map_center(user: Any) -> tuple[float, float]:
-    region = user.region
-    while region is not None and region.centroid_lat is None:
-        region = region.parent
-    if region is not None and region.centroid_lat is not None:
-        return region.centroid_lat, region.centroid_lon or 118.67
-    first = Region.objects.filter(centroid_lat__isnull=False).order_by("level").first()
+    """The centre of the account's region (or of the first place inside it that has one)."""
+    qs = Region.objects.current().filter(centroid_lat__isnull=False)
+    code = user.region_code
+    if code:
+        inside = qs.filter(code__gte=code, code__lt=code + ";").order_by("level", "code").first()
+        if inside is not None:
+            return inside.centroid_lat or 25.05, inside.centroid_lon or 118.67
+        above = (
+            qs.filter(code__in=[code[:n] for n in (2, 4, 6, 9) if n < len(code)]).order_by("-level").first()
+        )
+        if above is not None:
+            return above.centroid_lat or 25.05, above.centroid_lon or 118.67
+    first = qs.order_by("level", "code").first()
     return (first.centroid_lat or 25.05, first.centroid_lon or 118.67) if first else (25.05, 118.67)
 
 
@@ -196,12 +203,18 @@ def queue(request: AuthedHttpRequest) -> HttpResponse:
 
 
 def _case_for(request: AuthedHttpRequest, number: str) -> Case:
-    return get_object_or_404(
-        selectors.with_related(selectors.visible_cases(request.user)).select_related(
-            "category__time_limit", "owner_region", "merged_into", "region__parent"
-        ),
-        number=number,
+    found = (
+        (
+            selectors.with_related(selectors.visible_cases(request.user)).select_related(
+                "category__time_limit", "owner_region", "merged_into", "region__parent"
+            )
+        )
+        .filter(number=number)
+        .first()
     )
+    if found is None:
+        raise Http404("该诉求不存在，或不在本账号的查看范围内")
+    return found
 
 
 @login_required
@@ -229,7 +242,8 @@ def _detail(
         actions.remove("summon")
     if "reopen" in actions and case.reopen_count >= wf.MAX_REOPENS:
         actions.remove("reopen")
-    staff = bool(roles & {wf.DISPATCHER, wf.HANDLER})
+    acting = bool(roles & {wf.DISPATCHER, wf.HANDLER})
+    staff = acting or _role(user) in STAFF | {Role.DEPARTMENT_HANDLER}
     events = case.events.all() if staff else case.events.filter(public=True)
     ctx: dict[str, Any] = {
         "title": f"诉求 {case.number}",
@@ -244,7 +258,7 @@ def _detail(
         "summoned": case.summoned.all(),
         "merged": case.merged.all(),
         "ratings": wf.RATING_LABELS.items(),
-        "can_reveal": staff and user.has_perm(REVEAL_PERMISSION) and not case.anonymous,
+        "can_reveal": acting and user.has_perm(REVEAL_PERMISSION) and not case.anonymous,
     }
     if staff and {"dispatch", "reassign", "summon"} & set(actions):
         ctx["units"] = _unit_choices(case)
@@ -294,6 +308,8 @@ def act(request: AuthedHttpRequest, number: str) -> HttpResponse:
         return _detail(request, case, errors=_errors(exc), data=p, status=422)
     label = wf.ACTIONS[data["action"]].label if data["action"] in wf.ACTIONS else "操作"
     messages.success(request, f"已{label}")
+    if not selectors.visible_cases(request.user).filter(number=number).exists():
+        return redirect("cases:queue")  # e.g. a department that returned it no longer holds it
     return redirect("cases:detail", number)
 
 

@@ -52,7 +52,18 @@ def outline_grids(world: World) -> None:
     services.caches_clear()
 
 
+def catalogue_ensure() -> None:
+    """Reload the seeded catalogue when a transactional test (the browser's) flushed it."""
+    if not Category.objects.exists():
+        import importlib
+
+        from django.apps import apps
+
+        importlib.import_module("linli.cases.migrations.0002_catalogue").forwards(apps, None)
+
+
 def build_cases_world(world: World) -> CasesWorld:
+    catalogue_ensure()
     outline_grids(world)
     d = world.tree.district
     cg = OrganisationFactory.create(name="洛江区城市管理局", kind=OrganisationKind.DEPARTMENT, region=d)
