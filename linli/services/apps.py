@@ -4,3 +4,28 @@ from django.apps import AppConfig
 class ServicesConfig(AppConfig):
     name = "linli.services"
     verbose_name = "服务清单与预约"
+
+    def ready(self) -> None:
+        from linli.core.context import register_nav
+        from linli.core.demo_steps import DemoStep, register
+        from linli.core.scope import declare
+        from linli.services import demo
+        from linli.services.views import nav
+
+        declare("services.service", {"region": "region"})
+        declare("services.slot", {"region": "service__region"})
+        declare(
+            "services.booking",
+            {"region": "person__region", "self": "person_id", "household": "person__household_id"},
+        )
+        declare(
+            "services.need", {"region": "region", "self": "person_id", "household": "person__household_id"}
+        )
+        declare("services.resource", {"region": "region"})
+        declare("services.project", {"region": "region"})
+        declare(
+            "services.application",
+            {"region": "region", "self": "person_id", "household": "person__household_id"},
+        )
+        register_nav(nav)
+        register(DemoStep("services", "服务清单、需求、资源与预约", 50, demo.demo_run, demo.demo_loaded))

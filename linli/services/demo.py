@@ -1,0 +1,772 @@
+"""The services step of the 洛江 demo (synthetic, ``source="demo"``): a directory of a few hundred
+services across the taxonomy, needs and resources per community, projects, bookable slots for the
+coming two weeks, a month of booking history with ratings, and one-window applications."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from linli.facilities.models import Facility
+from linli.regions.models import Level, Region
+from linli.registry.models import Building, Organisation, OrganisationKind, Person, PersonStatus, PersonTag
+from linli.services.engine import schedule
+from linli.services.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationStep,
+    Booking,
+    BookingStatus,
+    FeeKind,
+    FundingSource,
+    Need,
+    NeedSource,
+    NeedStatus,
+    OfferedBy,
+    Period,
+    Project,
+    ProjectEvent,
+    ProjectStage,
+    Resource,
+    ResourceKind,
+    Service,
+    ServiceItem,
+    ServiceKind,
+    Slot,
+    TaxonomyTerm,
+    Urgency,
+)
+
+DEMO = "demo"
+DISTRICT = "350504"
+
+WEEKDAY_AM = {str(d): [["08:30", "11:30"]] for d in range(1, 6)}
+WEEKDAY_FULL = {str(d): [["08:30", "11:30"], ["14:30", "17:30"]] for d in range(1, 6)}
+WEEKEND = {"6": [["09:00", "11:00"], ["15:00", "17:00"]], "7": [["09:00", "11:00"]]}
+EVENINGS = {str(d): [["19:00", "21:00"]] for d in (1, 3, 5)}
+DAILY = {str(d): [["10:30", "12:30"]] for d in range(1, 8)}
+
+# category code, kind, name, eligible tags, min age, max age, fee kind, fee, capacity, hours, slot minutes
+TEMPLATES: list[
+    tuple[str, str, str, list[str], int | None, int | None, str, str | None, int, dict[str, Any], int]
+] = [
+    ("elderly_meal", "public", "长者助餐", ["elderly_60"], None, None, "low", "8.00", 30, DAILY, 120),
+    (
+        "elderly_home",
+        "public",
+        "居家养老上门助浴",
+        ["elderly_80", "disabled", "tekun"],
+        None,
+        None,
+        "low",
+        "20.00",
+        2,
+        WEEKDAY_FULL,
+        90,
+    ),
+    (
+        "elderly_home",
+        "volunteer",
+        "独居老人探访关爱",
+        ["living_alone", "empty_nest", "elderly_80"],
+        None,
+        None,
+        "free",
+        None,
+        3,
+        WEEKDAY_AM,
+        60,
+    ),
+    ("elderly", "public", "日间照料托老", ["elderly_60"], None, None, "low", "15.00", 10, WEEKDAY_FULL, 180),
+    (
+        "childcare",
+        "public",
+        "四点半课堂",
+        [],
+        6,
+        12,
+        "free",
+        None,
+        20,
+        {str(d): [["16:30", "18:30"]] for d in range(1, 6)},
+        120,
+    ),
+    ("childcare", "convenience", "普惠托育（临时托）", [], None, 3, "paid", "60.00", 6, WEEKDAY_FULL, 180),
+    ("disability", "public", "残疾人康复训练", ["disabled"], None, None, "free", None, 4, WEEKDAY_AM, 60),
+    (
+        "disability",
+        "public",
+        "辅具适配与租借",
+        ["disabled", "elderly_80"],
+        None,
+        None,
+        "free",
+        None,
+        3,
+        {"2": [["09:00", "11:00"]], "4": [["09:00", "11:00"]]},
+        30,
+    ),
+    ("employment", "public", "就业指导与岗位推荐", [], 16, 65, "free", None, 4, WEEKDAY_FULL, 30),
+    ("employment", "public", "技能培训报名咨询", [], 16, 60, "free", None, 6, WEEKDAY_AM, 60),
+    (
+        "health_checkup",
+        "public",
+        "老年人免费健康体检",
+        ["elderly_60"],
+        None,
+        None,
+        "free",
+        None,
+        12,
+        WEEKDAY_AM,
+        60,
+    ),
+    ("health", "public", "家庭医生签约咨询", [], None, None, "free", None, 6, WEEKDAY_FULL, 30),
+    (
+        "mental",
+        "public",
+        "心理咨询与情绪疏导",
+        [],
+        12,
+        None,
+        "free",
+        None,
+        2,
+        {"3": [["14:30", "17:30"]], "6": [["09:00", "11:00"]]},
+        60,
+    ),
+    (
+        "education",
+        "public",
+        "老年大学书法班",
+        ["elderly_60"],
+        None,
+        None,
+        "low",
+        "5.00",
+        25,
+        {"2": [["09:00", "11:00"]], "5": [["09:00", "11:00"]]},
+        120,
+    ),
+    (
+        "culture_sports",
+        "public",
+        "社区图书室阅览",
+        [],
+        None,
+        None,
+        "free",
+        None,
+        30,
+        WEEKEND | WEEKDAY_FULL,
+        120,
+    ),
+    ("culture_sports", "volunteer", "广场舞与健身指导", [], None, None, "free", None, 40, EVENINGS, 120),
+    (
+        "legal",
+        "public",
+        "法律咨询（一村一法律顾问）",
+        [],
+        18,
+        None,
+        "free",
+        None,
+        3,
+        {"3": [["09:00", "11:30"]]},
+        30,
+    ),
+    ("legal", "public", "人民调解", [], 18, None, "free", None, 2, WEEKDAY_AM, 60),
+    (
+        "assistance",
+        "public",
+        "社会救助政策咨询",
+        ["dibao", "tekun", "dibao_edge"],
+        None,
+        None,
+        "free",
+        None,
+        4,
+        WEEKDAY_AM,
+        30,
+    ),
+    (
+        "social_work",
+        "public",
+        "困境儿童关爱小组",
+        ["left_behind_child", "child_in_difficulty"],
+        None,
+        16,
+        "free",
+        None,
+        8,
+        WEEKEND,
+        120,
+    ),
+    (
+        "housekeeping",
+        "convenience",
+        "家政保洁上门",
+        [],
+        None,
+        None,
+        "paid",
+        "45.00",
+        3,
+        WEEKDAY_FULL | WEEKEND,
+        120,
+    ),
+    ("repair", "convenience", "水电维修上门", [], None, None, "paid", "30.00", 2, WEEKDAY_FULL, 60),
+    (
+        "repair",
+        "volunteer",
+        "家电义务维修",
+        [],
+        None,
+        None,
+        "free",
+        None,
+        6,
+        {"6": [["09:00", "11:00"], ["15:00", "17:00"]]},
+        60,
+    ),
+    ("property", "convenience", "物业报修与停车登记", [], 18, None, "free", None, 4, WEEKDAY_FULL, 30),
+    ("veterans", "public", "退役军人服务站接待", ["veteran"], None, None, "free", None, 3, WEEKDAY_AM, 30),
+    (
+        "government",
+        "public",
+        "政务代办帮办",
+        ["elderly_80", "disabled"],
+        None,
+        None,
+        "free",
+        None,
+        4,
+        WEEKDAY_FULL,
+        30,
+    ),
+    (
+        "volunteer",
+        "volunteer",
+        "邻里互助代买代办",
+        ["elderly_80", "living_alone", "disabled"],
+        None,
+        None,
+        "free",
+        None,
+        4,
+        WEEKEND,
+        120,
+    ),
+]
+PER_COMMUNITY = 4
+
+NEED_TEXT = {
+    "elderly_meal": "希望附近有老年助餐，腿脚不便能否送餐",
+    "elderly_home": "独居在家，希望定期有人上门探访、帮忙打扫",
+    "elderly": "白天子女上班，希望老人能去日间照料中心",
+    "childcare": "孩子放学后无人照看，希望有课后托管",
+    "disability": "需要康复训练和轮椅等辅具",
+    "employment": "失业在家，希望找一份离家近的工作",
+    "health": "高血压需要定期随访，想签约家庭医生",
+    "health_checkup": "希望安排一次免费体检",
+    "mental": "最近情绪低落，希望有人聊聊",
+    "legal": "邻里纠纷，需要法律咨询",
+    "assistance": "家庭困难，想了解临时救助政策",
+    "repair": "家里水管漏水，需要维修",
+    "housekeeping": "需要家政保洁服务",
+    "culture_sports": "希望社区多组织文体活动",
+    "education": "想报名老年大学学习书法",
+    "social_work": "留守孩子需要陪伴和学习辅导",
+}
+TAG_NEEDS = {
+    "living_alone": ["elderly_home", "elderly_meal", "health"],
+    "empty_nest": ["elderly_home", "elderly_meal", "culture_sports"],
+    "disabled": ["disability", "employment", "elderly_home"],
+    "dibao": ["assistance", "employment"],
+    "tekun": ["assistance", "elderly_home"],
+    "left_behind_child": ["social_work", "childcare", "education"],
+    "elderly_60": ["elderly_meal", "health_checkup", "education", "health"],
+    "veteran": ["legal", "health"],
+}
+
+
+def demo_loaded() -> bool:
+    return Service.objects.filter(source=DEMO).exists()
+
+
+def _centres() -> dict[str, tuple[float, float]]:
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for code, lat, lon in Building.objects.filter(
+        region__code__startswith=DISTRICT, lat__isnull=False, lon__isnull=False
+    ).values_list("region__code", "lat", "lon"):
+        acc = sums[code[:12]]
+        acc[0] += lat
+        acc[1] += lon
+        acc[2] += 1
+    return {c: (a[0] / a[2], a[1] / a[2]) for c, a in sums.items() if a[2]}
+
+
+def demo_run(
+    *, seed: int = 2026, today: dt.date | None = None, log: Callable[[str], None] = lambda _m: None
+) -> dict[str, int]:
+    district = (
+        Region.objects.current().filter(code=DISTRICT, source=DEMO).first()
+        or Region.objects.current().filter(code=DISTRICT).first()
+    )
+    if district is None or not Region.objects.current().subtree(DISTRICT).filter(level=Level.GRID).exists():
+        return {}
+    today = today or timezone.localdate()
+    rnd = random.Random(seed)
+    with transaction.atomic():
+        return _load(rnd, district, today, log)
+
+
+def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[str], None]) -> dict[str, int]:
+    tz = timezone.get_current_timezone()
+    terms = {t.code: t for t in TaxonomyTerm.objects.all()}
+    communities = list(
+        Region.objects.current()
+        .subtree(DISTRICT)
+        .filter(level=Level.COMMUNITY)
+        .select_related("parent")
+        .order_by("code")
+    )
+    streets = list(Region.objects.current().subtree(DISTRICT).filter(level=Level.STREET).order_by("code"))
+    centres = _centres()
+    orgs: dict[str, list[Organisation]] = defaultdict(list)
+    for o in Organisation.objects.filter(region__code__startswith=DISTRICT).select_related("region"):
+        orgs[o.region.code[:12]].append(o)
+    facilities: dict[str, list[Facility]] = defaultdict(list)
+    for f in Facility.objects.filter(region__code__startswith=DISTRICT, status="open").select_related(
+        "region"
+    ):
+        facilities[f.region.code[:12]].append(f)
+
+    log("服务清单…")
+    services: list[Service] = []
+
+    def make(t: tuple[Any, ...], region: Region, centre: tuple[float, float] | None, prefix: str) -> Service:
+        cat, kind, name, tags, lo, hi, fee, amount, cap, hours, minutes = t
+        place_orgs = orgs.get(region.code[:12]) or orgs.get(region.code[:9]) or []
+        if kind == ServiceKind.VOLUNTEER:
+            pick = [
+                o
+                for o in place_orgs
+                if o.kind in (OrganisationKind.VOLUNTEER_TEAM, OrganisationKind.SOCIAL_ORG)
+            ]
+        elif kind == ServiceKind.CONVENIENCE:
+            pick = [
+                o
+                for o in place_orgs
+                if o.kind in (OrganisationKind.PROPERTY_COMPANY, OrganisationKind.RESIDENT_UNIT)
+            ]
+        else:
+            pick = [
+                o
+                for o in place_orgs
+                if o.kind
+                in (
+                    OrganisationKind.COMMITTEE,
+                    OrganisationKind.SOCIAL_WORK_STATION,
+                    OrganisationKind.SOCIAL_ORG,
+                )
+            ]
+        provider = rnd.choice(pick or place_orgs) if (pick or place_orgs) else None
+        facility = (
+            rnd.choice(facilities[region.code])
+            if facilities.get(region.code) and rnd.random() < 0.6
+            else None
+        )
+        lat = lon = None
+        if facility is None and centre is not None:
+            lat, lon = centre[0] + rnd.uniform(-0.004, 0.004), centre[1] + rnd.uniform(-0.004, 0.004)
+        return Service(
+            name=f"{prefix}{name}",
+            description=f"{name}：由{provider.name if provider else region.name}提供。{terms[cat].description}。",
+            kind=kind,
+            category=terms[cat],
+            provider=provider,
+            region=region,
+            facility=facility,
+            address="" if facility else f"{region.parent.name if region.parent else ''}{prefix}党群服务中心",
+            lat=lat,
+            lon=lon,
+            weekly_hours=hours,
+            exceptions=[
+                {"date": (today + dt.timedelta(days=10)).isoformat(), "closed": True, "note": "设施检修"}
+            ]
+            if rnd.random() < 0.1
+            else [],
+            slot_minutes=minutes,
+            capacity=cap,
+            eligible_tags=tags,
+            min_age=lo,
+            max_age=hi,
+            fee_kind=fee,
+            fee_amount=Decimal(amount) if amount else None,
+            fee_note="低保、特困对象免费" if fee == FeeKind.LOW else "",
+            contact_name=f"{prefix}服务站",
+            contact_phone=f"0595-2{rnd.randrange(10_000_000):07d}",
+            source=DEMO,
+        )
+
+    for c in communities:
+        short = c.name.removesuffix("居委会").removesuffix("村委会").removesuffix("委员会")
+        for t in rnd.sample(TEMPLATES, PER_COMMUNITY):
+            services.append(make(t, c, centres.get(c.code), short))
+    for st in streets:
+        members = [centres[c.code] for c in communities if c.code.startswith(st.code) and c.code in centres]
+        centre = (
+            (sum(p[0] for p in members) / len(members), sum(p[1] for p in members) / len(members))
+            if members
+            else None
+        )
+        for t in rnd.sample(TEMPLATES, 6):
+            services.append(make(t, st, centre, st.name))
+    Service.objects.bulk_create(services, batch_size=500)
+
+    log("预约时段…")
+    now = timezone.now()
+    slots: list[Slot] = []
+    history: list[Slot] = []
+    for s in services:
+        for start, end in schedule.slots(
+            s.weekly_hours, s.exceptions, today - dt.timedelta(days=28), 42, s.slot_minutes
+        ):
+            a, b = timezone.make_aware(start, tz), timezone.make_aware(end, tz)
+            if a > now:
+                slots.append(Slot(service=s, starts_at=a, ends_at=b, capacity=s.capacity))
+            elif rnd.random() < 0.15:
+                history.append(Slot(service=s, starts_at=a, ends_at=b, capacity=s.capacity))
+    Slot.objects.bulk_create(slots + history, batch_size=2000)
+
+    log("居民与预约记录…")
+    people: dict[str, list[tuple[int, int]]] = {}
+    for c in communities:
+        people[c.code] = list(
+            Person.objects.filter(region__code__startswith=c.code, status=PersonStatus.ACTIVE)
+            .order_by("pk")
+            .values_list("pk", "birth_date__year")[:60]
+        )
+    tags_of: dict[int, set[str]] = defaultdict(set)
+    all_ids = [p for ps in people.values() for p, _ in ps]
+    for pid, kind in (
+        PersonTag.objects.valid_on(today).filter(person_id__in=all_ids).values_list("person_id", "kind")
+    ):
+        tags_of[pid].add(kind)
+
+    def groups_of(pid: int, year: int) -> list[str]:
+        age = today.year - year
+        return [g for g, lim in (("elderly_60", 60), ("elderly_80", 80)) if age >= lim] + sorted(tags_of[pid])
+
+    def eligible(s: Service, pid: int, year: int) -> bool:
+        age = today.year - year
+        g = set(groups_of(pid, year))
+        return (
+            (not s.eligible_tags or bool(g & set(s.eligible_tags)))
+            and (s.min_age is None or age >= s.min_age)
+            and (s.max_age is None or age <= s.max_age)
+        )
+
+    bookings: list[Booking] = []
+    taken: dict[int, int] = defaultdict(int)
+    comments = [
+        "服务很周到",
+        "工作人员很耐心",
+        "准时上门，满意",
+        "等候时间有点长",
+        "环境不错",
+        "希望增加次数",
+        "",
+    ]
+    for slot in history + rnd.sample(slots, min(len(slots), 400)):
+        s = slot.service
+        pool = [
+            p
+            for p in people.get(s.region.code[:12], [])
+            or [x for code, ps in people.items() if code.startswith(s.region.code) for x in ps]
+            if eligible(s, *p)
+        ]
+        if not pool:
+            continue
+        for pid, _ in rnd.sample(pool, min(len(pool), rnd.randint(1, max(1, min(slot.capacity, 3))))):
+            past = slot.starts_at <= now
+            stars = (
+                rnd.choices([5, 4, 3, 2, 1], [55, 28, 10, 5, 2])[0] if past and rnd.random() < 0.7 else None
+            )
+            status = (
+                (BookingStatus.SERVED if rnd.random() < 0.9 else BookingStatus.NO_SHOW)
+                if past
+                else BookingStatus.BOOKED
+            )
+            bookings.append(
+                Booking(
+                    slot=slot,
+                    service=s,
+                    person_id=pid,
+                    status=status,
+                    created_at=slot.starts_at - dt.timedelta(days=rnd.randint(1, 6)),
+                    served_at=slot.ends_at if status == BookingStatus.SERVED else None,
+                    service_record="已按约提供服务" if status == BookingStatus.SERVED else "",
+                    rating=stars if status == BookingStatus.SERVED else None,
+                    rating_comment=rnd.choice(comments) if stars else "",
+                    rated_at=slot.ends_at + dt.timedelta(hours=3)
+                    if stars and status == BookingStatus.SERVED
+                    else None,
+                    source=DEMO,
+                )
+            )
+            taken[id(slot)] += 1
+    for slot in slots + history:
+        slot.booked = taken.get(id(slot), 0)
+    Slot.objects.bulk_update([s for s in slots + history if s.booked], ["booked"], batch_size=1000)
+    Booking.objects.bulk_create(bookings, batch_size=1000)
+    rated: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for b in bookings:
+        if b.rating:
+            rated[b.service.pk][0] += 1
+            rated[b.service.pk][1] += b.rating >= 4
+    for s in services:
+        s.rating_count, s.rating_good = rated[s.pk]
+    Service.objects.bulk_update(services, ["rating_count", "rating_good"], batch_size=500)
+
+    log("需求、资源与项目…")
+    needs: list[Need] = []
+    person_region = dict(Person.objects.filter(pk__in=all_ids).values_list("pk", "region_id"))
+    for c in communities:
+        for pid, year in rnd.sample(people[c.code], min(len(people[c.code]), 15)):
+            groups = groups_of(pid, year)
+            options = [cat for g in groups for cat in TAG_NEEDS.get(g, [])] or list(NEED_TEXT)
+            cat = rnd.choice(options)
+            needs.append(
+                Need(
+                    person_id=pid,
+                    region_id=person_region.get(pid, c.pk),
+                    source=rnd.choice(list(NeedSource.values)),
+                    category=terms[cat],
+                    description=NEED_TEXT[cat],
+                    urgency=rnd.choices(list(Urgency.values), [60, 30, 10])[0],
+                    preferred_days=sorted(rnd.sample(range(1, 8), rnd.randint(0, 3))),
+                    preferred_period=rnd.choice(list(Period.values)),
+                    groups=groups,
+                    status=rnd.choices(
+                        [NeedStatus.OPEN, NeedStatus.MATCHED, NeedStatus.SERVED], [70, 20, 10]
+                    )[0],
+                    source_label=DEMO,
+                    created_at=now - dt.timedelta(days=rnd.randint(0, 60)),
+                )
+            )
+    Need.objects.bulk_create(needs, batch_size=1000)
+
+    resources: list[Resource] = []
+    RES = [
+        (
+            ResourceKind.SPACE,
+            OfferedBy.RESIDENT_UNIT,
+            "会议室、活动场地开放",
+            "culture_sports",
+            "间",
+            WEEKEND,
+        ),
+        (
+            ResourceKind.SPACE,
+            OfferedBy.RESIDENT_UNIT,
+            "停车场夜间错时开放",
+            "property",
+            "个车位",
+            {str(d): [["19:00", "23:00"]] for d in range(1, 8)},
+        ),
+        (ResourceKind.SPACE, OfferedBy.RESIDENT_UNIT, "运动场地周末开放", "culture_sports", "块", WEEKEND),
+        (ResourceKind.FUND, OfferedBy.ORGANISATION, "社区基金微项目资助", "assistance", "元", {}),
+        (ResourceKind.GOODS, OfferedBy.ORGANISATION, "爱心物资（米面油）", "assistance", "份", {}),
+        (
+            ResourceKind.SKILL,
+            OfferedBy.VOLUNTEER,
+            "退休医生健康讲座",
+            "health",
+            "次",
+            {"6": [["09:00", "11:00"]]},
+        ),
+        (
+            ResourceKind.SKILL,
+            OfferedBy.VOLUNTEER,
+            "法律志愿者咨询",
+            "legal",
+            "次",
+            {"3": [["19:00", "21:00"]]},
+        ),
+        (
+            ResourceKind.TIME,
+            OfferedBy.RESIDENT,
+            "低龄老人结对探访（时间银行）",
+            "elderly_home",
+            "小时",
+            WEEKDAY_AM,
+        ),
+        (ResourceKind.SKILL, OfferedBy.VOLUNTEER, "大学生课业辅导", "education", "小时", WEEKEND),
+        (
+            ResourceKind.SKILL,
+            OfferedBy.VOLUNTEER,
+            "水电师傅义务维修",
+            "repair",
+            "次",
+            {"6": [["09:00", "12:00"]]},
+        ),
+    ]
+    for c in communities:
+        for kind, by, name, cat, unit, hours in rnd.sample(RES, 4):
+            org = (
+                rnd.choice(orgs[c.code])
+                if orgs.get(c.code) and by in (OfferedBy.RESIDENT_UNIT, OfferedBy.ORGANISATION)
+                else None
+            )
+            centre = centres.get(c.code)
+            resources.append(
+                Resource(
+                    name=name,
+                    kind=kind,
+                    offered_by=by,
+                    organisation=org,
+                    provider_name=org.name
+                    if org
+                    else ("社区志愿者" if by == OfferedBy.VOLUNTEER else "热心居民"),
+                    region=c,
+                    category=terms[cat],
+                    description=f"{name}（演示数据）",
+                    quantity=Decimal(rnd.choice([2, 5, 10, 20, 5000, 20000]))
+                    if kind in (ResourceKind.FUND, ResourceKind.GOODS, ResourceKind.SPACE)
+                    else None,
+                    unit=unit,
+                    weekly_hours=hours,
+                    available_from=today - dt.timedelta(days=30),
+                    available_to=today + dt.timedelta(days=rnd.randint(60, 365)),
+                    conditions=rnd.choice(
+                        ["提前三天预约", "仅限公益活动使用", "需社区盖章申请", "不得用于营利"]
+                    ),
+                    capacity=rnd.randint(2, 10),
+                    lat=centre[0] if centre else None,
+                    lon=centre[1] if centre else None,
+                    source=DEMO,
+                )
+            )
+    Resource.objects.bulk_create(resources, batch_size=500)
+
+    projects = []
+    PROJ = [
+        ("“长者饭堂”助餐服务", "elderly_meal", FundingSource.PURCHASE, 180000, "每日供餐 120 人次"),
+        (
+            "困境儿童“护苗”关爱计划",
+            "social_work",
+            FundingSource.VENTURE,
+            60000,
+            "服务困境儿童 40 名，开展小组活动 12 次",
+        ),
+        ("居家养老上门服务", "elderly_home", FundingSource.PURCHASE, 240000, "上门服务 3000 人次"),
+        ("邻里互助微基金", "volunteer", FundingSource.COMMUNITY_FUND, 30000, "资助微项目 10 个"),
+        ("残疾人康复进社区", "disability", FundingSource.CHARITY, 50000, "康复训练 800 人次"),
+        ("“家门口”就业服务站", "employment", FundingSource.PURCHASE, 80000, "推荐就业 150 人"),
+    ]
+    stage_list = list(ProjectStage)
+    code_of = dict(Region.objects.current().subtree(DISTRICT).values_list("pk", "code"))
+    events = []
+    for st in streets:
+        for name, cat, funding, budget, outputs in rnd.sample(PROJ, 2):
+            stage = rnd.choice(stage_list)
+            impl = [
+                o
+                for code, os in orgs.items()
+                if code.startswith(st.code)
+                for o in os
+                if o.kind in (OrganisationKind.SOCIAL_ORG, OrganisationKind.SOCIAL_WORK_STATION)
+            ]
+            p = Project.objects.create(
+                name=f"{st.name}{name}",
+                description=f"回应{st.name}居民需求清单中的{terms[cat].name}需求。",
+                region=st,
+                category=terms[cat],
+                funding_source=funding,
+                budget=Decimal(budget),
+                implementer=rnd.choice(impl) if impl else None,
+                starts_on=today - dt.timedelta(days=rnd.randint(30, 200)),
+                ends_on=today + dt.timedelta(days=rnd.randint(60, 300)),
+                stage=stage,
+                outputs=outputs,
+                evaluation="按合同完成产出指标，服务对象满意度 92%"
+                if stage == ProjectStage.EVALUATED
+                else "",
+                evaluation_score=rnd.randint(80, 96) if stage == ProjectStage.EVALUATED else None,
+                source=DEMO,
+            )
+            projects.append(p)
+            for s2 in stage_list[: stage_list.index(stage) + 1]:
+                events.append(ProjectEvent(project=p, stage=s2, note=f"{s2.label}（演示）"))
+            linked = [
+                n for n in needs if code_of[n.region_id].startswith(st.code) and n.category.code == cat
+            ][:10]
+            p.needs.set(linked)
+            p.resources.set(
+                [
+                    r
+                    for r in resources
+                    if r.region.code.startswith(st.code) and r.category and r.category.code == cat
+                ][:3]
+            )
+    ProjectEvent.objects.bulk_create(events)
+
+    log("一窗受理办件…")
+    items = list(ServiceItem.objects.all())
+    apps, steps = [], []
+    flow = [
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.APPROVING,
+        ApplicationStatus.DONE,
+    ]
+    n = 0
+    for c in communities[::2]:
+        for pid, _year in rnd.sample(people[c.code], min(len(people[c.code]), 2)):
+            item = rnd.choice(items)
+            k = rnd.randint(0, 3)
+            n += 1
+            created = now - dt.timedelta(days=rnd.randint(1, 20))
+            a = Application(
+                number=f"YC{timezone.localtime(created):%Y%m%d}D{n:04d}",
+                item=item,
+                person_id=pid,
+                region=c,
+                materials={m: True for m in item.materials},
+                status=flow[k],
+                created_at=created,
+                accepted_at=created + dt.timedelta(hours=2) if k >= 1 else None,
+                done_at=created + dt.timedelta(days=item.promised_days or 3) if k == 3 else None,
+                result="准予办理" if k == 3 else "",
+            )
+            apps.append(a)
+            for j in range(k + 1):
+                steps.append(
+                    ApplicationStep(
+                        application=a,
+                        status=flow[j],
+                        note=["窗口登记", "材料齐全，予以受理", "转后台审批", "办结"][j],
+                        by_name="社区工作人员（演示）",
+                        at=created + dt.timedelta(hours=2 * j),
+                    )
+                )
+    Application.objects.bulk_create(apps)
+    ApplicationStep.objects.bulk_create(steps)
+    return {
+        "服务": len(services),
+        "预约时段": len(slots) + len(history),
+        "预约记录": len(bookings),
+        "居民需求": len(needs),
+        "社区资源": len(resources),
+        "服务项目": len(projects),
+        "一窗办件": len(apps),
+    }

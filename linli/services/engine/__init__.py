@@ -1,0 +1,1 @@
+"""Pure computation of the services module (no Django import): schedules and slots, matching."""
