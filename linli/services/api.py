@@ -1,8 +1,6 @@
 """三项清单与随约服务 API (/api/services): directory, slots, bookings, needs, resources, projects,
 matching and one-window applications. Reads are scoped; writes go through ``linli.services.services``."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any
 
