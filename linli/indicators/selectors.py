@@ -41,16 +41,34 @@ def level_length(level: int) -> int:
     return CODE_LENGTH[Level(level)]
 
 
+ZERO = Decimal(0)
+
+
 @dataclass
 class ElementTable:
-    """Aggregated element values: prefix → element code → value (None = missing)."""
+    """Aggregated element values: prefix → element code → value (None = missing).
+
+    Computed elements of a region without any rows are a computed zero: they live in ``defaults``
+    (per code length) instead of being written into every region's row.
+    """
 
     values: dict[str, dict[str, Decimal | None]] = field(default_factory=lambda: defaultdict(dict))
     # prefix → element code → (units that reported, units expected) for reported elements
     completeness: dict[str, dict[str, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
+    defaults: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+    prefixes: dict[int, tuple[str, ...]] = field(default_factory=dict)  # the regions of each code length
+    applicable: dict[int, set[str]] = field(default_factory=dict)  # elements that exist at each length
+
+    def row(self, prefix: str) -> dict[str, Decimal | None]:
+        base: dict[str, Decimal | None] = dict(self.defaults.get(len(prefix), {}))
+        base.update(self.values.get(prefix, {}))
+        return base
 
     def get(self, prefix: str, code: str) -> Decimal | None:
-        return self.values.get(prefix, {}).get(code)
+        row = self.values.get(prefix, {})
+        if code in row:
+            return row[code]
+        return self.defaults.get(len(prefix), {}).get(code)
 
 
 def _elements(codes: Iterable[str] | None = None) -> list[DataElement]:
@@ -92,29 +110,46 @@ def element_table(
             src = providers.source_of(e.code)
             if src is not None:
                 live[src.key].append(e.code)
+    for n in lengths:
+        table.prefixes[n] = _prefixes(root_code, n, memo)
+        table.applicable[n] = {e.code for e in elements if _applicable(e, n)}
     for key, codes in live.items():
         src = providers.SOURCES[key]
-        usable = [n for n in lengths if n <= src.finest]
+        usable = sorted((n for n in lengths if n <= src.finest), reverse=True)
         if not usable:
             continue
-        finest = max(usable)
-        grouped = src.compute(finest, root_code)
-        for n in usable:
-            rolled: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-            for prefix, vals in grouped.items():
-                target = rolled[prefix[:n]]
-                for c in codes:
-                    target[c] += vals.get(c, Decimal(0))
+        grouped = src.compute(usable[0], root_code)
+        # rows held above the finest level (a street's own facility) join in at their own level
+        short = [(p, v) for p, v in grouped.items() if len(p) < usable[0]]
+        finer: dict[str, dict[str, Decimal]] = {p: v for p, v in grouped.items() if len(p) >= usable[0]}
+        finer_n = usable[0] + 1
+        for n in usable:  # finest first: each level sums the one below it
+            rolled: dict[str, dict[str, Decimal]] = {}
+            rows = list(finer.items()) + [(p, v) for p, v in short if n <= len(p) < finer_n]
+            for prefix, vals in rows:
+                key_n = prefix[:n]
+                target = rolled.get(key_n)
+                if target is None:
+                    rolled[key_n] = {c: vals.get(c, ZERO) for c in codes}
+                else:
+                    for c in codes:
+                        target[c] += vals.get(c, ZERO)
             for prefix, vals in rolled.items():
                 table.values[prefix].update(vals)
-            # regions of this length with no rows at all have a computed zero, not a missing value
-            for prefix in _prefixes(root_code, n, memo):
-                row = table.values[prefix]
-                for c in codes:
-                    row.setdefault(c, Decimal(0))
+            table.defaults.setdefault(n, {}).update(dict.fromkeys(codes, ZERO))
+            finer, finer_n = rolled, n
     if stored:
         _stored_values(table, stored, root_code, lengths, year, memo)
     return table
+
+
+def _applicable(e: DataElement, n: int) -> bool:
+    """Whether element ``e`` has values at code length ``n`` at all (a community count has none per grid)."""
+    if e.kind == ElementKind.COMPUTED:
+        src = providers.source_of(e.code)
+        if src is not None:
+            return n <= src.finest
+    return n <= level_length(e.entry_level)
 
 
 def _prefixes(
@@ -228,16 +263,16 @@ def _expected_units(
 @dataclass
 class Compiled:
     indicator: Indicator
-    numerator: formula.Node
-    denominator: formula.Node | None
+    numerator: formula.Formula
+    denominator: formula.Formula | None
     elements: set[str]
 
 
 def compile_indicator(ind: Indicator, known: Iterable[str]) -> Compiled:
     known = list(known)
-    num = formula.parse(ind.numerator, known)
-    den = formula.parse(ind.denominator, known) if ind.denominator.strip() else None
-    refs = formula.references(num) | (formula.references(den) if den else set())
+    num = formula.Formula.parse(ind.numerator, known)
+    den = formula.Formula.parse(ind.denominator, known) if ind.denominator.strip() else None
+    refs = set(num.refs) | (set(den.refs) if den else set())
     return Compiled(ind, num, den, refs)
 
 
@@ -267,11 +302,28 @@ def evaluate(
     needed = set().union(*(c.elements for c in compiled)) if compiled else set()
     table = element_table(_elements(needed), root_code, lengths, year, today=today)
     out: dict[str, dict[str, rules.IndicatorValue]] = {}
-    for prefix, vals in table.values.items():
-        out[prefix] = {
-            c.indicator.code: rules.indicator_value(c.numerator, c.denominator, c.indicator.factor, vals)
-            for c in compiled
-        }
+    for n, prefixes in table.prefixes.items():
+        applicable = table.applicable[n]
+        shared: dict[str, rules.IndicatorValue] = {}  # one "not at this level" value per indicator
+        live = []
+        for c in compiled:
+            absent = c.elements - applicable
+            if absent:
+                shared[c.indicator.code] = rules.IndicatorValue(
+                    None, gap_reason="本层级不适用", missing=sorted(absent)
+                )
+            else:
+                live.append(c)
+        defaults = table.defaults.get(n, {})
+        for prefix in prefixes:
+            vals: dict[str, Decimal | None] = dict(defaults)
+            vals.update(table.values.get(prefix, {}))
+            row = dict(shared)
+            for c in live:
+                row[c.indicator.code] = rules.indicator_value(
+                    c.numerator, c.denominator, c.indicator.factor, vals
+                )
+            out[prefix] = row
     return out, table
 
 

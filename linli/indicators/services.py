@@ -472,7 +472,8 @@ def snapshot_take(
     ).delete()
     for n, els in by_level.items():
         table = element_table(els, root_code, [n], today.year, today=today)
-        for prefix, vals in table.values.items():
+        for prefix in table.prefixes.get(n, ()):
+            vals = table.row(prefix)
             region = regions.get(prefix)
             if region is None:
                 continue

@@ -14,7 +14,7 @@ Evaluation takes a mapping code → Decimal | None; any missing operand makes th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
 
@@ -171,6 +171,58 @@ def evaluate(node: Node, values: Mapping[str, Decimal | None]) -> Decimal:
     if missing:
         raise Missing(missing)
     return _eval(node, values)
+
+
+Fn = Callable[[Mapping[str, Decimal | None]], Decimal]
+
+
+def _compile(node: Node) -> Fn:
+    """The node as a Python closure (evaluated many thousand times: once per region and indicator)."""
+    if isinstance(node, Num):
+        value = node.value
+        return lambda _v: value
+    if isinstance(node, Ref):
+        code = node.code
+        return lambda v: v[code]  # type: ignore[return-value]  # checked for None before the call
+    if isinstance(node, Neg):
+        inner = _compile(node.operand)
+        return lambda v: -inner(v)
+    a, b = _compile(node.left), _compile(node.right)
+    if node.op == "+":
+        return lambda v: a(v) + b(v)
+    if node.op == "-":
+        return lambda v: a(v) - b(v)
+    if node.op == "*":
+        return lambda v: a(v) * b(v)
+
+    def divide(v: Mapping[str, Decimal | None]) -> Decimal:
+        d = b(v)
+        if d == 0:
+            raise ZeroDivisor()
+        return a(v) / d
+
+    return divide
+
+
+class Formula:
+    """A parsed formula with its references and compiled evaluator."""
+
+    __slots__ = ("node", "refs", "_fn")
+
+    def __init__(self, node: Node):
+        self.node = node
+        self.refs = tuple(sorted(references(node)))
+        self._fn = _compile(node)
+
+    @classmethod
+    def parse(cls, text: str, known: Iterable[str] | None = None) -> Formula:
+        return cls(parse(text, known))
+
+    def evaluate(self, values: Mapping[str, Decimal | None]) -> Decimal:
+        missing = [c for c in self.refs if values.get(c) is None]
+        if missing:
+            raise Missing(missing)
+        return self._fn(values)
 
 
 def _eval(node: Node, values: Mapping[str, Decimal | None]) -> Decimal:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from linli.indicators.engine.formula import Missing, Node, ZeroDivisor, evaluate
+from linli.indicators.engine.formula import Formula, Node, ZeroDivisor
 
 SUM, AVG, LAST = "sum", "avg", "last"
 
@@ -56,30 +56,32 @@ class IndicatorValue:
 
 
 def indicator_value(
-    numerator: Node, denominator: Node | None, factor: Decimal, values: Mapping[str, Decimal | None]
+    numerator: Formula | Node,
+    denominator: Formula | Node | None,
+    factor: Decimal,
+    values: Mapping[str, Decimal | None],
 ) -> IndicatorValue:
     """numerator / denominator × factor over already aggregated element values."""
-    missing: list[str] = []
-    num = den = None
+    if not isinstance(numerator, Formula):
+        numerator = Formula(numerator)
+    if denominator is not None and not isinstance(denominator, Formula):
+        denominator = Formula(denominator)
+    # the missing operands first, without exceptions (most regions of the finest levels miss some)
+    missing = [c for c in numerator.refs if values.get(c) is None]
+    if denominator is not None:
+        missing += [c for c in denominator.refs if values.get(c) is None and c not in missing]
+    if missing:
+        return IndicatorValue(None, gap_reason="缺少数据", missing=sorted(missing))
     try:
-        num = evaluate(numerator, values)
-    except Missing as m:
-        missing += m.codes
+        num = numerator.evaluate(values)
     except ZeroDivisor:
         return IndicatorValue(None, gap_reason="分子公式中除数为零")
-    if denominator is not None:
-        try:
-            den = evaluate(denominator, values)
-        except Missing as m:
-            missing += m.codes
-        except ZeroDivisor:
-            return IndicatorValue(None, num, gap_reason="分母公式中除数为零")
-    if missing:
-        return IndicatorValue(None, num, den, "缺少数据", sorted(set(missing)))
-    assert num is not None
     if denominator is None:
         return IndicatorValue(num * factor, num, None)
-    assert den is not None
+    try:
+        den = denominator.evaluate(values)
+    except ZeroDivisor:
+        return IndicatorValue(None, num, gap_reason="分母公式中除数为零")
     if den == 0:
         return IndicatorValue(None, num, den, "分母为零")
     return IndicatorValue(num / den * factor, num, den)

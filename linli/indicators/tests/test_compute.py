@@ -138,3 +138,20 @@ def test_evaluation_queries_do_not_grow_with_regions(small, django_assert_max_nu
     with django_assert_max_num_queries(30):
         out, _ = selectors.evaluate(compiled, "350504", [6, 9, 12, 15], small.year)
     assert len([p for p in out if len(p) == 15]) == 8
+
+
+def test_all_levels_at_once_equal_each_region_alone(small):
+    """The bulk evaluation (finest GROUP BY rolled up) gives what each region evaluated alone gives;
+    a street's own facility (the 社工站) must not leak into the community level."""
+    compiled, _ = selectors.compiled_indicators()
+    bulk, _ = selectors.evaluate(compiled, "350504", [6, 9, 12, 15], small.year)
+    for code in [
+        "350504",
+        "350504001",
+        "350504100",
+        small.tree.community_a.code,
+        small.tree.grids[small.tree.community_a.code][0].code,
+    ]:
+        alone, _ = selectors.evaluate(compiled, code, [len(code)], small.year)
+        for k, v in alone[code].items():
+            assert (v.value, v.gap_reason) == (bulk[code][k].value, bulk[code][k].gap_reason), (code, k)
