@@ -196,20 +196,37 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
     return render(fmt, "service_definition", {"service_code": c.code, "attributes": attributes})
 
 
+# api_key → (account, valid until): a busy reporting system is not looked up on every POST. A revoked
+# or expired key stops working within KEY_CACHE_SECONDS.
+KEY_CACHE_SECONDS = 30.0
+_keys: dict[str, tuple[User, float, dt.datetime | None]] = {}
+
+
 def _api_user(key: str) -> User:
+    import time
+
     if not key:
         raise Open311Error(403, "api_key is required / 缺少 api_key")
+    digest = ApiToken.hash_key(key)
+    hit = _keys.get(digest)
+    now = timezone.now()
+    if hit is not None and hit[1] > time.monotonic() and (hit[2] is None or hit[2] > now):
+        return hit[0]
     token = (
         ApiToken.objects.select_related("user", "user__region", "user__person")
-        .filter(key_hash=ApiToken.hash_key(key), revoked=False)
+        .filter(key_hash=digest, revoked=False)
         .first()
     )
     if (
         token is None
         or not token.user.is_active
-        or (token.expires_at is not None and token.expires_at <= timezone.now())
+        or (token.expires_at is not None and token.expires_at <= now)
     ):
+        _keys.pop(digest, None)
         raise Open311Error(403, "invalid api_key / api_key 无效、已吊销或已过期")
+    if len(_keys) > 10_000:
+        _keys.clear()
+    _keys[digest] = (token.user, time.monotonic() + KEY_CACHE_SECONDS, token.expires_at)
     return token.user
 
 
@@ -257,7 +274,7 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     code = _param(request, "service_code", data)
     if not code:
         raise Open311Error(400, "service_code is required / 缺少 service_code")
-    category = Category.objects.select_related("time_limit").filter(code=code, active=True).first()
+    category = services.active_categories().get(code)
     if category is None:
         raise Open311Error(404, f"unknown service_code {code} / 未知的服务代码")
     lat, lon = _float("lat", _param(request, "lat", data)), _float("long", _param(request, "long", data))
