@@ -3,6 +3,7 @@ ledger, plans and targets, and the annual report download."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import IO, Any, cast
 
@@ -185,6 +186,7 @@ def indicator_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
             "a": a,
             "value": value,
             "value_text": _fmt(value.value if value else None, ind.decimals),
+            "formula_text": formula_text(ind),
             "errors": errors.get(code, ""),
             "children": children,
             "elements": elements,
@@ -200,6 +202,19 @@ def indicator_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
             },
         },
     )
+
+
+def formula_text(ind: Indicator) -> str:
+    """The formula with element names instead of codes: （有综合服务设施的社区数）÷（城乡社区（村）数）× 100."""
+    names = dict(DataElement.objects.values_list("code", "name"))
+
+    def named(text: str) -> str:
+        return re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: names.get(m.group(0), m.group(0)), text)
+
+    text = f"（{named(ind.numerator)}）"
+    if ind.denominator.strip():
+        text += f" ÷ （{named(ind.denominator)}）"
+    return text + f" × {ind.factor.normalize():f}"
 
 
 # --- values: entry, correction, approval ---------------------------------------------------------
