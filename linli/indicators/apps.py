@@ -38,5 +38,6 @@ def nav(user, role: str) -> list[tuple[str, str]]:
     items = [("indicators:dashboard", "规划指标")]
     if role in (Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN):
         items.append(("indicators:values", "指标填报审核"))
-    items.append(("indicators:tasks", "任务台账"))
+    if role in (Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN):  # plan tasks belong to the adopting district
+        items.append(("indicators:tasks", "任务台账"))
     return items
