@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -668,7 +669,8 @@ def matching_page(request: AuthedHttpRequest) -> HttpResponse:
     batch_needs = list(
         selectors.need_list(request.user, status=NeedStatus.OPEN, category=request.GET.get("category", ""))
         .select_related("person__household__building", "person__region")
-        .order_by("-urgency", "created_at")[:40]
+        .annotate(rank=Case(When(urgency="high", then=0), When(urgency="normal", then=1), default=2))
+        .order_by("rank", "created_at")[:40]
     )
     batch = selectors.match_batch(request.user, batch_needs)
     na, pa = batch.arrays

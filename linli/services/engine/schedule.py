@@ -130,11 +130,20 @@ def slots(
 
 
 def describe(weekly: Mapping[str, Any]) -> str:
-    """每周一至五 08:30–11:30 … in Chinese, for pages."""
+    """周一至周五 08:30–11:30；周六 09:00–11:00 — days with the same hours grouped, for pages."""
     parsed = normalise(weekly)
+    runs: list[tuple[int, int, str]] = []
+    for day in range(1, 8):
+        intervals = parsed.get(str(day)) or []
+        if not intervals:
+            continue
+        hours = "、".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in intervals)
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == hours:
+            runs[-1] = (runs[-1][0], day, hours)
+        else:
+            runs.append((day, day, hours))
     parts = []
-    for day in sorted(parsed, key=int):
-        if parsed[day]:
-            hours = "、".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in parsed[day])
-            parts.append(f"周{WEEKDAYS[int(day) - 1]} {hours}")
+    for first, last, hours in runs:
+        days = f"周{WEEKDAYS[first - 1]}" + (f"至周{WEEKDAYS[last - 1]}" if last > first else "")
+        parts.append(f"{days} {hours}")
     return "；".join(parts) or "未设开放时间"

@@ -20,7 +20,9 @@ def test_slots_from_weekly_hours_with_exception() -> None:
         ("Mon 10:30", "11:30"),
     ]
     assert schedule.weekly_minutes(weekly) == 300
-    assert "周一 08:30–11:30" in schedule.describe(weekly)
+    assert schedule.describe(weekly) == "周一 08:30–11:30；周三 14:00–16:00"
+    week = {str(d): [["08:30", "11:30"]] for d in range(1, 6)} | {"6": [["09:00", "11:00"]]}
+    assert schedule.describe(week) == "周一至周五 08:30–11:30；周六 09:00–11:00"
 
 
 @pytest.mark.parametrize(
