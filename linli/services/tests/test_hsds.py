@@ -168,7 +168,6 @@ def test_demo_directory_exports_valid_hsds(db: None, tmp_path: Path) -> None:
     """The 洛江 demo (small scale): every exported document of the whole district validates."""
     from linli.registry.demo import demo_load
     from linli.services.demo import demo_loaded, demo_run
-
     from linli.services.tests.conftest import ensure_catalogues
 
     ensure_catalogues()
