@@ -36,7 +36,6 @@ class CategoryAdmin(admin.ModelAdmin):
 class DispatchRuleAdmin(admin.ModelAdmin):
     list_display = ["category", "region", "unit_level", "unit_region", "organisation"]
     list_filter = ["category__subject"]
-    autocomplete_fields: list[str] = []
     raw_id_fields = ["region", "unit_region", "organisation"]
 
 

@@ -14,7 +14,9 @@ class CasesConfig(AppConfig):
         from linli.core.engine.crypto import MASKERS
         from linli.core.scope import declare
 
-        MASKERS.setdefault("name", mask_name)  # the reporter's name prints masked like a phone number
+        MASKERS.setdefault(
+            "name", lambda value: mask_name(value)
+        )  # the reporter's name prints masked like a phone number
         declare("cases.case", {"region": "region", "self": "reporter_person_id"})
         register_nav(nav_section)
         demo_steps.register(

@@ -250,8 +250,8 @@ def _generate(
     span = (now - start).total_seconds()
     times = sorted(start + dt.timedelta(seconds=rng.random() * span) for _ in range(n))
     per_day: dict[dt.date, int] = {}
-    for c in CaseCounter.objects.filter(day__gte=start.date()):
-        per_day[c.day] = c.last
+    for counter in CaseCounter.objects.filter(day__gte=start.date()):
+        per_day[counter.day] = counter.last
     cases: list[Case] = []
     plans: list[list[tuple[str, dt.datetime, str, str, str, str, str]]] = []  # events per case
     summons: list[tuple[int, Organisation]] = []

@@ -341,7 +341,7 @@ class CasePhoto(models.Model):
         ordering = ["case_id", "id"]
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 class CaseEventQuerySet(models.QuerySet["CaseEvent"]):

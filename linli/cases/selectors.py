@@ -133,7 +133,8 @@ def duplicates_of(case: Case) -> list[tuple[Case, float]]:
 
 def heat_points(user: User, params: dict[str, str], *, limit: int = 20000) -> list[list[Any]]:
     qs = filter_cases(visible_cases(user), params).filter(lat__isnull=False)
-    return [[round(a, 5), round(b, 5), n] for a, b, n in qs.values_list("lat", "lon", "number")[:limit]]
+    rows = qs.values_list("lat", "lon", "number")[:limit]
+    return [[round(a or 0.0, 5), round(b or 0.0, 5), n] for a, b, n in rows]
 
 
 # --- measures ------------------------------------------------------------------------------------

@@ -95,10 +95,9 @@ def _map_center(user: Any) -> tuple[float, float]:
 def _areas(user: Any) -> dict[str, Any] | None:
     """Grid (or community) outlines around the account's place, for the map pick."""
     code = user.region_code[:12] if user.region_code else ""
-    if not code:
-        return None
     qs = Region.objects.current().filter(code__gte=code, code__lt=code + ";", boundary__isnull=False)
-    level = Level.GRID if qs.filter(level=Level.GRID).exists() else Level.COMMUNITY
+    fine = len(code) >= 12 and qs.filter(level=Level.GRID).exists()
+    level = Level.GRID if fine or not qs.filter(level=Level.COMMUNITY).exists() else Level.COMMUNITY
     feats = [
         {"type": "Feature", "geometry": b.get("geometry", b), "properties": {"name": n}}
         for n, b in qs.filter(level=level).values_list("name", "boundary")[:300]
@@ -349,6 +348,7 @@ def case_map(request: AuthedHttpRequest) -> HttpResponse:
         {
             "title": "诉求分布",
             "points_json": points,
+            "areas_json": _areas(request.user),
             "count": len(points),
             "center": _map_center(request.user),
             "params": params,

@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -91,7 +92,7 @@ def test_staff_intake_is_accepted_by_the_first_unit_asked(cw: CasesWorld) -> Non
 )
 def test_bad_input_is_refused_and_nothing_is_written(cw: CasesWorld, kwargs, field, message) -> None:
     lat, lon = grid_center(0)
-    args = {
+    args: dict[str, Any] = {
         "by": cw.world.accounts.resident,
         "category": "sanitation.complaint",
         "description": "垃圾没人清理",
