@@ -81,7 +81,11 @@ def world(attempts: int) -> tuple[Any, Any, list[Any]]:
         weekly_hours={str(d): [["08:00", "20:00"]] for d in range(1, 8)},
         capacity=50,
     )
-    return worker, service, list(Person.objects.filter(region=tree.grid_a1).order_by("pk")[:attempts])
+    return (
+        worker,
+        service,
+        list(Person.objects.filter(region=tree.grid_a1).select_related("region").order_by("pk")[:attempts]),
+    )
 
 
 def new_slot(service: Any, capacity: int, booked: int, offset: int) -> Any:

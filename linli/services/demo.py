@@ -307,8 +307,8 @@ def _centres() -> dict[str, tuple[float, float]]:
         region__code__startswith=DISTRICT, lat__isnull=False, lon__isnull=False
     ).values_list("region__code", "lat", "lon"):
         acc = sums[code[:12]]
-        acc[0] += lat
-        acc[1] += lon
+        acc[0] += float(lat or 0)
+        acc[1] += float(lon or 0)
         acc[2] += 1
     return {c: (a[0] / a[2], a[1] / a[2]) for c, a in sums.items() if a[2]}
 
@@ -440,11 +440,11 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
         for start, end in schedule.slots(
             s.weekly_hours, s.exceptions, today - dt.timedelta(days=28), 42, s.slot_minutes
         ):
-            a, b = timezone.make_aware(start, tz), timezone.make_aware(end, tz)
-            if a > now:
-                slots.append(Slot(service=s, starts_at=a, ends_at=b, capacity=s.capacity))
+            t_start, t_end = timezone.make_aware(start, tz), timezone.make_aware(end, tz)
+            if t_start > now:
+                slots.append(Slot(service=s, starts_at=t_start, ends_at=t_end, capacity=s.capacity))
             elif rnd.random() < 0.15:
-                history.append(Slot(service=s, starts_at=a, ends_at=b, capacity=s.capacity))
+                history.append(Slot(service=s, starts_at=t_start, ends_at=t_end, capacity=s.capacity))
     Slot.objects.bulk_create(slots + history, batch_size=2000)
 
     log("居民与预约记录…")
@@ -529,10 +529,10 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
     Slot.objects.bulk_update([s for s in slots + history if s.booked], ["booked"], batch_size=1000)
     Booking.objects.bulk_create(bookings, batch_size=1000)
     rated: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for b in bookings:
-        if b.rating:
-            rated[b.service.pk][0] += 1
-            rated[b.service.pk][1] += b.rating >= 4
+    for booking in bookings:
+        if booking.rating:
+            rated[booking.service.pk][0] += 1
+            rated[booking.service.pk][1] += booking.rating >= 4
     for s in services:
         s.rating_count, s.rating_good = rated[s.pk]
     Service.objects.bulk_update(services, ["rating_count", "rating_good"], batch_size=500)
@@ -736,7 +736,7 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
             k = rnd.randint(0, 3)
             n += 1
             created = now - dt.timedelta(days=rnd.randint(1, 20))
-            a = Application(
+            app = Application(
                 number=f"YC{timezone.localtime(created):%Y%m%d}D{n:04d}",
                 item=item,
                 person_id=pid,
@@ -748,11 +748,11 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
                 done_at=created + dt.timedelta(days=item.promised_days or 3) if k == 3 else None,
                 result="准予办理" if k == 3 else "",
             )
-            apps.append(a)
+            apps.append(app)
             for j in range(k + 1):
                 steps.append(
                     ApplicationStep(
-                        application=a,
+                        application=app,
                         status=flow[j],
                         note=["窗口登记", "材料齐全，予以受理", "转后台审批", "办结"][j],
                         by_name="社区工作人员（演示）",

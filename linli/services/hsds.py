@@ -51,7 +51,7 @@ TAX_CATEGORY, TAX_KIND, TAX_GROUP, TAX_BOOKING = (
     "linli-target-group",
     "linli-booking",
 )
-STATUS_OUT = {
+STATUS_OUT: dict[str, str] = {
     ServiceStatus.ACTIVE: "active",
     ServiceStatus.SUSPENDED: "temporarily closed",
     ServiceStatus.CLOSED: "inactive",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,13 +222,13 @@ def _group_bits(groups: list[str], index: dict[str, int]) -> int:
 
 @dataclass
 class Batch:
-    needs: list[Need]
+    needs: Sequence[Need]
     providers: list[Service | Resource]
     arrays: tuple[matching.Needs, matching.Providers]
     scores: np.ndarray
 
 
-def match_batch(user: User, needs: list[Need], *, include_resources: bool = True) -> Batch:
+def match_batch(user: User, needs: Sequence[Need], *, include_resources: bool = True) -> Batch:
     """The matching inputs of ``needs``: candidate services and resources in the account's scope and above."""
     terms = {t.pk: t for t in TaxonomyTerm.objects.all()}
     ids = {pk: i for i, pk in enumerate(sorted(terms))}
@@ -247,7 +248,7 @@ def match_batch(user: User, needs: list[Need], *, include_resources: bool = True
         starts_at__gt=now,
         starts_at__lte=now + dt.timedelta(days=14),
     ).values_list("service_id", "capacity", "booked"):
-        free[sid] += cap - booked
+        free[int(sid)] += cap - booked
     providers: list[Service | Resource] = list(services)
     if include_resources:
         used = Counter(
@@ -274,7 +275,7 @@ def match_batch(user: User, needs: list[Need], *, include_resources: bool = True
         except schedule.ScheduleError:
             return 0, 0
 
-    homes = {}
+    homes: dict[int, tuple[float, float] | None] = {}
     for n in needs:
         homes[n.pk] = home_point(n.person) if n.person_id and n.person else None
     today = timezone.localdate()
@@ -287,8 +288,8 @@ def match_batch(user: User, needs: list[Need], *, include_resources: bool = True
             [n.person.age_on(today) if n.person_id and n.person else -1 for n in needs], dtype=np.int64
         ),
         region=[n.region.code for n in needs],
-        lat=np.array([homes[n.pk][0] if homes[n.pk] else np.nan for n in needs]),
-        lon=np.array([homes[n.pk][1] if homes[n.pk] else np.nan for n in needs]),
+        lat=np.array([h[0] if (h := homes[n.pk]) else np.nan for n in needs]),
+        lon=np.array([h[1] if (h := homes[n.pk]) else np.nan for n in needs]),
         days=np.array([sum(1 << (d - 1) for d in n.preferred_days or []) for n in needs], dtype=np.int64),
         periods=np.array([PERIOD_BITS.get(n.preferred_period, 0) for n in needs], dtype=np.int64),
         urgency=np.array([matching.URGENCY_WEIGHT.get(n.urgency, 1.0) for n in needs]),
@@ -320,7 +321,7 @@ def match_batch(user: User, needs: list[Need], *, include_resources: bool = True
             rows.append(
                 (
                     f"r{p.pk}",
-                    ids[p.category_id],
+                    ids[p.category_id] if p.category_id else -1,
                     parent(p.category_id),
                     0,
                     -1,
@@ -330,11 +331,11 @@ def match_batch(user: User, needs: list[Need], *, include_resources: bool = True
                     p.lon if p.lon is not None else np.nan,
                     d,
                     per,
-                    p.left,
+                    p.left,  # type: ignore[attr-defined]
                     p.name,
-                )  # type: ignore[attr-defined]
+                )
             )
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(13)]
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(13)]
     pa = matching.Providers(
         ids=list(cols[0]),
         category=np.array(cols[1], dtype=np.int64),

@@ -272,14 +272,11 @@ def booking_create(*, actor: User, slot_id: int, person: Person | None = None, n
         )
         if reason:
             raise ValidationError({"person": f"{person.name}不符合“{service.name}”的服务对象：{reason}"})
-        if Booking.objects.filter(slot=slot, person=person, status__in=ACTIVE_BOOKING).exists():
-            raise ValidationError({"slot": f"{person.name}已预约了这个时段"})
-        try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    slot=slot, service=service, person=person, booked_by=actor, note=note[:200]
-                )
-        except IntegrityError as exc:
+        try:  # the partial unique constraint refuses a second active booking of the same slot
+            booking = Booking.objects.create(
+                slot=slot, service=service, person=person, booked_by=actor, note=note[:200]
+            )
+        except IntegrityError as exc:  # the whole transaction (and the place taken) is rolled back
             raise ValidationError({"slot": f"{person.name}已预约了这个时段"}) from exc
     return booking
 

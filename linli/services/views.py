@@ -176,12 +176,10 @@ def my_bookings(request: AuthedHttpRequest) -> HttpResponse:
     rows = list(selectors.my_bookings(request.user).order_by("-slot__starts_at")[:50])
     now = timezone.now()
     for b in rows:
-        b.can_change = b.status in ACTIVE_BOOKING and b.slot.starts_at > now  # type: ignore[attr-defined]
-        b.others = (  # type: ignore[attr-defined]
-            [s for s in selectors.open_slots(b.service) if s.pk != b.slot_id and s.left > 0][:12]
-            if b.can_change
-            else []  # type: ignore[attr-defined]
-        )
+        can_change = b.status in ACTIVE_BOOKING and b.slot.starts_at > now
+        b.can_change = can_change  # type: ignore[attr-defined]
+        others = [s for s in selectors.open_slots(b.service) if s.pk != b.slot_id and s.left > 0][:12]
+        b.others = others if can_change else []  # type: ignore[attr-defined]
     return render(
         request,
         "services/my_bookings.html",

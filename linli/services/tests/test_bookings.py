@@ -85,7 +85,9 @@ def test_full_slot_past_slot_and_ineligible_person(world: World, meal: Service, 
     assert Booking.objects.filter(slot=slot).count() == 2 and Slot.objects.get(pk=slot.pk).booked == 2
     with pytest.raises(ValidationError, match="60周岁以上"):
         services.booking_create(
-            actor=worker, slot_id=Slot.objects.exclude(pk=slot.pk).first().pk, person=world.people.child
+            actor=worker,
+            slot_id=Slot.objects.exclude(pk=slot.pk).values_list("pk", flat=True)[0],
+            person=world.people.child,
         )
     past = Slot.objects.create(
         service=meal,

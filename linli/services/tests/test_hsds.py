@@ -55,7 +55,7 @@ def directory(world: World, make_service: Callable[..., Service]) -> list[Servic
     facility = Facility.objects.create(
         code="F-A-1",
         name="万福社区长者饭堂",
-        type=FacilityType.objects.first(),
+        type=FacilityType.objects.get(code="elder_canteen"),
         region=world.tree.community_a,
         address="万安街道万福社区阳光路1号",
         lat=24.962,
