@@ -141,3 +141,31 @@ def test_pages_render_for_each_role(
     assert "0 小时" in resp.content.decode() and not Service.objects.filter(name="空时段服务").exists()
     resp = w.post("/services/window/", {"action": "check", "task": "出具无犯罪记录证明"}, follow=True)
     assert "负面清单" in resp.content.decode()
+
+
+def test_list_endpoints_query_count_does_not_grow(
+    world: World, make_service: Callable[..., Service], client_for: Callable[[User], Client]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_for(world.accounts.district_admin)
+
+    def count(path: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(path).status_code == 200
+        return len(ctx.captured_queries)
+
+    make_service(world.tree.community_a)
+    counts = {
+        p: count(p) for p in ("/api/services/services", "/api/services/needs", "/api/services/projects")
+    }
+    for i in range(5):
+        make_service(world.tree.community_b, name=f"服务{i}", category="repair")
+        services.need_create(
+            actor=world.accounts.district_admin,
+            person=world.people.in_b,
+            category=make_service(world.tree.community_b).category,
+            description=f"需求{i}",
+        )
+    assert {p: count(p) for p in counts} == counts
