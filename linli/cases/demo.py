@@ -256,17 +256,29 @@ def _generate(
     plans: list[list[tuple[str, dt.datetime, str, str, str, str, str]]] = []  # events per case
     summons: list[tuple[int, Organisation]] = []
     merges: list[tuple[int, int]] = []
-    open_by_key: dict[tuple[int, int], int] = {}
+    grids_by_pk = {g.pk: g for g in grids}
     for i, received in enumerate(times):
-        subject = _pick(rng, WEIGHTS)
-        cat = rng.choice(by_subject[subject])
-        grid = rng.choice(grids)
+        dup_of = None  # about one report in 25 is a second report of a recent, nearby request
+        if cases and rng.random() < 0.04:
+            j = rng.randrange(max(0, len(cases) - 15), len(cases))
+            if cases[j].status != wf.MERGED and (received - cases[j].received_at) < dt.timedelta(days=3):
+                dup_of = j
+        if dup_of is not None:
+            cat, grid = cases[dup_of].category, grids_by_pk[cases[dup_of].grid_id or 0]
+            subject = cat.subject
+        else:
+            subject = _pick(rng, WEIGHTS)
+            cat = rng.choice(by_subject[subject])
+            grid = rng.choice(grids)
         community = grid.parent
         assert community is not None
         street = community.parent
         lo_lat, hi_lat, lo_lon, hi_lon = _bounds(grid.boundary or {})
         lat = round(rng.uniform(lo_lat + (hi_lat - lo_lat) * 0.1, hi_lat - (hi_lat - lo_lat) * 0.1), 6)
         lon = round(rng.uniform(lo_lon + (hi_lon - lo_lon) * 0.1, hi_lon - (hi_lon - lo_lon) * 0.1), 6)
+        if dup_of is not None:  # within about 50 m of the first report
+            lat = round((cases[dup_of].lat or lat) + rng.uniform(-0.0003, 0.0003), 6)
+            lon = round((cases[dup_of].lon or lon) + rng.uniform(-0.0003, 0.0003), 6)
         place = community.name.replace("居委会", "").replace("村委会", "村")
         text = rng.choice(TEXTS[subject]).format(p=place, n=rng.randint(2, 5))
         channel = _pick(rng, CHANNELS)
@@ -295,6 +307,7 @@ def _generate(
             days=limit_days * (rng.uniform(0.1, 0.9) if on_time else rng.uniform(1.05, 1.8))
         )
         returned = rng.random() < 0.07
+        stuck = rng.random() < 0.03  # never answered: overdue by now if old enough
         escalated = rng.random() < 0.05
         events: list[tuple[str, dt.datetime, str, str, str, str, str]] = []
         owner = community
@@ -382,7 +395,32 @@ def _generate(
                     "承办单位",
                     handler_org.name if handler_org else (handler_region.name if handler_region else ""),
                 )
-        if status == wf.IN_PROGRESS and replied < now:
+        prev = dup_of
+        if prev is not None:  # 并单: a second report of the same thing, merged at once
+            status = wf.RECEIVED
+            events = events[:1]
+            fields.update(
+                accepted_at=None, dispatched_at=None, responded_at=accepted if accepted < now else None
+            )
+            handler_org = handler_region = None
+            coordinator = community
+            step(
+                "merge",
+                received + dt.timedelta(minutes=30),
+                wf.MERGED,
+                wname,
+                cases[prev].number,
+                f"并入 {cases[prev].number}",
+            )
+            merges.append((i, prev))
+            target = cases[prev]  # merged requests share the outcome
+            fields.update(
+                reply=target.reply,
+                replied_at=target.replied_at,
+                resolved=target.resolved,
+                closed_at=target.closed_at,
+            )
+        if status == wf.IN_PROGRESS and replied < now and not stuck:
             resolved = rng.random() < 0.9
             answer = rng.choice(REPLIES[resolved])
             step("reply", replied, wf.REPLIED, "承办单位", "", answer)
@@ -425,26 +463,6 @@ def _generate(
             events.append(
                 ("overdue", resolve_due, status, status, services.SYSTEM_NAME, "", "已超过办结期限")
             )
-        # duplicates: a second open report of the same category in the same grid within days is merged
-        key = (cat.pk, grid.pk)
-        prev = open_by_key.get(key)
-        if (
-            prev is not None
-            and status in (wf.RECEIVED, wf.ACCEPTED)
-            and rng.random() < 0.7
-            and (received - times[prev]).days < 3
-        ):
-            step(
-                "merge",
-                received + dt.timedelta(minutes=30),
-                wf.MERGED,
-                wname,
-                cases[prev].number,
-                f"并入 {cases[prev].number}",
-            )
-            merges.append((i, prev))
-        if status in wf.OPEN_STATES:
-            open_by_key[key] = i
         case = Case(
             number=f"{day:%Y%m%d}-{per_day[day]:06d}",
             category=cat,

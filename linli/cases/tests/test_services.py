@@ -318,3 +318,38 @@ def test_category_catalogue_and_holidays_are_seeded(db: None) -> None:
 
     assert Holiday.objects.get(date=dt.date(2026, 10, 10)).is_workday
     assert not Holiday.objects.get(date=dt.date(2026, 2, 17)).is_workday
+
+
+def test_sweep_command_and_task(cw: CasesWorld) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from linli.cases.tasks import cases_sweep_task
+
+    late = report(cw)
+    services.case_accept(case=late, by=cw.world.accounts.community_worker)
+    Case.objects.filter(pk=late.pk).update(resolve_due=timezone.now() - dt.timedelta(minutes=5))
+    out = StringIO()
+    call_command("cases_sweep", stdout=out)
+    assert "超期 1 件" in out.getvalue()
+    result = cases_sweep_task.enqueue()
+    assert result.return_value == {"超期": 0, "催办": 0, "上报": 0}
+
+
+def test_sms_sender_is_pluggable(cw: CasesWorld, settings, django_capture_on_commit_callbacks) -> None:
+    sent.clear()
+    settings.LINLI_CASES_SMS_SENDER = "linli.cases.tests.test_services.RecordingSender"
+    services._sender_class.cache_clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        report(cw)
+    services._sender_class.cache_clear()
+    assert sent and sent[0][0] == "13859001234" and "已收到您的诉求" in sent[0][1]
+
+
+sent: list[tuple[str, str]] = []
+
+
+class RecordingSender:
+    def send(self, phone: str, text: str) -> None:
+        sent.append((phone, text))
