@@ -413,12 +413,12 @@ def _generate(
                 f"并入 {cases[prev].number}",
             )
             merges.append((i, prev))
-            target = cases[prev]  # merged requests share the outcome
+            first_report = cases[prev]  # merged requests share the outcome
             fields.update(
-                reply=target.reply,
-                replied_at=target.replied_at,
-                resolved=target.resolved,
-                closed_at=target.closed_at,
+                reply=first_report.reply,
+                replied_at=first_report.replied_at,
+                resolved=first_report.resolved,
+                closed_at=first_report.closed_at,
             )
         if status == wf.IN_PROGRESS and replied < now and not stuck:
             resolved = rng.random() < 0.9
