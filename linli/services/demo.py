@@ -445,7 +445,6 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
                 slots.append(Slot(service=s, starts_at=t_start, ends_at=t_end, capacity=s.capacity))
             elif rnd.random() < 0.15:
                 history.append(Slot(service=s, starts_at=t_start, ends_at=t_end, capacity=s.capacity))
-    Slot.objects.bulk_create(slots + history, batch_size=2000)
 
     log("居民与预约记录…")
     people: dict[str, list[tuple[int, int]]] = {}
@@ -486,14 +485,17 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
         "希望增加次数",
         "",
     ]
+    pools: dict[int, list[tuple[int, int]]] = {}
     for slot in history + rnd.sample(slots, min(len(slots), 400)):
         s = slot.service
-        pool = [
-            p
-            for p in people.get(s.region.code[:12], [])
-            or [x for code, ps in people.items() if code.startswith(s.region.code) for x in ps]
-            if eligible(s, *p)
-        ]
+        if id(s) not in pools:
+            pools[id(s)] = [
+                p
+                for p in people.get(s.region.code[:12], [])
+                or [x for code, ps in people.items() if code.startswith(s.region.code) for x in ps]
+                if eligible(s, *p)
+            ]
+        pool = pools[id(s)]
         if not pool:
             continue
         for pid, _ in rnd.sample(pool, min(len(pool), rnd.randint(1, max(1, min(slot.capacity, 3))))):
@@ -526,7 +528,7 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
             taken[id(slot)] += 1
     for slot in slots + history:
         slot.booked = taken.get(id(slot), 0)
-    Slot.objects.bulk_update([s for s in slots + history if s.booked], ["booked"], batch_size=1000)
+    Slot.objects.bulk_create(slots + history, batch_size=2000)  # with their places taken already counted
     Booking.objects.bulk_create(bookings, batch_size=1000)
     rated: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for booking in bookings:
