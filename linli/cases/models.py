@@ -94,6 +94,11 @@ class Category(models.Model):
     )
     attributes = models.JSONField("附加信息项", default=list, blank=True)
     active = models.BooleanField("启用", default=True)
+    public = models.BooleanField(
+        "公开办理情况",
+        default=True,
+        help_text="是否在 Open311 公开接口中列出此类诉求（涉及个人境况的类别，如社会救助、养老，应不公开）",
+    )
 
     class Meta:
         verbose_name = "诉求分类"

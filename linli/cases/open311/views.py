@@ -345,8 +345,8 @@ def _request_row(c: Case, base: str, extensions: bool) -> dict[str, Any]:
         "address": c.address or c.region.name,
         "address_id": None,
         "zipcode": None,
-        "lat": c.lat,
-        "long": c.lon,
+        "lat": round(c.lat, 4) if c.lat is not None else None,  # about 10 m: enough to find the place
+        "long": round(c.lon, 4) if c.lon is not None else None,
         "media_url": base + photo.image.url if photo is not None else c.attributes.get("media_url"),
     }
     if extensions:
@@ -360,9 +360,15 @@ def _request_row(c: Case, base: str, extensions: bool) -> dict[str, Any]:
 
 
 def _requests_qs() -> QuerySet[Case]:
-    return Case.objects.select_related(
-        "category__time_limit", "region", "coordinator", "handler_region", "handler_org", "merged_into"
-    ).prefetch_related("photos")
+    """Requests of public categories only: those about a person's own circumstances (社会救助, 养老 …)
+    are never listed, whoever asks."""
+    return (
+        Case.objects.filter(category__public=True)
+        .select_related(
+            "category__time_limit", "region", "coordinator", "handler_region", "handler_org", "merged_into"
+        )
+        .prefetch_related("photos")
+    )
 
 
 def _get(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -60,6 +60,7 @@ def catalogue_ensure() -> None:
         from django.apps import apps
 
         importlib.import_module("linli.cases.migrations.0002_catalogue").forwards(apps, None)
+        importlib.import_module("linli.cases.migrations.0003_category_public").forwards(apps, None)
 
 
 def build_cases_world(world: World) -> CasesWorld:

@@ -244,3 +244,16 @@ def test_get_requests_bad_parameters_are_400(cw: CasesWorld, params) -> None:
     r = get("requests.json", **params)
     assert r.status_code == 400 and as_json(r)[0]["code"] == 400
     assert as_xml(get("requests.xml", **params)).find("error/code").text == "400"
+
+
+def test_requests_about_personal_circumstances_are_not_published(cw: CasesWorld, key: str) -> None:
+    r = post(key, service_code="social_assistance.help", description="家庭困难想申请临时救助")
+    assert r.status_code == 200
+    number = r.json()[0]["service_request_id"]
+    assert number not in {row["service_request_id"] for row in get("requests.json").json()}
+    assert get(f"requests/{number}.json").status_code == 404
+    assert get("requests.json", service_request_id=number).json() == []
+    lat, _ = grid_center(0)
+    public = post(key).json()[0]["service_request_id"]
+    row = get(f"requests/{public}.json").json()[0]
+    assert row["lat"] == round(lat, 4)
