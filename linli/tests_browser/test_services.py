@@ -144,6 +144,25 @@ def test_staff_match_a_batch_of_needs(world: World, signed_in) -> None:
             need.booking is not None and need.booking.service == meal and need.booking.person == need.person
         )
     assert res.pk
+    # the service given: staff confirm the booking and record it; the resident rates it on the phone
+    v.go(f"/services/manage/{meal.pk}/", "services-slots")
+    row = page.locator("#slot-rows tr", has_text="林建国")
+    row.get_by_role("button", name="确认").click()
+    expect(page.locator(".msg")).to_contain_text("已确认")
+    row = page.locator("#slot-rows tr", has_text="林建国")
+    row.locator("input[name=record]").fill("送餐到家，老人满意")
+    row.get_by_role("button", name="登记已服务").click()
+    expect(page.locator(".msg")).to_contain_text("已登记")
+    v.shot("services-slots-served")
+    r = signed_in("resident", phone=True)
+    r.go("/services/my/", "services-rate")
+    card = r.page.locator("#booking-list .booking", has_text="已服务")
+    card.get_by_label("4星").check()
+    card.locator("input[name=comment]").fill("饭菜可口")
+    card.get_by_role("button", name="提交评价").click()
+    expect(r.page.locator(".msg")).to_contain_text("感谢您的评价")
+    meal.refresh_from_db()
+    assert (meal.rating_count, meal.rating_good) == (1, 1)
 
 
 def test_one_window_application_from_intake_to_completion(world: World, signed_in) -> None:
