@@ -114,7 +114,7 @@ def plan_list(request: HttpRequest) -> Any:
             "note": p.note,
             "targets": [_target_out(t) for t in p.targets.select_related("indicator")],
         }
-        for p in Plan.objects.prefetch_related("targets")
+        for p in Plan.objects.order_by("seed", "code").prefetch_related("targets")
     ]
 
 

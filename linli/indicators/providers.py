@@ -91,16 +91,25 @@ def _by_region(
             "pk", "code", "urban_rural"
         )
     }
+    if _holds_everything(root):
+        # the root's subtree (with its ancestors) is every region the database holds — a city
+        # deployment asked for the whole city: no join to the region table is needed to limit rows
+        # (rows of an ancestor keep a code shorter than any level asked for and are skipped)
+        limited = qs
+    else:
+        limited = qs.filter(region_id__in=Region.objects.filter(_range("code", root)).values("pk"))
     rows = (
-        qs.filter(region_id__in=Region.objects.filter(_range("code", root)).values("pk"))
-        .values("region_id")
+        limited.values("region_id")
         .annotate(**aggregates)
         .order_by()
     )
     out: Grouped = {}
     keys = list(aggregates)
     for row in rows:
-        code, ur = regions[row["region_id"]]
+        found = regions.get(row["region_id"])
+        if found is None:  # a row of an ancestor of the root: above every level asked for
+            continue
+        code, ur = found
         target = out.setdefault(code[:n], {})
         for k in keys:
             target[k] = target.get(k, Decimal(0)) + Decimal(row[k] or 0)
@@ -108,6 +117,13 @@ def _by_region(
             add = Decimal(row[src] or 0) if ur == "urban" and len(code) >= 12 else Decimal(0)
             target[k] = target.get(k, Decimal(0)) + add
     return out
+
+
+def _holds_everything(root: str) -> bool:
+    from linli.regions.models import Region
+
+    ancestors = [root[:n] for n in (2, 4, 6, 9, 12) if n < len(root)]
+    return not Region.objects.exclude(_range("code", root)).exclude(code__in=ancestors).exists()
 
 
 # --- built-in sources ---------------------------------------------------------------------------

@@ -113,12 +113,15 @@ def element_table(
     for n in lengths:
         table.prefixes[n] = _prefixes(root_code, n, memo)
         table.applicable[n] = {e.code for e in elements if _applicable(e, n)}
-    for key, codes in live.items():
-        src = providers.SOURCES[key]
-        usable = sorted((n for n in lengths if n <= src.finest), reverse=True)
-        if not usable:
-            continue
-        grouped = src.compute(usable[0], root_code)
+    plans = {}
+    for key in live:
+        usable = sorted((n for n in lengths if n <= providers.SOURCES[key].finest), reverse=True)
+        if usable:
+            plans[key] = usable
+    results = _compute_sources({k: (providers.SOURCES[k], u[0]) for k, u in plans.items()}, root_code)
+    for key, usable in plans.items():
+        codes = live[key]
+        grouped = results[key]
         # rows held above the finest level (a street's own facility) join in at their own level
         short = [(p, v) for p, v in grouped.items() if len(p) < usable[0]]
         finer: dict[str, dict[str, Decimal]] = {p: v for p, v in grouped.items() if len(p) >= usable[0]}
@@ -141,6 +144,31 @@ def element_table(
     if stored:
         _stored_values(table, stored, root_code, lengths, year, memo)
     return table
+
+
+def _compute_sources(
+    work: dict[str, tuple[providers.ComputedSource, int]], root_code: str
+) -> dict[str, providers.Grouped]:
+    """Run the sources' GROUP BY queries; on PostgreSQL outside a transaction, side by side on their
+    own connections (the person and household scans then overlap), otherwise one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(work) < 2:
+        return {k: src.compute(n, root_code) for k, (src, n) in work.items()}
+
+    def run(item: tuple[str, tuple[providers.ComputedSource, int]]) -> tuple[str, providers.Grouped]:
+        key, (src, n) = item
+        try:
+            return key, src.compute(n, root_code)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    # the largest tables first, so that they start at once
+    order = sorted(work.items(), key=lambda kv: kv[0] not in ("registry.persons", "registry.households"))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(pool.map(run, order))
 
 
 def _applicable(e: DataElement, n: int) -> bool:

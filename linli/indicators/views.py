@@ -496,7 +496,7 @@ def plans(request: AuthedHttpRequest) -> HttpResponse:
         {
             "title": "规划与目标",
             "region": region,
-            "plans": Plan.objects.prefetch_related("targets__indicator"),
+            "plans": Plan.objects.order_by("seed", "code").prefetch_related("targets__indicator"),
             "adopted": set(PlanAdoption.objects.filter(region=region).values_list("plan__code", flat=True)),
             "own": Target.objects.filter(region=region, plan__isnull=True).select_related("indicator"),
             "indicators": Indicator.objects.all(),
