@@ -1,3 +1,153 @@
-from ninja import Router
+"""/api/lifecircle: GeoJSON layers for the map, coverage per type, the isochrone and siting."""
 
-router = Router(tags=["lifecircle"])
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from linli.core.api import ERRORS, acting_user
+from linli.facilities.models import Facility, FacilityType
+from linli.lifecircle import selectors as sel
+from linli.lifecircle.services import LifeCircleError, isochrone, siting_run
+from linli.regions.models import Level, Region
+
+router = Router(tags=["生活圈"])
+
+
+def _region(request: HttpRequest, code: str | None) -> Region:
+    return sel.visible_region(acting_user(request), code)
+
+
+def _type(code: str) -> FacilityType:
+    return get_object_or_404(FacilityType, code=code)
+
+
+def _fc(features: list[dict[str, Any]], **props: Any) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features, "properties": props}
+
+
+@router.get("/buildings", response={200: dict, **ERRORS}, summary="楼栋步行时间（GeoJSON 点）")
+def buildings(request: HttpRequest, type: str, region: str = "") -> dict[str, Any]:
+    r = _region(request, region)
+    t = _type(type)
+    pts = sel.access_points(r, acting_user(request), t)
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [p["building__lon"], p["building__lat"]]},
+            "properties": {
+                "id": p["building_id"],
+                "name": p["building__name"],
+                "minutes": p["minutes"],
+                "within": p["within"],
+                "threshold": p["threshold_min"],
+                "snap_m": p["snap_m"],
+                "method": p["method"],
+            },
+        }
+        for p in pts
+    ]
+    return _fc(feats, type=t.code, straight=any(p["method"] == "straight" for p in pts))
+
+
+@router.get("/facilities", response={200: dict, **ERRORS}, summary="设施位置（GeoJSON 点）")
+def facilities(request: HttpRequest, type: str = "", region: str = "") -> dict[str, Any]:
+    r = _region(request, region)
+    t = _type(type) if type else None
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+            "properties": {
+                "id": f.pk,
+                "name": f.name,
+                "type": f.type.name,
+                "status": f.status,
+                "status_label": f.get_status_display(),
+            },
+        }
+        for f in sel.facilities_of(r, acting_user(request), t)
+    ]
+    return _fc(feats)
+
+
+@router.get("/communities", response={200: dict, **ERRORS}, summary="社区边界与覆盖率（GeoJSON 面）")
+def communities(request: HttpRequest, type: str, region: str = "") -> dict[str, Any]:
+    from linli.core.scope import scoped
+    from linli.lifecircle.models import Coverage
+    from linli.regions.models import subtree_q
+
+    user = acting_user(request)
+    r = _region(request, region)
+    t = _type(type)
+    regions = scoped(Region.objects.current(), user).filter(
+        subtree_q(r.code), level=Level.COMMUNITY, boundary__isnull=False
+    )
+    cov = {c.region_id: c for c in Coverage.objects.filter(region__in=regions, type=t)}
+    feats = []
+    for c in regions:
+        cv = cov.get(c.pk)
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": c.boundary,
+                "properties": {
+                    "code": c.code,
+                    "name": c.name,
+                    "share": cv.share if cv else None,
+                    "population": cv.population if cv else 0,
+                },
+            }
+        )
+    return _fc(feats)
+
+
+@router.get("/coverage", response={200: dict, **ERRORS}, summary="区域内各类设施的生活圈覆盖率")
+def coverage(request: HttpRequest, region: str = "") -> dict[str, Any]:
+    r = _region(request, region)
+    return {"region": r.code, "types": sel.coverage_by_region(r)}
+
+
+@router.get(
+    "/isochrone/{facility_id}", response={200: dict, **ERRORS}, summary="设施的 5/10/15 分钟等时圈（路段）"
+)
+def isochrone_api(request: HttpRequest, facility_id: int) -> Any:
+    sel.require_reader(acting_user(request))
+    f = get_object_or_404(Facility.objects.select_related("region"), pk=facility_id)
+    try:
+        return isochrone(f)
+    except LifeCircleError as exc:
+        return 422, {"detail": exc.message, "errors": {exc.field or "facility": [exc.message]}}
+
+
+class SitingIn(Schema):
+    region: str = ""
+    type: str
+    problem: str = "covering"
+    k: int = 3
+    group: str = ""
+    candidates: str = "vacant"
+
+
+@router.post("/siting", response={200: dict, **ERRORS}, summary="选址测算（最大覆盖 / p-中位）")
+def siting(request: HttpRequest, payload: SitingIn) -> Any:
+    user = acting_user(request)
+    sel.require_planner(user)
+    r = _region(request, payload.region)
+    t = _type(payload.type)
+    try:
+        run = siting_run(
+            actor=user,
+            region=r,
+            type=t,
+            problem=payload.problem,
+            k=payload.k,
+            group=payload.group,
+            candidates=payload.candidates,
+        )
+    except LifeCircleError as exc:
+        return 422, {"detail": exc.message, "errors": {exc.field or "payload": [exc.message]}}
+    return {"id": run.pk, **run.result}

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from linli.lifecircle import views
 
 app_name = "lifecircle"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.map_page, name="map"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("siting/", views.siting, name="siting"),
+    path("isochrone/<int:pk>/", views.isochrone, name="isochrone"),
+]

@@ -133,7 +133,7 @@ def _coo_to_csr(n: int, m: int, rows: list, cols: list, vals: list) -> sp.csr_ma
     order = np.lexsort((c, r))
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
-    return sp.csr_matrix((v[order], c[order].astype(np.int32), indptr), shape=(n, m))
+    return sp.csr_matrix((v[order], c[order], indptr), shape=(n, m))
 
 
 def network_access(

@@ -221,5 +221,5 @@ def _csr(n: int, rows: np.ndarray, cols: np.ndarray, data: np.ndarray) -> sp.csr
     order = np.argsort(rows, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    m = sp.csr_matrix((data[order], cols[order].astype(np.int32), indptr), shape=(n, n))
+    m = sp.csr_matrix((data[order], cols[order].astype(np.int64), indptr), shape=(n, n))
     return m

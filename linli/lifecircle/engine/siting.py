@@ -47,7 +47,7 @@ class Problem:
     """Savings matrix S (n demand × m candidates, CSR, positive entries only) and weights w."""
 
     def __init__(self, savings: sp.spmatrix, weights: np.ndarray):
-        s = sp.csr_matrix(savings, dtype=np.float64)
+        s = sp.csr_matrix(savings, dtype=np.float64, copy=True)  # eliminate_zeros works in place
         s.eliminate_zeros()
         s.data = np.maximum(s.data, 0)
         s.eliminate_zeros()
@@ -187,7 +187,7 @@ def solve(p: Problem, k: int, *, method: str = "auto", time_limit: float = 60.0)
 
 def covering_problem(cover: sp.spmatrix, weights: np.ndarray, already: np.ndarray | None = None) -> Problem:
     """MCLP: ``cover`` (n × m, truthy where candidate j is within reach of demand i)."""
-    a = sp.csr_matrix(cover, dtype=np.float64)
+    a = sp.csr_matrix(cover, dtype=np.float64, copy=True)
     a.data = (a.data != 0).astype(np.float64)
     a.eliminate_zeros()
     w = np.asarray(weights, dtype=np.float64).copy()
@@ -202,6 +202,7 @@ def median_problem(dist: sp.spmatrix, current: np.ndarray, weights: np.ndarray) 
     d = sp.csr_matrix(dist, dtype=np.float64)
     rows = np.repeat(np.arange(d.shape[0]), np.diff(d.indptr))
     sav = sp.csr_matrix(
-        (np.asarray(current, dtype=np.float64)[rows] - d.data, d.indices, d.indptr), shape=d.shape
+        (np.asarray(current, dtype=np.float64)[rows] - d.data, d.indices.copy(), d.indptr.copy()),
+        shape=d.shape,
     )
     return Problem(sav, weights)

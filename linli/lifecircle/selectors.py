@@ -1,0 +1,204 @@
+"""Reads of the life circle, always within the account's scope.
+
+``coverage_by_region`` is the hook for the indicators module: the share of the target group within
+the circle, per facility type, for any region (summed over its communities).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+
+from linli.core.models import User
+from linli.core.roles import Role
+from linli.core.scope import scoped
+from linli.facilities.models import Facility, FacilityType
+from linli.lifecircle.models import Access, CircleRule, ComputeRun, Coverage, RoadNetwork
+from linli.regions.models import Level, Region, UrbanRural, subtree_q
+
+READERS = frozenset(
+    {Role.DISTRICT_ADMIN, Role.STREET_COORDINATOR, Role.SYSTEM_ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER}
+)
+PLANNERS = frozenset({Role.DISTRICT_ADMIN, Role.STREET_COORDINATOR, Role.SYSTEM_ADMIN, Role.COMMUNITY_WORKER})
+
+
+def require_reader(user: User) -> None:
+    if not (user.is_superuser or user.role in READERS):
+        raise PermissionDenied("本账号不能查看生活圈")
+
+
+def require_planner(user: User) -> None:
+    if not (user.is_superuser or user.role in PLANNERS):
+        raise PermissionDenied("本账号不能进行选址测算")
+
+
+def default_region(user: User) -> Region | None:
+    if user.region_id:
+        return user.region
+    return Region.objects.current().filter(level=Level.DISTRICT).order_by("code").first()
+
+
+def visible_region(user: User, code: str | None) -> Region:
+    """The region ``code`` (default: the account's own) if inside the account's scope."""
+    require_reader(user)
+    if not code:
+        r = default_region(user)
+        if r is None:
+            raise Region.DoesNotExist("没有可用的区域")
+        return r
+    region = scoped(Region.objects.current(), user).filter(code=code).first()
+    if region is None:
+        raise Region.DoesNotExist("区域不存在或不在本账号的数据范围内")
+    return region
+
+
+def coverage_by_region(region: Region, type_codes: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """{type code: {within, population, share, threshold_min, group}} summed over ``region``'s communities.
+
+    The caller is responsible for scope (``region`` must be visible to the account).
+    """
+    qs = Coverage.objects.filter(subtree_q(region.code, "region__code"))
+    if type_codes:
+        qs = qs.filter(type__code__in=type_codes)
+    out: dict[str, dict[str, Any]] = {}
+    for r in qs.values("type__code", "group").annotate(w=Sum("within"), p=Sum("population")):
+        out[r["type__code"]] = {
+            "within": r["w"],
+            "population": r["p"],
+            "share": (r["w"] / r["p"]) if r["p"] else None,
+            "group": r["group"],
+        }
+    return out
+
+
+@dataclass
+class CommunityRow:
+    region: Region
+    shares: dict[str, float | None] = field(default_factory=dict)
+    short: dict[str, int] = field(default_factory=dict)
+    rules: dict[str, bool] = field(default_factory=dict)
+
+
+def community_table(
+    region: Region, user: User
+) -> tuple[list[CommunityRow], list[FacilityType], list[dict[str, Any]]]:
+    """Per community: coverage share per type, and which rules it meets; plus the goal summary."""
+    rules = list(CircleRule.objects.prefetch_related("types"))
+    rule_types = {r.code: [t.code for t in r.types.all()] for r in rules}
+    communities = list(
+        scoped(Region.objects.current(), user)
+        .filter(subtree_q(region.code), level=Level.COMMUNITY)
+        .order_by("code")
+    )
+    rows = {c.pk: CommunityRow(c) for c in communities}
+    for cov in Coverage.objects.filter(region__in=communities).select_related("type"):
+        row = rows[cov.region_id]
+        row.shares[cov.type.code] = cov.share
+        row.short[cov.type.code] = cov.buildings_short
+    summary = []
+    for rule in rules:
+        met = {"urban": [0, 0], "rural": [0, 0]}
+        for row in rows.values():
+            ok = bool(row.shares) and all(
+                (row.shares.get(code) is None and code in row.shares)
+                or (row.shares.get(code) or 0) >= rule.min_share
+                for code in rule_types[rule.code]
+            )
+            row.rules[rule.code] = ok
+            kind = "rural" if row.region.urban_rural == UrbanRural.RURAL else "urban"
+            met[kind][1] += 1
+            met[kind][0] += int(ok)
+        summary.append(
+            {
+                "rule": rule,
+                "urban": met["urban"],
+                "rural": met["rural"],
+                "urban_share": met["urban"][0] / met["urban"][1] if met["urban"][1] else None,
+                "rural_share": met["rural"][0] / met["rural"][1] if met["rural"][1] else None,
+            }
+        )
+    shown = sorted({c for codes in rule_types.values() for c in codes})
+    types = list(FacilityType.objects.filter(code__in=shown).order_by("sort"))
+    return list(rows.values()), types, summary
+
+
+def gap_communities(
+    region: Region, user: User, type: FacilityType, below: float = 0.8
+) -> list[dict[str, Any]]:
+    communities = scoped(Region.objects.current(), user).filter(subtree_q(region.code), level=Level.COMMUNITY)
+    out = []
+    for cov in Coverage.objects.filter(region__in=communities, type=type).select_related("region"):
+        share = cov.share
+        if share is not None and share < below:
+            out.append(
+                {
+                    "region": cov.region,
+                    "share": share,
+                    "population": cov.population,
+                    "short": cov.population - cov.within,
+                    "buildings_short": cov.buildings_short,
+                    "threshold": cov.threshold_min,
+                }
+            )
+    out.sort(key=lambda d: (d["share"], -d["short"]))
+    return out
+
+
+def gap_buildings(region: Region, user: User, type: FacilityType, limit: int = 15) -> list[Access]:
+    """The farthest buildings beyond the circle (any distance, unreachable first)."""
+    qs = scoped(Access.objects.filter(type=type), user).filter(
+        subtree_q(region.code, "building__region__code")
+    )
+    from django.db.models import F
+
+    qs = qs.filter(minutes__isnull=True) | qs.filter(minutes__gt=F("threshold_min"))
+    return list(
+        qs.select_related("building", "building__region").order_by(F("minutes").desc(nulls_first=True))[
+            :limit
+        ]
+    )
+
+
+def access_points(region: Region, user: User, type: FacilityType) -> list[dict[str, Any]]:
+    qs = scoped(Access.objects.filter(type=type), user).filter(
+        subtree_q(region.code, "building__region__code")
+    )
+    return list(
+        qs.values(
+            "building_id",
+            "building__name",
+            "building__lat",
+            "building__lon",
+            "minutes",
+            "within",
+            "threshold_min",
+            "snap_m",
+            "method",
+        )
+    )
+
+
+def facilities_of(region: Region, user: User, type: FacilityType | None) -> list[Facility]:
+    root = region.code[:6] if region.level > Level.DISTRICT else region.code
+    qs = Facility.objects.filter(subtree_q(root, "region__code"), lat__isnull=False)
+    if type is not None:
+        qs = qs.filter(type=type)
+    return list(qs.select_related("type"))
+
+
+def latest_run(region: Region) -> ComputeRun | None:
+    codes = [*region.ancestors_codes(), region.code]
+    return ComputeRun.objects.filter(region__code__in=codes).select_related("network").first()
+
+
+def active_network(region: Region) -> RoadNetwork | None:
+    codes = [*region.ancestors_codes(), region.code]
+    return (
+        RoadNetwork.objects.filter(active=True, region__code__in=codes)
+        .order_by("-region__level")
+        .defer("data")
+        .first()
+    )

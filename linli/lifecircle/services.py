@@ -1,0 +1,555 @@
+"""Writes of the life circle: network import, access and coverage recomputation, siting runs.
+
+Every function loads the arrays it needs in a few queries, hands them to the engine and stores the
+results in bulk, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from linli.core.bulk import insert_rows
+from linli.core.models import AuditAction, User
+from linli.core.services import audit_record
+from linli.facilities.models import Facility, FacilityStatus, FacilityType
+from linli.lifecircle.engine import access as eng
+from linli.lifecircle.engine import siting as sit
+from linli.lifecircle.engine.geo import DATUMS, Projection, arrays_to_wgs84
+from linli.lifecircle.engine.network import Network, NetworkError
+from linli.lifecircle.models import (
+    Access,
+    ComputeRun,
+    Coverage,
+    LifeCircleSettings,
+    Method,
+    Problem,
+    RoadNetwork,
+    SitingRun,
+    TargetGroup,
+)
+from linli.regions.models import Level, Region, UrbanRural, subtree_q
+from linli.registry.models import Building, Person, PersonStatus
+
+
+class LifeCircleError(ValueError):
+    """Bad input, with a Chinese message naming the field."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- networks -------------------------------------------------------------------------------------
+
+
+def network_for(region: Region) -> RoadNetwork | None:
+    """The active network of ``region`` or of its nearest ancestor."""
+    codes = [*region.ancestors_codes(), region.code]
+    return (
+        RoadNetwork.objects.filter(active=True, region__code__in=codes)
+        .select_related("region")
+        .order_by("-region__level", "-created_at")
+        .first()
+    )
+
+
+def compute_root(region: Region) -> Region:
+    """The region whose access is computed as a whole: the network's region, else the district."""
+    net = network_for(region)
+    if net is not None:
+        return net.region
+    if region.level > Level.DISTRICT:
+        return Region.objects.current().filter(code=region.code[:6]).first() or region
+    return region
+
+
+@transaction.atomic
+def network_save(
+    *, region: Region, net: Network, name: str, source: str, datum: str = "wgs84", actor: User | None = None
+) -> RoadNetwork:
+    """Store ``net`` as the active network of ``region`` (earlier ones are kept, inactive)."""
+    RoadNetwork.objects.filter(region=region, active=True).update(active=False)
+    rn = RoadNetwork.objects.create(
+        region=region,
+        name=name,
+        source=source,
+        datum=datum,
+        node_count=net.n,
+        edge_count=net.m,
+        length_km=float(net.length.sum() / 1000),
+        data=net.to_bytes(),
+    )
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AuditAction.IMPORT,
+            subject=rn,
+            subject_label=name,
+            region_code=region.code,
+            row_count=net.m,
+        )
+    return rn
+
+
+def network_import(
+    *, region: Region, path: str, fmt: str, datum: str = "wgs84", name: str = "", actor: User | None = None
+) -> RoadNetwork:
+    """Import a walking network from an ``.osm.pbf`` extract or a GeoJSON file of road lines."""
+    if datum not in DATUMS:
+        raise LifeCircleError("坐标系应为 wgs84、gcj02 或 bd09", "datum")
+    try:
+        if fmt == "osm_pbf":
+            net = Network.from_pbf(path)
+        elif fmt == "geojson":
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+            net = Network.from_geojson(data)
+        else:
+            raise LifeCircleError("格式应为 osm_pbf 或 geojson", "format")
+    except NetworkError as exc:
+        raise LifeCircleError(str(exc), "file") from exc
+    except (OSError, json.JSONDecodeError) as exc:
+        raise LifeCircleError(f"无法读取路网文件：{exc}", "file") from exc
+    if datum != "wgs84":
+        lat, lon = arrays_to_wgs84(net.lat, net.lon, datum)
+        net = Network(lat, lon, net.u, net.v, net.length)
+    rn = network_save(
+        region=region,
+        net=net,
+        name=name or f"{region.name}步行路网",
+        source=fmt,
+        datum=datum,
+        actor=actor,
+    )
+    from linli.lifecircle.signals import schedule_recompute
+
+    schedule_recompute(region.code)
+    return rn
+
+
+_NET_CACHE: dict[int, Network] = {}
+
+
+def load_network(rn: RoadNetwork) -> Network:
+    if rn.pk not in _NET_CACHE:
+        if len(_NET_CACHE) > 4:
+            _NET_CACHE.clear()
+        _NET_CACHE[rn.pk] = Network.from_bytes(rn.data)
+    return _NET_CACHE[rn.pk]
+
+
+# --- population per building ----------------------------------------------------------------------
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def group_filters(today: dt.date) -> dict[str, Q]:
+    c3, c6, c12, c60 = (_years_before(today, y) for y in (3, 6, 12, 60))
+    return {
+        TargetGroup.ALL: Q(),
+        TargetGroup.ELDERLY: Q(birth_date__lte=c60),
+        TargetGroup.INFANT: Q(birth_date__gt=c3),
+        TargetGroup.CHILD: Q(birth_date__gt=c6, birth_date__lte=c3),
+        TargetGroup.PUPIL: Q(birth_date__gt=c12, birth_date__lte=c6),
+    }
+
+
+def building_population(
+    building_ids: np.ndarray, region_code: str, today: dt.date | None = None
+) -> dict[str, np.ndarray]:
+    """Active residents per building (aligned with ``building_ids``), in total and by target group."""
+    today = today or timezone.localdate()
+    filters = group_filters(today)
+    agg = {g: Count("id", filter=q) if q else Count("id") for g, q in filters.items()}
+    rows = (
+        Person.objects.filter(status=PersonStatus.ACTIVE, household__building__isnull=False)
+        .filter(subtree_q(region_code, "household__building__region__code"))
+        .values("household__building_id")
+        .annotate(**agg)
+        .order_by()
+    )
+    pos = {int(b): i for i, b in enumerate(building_ids)}
+    out = {g: np.zeros(len(building_ids)) for g in filters}
+    for r in rows:
+        i = pos.get(r["household__building_id"])
+        if i is not None:
+            for g in filters:
+                out[g][i] = r[g]
+    return out
+
+
+# --- access and coverage --------------------------------------------------------------------------
+
+
+@dataclass
+class Frame:
+    """The arrays of one computation: buildings, their communities and per-building thresholds."""
+
+    ids: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    community: np.ndarray  # index into ``communities``
+    communities: list[Region]
+    rural: np.ndarray  # bool per building
+
+
+def load_frame(root: Region) -> Frame:
+    rows = list(
+        Building.objects.filter(subtree_q(root.code, "region__code"), lat__isnull=False, lon__isnull=False)
+        .order_by("id")
+        .values_list("id", "lat", "lon", "region__code")
+    )
+    communities = list(
+        Region.objects.current().filter(subtree_q(root.code), level=Level.COMMUNITY).order_by("code")
+    )
+    index = {c.code: i for i, c in enumerate(communities)}
+    comm = np.array([index.get(r[3][:12], -1) for r in rows], dtype=np.int64)
+    rural_c = np.array([c.urban_rural == UrbanRural.RURAL for c in communities] + [False])
+    return Frame(
+        ids=np.array([r[0] for r in rows], dtype=np.int64),
+        lat=np.array([r[1] for r in rows], dtype=np.float64),
+        lon=np.array([r[2] for r in rows], dtype=np.float64),
+        community=comm,
+        communities=communities,
+        rural=rural_c[comm],
+    )
+
+
+def type_minutes(t: FacilityType, rural: np.ndarray, cfg: LifeCircleSettings) -> np.ndarray:
+    """Threshold in minutes per building for type ``t``: its circle level, or the rural circle."""
+    std = getattr(t, "circle", None)
+    urban_min = std.minutes if std is not None else 15
+    if not cfg.rural_mode:
+        return np.full(len(rural), float(urban_min))
+    return np.where(rural, float(cfg.rural_minutes), float(urban_min))
+
+
+def type_group(t: FacilityType) -> str:
+    std = getattr(t, "circle", None)
+    return std.group if std is not None else TargetGroup.ALL
+
+
+def _types() -> list[FacilityType]:
+    return list(FacilityType.objects.filter(active=True).select_related("circle").order_by("sort", "code"))
+
+
+def open_facilities(root: Region) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    by_type: dict[int, list[tuple[float, float]]] = {}
+    for type_id, lat, lon in Facility.objects.filter(
+        subtree_q(root.code, "region__code"), status=FacilityStatus.OPEN, lat__isnull=False, lon__isnull=False
+    ).values_list("type_id", "lat", "lon"):
+        by_type.setdefault(type_id, []).append((lat, lon))
+    return {t: (np.array([p[0] for p in v]), np.array([p[1] for p in v])) for t, v in by_type.items()}
+
+
+def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
+    """Recompute access (every building × type) and coverage for the region's computation root."""
+    t0 = time.perf_counter()
+    root = compute_root(region)
+    cfg = LifeCircleSettings.get()
+    frame = load_frame(root)
+    types = _types()
+    fac = open_facilities(root)
+    rn = network_for(root)
+    empty = (np.zeros(0), np.zeros(0))
+    facilities = [fac.get(t.pk, empty) for t in types]
+    minutes = [type_minutes(t, frame.rural, cfg) for t in types]
+    limits = [m * 60 * cfg.walking_speed for m in minutes]
+    targets = (frame.lat, frame.lon)
+    if rn is not None and len(frame.ids):
+        net = load_network(rn)
+        results, snap = eng.network_access(net, facilities, targets, limits)
+        method = Method.NETWORK
+    else:
+        results = (
+            eng.straight_access(facilities, targets, cfg.detour_factor, limits) if len(frame.ids) else []
+        )
+        snap = np.zeros(len(frame.ids))
+        method = Method.STRAIGHT
+    pop = building_population(frame.ids, root.code, today)
+    with transaction.atomic():
+        Access.objects.filter(subtree_q(root.code, "building__region__code")).delete()
+        Coverage.objects.filter(subtree_q(root.code, "region__code")).delete()
+        cols = [
+            "building_id",
+            "type_id",
+            "distance_m",
+            "minutes",
+            "within",
+            "threshold_min",
+            "snap_m",
+            "method",
+        ]
+        speed = cfg.walking_speed * 60
+        snap_r = np.round(snap, 1).tolist()
+        ids = frame.ids.tolist()
+        for t, res, mins in zip(types, results, minutes, strict=True):
+            d = res.distance
+            finite = np.isfinite(d)
+            dist = np.where(finite, np.round(d, 1), -1).tolist()
+            mn = np.where(finite, np.round(d / speed, 2), -1).tolist()
+            cnt = (res.count if res.count is not None else np.zeros(len(d), np.int32)).tolist()
+            thr = mins.astype(int).tolist()
+            rows = [
+                (b, t.pk, None if x < 0 else x, None if y < 0 else y, c, th, s, method)
+                for b, x, y, c, th, s in zip(ids, dist, mn, cnt, thr, snap_r, strict=True)
+            ]
+            insert_rows(Access, cols, rows)
+        _store_coverage(frame, types, results, limits, minutes, pop, method)
+        run = ComputeRun.objects.create(
+            region=root,
+            network=rn,
+            method=method,
+            buildings=len(frame.ids),
+            types=len(types),
+            seconds=time.perf_counter() - t0,
+        )
+    return run
+
+
+def _store_coverage(frame, types, results, limits, minutes, pop, method) -> None:
+    nc = len(frame.communities)
+    ok = frame.community >= 0
+    comm = frame.community[ok]
+    objs = []
+    for t, res, lim, mins in zip(types, results, limits, minutes, strict=True):
+        g = type_group(t)
+        w = pop[g][ok]
+        inside = (res.distance <= lim)[ok]
+        total = np.bincount(comm, weights=w, minlength=nc)
+        within = np.bincount(comm, weights=w * inside, minlength=nc)
+        short = np.bincount(
+            comm, weights=((pop[TargetGroup.ALL][ok] > 0) & ~inside).astype(float), minlength=nc
+        )
+        thr_c = np.zeros(nc)
+        thr_c[comm] = mins[ok]
+        for i, c in enumerate(frame.communities):
+            objs.append(
+                Coverage(
+                    region=c,
+                    type=t,
+                    group=g,
+                    population=int(total[i]),
+                    within=int(within[i]),
+                    buildings_short=int(short[i]),
+                    threshold_min=int(thr_c[i] or (15 if c.urban_rural != UrbanRural.RURAL else 30)),
+                    method=method,
+                )
+            )
+    Coverage.objects.bulk_create(objs, batch_size=2000)
+
+
+# --- siting ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidates:
+    lat: np.ndarray
+    lon: np.ndarray
+    labels: list[str]
+
+
+MAX_GENERATED = 1200
+
+
+def generate_candidates(net: Network, frame: Frame, keep: np.ndarray) -> Candidates:
+    """Network nodes among the region's buildings, thinned to at most MAX_GENERATED."""
+    lat, lon = frame.lat[keep], frame.lon[keep]
+    pad = 0.003  # ≈ 300 m around the buildings
+    inside = (
+        net.main_component()
+        & (net.lat >= lat.min() - pad)
+        & (net.lat <= lat.max() + pad)
+        & (net.lon >= lon.min() - pad)
+        & (net.lon <= lon.max() + pad)
+    )
+    nodes = np.flatnonzero(inside)
+    if len(nodes) > MAX_GENERATED:
+        nodes = nodes[np.linspace(0, len(nodes) - 1, MAX_GENERATED).astype(int)]
+    return Candidates(net.lat[nodes], net.lon[nodes], [f"路网节点 {int(n)}" for n in nodes])
+
+
+def vacant_candidates(region: Region) -> Candidates:
+    rows = list(
+        Facility.objects.filter(
+            subtree_q(region.code, "region__code"), status=FacilityStatus.VACANT, lat__isnull=False
+        ).values_list("name", "lat", "lon")
+    )
+    return Candidates(np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), [r[0] for r in rows])
+
+
+def siting_run(
+    *,
+    actor: User | None,
+    region: Region,
+    type: FacilityType,
+    problem: str,
+    k: int,
+    group: str = "",
+    candidates: str = "vacant",
+    method: str = "auto",
+) -> SitingRun:
+    """Choose ``k`` new sites for ``type`` in ``region`` and store the result."""
+    if problem not in Problem.values:
+        raise LifeCircleError("模型应为最大覆盖或 p-中位", "problem")
+    if not 1 <= k <= 200:
+        raise LifeCircleError("新增设施数应在 1–200 之间", "k")
+    if candidates not in ("vacant", "network"):
+        raise LifeCircleError("候选点应为闲置用房或路网生成", "candidates")
+    group = group or type_group(type)
+    if group not in TargetGroup.values:
+        raise LifeCircleError("服务对象无效", "group")
+    t0 = time.perf_counter()
+    root = compute_root(region)
+    cfg = LifeCircleSettings.get()
+    frame = load_frame(root)
+    keep = np.array([c.code.startswith(region.code) for c in frame.communities] + [False])[frame.community]
+    if region.level < Level.COMMUNITY or region.code == root.code:
+        keep = keep | (frame.community >= 0)
+    if not keep.any():
+        raise LifeCircleError("该区域没有登记坐标的楼栋", "region")
+    pop = building_population(frame.ids, root.code)[group][keep]
+    thr = type_minutes(type, frame.rural[keep], cfg) * 60 * cfg.walking_speed
+    lat, lon = frame.lat[keep], frame.lon[keep]
+    fac = open_facilities(root).get(type.pk, (np.zeros(0), np.zeros(0)))
+    rn = network_for(root)
+    cand = vacant_candidates(region)
+    if candidates == "network":
+        if rn is None:
+            raise LifeCircleError("尚未导入路网，不能在路网上生成候选点", "candidates")
+        cand = generate_candidates(load_network(rn), frame, keep)
+    if len(cand.lat) == 0:
+        if candidates == "network":
+            raise LifeCircleError("该区域附近没有路网节点可作候选点", "candidates")
+        raise LifeCircleError("该区域没有闲置用房可作候选点，请选择“路网上生成”", "candidates")
+    cap = float(thr.max()) * 2
+    if rn is not None:
+        net = load_network(rn)
+        bnode, bsnap = net.snap(lat, lon)
+        fnode, fsnap = net.snap(*fac)
+        current = eng.nearest_node_distances(net, [eng.Sources(fnode, fsnap)])[0][bnode] + bsnap
+        cnode, csnap = net.snap(cand.lat, cand.lon)
+        dist = eng.pair_distances(net, eng.Sources(cnode, csnap), bnode, bsnap, cap)
+        meth = Method.NETWORK
+    else:
+        proj = Projection.around(lat, lon)
+        bxy = proj.forward(lat, lon)
+        current = eng.straight_access([fac], (lat, lon), cfg.detour_factor)[0].distance
+        dist = eng.straight_pair_distances(proj.forward(cand.lat, cand.lon), bxy, cfg.detour_factor, cap)
+        meth = Method.STRAIGHT
+    covered0 = current <= thr
+    if problem == Problem.COVERING:
+        cover = dist.copy()
+        rows = np.repeat(np.arange(dist.shape[0]), np.diff(dist.indptr))
+        cover.data = (dist.data <= thr[rows]).astype(np.float64) + 0.0
+        cover.eliminate_zeros()
+        prob = sit.covering_problem(cover, pop, covered0)
+    else:
+        prob = sit.median_problem(dist, np.minimum(current, cap), pop)
+    res = sit.solve(prob, k, method=method)
+    chosen = res.chosen
+    # evaluate the chosen sites: new coverage and walking distance
+    new_d = np.full(len(lat), np.inf)
+    if chosen:
+        coo = dist[:, chosen].tocoo()
+        np.minimum.at(new_d, coo.row, coo.data)
+    after = np.minimum(current, new_d)
+    covered1 = after <= thr
+    total = float(pop.sum())
+    speed = cfg.walking_speed * 60
+    sites = []
+    for j in chosen:
+        col = dist[:, j].tocoo()
+        reach = np.zeros(len(lat), dtype=bool)
+        reach[col.row[col.data <= thr[col.row]]] = True
+        gained = float(pop[reach & ~covered0].sum())
+        sites.append(
+            {"label": cand.labels[j], "lat": float(cand.lat[j]), "lon": float(cand.lon[j]), "reach": gained}
+        )
+    result: dict[str, Any] = {
+        "sites": sites,
+        "population": total,
+        "covered_before": float(pop[covered0].sum()),
+        "covered_after": float(pop[covered1].sum()),
+        "gained": float(pop[covered1 & ~covered0].sum()),
+        "share_before": float(pop[covered0].sum() / total) if total else None,
+        "share_after": float(pop[covered1].sum() / total) if total else None,
+        "mean_min_before": float((pop * np.minimum(current, cap)).sum() / total / speed) if total else None,
+        "mean_min_after": float((pop * np.minimum(after, cap)).sum() / total / speed) if total else None,
+        "value": res.value,
+        "bound": res.bound,
+        "gap": res.gap,
+        "method": res.method,
+        "distance_method": meth,
+        "candidates": len(cand.lat),
+        "demand": int((pop > 0).sum()),
+        "seconds": round(time.perf_counter() - t0, 3),
+        "solve_seconds": round(res.seconds, 3),
+    }
+    run = SitingRun.objects.create(
+        region=region,
+        type=type,
+        problem=problem,
+        k=k,
+        group=group,
+        candidates=candidates,
+        result=result,
+        created_by=actor,
+    )
+    return run
+
+
+def isochrone(facility: Facility, minutes: tuple[int, ...] = (5, 10, 15)) -> dict[str, Any]:
+    """Network edges reachable from ``facility`` within each band (GeoJSON, band in properties)."""
+    if facility.lat is None or facility.lon is None:
+        raise LifeCircleError("该设施没有登记坐标", "facility")
+    rn = network_for(facility.region)
+    if rn is None:
+        raise LifeCircleError("该区域尚未导入路网，无法绘制等时圈", "facility")
+    net = load_network(rn)
+    cfg = LifeCircleSettings.get()
+    from scipy.sparse.csgraph import dijkstra
+
+    node, snap = net.snap(np.array([facility.lat]), np.array([facility.lon]))
+    limit = max(minutes) * 60 * cfg.walking_speed
+    d = dijkstra(net.csr(), directed=False, indices=int(node[0]), limit=limit) + snap[0]
+    far = np.maximum(d[net.u], d[net.v])
+    inside = np.flatnonzero(far <= limit)
+    feats = []
+    for e in inside:
+        m = far[e] / 60 / cfg.walking_speed
+        band = next(b for b in minutes if m <= b + 1e-9)
+        a, b = int(net.u[e]), int(net.v[e])
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [
+                        [round(net.lon[a], 6), round(net.lat[a], 6)],
+                        [round(net.lon[b], 6), round(net.lat[b], 6)],
+                    ],
+                },
+                "properties": {"band": band},
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": feats,
+        "properties": {"synthetic": rn.synthetic, "network": rn.name, "snap_m": round(float(snap[0]), 1)},
+    }

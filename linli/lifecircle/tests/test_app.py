@@ -1,0 +1,185 @@
+"""Services, pages and API on the standard world and on a small demo."""
+
+from __future__ import annotations
+
+import pytest
+
+from linli.facilities.models import Facility, FacilityStatus, FacilityType
+from linli.factories import BuildingFactory, HouseholdFactory, PersonFactory
+from linli.lifecircle.engine.synthetic import grid_network
+from linli.lifecircle.models import Access, CircleRule, CircleStandard, Coverage, NetworkSource, SitingRun
+from linli.lifecircle.selectors import coverage_by_region
+from linli.lifecircle.services import LifeCircleError, network_save, recompute, siting_run
+from linli.regions.models import Region
+from linli.registry.models import Building
+
+
+def _place(world):
+    """Give the world's buildings coordinates, facilities of two types and a synthetic network."""
+    tree = world.tree
+    for i in range(12):  # a row of buildings walking away from the elderly station, two residents each
+        grid = tree.grid_a1 if i < 6 else tree.grids[tree.community_c.code][0]
+        b = BuildingFactory(region=grid, lat=24.960 + 0.0012 * i, lon=118.670 + 0.0012 * i)
+        h = HouseholdFactory(building=b)
+        PersonFactory(household=h, age=70)
+        PersonFactory(household=h, age=30)
+    blds = list(Building.objects.all().order_by("id"))
+    es = FacilityType.objects.get(code="elderly_station")
+    sm = FacilityType.objects.get(code="supermarket")
+    comm = Region.objects.filter(level=5).order_by("code").first()
+    Facility.objects.create(code="F1", name="养老站一", type=es, region=comm, lat=24.960, lon=118.670)
+    Facility.objects.create(code="F2", name="超市一", type=sm, region=comm, lat=24.990, lon=118.700)
+    Facility.objects.create(
+        code="V1",
+        name="闲置用房一",
+        type=es,
+        region=comm,
+        lat=24.9665,
+        lon=118.6665,
+        status=FacilityStatus.VACANT,
+    )
+    Facility.objects.create(
+        code="V2",
+        name="闲置用房二",
+        type=es,
+        region=comm,
+        lat=24.968,
+        lon=118.678,
+        status=FacilityStatus.VACANT,
+    )
+    net = grid_network([(24.955, 24.995, 118.665, 118.705)], [100.0], seed=1)
+    district = (
+        Region.objects.get(code=tree.district.code)
+        if hasattr(tree, "district")
+        else Region.objects.filter(level=3).first()
+    )
+    network_save(region=district, net=net, name="测试合成路网", source=NetworkSource.SYNTHETIC)
+    return district, es, blds
+
+
+def test_standard_and_rules_are_data(db):
+    assert CircleStandard.objects.get(type__code="nursery").group == "infant"
+    assert CircleStandard.objects.get(type__code="elderly_station").minutes == 5
+    rule = CircleRule.objects.get(code="convenient")
+    assert (rule.goal_urban, rule.goal_rural) == (0.9, 0.5)
+    assert CircleRule.objects.get(code="quality").goal_rural == 0.1
+
+
+def test_recompute_stores_access_and_coverage(world):
+    district, es, blds = _place(world)
+    run = recompute(district)
+    assert run.method == "network"
+    rows = Access.objects.filter(type=es)
+    assert rows.count() == len(blds)
+    a = rows.filter(building__lat=24.960).order_by("-building_id").first()
+    assert a.distance_m is not None and a.distance_m < 100 and a.within == 1
+    assert a.minutes == pytest.approx(a.distance_m / 66, abs=0.01)
+    cov = coverage_by_region(district)
+    assert cov["elderly_station"]["group"] == "elderly"
+    assert Coverage.objects.filter(type=es).exists()
+
+
+def test_recompute_without_network_is_flagged_straight(world):
+    tree = world.tree
+    for i, b in enumerate(Building.objects.all()):
+        b.lat, b.lon = 24.96 + 0.001 * i, 118.67
+        b.save()
+    es = FacilityType.objects.get(code="elderly_station")
+    comm = Region.objects.filter(level=5).first()
+    Facility.objects.create(code="F1", name="养老站", type=es, region=comm, lat=24.96, lon=118.67)
+    run = recompute(Region.objects.filter(level=3).first())
+    assert run.method == "straight"
+    assert set(Access.objects.values_list("method", flat=True)) == {"straight"}
+    assert tree is not None
+
+
+def test_siting_covering_and_median(world):
+    district, es, blds = _place(world)
+    recompute(district)
+    run = siting_run(
+        actor=world.accounts.district_admin,
+        region=district,
+        type=es,
+        problem="covering",
+        k=2,
+        group="all",
+        candidates="network",
+    )
+    r = run.result
+    assert r["method"] == "exact" and len(r["sites"]) <= 2
+    assert r["covered_after"] >= r["covered_before"]
+    assert r["gained"] == pytest.approx(r["covered_after"] - r["covered_before"])
+    med = siting_run(
+        actor=None, region=district, type=es, problem="median", k=1, group="all", candidates="vacant"
+    )
+    assert med.result["sites"][0]["label"] == "闲置用房二"  # on the row of buildings
+    assert med.result["mean_min_after"] <= med.result["mean_min_before"]
+    with pytest.raises(LifeCircleError, match="1–200"):
+        siting_run(actor=None, region=district, type=es, problem="covering", k=0)
+    assert SitingRun.objects.count() == 2
+
+
+def test_pages_and_api(world, client_for):
+    district, es, blds = _place(world)
+    recompute(district)
+    c = client_for(world.accounts.district_admin)
+    page = c.get("/lifecircle/?type=elderly_station")
+    assert page.status_code == 200 and "合成路网（演示）" in page.content.decode()
+    assert c.get("/lifecircle/coverage/").status_code == 200
+    gj = c.get("/api/lifecircle/buildings?type=elderly_station").json()
+    assert len(gj["features"]) == len(blds)
+    f = Facility.objects.get(code="F1")
+    iso = c.get(f"/api/lifecircle/isochrone/{f.pk}").json()
+    assert iso["features"] and {x["properties"]["band"] for x in iso["features"]} <= {5, 10, 15}
+    assert c.get(f"/lifecircle/isochrone/{f.pk}/").status_code == 200
+    res = c.post(
+        "/lifecircle/siting/",
+        {"type": "elderly_station", "problem": "covering", "k": "2", "candidates": "network"},
+    )
+    assert res.status_code == 200 and "新增覆盖" in res.content.decode()
+    bad = c.post("/lifecircle/siting/", {"type": "elderly_station", "problem": "covering", "k": "0"})
+    assert "新增设施数应在 1–200 之间" in bad.content.decode()
+    api = c.post(
+        "/api/lifecircle/siting",
+        {"type": "elderly_station", "k": 1, "candidates": "network"},
+        content_type="application/json",
+    )
+    assert api.status_code == 200 and "gained" in api.json()
+
+
+def test_scope_and_roles(world, client_for):
+    district, es, blds = _place(world)
+    recompute(district)
+    resident = client_for(world.accounts.resident)
+    assert resident.get("/lifecircle/").status_code == 403
+    cw = client_for(world.accounts.community_worker)
+    gj = cw.get("/api/lifecircle/buildings?type=elderly_station").json()
+    mine = Building.objects.filter(
+        region__code__startswith=world.accounts.community_worker.region.code
+    ).count()
+    assert len(gj["features"]) == mine < len(blds)
+    assert cw.get(f"/api/lifecircle/buildings?type=elderly_station&region={district.code}").status_code in (
+        403,
+        404,
+    )
+
+
+def test_demo_step_on_small_demo(db):
+    from linli.lifecircle.demo import demo_loaded, demo_run
+    from linli.registry.demo import demo_load
+
+    demo_load(scale=0.01)
+    comm = Region.objects.filter(level=5, code__startswith="350504", boundary__isnull=False).first()
+    es = FacilityType.objects.get(code="elderly_station")
+    Facility.objects.create(
+        code="D1",
+        name="演示养老站",
+        type=es,
+        region=comm,
+        lat=comm.centroid_lat or 24.96,
+        lon=comm.centroid_lon or 118.67,
+    )
+    counts = demo_run(seed=1)
+    assert demo_loaded() and counts["合成路网节点"] > 1000
+    assert Access.objects.filter(type=es, minutes__isnull=False).exists()
+    assert Access.objects.filter(method="network").count() == counts["步行可达性结果"]
