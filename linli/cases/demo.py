@@ -252,6 +252,11 @@ def _generate(
     per_day: dict[dt.date, int] = {}
     for counter in CaseCounter.objects.filter(day__gte=start.date()):
         per_day[counter.day] = counter.last
+    for number in Case.objects.filter(received_at__gte=start).values_list("number", flat=True):
+        prefix, _, serial = number.partition("-")  # numbers already given (e.g. from a sequence)
+        if serial.isdigit():
+            d = dt.date(int(prefix[:4]), int(prefix[4:6]), int(prefix[6:8]))
+            per_day[d] = max(per_day.get(d, 0), int(serial))
     cases: list[Case] = []
     plans: list[list[tuple[str, dt.datetime, str, str, str, str, str]]] = []  # events per case
     summons: list[tuple[int, Organisation]] = []
@@ -520,6 +525,7 @@ def _generate(
     CaseEvent.objects.bulk_create(events_rows, batch_size=2000)
     for day, last in per_day.items():
         CaseCounter.objects.update_or_create(day=day, defaults={"last": last})
+    services.number_sequence_advance()
     return {
         "诉求": len(cases),
         "办理记录": len(events_rows),

@@ -264,8 +264,21 @@ def clean_phone(value: str) -> str:
 # --- numbers -------------------------------------------------------------------------------------
 
 
+NUMBER_SEQUENCE = "cases_case_number_seq"
+
+
 def next_number(day: dt.date) -> str:
-    """The next human number of ``day`` (20261122-000123); call inside the intake transaction."""
+    """The next human number of ``day``, e.g. 20261122-000123.
+
+    On PostgreSQL the serial comes from a sequence, which every intake can draw from at once (a
+    counter row would make all intakes of a city queue behind one row lock), so it keeps counting
+    across days; elsewhere (SQLite, which writes one at a time anyway) a per-day counter restarts at 1.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT nextval('{NUMBER_SEQUENCE}')")
+            (value,) = cursor.fetchone()
+        return f"{day:%Y%m%d}-{value % 1_000_000:06d}"
     table = CaseCounter._meta.db_table
     with connection.cursor() as cursor:  # one statement: increment and read under the row lock
         cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])
@@ -278,6 +291,18 @@ def next_number(day: dt.date) -> str:
         except IntegrityError:
             return next_number(day)
     return f"{day:%Y%m%d}-{row[0]:06d}"
+
+
+def number_sequence_advance() -> None:
+    """PostgreSQL: move the number sequence past the per-day counters (after bulk-loaded requests)."""
+    if connection.vendor != "postgresql":
+        return
+    table = CaseCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval('{NUMBER_SEQUENCE}', GREATEST((SELECT COALESCE(max(last), 0) FROM {table}) + 1, "
+            f"(SELECT last_value FROM {NUMBER_SEQUENCE})))"
+        )
 
 
 # --- intake --------------------------------------------------------------------------------------
@@ -410,21 +435,19 @@ def _row(obj: Any, *, skip: set[str]) -> tuple[list[str], list[Any]]:
 
 
 def _insert_one_statement(case: Case, event: CaseEvent, day: dt.date) -> None:
-    """PostgreSQL: take the day's number, insert the request and its first event in one statement
-    (atomic by itself, and the counter row is locked only for that statement)."""
-    counter, table, events = (m._meta.db_table for m in (CaseCounter, Case, CaseEvent))
+    """PostgreSQL: take a number, insert the request and its first event in one statement (atomic by itself)."""
+    table, events = (m._meta.db_table for m in (Case, CaseEvent))
     case_cols, case_values = _row(case, skip={"number"})
     event_cols, event_values = _row(event, skip={"case_id"})
     sql = (
-        f"WITH n AS (INSERT INTO {counter} (day, last) VALUES (%s, 1) "
-        f"ON CONFLICT (day) DO UPDATE SET last = {counter}.last + 1 RETURNING last), "
-        f"c AS (INSERT INTO {table} (number, {', '.join(case_cols)}) "
-        f"SELECT %s || lpad(n.last::text, 6, '0'), {', '.join(['%s'] * len(case_values))} FROM n RETURNING id, number) "
+        f"WITH c AS (INSERT INTO {table} (number, {', '.join(case_cols)}) "
+        f"SELECT %s || lpad((nextval('{NUMBER_SEQUENCE}') %% 1000000)::text, 6, '0'), "
+        f"{', '.join(['%s'] * len(case_values))} RETURNING id, number) "
         f"INSERT INTO {events} (case_id, {', '.join(event_cols)}) "
         f"SELECT c.id, {', '.join(['%s'] * len(event_values))} FROM c RETURNING case_id, (SELECT number FROM c)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day, f"{day:%Y%m%d}-", *case_values, *event_values])
+        cursor.execute(sql, [f"{day:%Y%m%d}-", *case_values, *event_values])
         case.pk, case.number = cursor.fetchone()
     case._state.adding = False
     case._state.db = connection.alias

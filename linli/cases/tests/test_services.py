@@ -40,8 +40,9 @@ def report(
 def test_intake_locates_grid_numbers_and_masks_the_reporter(cw: CasesWorld) -> None:
     case = report(cw, photos=[SimpleUploadedFile("a.png", PNG, content_type="image/png")])
     assert case.region == cw.world.tree.community_a and case.grid == cw.world.tree.grid_a1
-    assert case.number == f"{timezone.localdate():%Y%m%d}-000001"
-    assert report(cw).number.endswith("-000002")
+    prefix, serial = case.number.split("-")
+    assert prefix == f"{timezone.localdate():%Y%m%d}" and len(serial) == 6
+    assert report(cw).number == f"{prefix}-{int(serial) + 1:06d}"
     assert case.status == wf.RECEIVED and case.coordinator == cw.world.tree.community_a
     fresh = Case.objects.get(pk=case.pk)
     assert str(fresh.reporter_name) == "林**" and fresh.reporter_name.reveal() == "林建国"
