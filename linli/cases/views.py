@@ -243,7 +243,7 @@ def _detail(
         actions.remove("reopen")
     acting = bool(roles & {wf.DISPATCHER, wf.HANDLER})
     staff = acting or _role(user) in STAFF | {Role.DEPARTMENT_HANDLER}
-    events = case.events.all() if staff else case.events.filter(public=True)
+    events = case.events.all() if staff else case.events.filter(public=True, action__in=wf.PUBLIC_ACTIONS)
     ctx: dict[str, Any] = {
         "title": f"诉求 {case.number}",
         "case": case,

@@ -120,6 +120,7 @@ def test_request_from_phone_to_department_and_back(world: World, signed_in, live
     resident.go("/cases/mine/", "mine")
     expect(resident.page.locator("#mine")).to_contain_text("去评价")
     resident.go(f"/cases/{first}/", "rate")
+    expect(resident.page.locator("#timeline")).not_to_contain_text("退单")  # coordination stays inside
     rate = resident.page.locator("#rate")
     rate.get_by_label("不满意").check()
     rate.locator("textarea").fill("只清了一次，第二天又满了")

@@ -90,6 +90,24 @@ ACTIONS: dict[str, Action] = {
     ]
 }
 
+# Steps a reporter (and the public Open311 feed) sees; coordination between units (退单, 催办, 延期,
+# 上报) stays inside.
+PUBLIC_ACTIONS: frozenset[str] = frozenset(
+    {
+        "create",
+        "accept",
+        "dispatch",
+        "reassign",
+        "summon",
+        "start",
+        "reply",
+        "rate",
+        "reopen",
+        "close",
+        "merge",
+    }
+)
+
 SATISFIED, BASIC, UNSATISFIED = "satisfied", "basic", "unsatisfied"
 RATING_LABELS = {SATISFIED: "满意", BASIC: "基本满意", UNSATISFIED: "不满意"}
 MAX_REOPENS = 1

@@ -354,7 +354,7 @@ def _request_row(c: Case, base: str, extensions: bool) -> dict[str, Any]:
         row["notes"] = [
             {"datetime": _iso(e.at), "description": e.note or e.action_label, "type": e.action_label}
             for e in c.events.all()
-            if e.public
+            if e.public and e.action in wf.PUBLIC_ACTIONS
         ]
     return row
 
