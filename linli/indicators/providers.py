@@ -98,11 +98,7 @@ def _by_region(
         limited = qs
     else:
         limited = qs.filter(region_id__in=Region.objects.filter(_range("code", root)).values("pk"))
-    rows = (
-        limited.values("region_id")
-        .annotate(**aggregates)
-        .order_by()
-    )
+    rows = limited.values("region_id").annotate(**aggregates).order_by()
     out: Grouped = {}
     keys = list(aggregates)
     for row in rows:

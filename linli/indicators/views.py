@@ -391,7 +391,7 @@ def tasks(request: AuthedHttpRequest) -> HttpResponse:
             "today": today,
             "show": show,
             "overdue": sum(1 for t in rows if t.is_overdue(today)),
-            "plans": Plan.objects.all(),
+            "plans": Plan.objects.order_by("seed", "code"),
         },
     )
 

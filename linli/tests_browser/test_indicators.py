@@ -141,3 +141,29 @@ def test_dashboard_map_and_report_download(world: World, signed_in, screenshots)
     page.wait_for_load_state("networkidle")
     expect(page.locator("#trend canvas")).to_have_count(1)
     admin.shot("indicators-indicator-detail")
+
+
+def test_task_ledger_progress_with_evidence(world: World, signed_in, tmp_path, settings) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    from linli.indicators import services
+    from linli.indicators.models import Plan, PlanTask
+
+    services.plan_adopt(plan=Plan.objects.get(seed="000"), region=world.tree.district, by=None)
+    admin = signed_in("district_admin")
+    page = admin.page
+    page.get_by_role("link", name="任务台账").first.click()
+    expect(page.locator("#tasks tbody tr")).to_have_count(16)
+    expect(page.locator("#tasks")).to_contain_text("逾期")  # the plan ran to the end of 2025
+    admin.shot("indicators-tasks")
+    page.get_by_role("link", name="科学规划社区服务设施布局").click()
+    form = page.locator("#progress-form")
+    form.locator("input[name=percent]").fill("100")
+    form.locator("textarea[name=text]").fill("全区 87 个村（社区）综合服务设施均已投用")
+    evidence = tmp_path / "验收报告.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n% evidence\n")
+    form.locator("input[name=evidence]").set_input_files(str(evidence))
+    form.get_by_role("button", name="报送").click()
+    expect(page.locator(".msg-success")).to_contain_text("进展已报送")
+    expect(page.get_by_role("link", name="验收报告.pdf")).to_be_visible()
+    admin.shot("indicators-task-reported")
+    assert PlanTask.objects.get(title="科学规划社区服务设施布局").status == "done"
