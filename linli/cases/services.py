@@ -423,31 +423,51 @@ def case_create(
     return case
 
 
-def _row(obj: Any, *, skip: set[str]) -> tuple[list[str], list[Any]]:
-    """Columns and database values of a new row (the same preparation as ``save``)."""
-    cols, values = [], []
-    for f in obj._meta.concrete_fields:
-        if f.primary_key or f.attname in skip:
-            continue
-        cols.append(connection.ops.quote_name(f.column))
-        values.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
-    return cols, values
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    obj = getattr(value, "obj", value)  # psycopg's Json/Jsonb adapters hold the object
+    return obj
+
+
+def _row(obj: Any, *, skip: str) -> dict[str, Any]:
+    """A new row as {column: value}, prepared as ``save`` prepares it (encrypted fields encrypted)."""
+    return {
+        f.column: _json_value(f.get_db_prep_save(f.pre_save(obj, True), connection))
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and f.attname != skip
+    }
+
+
+@cache
+def _one_statement_sql() -> str:
+    """Number, request and first event in one statement; each row travels as one JSON parameter
+    (a few parameters keep the driver's parsed-query cache, 50 do not)."""
+    table, events = Case._meta.db_table, CaseEvent._meta.db_table
+    q = connection.ops.quote_name
+    case_cols = [f.column for f in Case._meta.concrete_fields if not f.primary_key and f.attname != "number"]
+    event_cols = [
+        f.column for f in CaseEvent._meta.concrete_fields if not f.primary_key and f.attname != "case_id"
+    ]
+    return (
+        f"WITH c AS (INSERT INTO {table} (number, {', '.join(q(c) for c in case_cols)}) "
+        f"SELECT %s || lpad((nextval('{NUMBER_SEQUENCE}') %% 1000000)::text, 6, '0'), "
+        f"{', '.join('r.' + q(c) for c in case_cols)} FROM json_populate_record(NULL::{table}, %s::json) r "
+        f"RETURNING id, number) "
+        f"INSERT INTO {events} (case_id, {', '.join(q(c) for c in event_cols)}) "
+        f"SELECT c.id, {', '.join('e.' + q(c) for c in event_cols)} "
+        f"FROM c, json_populate_record(NULL::{events}, %s::json) e RETURNING case_id, (SELECT number FROM c)"
+    )
 
 
 def _insert_one_statement(case: Case, event: CaseEvent, day: dt.date) -> None:
     """PostgreSQL: take a number, insert the request and its first event in one statement (atomic by itself)."""
-    table, events = (m._meta.db_table for m in (Case, CaseEvent))
-    case_cols, case_values = _row(case, skip={"number"})
-    event_cols, event_values = _row(event, skip={"case_id"})
-    sql = (
-        f"WITH c AS (INSERT INTO {table} (number, {', '.join(case_cols)}) "
-        f"SELECT %s || lpad((nextval('{NUMBER_SEQUENCE}') %% 1000000)::text, 6, '0'), "
-        f"{', '.join(['%s'] * len(case_values))} RETURNING id, number) "
-        f"INSERT INTO {events} (case_id, {', '.join(event_cols)}) "
-        f"SELECT c.id, {', '.join(['%s'] * len(event_values))} FROM c RETURNING case_id, (SELECT number FROM c)"
-    )
+    import json
+
+    case_row = json.dumps(_row(case, skip="number"), ensure_ascii=False)
+    event_row = json.dumps(_row(event, skip="case_id"), ensure_ascii=False)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [f"{day:%Y%m%d}-", *case_values, *event_values])
+        cursor.execute(_one_statement_sql(), [f"{day:%Y%m%d}-", case_row, event_row])
         case.pk, case.number = cursor.fetchone()
     case._state.adding = False
     case._state.db = connection.alias
