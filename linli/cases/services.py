@@ -445,9 +445,11 @@ def _one_statement_sql() -> str:
     (a few parameters keep the driver's parsed-query cache, 50 do not)."""
     table, events = Case._meta.db_table, CaseEvent._meta.db_table
     q = connection.ops.quote_name
-    case_cols = [f.column for f in Case._meta.concrete_fields if not f.primary_key and f.attname != "number"]
+    case_cols = [
+        str(f.column) for f in Case._meta.concrete_fields if not f.primary_key and f.attname != "number"
+    ]
     event_cols = [
-        f.column for f in CaseEvent._meta.concrete_fields if not f.primary_key and f.attname != "case_id"
+        str(f.column) for f in CaseEvent._meta.concrete_fields if not f.primary_key and f.attname != "case_id"
     ]
     return (
         f"WITH c AS (INSERT INTO {table} (number, {', '.join(q(c) for c in case_cols)}) "
