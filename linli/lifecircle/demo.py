@@ -42,7 +42,7 @@ def demo_run(
     for c in Region.objects.current().filter(
         subtree_q(DISTRICT), level=Level.COMMUNITY, boundary__isnull=False
     ):
-        r = _rect(c.boundary)
+        r = _rect(c.boundary or {})
         if r is not None:
             rects.append(r)
             spacing.append(160.0 if c.urban_rural == UrbanRural.RURAL else 90.0)

@@ -79,7 +79,8 @@ class CommunityRow:
     region: Region
     shares: dict[str, float | None] = field(default_factory=dict)
     short: dict[str, int] = field(default_factory=dict)
-    rules: dict[str, bool] = field(default_factory=dict)
+    rules: dict[str, bool | None] = field(default_factory=dict)  # None: nobody lives there
+    populated: bool = False
 
 
 def community_table(
@@ -98,11 +99,15 @@ def community_table(
         row = rows[cov.region_id]
         row.shares[cov.type.code] = cov.share
         row.short[cov.type.code] = cov.buildings_short
+        row.populated = row.populated or cov.population > 0
     summary = []
     for rule in rules:
         met = {"urban": [0, 0], "rural": [0, 0]}
         for row in rows.values():
-            ok = bool(row.shares) and all(
+            if not row.populated:
+                row.rules[rule.code] = None
+                continue
+            ok = all(
                 (row.shares.get(code) is None and code in row.shares)
                 or (row.shares.get(code) or 0) >= rule.min_share
                 for code in rule_types[rule.code]
@@ -129,20 +134,19 @@ def gap_communities(
     region: Region, user: User, type: FacilityType, below: float = 0.8
 ) -> list[dict[str, Any]]:
     communities = scoped(Region.objects.current(), user).filter(subtree_q(region.code), level=Level.COMMUNITY)
-    out = []
+    out: list[dict[str, Any]] = []
     for cov in Coverage.objects.filter(region__in=communities, type=type).select_related("region"):
         share = cov.share
         if share is not None and share < below:
-            out.append(
-                {
-                    "region": cov.region,
-                    "share": share,
-                    "population": cov.population,
-                    "short": cov.population - cov.within,
-                    "buildings_short": cov.buildings_short,
-                    "threshold": cov.threshold_min,
-                }
-            )
+            item: dict[str, Any] = {
+                "region": cov.region,
+                "share": share,
+                "population": cov.population,
+                "short": cov.population - cov.within,
+                "buildings_short": cov.buildings_short,
+                "threshold": cov.threshold_min,
+            }
+            out.append(item)
     out.sort(key=lambda d: (d["share"], -d["short"]))
     return out
 

@@ -144,7 +144,7 @@ def load_network(rn: RoadNetwork) -> Network:
     if rn.pk not in _NET_CACHE:
         if len(_NET_CACHE) > 4:
             _NET_CACHE.clear()
-        _NET_CACHE[rn.pk] = Network.from_bytes(rn.data)
+        _NET_CACHE[rn.pk] = Network.from_bytes(bytes(rn.data))
     return _NET_CACHE[rn.pk]
 
 
@@ -185,7 +185,8 @@ def building_population(
     )
     pos = {int(b): i for i, b in enumerate(building_ids)}
     out = {g: np.zeros(len(building_ids)) for g in filters}
-    for r in rows:
+    for row in rows:
+        r: dict[str, Any] = dict(row)
         i = pos.get(r["household__building_id"])
         if i is not None:
             for g in filters:
@@ -249,7 +250,7 @@ def _types() -> list[FacilityType]:
 
 
 def open_facilities(root: Region) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    by_type: dict[int, list[tuple[float, float]]] = {}
+    by_type: dict[int, list[tuple[float | None, float | None]]] = {}
     for type_id, lat, lon in Facility.objects.filter(
         subtree_q(root.code, "region__code"), status=FacilityStatus.OPEN, lat__isnull=False, lon__isnull=False
     ).values_list("type_id", "lat", "lon"):
@@ -381,7 +382,8 @@ def generate_candidates(net: Network, frame: Frame, keep: np.ndarray) -> Candida
     nodes = np.flatnonzero(inside)
     if len(nodes) > MAX_GENERATED:
         nodes = nodes[np.linspace(0, len(nodes) - 1, MAX_GENERATED).astype(int)]
-    return Candidates(net.lat[nodes], net.lon[nodes], [f"路网节点 {int(n)}" for n in nodes])
+    labels = [f"路口（{net.lat[n]:.5f}, {net.lon[n]:.5f}）" for n in nodes]
+    return Candidates(net.lat[nodes], net.lon[nodes], labels)
 
 
 def vacant_candidates(region: Region) -> Candidates:

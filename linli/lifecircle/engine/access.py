@@ -12,6 +12,7 @@ result carries its ``method`` so pages can say which one they show.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from .geo import Projection
-from .network import Network, _csr
+from .network import Network
 
 MEMORY_CELLS = 30_000_000  # float64 cells of one Dijkstra result block (≈ 240 MB)
 
@@ -47,20 +48,20 @@ class TypeAccess:
 def nearest_node_distances(net: Network, groups: list[Sources], limit: float = np.inf) -> np.ndarray:
     """(len(groups), net.n) shortest distances from every node to the nearest source of each group."""
     n = net.n
-    base = net.csr().tocoo()
+    base = net.csr()
     out = np.full((len(groups), n), np.inf)
     step = max(1, MEMORY_CELLS // (n + 1))
     for lo in range(0, len(groups), step):
         chunk = groups[lo : lo + step]
         t = len(chunk)
-        rows = [base.row.astype(np.int64)]
-        cols = [base.col.astype(np.int64)]
-        data = [base.data]
-        for k, g in enumerate(chunk):
-            rows.append(np.full(len(g.node), n + k, dtype=np.int64))
-            cols.append(np.asarray(g.node, dtype=np.int64))
-            data.append(np.asarray(g.offset, dtype=np.float64))
-        graph = _csr(n + t, np.concatenate(rows), np.concatenate(cols), np.concatenate(data))
+        # the base rows are already in CSR order: append one row per virtual source
+        sizes = np.array([len(g.node) for g in chunk], dtype=np.int64)
+        indptr = np.concatenate((base.indptr, base.indptr[-1] + np.cumsum(sizes)))
+        indices = np.concatenate(
+            [base.indices] + [np.asarray(g.node, dtype=base.indices.dtype) for g in chunk]
+        )
+        data = np.concatenate([base.data] + [np.asarray(g.offset, dtype=np.float64) for g in chunk])
+        graph = sp.csr_matrix((data, indices, indptr.astype(base.indices.dtype)), shape=(n + t, n + t))
         dist = dijkstra(graph, directed=True, indices=np.arange(n, n + t), limit=limit)
         out[lo : lo + t] = dist[:, :n]
     return out
@@ -136,11 +137,24 @@ def _coo_to_csr(n: int, m: int, rows: list, cols: list, vals: list) -> sp.csr_ma
     return sp.csr_matrix((v[order], c[order], indptr), shape=(n, m))
 
 
+def snap_groups(net: Network, facilities: list[tuple[np.ndarray, np.ndarray]]) -> list[Sources]:
+    """Snap every facility group in one KD-tree query."""
+    sizes = np.array([len(f[0]) for f in facilities], dtype=np.int64)
+    if sizes.sum() == 0:
+        return [Sources.empty() for _ in facilities]
+    node, snap = net.snap(
+        np.concatenate([np.asarray(f[0], dtype=np.float64) for f in facilities]),
+        np.concatenate([np.asarray(f[1], dtype=np.float64) for f in facilities]),
+    )
+    cuts = np.cumsum(sizes)[:-1]
+    return [Sources(a, b) for a, b in zip(np.split(node, cuts), np.split(snap, cuts), strict=True)]
+
+
 def network_access(
     net: Network,
     facilities: list[tuple[np.ndarray, np.ndarray]],
     targets: tuple[np.ndarray, np.ndarray],
-    thresholds: list[float | np.ndarray] | None = None,
+    thresholds: Sequence[float | np.ndarray] | None = None,
 ) -> tuple[list[TypeAccess], np.ndarray]:
     """Access of every target point to each facility group; also the targets' snap distances.
 
@@ -148,10 +162,7 @@ def network_access(
     ``thresholds`` (metres, one per type) switch on the reachable-facility counts.
     """
     t_node, t_snap = net.snap(*targets)
-    groups = []
-    for lat, lon in facilities:
-        node, snap = net.snap(lat, lon)
-        groups.append(Sources(node, snap))
+    groups = snap_groups(net, facilities)
     node_dist = nearest_node_distances(net, groups)
     results = []
     for k, g in enumerate(groups):
@@ -167,7 +178,7 @@ def straight_access(
     facilities: list[tuple[np.ndarray, np.ndarray]],
     targets: tuple[np.ndarray, np.ndarray],
     detour: float,
-    thresholds: list[float | np.ndarray] | None = None,
+    thresholds: Sequence[float | np.ndarray] | None = None,
 ) -> list[TypeAccess]:
     """Fallback without a network: straight-line distance × ``detour``."""
     lat_all = np.concatenate([targets[0]] + [f[0] for f in facilities])

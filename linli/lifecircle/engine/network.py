@@ -219,7 +219,6 @@ def symmetric_csr(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, extra_row
 
 def _csr(n: int, rows: np.ndarray, cols: np.ndarray, data: np.ndarray) -> sp.csr_matrix:
     order = np.argsort(rows, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int32)  # int32 throughout: what scipy's csgraph works on
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    m = sp.csr_matrix((data[order], cols[order].astype(np.int64), indptr), shape=(n, n))
-    return m
+    return sp.csr_matrix((data[order], cols[order].astype(np.int32), indptr), shape=(n, n))

@@ -69,13 +69,13 @@ def grid_network(
         k = min(neighbours + 1, len(rects))
         _, nn = cKDTree(centres).query(centres, k=k)
         for a in range(len(rects)):
-            for b in np.atleast_1d(nn[a])[1:]:
-                pairs.add((min(a, int(b)), max(a, int(b))))
+            for other in np.atleast_1d(nn[a])[1:].tolist():
+                pairs.add((min(a, other), max(a, other)))
     bounds = first + [total]
     cu, cv = [], []
-    for a, b in sorted(pairs):
-        na = bounds[a] + int(np.argmin(np.linalg.norm(xy[bounds[a] : bounds[a + 1]] - centres[b], axis=1)))
-        nb = bounds[b] + int(np.argmin(np.linalg.norm(xy[bounds[b] : bounds[b + 1]] - centres[a], axis=1)))
+    for i, j in sorted(pairs):
+        na = bounds[i] + int(np.argmin(np.linalg.norm(xy[bounds[i] : bounds[i + 1]] - centres[j], axis=1)))
+        nb = bounds[j] + int(np.argmin(np.linalg.norm(xy[bounds[j] : bounds[j + 1]] - centres[i], axis=1)))
         cu.append(na)
         cv.append(nb)
     u = np.concatenate(us + [np.array(cu, dtype=np.int64)])
