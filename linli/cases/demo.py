@@ -27,7 +27,7 @@ DEMO = "demo"
 
 # Departments and utilities that answer requests (created if the registry demo lacks them).
 UNITS = {
-    "城管": "洛江区城市管理局",
+    "城管": "洛江区城管局",
     "住建": "洛江区住建局",
     "公安": "洛江区公安分局",
     "人社": "洛江区人社局",
