@@ -113,7 +113,9 @@ def _intake(request: AuthedHttpRequest, *, channel: str, template: str, title: s
         "groups": _categories(),
         "center": _map_center(user),
         "areas_json": _areas(user),
-        "data": request.POST if request.method == "POST" else {},
+        "data": request.POST
+        if request.method == "POST"
+        else ({"channel": Channel.PATROL} if _role(user) == Role.GRID_WORKER else {}),
         "channels": [(c, Channel(c).label) for c in (Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL)],
     }
     if request.method == "POST":
