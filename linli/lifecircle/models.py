@@ -139,11 +139,21 @@ class Method(models.TextChoices):
 
 
 class Access(models.Model):
+    # A derived table of about (buildings × types) rows, rewritten in bulk: no database-level foreign
+    # keys (their deferred checks would double the time of a district's recompute); Django cascades.
     building = models.ForeignKey(
-        "registry.Building", verbose_name="楼栋", on_delete=models.CASCADE, related_name="+"
+        "registry.Building",
+        verbose_name="楼栋",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     type = models.ForeignKey(
-        "facilities.FacilityType", verbose_name="设施类型", on_delete=models.CASCADE, related_name="+"
+        "facilities.FacilityType",
+        verbose_name="设施类型",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     distance_m = models.FloatField("步行距离（米）", null=True)  # null: no facility reachable
     minutes = models.FloatField("步行时间（分钟）", null=True)

@@ -496,6 +496,7 @@ def siting_run(
         "value": res.value,
         "bound": res.bound,
         "gap": res.gap,
+        "gap_pct": round(res.gap * 100, 2),
         "method": res.method,
         "distance_method": meth,
         "candidates": len(cand.lat),

@@ -19,18 +19,23 @@ _pending = threading.local()
 
 
 def schedule_recompute(region_code: str) -> None:
+    """Recompute ``region_code`` after the commit; a batch of changes gives one task per region.
+
+    Every change registers its own (cheap) callback, so a rolled-back transaction leaves nothing
+    stuck; the first callback after a commit enqueues everything pending, the others find nothing.
+    """
     codes: set[str] | None = getattr(_pending, "codes", None)
     if codes is None:
         codes = _pending.codes = set()
-        transaction.on_commit(_flush)
     codes.add(region_code)
+    transaction.on_commit(_flush)
 
 
 def _flush() -> None:
     from linli.lifecircle.tasks import recompute_task
 
     codes = getattr(_pending, "codes", None) or set()
-    _pending.codes = None
+    _pending.codes = set()
     for code in sorted(codes):
         try:
             recompute_task.enqueue(code)

@@ -166,22 +166,23 @@ def exact(p: Problem, k: int, *, time_limit: float = 60.0) -> tuple[list[int], f
 
 
 def solve(p: Problem, k: int, *, method: str = "auto", time_limit: float = 60.0) -> SitingResult:
-    """Exact when small (or asked), otherwise greedy + swap with the submodular bound."""
+    """Greedy + swap always (fast, with the submodular bound); on small instances (or when asked) also
+    the exact MILP, keeping the better set and the tighter bound. ``method`` of the result is "exact"
+    only when optimality is proven."""
     t0 = time.perf_counter()
-    if method == "exact" or (method == "auto" and p.S.nnz <= EXACT_NNZ):
-        chosen, value, bound = exact(p, k, time_limit=time_limit)
-        return SitingResult(chosen, value, bound, "exact", time.perf_counter() - t0)
     chosen, bound = greedy(p, k)
     greedy_value = p.value(chosen)
     chosen = swap(p, chosen, deadline=t0 + time_limit)
     value = p.value(chosen)
+    label = "greedy+swap"
+    if method == "exact" or (method == "auto" and p.S.nnz <= EXACT_NNZ):
+        ex_chosen, ex_value, ex_bound = exact(p, k, time_limit=time_limit)
+        bound = min(bound, ex_bound)
+        if ex_value >= value:
+            chosen, value = ex_chosen, ex_value
+        label = "exact" if bound - value <= 1e-7 * max(1.0, abs(bound)) else "exact(time limit)"
     return SitingResult(
-        chosen,
-        value,
-        max(bound, value),
-        "greedy+swap",
-        time.perf_counter() - t0,
-        {"greedy_value": greedy_value},
+        chosen, value, max(bound, value), label, time.perf_counter() - t0, {"greedy_value": greedy_value}
     )
 
 

@@ -183,3 +183,26 @@ def test_demo_step_on_small_demo(db):
     assert demo_loaded() and counts["合成路网节点"] > 1000
     assert Access.objects.filter(type=es, minutes__isnull=False).exists()
     assert Access.objects.filter(method="network").count() == counts["步行可达性结果"]
+
+
+def test_facility_change_recomputes_in_background(world, django_capture_on_commit_callbacks, monkeypatch):
+    from linli.lifecircle import tasks
+
+    enqueued = []
+    real = tasks.recompute_task
+
+    class Spy:
+        def enqueue(self, code):
+            enqueued.append(code)
+            return real.enqueue(code)
+
+    monkeypatch.setattr(tasks, "recompute_task", Spy())
+    district, es, blds = _place(world)
+    assert not Access.objects.exists()
+    comm = Region.objects.filter(level=5).order_by("code").first()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        Facility.objects.create(code="F9", name="养老站二", type=es, region=comm, lat=24.97, lon=118.68)
+        Facility.objects.create(code="F10", name="养老站三", type=es, region=comm, lat=24.971, lon=118.681)
+    assert len(callbacks) == 2
+    assert enqueued == [district.code]  # one task for the batch, for the network's district
+    assert Access.objects.filter(type=es, method="network").count() == len(blds)
