@@ -37,7 +37,7 @@ def synth(n: int, m: int, seed: int) -> tuple[matching.Needs, matching.Providers
     needs = matching.Needs(
         ids=list(range(n)),
         category=cats,
-        parent=cats // 2,
+        parent=100 + cats // 2,  # the 12 areas are taxonomy terms of their own
         tags=np.where(rng.random(n) < 0.5, rng.integers(1, 16, n), 0).astype(np.int64),
         age=rng.integers(3, 95, n),
         region=[f"350504{(i % 6) + 1:03d}001" for i in range(n)],
@@ -51,7 +51,7 @@ def synth(n: int, m: int, seed: int) -> tuple[matching.Needs, matching.Providers
     providers = matching.Providers(
         ids=[f"s{j}" for j in range(m)],
         category=pc,
-        parent=pc // 2,
+        parent=100 + pc // 2,
         tags=np.where(rng.random(m) < 0.3, rng.integers(1, 16, m), 0).astype(np.int64),
         min_age=np.where(rng.random(m) < 0.2, 60, -1),
         max_age=np.where(rng.random(m) < 0.1, 14, -1),
