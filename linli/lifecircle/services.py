@@ -421,8 +421,6 @@ def siting_run(
     cfg = LifeCircleSettings.get()
     frame = load_frame(root)
     keep = np.array([c.code.startswith(region.code) for c in frame.communities] + [False])[frame.community]
-    if region.level < Level.COMMUNITY or region.code == root.code:
-        keep = keep | (frame.community >= 0)
     if not keep.any():
         raise LifeCircleError("该区域没有登记坐标的楼栋", "region")
     pop = building_population(frame.ids, root.code)[group][keep]

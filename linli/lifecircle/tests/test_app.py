@@ -206,3 +206,22 @@ def test_facility_change_recomputes_in_background(world, django_capture_on_commi
     assert len(callbacks) == 2
     assert enqueued == [district.code]  # one task for the batch, for the network's district
     assert Access.objects.filter(type=es, method="network").count() == len(blds)
+
+
+def test_siting_stays_inside_the_chosen_region(world):
+    district, es, blds = _place(world)
+    recompute(district)
+    a = world.tree.community_a
+    run = siting_run(
+        actor=None, region=a, type=es, problem="covering", k=1, group="all", candidates="network"
+    )
+    in_a = Building.objects.filter(region__code__startswith=a.code, lat__isnull=False).count()
+    assert run.result["demand"] <= in_a < len(blds)
+    from linli.registry.models import Person
+
+    residents = Person.objects.filter(status="active", household__building__region__code__startswith=a.code)
+    assert (
+        run.result["population"]
+        == residents.count()
+        < Person.objects.filter(household__building__isnull=False).count()
+    )
