@@ -134,8 +134,10 @@ def exact(p: Problem, k: int, *, time_limit: float = 60.0) -> tuple[list[int], f
     n, m = S.shape
     if n == 0 or k == 0:
         return [], 0.0, 0.0
-    if p.binary:  # maximal covering: y_i ≤ Σ_j a_ij x_j
+    if p.binary:  # maximal covering: y_i ≤ Σ_j a_ij x_j, identical rows merged (weights summed)
         unit = float(S.data[0])
+        S, w = _merge_rows(S, w)
+        n = S.shape[0]
         c = np.concatenate((np.zeros(m), -w * unit))
         link = sp.hstack((-(S > 0).astype(np.float64), sp.identity(n))).tocsr()
         cons = [LinearConstraint(link, -np.inf, 0)]
@@ -187,6 +189,25 @@ def lp_relaxation(p: Problem, k: int, *, time_limit: float = 60.0) -> tuple[np.n
     return res.x[:m], -float(res.fun)
 
 
+def _merge_rows(S: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Demand points covered by exactly the same candidates become one row (their weights added)."""
+    S = S.tocsr()
+    S.sort_indices()
+    groups: dict[bytes, int] = {}
+    first: list[int] = []
+    weight: list[float] = []
+    for i in range(S.shape[0]):
+        key = S.indices[S.indptr[i] : S.indptr[i + 1]].tobytes()
+        g = groups.get(key)
+        if g is None:
+            groups[key] = len(first)
+            first.append(i)
+            weight.append(float(w[i]))
+        else:
+            weight[g] += float(w[i])
+    return S[first], np.array(weight)
+
+
 def solve(p: Problem, k: int, *, method: str = "auto", time_limit: float = 60.0) -> SitingResult:
     """Greedy + swap always (fast, with the submodular bound); for maximal covering also a start from
     the LP relaxation (whose optimum is a tighter bound); on small instances (or when asked) the exact
@@ -217,7 +238,7 @@ def solve(p: Problem, k: int, *, method: str = "auto", time_limit: float = 60.0)
             if len(pool) > len(chosen) and len(pool) <= 600:
                 sub = Problem(p.S[:, pool], p.w)
                 left = max(1.0, 2 * time_limit - (time.perf_counter() - t0))
-                sub_chosen, sub_value, _ = exact(sub, k, time_limit=min(time_limit / 4, left))
+                sub_chosen, sub_value, _ = exact(sub, k, time_limit=min(time_limit / 2, left))
                 extra["restricted_value"] = sub_value
                 extra["pool"] = len(pool)
                 if sub_value > value:
