@@ -15,7 +15,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directo
 
 
 def _rect(lat0: float, lat1: float, lon0: float, lon1: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]],
+    }
 
 
 def test_map_gaps_siting_and_isochrone(world: World, signed_in) -> None:
