@@ -47,7 +47,7 @@ def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
     if role == Role.DEPARTMENT_HANDLER:
         return [("cases:queue", "诉求办理"), ("cases:measures", "诉求统计")]
     if role in STAFF:
-        return [("cases:queue", "诉求办理"), ("cases:intake", "一窗受理"), ("cases:measures", "诉求统计")]
+        return [("cases:queue", "诉求办理"), ("cases:intake", "来电来访登记"), ("cases:measures", "诉求统计")]
     return []
 
 

@@ -20,6 +20,36 @@ def register_nav(section: NavSection) -> None:
         NAV_SECTIONS.append(section)
 
 
+# With more entries than this the bar shows one menu per module instead of every entry.
+FLAT_NAV_MAX = 8
+# Menu label per URL namespace; entries of other namespaces stand alone.
+NAV_GROUPS = {
+    "regions": "基础数据",
+    "registry": "基础数据",
+    "facilities": "设施与生活圈",
+    "lifecircle": "设施与生活圈",
+    "indicators": "规划监测",
+    "cases": "诉求办理",
+    "services": "服务与预约",
+}
+
+
+def nav_groups(nav: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(menu label or "", entries)] in first-appearance order; short bars stay flat."""
+    if len(nav) <= FLAT_NAV_MAX:
+        return [("", [entry]) for entry in nav]
+    groups: dict[str, list[tuple[str, str]]] = {}
+    order: list[str] = []
+    for name, label in nav:
+        key = NAV_GROUPS.get(name.partition(":")[0], "") if ":" in name else ""
+        key = key or f"\0{name}"  # a stand-alone entry is a group of its own
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append((name, label))
+    return [("" if key.startswith("\0") else key, groups[key]) for key in order]
+
+
 def linli(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     nav: list[tuple[str, str]] = []
@@ -46,6 +76,7 @@ def linli(request: HttpRequest) -> dict[str, Any]:
             nav.append(("audit_log", "审计日志"))
     return {
         "nav": nav,
+        "nav_groups": nav_groups(nav),
         "demo_label": settings.LINLI_DEMO_LABEL,
         "linli_demo": _demo_loaded(),
         "map_tiles": settings.LINLI_MAP_TILES,
