@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -21,7 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from linli.core.models import AuditAction, ImportRun, User
+from linli.core.imports import ImportOutcome, Rollback, import_finish
+from linli.core.models import AuditAction, User
 from linli.core.roles import Role
 from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope, scoped
 from linli.core.services import audit_record
@@ -456,17 +456,6 @@ COLUMNS = [
 HEADERS = {c.key: c.header for c in COLUMNS}
 
 
-@dataclass
-class ImportOutcome:
-    run: ImportRun
-    report: ErrorReport
-    by_region: dict[str, int] = field(default_factory=dict)
-
-
-class _Rollback(Exception):
-    pass
-
-
 def facilities_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False) -> ImportOutcome:
     """Import facilities from .xlsx or .csv (template ``COLUMNS``): every row is checked, and the file
     lands whole or not at all; the error report names row and column. Codes must be new."""
@@ -522,41 +511,22 @@ def facilities_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool 
             if rows == 0 and not report:
                 report.add(2, "", "文件中没有数据行")
             if report or dry_run:
-                raise _Rollback
-    except _Rollback:
+                raise Rollback
+    except Rollback:
         pass
-    status = (
-        ImportRun.Status.REJECTED
-        if report
-        else (ImportRun.Status.CHECKED if dry_run else ImportRun.Status.DONE)
-    )
-    run = ImportRun.objects.create(
+    return import_finish(
         kind="facilities",
-        filename=filename[:200],
-        actor=by,
-        region_code=by.region_code,
+        label="服务设施",
+        filename=filename,
+        by=by,
         dry_run=dry_run,
-        status=status,
+        report=report,
         rows=rows,
-        created=created if status == ImportRun.Status.DONE else 0,
-        errors_total=report.total,
-        error_rows=len(report.rows_with_errors),
-        errors=report.as_dicts()[:2000],
-        summary={"by_region": by_region, "would_create": created if dry_run and not report else 0},
-        started_at=started,
-        seconds=round(time.perf_counter() - t0, 3),
+        created=created,
+        by_region=by_region,
+        started=started,
+        t0=t0,
     )
-    if status == ImportRun.Status.DONE:
-        audit_record(
-            actor=by,
-            action=AuditAction.IMPORT,
-            subject=run,
-            subject_label=f"服务设施导入 {filename}",
-            region_code=run.region_code,
-            row_count=created,
-            detail={"import_run": run.pk},
-        )
-    return ImportOutcome(run=run, report=report, by_region=by_region)
 
 
 def export_rows(facilities: Iterable[Facility]) -> Iterable[list[Any]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -18,7 +17,8 @@ from django.utils import timezone
 
 from linli.core.bulk import insert_rows
 from linli.core.engine import idnumber
-from linli.core.models import AuditAction, ImportRun, User
+from linli.core.imports import ImportOutcome, Rollback, import_finish
+from linli.core.models import AuditAction, User
 from linli.core.personal import blind_lookup, cipher
 from linli.core.scope import (
     OutOfScope,
@@ -340,17 +340,6 @@ HOUSEHOLD_LABELS = _labels(HOUSEHOLD_COLUMNS)
 BUILDING_LABELS = _labels(BUILDING_COLUMNS)
 
 
-@dataclass
-class ImportOutcome:
-    run: ImportRun
-    report: ErrorReport
-    by_region: dict[str, int] = field(default_factory=dict)
-
-
-class _Rollback(Exception):
-    pass
-
-
 class _RegionCache:
     """Communities and grids of the actor's subtree, loaded once (a city has ~25 000)."""
 
@@ -491,41 +480,22 @@ def _run_import(
             if rows_total == 0 and not report:
                 report.add(2, "", "文件中没有数据行")
             if report or dry_run:
-                raise _Rollback
-    except _Rollback:
+                raise Rollback
+    except Rollback:
         pass
-    status = (
-        ImportRun.Status.REJECTED
-        if report
-        else (ImportRun.Status.CHECKED if dry_run else ImportRun.Status.DONE)
-    )
-    run = ImportRun.objects.create(
+    return import_finish(
         kind=kind,
-        filename=filename[:200],
-        actor=by,
-        region_code=by.region_code,
+        label=kind,
+        filename=filename,
+        by=by,
         dry_run=dry_run,
-        status=status,
+        report=report,
         rows=rows_total,
-        created=0 if status != ImportRun.Status.DONE else created,
-        errors_total=report.total,
-        error_rows=len(report.rows_with_errors),
-        errors=report.as_dicts()[:2000],
-        summary={"by_region": by_region, "would_create": created if dry_run and not report else 0},
-        started_at=started,
-        seconds=round(time.perf_counter() - t0, 3),
+        created=created,
+        by_region=by_region,
+        started=started,
+        t0=t0,
     )
-    if status == ImportRun.Status.DONE:
-        audit_record(
-            actor=by,
-            action=AuditAction.IMPORT,
-            subject=run,
-            subject_label=f"{kind} 导入 {filename}",
-            region_code=run.region_code,
-            row_count=created,
-            detail={"import_run": run.pk},
-        )
-    return ImportOutcome(run=run, report=report, by_region=by_region)
 
 
 def persons_import(
