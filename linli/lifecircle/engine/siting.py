@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 EXACT_NNZ = 20_000  # instances up to this many (demand, candidate) pairs are solved exactly
-LP_NNZ = 1_500_000  # maximal covering up to this size also gets its LP relaxation (start and bound)
+LP_NNZ = 200_000  # maximal covering up to this size gets its LP relaxation; beyond, a Lagrangian bound
 
 
 @dataclass
@@ -208,42 +208,93 @@ def _merge_rows(S: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndar
     return S[first], np.array(weight)
 
 
+def lagrangian(p: Problem, k: int, lower: float, *, iterations: int = 300, deadline: float | None = None):
+    """Maximal covering only: the Lagrangian bound (relaxing y_i ≤ Σ_j a_ij x_j), by subgradient steps.
+
+    For multipliers 0 ≤ λ_i ≤ w_i the optimum is at most Σ_i (w_i − λ_i) + (sum of the k largest
+    Σ_i a_ij λ_i). Returns (best bound, the candidates chosen in the last iterations).
+    """
+    if not p.binary or p.S.nnz == 0:
+        return None
+    a = (p.S > 0).astype(np.float64).tocsr()
+    at = a.T.tocsr()
+    w = p.w
+    lam = w * 0.5
+    best = np.inf
+    k = min(k, p.m)
+    pool: set[int] = set()
+    theta = 2.0
+    stall = 0
+    for it in range(iterations):
+        c = at @ lam
+        top = np.argpartition(-c, k - 1)[:k]
+        value = float((w - lam).sum() + c[top].sum())
+        if value < best - 1e-9:
+            best, stall = value, 0
+        else:
+            stall += 1
+            if stall >= 15:
+                theta, stall = theta / 2, 0
+        if it >= iterations - 30:
+            pool.update(int(j) for j in top)
+        y = (w > lam).astype(np.float64)
+        covered = np.asarray(a[:, top].sum(axis=1)).ravel()
+        g = covered - y  # subgradient of the bound in λ
+        norm = float(g @ g)
+        if (
+            norm == 0
+            or best - lower <= 1e-9 * max(1.0, best)
+            or (deadline and time.perf_counter() > deadline)
+        ):
+            break
+        lam = np.clip(lam - theta * (value - lower) / norm * g, 0, w)
+    return best, sorted(pool)
+
+
 def solve(p: Problem, k: int, *, method: str = "auto", time_limit: float = 60.0) -> SitingResult:
-    """Greedy + swap always (fast, with the submodular bound); for maximal covering also a start from
-    the LP relaxation (whose optimum is a tighter bound); on small instances (or when asked) the exact
-    MILP. The best set and the tightest bound are kept; ``method`` is "exact" only when optimality
-    is proven."""
+    """Greedy (with the submodular bound); for maximal covering also the LP relaxation (a tighter
+    bound and a second start); swaps from the better start; then the MILP restricted to the LP's
+    support and the sites found. On small instances (or when asked) the exact MILP instead. The best
+    set and the tightest bound are kept; ``method`` is "exact" only when optimality is proven."""
     t0 = time.perf_counter()
+
+    def left(share: float) -> float:
+        return max(1.0, t0 + share * time_limit - time.perf_counter())
+
     chosen, bound = greedy(p, k)
     greedy_value = p.value(chosen)
-    chosen = swap(p, chosen, deadline=t0 + time_limit)
-    value = p.value(chosen)
-    label = "greedy+swap"
     extra: dict = {"greedy_value": greedy_value}
+    label = "greedy+swap"
     exact_wanted = method == "exact" or (method == "auto" and p.S.nnz <= EXACT_NNZ)
+    lp = None
     if not exact_wanted and p.binary and p.S.nnz <= LP_NNZ:
-        lp = lp_relaxation(p, k, time_limit=max(1.0, time_limit - (time.perf_counter() - t0)))
-        if lp is not None:
-            x, lp_bound = lp
-            bound = min(bound, lp_bound)
-            start = [int(j) for j in np.argsort(-x)[: min(k, p.m)] if x[j] > 1e-9]
-            lp_chosen = swap(p, start, deadline=t0 + 2 * time_limit)
-            lp_value = p.value(lp_chosen)
-            extra["lp_value"] = lp_value
-            if lp_value > value:
-                chosen, value = lp_chosen, lp_value
-            label = "LP+greedy+swap"
-            # the MILP restricted to the LP's support and the sites found so far: small, often optimal
-            pool = np.unique(np.concatenate((np.flatnonzero(x > 1e-6), chosen, lp_chosen)).astype(np.int64))
-            if len(pool) > len(chosen) and len(pool) <= 600:
-                sub = Problem(p.S[:, pool], p.w)
-                left = max(1.0, 2 * time_limit - (time.perf_counter() - t0))
-                sub_chosen, sub_value, _ = exact(sub, k, time_limit=min(time_limit / 2, left))
-                extra["restricted_value"] = sub_value
-                extra["pool"] = len(pool)
-                if sub_value > value:
-                    chosen, value = [int(pool[j]) for j in sub_chosen], sub_value
-                    label = "LP+restricted MILP"
+        lp = lp_relaxation(p, k, time_limit=left(0.4))
+    if lp is not None:
+        x, lp_bound = lp
+        bound = min(bound, lp_bound)
+        start = [int(j) for j in np.argsort(-x)[: min(k, p.m)] if x[j] > 1e-9]
+        extra["lp_value"] = p.value(start)
+        if extra["lp_value"] > greedy_value:
+            chosen = start
+    chosen = swap(p, chosen, deadline=time.perf_counter() + left(0.6))
+    value = p.value(chosen)
+    lag_pool: list[int] = []
+    if lp is None and not exact_wanted and p.binary:
+        lag = lagrangian(p, k, value, deadline=time.perf_counter() + left(0.8))
+        if lag is not None:
+            bound = min(bound, lag[0])
+            lag_pool = lag[1]
+            label = "Lagrangian+greedy+swap"
+    if lp is not None or lag_pool:
+        label = "LP+greedy+swap" if lp is not None else label
+        support = np.flatnonzero(lp[0] > 1e-6) if lp is not None else np.array(lag_pool, dtype=np.int64)
+        pool = np.unique(np.concatenate((support, chosen)).astype(np.int64))
+        if len(chosen) < len(pool) <= 800:
+            sub_chosen, sub_value, _ = exact(Problem(p.S[:, pool], p.w), k, time_limit=left(1.0))
+            extra.update(restricted_value=sub_value, pool=len(pool))
+            if sub_value > value:
+                chosen, value = [int(pool[j]) for j in sub_chosen], sub_value
+                label = "LP+restricted MILP" if lp is not None else "Lagrangian+restricted MILP"
     if exact_wanted:
         ex_chosen, ex_value, ex_bound = exact(p, k, time_limit=time_limit)
         bound = min(bound, ex_bound)

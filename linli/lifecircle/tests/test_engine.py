@@ -214,3 +214,14 @@ def test_siting_exact_matches_brute_force_and_bound_holds(seed):
     assert sit.solve(pm, k, method="exact").value == pytest.approx(best)
     h = sit.solve(pm, k, method="greedy")
     assert h.value <= best + 1e-6 <= h.bound + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lagrangian_bound_is_valid(seed):
+    rng = np.random.default_rng(seed)
+    p = sit.covering_problem(sp.random(30, 9, density=0.25, random_state=seed), rng.integers(1, 20, 30))
+    best = _brute(p, 3)
+    chosen, _ = sit.greedy(p, 3)
+    bound, pool = sit.lagrangian(p, 3, p.value(chosen))
+    assert bound >= best - 1e-6
+    assert all(0 <= j < p.m for j in pool)
