@@ -6,6 +6,14 @@ class CasesConfig(AppConfig):
     verbose_name = "诉求办理"
 
     def ready(self) -> None:
+        from linli.core import catalogues
+
+        catalogues.register(
+            self,
+            "cases.Category",
+            "linli.cases.migrations.0002_catalogue:forwards",
+            "linli.cases.migrations.0003_category_public:forwards",
+        )
         from linli.cases import demo
         from linli.cases.engine.geo import mask_name
         from linli.cases.views import nav_section

@@ -6,6 +6,11 @@ class FacilitiesConfig(AppConfig):
     verbose_name = "服务设施"
 
     def ready(self) -> None:
+        from linli.core import catalogues
+
+        catalogues.register(
+            self, "facilities.FacilityType", "linli.facilities.migrations.0002_facility_types:load"
+        )
         from linli.core.context import register_nav
         from linli.core.demo_steps import DemoStep
         from linli.core.demo_steps import register as register_step

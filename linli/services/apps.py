@@ -6,6 +6,9 @@ class ServicesConfig(AppConfig):
     verbose_name = "服务清单与预约"
 
     def ready(self) -> None:
+        from linli.core import catalogues
+
+        catalogues.register(self, "services.TaxonomyTerm", "linli.services.migrations.0002_catalogues:load")
         from linli.core.context import register_nav
         from linli.core.demo_steps import DemoStep, register
         from linli.core.scope import declare
