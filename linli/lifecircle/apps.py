@@ -6,6 +6,11 @@ class LifecircleConfig(AppConfig):
     verbose_name = "生活圈"
 
     def ready(self) -> None:
+        from linli.core import catalogues
+
+        catalogues.register(
+            self, "lifecircle.CircleStandard", "linli.lifecircle.migrations.0002_standard_and_rules:load"
+        )
         from linli.core.context import register_nav
         from linli.core.demo_steps import DemoStep, register
         from linli.core.scope import declare

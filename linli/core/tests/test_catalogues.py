@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from linli.cases.models import Category
 from linli.facilities.models import FacilityType
+from linli.lifecircle.models import CircleStandard
 from linli.services.models import TaxonomyTerm
 
 
@@ -14,6 +15,7 @@ def test_a_flush_puts_the_catalogues_back():
     assert FacilityType.objects.filter(code="elderly_station").exists()
     assert Category.objects.exists()
     assert TaxonomyTerm.objects.exists()
+    assert CircleStandard.objects.filter(type__code="elderly_station").exists()
 
 
 @pytest.mark.django_db(transaction=True)
