@@ -17,6 +17,7 @@ skipped, and the run says so loudly (a warning, a line on stderr and a line in t
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -137,6 +138,17 @@ class Visitor:
         self.page.wait_for_load_state("networkidle")
         self.shot(name)
         return response
+
+    def menu(self, label: str) -> None:
+        """Follow the main navigation's entry ``label``, opening its module menu first when it is in one."""
+        nav = self.page.locator("nav.mainnav")
+        link = nav.get_by_role("link", name=label, exact=True)
+        if not link.is_visible():
+            # by text, not role: a closed menu's links are hidden, and roles skip hidden elements
+            inside = self.page.locator("a").filter(has_text=re.compile(f"^{re.escape(label)}$"))
+            nav.locator(".navgroup", has=inside).locator(".navhead").click()
+        link.click()
+        self.page.wait_for_load_state("networkidle")
 
     def shot(self, name: str) -> Path:
         path = self.folder / f"{self.role}-{name}.png"

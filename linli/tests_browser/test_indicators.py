@@ -58,7 +58,7 @@ def test_value_entry_then_street_approval(world: World, signed_in) -> None:
     year = dt.date.today().year
     worker = signed_in("community_worker")
     page = worker.page
-    page.get_by_role("link", name="指标填报审核").click()
+    worker.menu("指标填报审核")
     expect(page.locator("h1")).to_contain_text("指标填报与审核")
     form = page.locator("#value-form")
     form.locator("select[name=element]").select_option("registered_volunteers")
@@ -151,7 +151,7 @@ def test_task_ledger_progress_with_evidence(world: World, signed_in, tmp_path, s
     services.plan_adopt(plan=Plan.objects.get(seed="000"), region=world.tree.district, by=None)
     admin = signed_in("district_admin")
     page = admin.page
-    page.get_by_role("link", name="任务台账").first.click()
+    admin.menu("任务台账")
     expect(page.locator("#tasks tbody tr")).to_have_count(16)
     expect(page.locator("#tasks")).to_contain_text("逾期")  # the plan ran to the end of 2025
     admin.shot("indicators-tasks")
