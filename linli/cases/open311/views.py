@@ -25,7 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 from linli.cases import services
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Category, Channel
-from linli.core.models import ApiToken, User
+from linli.core.auth import token_lookup
+from linli.core.models import User
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00+08:00"
@@ -196,37 +197,12 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
     return render(fmt, "service_definition", {"service_code": c.code, "attributes": attributes})
 
 
-# api_key → (account, valid until): a busy reporting system is not looked up on every POST. A revoked
-# or expired key stops working within KEY_CACHE_SECONDS.
-KEY_CACHE_SECONDS = 30.0
-_keys: dict[str, tuple[User, float, dt.datetime | None]] = {}
-
-
 def _api_user(key: str) -> User:
-    import time
-
     if not key:
         raise Open311Error(403, "api_key is required / 缺少 api_key")
-    digest = ApiToken.hash_key(key)
-    hit = _keys.get(digest)
-    now = timezone.now()
-    if hit is not None and hit[1] > time.monotonic() and (hit[2] is None or hit[2] > now):
-        return hit[0]
-    token = (
-        ApiToken.objects.select_related("user", "user__region", "user__person")
-        .filter(key_hash=digest, revoked=False)
-        .first()
-    )
-    if (
-        token is None
-        or not token.user.is_active
-        or (token.expires_at is not None and token.expires_at <= now)
-    ):
-        _keys.pop(digest, None)
+    token = token_lookup(key)
+    if token is None:
         raise Open311Error(403, "invalid api_key / api_key 无效、已吊销或已过期")
-    if len(_keys) > 10_000:
-        _keys.clear()
-    _keys[digest] = (token.user, time.monotonic() + KEY_CACHE_SECONDS, token.expires_at)
     return token.user
 
 
