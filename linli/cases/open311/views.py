@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
@@ -26,7 +27,7 @@ from linli.cases import services
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Category, Channel
 from linli.core.auth import token_lookup
-from linli.core.models import User
+from linli.core.models import ApiToken, User
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00+08:00"
@@ -197,12 +198,27 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
     return render(fmt, "service_definition", {"service_code": c.code, "attributes": attributes})
 
 
+# api_key → (account, cached until, key expires at). POST is the hot path: one lookup per key a
+# half-minute keeps intake at one statement (half the throughput without it, see bench/intake.py).
+# The price: a revoked key, or a deactivated account, keeps working for up to KEY_CACHE_SECONDS.
+KEY_CACHE_SECONDS = 30.0
+_keys: dict[str, tuple[User, float, dt.datetime | None]] = {}
+
+
 def _api_user(key: str) -> User:
     if not key:
         raise Open311Error(403, "api_key is required / 缺少 api_key")
+    digest = ApiToken.hash_key(key)
+    hit = _keys.get(digest)
+    if hit is not None and hit[1] > time.monotonic() and (hit[2] is None or hit[2] > timezone.now()):
+        return hit[0]
     token = token_lookup(key)
     if token is None:
+        _keys.pop(digest, None)
         raise Open311Error(403, "invalid api_key / api_key 无效、已吊销或已过期")
+    if len(_keys) > 10_000:
+        _keys.clear()
+    _keys[digest] = (token.user, time.monotonic() + KEY_CACHE_SECONDS, token.expires_at)
     return token.user
 
 

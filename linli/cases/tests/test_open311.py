@@ -161,9 +161,15 @@ def test_post_errors(cw: CasesWorld, key: str, data, status, words) -> None:
     assert x.tag == "errors" and x.find("error/code").text == str(status)
 
 
-def test_a_revoked_key_is_refused_at_once(cw: CasesWorld, key: str) -> None:
+def test_revoked_key_is_refused_once_the_short_key_cache_expires(
+    cw: CasesWorld, key: str, monkeypatch
+) -> None:
+    from linli.cases.open311 import views
+
     assert post(key).status_code == 200
     ApiToken.objects.update(revoked=True)
+    monkeypatch.setattr(views, "KEY_CACHE_SECONDS", 0.0)
+    views._keys.clear()
     assert post(key).status_code == 403
     assert post(key).status_code == 403
 
