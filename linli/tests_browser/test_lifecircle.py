@@ -9,7 +9,6 @@ from linli.facilities.models import Facility
 from linli.factories import World
 from linli.lifecircle.models import Access
 from linli.lifecircle.services import recompute
-from linli.lifecircle.tests.conftest import load_catalogue
 from linli.lifecircle.tests.test_app import _place
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
@@ -23,7 +22,6 @@ def _rect(lat0: float, lat1: float, lon0: float, lon1: float) -> dict:
 
 
 def test_map_gaps_siting_and_isochrone(world: World, signed_in) -> None:
-    load_catalogue()
     district, es, blds = _place(world)
     tree = world.tree
     tree.community_a.boundary = _rect(24.955, 24.9665, 118.665, 118.677)

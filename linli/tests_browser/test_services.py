@@ -24,14 +24,6 @@ from linli.services.models import (
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 
 
-@pytest.fixture(autouse=True)
-def _catalogues(world: World) -> None:
-    """The live-server tests flush the database between tests: reload the catalogues of migration 0002."""
-    from linli.services.tests.conftest import ensure_catalogues
-
-    ensure_catalogues()
-
-
 HOURS = {str(d): [["08:00", "12:00"], ["14:00", "20:00"]] for d in range(1, 8)}
 
 

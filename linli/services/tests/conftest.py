@@ -9,26 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from linli.factories import RegionTree, World
+from linli.factories import World
 from linli.services.models import Service, ServiceKind, TaxonomyTerm
-
-
-def ensure_catalogues() -> None:
-    """Reload the catalogues of migration 0002 when a transactional test (any app's) flushed them."""
-    import importlib
-
-    from django.apps import apps
-
-    if not TaxonomyTerm.objects.exists():
-        importlib.import_module("linli.services.migrations.0002_catalogues").load(apps, None)
-
-
-@pytest.fixture
-def tree(tree: RegionTree) -> RegionTree:
-    """The shared region tree, with this module's catalogues in place."""
-    ensure_catalogues()
-    return tree
-
 
 ALL_DAY = {str(d): [["08:00", "12:00"], ["14:00", "20:00"]] for d in range(1, 8)}
 

@@ -168,9 +168,7 @@ def test_demo_directory_exports_valid_hsds(db: None, tmp_path: Path) -> None:
     """The 洛江 demo (small scale): every exported document of the whole district validates."""
     from linli.registry.demo import demo_load
     from linli.services.demo import demo_loaded, demo_run
-    from linli.services.tests.conftest import ensure_catalogues
 
-    ensure_catalogues()
     demo_load(scale=0.01, today=dt.date(2026, 11, 20))
     counts = demo_run(seed=7, today=dt.date(2026, 11, 20))
     assert demo_loaded() and counts["服务"] >= 300 and counts["居民需求"] > 0 and counts["预约记录"] > 0
