@@ -53,9 +53,10 @@ class NeedAdmin(ScopedAdmin):
 
 @admin.register(Resource)
 class ResourceAdmin(ScopedAdmin):
-    list_display = ("name", "kind", "offered_by", "region", "status")
+    list_display = ("name", "kind", "offered_by", "region", "capacity", "matched", "status")
     list_filter = ("kind", "offered_by", "status")
     raw_id_fields = ("region", "organisation")
+    readonly_fields = ("matched",)
 
 
 @admin.register(Project)

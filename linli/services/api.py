@@ -1,5 +1,11 @@
 """三项清单与随约服务 API (/api/services): directory, slots, bookings, needs, resources, projects,
-matching and one-window applications. Reads are scoped; writes go through ``linli.services.services``."""
+matching and one-window applications. Reads are scoped; writes go through ``linli.services.services``.
+
+A write that loses a uniqueness or capacity rule (the slot just filled, the same booking or need
+twice, a need someone else has just matched) answers 409 ``{"code", "detail", "errors"}`` with a
+stable ``code``. A person named by ``person_id`` who does not exist and one outside the account's
+scope get the same 422 naming ``person_id``.
+"""
 
 import datetime as dt
 from typing import Annotated, Any
@@ -10,7 +16,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.core.api import ERRORS, OneOf, Pagination, acting_user
+from linli.core.api import ERRORS, ObjectId, OneOf, Pagination, acting_user
 from linli.core.roles import Role
 from linli.core.scope import scoped
 from linli.regions.models import Region
@@ -34,6 +40,20 @@ from linli.services.models import (
 )
 
 router = Router(tags=["服务清单与预约"])
+
+
+class ConflictOut(Schema):
+    """A uniqueness or capacity rule another write already holds; ``code`` is stable for machines."""
+
+    code: str = Field(
+        description="booking.duplicate、booking.slot_full、need.duplicate、need.already_matched、resource.full、window.number_taken …"
+    )
+    detail: str
+    errors: dict[str, list[str]]
+
+
+def _conflict(exc: services.Conflict) -> Status[dict[str, Any]]:
+    return Status(409, {"code": exc.code, "detail": exc.detail, "errors": {exc.field: [exc.detail]}})
 
 
 class ServiceOut(Schema):
@@ -239,12 +259,7 @@ class BookingIn(Schema):
 
 
 def _person(user: Any, pk: int | None) -> Person | None:
-    if pk is None:
-        return None
-    p = Person.objects.select_related("region").filter(pk=pk).first()
-    if p is None:
-        raise Http404
-    return p
+    return None if pk is None else selectors.person_by_id(user, pk)
 
 
 @router.get(
@@ -257,12 +272,16 @@ def booking_list(request: HttpRequest) -> QuerySet[Booking]:
     return selectors.my_bookings(acting_user(request)).order_by("-slot__starts_at", "-id")
 
 
-@router.post("/bookings", response={201: BookingOut, **ERRORS}, summary="预约一个时段（不会超约）")
-def booking_create(request: HttpRequest, payload: BookingIn) -> Status[Booking]:
+@router.post(
+    "/bookings", response={201: BookingOut, **ERRORS, 409: ConflictOut}, summary="预约一个时段（不会超约）"
+)
+def booking_create(request: HttpRequest, payload: BookingIn) -> Any:
     user = acting_user(request)
-    b = services.booking_create(
-        actor=user, slot_id=payload.slot, person=_person(user, payload.person_id), note=payload.note
-    )
+    person = _person(user, payload.person_id)
+    try:
+        b = services.booking_create(actor=user, slot_id=payload.slot, person=person, note=payload.note)
+    except services.Conflict as exc:
+        return _conflict(exc)
     return Status(201, Booking.objects.select_related("slot", "service", "person").get(pk=b.pk))
 
 
@@ -285,12 +304,20 @@ class BookingActIn(Schema):
 
 @router.post(
     "/bookings/{int:booking_id}",
-    response={200: BookingOut, **ERRORS},
+    response={200: BookingOut, **ERRORS, 409: ConflictOut},
     summary="取消、改约、确认、登记服务、评价",
 )
-def booking_act(request: HttpRequest, booking_id: int, payload: BookingActIn) -> Booking:
+def booking_act(request: HttpRequest, booking_id: int, payload: BookingActIn) -> Any:
     user = acting_user(request)
     b = _booking(user, booking_id)
+    try:
+        b = _booking_act(user, b, payload)
+    except services.Conflict as exc:
+        return _conflict(exc)
+    return Booking.objects.select_related("slot", "service", "person").get(pk=b.pk)
+
+
+def _booking_act(user: Any, b: Booking, payload: BookingActIn) -> Booking:
     a = payload.action
     if a == "cancel":
         b = services.booking_cancel(actor=user, booking=b)
@@ -306,7 +333,7 @@ def booking_act(request: HttpRequest, booking_id: int, payload: BookingActIn) ->
         if payload.stars is None:
             raise ValidationError({"stars": "请选择 1–5 星"})
         b = services.booking_rate(actor=user, booking=b, stars=payload.stars, comment=payload.comment)
-    return Booking.objects.select_related("slot", "service", "person").get(pk=b.pk)
+    return b
 
 
 class NeedOut(Schema):
@@ -365,8 +392,12 @@ def need_summary(request: HttpRequest) -> dict[str, Any]:
     return selectors.need_summary(user)
 
 
-@router.post("/needs", response={201: NeedOut, **ERRORS}, summary="登记需求（居民不在本账号范围内则拒绝）")
-def need_create(request: HttpRequest, payload: NeedIn) -> Status[Need]:
+@router.post(
+    "/needs",
+    response={201: NeedOut, **ERRORS, 409: ConflictOut},
+    summary="登记需求（居民不存在或不在本账号范围内：422，同一需求未对接时重复登记：409）",
+)
+def need_create(request: HttpRequest, payload: NeedIn) -> Any:
     user = acting_user(request)
     category = TaxonomyTerm.objects.filter(code=payload.category).first()
     if category is None:
@@ -377,17 +408,20 @@ def need_create(request: HttpRequest, payload: NeedIn) -> Status[Need]:
     )
     if payload.region_code and region is None:
         raise ValidationError({"region_code": f"区划 {payload.region_code} 不存在"})
-    n = services.need_create(
-        actor=user,
-        person=person,
-        region=region,
-        category=category,
-        description=payload.description,
-        source=payload.source,
-        urgency=payload.urgency,
-        preferred_days=payload.preferred_days,
-        preferred_period=payload.preferred_period,
-    )
+    try:
+        n = services.need_create(
+            actor=user,
+            person=person,
+            region=region,
+            category=category,
+            description=payload.description,
+            source=payload.source,
+            urgency=payload.urgency,
+            preferred_days=payload.preferred_days,
+            preferred_period=payload.preferred_period,
+        )
+    except services.Conflict as exc:
+        return _conflict(exc)
     return Status(201, Need.objects.select_related("person", "region", "category").get(pk=n.pk))
 
 
@@ -446,7 +480,7 @@ def project_list(request: HttpRequest) -> QuerySet[Project]:
 
 
 class MatchIn(Schema):
-    need_ids: list[int] = Field(description="一批待对接需求的编号（最多 200）", max_length=200)
+    need_ids: list[ObjectId] = Field(description="一批待对接需求的编号（最多 200）", max_length=200)
 
 
 class SuggestionOut(Schema):
@@ -514,10 +548,10 @@ class ConfirmIn(Schema):
 
 @router.post(
     "/matching/confirm",
-    response={200: NeedOut, **ERRORS},
+    response={200: NeedOut, **ERRORS, 409: ConflictOut},
     summary="确认对接：服务生成预约，资源/项目建立关联",
 )
-def match_confirm(request: HttpRequest, payload: ConfirmIn) -> Need:
+def match_confirm(request: HttpRequest, payload: ConfirmIn) -> Any:
     user = acting_user(request)
     need = selectors.need_list(user).filter(pk=payload.need_id).first()
     if need is None:
@@ -534,7 +568,10 @@ def match_confirm(request: HttpRequest, payload: ConfirmIn) -> Need:
         target["project"] = selectors.project_list(user).filter(pk=int(key)).first()
     if next(iter(target.values())) is None:
         raise Http404
-    services.match_confirm(actor=user, need=need, **target)
+    try:
+        services.match_confirm(actor=user, need=need, **target)
+    except services.Conflict as exc:
+        return _conflict(exc)
     return Need.objects.select_related("person", "region", "category").get(pk=need.pk)
 
 
@@ -601,20 +638,22 @@ def application_list(request: HttpRequest) -> QuerySet[Application]:
 
 
 @router.post(
-    "/applications", response={201: ApplicationOut, **ERRORS}, summary="申请（居民网上提交或窗口代为登记）"
+    "/applications",
+    response={201: ApplicationOut, **ERRORS, 409: ConflictOut},
+    summary="申请（居民网上提交或窗口代为登记）；办件编号由序列分配，并发提交互不冲突",
 )
-def application_create(request: HttpRequest, payload: ApplicationIn) -> Status[Application]:
+def application_create(request: HttpRequest, payload: ApplicationIn) -> Any:
     user = acting_user(request)
     item = ServiceItem.objects.filter(code=payload.item).first()
     if item is None:
         raise ValidationError({"item": f"没有事项“{payload.item}”"})
-    app = services.application_submit(
-        actor=user,
-        item=item,
-        person=_person(user, payload.person_id),
-        provided=payload.materials,
-        note=payload.note,
-    )
+    person = _person(user, payload.person_id)
+    try:
+        app = services.application_submit(
+            actor=user, item=item, person=person, provided=payload.materials, note=payload.note
+        )
+    except services.Conflict as exc:
+        return _conflict(exc)
     return Status(201, app)
 
 

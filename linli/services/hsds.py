@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from linli.regions.models import Region
 from linli.registry.models import DERIVED_AGE_TAGS, Organisation, OrganisationKind, TagKind
@@ -488,8 +488,14 @@ def import_folder(
     result = ImportResult()
     problems: list[str] = []
     plans = []
+    seen: dict[str, int] = {}
     for i, doc in enumerate(docs["services.json"]):
         label = f"services.json 第 {i + 1} 项（{doc.get('name')}）"
+        key = str(doc["id"]).lower()
+        if key in seen:  # one HSDS id is one service: a second item would silently overwrite the first
+            problems.append(f"{label}：HSDS 标识 {doc['id']} 与第 {seen[key]} 项重复")
+            continue
+        seen[key] = i + 1
         area = next(
             (a for a in doc.get("service_areas", []) if a.get("extent_type") == "statistical_code"), None
         )
@@ -561,6 +567,20 @@ def import_folder(
         plans.append((doc["id"], values, org, label))
     if problems:
         raise HsdsError(f"HSDS 文件有 {len(problems)} 处无法导入，未导入任何数据", problems)
+    try:
+        _import_write(plans, result, source)
+    except IntegrityError as exc:  # another import wrote one of these HSDS ids at the same moment
+        raise HsdsError(
+            "另一次导入同时写入了相同的 HSDS 标识，未导入任何数据；请稍后重新导入",
+            [str(exc).splitlines()[0]],
+        ) from exc
+    return result
+
+
+def _import_write(
+    plans: list[tuple[str, dict[str, Any], Any, str]], result: ImportResult, source: str
+) -> None:
+    """Write the planned services in one transaction (the HSDS id, ``Service.uuid``, is unique)."""
     with transaction.atomic():
         for sid, values, org, label in plans:
             if org is not None:
@@ -586,4 +606,3 @@ def import_folder(
                     f"{label}：{'；'.join(exc.messages)}（未导入任何数据）", exc.messages
                 ) from exc
             service.save()
-    return result

@@ -350,6 +350,24 @@ class Need(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = verbose_name_plural = "居民需求"
         indexes = [models.Index(fields=["status", "category"], name="need_status_category")]
+        constraints = [
+            # the same need recorded twice while the first is still open (a double submission, two
+            # workers at once): only open needs count, a closed or served one may be recorded again
+            models.UniqueConstraint(
+                fields=["person", "category", "description"],
+                condition=Q(status="open", person__isnull=False),
+                name="need_one_open_per_person_text",
+                violation_error_code="need.duplicate",
+                violation_error_message="已登记过相同的需求，尚未对接",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "category", "description"],
+                condition=Q(status="open", person__isnull=True),
+                name="need_one_open_per_group_text",
+                violation_error_code="need.duplicate",
+                violation_error_message="已登记过相同的需求，尚未对接",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category}：{self.description[:20]}"
@@ -377,7 +395,13 @@ class ResourceStatus(models.TextChoices):
 
 
 class Resource(models.Model):
-    """社区资源: a space with hours, funds, goods, a skill or time that someone offers the community."""
+    """社区资源: a space with hours, funds, goods, a skill or time that someone offers the community.
+
+    ``matched`` counts the needs it answers (matched or served); a need takes a share with one
+    conditional ``UPDATE … SET matched = matched + 1 WHERE matched < capacity`` and the CHECK
+    ``matched <= capacity`` stands behind it, as with a slot's places. One provider offers a resource
+    of a name once per community while it is not withdrawn.
+    """
 
     name = models.CharField("资源名称", max_length=120)
     kind = models.CharField("资源类型", max_length=8, choices=ResourceKind.choices)
@@ -410,6 +434,7 @@ class Resource(models.Model):
     available_to = models.DateField("可用截止", null=True, blank=True)
     conditions = models.CharField("使用条件", max_length=300, blank=True)
     capacity = models.PositiveIntegerField("可对接需求数", default=1)
+    matched = models.PositiveIntegerField("已对接需求数", default=0, editable=False)
     lat = models.FloatField("纬度（WGS-84）", null=True, blank=True)
     lon = models.FloatField("经度（WGS-84）", null=True, blank=True)
     status = models.CharField(
@@ -430,6 +455,19 @@ class Resource(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True) | Q(quantity__gte=0), name="resource_quantity_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(matched__lte=F("capacity")),
+                name="resource_not_overmatched",
+                violation_error_code="resource.full",
+                violation_error_message="可对接的需求数不能少于已对接的需求数",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "kind", "name", "provider_name"],
+                condition=~Q(status="withdrawn"),
+                name="resource_one_active_per_provider_name",
+                violation_error_code="resource.duplicate",
+                violation_error_message="该提供方已在本社区登记过同名资源",
             ),
         ]
 
@@ -600,8 +638,30 @@ class ApplicationStatus(models.TextChoices):
     REFUSED = "refused", "不予受理"
 
 
+class ApplicationCounter(models.Model):
+    """办件编号计数: the day's last application serial, where no sequence is available (SQLite).
+
+    PostgreSQL draws the serial from the sequence ``services_application_number_seq`` instead, so
+    that concurrent intakes never wait on one counter row.
+    """
+
+    day = models.DateField("日期", unique=True)
+    last = models.PositiveIntegerField("当日最后序号", default=0)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = verbose_name_plural = "办件编号计数"
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.last}"
+
+
 class Application(models.Model):
-    """办件: a resident's application for a service item, with its materials and the steps it went through."""
+    """办件: a resident's application for a service item, with its materials and the steps it went through.
+
+    ``number`` (办件编号, e.g. YC2026112200042) is what residents and the window quote; it is reserved
+    from a sequence (see ``linli.services.services.application_number_next``) and unique in the database.
+    """
 
     number = models.CharField("办件编号", max_length=24, unique=True)
     item = models.ForeignKey(

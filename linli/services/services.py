@@ -3,7 +3,13 @@
 Bookings never overbook: a place is taken by one conditional UPDATE
 (``booked = booked + 1 WHERE booked < capacity``), which the database applies atomically on
 SQLite and PostgreSQL alike, before anything else is written; the CHECK constraint
-``booked <= capacity`` stands behind it.
+``booked <= capacity`` stands behind it. A resource's share of needs is taken the same way.
+
+Every other rule that two people acting at once could break is a constraint of the database (one
+active booking per person and slot, one open need per person and text, one resource of a name per
+provider, unique application numbers and item codes); the writer that loses gets a ``Conflict``
+with a stable code, never a server error. Application numbers are reserved, never counted
+(``application_number_next``).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
@@ -29,6 +35,7 @@ from linli.services.models import (
     ACTIVE_BOOKING,
     PROJECT_STAGES,
     Application,
+    ApplicationCounter,
     ApplicationStatus,
     ApplicationStep,
     Booking,
@@ -43,6 +50,7 @@ from linli.services.models import (
     ProjectEvent,
     ProjectStage,
     Resource,
+    ResourceStatus,
     Service,
     ServiceItem,
     ServiceStatus,
@@ -53,6 +61,23 @@ from linli.services.models import (
 )
 
 STAFF_ROLES = REGISTRY_WRITERS | {Role.STREET_COORDINATOR}
+
+
+class Conflict(ValidationError):
+    """The loser of a uniqueness or capacity rule (another write, or an earlier one, holds it).
+
+    ``code`` is stable for machines (``booking.duplicate``, ``booking.slot_full``, ``need.duplicate``,
+    ``need.already_matched``, ``resource.full``, ``resource.duplicate``, ``window.number_taken``,
+    ``window.item_taken``); the API answers 409 with it beside the Chinese message, a page shows the
+    message as any other error of ``field``. Raised only once the database has said no (a constraint
+    or a conditional update), so the answer holds under concurrency.
+    """
+
+    code: str
+
+    def __init__(self, field: str, message: str, *, code: str) -> None:
+        super().__init__({field: [ValidationError(message, code=code)]})
+        self.field, self.detail, self.code = field, message, code
 
 
 def is_staff(user: User) -> bool:
@@ -255,14 +280,19 @@ def _take_place(slot_id: int) -> None:
         raise ValidationError({"slot": f"时段 {slot} 已经开始或已过去，不能预约"})
     if slot.status != SlotStatus.OPEN:
         raise ValidationError({"slot": f"时段 {slot} 已停约"})
-    raise ValidationError({"slot": f"时段 {slot} 已约满（共 {slot.capacity} 个名额）"})
+    raise Conflict("slot", f"时段 {slot} 已约满（共 {slot.capacity} 个名额）", code="booking.slot_full")
 
 
 def booking_create(*, actor: User, slot_id: int, person: Person | None = None, note: str = "") -> Booking:
     """Book one place of a slot for ``person`` (the resident themself by default)."""
     person = _booking_person(actor, person)
     with transaction.atomic():
-        _take_place(slot_id)  # first: the write lock is taken before any read (no lock upgrade on SQLite)
+        try:
+            _take_place(slot_id)  # first: the write lock is taken before any read (no lock upgrade on SQLite)
+        except Conflict:  # full: say so, unless the place this person asks for is already theirs
+            if Booking.objects.filter(slot_id=slot_id, person=person, status__in=ACTIVE_BOOKING).exists():
+                raise Conflict("slot", f"{person.name}已预约了这个时段", code="booking.duplicate") from None
+            raise
         slot = Slot.objects.select_related("service", "service__region").get(pk=slot_id)
         service = slot.service
         if service.status != ServiceStatus.ACTIVE or not service.bookable:
@@ -277,7 +307,7 @@ def booking_create(*, actor: User, slot_id: int, person: Person | None = None, n
                 slot=slot, service=service, person=person, booked_by=actor, note=note[:200]
             )
         except IntegrityError as exc:  # the whole transaction (and the place taken) is rolled back
-            raise ValidationError({"slot": f"{person.name}已预约了这个时段"}) from exc
+            raise Conflict("slot", f"{person.name}已预约了这个时段", code="booking.duplicate") from exc
     return booking
 
 
@@ -361,7 +391,7 @@ def booking_rate(*, actor: User, booking: Booking, stars: int, comment: str = ""
         if locked.status != BookingStatus.SERVED:
             raise ValidationError({"stars": "服务完成后才能评价"})
         if locked.rating is not None:
-            raise ValidationError({"stars": "已经评价过了"})
+            raise Conflict("stars", "已经评价过了", code="booking.already_rated")
         locked.rating, locked.rating_comment, locked.rated_at = stars, comment.strip()[:300], timezone.now()
         locked.save(update_fields=["rating", "rating_comment", "rated_at"])
         Service.objects.filter(pk=locked.service_id).update(
@@ -444,19 +474,28 @@ def need_create(
     if actor.role != Role.RESIDENT:
         require_region_in_scope(actor, region)
     with transaction.atomic():
-        need = Need.objects.create(
-            person=person,
-            region=region,
-            source=source,
-            category=category,
-            description=description[:500],
-            urgency=urgency,
-            preferred_days=days,
-            preferred_period=preferred_period,
-            groups=groups,
-            recorded_by=actor,
-            source_label=source_label,
-        )
+        try:  # the partial unique constraints refuse the same open need twice (a double submission)
+            with transaction.atomic():
+                need = Need.objects.create(
+                    person=person,
+                    region=region,
+                    source=source,
+                    category=category,
+                    description=description[:500],
+                    urgency=urgency,
+                    preferred_days=days,
+                    preferred_period=preferred_period,
+                    groups=groups,
+                    recorded_by=actor,
+                    source_label=source_label,
+                )
+        except IntegrityError as exc:
+            who = person.name if person is not None else region.name
+            raise Conflict(
+                "description",
+                f"{who}已登记过相同的{category.name}需求“{description[:20]}”，尚未对接，请勿重复登记",
+                code="need.duplicate",
+            ) from exc
         if person is not None:
             audit_record(
                 actor=actor, action=AuditAction.CREATE, subject=need, subject_label=f"{person.name}的需求"
@@ -465,11 +504,21 @@ def need_create(
 
 
 def need_close(*, actor: User, need: Need, note: str = "") -> Need:
+    """Close a need; the share of a resource it held is given back."""
     require_staff(actor)
     require_object_in_scope(actor, need)
-    need.status, need.match_note = NeedStatus.CLOSED, note[:300]
-    need.save(update_fields=["status", "match_note"])
-    return need
+    with transaction.atomic():
+        locked = Need.objects.select_for_update().get(pk=need.pk)
+        if locked.status == NeedStatus.CLOSED:
+            return locked
+        held = (
+            locked.matched_resource_id if locked.status in (NeedStatus.MATCHED, NeedStatus.SERVED) else None
+        )
+        locked.status, locked.match_note = NeedStatus.CLOSED, note[:300]
+        locked.save(update_fields=["status", "match_note"])
+        if held is not None:
+            Resource.objects.filter(pk=held, matched__gt=0).update(matched=F("matched") - 1)
+    return locked
 
 
 def resource_create(*, actor: User, **data: Any) -> Resource:
@@ -483,8 +532,15 @@ def resource_create(*, actor: User, **data: Any) -> Resource:
     except schedule.ScheduleError as exc:
         raise ValidationError({"weekly_hours": str(exc)}) from exc
     resource.full_clean(exclude=["organisation", "category", "region"])
-    with transaction.atomic():
-        resource.save()
+    try:  # the partial unique constraint: one resource of a name per provider and community
+        with transaction.atomic():
+            resource.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            "name",
+            f"{resource.provider_name}已在{resource.region.name}登记过资源“{resource.name}”（未撤回）",
+            code="resource.duplicate",
+        ) from exc
     return resource
 
 
@@ -538,6 +594,10 @@ def project_advance(*, actor: User, project: Project, note: str = "", score: int
     return project
 
 
+def _already_matched(need: Need) -> Conflict:
+    return Conflict("need", f"需求{need.get_status_display()}，不能再对接", code="need.already_matched")
+
+
 def match_confirm(
     *,
     actor: User,
@@ -553,11 +613,13 @@ def match_confirm(
     require_staff(actor)
     require_object_in_scope(actor, need)
     if need.status != NeedStatus.OPEN:
-        raise ValidationError({"need": f"需求{need.get_status_display()}，不能再对接"})
+        raise _already_matched(need)
     if sum(x is not None for x in (service, resource, project)) != 1:
         raise ValidationError({"target": "请选择一项服务、资源或项目"})
     with transaction.atomic():
         locked = Need.objects.select_for_update().get(pk=need.pk)
+        if locked.status != NeedStatus.OPEN:  # another confirmation got here first
+            raise _already_matched(locked)
         if service is not None:
             if locked.person is None:
                 raise ValidationError({"need": "群体需求请对接资源或项目"})
@@ -582,11 +644,13 @@ def match_confirm(
             locked.matched_service = service
         elif resource is not None:
             require_object_in_scope(actor, resource)
-            used = Need.objects.filter(
-                matched_resource=resource, status__in=[NeedStatus.MATCHED, NeedStatus.SERVED]
-            ).count()
-            if used >= resource.capacity:
-                raise ValidationError({"target": f"资源“{resource.name}”可对接的需求已满"})
+            if resource.status != ResourceStatus.AVAILABLE:
+                raise ValidationError({"target": f"资源“{resource.name}”{resource.get_status_display()}"})
+            took = Resource.objects.filter(pk=resource.pk, matched__lt=F("capacity")).update(
+                matched=F("matched") + 1
+            )  # one conditional update: a share is taken or not, whoever else is matching at once
+            if not took:
+                raise Conflict("target", f"资源“{resource.name}”可对接的需求已满", code="resource.full")
             locked.matched_resource = resource
         else:
             assert project is not None
@@ -607,14 +671,66 @@ def service_item_create(*, actor: User, **data: Any) -> ServiceItem:
     check_not_excluded(str(data.get("name", "")))
     item = ServiceItem(**data)
     item.full_clean()
-    item.save()
+    try:  # code and name are unique in the database: a second administrator at once loses here
+        with transaction.atomic():
+            item.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            "code", f"事项编码“{item.code}”或名称“{item.name}”已存在", code="window.item_taken"
+        ) from exc
     return item
 
 
-def _application_number(now: dt.datetime) -> str:
-    base = f"YC{timezone.localtime(now):%Y%m%d}"
-    n = Application.objects.filter(number__startswith=base).count() + 1
-    return f"{base}{n:05d}"
+APPLICATION_NUMBER_SEQUENCE = "services_application_number_seq"
+APPLICATION_NUMBER_TRIES = 5
+
+
+def application_number_next(day: dt.date) -> str:
+    """The next 办件编号 of ``day``: "YC", the date and a five-digit serial (YC2026112200042).
+
+    Reserved, never counted: on PostgreSQL the serial comes from a sequence, which every intake
+    draws from at once without waiting (it keeps counting across days and wraps after 99 999: the
+    date and the serial together stay unique for any day with fewer applications than that);
+    elsewhere (SQLite, which writes one transaction at a time) the day's counter row is incremented
+    and read in one statement, restarting at 1 each day. A failed intake leaves a gap, never a twin.
+    """
+    base = f"YC{day:%Y%m%d}"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT nextval('{APPLICATION_NUMBER_SEQUENCE}')")
+            (value,) = cursor.fetchone()
+        return f"{base}{(value - 1) % 99_999 + 1:05d}"
+    table = connection.ops.quote_name(ApplicationCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day.isoformat()])
+        row = cursor.fetchone()
+    if row is not None:
+        return f"{base}{row[0]:05d}"
+    given = Application.objects.filter(number__regex=rf"^{base}[0-9]{{5}}$").values_list("number", flat=True)
+    first = max((int(n[len(base) :]) for n in given), default=0) + 1  # after numbers given without a counter
+    try:
+        with transaction.atomic():
+            ApplicationCounter.objects.create(day=day, last=first)
+    except IntegrityError:  # another intake created the day's row just now: take the next from it
+        return application_number_next(day)
+    return f"{base}{first:05d}"
+
+
+def _application_insert(app: Application) -> None:
+    """Insert ``app`` under a freshly reserved number; should the number be taken after all (a
+    sequence reset, numbers loaded by hand), reserve the next one, a few times, then give up clearly."""
+    day = timezone.localtime(app.created_at).date()
+    for _ in range(APPLICATION_NUMBER_TRIES):
+        app.number = application_number_next(day)
+        try:
+            with transaction.atomic():
+                app.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Application.objects.filter(number=app.number).exists():
+                raise
+            app.pk = None
+    raise Conflict("number", "办件编号已被占用，请稍后重试", code="window.number_taken")
 
 
 def _step(app: Application, actor: User, status: str, note: str) -> None:
@@ -652,9 +768,7 @@ def application_submit(
         raise ValidationError({"materials": "不是本事项的材料：" + "、".join(sorted(unknown))})
     community = person.region if len(person.region.code) <= 12 else person.region.parent
     with transaction.atomic():
-        now = timezone.now()
-        app = Application.objects.create(
-            number=_application_number(now),
+        app = Application(
             item=item,
             person=person,
             region=community or person.region,
@@ -662,6 +776,7 @@ def application_submit(
             note=note[:300],
             submitted_by=actor,
         )
+        _application_insert(app)
         _step(
             app, actor, ApplicationStatus.SUBMITTED, "网上提交" if actor.role == Role.RESIDENT else "窗口登记"
         )

@@ -14,16 +14,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, When
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from linli.core.models import AuthedHttpRequest
 from linli.core.roles import Role
-from linli.core.scope import OutOfScope, scoped
+from linli.core.scope import scoped
 from linli.regions.models import Region
 from linli.registry.models import DERIVED_AGE_TAGS, Organisation, Person, TagKind
-from linli.registry.selectors import person_search_q
 from linli.services import selectors, services
 from linli.services.engine import matching, schedule
 from linli.services.models import (
@@ -119,14 +118,19 @@ def directory(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
+SERVICE_ABSENT = "服务不存在或不在本账号的数据范围内"
+
+
 @login_required
 def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    s = get_object_or_404(Service.objects.select_related("category", "region", "provider", "facility"), pk=pk)
+    s = Service.objects.select_related("category", "region", "provider", "facility").filter(pk=pk).first()
+    if s is None:
+        raise Http404(SERVICE_ABSENT)
     why_not = ""
     if request.user.role == Role.RESIDENT:
         me = _me(request)
         if not me.region.code.startswith(s.region.code):
-            raise Http404("服务不存在")
+            raise Http404(SERVICE_ABSENT)
         why_not = services.eligibility(
             s, region_code=me.region.code, groups=services.person_groups(me), age=me.age
         )
@@ -228,7 +232,10 @@ def booking_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpResp
 def window_mine(request: AuthedHttpRequest) -> HttpResponse:
     me = _me(request)
     if request.method == "POST":
-        item = get_object_or_404(ServiceItem, pk=request.POST.get("item") or 0, active=True)
+        item_id = request.POST.get("item", "")
+        item = ServiceItem.objects.filter(pk=int(item_id), active=True).first() if item_id.isdigit() else None
+        if item is None:
+            raise Http404("事项不存在或已停用")
         try:
             app = services.application_submit(
                 actor=request.user,
@@ -314,6 +321,17 @@ def _opt_int(value: str, field: str) -> int | None:
         raise ValidationError({field: "应为整数"}) from exc
 
 
+def _organisation(request: AuthedHttpRequest, value: str, field: str) -> Organisation | None:
+    """The organisation chosen in ``field`` (None when none is): absent and out of scope read alike."""
+    pk = _opt_int(value, field)
+    if pk is None:
+        return None
+    org = scoped(Organisation.objects.all(), request.user).filter(pk=pk).first()
+    if org is None:
+        raise ValidationError({field: f"单位 {pk} {selectors.ABSENT}"})
+    return org
+
+
 def _opt_float(value: str, field: str) -> float | None:
     value = (value or "").strip()
     if not value:
@@ -330,7 +348,7 @@ def service_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpRespo
     if pk is not None:
         obj = scoped(Service.objects.all(), request.user).filter(pk=pk).first()
         if obj is None:
-            raise Http404("服务不存在或不在本账号的数据范围内")
+            raise Http404(SERVICE_ABSENT)
     orgs = scoped(Organisation.objects.filter(active=True), request.user).order_by("name")[:300]
     regions = scoped(Region.objects.current().filter(level__lte=5), request.user).order_by("code")[:300]
     if request.method == "POST":
@@ -340,9 +358,7 @@ def service_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpRespo
             category = TaxonomyTerm.objects.filter(code=p.get("category", "")).first()
             if category is None:
                 raise ValidationError({"category": "请选择服务分类"})
-            provider = (
-                scoped(Organisation.objects.all(), request.user).filter(pk=p.get("provider") or 0).first()
-            )
+            provider = _organisation(request, p.get("provider", ""), "provider")
             fee = p.get("fee_amount", "").strip()
             try:
                 fee_amount = Decimal(fee) if fee else None
@@ -413,7 +429,7 @@ def service_admin(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     if s is None:
-        raise Http404("服务不存在或不在本账号的数据范围内")
+        raise Http404(SERVICE_ABSENT)
     if request.method == "POST" and request.POST.get("action") == "slots":
         try:
             n = services.slots_generate(
@@ -485,24 +501,6 @@ def staff_booking(request: AuthedHttpRequest, pk: int, action: str) -> HttpRespo
 # --- staff: needs, resources, projects, matching ---------------------------------------------------------
 
 
-def _find_person(request: AuthedHttpRequest, text: str) -> Person | None:
-    text = text.strip()
-    if not text:
-        return None
-    found = list(
-        scoped(Person.objects.filter(person_search_q(text)), request.user).select_related("region")[:3]
-    )
-    if not found:
-        exists_anywhere = Person.objects.filter(person_search_q(text)).exists()
-        if exists_anywhere:
-            raise OutOfScope(f"“{text}”不在本账号的数据范围内，不能为其登记需求")
-        raise ValidationError({"person": f"找不到居民“{text}”"})
-    exact = [p for p in found if p.name == text]
-    if len(exact) == 1 or len(found) == 1:
-        return exact[0] if exact else found[0]
-    raise ValidationError({"person": f"有多位居民匹配“{text}”，请输入身份证号"})
-
-
 @staff_only
 def needs(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -511,7 +509,7 @@ def needs(request: AuthedHttpRequest) -> HttpResponse:
             category = TaxonomyTerm.objects.filter(code=p.get("category", "")).first()
             if category is None:
                 raise ValidationError({"category": "请选择需求类别"})
-            person = _find_person(request, p.get("person", ""))
+            person = selectors.person_find(request.user, p.get("person", ""))
             region = (
                 None
                 if person
@@ -606,7 +604,8 @@ def projects(request: AuthedHttpRequest) -> HttpResponse:
         p = request.POST
         try:
             if p.get("action") == "advance":
-                project = selectors.project_list(request.user).filter(pk=p.get("project") or 0).first()
+                project_id = _opt_int(p.get("project", ""), "project") or 0
+                project = selectors.project_list(request.user).filter(pk=project_id).first()
                 if project is None:
                     raise Http404()
                 services.project_advance(
@@ -634,9 +633,7 @@ def projects(request: AuthedHttpRequest) -> HttpResponse:
                     category=TaxonomyTerm.objects.filter(code=p.get("category", "")).first(),
                     funding_source=p.get("funding_source", ""),
                     budget=budget_d,
-                    implementer=scoped(Organisation.objects.all(), request.user)
-                    .filter(pk=p.get("implementer") or 0)
-                    .first(),
+                    implementer=_organisation(request, p.get("implementer", ""), "implementer"),
                     outputs=p.get("outputs", "").strip(),
                     needs=selectors.need_list(request.user).filter(pk__in=need_ids),
                 )
@@ -769,8 +766,10 @@ def window(request: AuthedHttpRequest) -> HttpResponse:
         return redirect("services:window")
     if request.method == "POST" and p.get("action") == "intake":
         try:
-            person = _find_person(request, p.get("person", ""))
-            item = ServiceItem.objects.filter(pk=p.get("item") or 0, active=True).first()
+            person = selectors.person_find(request.user, p.get("person", ""))
+            item = ServiceItem.objects.filter(
+                pk=_opt_int(p.get("item", ""), "item") or 0, active=True
+            ).first()
             if item is None:
                 raise ValidationError({"item": "请选择事项"})
             app = services.application_submit(

@@ -32,7 +32,9 @@ def test_resident_api_directory_booking_and_errors(
     assert r.status_code == 201, r.json()
     assert r.json()["person_name"] == "林建国"
     r2 = c.post("/api/services/bookings", {"slot": slots[0]["id"]}, content_type="application/json")
-    assert r2.status_code == 422 and "已预约" in r2.json()["detail"]
+    assert (
+        r2.status_code == 409 and "已预约" in r2.json()["detail"] and r2.json()["code"] == "booking.duplicate"
+    )
     r3 = c.post("/api/services/bookings", {"slot": "x"}, content_type="application/json")
     assert r3.status_code == 422 and "slot" in r3.json()["errors"]
     bid = r.json()["id"]
@@ -52,8 +54,9 @@ def test_staff_api_needs_scope_matching_and_window(
     services.slots_generate(service=meal, start=tomorrow, days=2)
     c = client_for(world.accounts.community_worker)
     body = {"person_id": world.people.in_b.pk, "category": "health", "description": "随访"}
-    r = c.post("/api/services/needs", body, content_type="application/json")
-    assert r.status_code == 403 and "数据范围" in r.json()["detail"] and not Need.objects.exists()
+    r = c.post("/api/services/needs", body, content_type="application/json")  # a person of community B
+    assert r.status_code == 422 and "数据范围" in r.json()["detail"] and not Need.objects.exists()
+    assert list(r.json()["errors"]) == ["person_id"]
     r = c.post(
         "/api/services/needs",
         {**body, "person_id": world.people.head.pk, "category": "elderly_meal"},

@@ -164,6 +164,22 @@ def test_invalid_file_is_refused_and_nothing_written(
     assert not Service.objects.exists()
 
 
+def test_one_hsds_id_twice_in_a_file_is_refused(
+    world: World, directory: list[Service], tmp_path: Path
+) -> None:
+    """An HSDS id is one service: a second item with it would silently overwrite the first."""
+    out = tmp_path / "hsds"
+    hsds.export(world.tree.district, out, directory=SCHEMA)
+    docs = json.loads((out / "services.json").read_text(encoding="utf-8"))
+    docs[1]["id"] = docs[0]["id"].upper()
+    (out / "services.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    Service.objects.all().delete()
+    with pytest.raises(hsds.HsdsError, match="未导入任何数据") as exc:
+        hsds.import_folder(out, directory=SCHEMA)
+    assert "第 2 项" in exc.value.errors[0] and "与第 1 项重复" in exc.value.errors[0]
+    assert not Service.objects.exists()
+
+
 def test_demo_directory_exports_valid_hsds(db: None, tmp_path: Path) -> None:
     """The 洛江 demo (small scale): every exported document of the whole district validates."""
     from linli.registry.demo import demo_load
