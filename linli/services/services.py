@@ -354,27 +354,38 @@ def booking_reschedule(*, actor: User, booking: Booking, slot_id: int) -> Bookin
 
 
 def booking_confirm(*, actor: User, booking: Booking) -> Booking:
+    """Confirm a booking: one conditional UPDATE, so a cancel or a second confirm at the same moment loses."""
     require_staff(actor)
     require_object_in_scope(actor, booking)
-    if booking.status != BookingStatus.BOOKED:
+    now = timezone.now()
+    done = Booking.objects.filter(pk=booking.pk, status=BookingStatus.BOOKED).update(
+        status=BookingStatus.CONFIRMED, confirmed_at=now
+    )
+    booking.refresh_from_db(fields=["status", "confirmed_at"])
+    if not done:
         raise ValidationError({"status": f"预约{booking.get_status_display()}，不能确认"})
-    booking.status, booking.confirmed_at = BookingStatus.CONFIRMED, timezone.now()
-    booking.save(update_fields=["status", "confirmed_at"])
     return booking
 
 
 def booking_serve(*, actor: User, booking: Booking, record: str, attended: bool = True) -> Booking:
-    """Record the service given (or that the resident did not come)."""
+    """Record the service given (or that the resident did not come).
+
+    The status moves by one conditional UPDATE from an active status, so a cancellation at the same
+    moment either happens first (and serving is refused) or is refused itself.
+    """
     require_staff(actor)
     require_object_in_scope(actor, booking)
-    if booking.status not in ACTIVE_BOOKING:
-        raise ValidationError({"status": f"预约{booking.get_status_display()}，不能登记服务"})
     if attended and len(record.strip()) < 2:
         raise ValidationError({"record": "请填写服务记录（至少 2 个字）"})
     with transaction.atomic():
-        booking.status = BookingStatus.SERVED if attended else BookingStatus.NO_SHOW
-        booking.served_at, booking.service_record = timezone.now(), record.strip()[:500]
-        booking.save(update_fields=["status", "served_at", "service_record"])
+        done = Booking.objects.filter(pk=booking.pk, status__in=ACTIVE_BOOKING).update(
+            status=BookingStatus.SERVED if attended else BookingStatus.NO_SHOW,
+            served_at=timezone.now(),
+            service_record=record.strip()[:500],
+        )
+        booking.refresh_from_db(fields=["status", "served_at", "service_record"])
+        if not done:
+            raise ValidationError({"status": f"预约{booking.get_status_display()}，不能登记服务"})
         Need.objects.filter(booking=booking, status=NeedStatus.MATCHED).update(status=NeedStatus.SERVED)
     return booking
 

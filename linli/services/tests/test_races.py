@@ -199,6 +199,37 @@ def test_same_booking_at_once_is_made_once(world: World, meal: Service) -> None:
     assert Booking.objects.filter(slot=slot).count() == 1 and Slot.objects.get(pk=slot.pk).booked == 1
 
 
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_serve_and_cancel_at_once_leave_one_outcome(world: World, meal: Service) -> None:
+    slot = _slot(meal)
+    worker = world.accounts.community_worker
+    booking = services.booking_create(actor=worker, slot_id=slot.pk, person=world.people.head)
+    outcomes = race(
+        [lambda: services.booking_serve(actor=worker, booking=booking, record="已送餐上门")] * 4
+        + [lambda: services.booking_cancel(actor=worker, booking=booking, reason="居民取消")] * 4
+        + [lambda: services.booking_confirm(actor=worker, booking=booking)] * 2
+    )
+    assert not [o for o in outcomes if o.startswith("error")], outcomes
+    booking.refresh_from_db()
+    served, cancelled = outcomes[:4].count("ok"), outcomes[4:8].count("ok")
+    assert served + cancelled == 1
+    assert booking.status == ("served" if served else "cancelled")
+    assert Slot.objects.get(pk=slot.pk).booked == (1 if served else 0)
+
+
+def test_a_cancelled_booking_cannot_be_confirmed_or_served(world: World, meal: Service) -> None:
+    worker = world.accounts.community_worker
+    booking = services.booking_create(actor=worker, slot_id=_slot(meal).pk, person=world.people.head)
+    services.booking_cancel(actor=worker, booking=booking)
+    with pytest.raises(ValidationError, match="不能确认"):
+        services.booking_confirm(actor=worker, booking=booking)
+    with pytest.raises(ValidationError, match="不能登记服务"):
+        services.booking_serve(actor=worker, booking=booking, record="已送餐")
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.served_at is None
+
+
 def test_second_booking_and_full_slot_carry_their_codes(world: World, meal: Service) -> None:
     slot = _slot(meal, capacity=1)
     worker = world.accounts.community_worker
