@@ -9,12 +9,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.cases import selectors, services
+from linli.cases import actions, selectors, services
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Category, Channel
-from linli.core.api import ERRORS, ErrorOut, OneOf, Pagination, acting_user
-from linli.regions.models import Region
-from linli.registry.models import Organisation
+from linli.core.api import ERRORS, ErrorOut, ObjectId, OneOf, Pagination, acting_user
 
 router = Router(tags=["诉求办理"])
 
@@ -35,7 +33,10 @@ class CaseOut(Schema):
     status: str
     status_label: str
     version: int
-    description: str
+    description: str = Field(description="诉求内容（原文，不公开）")
+    public_description: str = Field(
+        alias="published_description", description="公开内容（公开接口显示：电话、证件号、姓名、房号已隐去）"
+    )
     region: str = Field(alias="region.code")
     region_name: str = Field(alias="region.name")
     grid: str | None = Field(None, alias="grid.code")
@@ -64,6 +65,14 @@ class CaseIn(Schema):
     reporter_name: str = Field("", max_length=64)
     reporter_phone: str = Field("", max_length=20)
     anonymous: bool = False
+    media_url: str = Field("", max_length=500, description="照片等材料的链接（仅限 http/https）")
+
+
+class PublicTextIn(Schema):
+    text: str = Field(
+        min_length=1, max_length=4000, description="公开显示的诉求内容（保存时仍会隐去电话、证件号等）"
+    )
+    version: int = Field(description="读取时的版本号（乐观并发控制）")
 
 
 class ActionIn(Schema):
@@ -72,7 +81,9 @@ class ActionIn(Schema):
     note: str = Field("", max_length=2000)
     unit_region: str = Field("", description="派单给社区/街道：区划代码")
     unit_org: int | None = Field(None, description="派单给部门：组织编号")
-    orgs: list[int] = Field(default_factory=list, description="吹哨召集的协同部门（牵头部门用 unit_org）")
+    orgs: list[ObjectId] = Field(
+        default_factory=list, description="吹哨召集的协同部门（牵头部门用 unit_org）"
+    )
     rating: Annotated[str, OneOf(list(wf.RATING_LABELS))] = ""
     resolved: bool = True
     days: int = 0
@@ -138,71 +149,26 @@ def case_action(request: HttpRequest, number: str, payload: ActionIn) -> Any:
     user = acting_user(request)
     case = _get(request, number)
     try:
-        perform(case, user, payload.dict())
+        actions.perform(case, user, payload.dict())
     except services.Conflict as exc:
-        return Status(409, {"detail": str(exc)})
+        return Status(409, {"detail": str(exc), "code": "case.conflict"})
     return selectors.with_related(Case.objects.filter(pk=case.pk)).get()
 
 
-def perform(case: Case, user: Any, data: dict[str, Any]) -> Case:
-    """Run one workflow action from form or API data (shared by the pages and the API)."""
-    from django.core.exceptions import ValidationError
-
-    action, version, note = data["action"], int(data["version"]), (data.get("note") or "").strip()
-    region = org = None
-    if data.get("unit_region"):
-        region = Region.objects.current().filter(code=data["unit_region"]).first()
-        if region is None:
-            raise ValidationError({"unit": "未知的区划代码"})
-    if data.get("unit_org"):
-        org = Organisation.objects.select_related("region").filter(pk=data["unit_org"]).first()
-        if org is None:
-            raise ValidationError({"unit": "未知的部门"})
-    if action == "accept":
-        return services.case_accept(case=case, by=user, version=version)
-    if action in ("dispatch", "reassign"):
-        return services.case_dispatch(
-            case=case, by=user, region=region, organisation=org, version=version, note=note, action=action
-        )
-    if action == "summon":
-        wanted = ([org.pk] if org is not None else []) + [
-            o for o in data.get("orgs") or [] if org is None or o != org.pk
-        ]
-        orgs = list(Organisation.objects.select_related("region").filter(pk__in=wanted))
-        orgs.sort(key=lambda o: wanted.index(o.pk))  # the lead first
-        return services.case_summon(case=case, by=user, organisations=orgs, version=version, note=note)
-    if action == "return":
-        return services.case_return(case=case, by=user, reason=note, version=version)
-    if action == "start":
-        return services.case_start(case=case, by=user, version=version)
-    if action == "request_extension":
-        return services.case_request_extension(
-            case=case, by=user, days=int(data.get("days") or 0), reason=note, version=version
-        )
-    if action == "approve_extension":
-        return services.case_approve_extension(case=case, by=user, version=version)
-    if action == "escalate":
-        return services.case_escalate(case=case, by=user, reason=note, version=version)
-    if action == "reply":
-        return services.case_reply(
-            case=case, by=user, reply=note, resolved=bool(data.get("resolved", True)), version=version
-        )
-    if action == "rate":
-        return services.case_rate(
-            case=case, by=user, rating=data.get("rating") or "", comment=note, version=version
-        )
-    if action == "reopen":
-        return services.case_reopen(case=case, by=user, note=note, version=version)
-    if action == "close":
-        return services.case_close(case=case, by=user, note=note, version=version)
-    if action == "merge":
-        into = selectors.visible_cases(user).filter(number=data.get("into") or "").first()
-        if into is None:
-            raise ValidationError({"into": "未找到要并入的诉求"})
-        return services.case_merge(case=case, into=into, by=user, version=version)
-    if action == "remind":
-        return services.case_remind(case=case, by=user, note=note, version=version)
-    raise ValidationError({"action": "未知的操作"})
+@router.post(
+    "/{number}/public-text",
+    response={200: CaseOut, 409: ErrorOut, **ERRORS},
+    summary="修改诉求的公开内容",
+    description="公开接口（Open311）显示的内容；诉求原文不变。修改记入办理记录与审计日志。",
+)
+def case_public_text(request: HttpRequest, number: str, payload: PublicTextIn) -> Any:
+    user = acting_user(request)
+    case = _get(request, number)
+    try:
+        services.case_public_text_edit(case=case, text=payload.text, by=user, version=payload.version)
+    except services.Conflict as exc:
+        return Status(409, {"detail": str(exc), "code": "case.conflict"})
+    return selectors.with_related(Case.objects.filter(pk=case.pk)).get()
 
 
 @router.get(

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from linli.cases import services
+from linli.cases.engine import redact
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, CaseCounter, CaseEvent, Category, Channel, DispatchRule
 from linli.regions.models import Level, Region
@@ -473,6 +474,7 @@ def _generate(
             category=cat,
             channel=channel,
             description=text,
+            public_description=redact.mask_text(text, [person[1]] if person else []),
             status=status,
             region=community,
             grid=grid,

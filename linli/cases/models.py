@@ -2,6 +2,7 @@
 
 A request (``Case``) moves through the state machine of ``linli.cases.engine.workflow``; every step is
 an append-only ``CaseEvent``. Reporter contact details are encrypted and masked like the registry's.
+What the public may see of a request (``published_*``) is made by ``linli.cases.engine.redact``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from linli.cases.engine import redact
 from linli.cases.engine import workflow as wf
 from linli.core.personal import EncryptedField
 
@@ -178,6 +180,11 @@ class Case(models.Model):
     )
     channel = models.CharField("来源渠道", max_length=10, choices=Channel.choices)
     description = models.TextField("诉求内容")
+    public_description = models.TextField(
+        "公开内容",
+        blank=True,
+        help_text="公开接口显示的内容：登记时由诉求内容脱敏生成（电话、证件号、姓名、房号已隐去），工作人员可修改",
+    )
     attributes = models.JSONField("附加信息", default=dict, blank=True)
     status = models.CharField("状态", max_length=12, choices=STATUS_CHOICES, default=wf.RECEIVED)
     version = models.PositiveIntegerField("版本", default=1)
@@ -332,9 +339,33 @@ class Case(models.Model):
     def reporter_display(self) -> str:
         return "匿名" if self.anonymous else (str(self.reporter_name) or "—")
 
+    @property
+    def known_names(self) -> list[str]:
+        """The reporter's names this row knows, masked wherever they occur in published text."""
+        name = self.reporter_name
+        return [name.reveal()] if name else []
+
+    @property
+    def published_description(self) -> str:
+        """The description as the public sees it (rows from before public texts are masked on the fly)."""
+        return self.public_description or redact.mask_text(self.description, self.known_names)
+
+    @property
+    def published_address(self) -> str:
+        """The address cut to the building, with numbers and names masked."""
+        return redact.public_address(self.address, self.known_names)
+
+    @property
+    def published_point(self) -> tuple[float, float] | None:
+        """The position snapped to a grid cell of about 200 m (the real one stays for the staff)."""
+        if self.lat is None or self.lon is None:
+            return None
+        return redact.coarsen(self.lat, self.lon)
+
 
 class CasePhoto(models.Model):
-    """诉求照片 (JPEG/PNG/WebP, at most 5 MB each)."""
+    """诉求照片: decoded and re-encoded at upload (JPEG, or PNG when transparent), without metadata,
+    under an unguessable name. Personal data: served only through the request's scoped photo view."""
 
     case = models.ForeignKey(Case, verbose_name="诉求", on_delete=models.CASCADE, related_name="photos")
     image = models.FileField("照片", upload_to="cases/%Y/%m/")
@@ -347,6 +378,9 @@ class CasePhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name or ""
+
+
+PUBLIC_TEXT_ACTION = "public_text"
 
 
 class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
@@ -401,6 +435,8 @@ class CaseEvent(models.Model):
             return "智能派单"
         if self.action == "overdue":
             return "超期"
+        if self.action == PUBLIC_TEXT_ACTION:
+            return "修改公开内容"
         a = wf.ACTIONS.get(self.action)
         return a.label if a else self.action
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from linli.cases.engine import workflow as wf
 from linli.cases.engine.geo import bbox, haversine_m
-from linli.cases.models import Case
+from linli.cases.models import Case, CasePhoto
 from linli.cases.services import duplicate_radius_m, duplicate_window
 from linli.core.models import User
 from linli.core.roles import Role
@@ -100,15 +100,17 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
     return qs
 
 
-def duplicates_of(case: Case) -> list[tuple[Case, float]]:
-    """Open requests of the same category within the radius and time window: offered for 并单."""
+def duplicates_of(case: Case, user: User) -> list[tuple[Case, float]]:
+    """Open requests of the same category within the radius and time window that ``user`` may see:
+    offered for 并单. A request outside the account's scope is not offered, counted or shown."""
     if case.lat is None or case.lon is None or not case.is_open:
         return []
     r = duplicate_radius_m()
     lo_lat, hi_lat, lo_lon, hi_lon = bbox(case.lat, case.lon, r)
     window = duplicate_window()
     near = (
-        Case.objects.filter(
+        visible_cases(user)
+        .filter(
             category_id=case.category_id,
             status__in=wf.OPEN_STATES,
             merged_into__isnull=True,
@@ -121,7 +123,7 @@ def duplicates_of(case: Case) -> list[tuple[Case, float]]:
         )
         .exclude(pk=case.pk)
         .select_related("category")
-        .order_by("received_at")
+        .order_by("received_at", "id")
     )
     out = []
     for c in near:
@@ -129,6 +131,21 @@ def duplicates_of(case: Case) -> list[tuple[Case, float]]:
         if d <= r:
             out.append((c, d))
     return out
+
+
+def photo_for(user: User, number: str, photo_id: int) -> CasePhoto | None:
+    """Photo ``photo_id`` of request ``number`` if ``user`` may see the request (the reporter, staff in
+    scope, the departments handling it); None alike for a missing photo and one out of scope."""
+    return (
+        CasePhoto.objects.filter(pk=photo_id, case__number=number, case__in=visible_cases(user))
+        .only("pk", "image")
+        .first()
+    )
+
+
+def merged_visible(user: User, case: Case) -> QuerySet[Case]:
+    """The requests merged into ``case`` that ``user`` may see."""
+    return visible_cases(user).filter(merged_into=case).order_by("received_at", "id")
 
 
 def heat_points(user: User, params: dict[str, str], *, limit: int = 20000) -> list[list[Any]]:

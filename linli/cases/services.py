@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import io
 import logging
 import re
 import secrets
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -21,14 +23,17 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from linli.cases.engine import classifier, timing
+from linli.cases.engine import classifier, redact, timing
 from linli.cases.engine import workflow as wf
 from linli.cases.models import (
+    PUBLIC_TEXT_ACTION,
     Case,
     CaseCounter,
     CaseEvent,
@@ -44,14 +49,17 @@ from linli.core.models import AuditAction, User
 from linli.core.roles import Role
 from linli.core.services import audit_record
 from linli.regions.models import Level, Region
-from linli.registry.models import Building, Organisation, OrganisationKind
+from linli.registry.models import Building, Organisation, OrganisationKind, Person
 
 log = logging.getLogger("linli.cases")
 
 MAX_TEXT = 4000
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-IMAGE_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp", b"GIF8": "gif"}
+MAX_PHOTO_PIXELS = 40_000_000  # refused before decoding: a small file may claim a huge canvas
+MAX_PHOTO_SIDE = 2560  # stored photos are scaled down to this longest side
+PHOTO_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]  # JPEG opens the multi-picture (MPO) files of phones too
+MAX_URL = 500
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 STAFF_DISPATCHERS = {Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
 SYSTEM_NAME = "系统"
@@ -240,18 +248,82 @@ def clean_text(value: str, field: str, label: str, *, required: bool = True, lim
     return value
 
 
-def check_photos(photos: Sequence[UploadedFile]) -> None:
+def photo_reencode(data: bytes, label: str) -> ContentFile:
+    """Decode an uploaded photo with Pillow and store a fresh encoding of its pixels only: upright
+    (EXIF orientation applied), at most MAX_PHOTO_SIDE px, JPEG (PNG when transparent), with no
+    EXIF, GPS position, ICC profile or comment, under an unguessable name."""
+    from PIL import Image, ImageOps
+
+    not_image = ValidationError({"photos": f"“{label}”不是可识别的图片（只接受 JPEG、PNG、WebP、GIF 照片）"})
+    too_large = ValidationError(
+        {"photos": f"“{label}”像素过多（最多 {MAX_PHOTO_PIXELS // 1_000_000} 百万像素），请缩小后再上传"}
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as probe:  # reads the header only
+                if probe.width * probe.height > MAX_PHOTO_PIXELS:
+                    raise too_large
+                probe.verify()
+            with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as im:  # verify() spends the file
+                if im.format == "JPEG":  # decode at a reduced scale when that still covers the size kept
+                    im.draft("RGB", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
+                im.load()
+                try:
+                    upright = ImageOps.exif_transpose(im)
+                except Exception:  # a broken orientation tag does not make the photo unusable
+                    upright = im.copy()
+        alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+        mode = "RGBA" if alpha else "RGB"
+        converted = upright.convert(mode)
+        converted.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
+        # A new image from the pixels alone: nothing of the upload's info (exif, icc_profile,
+        # comment, dpi …) can ride along into the saved file.
+        clean = Image.frombytes(mode, converted.size, converted.tobytes())
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large from exc
+    except Exception as exc:  # whatever Pillow cannot decode is not a photo
+        raise not_image from exc
+    out = io.BytesIO()
+    if alpha:
+        clean.save(out, "PNG", optimize=True)
+        ext = "png"
+    else:
+        clean.save(out, "JPEG", quality=85, optimize=True)
+        ext = "jpg"
+    return ContentFile(out.getvalue(), name=f"{secrets.token_urlsafe(18)}.{ext}")
+
+
+def photos_prepare(photos: Sequence[UploadedFile]) -> list[ContentFile]:
+    """Check and re-encode the uploaded photos (before any transaction: decoding takes a while)."""
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": f"最多上传 {MAX_PHOTOS} 张照片"})
+    out = []
     for f in photos:
         if (f.size or 0) > MAX_PHOTO_BYTES:
             raise ValidationError({"photos": f"照片“{f.name}”超过 5 MB"})
-        head = f.read(12)
+        data = f.read(MAX_PHOTO_BYTES + 1)
         f.seek(0)
-        if not any(head.startswith(m) for m in IMAGE_MAGIC) or (
-            head.startswith(b"RIFF") and head[8:12] != b"WEBP"
-        ):
-            raise ValidationError({"photos": f"“{f.name}”不是图片（只接受 JPEG、PNG、WebP、GIF）"})
+        if len(data) > MAX_PHOTO_BYTES:
+            raise ValidationError({"photos": f"照片“{f.name}”超过 5 MB"})
+        out.append(photo_reencode(data, f.name or "照片"))
+    return out
+
+
+def clean_media_url(value: str) -> str:
+    """A link to a request's media: http(s) only, at most MAX_URL characters (no javascript:, data: …)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) > MAX_URL:
+        raise ValidationError({"media_url": f"media_url 最长 {MAX_URL} 个字符（现 {len(value)} 个）"})
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError as exc:
+        raise ValidationError({"media_url": "media_url 应为以 http:// 或 https:// 开头的有效链接"}) from exc
+    return value
 
 
 def clean_phone(value: str) -> str:
@@ -326,11 +398,15 @@ def case_create(
     anonymous: bool = False,
     photos: Sequence[UploadedFile] = (),
     attributes: dict[str, Any] | None = None,
+    media_url: str = "",
     now: dt.datetime | None = None,
     open311_token: bool = False,
 ) -> Case:
     """Register a request (受理登记). Staff intake (hotline, walk-in, patrol) is accepted at once by the
-    account's own unit (首问负责); a resident's or another system's request waits to be accepted."""
+    account's own unit (首问负责); a resident's or another system's request waits to be accepted.
+
+    The public text is made here, for every channel: the description with phone, ID numbers, the
+    reporter's names and room numbers masked (``engine.redact``)."""
     if channel not in Channel.values:
         raise ValidationError({"channel": "未知的来源渠道"})
     if isinstance(category, str):
@@ -344,9 +420,10 @@ def case_create(
     address = clean_text(address, "address", "地址", required=False, limit=200)
     reporter_name = clean_text(reporter_name, "reporter_name", "姓名", required=False, limit=64)
     reporter_phone = clean_phone(reporter_phone)
+    media_url = clean_media_url(media_url)
     if channel in STAFF_CHANNELS and (by is None or by.role not in STAFF_DISPATCHERS | {Role.GRID_WORKER}):
         raise PermissionDenied("只有工作人员可以代为登记热线、来访和巡查诉求")
-    check_photos(photos)
+    prepared = photos_prepare(photos)
     community, grid, lat, lon = locate(lat=lat, lon=lon, address=address, building_id=building_id)
     now = now or timezone.now()
     response_due, resolve_due = deadlines(category, now)
@@ -355,6 +432,7 @@ def case_create(
         reporter_name = reporter_name or (person.name if person else by.display_name)
         if not reporter_phone and person is not None and person.phone:
             reporter_phone = person.phone.reveal()
+    names = _resident_names(by, person, reporter_name)  # before an anonymous report drops the name
     if anonymous:
         reporter_name, reporter_phone = "", reporter_phone  # the phone is kept only for the return visit
     # 首问负责: staff intake is owned by the account's own unit if it covers the place.
@@ -368,7 +446,8 @@ def case_create(
         category=category,
         channel=channel,
         description=description,
-        attributes=attributes or {},
+        public_description=redact.mask_text(description, names),
+        attributes={**(attributes or {}), **({"media_url": media_url} if media_url else {})},
         status=wf.ACCEPTED if staff else wf.RECEIVED,
         region=community,
         grid=grid,
@@ -413,7 +492,7 @@ def case_create(
         case.save(force_insert=True)
         event.case = case
         event.save(force_insert=True)
-        for f in photos:
+        for f in prepared:
             CasePhoto.objects.create(case=case, image=f)
         if case.reporter_id:
             _notify(
@@ -421,6 +500,21 @@ def case_create(
             )
         _auto_dispatch(case, now)
     return case
+
+
+def _resident_names(by: User | None, person: Person | None, reporter_name: str) -> list[str]:
+    """Names that belong to the person reporting: typed, on their record, on their account, and of
+    their household's members (residents write "我母亲陈秀英…")."""
+    names = [reporter_name]
+    if by is not None and by.role == Role.RESIDENT:
+        names.append(by.display_name)
+        if person is not None:
+            names.append(person.name)
+            if person.household_id:
+                names += Person.objects.filter(household_id=person.household_id).values_list(
+                    "name", flat=True
+                )
+    return [n for n in names if n]
 
 
 def _json_value(value: Any) -> Any:
@@ -902,8 +996,14 @@ def case_merge(*, case: Case, into: Case, by: User, version: int | None = None) 
         note=f"并入 {into.number}",
         unit=into.number,
     )
+    # Not the number: whoever sees ``into`` may not see ``case`` (the page lists the merged requests
+    # each viewer may see).
     CaseEvent.objects.create(
-        case=into, actor=by, actor_name=_name(by), action="merge", note=f"并入 {case.number}"
+        case=into,
+        actor=by,
+        actor_name=_name(by),
+        action="merge",
+        note="有 1 件同类诉求并入本件，结果一并告知",
     )
     if case.reporter_id:
         _notify(
@@ -939,14 +1039,32 @@ def case_remind(
     return case
 
 
-def reporter_reveal(*, case: Case, by: User, field: str, reason: str) -> str:
-    """The reporter's full name or phone, for staff with the reveal permission, audited."""
+REVEAL_FIELDS = ("reporter_name", "reporter_phone")
+
+
+def can_reveal(user: User, case: Case, field: str) -> bool:
+    """Whether ``user`` may see the reporter's full ``field``: staff acting on the request (coordinating
+    or handling it) with the reveal permission, never for an anonymous report, and only a value that
+    was given. The page shows the button exactly when this holds; ``reporter_reveal`` refuses otherwise."""
     from linli.core.services import REVEAL_PERMISSION
 
-    if not by.has_perm(REVEAL_PERMISSION) or not (actor_roles(by, case) & {wf.DISPATCHER, wf.HANDLER}):
-        raise PermissionDenied("本账号没有查看反映人联系方式的权限")
-    if field not in ("reporter_name", "reporter_phone"):
+    return (
+        field in REVEAL_FIELDS
+        and not case.anonymous
+        and bool(getattr(case, field))
+        and user.has_perm(REVEAL_PERMISSION)
+        and bool(actor_roles(user, case) & {wf.DISPATCHER, wf.HANDLER})
+    )
+
+
+def reporter_reveal(*, case: Case, by: User, field: str, reason: str) -> str:
+    """The reporter's full name or phone, for staff with the reveal permission, audited."""
+    if field not in REVEAL_FIELDS:
         raise ValidationError({"field": "只能查看反映人姓名或电话"})
+    if case.anonymous:
+        raise PermissionDenied("该诉求为匿名反映，不能查看反映人信息")
+    if not can_reveal(by, case, field):
+        raise PermissionDenied("本账号没有查看反映人联系方式的权限")
     if len((reason or "").strip()) < 2:
         raise ValidationError({"reason": "请填写查看事由（至少 2 个字）"})
     with transaction.atomic():
@@ -958,6 +1076,43 @@ def reporter_reveal(*, case: Case, by: User, field: str, reason: str) -> str:
             reason=reason.strip(),
         )
     return getattr(case, field).reveal()  # type: ignore[no-any-return]
+
+
+def case_public_text_edit(*, case: Case, text: str, by: User, version: int | None = None) -> Case:
+    """修改公开内容: staff acting on the request rewrite what the public feed shows of it. The private
+    description is kept as typed; the new text is masked like the automatic one (a phone number or a
+    name slipped in stays hidden); the change is a (non-public) request event and an audit record."""
+    if not (actor_roles(by, case) & {wf.DISPATCHER, wf.HANDLER}):
+        raise PermissionDenied("只有协调或承办该诉求的工作人员可以修改公开内容")
+    names = case.known_names + _resident_names(case.reporter, case.reporter_person, "")
+    public = redact.mask_text(clean_text(text, "text", "公开内容"), names)
+    before = case.published_description
+    version = case.version if version is None else version
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, version=version).update(
+            public_description=public, updated_at=now, version=F("version") + 1
+        )
+        if not updated:
+            raise Conflict(Case.objects.get(pk=case.pk))
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=by,
+            actor_name=_name(by),
+            action=PUBLIC_TEXT_ACTION,
+            note="修改公开显示的诉求内容",
+            public=False,
+        )
+        audit_record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            subject=case,
+            field="public_description",
+            detail={"before": before, "after": public},
+        )
+    case.public_description, case.updated_at, case.version = public, now, version + 1
+    return case
 
 
 # --- notifications -------------------------------------------------------------------------------

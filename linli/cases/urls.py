@@ -15,4 +15,6 @@ urlpatterns = [
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/act/", views.act, name="act"),
     path("<str:number>/reveal/<str:field>/", views.reveal, name="reveal"),
+    path("<str:number>/public-text/", views.public_text, name="public_text"),
+    path("<str:number>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]

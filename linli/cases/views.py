@@ -9,19 +9,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from linli.cases import selectors, services
-from linli.cases.api import perform
+from linli.cases.actions import perform
 from linli.cases.engine import workflow as wf
+from linli.cases.forms import PublicTextForm
 from linli.cases.models import Case, Category, Channel, Kind, Notification
 from linli.core.models import AuthedHttpRequest
 from linli.core.roles import Role
-from linli.core.services import REVEAL_PERMISSION
 from linli.regions.models import Level, Region
 from linli.registry.models import Organisation, OrganisationKind
 
@@ -246,6 +247,10 @@ def _detail(
     acting = bool(roles & {wf.DISPATCHER, wf.HANDLER})
     staff = acting or _role(user) in STAFF | {Role.DEPARTMENT_HANDLER}
     events = case.events.all() if staff else case.events.filter(public=True, action__in=wf.PUBLIC_ACTIONS)
+    merged_into_visible = (
+        case.merged_into_id is not None
+        and selectors.visible_cases(user).filter(pk=case.merged_into_id).exists()
+    )
     ctx: dict[str, Any] = {
         "title": f"诉求 {case.number}",
         "case": case,
@@ -255,11 +260,14 @@ def _detail(
         "reporter_role": wf.REPORTER in roles,
         "errors": errors or {},
         "data": data or {},
-        "photos": case.photos.all(),
+        "photos": case.photos.only("pk", "case_id"),
         "summoned": case.summoned.all(),
-        "merged": case.merged.all(),
+        "merged": selectors.merged_visible(user, case),
+        "merged_into_visible": merged_into_visible,
         "ratings": wf.RATING_LABELS.items(),
-        "can_reveal": acting and user.has_perm(REVEAL_PERMISSION) and not case.anonymous,
+        "can_reveal_name": services.can_reveal(user, case, "reporter_name"),
+        "can_reveal_phone": services.can_reveal(user, case, "reporter_phone"),
+        "can_edit_public": acting,
     }
     if staff and {"dispatch", "reassign", "summon"} & set(actions):
         ctx["units"] = _unit_choices(case)
@@ -269,7 +277,7 @@ def _detail(
         suggestion = services.routing_suggest(case.description, case)
         ctx["suggestion"] = suggestion
     if staff and "merge" in actions:
-        ctx["duplicates"] = selectors.duplicates_of(case)
+        ctx["duplicates"] = selectors.duplicates_of(case, user)
     return render(request, "cases/detail.html", ctx, status=status)
 
 
@@ -330,6 +338,53 @@ def reveal(request: AuthedHttpRequest, number: str, field: str) -> HttpResponse:
     return HttpResponse(
         f'<b class="revealed">{escape(value)}</b> <span class="muted">（已记入审计日志）</span>'
     )
+
+
+@login_required
+@require_POST
+def public_text(request: AuthedHttpRequest, number: str) -> HttpResponse:
+    """修改公开内容 (staff acting on the request): what the public feed shows instead of the typed text."""
+    case = _case_for(request, number)
+    form = PublicTextForm(request.POST)
+    if not form.is_valid():
+        errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
+        return _detail(request, case, errors=errors, data=request.POST, status=422)
+    try:
+        services.case_public_text_edit(
+            case=case, text=form.cleaned_data["text"], by=request.user, version=form.cleaned_data["version"]
+        )
+    except services.Conflict as exc:
+        fresh = _case_for(request, number)
+        return _detail(request, fresh, errors={"__all__": [str(exc)]}, data=request.POST, status=409)
+    except ValidationError as exc:
+        return _detail(request, case, errors=_errors(exc), data=request.POST, status=422)
+    messages.success(request, "已保存公开内容")
+    return redirect("cases:detail", number)
+
+
+PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
+PHOTO_MISSING = "该照片不存在，或不在本账号的查看范围内"
+
+
+@login_required
+@require_GET
+def photo(request: AuthedHttpRequest, number: str, photo_id: int) -> FileResponse:
+    """A request's photo, for whoever may see the request (the reporter, staff in scope, the handling
+    department). A photo out of scope, missing, or of a type never stored answers the same 404."""
+    found = selectors.photo_for(request.user, number, photo_id)
+    ext = found.image.name.rsplit(".", 1)[-1].lower() if found is not None and found.image.name else ""
+    if found is None or ext not in PHOTO_TYPES:
+        raise Http404(PHOTO_MISSING)
+    try:
+        body = found.image.open("rb")
+    except OSError as exc:
+        raise Http404(PHOTO_MISSING) from exc
+    response = FileResponse(body, content_type=PHOTO_TYPES[ext])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="{number}-{found.pk}.{ext}"'
+    patch_cache_control(response, private=True, max_age=3600)
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 @login_required

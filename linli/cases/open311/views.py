@@ -4,7 +4,13 @@ Every resource answers in XML and JSON (``.xml`` / ``.json``); errors come in th
 (``<errors><error><code/><description/></error></errors>`` or ``[{"code": …, "description": …}]``).
 A service is a request category (``Category.code``); a ``service_request_id`` is the request's human
 number. ``api_key`` on POST is a Linli API token (``ll_…``) of the system or account that reports.
-Reporter contact details are never published.
+
+The GET feed needs no key, so it carries no personal data (as FixMyStreet publishes): the published
+text of a request (phone, ID numbers, names and room numbers masked, or the text staff set), the
+address cut to the building, the position snapped to a cell of about 200 m, replies and notes masked
+alike, and nothing of the reporter, anonymous or not. ``media_url`` is the http(s) link the reporting
+system sent, if any; photos uploaded by residents are personal data and are never published here
+(staff and the reporter see them through the request's scoped photo view).
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from linli.cases import services
+from linli.cases.engine import redact
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Category, Channel
 from linli.core.auth import token_lookup
 from linli.core.models import ApiToken, User
+from linli.core.paging import MAX_PAGE
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00+08:00"
@@ -279,9 +287,6 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     if len(description) > 4000:
         raise Open311Error(400, "description is longer than 4000 characters / 描述超过 4000 字")
     attrs = _attributes(category, data)
-    media = _param(request, "media_url", data)
-    if media:
-        attrs["media_url"] = media
     name = (_param(request, "last_name", data) + _param(request, "first_name", data)).strip()
     try:
         case = services.case_create(
@@ -297,11 +302,16 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
             reporter_phone=_param(request, "phone", data),
             anonymous=not name,
             attributes=attrs,
+            media_url=_param(request, "media_url", data),
             open311_token=True,
         )
     except ValidationError as exc:
         messages = (
-            [m for ms in exc.message_dict.values() for m in ms]
+            [
+                m if field == "__all__" or m.startswith(field) else f"{field}: {m}"
+                for field, ms in exc.message_dict.items()
+                for m in ms
+            ]
             if hasattr(exc, "error_dict")
             else exc.messages
         )
@@ -316,35 +326,57 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     )
 
 
-def _request_row(c: Case, base: str, extensions: bool) -> dict[str, Any]:
+def _media_url(c: Case) -> str | None:
+    """The reporting system's own link, checked again (rows stored before links were checked)."""
+    try:
+        return services.clean_media_url(str(c.attributes.get("media_url") or "")) or None
+    except ValidationError:
+        return None
+
+
+def _public_value(value: Any, names: list[str]) -> Any:
+    if isinstance(value, str):
+        return redact.mask_text(value, names)
+    if isinstance(value, list):
+        return [_public_value(v, names) for v in value]
+    return value
+
+
+def _request_row(c: Case, extensions: bool) -> dict[str, Any]:
+    """One request as the public may see it (see the module docstring)."""
+    names = c.known_names
     status = "open" if c.status in wf.OPEN_STATES else "closed"
     notes = c.reply if c.replied_at else wf.STATE_LABELS.get(c.status, "")
     if c.status == wf.MERGED and c.merged_into_id and c.merged_into is not None:
         notes = f"已并入 {c.merged_into.number}" + (f"：{c.reply}" if c.reply else "")
-    photo = next(iter(c.photos.all()), None)
+    point = c.published_point
     row: dict[str, Any] = {
         "service_request_id": c.number,
         "status": status,
-        "status_notes": notes,
+        "status_notes": redact.mask_text(notes, names),
         "service_name": c.category.name,
         "service_code": c.category.code,
-        "description": c.description,
+        "description": c.published_description,
         "agency_responsible": c.handler_label,
         "service_notice": c.category.time_limit.name,
         "requested_datetime": _iso(c.received_at),
         "updated_datetime": _iso(c.updated_at),
         "expected_datetime": _iso(c.resolve_due),
-        "address": c.address or c.region.name,
+        "address": c.published_address or c.region.name,
         "address_id": None,
         "zipcode": None,
-        "lat": round(c.lat, 4) if c.lat is not None else None,  # about 10 m: enough to find the place
-        "long": round(c.lon, 4) if c.lon is not None else None,
-        "media_url": base + photo.image.url if photo is not None else c.attributes.get("media_url"),
+        "lat": point[0] if point else None,
+        "long": point[1] if point else None,
+        "media_url": _media_url(c),
     }
     if extensions:
-        row["attributes"] = {k: v for k, v in c.attributes.items() if k != "media_url"}
+        row["attributes"] = {k: _public_value(v, names) for k, v in c.attributes.items() if k != "media_url"}
         row["notes"] = [
-            {"datetime": _iso(e.at), "description": e.note or e.action_label, "type": e.action_label}
+            {
+                "datetime": _iso(e.at),
+                "description": redact.mask_text(e.note, names) if e.note else e.action_label,
+                "type": e.action_label,
+            }
             for e in c.events.all()
             if e.public and e.action in wf.PUBLIC_ACTIONS
         ]
@@ -354,12 +386,8 @@ def _request_row(c: Case, base: str, extensions: bool) -> dict[str, Any]:
 def _requests_qs() -> QuerySet[Case]:
     """Requests of public categories only: those about a person's own circumstances (社会救助, 养老 …)
     are never listed, whoever asks."""
-    return (
-        Case.objects.filter(category__public=True)
-        .select_related(
-            "category__time_limit", "region", "coordinator", "handler_region", "handler_org", "merged_into"
-        )
-        .prefetch_related("photos")
+    return Case.objects.filter(category__public=True).select_related(
+        "category__time_limit", "region", "coordinator", "handler_region", "handler_org", "merged_into"
     )
 
 
@@ -403,16 +431,17 @@ def _get(request: HttpRequest, fmt: str) -> HttpResponse:
                 q |= Q(status__in=wf.FINAL_STATES)
             qs = qs.filter(q)
     page, size = _int(request, "page", 1), _int(request, "page_size", DEFAULT_PAGE_SIZE)
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+    if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
         raise Open311Error(
-            400, f"page must be ≥ 1 and page_size between 1 and {MAX_PAGE_SIZE} / 分页参数无效"
+            400,
+            f"page must be between 1 and {MAX_PAGE} and page_size between 1 and {MAX_PAGE_SIZE}"
+            " / 分页参数无效",
         )
     extensions = _param(request, "extensions") == "true"
     if extensions:
         qs = qs.prefetch_related("events")
     rows = qs.order_by("-received_at", "-id")[(page - 1) * size : page * size]
-    base = request.build_absolute_uri("/").rstrip("/")
-    return render(fmt, "service_requests", [_request_row(c, base, extensions) for c in rows])
+    return render(fmt, "service_requests", [_request_row(c, extensions) for c in rows])
 
 
 def _int(request: HttpRequest, name: str, default: int) -> int:
@@ -442,8 +471,7 @@ def request_detail(request: HttpRequest, request_id: str, *, fmt: str) -> HttpRe
     c = _requests_qs().prefetch_related("events").filter(number=request_id).first()
     if c is None:
         raise Open311Error(404, f"unknown service_request_id {request_id} / 未找到该诉求")
-    base = request.build_absolute_uri("/").rstrip("/")
-    return render(fmt, "service_requests", [_request_row(c, base, _param(request, "extensions") == "true")])
+    return render(fmt, "service_requests", [_request_row(c, _param(request, "extensions") == "true")])
 
 
 @endpoint

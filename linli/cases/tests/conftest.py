@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from linli.cases import services
 from linli.cases.models import Category
@@ -92,6 +96,22 @@ def build_cases_world(world: World) -> CasesWorld:
             username="resident2", role=Role.RESIDENT, region=world.tree.community_a, display_name="王小明"
         ),
     )
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 6), mode: str = "RGB", **save: Any) -> bytes:
+    """A real image made with Pillow (``save`` goes to ``Image.save``, e.g. ``exif=…``)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new(mode, size, (200, 30, 30, 128)[: len(mode)] if mode != "1" else 1).save(out, fmt, **save)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Settings, tmp_path: Path) -> Path:
+    """Uploaded photos go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from linli.cases import services
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Channel
 
-from .conftest import CasesWorld, grid_center
+from .conftest import CasesWorld, grid_center, image_bytes
 
 
 def _report_form(**extra):  # type: ignore[no-untyped-def]
@@ -26,7 +26,7 @@ def test_resident_reports_from_the_phone_page(cw: CasesWorld, client_for) -> Non
     assert page.status_code == 200 and "我要反映" in page.content.decode()
     r = c.post(
         "/cases/report/",
-        _report_form(photos=SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n0000", content_type="image/png")),
+        _report_form(photos=SimpleUploadedFile("p.png", image_bytes("PNG"), content_type="image/png")),
     )
     assert r.status_code == 302
     case = Case.objects.get()
