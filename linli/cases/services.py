@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import io
 import logging
 import re
 import secrets
 import time
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -45,6 +43,8 @@ from linli.cases.models import (
     Notification,
     RoutingModel,
 )
+from linli.core import images
+from linli.core.images import image_reencode
 from linli.core.models import AuditAction, User
 from linli.core.roles import Role
 from linli.core.services import audit_record
@@ -56,9 +56,7 @@ log = logging.getLogger("linli.cases")
 MAX_TEXT = 4000
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000  # refused before decoding: a small file may claim a huge canvas
-MAX_PHOTO_SIDE = 2560  # stored photos are scaled down to this longest side
-PHOTO_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]  # JPEG opens the multi-picture (MPO) files of phones too
+MAX_PHOTO_SIDE = images.MAX_SIDE  # stored photos are scaled down to this longest side
 MAX_URL = 500
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 STAFF_DISPATCHERS = {Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
@@ -249,51 +247,8 @@ def clean_text(value: str, field: str, label: str, *, required: bool = True, lim
 
 
 def photo_reencode(data: bytes, label: str) -> ContentFile:
-    """Decode an uploaded photo with Pillow and store a fresh encoding of its pixels only: upright
-    (EXIF orientation applied), at most MAX_PHOTO_SIDE px, JPEG (PNG when transparent), with no
-    EXIF, GPS position, ICC profile or comment, under an unguessable name."""
-    from PIL import Image, ImageOps
-
-    not_image = ValidationError({"photos": f"“{label}”不是可识别的图片（只接受 JPEG、PNG、WebP、GIF 照片）"})
-    too_large = ValidationError(
-        {"photos": f"“{label}”像素过多（最多 {MAX_PHOTO_PIXELS // 1_000_000} 百万像素），请缩小后再上传"}
-    )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as probe:  # reads the header only
-                if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                    raise too_large
-                probe.verify()
-            with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as im:  # verify() spends the file
-                if im.format == "JPEG":  # decode at a reduced scale when that still covers the size kept
-                    im.draft("RGB", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
-                im.load()
-                try:
-                    upright = ImageOps.exif_transpose(im)
-                except Exception:  # a broken orientation tag does not make the photo unusable
-                    upright = im.copy()
-        alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
-        mode = "RGBA" if alpha else "RGB"
-        converted = upright.convert(mode)
-        converted.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
-        # A new image from the pixels alone: nothing of the upload's info (exif, icc_profile,
-        # comment, dpi …) can ride along into the saved file.
-        clean = Image.frombytes(mode, converted.size, converted.tobytes())
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise too_large from exc
-    except Exception as exc:  # whatever Pillow cannot decode is not a photo
-        raise not_image from exc
-    out = io.BytesIO()
-    if alpha:
-        clean.save(out, "PNG", optimize=True)
-        ext = "png"
-    else:
-        clean.save(out, "JPEG", quality=85, optimize=True)
-        ext = "jpg"
-    return ContentFile(out.getvalue(), name=f"{secrets.token_urlsafe(18)}.{ext}")
+    """A request photo, re-encoded without metadata (see ``linli.core.images``)."""
+    return image_reencode(data, field="photos", label=label)
 
 
 def photos_prepare(photos: Sequence[UploadedFile]) -> list[ContentFile]:

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from linli.core.images import image_reencode
 from linli.core.roles import REGISTRY_READERS, Role
 from linli.core.scope import OutOfScope, region_in_scope
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
@@ -48,6 +51,7 @@ EVIDENCE_TYPES = {  # extension → accepted leading bytes
     ".docx": [b"PK\x03\x04"],
     ".xlsx": [b"PK\x03\x04"],
 }
+IMAGE_EVIDENCE = {".png", ".jpg", ".jpeg"}
 VALUE_LIMIT = Decimal("1e13")
 
 
@@ -352,6 +356,16 @@ def _check_evidence(f: UploadedFile) -> None:
         raise ValidationError(f"佐证材料：文件内容与扩展名“{ext}”不符")
 
 
+def _evidence_file(f: UploadedFile) -> tuple[str, File]:
+    """The stored form of a checked evidence file: images re-encoded without metadata (a photo's EXIF
+    carries where it was taken), every file under an unguessable name that keeps only the extension."""
+    ext = Path(f.name or "").suffix.lower()
+    if ext in IMAGE_EVIDENCE:
+        clean = image_reencode(f.read(), field="evidence", label=f"佐证材料“{Path(f.name or '').name}”")
+        return str(clean.name), clean
+    return f"{secrets.token_urlsafe(18)}{ext}", f
+
+
 @transaction.atomic
 def task_progress_report(
     *, task: PlanTask, by: Any, unit_name: str, text: str, percent: int, evidence: UploadedFile | None = None
@@ -370,7 +384,7 @@ def task_progress_report(
     )
     if evidence is not None:
         report.evidence_name = Path(evidence.name or "").name[:120]
-        report.evidence.save(report.evidence_name, evidence, save=False)
+        report.evidence.save(*_evidence_file(evidence), save=False)
     report.save()
     task.percent = percent
     task.status = TaskStatus.DONE if percent >= 100 else TaskStatus.IN_PROGRESS

@@ -12,6 +12,7 @@ urlpatterns = [
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/import/", views.tasks_import, name="tasks_import"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/<int:pk>/evidence/<int:report_pk>/", views.task_evidence, name="task_evidence"),
     path("plans/", views.plans, name="plans"),
     path("report/", views.report_download, name="report"),
 ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -427,6 +428,44 @@ def task_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+EVIDENCE_CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@login_required
+def task_evidence(request: AuthedHttpRequest, pk: int, report_pk: int) -> HttpResponse:
+    """A progress report's evidence file, to those who can see the task (never a public media URL).
+
+    Images show in the page; every other type downloads as an attachment, so a PDF's or an office
+    file's active content never runs in this site's origin."""
+    _require(request)
+    task = selectors.tasks_visible(request.user).filter(pk=pk).first()
+    report = task.reports.filter(pk=report_pk).exclude(evidence="").first() if task else None
+    if report is None:
+        raise Http404("材料不存在或不在本账号的数据范围内")
+    ext = Path(report.evidence.name).suffix.lower()
+    try:
+        handle = report.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404("材料不存在或不在本账号的数据范围内") from None
+    image = ext in (".png", ".jpg", ".jpeg")
+    response = FileResponse(
+        handle,
+        as_attachment=not image,
+        filename=report.evidence_name or f"佐证材料{ext}",
+        content_type=EVIDENCE_CONTENT_TYPES.get(ext, "application/octet-stream"),
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
 from linli.core.tabular import xlsx_bytes
 from linli.indicators import report, services
@@ -86,6 +87,58 @@ def test_progress_report_with_evidence_checks_type_and_size(tree, users, setting
         services.task_progress_report(
             task=task, by=users["district"], unit_name="x", text="x", percent=50, evidence=big
         )
+
+
+def _jpeg_with_gps() -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (24.0, 56.0, 30.0), 3: "E", 4: (118.0, 40.0, 10.0)}  # GPSInfo
+    exif[0x010F] = "PhoneMaker"
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_evidence_is_served_only_to_those_who_see_the_task_and_images_lose_metadata(
+    tree, users, settings, tmp_path
+):
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    services.plan_adopt(plan=Plan.objects.get(seed="000"), region=tree.district, by=None)
+    task = PlanTask.objects.get(region=tree.district, number=8)
+    photo = SimpleUploadedFile("现场照片.jpg", _jpeg_with_gps(), content_type="image/jpeg")
+    r = services.task_progress_report(
+        task=task, by=users["district"], unit_name="区发改局", text="已动工", percent=40, evidence=photo
+    )
+    assert "现场照片" not in r.evidence.name and r.evidence_name == "现场照片.jpg"
+    stored = (tmp_path / r.evidence.name).read_bytes()
+    with Image.open(io.BytesIO(stored)) as im:
+        assert not im.getexif() and "exif" not in im.info
+    pdf = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    r2 = services.task_progress_report(
+        task=task, by=users["district"], unit_name="区发改局", text="已完成", percent=100, evidence=pdf
+    )
+    url, url2 = (
+        f"/indicators/tasks/{task.pk}/evidence/{r.pk}/",
+        f"/indicators/tasks/{task.pk}/evidence/{r2.pk}/",
+    )
+    c = Client()
+    c.force_login(users["district"])
+    page = c.get(f"/indicators/tasks/{task.pk}/").content.decode()
+    assert url in page and "/media/" not in page
+    got = c.get(url)
+    assert got.status_code == 200 and got["Content-Type"] == "image/jpeg"
+    assert got["X-Content-Type-Options"] == "nosniff" and "private" in got["Cache-Control"]
+    assert b"".join(got.streaming_content) == stored
+    doc = c.get(url2)
+    assert doc.status_code == 200 and doc["Content-Disposition"].startswith("attachment")
+    outsider = Client()
+    outsider.force_login(users["community_a"])
+    missing = outsider.get(f"/indicators/tasks/{task.pk}/evidence/999999/")
+    assert outsider.get(url).status_code == missing.status_code == 404
+    assert Client().get(url).status_code == 302  # not signed in: to the login page
 
 
 def test_task_list_import(tree, users):
