@@ -1,4 +1,8 @@
-"""Admin: every list goes through linli.core.scope, like the pages and the API; the audit log is read-only."""
+"""Admin: every list goes through linli.core.scope, like the pages and the API; the audit log is read-only.
+
+django-axes registers its own lists (access attempts, failures, sign-ins): deleting an account's access
+attempts there lifts its login lockout, as the 账号管理 page does (which also writes the audit log).
+"""
 
 from __future__ import annotations
 
@@ -22,18 +26,30 @@ class ScopedAdmin(admin.ModelAdmin):
 @admin.register(User)
 class LinliUserAdmin(UserAdmin):
     list_display = ("username", "display_name", "role", "region", "organisation", "is_active")
-    list_filter = ("role", "is_active")
+    list_filter = ("role", "is_active", "must_change_password")
     search_fields = ("username", "display_name")
     raw_id_fields = ("region", "organisation", "person")
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
-        ("邻里", {"fields": ("display_name", "role", "region", "organisation", "person")}),
+        (
+            "邻里",
+            {"fields": ("display_name", "role", "region", "organisation", "person", "must_change_password")},
+        ),
     )
 
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ScopedAdmin):
-    list_display = ("at", "actor_name", "action", "subject_label", "field", "reason", "row_count")
+    list_display = (
+        "at",
+        "actor_name",
+        "action",
+        "subject_label",
+        "field",
+        "reason",
+        "row_count",
+        "client_ip",
+    )
     list_filter = ("action",)
     search_fields = ("actor_name", "subject_label", "reason")
 

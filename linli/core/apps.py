@@ -6,4 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "账号与审计"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+
         from linli.core import checks  # noqa: F401  (registers the deployment checks)
+        from linli.core.lockout import audit_lockout
+
+        user_locked_out.connect(audit_lockout, dispatch_uid="linli.core.audit_lockout")

@@ -8,6 +8,13 @@ Every endpoint accepts either (``API_AUTH``):
 - the Django session of a signed-in page, with Django's CSRF check on unsafe methods (ninja's
   ``django_auth``). The check runs only when a session is signed in: a request without one carries
   no ambient credential a forged request could ride on, and must get 401, not a CSRF 403.
+
+Reads that hand out personal data in bulk and write an audit record (the person export) take
+``PERSONAL_DATA_AUTH`` instead: there the session must show the CSRF token on reads too, in the
+``X-CSRFToken`` header as the pages' htmx requests send it. A cross-site link, image or form could
+otherwise start such an export in a signed-in browser (the session cookie is sent with a top-level
+GET from another site), and a cross-site script cannot set that header. Bearer tokens are never sent
+by a browser on its own, so they need nothing more.
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.middleware.csrf import CsrfViewMiddleware, RejectRequest
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
@@ -65,20 +74,53 @@ def token_lookup(key: str) -> ApiToken | None:
 
 
 class SessionAuth(NinjaSessionAuth):
-    """会话认证: the signed-in page's session; unsafe methods must pass Django's CSRF check."""
+    """会话认证: the signed-in page's session; unsafe methods must pass Django's CSRF check.
+
+    With ``csrf_on_read`` reads must pass it too (the token in the ``X-CSRFToken`` header).
+    """
+
+    def __init__(self, *, csrf_on_read: bool = False) -> None:
+        super().__init__()
+        self.csrf_on_read = csrf_on_read
 
     def _get_key(self, request: HttpRequest) -> str | None:
         if not request.user.is_authenticated:
             return None
+        if self.csrf_on_read and request.method in SAFE_METHODS and not csrf_token_shown(request):
+            raise HttpError(403, "CSRF token missing or incorrect on a read of personal data")
         return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         return request.user if request.user.is_authenticated else None
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+def _refuse(request: HttpRequest) -> HttpResponse:
+    return HttpResponseForbidden()
+
+
+def csrf_token_shown(request: HttpRequest) -> bool:
+    """Whether ``request`` carries this session's CSRF token (header or form field), by Django's own check.
+
+    Django checks the token only on unsafe methods; its check is run here for a read. The test client's
+    switch (``enforce_csrf_checks=False``) is honoured, as Django's middleware honours it.
+    """
+    if getattr(request, "_dont_enforce_csrf_checks", False):
+        return True
+    try:
+        CsrfViewMiddleware(_refuse)._check_token(request)  # type: ignore[attr-defined]  # not in the stubs
+    except RejectRequest:
+        return False
+    return True
+
+
 token_auth = TokenAuth()
 session_auth = SessionAuth()
 API_AUTH: list[Any] = [token_auth, session_auth]
+# For reads of personal data in bulk (exports): a session must show its CSRF token even on GET.
+PERSONAL_DATA_AUTH: list[Any] = [token_auth, SessionAuth(csrf_on_read=True)]
 
 
 def api_token_issue(

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from linli.core.roles import AUDITORS, IMPORTERS, REGISTRY_READERS, Role
+from linli.core.roles import AUDITORS, IMPORTERS, REGION_ADMINS, REGISTRY_READERS, Role
 
 # Other modules add their entries from ``AppConfig.ready`` (called with the user and their role).
 NavSection = Callable[[Any, str], list[tuple[str, str]]]
@@ -74,6 +74,8 @@ def linli(request: HttpRequest) -> dict[str, Any]:
             nav += section(user, role)
         if role in AUDITORS:
             nav.append(("audit_log", "审计日志"))
+        if role in REGION_ADMINS:
+            nav.append(("account_admin", "账号管理"))
     return {
         "nav": nav,
         "nav_groups": nav_groups(nav),

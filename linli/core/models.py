@@ -45,6 +45,11 @@ class User(AbstractUser):
         related_name="accounts",
     )
     display_name = models.CharField("姓名", max_length=64, blank=True)
+    must_change_password = models.BooleanField(
+        "须修改密码",
+        default=False,
+        help_text="管理员重置密码后为是：登录后必须先修改密码，才能使用其他功能。",
+    )
 
     class Meta:
         verbose_name = "账号"
@@ -82,6 +87,10 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", "修改"
     DENIED = "denied", "越权访问被拒绝"
     KEY_ROTATION = "key_rotation", "密钥轮换"
+    LOCKOUT = "lockout", "登录失败过多被锁定"
+    UNLOCK = "unlock", "解除登录锁定"
+    PASSWORD_CHANGE = "password_change", "修改密码"
+    PASSWORD_RESET = "password_reset", "重置密码"
 
 
 class AuditLogQuerySet(models.QuerySet["AuditLog"]):
@@ -113,7 +122,7 @@ class AuditLog(models.Model):
     reason = models.CharField("事由", max_length=500, blank=True)
     region_code = models.CharField("所属区域编码", max_length=15, blank=True, db_index=True)
     row_count = models.PositiveIntegerField("涉及条数", default=0)
-    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    client_ip = models.GenericIPAddressField("客户端地址", null=True, blank=True)
     detail = models.JSONField("详情", default=dict, blank=True)
 
     objects = AuditLogQuerySet.as_manager()

@@ -2,6 +2,11 @@
 
 Files are read row by row (csv on a text stream, openpyxl in read-only mode), so a file of a
 million rows is never held in memory. Headers are Chinese; a ``Column`` maps each to a field.
+
+Every file written here is safe to open in a spreadsheet: a text cell that Excel or WPS would read
+as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with
+a leading ``'`` (OWASP, CSV injection), in CSV and in xlsx alike; the reader takes that ``'`` off
+again, so an exported file can be edited and imported unchanged.
 """
 
 from __future__ import annotations
@@ -131,6 +136,7 @@ def read_table(
     for n, values in enumerate(rows, start=2):
         # CSV cells are already text; spreadsheet cells may be numbers or dates.
         cells = [v.strip() for v in values] if fmt == "csv" else [cell_text(v) for v in values]
+        cells = [unneutralise(c) for c in cells]
         if not any(cells):
             continue
         width = len(cells)
@@ -183,23 +189,62 @@ def _xlsx_rows(raw: IO[bytes]) -> Iterator[tuple[Any, ...]]:
 # --- writing -----------------------------------------------------------------------------------
 
 
+# What makes a spreadsheet read a text cell as a formula (OWASP, "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A cell as written to a file: text a spreadsheet would run as a formula gets a leading ``'``.
+
+    Only text is touched: a number stays a number (``-2`` is a value, ``"-2"`` is text and is escaped).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def unneutralise(text: str) -> str:
+    """A cell as read back: the ``'`` that ``neutralise`` put before a formula character is taken off."""
+    if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
+def neutralise_workbook(wb: Any) -> None:
+    """Neutralise every cell of a workbook built in openpyxl's normal mode, just before it is saved.
+
+    openpyxl has already made a formula of each text starting with ``=``; it becomes text again here.
+    """
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+                    cell.value = "'" + cell.value  # assigning text that starts with ' gives a text cell
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
 def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[bytes]:
-    """CSV as UTF-8 with BOM (so Excel opens it correctly), one line at a time, for streaming."""
+    """CSV as UTF-8 with BOM (so Excel opens it correctly), one line at a time, for streaming.
+
+    Every cell goes through ``neutralise``.
+    """
     writer = csv.writer(_Echo())
-    yield codecs.BOM_UTF8 + writer.writerow(header).encode()
+    yield codecs.BOM_UTF8 + writer.writerow([neutralise(h) for h in header]).encode()
     for row in rows:
-        yield writer.writerow(["" if v is None else v for v in row]).encode()
+        yield writer.writerow(["" if v is None else neutralise(v) for v in row]).encode()
 
 
 def xlsx_bytes(
     header: list[str], rows: Iterable[Iterable[Any]], *, sheet: str = "数据", notes: list[str] | None = None
 ) -> bytes:
-    """A workbook written in openpyxl's write-only mode (constant memory per row)."""
+    """A workbook written in openpyxl's write-only mode (constant memory per row).
+
+    Every cell goes through ``neutralise`` (openpyxl would write text starting with ``=`` as a formula).
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
@@ -210,16 +255,16 @@ def xlsx_bytes(
     fill = PatternFill("solid", fgColor="DDEBF7")
     cells = []
     for h in header:
-        c = WriteOnlyCell(ws, value=h)
+        c = WriteOnlyCell(ws, value=neutralise(h))
         c.font, c.fill = bold, fill
         cells.append(c)
     ws.append(cells)
     for row in rows:
-        ws.append(list(row))
+        ws.append([neutralise(v) for v in row])
     if notes:
         info = wb.create_sheet("填写说明")
         for line in notes:
-            info.append([line])
+            info.append([neutralise(line)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

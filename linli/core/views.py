@@ -1,21 +1,28 @@
-"""Sign-in, the home page of each role, and the audit log."""
+"""Sign-in, the home page of each role, the audit log, and the account pages (own password, and for
+administrators: password resets and login lockouts)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from linli.core.forms import AccountSearchForm, PasswordChangeForm, UnlockForm
 from linli.core.models import AuditAction, AuditLog, AuthedHttpRequest
-from linli.core.roles import AUDITORS, REGISTRY_READERS, Role
+from linli.core.roles import AUDITORS, REGION_ADMINS, REGISTRY_READERS, Role
 from linli.core.scope import scoped
+from linli.core.selectors import accounts_manageable, is_system_admin, locked_accounts
+from linli.core.services import account_unlock, password_change, password_reset
 
 
 class LoginView(auth_views.LoginView):
@@ -110,3 +117,92 @@ def audit_log(request: AuthedHttpRequest) -> HttpResponse:
             "total": page.paginator.count,
         },
     )
+
+
+# --- accounts --------------------------------------------------------------------------------------
+
+
+@login_required
+def account_password(request: AuthedHttpRequest) -> HttpResponse:
+    """修改密码: every signed-in account changes its own password (and must, after a reset)."""
+    user = request.user
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_change(user=user, new_password=form.cleaned_data["new_password1"], request=request)
+        except ValidationError as exc:
+            form.add_error("new_password1", exc)
+        else:
+            update_session_auth_hash(request, user)  # this session stays signed in
+            messages.success(request, "密码已修改")
+            return redirect("home")
+    return render(
+        request,
+        "core/account_password.html",
+        {"title": "修改密码", "form": form, "forced": user.must_change_password},
+    )
+
+
+def _require_account_admin(request: AuthedHttpRequest) -> None:
+    user = request.user
+    if not (user.is_superuser or user.role in REGION_ADMINS):
+        raise PermissionDenied("只有区/市管理员和系统管理员可以管理账号")
+
+
+@login_required
+def account_admin(request: AuthedHttpRequest) -> HttpResponse:
+    """账号管理: the accounts this administrator manages (password reset) and, for system administrators,
+    the names whose sign-in is locked."""
+    _require_account_admin(request)
+    form = AccountSearchForm(request.GET or None)
+    qs = accounts_manageable(request.user).select_related("region", "organisation")
+    if form.is_valid() and form.cleaned_data["q"]:
+        q = form.cleaned_data["q"].strip()
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    page = Paginator(qs.order_by("username"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/account_admin.html",
+        {
+            "title": "账号管理",
+            "form": form,
+            "page": page,
+            "total": page.paginator.count,
+            "locked": locked_accounts() if is_system_admin(request.user) else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def account_reset(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Reset an account's password; the one-time password is shown on this response only."""
+    target = get_object_or_404(accounts_manageable(request.user), pk=pk)
+    password = password_reset(user=target, by=request.user, request=request)
+    response = render(
+        request,
+        "core/account_reset_done.html",
+        {"title": "密码已重置", "target": target, "password": password},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def account_unlock_view(request: AuthedHttpRequest) -> HttpResponse:
+    """解除锁定 (system administrators)."""
+    if not is_system_admin(request.user):
+        raise PermissionDenied("只有系统管理员可以解除登录锁定")
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请指定要解除锁定的账号")
+        return redirect("account_admin")
+    username = form.cleaned_data["username"]
+    try:
+        account_unlock(username=username, by=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已解除账号 {username} 的登录锁定")
+    return redirect("account_admin")

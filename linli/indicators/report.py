@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from linli.core.tabular import neutralise_workbook
 from linli.indicators import selectors
 from linli.indicators.engine import rules
 from linli.indicators.models import PlanTask, TaskStatus
@@ -208,6 +209,7 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
     tasks.append(["序号", "任务", "牵头单位", "完成时限", "进度（%）"])
     for t in data["tasks"]["overdue"]:
         tasks.append([t["number"], t["title"], t["lead"], t["deadline"], t["percent"]])
+    neutralise_workbook(wb)  # names, titles and units typed by users never become formulas
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

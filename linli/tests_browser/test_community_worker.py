@@ -90,7 +90,7 @@ def test_persons_list_search_filter_and_masked_export(world: World, signed_in) -
 
     # The masked export follows the list's filters and never carries a full number.
     with page.expect_download() as download:
-        rows.get_by_role("link", name="CSV（脱敏）").click()
+        rows.get_by_role("button", name="CSV（脱敏）").click()
     assert download.value.suggested_filename == "人员-脱敏.csv"
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "林建国" in text and "陈秀英" in text

@@ -1,0 +1,82 @@
+"""The client address of the request being served, for the audit log and the login lockout.
+
+``RequestContextMiddleware`` puts the address of each request in a context variable, so that every
+audit record written while serving it (``linli.core.services.audit_record``) carries it without each
+caller passing the request along. Background tasks and management commands run outside a request and
+record no address.
+
+The address is ``REMOTE_ADDR``. ``X-Forwarded-For`` is believed only when the request comes from a
+proxy listed in ``LINLI_TRUSTED_PROXIES`` (addresses or networks): the header is read from the right,
+skipping those proxies, and the first other address is the client's. Without that setting a client
+cannot choose the address written about it by sending the header itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import cache
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+_client_ip: ContextVar[str | None] = ContextVar("linli_client_ip", default=None)
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@cache
+def _trusted(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+
+
+def _address(text: str) -> Address | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # "[2001:db8::1]:443"
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # "203.0.113.7:51234"
+        text = text.partition(":")[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address of ``request`` (None when unknown). Also axes' ``AXES_CLIENT_IP_CALLABLE``."""
+    if request is None:
+        return None
+    remote = _address(request.META.get("REMOTE_ADDR") or "")
+    if remote is None:
+        return None
+    trusted = _trusted(tuple(getattr(settings, "LINLI_TRUSTED_PROXIES", ())))
+    if not trusted or not any(remote in net for net in trusted):
+        return str(remote)
+    hops = [_address(h) for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed(hops):
+        if hop is None:
+            break  # a malformed entry: nothing to its left can be trusted
+        if not any(hop in net for net in trusted):
+            return str(hop)
+    return str(remote)
+
+
+def current_client_ip() -> str | None:
+    """The client address of the request being served (None outside a request)."""
+    return _client_ip.get()
+
+
+class RequestContextMiddleware:
+    """Keeps the client address of the request in a context variable while it is served."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _client_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _client_ip.reset(token)
