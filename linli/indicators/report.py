@@ -183,7 +183,10 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
                 i["name"],
                 i["unit"],
                 i["attribute"] or "未注明",
-                f"{i['comparison']}{fmt(i['target'], i['decimals'])}" if i["target"] is not None else "",
+                # "=" would start a formula in a spreadsheet: the full-width sign reads the same
+                f"{i['comparison'].replace('=', '＝')}{fmt(i['target'], i['decimals'])}"
+                if i["target"] is not None
+                else "",
                 i["baseline"],
                 i["value"],
                 i["status"],

@@ -18,9 +18,12 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
+from pydantic import AfterValidator
 
 from linli.core.api import ERRORS, OneOf, Pagination, acting_user
+from linli.core.auth import PERSONAL_DATA_AUTH
 from linli.core.engine.crypto import mask_id_number, mask_phone
+from linli.core.engine.text import clean_name, clean_text
 from linli.core.models import ImportRun, User
 from linli.core.personal import SensitiveValue
 from linli.core.roles import REGISTRY_READERS
@@ -63,6 +66,7 @@ from linli.registry.selectors import (
 from linli.registry.services import (
     IMPORTERS,
     PERSON_COLUMNS,
+    IdNumberTaken,
     building_create,
     export_person_rows,
     export_record,
@@ -87,6 +91,35 @@ def _region_code(obj: Any) -> str:
 
 def _region_name(obj: Any) -> str:
     return obj.region.name  # type: ignore[no-any-return]
+
+
+# Names and short texts as people type them: NFC, trimmed, no control, bidi or zero-width characters
+# (``linli.core.engine.text``); anything else is a 422 naming the field.
+Name = Annotated[str, AfterValidator(clean_name)]
+Text = Annotated[str, AfterValidator(clean_text)]
+
+
+def _region_filter(value: str) -> str:
+    """A region filter: empty, or a code of some level (province 2 … grid 15 digits)."""
+    code = value.strip()
+    if code and not (code.isascii() and code.isdigit() and len(code) in (2, 4, 6, 9, 12, 15)):
+        raise ValueError("应为区划代码（2、4、6、9、12 或 15 位数字）")
+    return code
+
+
+RegionCode = Annotated[str, AfterValidator(_region_filter)]
+
+
+class ConflictOut(Schema):
+    """The record clashes with one already registered; ``code`` is stable for programs to match."""
+
+    code: str = Field(description="person.id_number_taken：身份证号已登记")
+    detail: str
+    errors: dict[str, list[str]]
+
+
+def _conflict(exc: IdNumberTaken) -> Status[dict[str, Any]]:
+    return Status(409, {"code": exc.code, "detail": exc.detail, "errors": {exc.field: [exc.detail]}})
 
 
 def _as_label(value: str | None, choices: Any) -> str | None:
@@ -205,7 +238,7 @@ class PersonFilterIn(Schema):
     """The person list's filters: exactly the fields of ``linli.registry.selectors.PersonFilter``."""
 
     q: str = Field("", description="姓名包含；或完整身份证号、手机号精确查找")
-    region: str = Field("", description="区划代码：该区划整个下辖范围")
+    region: RegionCode = Field("", description="区划代码：该区划整个下辖范围")
     tag: Annotated[str, OneOf(_TAG_KEYS, description="标签（含 elderly_60/elderly_80 年龄标签）")] = ""
     residence_type: Annotated[str, OneOf(ResidenceType.values, description="居住类型")] = ""
     sex: Annotated[str, OneOf(Sex.values, description="性别 M/F")] = ""
@@ -259,10 +292,12 @@ EXPORT_TYPES = {
 @router.get(
     "/persons/export",
     response=ERRORS,
+    auth=PERSONAL_DATA_AUTH,
     summary="导出人员（CSV/Excel）",
     description=(
         "与人员列表相同的筛选条件；列与导入模板一致。默认脱敏，full=1 导出完整身份证号和电话"
         "（须有查看权限并填写事由）。每次导出都写入审计日志。"
+        "以登录会话调用时须在请求头 X-CSRFToken 中带上页面的校验令牌（防止跨站触发导出）。"
     ),
     openapi_extra={
         "responses": {
@@ -317,7 +352,7 @@ def person_get(request: HttpRequest, person_id: int) -> Person:
 class PersonIn(Schema):
     """A person as the import template has it (PERSON_COLUMNS); choices by Chinese label or by code."""
 
-    name: str = Field(description="姓名")
+    name: Name = Field(description="姓名")
     id_number: str = Field("", description="公民身份号码，18 位；填写后性别、出生日期由号码得出")
     sex: str = Field("", description="男/女（或 M/F）；无身份证号时必填")
     birth_date: str = Field("", description="YYYY-MM-DD；无身份证号时必填")
@@ -329,13 +364,13 @@ class PersonIn(Schema):
     )
     ethnicity: str = Field("", description="民族，默认汉族")
     region_code: str = Field("", description="无户编号时必填：15 位网格编码或 12 位社区/村代码")
-    note: str = Field("", description="备注")
+    note: Text = Field("", description="备注")
 
 
 class PersonPatch(Schema):
     """Fields to change; absent fields keep their value."""
 
-    name: str | None = None
+    name: Name | None = None
     id_number: str | None = None
     sex: str | None = None
     birth_date: str | None = None
@@ -345,7 +380,7 @@ class PersonPatch(Schema):
     residence_type: str | None = None
     ethnicity: str | None = None
     region_code: str | None = None
-    note: str | None = None
+    note: Text | None = None
 
 
 def _service_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -356,18 +391,34 @@ def _service_data(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@router.post("/persons", response={201: PersonDetailOut, **ERRORS}, summary="登记人员")
-def person_create_view(request: HttpRequest, payload: PersonIn) -> Status[Person]:
+@router.post(
+    "/persons",
+    response={201: PersonDetailOut, 409: ConflictOut, **ERRORS},
+    summary="登记人员",
+    description="身份证号已登记（含同时提交的另一登记先完成）时为 409，code 为 person.id_number_taken。",
+)
+def person_create_view(request: HttpRequest, payload: PersonIn) -> Status[Any]:
     user = acting_user(request)
-    person = person_create(by=user, data=_service_data(payload.dict()))
+    try:
+        person = person_create(by=user, data=_service_data(payload.dict()))
+    except IdNumberTaken as exc:
+        return _conflict(exc)
     return Status(201, person_detail(user=user, pk=person.pk))
 
 
-@router.patch("/persons/{int:person_id}", response={200: PersonDetailOut, **ERRORS}, summary="修改人员信息")
-def person_update_view(request: HttpRequest, person_id: int, payload: PersonPatch) -> Person:
+@router.patch(
+    "/persons/{int:person_id}",
+    response={200: PersonDetailOut, 409: ConflictOut, **ERRORS},
+    summary="修改人员信息",
+    description="改成的身份证号已登记时为 409，code 为 person.id_number_taken。",
+)
+def person_update_view(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
     user = acting_user(request)
     person = person_detail(user=user, pk=person_id)
-    person_update(by=user, person=person, data=_service_data(payload.dict(exclude_unset=True)))
+    try:
+        person_update(by=user, person=person, data=_service_data(payload.dict(exclude_unset=True)))
+    except IdNumberTaken as exc:
+        return _conflict(exc)
     return person_detail(user=user, pk=person_id)
 
 
@@ -376,16 +427,22 @@ class StatusIn(Schema):
         str,
         OneOf(PersonStatus.values, blank=False, description="active 在册 / moved_out 迁出 / deceased 死亡"),
     ]
-    note: str = Field("", max_length=200)
+    note: Text = Field("", max_length=200)
 
 
 @router.post(
-    "/persons/{int:person_id}/status", response={200: PersonDetailOut, **ERRORS}, summary="变更人员状态"
+    "/persons/{int:person_id}/status",
+    response={200: PersonDetailOut, 409: ConflictOut, **ERRORS},
+    summary="变更人员状态",
+    description="迁出的人员恢复在册时，其身份证号已由他人登记则为 409（person.id_number_taken）。",
 )
-def person_status_view(request: HttpRequest, person_id: int, payload: StatusIn) -> Person:
+def person_status_view(request: HttpRequest, person_id: int, payload: StatusIn) -> Any:
     user = acting_user(request)
     person = person_detail(user=user, pk=person_id)
-    person_set_status(by=user, person=person, status=payload.status, note=payload.note)
+    try:
+        person_set_status(by=user, person=person, status=payload.status, note=payload.note)
+    except IdNumberTaken as exc:
+        return _conflict(exc)
     return person_detail(user=user, pk=person_id)
 
 
@@ -397,7 +454,7 @@ class TagIn(Schema):
         str, OneOf(DisabilityCategory.values, description="残疾类别（残疾标签必填）")
     ] = ""
     disability_grade: int | None = Field(None, ge=1, le=4, description="残疾等级 1–4")
-    note: str = Field("", max_length=200)
+    note: Text = Field("", max_length=200)
 
 
 @router.post("/persons/{int:person_id}/tags", response={201: PersonTagOut, **ERRORS}, summary="添加人员标签")
@@ -527,7 +584,7 @@ class HouseholdDetailOut(HouseholdOut):
 
 class HouseholdFilter(Schema):
     q: str = Field("", description="户编号或地址包含")
-    region: str = Field("", description="区划代码：该区划整个下辖范围")
+    region: RegionCode = Field("", description="区划代码：该区划整个下辖范围")
 
 
 @router.get("/households", response={200: list[HouseholdOut], **ERRORS}, summary="户列表")
@@ -554,10 +611,10 @@ def household_get(request: HttpRequest, household_id: int) -> Household:
 class HouseholdIn(Schema):
     code: str = Field(description="户编号，全局唯一")
     region_code: str = Field(description="15 位网格编码或 12 位社区/村代码")
-    building_code: str = Field("", description="已登记的楼栋编码")
-    unit: str = ""
-    room: str = ""
-    address: str = ""
+    building_code: str = Field("", description="已登记的楼栋编码（本账号数据范围内、同一社区/村）")
+    unit: Text = ""
+    room: Text = ""
+    address: Text = ""
 
 
 @router.post("/households", response={201: HouseholdDetailOut, **ERRORS}, summary="登记户")
@@ -601,7 +658,7 @@ class BuildingOut(Schema):
 
 class BuildingFilter(Schema):
     q: str = Field("", description="编码、名称或地址包含")
-    region: str = Field("", description="区划代码：该区划整个下辖范围")
+    region: RegionCode = Field("", description="区划代码：该区划整个下辖范围")
     kind: Annotated[str, OneOf(BuildingKind.values, description="类型")] = ""
 
 
@@ -618,13 +675,13 @@ def building_get(request: HttpRequest, building_id: int) -> Building:
 
 class BuildingIn(Schema):
     code: str = Field(description="编码，全局唯一")
-    name: str = Field(description="名称")
+    name: Name = Field(description="名称")
     kind: str = Field(
         "", description="小区/楼栋/自然村/自建房（或 estate/building/natural_village/house），默认楼栋"
     )
     region_code: str = Field(description="15 位网格编码或 12 位社区/村代码")
-    parent_code: str = Field("", description="所属小区/自然村的编码")
-    address: str = ""
+    parent_code: str = Field("", description="所属小区/自然村的编码（本账号数据范围内）")
+    address: Text = ""
     lat: float | None = Field(None, description="纬度（WGS-84）")
     lon: float | None = Field(None, description="经度（WGS-84）")
     floors: int | None = None
@@ -722,7 +779,7 @@ class StaffOut(Schema):
 
 class StaffFilter(Schema):
     kind: Annotated[str, OneOf(StaffKind.values, description="类别")] = ""
-    region: str = Field("", description="区划代码：该区划整个下辖范围")
+    region: RegionCode = Field("", description="区划代码：该区划整个下辖范围")
 
 
 @router.get("/staff", response={200: list[StaffOut], **ERRORS}, summary="工作人员列表")

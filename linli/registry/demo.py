@@ -620,7 +620,7 @@ class _Generator:
         self.persons = _Table(
             Person,
             _words(
-                "name id_number id_number_index sex birth_date phone phone_index household relation residence_type ethnicity region status note created_at updated_at"
+                "name id_number id_number_index sex birth_date phone phone_index household relation residence_type ethnicity region status note legacy_duplicate created_at updated_at"
             ),
         )
         self.tag_rows = _Table(
@@ -676,6 +676,7 @@ class _Generator:
         residence: str,
         ethnicity: str,
         region_pk: int,
+        legacy_duplicate: bool = False,
     ) -> int:
         return self.persons.add(
             name,
@@ -692,6 +693,7 @@ class _Generator:
             region_pk,
             "active",
             "",
+            legacy_duplicate,
             self.now,
             self.now,
         )
@@ -1073,7 +1075,9 @@ class _Generator:
         self.persons.flush()
         self.planted["persons_without_household"] = loose
 
-        # Legacy duplicates: the same person registered again, in another household, under the same ID.
+        # Legacy duplicates: the same person registered again, in another household, under the same ID,
+        # before one registration per number was a rule (see Person: they carry the mark the migration
+        # that made the rule gives such records).
         twins = []
         adults = [f for f in self.facts if f.household >= 0 and 25 <= f.age < 80]
         for f in s.sample(adults, PLANT_DUPLICATE_IDS):
@@ -1092,6 +1096,7 @@ class _Generator:
                 residence=ResidenceType.RESIDENT,
                 ethnicity=original.ethnicity,
                 region_pk=self.hh_region[h],
+                legacy_duplicate=True,
             )
             twins.append(str(pk))
         self.persons.flush()

@@ -1,7 +1,11 @@
 """Forms of the registry pages. They collect text; the services validate and save."""
 
-from django import forms
+from collections.abc import Callable
 
+from django import forms
+from django.core.exceptions import ValidationError
+
+from linli.core.engine.text import clean_name, clean_text
 from linli.registry.engine.rows import RELATIONS, RESIDENCE
 from linli.registry.models import ETHNICITIES, DisabilityCategory, TagKind
 
@@ -33,6 +37,20 @@ class PersonForm(forms.Form):
     )
     note = forms.CharField(label="备注", max_length=200, required=False)
 
+    def clean_name(self) -> str:
+        return _cleaned(clean_name, self.cleaned_data["name"])
+
+    def clean_note(self) -> str:
+        return _cleaned(clean_text, self.cleaned_data["note"])
+
+
+def _cleaned(rule: Callable[[str], str], value: str) -> str:
+    """``rule`` (``linli.core.engine.text``) applied to a form value; its ValueError becomes the field's error."""
+    try:
+        return rule(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
 
 class TagForm(forms.Form):
     kind = forms.ChoiceField(label="标签", choices=TagKind.choices)
@@ -51,6 +69,9 @@ class TagForm(forms.Form):
         choices=[("", "—"), (1, "一级"), (2, "二级"), (3, "三级"), (4, "四级")],
     )
     note = forms.CharField(label="说明", max_length=200, required=False)
+
+    def clean_note(self) -> str:
+        return _cleaned(clean_text, self.cleaned_data["note"])
 
 
 def add_service_errors(form: forms.Form, exc: Exception) -> None:

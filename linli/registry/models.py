@@ -194,6 +194,16 @@ class Person(models.Model):
 
     Sex and birth date are derived from a valid ID number; ``region`` is the grid (or, until one is
     assigned, the community) the person is registered in, and anchors the data scope.
+
+    One ID number, one registered person: a unique index on the blind index holds it, whatever
+    writes at the same moment. It counts every person the office still answers for, the living
+    (在册) and the dead (死亡: a death is kept on the record, and a number that comes back after one
+    is a mistake or a fraud to look into, not a new resident). A person who moved out (迁出) gives
+    the number up: moving back, or moving to another community of the city, is a new registration,
+    and the old record stays as history beside it. ``legacy_duplicate`` marks the second and later
+    records of a number registered more than once before the rule existed (the migration that made
+    the rule marked them); they stay out of the index until someone resolves them through 四个不漏
+    (重复登记), and nothing sets the mark again.
     """
 
     name = models.CharField("姓名", max_length=64)  # searched with contains: a B-tree index would not help
@@ -229,6 +239,9 @@ class Person(models.Model):
         "状态", max_length=16, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
     )
     note = models.CharField("备注", max_length=200, blank=True)
+    legacy_duplicate = models.BooleanField(
+        "历史重复登记（待核查）", default=False, db_default=False, editable=False
+    )
     created_at = models.DateTimeField("登记时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", default=timezone.now)
 
@@ -240,6 +253,11 @@ class Person(models.Model):
         indexes = [models.Index(fields=["region", "status"], name="person_region_status")]
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="person_sex_valid"),
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=~Q(id_number_index="") & ~Q(status="moved_out") & Q(legacy_duplicate=False),
+                name="person_id_number_registered_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -290,7 +308,11 @@ class PersonTagQuerySet(models.QuerySet["PersonTag"]):
 
 
 class PersonTag(models.Model):
-    """人员标签: a fact about a person with its validity period (e.g. 低保 from 2024-03 to 2025-02)."""
+    """人员标签: a fact about a person with its validity period (e.g. 低保 from 2024-03 to 2025-02).
+
+    Periods of the same tag of one person never overlap: ``person_tag_add`` checks under a lock on
+    the person, and a unique index keeps at most one open-ended period of each tag per person.
+    """
 
     person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.CASCADE, related_name="tags")
     kind = models.CharField("标签", max_length=32, choices=TagKind.choices, db_index=True)
@@ -323,6 +345,9 @@ class PersonTag(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="disabled") | ~Q(disability_category=""),
                 name="tag_disabled_has_category",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "kind"], condition=Q(valid_to__isnull=True), name="tag_one_open_period"
             ),
         ]
 

@@ -7,12 +7,14 @@ Every function is keyword-only, runs in one transaction, checks the actor's data
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from linli.core.bulk import insert_rows
@@ -20,6 +22,7 @@ from linli.core.engine import idnumber
 from linli.core.imports import ImportOutcome, Rollback, import_finish
 from linli.core.models import AuditAction, User
 from linli.core.personal import blind_lookup, cipher
+from linli.core.roles import REGISTRY_WRITERS
 from linli.core.scope import (
     OutOfScope,
     region_in_scope,
@@ -34,6 +37,7 @@ from linli.registry.engine import rows as rowcheck
 from linli.registry.models import (
     ETHNICITIES,
     Building,
+    BuildingKind,
     Household,
     Person,
     PersonStatus,
@@ -42,6 +46,7 @@ from linli.registry.models import (
 )
 
 ETHNICITY_SET = frozenset(ETHNICITIES)
+PARENT_KINDS = (BuildingKind.ESTATE, BuildingKind.NATURAL_VILLAGE)  # what a 楼栋 may belong to
 
 
 def _raise(problems: list[tuple[str, str]], labels: dict[str, str]) -> None:
@@ -52,15 +57,51 @@ def _raise(problems: list[tuple[str, str]], labels: dict[str, str]) -> None:
         raise ValidationError(errors)
 
 
-def _region_for_registry(code: str, by: User, key: str = "region_code") -> Region:
+# What a reference outside the account's scope reads as: exactly what an unknown one reads as.
+REGION_ABSENT = "找不到该社区/村或网格，或不在本账号的数据范围内"
+HOUSEHOLD_ABSENT = "找不到该户，或不在本账号的数据范围内"
+BUILDING_ABSENT = "找不到该楼栋，或它不在本账号数据范围内、所填网格所属的社区/村"
+PARENT_ABSENT = "找不到该小区/自然村，或不在本账号的数据范围内"
+ID_NUMBER_TAKEN = "该身份证号已登记"
+
+
+class IdNumberTaken(ValidationError):
+    """The ID number belongs to a registered person: the pre-check saw it, or the unique index did
+    when two registrations raced. Pages show it on the 公民身份号码 field; the API answers 409 with
+    ``code`` (stable for machines) beside the message."""
+
+    def __init__(self) -> None:
+        message = f"{PERSON_LABELS['id_number']}：{ID_NUMBER_TAKEN}"
+        super().__init__({"id_number": [ValidationError(message, code="person.id_number_taken")]})
+        self.field, self.detail, self.code = "id_number", message, "person.id_number_taken"
+
+
+def _violates(exc: Exception, *names: str) -> bool:
+    """Whether ``exc`` is one of these unique indexes (PostgreSQL names the constraint and the
+    column, SQLite the table and columns) — any other integrity error is raised as it is."""
+    text = str(exc)
+    return any(name in text for name in names)
+
+
+ID_INDEX = ("person_id_number_registered_once", "registry_person.id_number_index")
+
+
+def _require_writer(by: User) -> None:
+    if not (by.is_superuser or by.role in REGISTRY_WRITERS):
+        raise OutOfScope("本账号的角色不能修改基础数据")
+
+
+def _region_for_registry(code: str, by: User) -> Region:
+    """The community or grid ``code`` within ``by``'s scope; anything else reads as unknown."""
+    _require_writer(by)
     region = Region.objects.current().filter(code=code, level__in=[Level.COMMUNITY, Level.GRID]).first()
-    if region is None:
-        raise ValidationError({key: f"找不到社区/村或网格 {code}"})
-    require_region_in_scope(by, region)
+    if region is None or not region_in_scope(by, region):
+        raise ValidationError({"region_code": f"{PERSON_LABELS['region_code']}：{REGION_ABSENT}"})
     return region
 
 
 def _id_taken(plain: str, exclude_pk: int | None = None) -> bool:
+    """Whether a person who holds the number (anyone not moved out, in any scope) exists."""
     qs = Person.objects.filter(blind_lookup("id_number_index", plain)).exclude(status=PersonStatus.MOVED_OUT)
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
@@ -68,40 +109,55 @@ def _id_taken(plain: str, exclude_pk: int | None = None) -> bool:
 
 
 def person_create(*, by: User, data: dict[str, str]) -> Person:
-    """Register a person. ``data`` uses the import's keys and Chinese values (see PERSON_COLUMNS)."""
+    """Register a person. ``data`` uses the import's keys and Chinese values (see PERSON_COLUMNS).
+
+    Raises IdNumberTaken when the number is registered, also when another registration of it
+    commits first (the unique index decides; the pre-check only makes the usual case cheap).
+    """
     today = timezone.localdate()
     clean, problems = rowcheck.clean_person(data, ethnicities=ETHNICITY_SET, today=today)
     _raise(problems, PERSON_LABELS)
     household, region = _placement(clean, by)
-    with transaction.atomic():
-        if clean["id_number"] and _id_taken(clean["id_number"]):
-            raise ValidationError({"id_number": "公民身份号码：该身份证号已登记"})
-        person = Person.objects.create(
-            name=clean["name"],
-            id_number=clean["id_number"],
-            sex=clean["sex"],
-            birth_date=clean["birth_date"],
-            phone=clean["phone"],
-            household=household,
-            relation=clean["relation"],
-            residence_type=clean["residence_type"],
-            ethnicity=clean["ethnicity"],
-            region=region,
-            note=clean["note"],
-        )
-        audit_record(actor=by, action=AuditAction.CREATE, subject=person)
+    try:
+        with transaction.atomic():
+            if clean["id_number"] and _id_taken(clean["id_number"]):
+                raise IdNumberTaken()
+            person = Person.objects.create(
+                name=clean["name"],
+                id_number=clean["id_number"],
+                sex=clean["sex"],
+                birth_date=clean["birth_date"],
+                phone=clean["phone"],
+                household=household,
+                relation=clean["relation"],
+                residence_type=clean["residence_type"],
+                ethnicity=clean["ethnicity"],
+                region=region,
+                note=clean["note"],
+            )
+            audit_record(actor=by, action=AuditAction.CREATE, subject=person)
+    except IntegrityError as exc:
+        if _violates(exc, *ID_INDEX):
+            raise IdNumberTaken() from None
+        raise
     return person
 
 
 def _placement(clean: dict[str, Any], by: User) -> tuple[Household | None, Region]:
+    _require_writer(by)
     household = None
     if clean["household_code"]:
         household = Household.objects.select_related("region").filter(code=clean["household_code"]).first()
         if household is None or not region_in_scope(by, household.region):
-            raise ValidationError({"household_code": f"户编号：找不到户 {clean['household_code']}"})
+            raise ValidationError(
+                {"household_code": f"{PERSON_LABELS['household_code']}：{HOUSEHOLD_ABSENT}"}
+            )
         if clean["region_code"] and clean["region_code"] != household.region.code:
-            raise ValidationError({"region_code": "所属网格/社区编码：与该户所在网格不一致"})
-        require_region_in_scope(by, household.region)
+            raise ValidationError(
+                {
+                    "region_code": f"{PERSON_LABELS['region_code']}：与该户所在网格 {household.region.code} 不一致"
+                }
+            )
         return household, household.region
     return None, _region_for_registry(clean["region_code"], by)
 
@@ -132,41 +188,64 @@ def person_update(*, by: User, person: Person, data: dict[str, str]) -> Person:
     clean, problems = rowcheck.clean_person(merged, ethnicities=ETHNICITY_SET, today=timezone.localdate())
     _raise(problems, PERSON_LABELS)
     household, region = _placement(clean, by)
-    with transaction.atomic():
-        locked = Person.objects.select_for_update().get(pk=person.pk)
-        if clean["id_number"] and _id_taken(clean["id_number"], exclude_pk=locked.pk):
-            raise ValidationError({"id_number": "公民身份号码：该身份证号已登记"})
-        changed = [
-            k
-            for k in ("name", "relation", "residence_type", "ethnicity", "note", "sex", "birth_date")
-            if getattr(locked, k) != clean[k]
-        ]
-        for k in changed:
-            setattr(locked, k, clean[k])
-        for k in ("id_number", "phone"):
-            if (getattr(locked, k).reveal() if getattr(locked, k) else "") != clean[k]:
+    try:
+        with transaction.atomic():
+            locked = Person.objects.select_for_update().get(pk=person.pk)
+            held = locked.id_number.reveal() if locked.id_number else ""
+            new_number = clean["id_number"] != held
+            # A number that stays the same is not checked again: a legacy duplicate can still be edited.
+            registered = locked.status != PersonStatus.MOVED_OUT
+            if clean["id_number"] and new_number and registered and _id_taken(clean["id_number"], locked.pk):
+                raise IdNumberTaken()
+            changed = [
+                k
+                for k in ("name", "relation", "residence_type", "ethnicity", "note", "sex", "birth_date")
+                if getattr(locked, k) != clean[k]
+            ]
+            for k in changed:
                 setattr(locked, k, clean[k])
-                changed.append(k)
-        if locked.household_id != (household.pk if household else None) or locked.region_id != region.pk:
-            locked.household, locked.region = household, region
-            changed.append("household")
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"fields": changed})
+            for k in ("id_number", "phone"):
+                if (getattr(locked, k).reveal() if getattr(locked, k) else "") != clean[k]:
+                    setattr(locked, k, clean[k])
+                    changed.append(k)
+            if locked.household_id != (household.pk if household else None) or locked.region_id != region.pk:
+                locked.household, locked.region = household, region
+                changed.append("household")
+            if locked.legacy_duplicate and (new_number or not _id_taken(held, exclude_pk=locked.pk)):
+                locked.legacy_duplicate = False  # resolved: a corrected number, or its twins are gone
+                changed.append("legacy_duplicate")
+            locked.updated_at = timezone.now()
+            locked.save()
+            audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"fields": changed})
+    except IntegrityError as exc:
+        if _violates(exc, *ID_INDEX):
+            raise IdNumberTaken() from None
+        raise
     return locked
 
 
 def person_set_status(*, by: User, person: Person, status: str, note: str = "") -> Person:
+    """Change a person's status. Coming back from 迁出 needs the number free again (IdNumberTaken)."""
     require_object_in_scope(by, person)
     require_region_in_scope(by, person.region)
     if status not in PersonStatus.values:
         raise ValidationError({"status": "状态不正确"})
-    with transaction.atomic():
-        person.status, person.updated_at = status, timezone.now()
-        if note:
-            person.note = note[:200]
-        person.save(update_fields=["status", "note", "updated_at"])
-        audit_record(actor=by, action=AuditAction.UPDATE, subject=person, detail={"status": status})
+    try:
+        with transaction.atomic():
+            locked = Person.objects.select_for_update().get(pk=person.pk)
+            returning = locked.status == PersonStatus.MOVED_OUT and status != PersonStatus.MOVED_OUT
+            if returning and locked.id_number and _id_taken(locked.id_number.reveal(), exclude_pk=locked.pk):
+                raise IdNumberTaken()
+            locked.status, locked.updated_at = status, timezone.now()
+            if note:
+                locked.note = note[:200]
+            locked.save(update_fields=["status", "note", "updated_at"])
+            audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"status": status})
+    except IntegrityError as exc:
+        if _violates(exc, *ID_INDEX):
+            raise IdNumberTaken() from None
+        raise
+    person.status, person.note, person.updated_at = locked.status, locked.note, locked.updated_at
     return person
 
 
@@ -189,20 +268,33 @@ def person_tag_add(
         raise ValidationError({"valid_to": "截止日期：不能早于起始日期"})
     if kind == TagKind.DISABLED and (not disability_category or disability_grade not in (1, 2, 3, 4)):
         raise ValidationError({"disability_category": "残疾标签须填写残疾类别和等级（1–4 级）"})
-    with transaction.atomic():
-        overlap = PersonTag.objects.filter(person=person, kind=kind).valid_on(valid_from).exists()
-        if overlap:
-            raise ValidationError({"kind": "该标签在这段时间已有效，请先结束原标签"})
-        tag = PersonTag.objects.create(
-            person=person,
-            kind=kind,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            disability_category=disability_category if kind == TagKind.DISABLED else "",
-            disability_grade=disability_grade if kind == TagKind.DISABLED else None,
-            note=note[:200],
-        )
-        audit_record(actor=by, action=AuditAction.UPDATE, subject=person, detail={"tag_added": kind})
+    overlapping = ValidationError({"kind": "标签：该标签在这段时间已有效，请先结束原标签"})
+    try:
+        with transaction.atomic():
+            # The person's row is the lock every tag change of that person takes first, so two
+            # additions of one tag cannot both find the period free.
+            Person.objects.select_for_update().filter(pk=person.pk).values_list("pk").get()
+            others = PersonTag.objects.filter(person=person, kind=kind).filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+            )
+            if valid_to is not None:
+                others = others.filter(valid_from__lte=valid_to)
+            if others.exists():
+                raise overlapping
+            tag = PersonTag.objects.create(
+                person=person,
+                kind=kind,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                disability_category=disability_category if kind == TagKind.DISABLED else "",
+                disability_grade=disability_grade if kind == TagKind.DISABLED else None,
+                note=note[:200],
+            )
+            audit_record(actor=by, action=AuditAction.UPDATE, subject=person, detail={"tag_added": kind})
+    except IntegrityError as exc:
+        if _violates(exc, "tag_one_open_period", "registry_persontag.person_id"):
+            raise overlapping from None
+        raise
     return tag
 
 
@@ -219,26 +311,41 @@ def person_tag_end(*, by: User, tag: PersonTag, valid_to: dt.date) -> PersonTag:
 
 
 def household_create(*, by: User, data: dict[str, str]) -> Household:
+    """Register a household. A building outside the account's scope or the household's community
+    reads exactly like an unknown one, and nothing of it (name, address) reaches the answer."""
     clean, problems = rowcheck.clean_household(data)
     _raise(problems, HOUSEHOLD_LABELS)
     region = _region_for_registry(clean["region_code"], by)
     building = None
     if clean["building_code"]:
-        building = Building.objects.filter(code=clean["building_code"]).first()
-        if building is None or not building.region.code.startswith(region.code[:12]):
-            raise ValidationError({"building_code": "楼栋编码：本社区没有该楼栋"})
-    with transaction.atomic():
-        if Household.objects.filter(code=clean["code"]).exists():
-            raise ValidationError({"code": "户编号：已存在"})
-        hh = Household.objects.create(
-            code=clean["code"],
-            region=region,
-            building=building,
-            unit=clean["unit"],
-            room=clean["room"],
-            address=clean["address"] or _address(building, clean),
-        )
-        audit_record(actor=by, action=AuditAction.CREATE, subject=hh)
+        building = Building.objects.select_related("region").filter(code=clean["building_code"]).first()
+        # A household sits in a building of its own community that the account may see.
+        if (
+            building is None
+            or not region_in_scope(by, building.region)
+            or not building.region.code.startswith(region.code[:12])
+        ):
+            raise ValidationError(
+                {"building_code": f"{HOUSEHOLD_LABELS['building_code']}：{BUILDING_ABSENT}"}
+            )
+    code_taken = ValidationError({"code": f"{HOUSEHOLD_LABELS['code']}：已存在"})
+    try:
+        with transaction.atomic():
+            if Household.objects.filter(code=clean["code"]).exists():
+                raise code_taken
+            hh = Household.objects.create(
+                code=clean["code"],
+                region=region,
+                building=building,
+                unit=clean["unit"],
+                room=clean["room"],
+                address=clean["address"] or _address(building, clean),
+            )
+            audit_record(actor=by, action=AuditAction.CREATE, subject=hh)
+    except IntegrityError as exc:
+        if _violates(exc, "registry_household_code", "registry_household.code"):
+            raise code_taken from None
+        raise
     return hh
 
 
@@ -254,30 +361,41 @@ def building_create(*, by: User, data: dict[str, str]) -> Building:
     region = _region_for_registry(clean["region_code"], by)
     parent = None
     if clean["parent_code"]:
-        parent = Building.objects.filter(
-            code=clean["parent_code"], kind__in=["estate", "natural_village"]
-        ).first()
-        if parent is None or not region_in_scope(by, parent.region):
-            raise ValidationError({"parent_code": "所属小区/自然村编码：找不到"})
-    with transaction.atomic():
-        if Building.objects.filter(code=clean["code"]).exists():
-            raise ValidationError({"code": "编码：已存在"})
-        b = Building.objects.create(
-            code=clean["code"],
-            name=clean["name"],
-            kind=clean["kind"],
-            parent=parent,
-            region=region,
-            address=clean["address"],
-            lat=clean["lat"],
-            lon=clean["lon"],
-            floors=clean["floors"],
+        parent = (
+            Building.objects.select_related("region")
+            .filter(code=clean["parent_code"], kind__in=PARENT_KINDS)
+            .first()
         )
-        audit_record(actor=by, action=AuditAction.CREATE, subject=b)
+        if parent is None or not region_in_scope(by, parent.region):
+            raise ValidationError({"parent_code": f"{BUILDING_LABELS['parent_code']}：{PARENT_ABSENT}"})
+    code_taken = ValidationError({"code": f"{BUILDING_LABELS['code']}：已存在"})
+    try:
+        with transaction.atomic():
+            if Building.objects.filter(code=clean["code"]).exists():
+                raise code_taken
+            b = Building.objects.create(
+                code=clean["code"],
+                name=clean["name"],
+                kind=clean["kind"],
+                parent=parent,
+                region=region,
+                address=clean["address"],
+                lat=clean["lat"],
+                lon=clean["lon"],
+                floors=clean["floors"],
+            )
+            audit_record(actor=by, action=AuditAction.CREATE, subject=b)
+    except IntegrityError as exc:
+        if _violates(exc, "registry_building_code", "registry_building.code"):
+            raise code_taken from None
+        raise
     return b
 
 
 # --- import ----------------------------------------------------------------------------------------
+
+BATCH_SIZE = 5000  # rows validated, looked up and written together
+Batch = list[tuple[int, dict[str, Any]]]  # (row number in the file, cleaned values)
 
 PERSON_COLUMNS = [
     Column("name", "姓名", True, "", "张三"),
@@ -348,12 +466,16 @@ class _RegionCache:
         self.by_code = dict(qs.values_list("code", "pk"))
 
     def get(self, code: str) -> int | None:
+        """The region's primary key; None for a code that is unknown or outside the scope alike."""
         return self.by_code.get(code)
 
-    def problem(self, code: str) -> str:
-        if Region.objects.current().filter(code=code).exists():
-            return "不在本账号的数据范围内，或不是社区/村、网格"
-        return "找不到该社区/村或网格"
+
+def _clashing_key(exc: Exception, column: str) -> str | None:
+    """The value a unique index refused, from PostgreSQL's "Key (column)=(value) already exists"."""
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    detail = getattr(getattr(cause, "diag", None), "message_detail", None) or str(exc)
+    found = re.search(rf"\({re.escape(column)}\)=\((.*)\) already exists", detail)
+    return found.group(1) if found else None
 
 
 class _Lookups:
@@ -370,6 +492,9 @@ class _Lookups:
             import psycopg
 
             self.side = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+            # Its reads wait for no writer; but one queued behind a schema change, which itself waits
+            # for this import's transaction, would wait for ever: after 30 s it fails instead.
+            self.side.execute("SET lock_timeout = '30s'")
 
     def close(self) -> None:
         if self.side is not None:
@@ -410,9 +535,20 @@ class _Lookups:
         )
 
 
+def _refuse_query_while_copying(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    raise RuntimeError(
+        "A query on the connection that streams an import's COPY would wait for ever: "
+        "look it up before the stream starts, or through the import's side connection (_Lookups)."
+    )
+
+
 class _CopyStream:
     """One COPY … FROM STDIN kept open for a whole import; psycopg's queued writer sends rows from a
-    worker thread, so the server inserts while the next rows are being validated."""
+    worker thread, so the server inserts while the next rows are being validated.
+
+    While it is open the connection can run nothing else (a query would wait for ever behind the
+    stream), so every query Django would send on it meanwhile fails at once instead.
+    """
 
     def __init__(self, model: type[models.Model], columns: list[str]):
         from psycopg.copy import QueuedLibpqWriter
@@ -424,14 +560,20 @@ class _CopyStream:
             f"COPY {model._meta.db_table} ({cols}) FROM STDIN", writer=QueuedLibpqWriter(self.cursor)
         )
         self.copy = self.cm.__enter__()
+        self.guard = connection.execute_wrapper(_refuse_query_while_copying)
+        self.guard.__enter__()
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         for r in rows:
             self.copy.write_row(r)
 
     def close(self) -> None:
-        self.cm.__exit__(None, None, None)
-        self.cursor.close()
+        """End the COPY; raises psycopg's error if the server refused a row (e.g. a unique index)."""
+        self.guard.__exit__(None, None, None)
+        try:
+            self.cm.__exit__(None, None, None)
+        finally:
+            self.cursor.close()
 
 
 def _run_import(
@@ -444,13 +586,14 @@ def _run_import(
     columns: list[Column],
     clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
     flush: Callable[[list[tuple[int, dict[str, Any]]], ErrorReport, bool, dict[str, int]], int],
-    finish: Callable[[], None] = lambda: None,
-    batch_size: int = 5000,
+    finish: Callable[[ErrorReport], None] = lambda report: None,
+    batch_size: int = BATCH_SIZE,
 ) -> ImportOutcome:
     """Stream the file, validate every row, and insert in batches inside one transaction.
 
     The first error stops inserting; validation goes on to the end so the report lists every
     problem; then the transaction is rolled back, so an import lands whole or not at all.
+    ``finish`` ends what ``flush`` left open (a COPY) and reports a row the database refused.
     """
     if not (by.is_superuser or by.role in ("community_worker", "district_admin", "system_admin")):
         raise OutOfScope("本账号的角色不能导入基础数据")
@@ -476,7 +619,7 @@ def _run_import(
             except TableError as exc:
                 report.add(1, "", str(exc))
             finally:
-                finish()  # ends an open COPY before anything else runs on the connection
+                finish(report)  # ends an open COPY before anything else runs on the connection
             if rows_total == 0 and not report:
                 report.add(2, "", "文件中没有数据行")
             if report or dry_run:
@@ -499,9 +642,13 @@ def _run_import(
 
 
 def persons_import(
-    *, raw: IO[bytes], filename: str, by: User, dry_run: bool = False, batch_size: int = 5000
+    *, raw: IO[bytes], filename: str, by: User, dry_run: bool = False, batch_size: int = BATCH_SIZE
 ) -> ImportOutcome:
-    """Import persons (template PERSON_COLUMNS). Duplicate ID numbers in the file or already registered are errors."""
+    """Import persons (template PERSON_COLUMNS). Duplicate ID numbers in the file or already registered are errors.
+
+    Every look-up happens before the stream starts (the account's regions) or through the side
+    connection (households, registered ID numbers): the COPY's own connection runs nothing else.
+    """
     today = timezone.localdate()
     regions = _RegionCache(by)
     households: dict[str, tuple[int, int, str] | None] = {}
@@ -573,16 +720,14 @@ def persons_import(
             if taken:
                 for n, every in indexes.items():
                     if taken.intersection(every):
-                        report.add(n, head["id_number"], "该身份证号已登记", dict(batch)[n]["id_number"])
+                        report.add(n, head["id_number"], ID_NUMBER_TAKEN, dict(batch)[n]["id_number"])
         out: list[tuple[Any, ...]] = []
         for n, p in batch:
             hh = None
             if p["household_code"]:
                 hh = households.get(p["household_code"])
                 if hh is None or hh[1] not in region_codes:
-                    report.add(
-                        n, head["household_code"], "找不到该户，或不在本账号的数据范围内", p["household_code"]
-                    )
+                    report.add(n, head["household_code"], HOUSEHOLD_ABSENT, p["household_code"])
                     continue
                 if p["region_code"] and p["region_code"] != hh[2]:
                     report.add(n, head["region_code"], f"与该户所在网格 {hh[2]} 不一致", p["region_code"])
@@ -591,9 +736,7 @@ def persons_import(
                 found_region = regions.get(p["region_code"]) if p["region_code"] else None
                 if found_region is None:
                     if p["region_code"]:
-                        report.add(
-                            n, head["region_code"], regions.problem(p["region_code"]), p["region_code"]
-                        )
+                        report.add(n, head["region_code"], REGION_ABSENT, p["region_code"])
                     continue
                 region_id = found_region
             code = region_codes[region_id]
@@ -627,13 +770,46 @@ def persons_import(
             if not stream:
                 stream.append(_CopyStream(Person, cols))
             stream[0].write(out)
-        else:
-            insert_rows(Person, cols, out)
+            return len(out)
+        try:
+            with transaction.atomic():  # a savepoint: the rest of the file is still checked after a clash
+                insert_rows(Person, cols, out)
+        except IntegrityError as exc:
+            if not _violates(exc, *ID_INDEX):
+                raise
+            # The savepoint is gone and the connection free again: ask which rows' numbers are taken now.
+            taken = lookups.registered([i for every in indexes.values() for i in every])
+            values = dict(batch)
+            for n, every in indexes.items():
+                if taken.intersection(every):
+                    report.add(n, head["id_number"], ID_NUMBER_TAKEN, values[n]["id_number"])
+            if not report:
+                registered_meanwhile(report, exc)
+            return 0
         return len(out)
 
-    def finish() -> None:
-        if stream:
+    def registered_meanwhile(report: ErrorReport, exc: Exception) -> None:
+        """A number registered by someone else after this import checked it: the unique index refused it."""
+        index = _clashing_key(exc, "id_number_index")
+        row = seen.get(int(index[:16], 16)) if index else None
+        if row is None:
+            report.add(
+                1, head["id_number"], f"文件中有身份证号在导入期间被他人登记（{ID_NUMBER_TAKEN}），请重新导入"
+            )
+        else:
+            report.add(row, head["id_number"], ID_NUMBER_TAKEN)
+
+    def finish(report: ErrorReport) -> None:
+        if not stream:
+            return
+        import psycopg
+
+        try:
             stream.pop().close()
+        except psycopg.errors.UniqueViolation as exc:
+            if not _violates(exc, *ID_INDEX):
+                raise
+            registered_meanwhile(report, exc)
 
     try:
         return _run_import(
@@ -652,14 +828,18 @@ def persons_import(
         lookups.close()
 
 
-def households_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False) -> ImportOutcome:
+def households_import(
+    *, raw: IO[bytes], filename: str, by: User, dry_run: bool = False, batch_size: int = BATCH_SIZE
+) -> ImportOutcome:
+    """Import households (template HOUSEHOLD_COLUMNS). Each batch is looked up, then written with one
+    COPY that ends before the next batch is read; a building must be in scope and in the community."""
     regions = _RegionCache(by)
     seen: dict[str, int] = {}
     head = {col.key: col.header for col in HOUSEHOLD_COLUMNS}
     now = timezone.now()
     cols = ["code", "region_id", "building_id", "unit", "room", "address", "created_at"]
 
-    def flush(batch, report, check_only, by_region):  # type: ignore[no-untyped-def]
+    def flush(batch: Batch, report: ErrorReport, check_only: bool, by_region: dict[str, int]) -> int:
         codes = [p["code"] for _, p in batch]
         taken = set(Household.objects.filter(code__in=codes).values_list("code", flat=True))
         bcodes = {p["building_code"] for _, p in batch if p["building_code"]}
@@ -678,18 +858,33 @@ def households_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool 
                 report.add(n, head["code"], "户编号已存在", p["code"])
             region_id = regions.get(p["region_code"])
             if region_id is None:
-                report.add(n, head["region_code"], regions.problem(p["region_code"]), p["region_code"])
+                report.add(n, head["region_code"], REGION_ABSENT, p["region_code"])
                 continue
             b = buildings.get(p["building_code"]) if p["building_code"] else None
-            if p["building_code"] and (b is None or not b[1].startswith(p["region_code"][:12])):
-                report.add(n, head["building_code"], "本社区/村没有该楼栋", p["building_code"])
+            if p["building_code"] and (
+                b is None or regions.get(b[1]) is None or not b[1].startswith(p["region_code"][:12])
+            ):
+                report.add(n, head["building_code"], BUILDING_ABSENT, p["building_code"])
                 continue
             by_region[p["region_code"]] = by_region.get(p["region_code"], 0) + 1
             address = p["address"] or (f"{b[2]}{p['unit']}{p['room']}" if b else "")
             out.append((p["code"], region_id, b[0] if b else None, p["unit"], p["room"], address, now))
         if report or check_only:
             return len(out)
-        insert_rows(Household, cols, out)
+        try:
+            with transaction.atomic():  # a savepoint: the rest of the file is still checked after a clash
+                insert_rows(Household, cols, out)
+        except IntegrityError as exc:
+            if not _violates(exc, "registry_household_code", "registry_household.code"):
+                raise
+            code = _clashing_key(exc, "code")
+            report.add(
+                seen.get(code, 1) if code else 1,
+                head["code"],
+                "户编号已存在（导入期间被他人登记）",
+                code or "",
+            )
+            return 0
         return len(out)
 
     return _run_import(
@@ -701,19 +896,35 @@ def households_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool 
         columns=HOUSEHOLD_COLUMNS,
         clean=rowcheck.clean_household,
         flush=flush,
+        batch_size=batch_size,
     )
 
 
-def buildings_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False) -> ImportOutcome:
-    """Import buildings; a 楼栋 may name its 小区 by code, including one earlier in the same file."""
+def buildings_import(
+    *, raw: IO[bytes], filename: str, by: User, dry_run: bool = False, batch_size: int = 1000
+) -> ImportOutcome:
+    """Import buildings; a 楼栋 may name its 小区 by code, including one earlier in the same file.
+
+    The 小区/自然村 named must lie in the account's scope, exactly as ``building_create`` demands:
+    one outside it reads like an unknown code. Each batch's codes are looked up in one query first.
+    """
     regions = _RegionCache(by)
     seen: dict[str, int] = {}
+    parents_in_file: dict[str, int | None] = {}  # an estate/village accepted earlier in the file → its pk
     head = {col.key: col.header for col in BUILDING_COLUMNS}
 
-    def flush(batch, report, check_only, by_region):  # type: ignore[no-untyped-def]
+    def flush(batch: Batch, report: ErrorReport, check_only: bool, by_region: dict[str, int]) -> int:
         codes = [p["code"] for _, p in batch]
         taken = set(Building.objects.filter(code__in=codes).values_list("code", flat=True))
-        created = 0
+        wanted = {p["parent_code"] for _, p in batch if p["parent_code"]} - parents_in_file.keys()
+        parents = {
+            code: pk
+            for code, pk, rcode in Building.objects.filter(
+                code__in=wanted, kind__in=PARENT_KINDS
+            ).values_list("code", "pk", "region__code")
+            if regions.get(rcode) is not None
+        }
+        accepted: list[tuple[int, dict[str, Any], int]] = []  # (row, values, region pk)
         for n, p in batch:
             if p["code"] in seen:
                 report.add(n, head["code"], f"与文件第 {seen[p['code']]} 行重复", p["code"])
@@ -722,32 +933,50 @@ def buildings_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool =
                 report.add(n, head["code"], "楼栋编码已存在", p["code"])
             region_id = regions.get(p["region_code"])
             if region_id is None:
-                report.add(n, head["region_code"], regions.problem(p["region_code"]), p["region_code"])
+                report.add(n, head["region_code"], REGION_ABSENT, p["region_code"])
                 continue
-            parent = None
-            if p["parent_code"]:
-                parent = Building.objects.filter(
-                    code=p["parent_code"], kind__in=["estate", "natural_village"]
-                ).first()
-                if parent is None and not (check_only or report):
-                    report.add(n, head["parent_code"], "找不到该小区/自然村", p["parent_code"])
-                    continue
+            if (
+                p["parent_code"]
+                and p["parent_code"] not in parents_in_file
+                and p["parent_code"] not in parents
+            ):
+                report.add(n, head["parent_code"], PARENT_ABSENT, p["parent_code"])
+                continue
             by_region[p["region_code"]] = by_region.get(p["region_code"], 0) + 1
-            created += 1
-            if report or check_only:
-                continue
-            Building.objects.create(
-                code=p["code"],
-                name=p["name"],
-                kind=p["kind"],
-                parent=parent,
-                region_id=region_id,
-                address=p["address"],
-                lat=p["lat"],
-                lon=p["lon"],
-                floors=p["floors"],
+            accepted.append((n, p, region_id))
+            if p["kind"] in PARENT_KINDS and n not in report.rows_with_errors:
+                parents_in_file[p["code"]] = None  # its key once it is written
+        if report or check_only:
+            return len(accepted)
+        try:
+            with transaction.atomic():  # a savepoint: the rest of the file is still checked after a clash
+                for _, p, region_id in accepted:
+                    parent = p["parent_code"]
+                    b = Building.objects.create(
+                        code=p["code"],
+                        name=p["name"],
+                        kind=p["kind"],
+                        parent_id=(parents_in_file.get(parent) or parents.get(parent)) if parent else None,
+                        region_id=region_id,
+                        address=p["address"],
+                        lat=p["lat"],
+                        lon=p["lon"],
+                        floors=p["floors"],
+                    )
+                    if b.kind in PARENT_KINDS:
+                        parents_in_file[b.code] = b.pk
+        except IntegrityError as exc:
+            if not _violates(exc, "registry_building_code", "registry_building.code"):
+                raise
+            code = _clashing_key(exc, "code")
+            report.add(
+                seen.get(code, 1) if code else 1,
+                head["code"],
+                "楼栋编码已存在（导入期间被他人登记）",
+                code or "",
             )
-        return created
+            return 0
+        return len(accepted)
 
     return _run_import(
         kind="buildings",
@@ -758,7 +987,7 @@ def buildings_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool =
         columns=BUILDING_COLUMNS,
         clean=rowcheck.clean_building,
         flush=flush,
-        batch_size=1000,
+        batch_size=batch_size,
     )
 
 

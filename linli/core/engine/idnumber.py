@@ -27,6 +27,27 @@ class IdFacts:
 
 _ZERO_OFFSET = ord("0") * sum(WEIGHTS)
 
+# The first two digits of the address code: the provincial divisions of GB/T 2260 (11 北京 … 65 新疆,
+# 71 台湾, 81 香港, 82 澳门) and 83, which the residence permits of Taiwan residents carry
+# (those of Hong Kong and Macao residents carry 81 and 82).
+PROVINCES = frozenset(
+    ["11", "12", "13", "14", "15", "21", "22", "23"]
+    + [f"{n}" for n in range(31, 38)]
+    + [f"{n}" for n in range(41, 47)]
+    + [f"{n}" for n in range(50, 55)]
+    + [f"{n}" for n in range(61, 66)]
+    + ["71", "81", "82", "83"]
+)
+# Outside the mainland the address code names only the region (810000, 820000, 830000).
+_REGION_ONLY = frozenset(["71", "81", "82", "83"])
+
+
+def check_area_code(code: str) -> None:
+    """Raise IdNumberError unless ``code`` (6 digits) can be the address code of an ID number: a real
+    province and, on the mainland, a prefecture part other than 00 (350504 洛江区, not 000000 or 350000)."""
+    if code[:2] not in PROVINCES or (code[:2] not in _REGION_ONLY and code[2:4] == "00"):
+        raise IdNumberError(f"身份证号前 6 位地址码 {code} 不是有效的行政区划代码")
+
 
 def check_char(first17: str) -> str:
     """The GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits."""
@@ -44,6 +65,7 @@ def parse(value: str, *, today: dt.date | None = None) -> IdFacts:
         raise IdNumberError(f"身份证号应为 18 位，实际 {len(v)} 位")
     if not (v.isascii() and v[:17].isdigit() and (v[17].isdigit() or v[17] == "X")):
         raise IdNumberError("身份证号前 17 位应为数字，末位为数字或 X")
+    check_area_code(v[:6])
     try:
         birth = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError as exc:

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from linli.core.engine import idnumber
+from linli.core.engine.text import clean_name, clean_text
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 CODE_RE = re.compile(r"^[0-9A-Za-z-]{1,32}$")
@@ -54,12 +55,7 @@ def clean_person(
 ) -> tuple[dict[str, Any], Problems]:
     out: dict[str, Any] = {}
     problems: Problems = []
-    name = row.get("name", "").strip()
-    if not name:
-        problems.append(("name", "必填"))
-    elif len(name) > 64 or "<" in name or ">" in name:
-        problems.append(("name", "姓名过长或含有非法字符"))
-    out["name"] = name
+    out["name"] = _text(row, "name", problems, name=True, max_length=64)
 
     raw_id = row.get("id_number", "").strip().upper()
     out["id_number"] = raw_id
@@ -131,15 +127,23 @@ def clean_person(
         problems.append(("region_code", "无户编号时必须填写所属网格/社区编码"))
     elif out["region_code"] and not (out["region_code"].isdigit() and len(out["region_code"]) in (12, 15)):
         problems.append(("region_code", "应为 12 位社区/村代码或 15 位网格编码"))
-    out["note"] = row.get("note", "").strip()[:200]
+    out["note"] = _text(row, "note", problems, max_length=200)
     return out, problems
+
+
+def _text(row: dict[str, str], key: str, problems: Problems, *, name: bool = False, max_length: int) -> str:
+    """The cleaned text of ``row[key]`` (see ``linli.core.engine.text``); a problem when it is refused."""
+    value = row.get(key, "") or ""
+    try:
+        return clean_name(value, max_length=max_length) if name else clean_text(value, max_length=max_length)
+    except ValueError as exc:
+        problems.append((key, str(exc)))
+        return value.strip()
 
 
 def clean_household(row: dict[str, str]) -> tuple[dict[str, Any], Problems]:
     problems: Problems = []
-    out = {
-        k: row.get(k, "").strip() for k in ("code", "region_code", "building_code", "unit", "room", "address")
-    }
+    out = {k: row.get(k, "").strip() for k in ("code", "region_code", "building_code")}
     if not out["code"]:
         problems.append(("code", "必填"))
     elif not CODE_RE.match(out["code"]):
@@ -147,8 +151,7 @@ def clean_household(row: dict[str, str]) -> tuple[dict[str, Any], Problems]:
     if not (out["region_code"].isdigit() and len(out["region_code"]) in (12, 15)):
         problems.append(("region_code", "应为 12 位社区/村代码或 15 位网格编码"))
     for key, limit in (("unit", 16), ("room", 16), ("address", 200)):
-        if len(out[key]) > limit:
-            problems.append((key, f"最长 {limit} 个字"))
+        out[key] = _text(row, key, problems, max_length=limit)
     if out["building_code"] and not CODE_RE.match(out["building_code"]):
         problems.append(("building_code", "楼栋编码格式不对"))
     return out, problems
@@ -156,13 +159,13 @@ def clean_household(row: dict[str, str]) -> tuple[dict[str, Any], Problems]:
 
 def clean_building(row: dict[str, str]) -> tuple[dict[str, Any], Problems]:
     problems: Problems = []
-    out: dict[str, Any] = {
-        k: row.get(k, "").strip() for k in ("code", "name", "region_code", "parent_code", "address")
-    }
+    out: dict[str, Any] = {k: row.get(k, "").strip() for k in ("code", "region_code", "parent_code")}
     if not out["code"] or not CODE_RE.match(out["code"]):
         problems.append(("code", "必填，只能含数字、字母和连字符"))
-    if not out["name"]:
-        problems.append(("name", "必填"))
+    out["name"] = _text(row, "name", problems, name=True, max_length=100)
+    out["address"] = _text(row, "address", problems, max_length=200)
+    if out["parent_code"] and not CODE_RE.match(out["parent_code"]):
+        problems.append(("parent_code", "编码只能含数字、字母和连字符"))
     kind = row.get("kind", "").strip() or "楼栋"
     if kind not in BUILDING_KINDS:
         problems.append(("kind", "应为 小区/楼栋/自然村/自建房"))

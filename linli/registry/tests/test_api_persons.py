@@ -63,7 +63,7 @@ def test_each_role_gets_only_persons_in_scope(world, client_for, account, visibl
         response = client.get(f"/api/persons/{person.pk}")
         assert response.status_code == (200 if attr in visible else 404), (account, attr)
         if attr not in visible:
-            assert response.json() == {"detail": "不存在，或不在本账号的数据范围内"}
+            assert response.json() == {"detail": "不存在，或不在本账号的数据范围内", "code": "not_found"}
 
 
 def test_a_resident_with_a_person_but_no_household_sees_only_themself(world, client_for):
@@ -174,7 +174,11 @@ def test_grid_worker_writes_only_in_its_grid(world, client_for):
         {"name": "隔壁网格", "sex": "女", "birth_date": "2024-05-01", "region_code": world.tree.grid_a2.code},
         content_type="application/json",
     )
-    assert refused.status_code == 403
+    # The neighbouring grid reads exactly like a grid that does not exist.
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {
+        "region_code": ["所属网格编码：找不到该社区/村或网格，或不在本账号的数据范围内"]
+    }
     assert set(Person.objects.filter(name__in=["新生儿", "隔壁网格"]).values_list("name", flat=True)) == {
         "新生儿"
     }
@@ -267,8 +271,12 @@ def test_duplicate_id_number_is_refused(world, client_for):
         },
         content_type="application/json",
     )
-    assert response.status_code == 422
-    assert response.json()["errors"] == {"id_number": ["公民身份号码：该身份证号已登记"]}
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "person.id_number_taken",
+        "detail": "公民身份号码：该身份证号已登记",
+        "errors": {"id_number": ["公民身份号码：该身份证号已登记"]},
+    }
 
 
 def test_update_changes_only_the_fields_sent(world, client_for):

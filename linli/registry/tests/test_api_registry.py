@@ -80,7 +80,9 @@ def test_create_household(world, client_for):
     outside = client.post(
         "/api/households", {"code": "H-B-0001", "region_code": world.tree.grid_b1.code}, **JSON
     )
-    assert outside.status_code == 403
+    unknown = client.post("/api/households", {"code": "H-B-0001", "region_code": "350504001002999"}, **JSON)
+    assert outside.status_code == unknown.status_code == 422  # another community reads like no community
+    assert outside.json() == unknown.json() and list(outside.json()["errors"]) == ["region_code"]
     missing = client.post("/api/households", {"region_code": world.tree.grid_a2.code}, **JSON)
     assert missing.status_code == 422 and list(missing.json()["errors"]) == ["code"]
     assert Household.objects.count() == 2

@@ -40,7 +40,7 @@ def test_reveal_returns_the_value_and_writes_the_audit_record(world, client_for,
         "陈秀英",
     )
     assert log.region_code == world.tree.grid_a1.code
-    assert log.ip == "10.1.2.3"
+    assert log.client_ip == "10.1.2.3"
 
 
 def test_reveal_by_token(world, token_client_for):

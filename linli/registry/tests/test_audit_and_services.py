@@ -11,6 +11,7 @@ from linli.core.personal import cipher
 from linli.core.scope import OutOfScope
 from linli.core.services_keys import keys_rotate
 from linli.factories import BuildingFactory, HouseholdFactory, PersonFactory
+from linli.registry import services
 from linli.registry.models import Person, PersonTag
 from linli.registry.selectors import PersonFilter, audit_details, four_no_miss, person_list
 from linli.registry.services import person_create, person_tag_add, person_update
@@ -31,7 +32,8 @@ def test_four_no_miss_finds_each_kind_of_gap_per_region(world):
     BuildingFactory(region=t.grid_a1, lat=25.5, lon=118.05)  # outside its grid, no households
     HouseholdFactory(region=t.grid_a2)  # nobody lives there
     PersonFactory(region=t.community_b, name="未入格")  # no grid, no household
-    PersonFactory(region=t.grid_b1, name="重号", id_number=p.in_b.id_number.reveal())  # duplicate ID
+    # A duplicate ID registered before the rule (the unique index lets only such marked records be).
+    PersonFactory(region=t.grid_b1, name="重号", id_number=p.in_b.id_number.reveal(), legacy_duplicate=True)
     rows, total = four_no_miss(user=world.accounts.district_admin, region=t.street)
     by = {r.region.code: r.counts for r in rows}
     a, b = by[t.community_a.code], by[t.community_b.code]
@@ -57,7 +59,7 @@ def test_person_create_validates_and_refuses_out_of_scope(world):
     with pytest.raises(ValidationError) as exc:
         person_create(by=w, data={"name": "", "id_number": "123", "region_code": world.tree.grid_a1.code})
     assert set(exc.value.message_dict) == {"name", "id_number"}
-    with pytest.raises(OutOfScope):
+    with pytest.raises(ValidationError) as outside:  # another community's grid reads like an unknown one
         person_create(
             by=w,
             data={
@@ -67,6 +69,7 @@ def test_person_create_validates_and_refuses_out_of_scope(world):
                 "region_code": world.tree.grid_b1.code,
             },
         )
+    assert outside.value.message_dict == {"region_code": ["所属网格编码：" + services.REGION_ABSENT]}
     with pytest.raises(ValidationError, match="已登记"):
         person_create(
             by=w,

@@ -71,7 +71,7 @@ def test_community_worker_cannot_reach_another_community(world, client_for):
     assert "郑志强" not in a.get(reverse("registry:persons")).content.decode()
     assert a.get(reverse("regions:detail", args=[world.tree.community_b.code])).status_code == 404
     # export: only A's persons
-    body = a.get(reverse("registry:export", args=["persons"]), {"format": "csv"})
+    body = a.post(reverse("registry:export", args=["persons"]), {"format": "csv"})
     text = b"".join(body.streaming_content).decode("utf-8-sig")
     assert "林建国" in text and "郑志强" not in text
 
@@ -117,17 +117,17 @@ def test_masked_everywhere_and_reveal_is_audited(world, client_for):
 def test_exports_are_audited_and_full_values_need_permission_and_reason(world, client_for):
     c = client_for(world.accounts.community_worker)
     url = reverse("registry:export", args=["persons"])
-    r = c.get(url, {"format": "xlsx"})
+    r = c.post(url, {"format": "xlsx"})
     ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
     ids = [row[1] for row in ws.iter_rows(min_row=2, values_only=True)]
     assert ids and all("*" in (v or "*") for v in ids)
     assert AuditLog.objects.get(action="export").row_count == len(ids)
-    assert c.get(url, {"format": "xlsx", "full": "1"}).status_code == 302  # no reason: refused
-    r = c.get(url, {"format": "csv", "full": "1", "reason": "上报民政局核对"})
+    assert c.post(url, {"format": "xlsx", "full": "1"}).status_code == 302  # no reason: refused
+    r = c.post(url, {"format": "csv", "full": "1", "reason": "上报民政局核对"})
     assert world.people.head.id_number.reveal() in b"".join(r.streaming_content).decode("utf-8-sig")
     assert AuditLog.objects.filter(action="export", reason="上报民政局核对").exists()
     g = client_for(world.accounts.grid_worker)  # may read, may not export
-    assert g.get(url, {"format": "csv"}).status_code == 302
+    assert g.post(url, {"format": "csv"}).status_code == 302
     assert AuditLog.objects.filter(action="export").count() == 2
 
 

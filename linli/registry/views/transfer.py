@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from linli.core.models import AuthedHttpRequest, ImportRun
 from linli.core.scope import OutOfScope, scoped
@@ -106,21 +107,22 @@ def import_errors(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST  # audited and full of personal data: a form with the CSRF token, never a link
 def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Export persons/households/buildings in scope (with the list's filters). Always audited."""
     require_reader(request)
-    fmt = request.GET.get("format", "xlsx")
-    full = request.GET.get("full") == "1"
-    reason = request.GET.get("reason", "")
+    fmt = request.POST.get("format", "xlsx")
+    full = request.POST.get("full") == "1"
+    reason = request.POST.get("reason", "")
     user = request.user
     qs: QuerySet[Any]
     if kind == "persons":
-        f = PersonFilter.from_params(request.GET)
+        f = PersonFilter.from_params(request.POST)
         qs = person_list(user=user, filters=f)
         columns, rows_of = services.PERSON_COLUMNS, (lambda it: services.export_person_rows(it, full=full))
         filters = f.as_dict()
     elif kind == "households":
-        qs = household_list(user=user, q=request.GET.get("q", ""), region=request.GET.get("region", ""))
+        qs = household_list(user=user, q=request.POST.get("q", ""), region=request.POST.get("region", ""))
         columns, rows_of, filters, full = (
             services.HOUSEHOLD_COLUMNS,
             services.export_household_rows,
@@ -128,7 +130,7 @@ def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHtt
             False,
         )
     elif kind == "buildings":
-        qs = building_list(user=user, q=request.GET.get("q", ""), region=request.GET.get("region", ""))
+        qs = building_list(user=user, q=request.POST.get("q", ""), region=request.POST.get("region", ""))
         columns, rows_of, filters, full = services.BUILDING_COLUMNS, services.export_building_rows, {}, False
     else:
         raise Http404("未知的导出类型")
