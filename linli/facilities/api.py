@@ -183,20 +183,20 @@ def facility_update_view(request: HttpRequest, facility_id: int, payload: Facili
     return selectors.facility_get(user=user, pk=facility_id)
 
 
-class StatusIn(Schema):
+class FacilityStatusIn(Schema):
     status: Annotated[str, OneOf(FacilityStatus.values, blank=False, description="新状态")]
     note: str = ""
 
 
 @router.post("/{int:facility_id}/status", response={200: FacilityOut, **ERRORS}, summary="变更设施状态")
-def facility_status_view(request: HttpRequest, facility_id: int, payload: StatusIn) -> Facility:
+def facility_status_view(request: HttpRequest, facility_id: int, payload: FacilityStatusIn) -> Facility:
     user = acting_user(request)
     f = selectors.facility_get(user=user, pk=facility_id)
     services.facility_set_status(by=user, facility=f, status=payload.status, note=payload.note)
     return selectors.facility_get(user=user, pk=facility_id)
 
 
-class ItemOut(Schema):
+class ChecklistItemOut(Schema):
     number: int
     section: str
     title: str
@@ -214,7 +214,7 @@ class ChecklistOut(Schema):
     not_met: int
     unknown: int
     total: int
-    items: list[ItemOut]
+    items: list[ChecklistItemOut]
 
 
 @router.get(

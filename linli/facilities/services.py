@@ -237,11 +237,17 @@ def _raise(problems: list[tuple[str, str]]) -> None:
 
 
 def _region(code: str, by: User) -> Region:
+    """The facility's region: a street, community or grid within ``by``'s scope (out of scope reads
+    exactly like absent)."""
     region = Region.objects.current().filter(code=code, level__in=FACILITY_LEVELS).first()
-    if region is None:
-        raise ValidationError({"region_code": [f"所在区划代码：找不到街道/乡镇、社区/村或网格 {code}"]})
-    if not region_in_scope(by, region):
-        raise OutOfScope(f"{region.name}（{region.code}）不在本账号的数据范围内")
+    if region is None or not region_in_scope(by, region):
+        raise ValidationError(
+            {
+                "region_code": [
+                    f"所在区划代码：找不到街道/乡镇、社区/村或网格 {code}，或不在本账号的数据范围内"
+                ]
+            }
+        )
     return region
 
 
@@ -490,12 +496,11 @@ def facilities_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool 
                     if code in taken:
                         report.add(n, HEADERS["code"], "编码已存在", code)
                 region_id = regions.get(c["region_code"])
-                if c["region_code"] and region_id is None:
-                    known = Region.objects.current().filter(code=c["region_code"]).exists()
+                if c["region_code"] and region_id is None:  # out of scope reads exactly like absent
                     report.add(
                         n,
                         HEADERS["region_code"],
-                        "不在本账号的数据范围内，或不是街道、社区/村、网格" if known else "找不到该区划",
+                        "找不到该街道、社区/村或网格，或不在本账号的数据范围内",
                         c["region_code"],
                     )
                 if report:

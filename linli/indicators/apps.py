@@ -8,11 +8,12 @@ class IndicatorsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from linli.core import demo_steps, scope
+        from linli.core import catalogues, demo_steps, scope
         from linli.core.context import register_nav
         from linli.indicators import demo, providers
 
         providers.register_builtin()
+        catalogues.register(self, "indicators.Plan", "linli.indicators.migrations.0002_catalogue:load")
         scope.declare("indicators.datavalue", {"region": "region"})
         scope.declare("indicators.plantask", {"region": "region"})
         scope.declare("indicators.taskprogress", {"region": "task__region"})

@@ -270,11 +270,8 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
         if not name:
             report.add(n, header["name"], "必填")
         community = communities.get(comm_code)
-        if community is None:
-            exists = Region.objects.current().filter(code=comm_code, level=Level.COMMUNITY).exists()
-            report.add(
-                n, header["community"], "不在本账号的数据范围内" if exists else "找不到该社区/村", comm_code
-            )
+        if community is None:  # out of scope reads exactly like absent
+            report.add(n, header["community"], "找不到该社区/村，或不在本账号的数据范围内", comm_code)
         geom, centroid, err = _boundary(row.get("boundary"))
         if err:
             report.add(n, header["boundary"], err)

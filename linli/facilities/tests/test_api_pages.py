@@ -114,7 +114,14 @@ def test_api_detail_create_update_scope(
     r = worker.post(f"/api/facilities/{b_id}/status", {"status": "closed"}, content_type="application/json")
     assert r.status_code == 404
     r = worker.post("/api/facilities", payload, content_type="application/json")
-    assert r.status_code == 403 and "不在本账号的数据范围内" in r.json()["detail"]
+    absent = worker.post(
+        "/api/facilities", {**payload, "region_code": "350504999999"}, content_type="application/json"
+    )
+    assert r.status_code == absent.status_code == 422  # out of scope reads exactly like absent
+    assert r.json()["errors"]["region_code"][0].replace("350504001002", "X") == absent.json()["errors"][
+        "region_code"
+    ][0].replace("350504999999", "X")
+    assert "桥南" not in str(r.json())
     facilities["b"].refresh_from_db()
     assert facilities["b"].name == "桥南社区党群服务中心" and facilities["b"].status == "open"
     new = {

@@ -73,7 +73,7 @@ def test_bad_csv_names_row_and_column_and_lands_nothing(world: World) -> None:
     assert (3, "总建筑面积", "不能为负数") in got
     assert (4, "类型", "“游乐场”不是已启用的设施类型") in got
     assert (4, "周三开放时间", "“18:00-09:00”结束时间应晚于开始时间") in got
-    assert (5, "所在区划代码", "不在本账号的数据范围内，或不是街道、社区/村、网格") in got
+    assert (5, "所在区划代码", "找不到该街道、社区/村或网格，或不在本账号的数据范围内") in got
     assert any(r == 6 and c == "纬度" and "不在中国境内" in m for r, c, m in got)
     assert any(r == 6 and c == "总建筑面积" and "超过总建筑面积" in m for r, c, m in got)
     assert (8, "编码", "与文件第 7 行重复") in got
