@@ -6,14 +6,19 @@
 - ``LINLI_FIELD_KEYS``: personal-data encryption keys, ``id:base64key,id:base64key``; the first
   encrypts, all decrypt (see ``linli/core/crypto.py`` and ``manage.py keys_rotate``).
 - ``LINLI_ALLOWED_HOSTS``: comma-separated host names served in production.
+- ``LINLI_TRUSTED_PROXIES``: comma-separated addresses or networks of the reverse proxies whose
+  ``X-Forwarded-For`` gives the client address (audit log, login lockout); none by default.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LINLI_VAR_DIR", BASE_DIR / "var"))
@@ -45,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "django_tasks_db",
+    "axes",
     "linli.core",
     "linli.regions",
     "linli.registry",
@@ -58,13 +64,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "linli.core.request_context.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "linli.core.middleware.BadInputMiddleware",  # NUL, lone surrogates, overlong parameters: 400
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "linli.core.password_gate.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes requires
 ]
 
 ROOT_URLCONF = "linli.urls"
@@ -73,6 +84,33 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login lockout (django-axes): 5 wrong passwords for one account lock it for 30 minutes, from any
+# address. Per account, not per address: offices and street centres reach the internet through one
+# shared address, so an address lock would shut out a whole office after a few typos, and a lock on
+# the (address, account) pair would let guessing go on from a pool of addresses. An attempt during the
+# lock neither counts nor lengthens it; a correct sign-in clears the count. The lock is written to the
+# audit log; a system administrator lifts it on the account page (or in the admin).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "linli.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "linli.core.request_context.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+# axes warns when the address is not a lockout parameter (rotating User-Agents or cookies would reset
+# a count kept per address and browser); a count per account is not reset by either.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated), e.g. the load
+# balancer's; empty (the default) takes REMOTE_ADDR as the client's address.
+LINLI_TRUSTED_PROXIES = [p for p in os.environ.get("LINLI_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 TEMPLATES = [
     {
@@ -109,8 +147,10 @@ if TESTING:  # tests create many accounts; the production hasher is deliberately
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -183,6 +223,35 @@ LOGGING = {
 # empty (the default, and offline) draws layers on a plain background.
 LINLI_MAP_TILES = os.environ.get("LINLI_MAP_TILES", "")
 LINLI_MAP_ATTRIBUTION = os.environ.get("LINLI_MAP_ATTRIBUTION", "")
+
+
+def _tile_source(template: str) -> list[str]:
+    """The CSP source of a tile URL template: its origin, a ``{s}``-style host label as ``*``."""
+    url = urlsplit(template)
+    if not (url.scheme and url.netloc):
+        return []  # served by this site
+    host = url.netloc
+    if "{" in host:  # e.g. https://webrd0{s}.is.autonavi.com/…: any first label
+        host = "*." + host.partition(".")[2]
+    return [f"{url.scheme}://{host}"]
+
+
+# Content-Security-Policy (Django's middleware): scripts only from this site's static files, never
+# inline, never eval; pages pass data to them in json_script islands and data-* attributes. Styles
+# keep 'unsafe-inline': htmx, Leaflet and ECharts set inline styles on the elements they draw, and
+# templates use style attributes. Images: this site, the map tiles, and data:/blob: URLs (ECharts'
+# exports, Leaflet's marker icons, Swagger UI's icons).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:", *_tile_source(LINLI_MAP_TILES)],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Labels every page showing synthetic demo data.
 LINLI_DEMO_LABEL = "演示数据（合成）"
