@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup lint typecheck check ci-checks clean bench-import
+.PHONY: run test fuzz setup lint typecheck check ci-checks clean bench-import
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -28,6 +28,12 @@ run: setup
 
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The API fuzzed harder than `make test` does: schemathesis with EXAMPLES generated requests per
+# operation and account (`make fuzz EXAMPLES=200`; add DATABASE_URL=… for PostgreSQL).
+EXAMPLES ?= 100
+fuzz: setup
+	LINLI_SCHEMATHESIS_EXAMPLES=$(EXAMPLES) $(VENV)/bin/pytest linli/core/tests/test_schemathesis.py -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

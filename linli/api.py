@@ -4,23 +4,48 @@ Every endpoint accepts a bearer token (``Authorization: Bearer ll_…``, for oth
 signed-in session (pages; CSRF-checked on unsafe methods) — see ``linli.core.auth``. Errors are
 JSON with a Chinese ``detail``:
 
+- 400 input no database can hold, refused before the operation runs (``linli.core.middleware``): a
+  NUL or a lone surrogate in a parameter, a form field or a JSON string, a query parameter over
+  2000 characters, a body that is not JSON or over the upload limit —
+  ``{"detail": "参数 q 含有不允许的字符", "code": "input.invalid_character", "errors": {"q": [...]}}``;
 - 401 not signed in, or the token is unknown, revoked or expired;
 - 403 the account's role or permissions do not allow the action;
-- 404 no such object — or one outside the account's data scope (its existence is never revealed);
-- 422 bad input: ``{"detail": …, "errors": {field: [messages]}}`` naming each field.
+- 404 no such object — or one outside the account's data scope (its existence is never revealed) —
+  and any path no operation serves, a malformed id (``/api/persons/abc``) included:
+  ``{"detail": …, "code": "not_found"}``;
+- 405 a path served with another method (``code: method_not_allowed``, with ``Allow``);
+- 409 where an operation documents it: a rule another write already holds (with its ``code``);
+- 422 bad input: ``{"detail": …, "errors": {field: [messages]}}`` naming each field; a page number
+  outside 1…1000000 is one (``page``), a page past the end is an empty list;
+- 500 never meant to happen: ``{"detail": …, "code": "server_error"}``, the error logged.
+
+Every operation documents the codes it can answer (``linli.core.api.ERRORS``); the test suite runs
+schemathesis over this document and holds every answer to its documented status and schema.
 """
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import PathView
 
 from linli.cases.api import router as cases_router
 from linli.core.api import router as core_router
 from linli.core.auth import API_AUTH
+from linli.core.middleware import BadInput
 from linli.core.tabular import TableError
 from linli.facilities.api import router as facilities_router
 from linli.indicators.api import router as indicators_router
@@ -123,12 +148,12 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(ObjectDoesNotExist)
 def _missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
-    return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+    return api.create_response(request, {"detail": NOT_FOUND, "code": "not_found"}, status=404)
 
 
 @api.exception_handler(Http404)
 def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+    return api.create_response(request, {"detail": NOT_FOUND, "code": "not_found"}, status=404)
 
 
 @api.exception_handler(AuthenticationError)
@@ -140,5 +165,77 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # ninja: a body that is not JSON (or not UTF-8)
+        message = "请求体无法解析，应为 UTF-8 编码的 JSON"
+        body = {"detail": message, "code": "input.malformed", "errors": {"body": [message]}}
+        return api.create_response(request, body, status=400)
+    if exc.status_code == 422:
+        return _unprocessable(request, {"__all__": [exc.message]})
     detail = "CSRF 校验失败，请刷新页面后重试" if "CSRF" in exc.message else exc.message
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+# --- answers for requests no operation reached (wired in linli/urls.py) --------------------------
+
+# Django's own refusals of a request it could not read → (code, Chinese message).
+_UNREADABLE: list[tuple[type[Exception], str, str]] = [
+    (RequestDataTooBig, "input.too_large", "请求体超过大小限制"),
+    (TooManyFieldsSent, "input.too_many_fields", "参数过多"),
+    (TooManyFilesSent, "input.too_many_fields", "上传的文件过多"),
+    (MultiPartParserError, "input.malformed", "请求体无法解析"),
+]
+
+
+def input_error(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 for ``/api/`` input refused before any operation ran (the root URLconf's handler400)."""
+    if isinstance(exception, BadInput):
+        field, code, message, detail = exception.field, exception.code, exception.message, exception.detail
+    else:
+        code, message = next(
+            ((c, m) for kind, c, m in _UNREADABLE if isinstance(exception, kind)),
+            ("bad_request", "请求无法处理"),
+        )
+        field, detail = "__all__", message
+    return api.create_response(
+        request, {"detail": detail, "code": code, "errors": {field: [message]}}, status=400
+    )
+
+
+@csrf_exempt  # it changes nothing; a signed-in POST to a wrong path gets this 404, not a CSRF page
+def unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any ``/api/`` path no operation serves, a malformed id (``/api/persons/abc``) included: JSON 404.
+
+    A GET or HEAD that only lacks its trailing slash is redirected, as Django's APPEND_SLASH would.
+    """
+    if request.method in ("GET", "HEAD") and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "unknown_path":
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return api.create_response(request, {"detail": NOT_FOUND, "code": "not_found"}, status=404)
+
+
+def _method_not_allowed(self: PathView) -> HttpResponse:
+    """A path served with another method: JSON like every answer of the API (ninja's own is plain text).
+
+    Two paths can overlap (GET /imports/{int:run_id} and POST /imports/{kind}), so any operation may
+    answer 405; ERRORS documents it."""
+    methods = sorted({m for op in self.operations for m in op.methods})
+    detail = f"此路径只支持 {'、'.join(methods)} 请求"
+    response = api.create_response(
+        HttpRequest(), {"detail": detail, "code": "method_not_allowed"}, status=405
+    )
+    response["Allow"] = ", ".join(methods)
+    return response
+
+
+PathView._not_allowed = _method_not_allowed  # type: ignore[method-assign]
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 for ``/api/``: JSON like every other answer of the API (the error itself is logged)."""
+    return api.create_response(
+        request, {"detail": "服务器出错，已记录错误，请稍后再试", "code": "server_error"}, status=500
+    )

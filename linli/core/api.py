@@ -19,6 +19,7 @@ from pydantic_core import CoreSchema, core_schema
 
 from linli.core.auth import api_token_issue, api_token_revoke, session_auth
 from linli.core.models import ApiToken, AuditAction, AuditLog, User
+from linli.core.paging import MAX_PAGE
 from linli.core.roles import Role
 from linli.core.scope import scoped
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION
@@ -30,20 +31,33 @@ router = Router(tags=["账号与审计"])
 
 
 class ErrorOut(Schema):
-    """An error: ``detail`` is a Chinese message fit to show to the user."""
+    """An error: ``detail`` is a Chinese message fit to show to the user; ``code``, where given, is
+    a stable machine code (``not_found``, ``input.invalid_character`` …) for programs to match."""
 
     detail: str
+    code: str | None = Field(None, description="稳定的机器错误码，例如 not_found")
 
 
 class ValidationErrorOut(Schema):
     """Bad input: ``errors`` maps each field (the input's key) to its Chinese messages."""
 
     detail: str
+    code: str | None = Field(None, description="稳定的机器错误码，例如 input.invalid_character")
     errors: dict[str, list[str]]
 
 
-# The error responses every endpoint may give (documented in the OpenAPI document).
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+# The error responses every endpoint may give (documented in the OpenAPI document): 400 input no
+# database can hold (NUL, lone surrogates, overlong query parameters; ``linli.core.middleware``),
+# 401 not signed in, 403 not allowed, 404 absent or out of scope, 405 a path served with another method
+# (GET /imports/{int:run_id} and POST /imports/{kind} overlap), 422 a field that fails its schema.
+ERRORS: dict[int, Any] = {
+    400: ValidationErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    405: ErrorOut,
+    422: ValidationErrorOut,
+}
 
 
 def acting_user(request: HttpRequest) -> User:
@@ -82,10 +96,11 @@ class OneOf:
 
 
 class Pagination(PageNumberPagination):
-    """Page-number pagination: ``page`` from 1, ``page_size`` up to 200 (more is a 422, not a silent cut)."""
+    """Page-number pagination: ``page`` from 1 to MAX_PAGE, ``page_size`` up to 200 (more is a 422
+    naming the field, not a silent cut); a page past the end is an empty list (see ``linli.core.paging``)."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1, description="页码，从 1 开始")
+        page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码，从 1 开始，最大 {MAX_PAGE}")
         page_size: int = Field(50, ge=1, le=200, description="每页条数，最多 200")
 
     class Output(Schema):
@@ -103,6 +118,11 @@ class Pagination(PageNumberPagination):
             "page": pagination.page,
             "page_size": size,
         }
+
+
+# An object's id in a path, a query or a body: a positive 64-bit integer (more would overflow the
+# database's integer, a 500 rather than the 404 or 422 it deserves).
+ObjectId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 # --- the account ---------------------------------------------------------------------------------
@@ -222,7 +242,7 @@ class AuditLogOut(Schema):
     reason: str
     region_code: str
     row_count: int
-    ip: str | None
+    client_ip: str | None = Field(description="客户端地址（经可信代理时取 X-Forwarded-For 中的客户端）")
     detail: dict[str, Any]
 
     @staticmethod

@@ -90,13 +90,14 @@ def _check_params(data: QueryDict, *, cap: bool) -> BadInput | None:
 def _check_path(request: HttpRequest) -> BadInput | None:
     if not _POISON.search(request.path_info):
         return None
-    field = "path"
+    field = "path"  # named after the path parameter holding it, unless only a catch-all ("rest") matched
     try:
         match = resolve(request.path_info)
     except Resolver404:
         match = None
     if match is not None:
-        field = next((k for k, v in match.kwargs.items() if isinstance(v, str) and _POISON.search(v)), field)
+        poisoned = (k for k, v in match.kwargs.items() if isinstance(v, str) and _POISON.search(v))
+        field = next((k for k in poisoned if k != "rest"), field)
     return BadInput(field=shown(field), message="含有不允许的字符", code="input.invalid_character")
 
 

@@ -94,7 +94,7 @@ def test_every_operation_documents_auth_errors_and_a_summary(document):
             names = {name for requirement in op["security"] for name in requirement}
             assert names == ({session} if key in SESSION_ONLY else {bearer, session}), key
             assert op.get("summary"), key
-            for status in ("401", "403", "404", "422"):
+            for status in ("400", "401", "403", "404", "405", "422"):
                 assert status in op["responses"], (key, status)
 
 
@@ -102,7 +102,7 @@ def test_error_responses_have_the_documented_shape(world, client_for):
     client = client_for(world.accounts.community_worker)
     not_found = client.get("/api/persons/999999")
     assert not_found.status_code == 404
-    assert set(not_found.json()) == {"detail"}
+    assert not_found.json() == {"detail": "不存在，或不在本账号的数据范围内", "code": "not_found"}
     invalid = client.get("/api/persons?page_size=201")
     assert invalid.status_code == 422
     assert set(invalid.json()) == {"detail", "errors"}

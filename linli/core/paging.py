@@ -1,0 +1,13 @@
+"""Paging shared by every list: the API's page-number pagination (``linli.core.api.Pagination``),
+Open311's ``page``/``page_size`` and the pages' pager (``_pager.html``).
+
+Each door type has one behaviour for a page number out of range:
+
+- API and Open311: a page number outside 1…``MAX_PAGE`` is bad input (422 naming ``page`` on the
+  API, a GeoReport 400 on Open311); a page within range but past the end is an empty list. The bound
+  keeps ``(page − 1) × page_size`` inside the 64-bit OFFSET every database takes.
+- pages: Django's ``Paginator.get_page`` — a page number that is not a number shows the first page,
+  one past the end (or below 1) the last page; nothing reaches the database unbounded.
+"""
+
+MAX_PAGE = 1_000_000
