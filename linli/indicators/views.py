@@ -441,7 +441,7 @@ EVIDENCE_CONTENT_TYPES = {
 
 
 @login_required
-def task_evidence(request: AuthedHttpRequest, pk: int, report_pk: int) -> HttpResponse:
+def task_evidence(request: AuthedHttpRequest, pk: int, report_pk: int) -> FileResponse:
     """A progress report's evidence file, to those who can see the task (never a public media URL).
 
     Images show in the page; every other type downloads as an attachment, so a PDF's or an office
@@ -451,7 +451,7 @@ def task_evidence(request: AuthedHttpRequest, pk: int, report_pk: int) -> HttpRe
     report = task.reports.filter(pk=report_pk).exclude(evidence="").first() if task else None
     if report is None:
         raise Http404("材料不存在或不在本账号的数据范围内")
-    ext = Path(report.evidence.name).suffix.lower()
+    ext = Path(report.evidence.name or "").suffix.lower()
     try:
         handle = report.evidence.open("rb")
     except FileNotFoundError:
