@@ -18,6 +18,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import CoreSchema, core_schema
 
 from linli.core.auth import api_token_issue, api_token_revoke, session_auth
+from linli.core.errors import Conflict
 from linli.core.models import ApiToken, AuditAction, AuditLog, User
 from linli.core.paging import MAX_PAGE
 from linli.core.roles import Role
@@ -44,6 +45,22 @@ class ValidationErrorOut(Schema):
     detail: str
     code: str | None = Field(None, description="稳定的机器错误码，例如 input.invalid_character")
     errors: dict[str, list[str]]
+
+
+class ConflictOut(Schema):
+    """409: a uniqueness or capacity rule another write already holds (``linli.core.errors.Conflict``)."""
+
+    code: str = Field(
+        description="person.id_number_taken、booking.duplicate、booking.slot_full、need.duplicate、"
+        "need.already_matched、resource.full、resource.duplicate、window.number_taken、window.item_taken …"
+    )
+    detail: str
+    errors: dict[str, list[str]]
+
+
+def conflict_response(exc: Conflict) -> Status[dict[str, Any]]:
+    """The 409 answer of a Conflict: its stable code, its message, and the field it concerns."""
+    return Status(409, {"code": exc.code, "detail": exc.detail, "errors": {exc.field: [exc.detail]}})
 
 
 # The error responses every endpoint may give (documented in the OpenAPI document): 400 input no

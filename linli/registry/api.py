@@ -20,7 +20,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 from pydantic import AfterValidator
 
-from linli.core.api import ERRORS, OneOf, Pagination, acting_user
+from linli.core.api import ERRORS, ConflictOut, OneOf, Pagination, acting_user, conflict_response
 from linli.core.auth import PERSONAL_DATA_AUTH
 from linli.core.engine.crypto import mask_id_number, mask_phone
 from linli.core.engine.text import clean_name, clean_text
@@ -108,18 +108,6 @@ def _region_filter(value: str) -> str:
 
 
 RegionCode = Annotated[str, AfterValidator(_region_filter)]
-
-
-class ConflictOut(Schema):
-    """The record clashes with one already registered; ``code`` is stable for programs to match."""
-
-    code: str = Field(description="person.id_number_taken：身份证号已登记")
-    detail: str
-    errors: dict[str, list[str]]
-
-
-def _conflict(exc: IdNumberTaken) -> Status[dict[str, Any]]:
-    return Status(409, {"code": exc.code, "detail": exc.detail, "errors": {exc.field: [exc.detail]}})
 
 
 def _as_label(value: str | None, choices: Any) -> str | None:
@@ -402,7 +390,7 @@ def person_create_view(request: HttpRequest, payload: PersonIn) -> Status[Any]:
     try:
         person = person_create(by=user, data=_service_data(payload.dict()))
     except IdNumberTaken as exc:
-        return _conflict(exc)
+        return conflict_response(exc)
     return Status(201, person_detail(user=user, pk=person.pk))
 
 
@@ -418,7 +406,7 @@ def person_update_view(request: HttpRequest, person_id: int, payload: PersonPatc
     try:
         person_update(by=user, person=person, data=_service_data(payload.dict(exclude_unset=True)))
     except IdNumberTaken as exc:
-        return _conflict(exc)
+        return conflict_response(exc)
     return person_detail(user=user, pk=person_id)
 
 
@@ -442,7 +430,7 @@ def person_status_view(request: HttpRequest, person_id: int, payload: StatusIn) 
     try:
         person_set_status(by=user, person=person, status=payload.status, note=payload.note)
     except IdNumberTaken as exc:
-        return _conflict(exc)
+        return conflict_response(exc)
     return person_detail(user=user, pk=person_id)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from linli.core.bulk import insert_rows
 from linli.core.engine import idnumber
+from linli.core.errors import Conflict
 from linli.core.imports import ImportOutcome, Rollback, import_finish
 from linli.core.models import AuditAction, User
 from linli.core.personal import blind_lookup, cipher
@@ -65,15 +66,14 @@ PARENT_ABSENT = "找不到该小区/自然村，或不在本账号的数据范�
 ID_NUMBER_TAKEN = "该身份证号已登记"
 
 
-class IdNumberTaken(ValidationError):
+class IdNumberTaken(Conflict):
     """The ID number belongs to a registered person: the pre-check saw it, or the unique index did
     when two registrations raced. Pages show it on the 公民身份号码 field; the API answers 409 with
     ``code`` (stable for machines) beside the message."""
 
     def __init__(self) -> None:
         message = f"{PERSON_LABELS['id_number']}：{ID_NUMBER_TAKEN}"
-        super().__init__({"id_number": [ValidationError(message, code="person.id_number_taken")]})
-        self.field, self.detail, self.code = "id_number", message, "person.id_number_taken"
+        super().__init__("id_number", message, code="person.id_number_taken")
 
 
 def _violates(exc: Exception, *names: str) -> bool:

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.core.api import ERRORS, ObjectId, OneOf, Pagination, acting_user
+from linli.core.api import ERRORS, ConflictOut, ObjectId, OneOf, Pagination, acting_user, conflict_response
 from linli.core.roles import Role
 from linli.core.scope import scoped
 from linli.regions.models import Region
@@ -40,20 +40,6 @@ from linli.services.models import (
 )
 
 router = Router(tags=["服务清单与预约"])
-
-
-class ConflictOut(Schema):
-    """A uniqueness or capacity rule another write already holds; ``code`` is stable for machines."""
-
-    code: str = Field(
-        description="booking.duplicate、booking.slot_full、need.duplicate、need.already_matched、resource.full、window.number_taken …"
-    )
-    detail: str
-    errors: dict[str, list[str]]
-
-
-def _conflict(exc: services.Conflict) -> Status[dict[str, Any]]:
-    return Status(409, {"code": exc.code, "detail": exc.detail, "errors": {exc.field: [exc.detail]}})
 
 
 class ServiceOut(Schema):
@@ -281,7 +267,7 @@ def booking_create(request: HttpRequest, payload: BookingIn) -> Any:
     try:
         b = services.booking_create(actor=user, slot_id=payload.slot, person=person, note=payload.note)
     except services.Conflict as exc:
-        return _conflict(exc)
+        return conflict_response(exc)
     return Status(201, Booking.objects.select_related("slot", "service", "person").get(pk=b.pk))
 
 
@@ -313,7 +299,7 @@ def booking_act(request: HttpRequest, booking_id: int, payload: BookingActIn) ->
     try:
         b = _booking_act(user, b, payload)
     except services.Conflict as exc:
-        return _conflict(exc)
+        return conflict_response(exc)
     return Booking.objects.select_related("slot", "service", "person").get(pk=b.pk)
 
 
@@ -421,7 +407,7 @@ def need_create(request: HttpRequest, payload: NeedIn) -> Any:
             preferred_period=payload.preferred_period,
         )
     except services.Conflict as exc:
-        return _conflict(exc)
+        return conflict_response(exc)
     return Status(201, Need.objects.select_related("person", "region", "category").get(pk=n.pk))
 
 
@@ -571,7 +557,7 @@ def match_confirm(request: HttpRequest, payload: ConfirmIn) -> Any:
     try:
         services.match_confirm(actor=user, need=need, **target)
     except services.Conflict as exc:
-        return _conflict(exc)
+        return conflict_response(exc)
     return Need.objects.select_related("person", "region", "category").get(pk=need.pk)
 
 
@@ -653,7 +639,7 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> Any:
             actor=user, item=item, person=person, provided=payload.materials, note=payload.note
         )
     except services.Conflict as exc:
-        return _conflict(exc)
+        return conflict_response(exc)
     return Status(201, app)
 
 

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
+from linli.core.errors import Conflict
 from linli.core.models import AuditAction, User
 from linli.core.roles import REGISTRY_WRITERS, Role
 from linli.core.scope import OutOfScope, require_object_in_scope, require_region_in_scope
@@ -61,23 +62,6 @@ from linli.services.models import (
 )
 
 STAFF_ROLES = REGISTRY_WRITERS | {Role.STREET_COORDINATOR}
-
-
-class Conflict(ValidationError):
-    """The loser of a uniqueness or capacity rule (another write, or an earlier one, holds it).
-
-    ``code`` is stable for machines (``booking.duplicate``, ``booking.slot_full``, ``need.duplicate``,
-    ``need.already_matched``, ``resource.full``, ``resource.duplicate``, ``window.number_taken``,
-    ``window.item_taken``); the API answers 409 with it beside the Chinese message, a page shows the
-    message as any other error of ``field``. Raised only once the database has said no (a constraint
-    or a conditional update), so the answer holds under concurrency.
-    """
-
-    code: str
-
-    def __init__(self, field: str, message: str, *, code: str) -> None:
-        super().__init__({field: [ValidationError(message, code=code)]})
-        self.field, self.detail, self.code = field, message, code
 
 
 def is_staff(user: User) -> bool:

@@ -9,10 +9,7 @@ stable code — is checked on both databases by letting the pre-check miss, as i
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -24,40 +21,9 @@ from linli.core.engine import idnumber
 from linli.factories import PersonFactory, PersonTagFactory, World
 from linli.registry import services
 from linli.registry.models import Household, Person, PersonStatus, PersonTag, TagKind
+from linli.testing import on_postgresql, race
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="threads race only on PostgreSQL (SQLite runs one writer at a time)",
-)
 TAKEN = "公民身份号码：该身份证号已登记"
-
-
-def race(attempts: list[Callable[[], Any]]) -> list[str]:
-    """Run every attempt at once, each in its own thread and connection; return "ok", the refusal's
-    stable code, "invalid: …" for another refusal or "error: …" for what would have been a 500."""
-    outcomes = [""] * len(attempts)
-    barrier = threading.Barrier(len(attempts))
-
-    def run(i: int, attempt: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            attempt()
-            outcomes[i] = "ok"
-        except services.IdNumberTaken as exc:
-            outcomes[i] = str(exc.code)
-        except ValidationError as exc:
-            outcomes[i] = f"invalid: {exc.messages}"
-        except Exception as exc:  # noqa: BLE001 - reported as the failure it is
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return outcomes
 
 
 def _number(seq: int = 1) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -34,41 +33,9 @@ from linli.services.models import (
     Slot,
     TaxonomyTerm,
 )
+from linli.testing import on_postgresql, race
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="threads race only on PostgreSQL (SQLite runs one writer at a time)",
-)
 NUMBER = re.compile(r"^YC\d{8}\d{5}$")
-
-
-def race(attempts: list[Callable[[], Any]]) -> list[str]:
-    """Run every attempt at once, each in its own thread with its own connection; return for each
-    "ok", the Conflict's code, "invalid: …" for another refusal, or "error: …" for anything else
-    (what would have been a server error)."""
-    outcomes: list[str] = [""] * len(attempts)
-    barrier = threading.Barrier(len(attempts))
-
-    def run(i: int, attempt: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            attempt()
-            outcomes[i] = "ok"
-        except services.Conflict as exc:
-            outcomes[i] = exc.code
-        except ValidationError as exc:
-            outcomes[i] = f"invalid: {exc.messages}"
-        except Exception as exc:  # noqa: BLE001 - the test reports it as the failure it is
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def _slot(service: Service, capacity: int = 20) -> Slot:
