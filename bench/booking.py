@@ -31,35 +31,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from pgbench_db import pg_reset, setup_django  # noqa: E402  (after the project root is on the path)
+
 DB_NAME = "linli_bench_booking"
-
-
-def pg_reset(pg_url: str, *, drop_only: bool = False) -> str:
-    import psycopg
-
-    base = pg_url.rsplit("/", 1)[0]
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return f"{base}/{DB_NAME}"
-
-
-def setup_django(db_url: str) -> None:
-    os.environ.update(
-        {
-            "DATABASE_URL": db_url,
-            "LINLI_TESTING": "1",
-            "LINLI_DEBUG": "0",
-            "DJANGO_SETTINGS_MODULE": "linli.settings",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def world(attempts: int) -> tuple[Any, Any, list[Any]]:
@@ -201,7 +176,7 @@ def main() -> None:
     if not args.pg_url.startswith("postgres"):
         sys.exit("--pg-url postgres://… is required (the race is measured on PostgreSQL)")
     attempts, places = (200 if args.quick else 1000), 10
-    db_url = pg_reset(args.pg_url)
+    db_url = pg_reset(args.pg_url, DB_NAME)
     try:
         t0 = time.perf_counter()
         setup_django(db_url)
@@ -250,7 +225,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            pg_reset(args.pg_url, drop_only=True)
+            pg_reset(args.pg_url, DB_NAME, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import logging
 import os
 import queue
 import statistics
@@ -52,38 +51,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from pgbench_db import pg_reset, setup_django  # noqa: E402  (after the project root is on the path)
+
 DB_NAME = "linli_bench_identity"
 RACE = 100
-
-
-def pg_reset(pg_url: str, *, drop_only: bool = False) -> str:
-    import psycopg
-
-    base = pg_url.rsplit("/", 1)[0]
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return f"{base}/{DB_NAME}"
-
-
-def setup_django(db_url: str) -> None:
-    os.environ.update(
-        {
-            "DATABASE_URL": db_url,
-            "LINLI_TESTING": "1",  # development keys, the fast password hasher, 127.0.0.1 allowed
-            "LINLI_DEBUG": "0",
-            "LINLI_LOG_LEVEL": "ERROR",  # the 409/422 of the losers are expected; a 500 is still logged
-            "DJANGO_SETTINGS_MODULE": "linli.settings",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    logging.getLogger("django.request").setLevel(logging.ERROR)  # the losers' 409/422 are expected
 
 
 @dataclass
@@ -327,10 +299,10 @@ def main() -> None:
     if not args.pg_url.startswith("postgres"):
         sys.exit("--pg-url postgres://… (or DATABASE_URL) is required: the races are run on PostgreSQL")
     rounds = 1 if args.quick else max(1, args.rounds)
-    db_url = pg_reset(args.pg_url)
+    db_url = pg_reset(args.pg_url, DB_NAME)
     try:
         t0 = time.perf_counter()
-        setup_django(db_url)
+        setup_django(db_url, quiet_requests=True)
         w = world()
         httpd, port = server()
         print(
@@ -382,7 +354,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            pg_reset(args.pg_url, drop_only=True)
+            pg_reset(args.pg_url, DB_NAME, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -478,6 +478,17 @@ def _clashing_key(exc: Exception, column: str) -> str | None:
     return found.group(1) if found else None
 
 
+def _report_code_clash(
+    exc: IntegrityError, report: ErrorReport, seen: dict[str, int], column: str, label: str, table: str
+) -> None:
+    """An import batch refused by ``table``'s unique code (someone registered the code meanwhile):
+    the report names the row that carries it; any other integrity error is raised as it is."""
+    if not _violates(exc, f"{table}_code", f"{table}.code"):
+        raise exc
+    code = _clashing_key(exc, "code")
+    report.add(seen.get(code, 1) if code else 1, column, f"{label}已存在（导入期间被他人登记）", code or "")
+
+
 class _Lookups:
     """Reference and duplicate look-ups of an import.
 
@@ -875,15 +886,7 @@ def households_import(
             with transaction.atomic():  # a savepoint: the rest of the file is still checked after a clash
                 insert_rows(Household, cols, out)
         except IntegrityError as exc:
-            if not _violates(exc, "registry_household_code", "registry_household.code"):
-                raise
-            code = _clashing_key(exc, "code")
-            report.add(
-                seen.get(code, 1) if code else 1,
-                head["code"],
-                "户编号已存在（导入期间被他人登记）",
-                code or "",
-            )
+            _report_code_clash(exc, report, seen, head["code"], "户编号", "registry_household")
             return 0
         return len(out)
 
@@ -966,15 +969,7 @@ def buildings_import(
                     if b.kind in PARENT_KINDS:
                         parents_in_file[b.code] = b.pk
         except IntegrityError as exc:
-            if not _violates(exc, "registry_building_code", "registry_building.code"):
-                raise
-            code = _clashing_key(exc, "code")
-            report.add(
-                seen.get(code, 1) if code else 1,
-                head["code"],
-                "楼栋编码已存在（导入期间被他人登记）",
-                code or "",
-            )
+            _report_code_clash(exc, report, seen, head["code"], "楼栋编码", "registry_building")
             return 0
         return len(accepted)
 

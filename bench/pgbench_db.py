@@ -1,0 +1,42 @@
+"""A benchmark's own PostgreSQL database, and Django set up on it (shared by the race benchmarks)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+
+def pg_reset(pg_url: str, db_name: str, *, drop_only: bool = False) -> str:
+    """Drop (and unless ``drop_only`` create again) ``db_name`` on the server of ``pg_url``; its URL."""
+    import psycopg
+
+    base = pg_url.rsplit("/", 1)[0]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+        if not drop_only:
+            conn.execute(f"CREATE DATABASE {db_name}")
+    return f"{base}/{db_name}"
+
+
+def setup_django(db_url: str, *, quiet_requests: bool = False) -> None:
+    """Django on ``db_url`` with the development keys, the fast password hasher and 127.0.0.1
+    allowed (``LINLI_TESTING``), migrated. ``quiet_requests``: the losers' 409/422 are expected, so
+    only errors of ``django.request`` are logged (a 500 still is)."""
+    os.environ.update(
+        {
+            "DATABASE_URL": db_url,
+            "LINLI_TESTING": "1",
+            "LINLI_DEBUG": "0",
+            "DJANGO_SETTINGS_MODULE": "linli.settings",
+        }
+    )
+    if quiet_requests:
+        os.environ["LINLI_LOG_LEVEL"] = "ERROR"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if quiet_requests:
+        logging.getLogger("django.request").setLevel(logging.ERROR)
