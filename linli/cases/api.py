@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 from linli.cases import actions, selectors, services
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Category, Channel
-from linli.core.api import ERRORS, ErrorOut, ObjectId, OneOf, Pagination, acting_user
+from linli.core.api import ERRORS, ConflictOut, ObjectId, OneOf, Pagination, acting_user
 
 router = Router(tags=["诉求办理"])
 
@@ -113,6 +113,11 @@ class SuggestOut(Schema):
     units: list[dict[str, Any]]
 
 
+def _stale(exc: services.Conflict) -> Status[dict[str, Any]]:
+    """409: someone changed the request first; the same shape as every other 409 (``ConflictOut``)."""
+    return Status(409, {"code": "case.conflict", "detail": str(exc), "errors": {"version": [str(exc)]}})
+
+
 @router.get("/categories", response={200: list[CategoryOut], **ERRORS}, summary="诉求分类目录")
 def category_list(request: HttpRequest) -> QuerySet[Category]:
     return Category.objects.filter(active=True).select_related("time_limit")
@@ -144,20 +149,20 @@ def case_create(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     return Status(201, selectors.with_related(Case.objects.filter(pk=case.pk)).get())
 
 
-@router.post("/{number}/actions", response={200: CaseOut, 409: ErrorOut, **ERRORS}, summary="办理操作")
+@router.post("/{number}/actions", response={200: CaseOut, 409: ConflictOut, **ERRORS}, summary="办理操作")
 def case_action(request: HttpRequest, number: str, payload: ActionIn) -> Any:
     user = acting_user(request)
     case = _get(request, number)
     try:
         actions.perform(case, user, payload.dict())
     except services.Conflict as exc:
-        return Status(409, {"detail": str(exc), "code": "case.conflict"})
+        return _stale(exc)
     return selectors.with_related(Case.objects.filter(pk=case.pk)).get()
 
 
 @router.post(
     "/{number}/public-text",
-    response={200: CaseOut, 409: ErrorOut, **ERRORS},
+    response={200: CaseOut, 409: ConflictOut, **ERRORS},
     summary="修改诉求的公开内容",
     description="公开接口（Open311）显示的内容；诉求原文不变。修改记入办理记录与审计日志。",
 )
@@ -167,7 +172,7 @@ def case_public_text(request: HttpRequest, number: str, payload: PublicTextIn) -
     try:
         services.case_public_text_edit(case=case, text=payload.text, by=user, version=payload.version)
     except services.Conflict as exc:
-        return Status(409, {"detail": str(exc), "code": "case.conflict"})
+        return _stale(exc)
     return selectors.with_related(Case.objects.filter(pk=case.pk)).get()
 
 
