@@ -40,10 +40,12 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     could not read (a body over the upload limit, too many fields)."""
     if request.path_info.startswith(API_PREFIX):
         return api_errors.input_error(request, exception)
-    detail = exception.detail if isinstance(exception, BadInput) else "请求无法处理：参数或请求体不正确"
+    detail = exception.detail if isinstance(exception, BadInput) else ""
     if request.path_info.startswith(OPEN311_PREFIX):
         code = exception.code if isinstance(exception, BadInput) else "bad_request"
-        return open311.error(_open311_format(request), 400, f"bad request ({code}) / {detail}")
+        return open311.error(
+            _open311_format(request), 400, f"bad request ({code}) / {detail or '请求无法处理'}"
+        )
     return HttpResponseBadRequest(loader.render_to_string("400.html", {"detail": detail}))
 
 
