@@ -31,7 +31,7 @@ from linli.core.scope import scoped
 from linli.core.services import personal_reveal
 from linli.core.tabular import csv_lines, xlsx_bytes
 from linli.regions.api import RegionRef
-from linli.regions.models import Region
+from linli.regions.models import LEVEL_OF_LENGTH, Region
 from linli.registry.models import (
     Building,
     BuildingKind,
@@ -102,7 +102,7 @@ Text = Annotated[str, AfterValidator(clean_text)]
 def _region_filter(value: str) -> str:
     """A region filter: empty, or a code of some level (province 2 … grid 15 digits)."""
     code = value.strip()
-    if code and not (code.isascii() and code.isdigit() and len(code) in (2, 4, 6, 9, 12, 15)):
+    if code and not (code.isascii() and code.isdigit() and len(code) in LEVEL_OF_LENGTH):
         raise ValueError("应为区划代码（2、4、6、9、12 或 15 位数字）")
     return code
 
