@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import sys
 import time
@@ -32,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pgbench_db import pg_reset, setup_django  # noqa: E402  (after the project root is on the path)
+from pgbench_db import pg_reset, pool_run, setup_django  # noqa: E402  (after the project root is on the path)
 
 DB_NAME = "linli_bench_booking"
 
@@ -127,38 +128,9 @@ def naive_attempt(worker: Any, slot_id: int, person: Any) -> bool:
 
 def run(fn: Any, worker: Any, slot: Any, people: list[Any], workers: int) -> tuple[float, int]:
     """``workers`` threads take residents from one queue; each thread keeps one connection and closes it."""
-    import queue
-    import threading
-
-    from django.db import connection
-
-    todo: queue.Queue[Any] = queue.Queue()
-    for p in people:
-        todo.put(p)
-    start = threading.Barrier(workers + 1)
-
-    def loop() -> None:
-        start.wait()
-        try:
-            while True:
-                try:
-                    person = todo.get_nowait()
-                except queue.Empty:
-                    return
-                fn(worker, slot.pk, person)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=loop) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    start.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    seconds = time.perf_counter() - t0
     from linli.services.models import Booking
 
+    seconds = pool_run([functools.partial(fn, worker, slot.pk, p) for p in people], workers)
     return seconds, Booking.objects.filter(slot=slot).count()
 
 

@@ -35,10 +35,10 @@ on that server. The line to read is the last one::
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import os
-import queue
 import statistics
 import sys
 import threading
@@ -52,7 +52,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pgbench_db import pg_reset, setup_django  # noqa: E402  (after the project root is on the path)
+from pgbench_db import pg_reset, pool_run, setup_django  # noqa: E402  (after the project root is on the path)
 
 DB_NAME = "linli_bench_identity"
 RACE = 100
@@ -158,38 +158,16 @@ WORKERS = 32
 
 def race(attempts: list[Callable[[], str]]) -> tuple[float, Counter[str]]:
     """Release the attempts at once to ``WORKERS`` threads (one connection each); outcomes and seconds."""
-    from django.db import connection
-
     outcomes: list[str] = [""] * len(attempts)
-    todo: queue.Queue[tuple[int, Callable[[], str]]] = queue.Queue()
-    for item in enumerate(attempts):
-        todo.put(item)
-    workers = min(WORKERS, len(attempts))
-    start = threading.Barrier(workers + 1)
 
-    def loop() -> None:
-        start.wait()
+    def task(i: int, attempt: Callable[[], str]) -> None:
         try:
-            while True:
-                try:
-                    i, attempt = todo.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    outcomes[i] = attempt()
-                except Exception as exc:  # noqa: BLE001 - a server error at the service level, counted
-                    outcomes[i] = f"error {type(exc).__name__}: {str(exc)[:80]}"
-        finally:
-            connection.close()
+            outcomes[i] = attempt()
+        except Exception as exc:  # noqa: BLE001 - a server error at the service level, counted
+            outcomes[i] = f"error {type(exc).__name__}: {str(exc)[:80]}"
 
-    threads = [threading.Thread(target=loop) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    start.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - t0, Counter(outcomes)
+    seconds = pool_run([functools.partial(task, i, a) for i, a in enumerate(attempts)], WORKERS)
+    return seconds, Counter(outcomes)
 
 
 def one_after_another(attempts: list[Callable[[], str]]) -> float:

@@ -1,9 +1,11 @@
-"""A benchmark's own PostgreSQL database, and Django set up on it (shared by the race benchmarks)."""
+"""A benchmark's own PostgreSQL database, Django set up on it, and a timed pool of racing threads
+(shared by the race benchmarks)."""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 
 
 def pg_reset(pg_url: str, db_name: str, *, drop_only: bool = False) -> str:
@@ -40,3 +42,40 @@ def setup_django(db_url: str, *, quiet_requests: bool = False) -> None:
     call_command("migrate", verbosity=0)
     if quiet_requests:
         logging.getLogger("django.request").setLevel(logging.ERROR)
+
+
+def pool_run(tasks: list[Callable[[], object]], workers: int) -> float:
+    """Release ``tasks`` at once to ``workers`` threads that take them from one queue, each thread
+    keeping one database connection (closed at the end); the seconds until the last one is done."""
+    import queue
+    import threading
+    import time
+
+    from django.db import connection
+
+    todo: queue.Queue[Callable[[], object]] = queue.Queue()
+    for task in tasks:
+        todo.put(task)
+    workers = max(1, min(workers, len(tasks)))
+    start = threading.Barrier(workers + 1)
+
+    def loop() -> None:
+        start.wait()
+        try:
+            while True:
+                try:
+                    task = todo.get_nowait()
+                except queue.Empty:
+                    return
+                task()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=loop) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
