@@ -2,20 +2,22 @@
 
 Every endpoint accepts a bearer token (``Authorization: Bearer ll_…``, for other systems) or the
 signed-in session (pages; CSRF-checked on unsafe methods) — see ``linli.core.auth``. Errors are
-JSON with a Chinese ``detail``:
+JSON with a Chinese ``detail`` and a stable machine ``code`` (``linli.core.errors``) — clients match
+the code, never the text:
 
 - 400 input no database can hold, refused before the operation runs (``linli.core.middleware``): a
   NUL or a lone surrogate in a parameter, a form field or a JSON string, a query parameter over
   2000 characters, a body that is not JSON or over the upload limit —
   ``{"detail": "参数 q 含有不允许的字符", "code": "input.invalid_character", "errors": {"q": [...]}}``;
-- 401 not signed in, or the token is unknown, revoked or expired;
-- 403 the account's role or permissions do not allow the action;
+- 401 not signed in, or the token is unknown, revoked or expired (``code: unauthenticated``);
+- 403 the account's role or permissions do not allow the action (``forbidden`` or a finer code);
 - 404 no such object — or one outside the account's data scope (its existence is never revealed) —
   and any path no operation serves, a malformed id (``/api/persons/abc``) included:
   ``{"detail": …, "code": "not_found"}``;
 - 405 a path served with another method (``code: method_not_allowed``, with ``Allow``);
 - 409 where an operation documents it: a rule another write already holds (with its ``code``);
-- 422 bad input: ``{"detail": …, "errors": {field: [messages]}}`` naming each field; a page number
+- 422 bad input: ``{"detail": …, "code": …, "errors": {field: [messages]}}`` naming each field; the
+  code is the rule that refused it (``booking.closed``) or ``input.invalid`` for a malformed value; a page number
   outside 1…1000000 is one (``page``), a page past the end is an empty list;
 - 500 never meant to happen: ``{"detail": …, "code": "server_error"}``, the error logged.
 
@@ -45,8 +47,10 @@ from ninja.operation import PathView
 from linli.cases.api import router as cases_router
 from linli.core.api import router as core_router
 from linli.core.auth import API_AUTH
+from linli.core.errors import INVALID, error_code
 from linli.core.middleware import BadInput
 from linli.core.tabular import TableError
+from linli.error_codes import CODES, KERNEL, PATTERNS
 from linli.facilities.api import router as facilities_router
 from linli.indicators.api import router as indicators_router
 from linli.lifecircle.api import router as lifecircle_router
@@ -54,12 +58,20 @@ from linli.regions.api import router as regions_router
 from linli.registry.api import router as registry_router
 from linli.services.api import router as services_router
 
+
+def error_codes_section() -> str:
+    """The 错误码 section of the API's description: every code, with its meaning."""
+    rows = ["", "## 错误码", "", "| code | 含义 |", "|---|---|"]
+    rows += [f"| `{code}` | {meaning} |" for code, meaning in {**KERNEL, **CODES, **PATTERNS}.items()]
+    return "\n".join(rows) + "\n"
+
+
 api = NinjaAPI(
     title="邻里 Linli API",
     version="1",
     urls_namespace="api",
     auth=API_AUTH,
-    description=__doc__ or "",
+    description=(__doc__ or "") + error_codes_section(),
 )
 api.add_router("/", core_router)
 api.add_router("/regions", regions_router)
@@ -113,10 +125,10 @@ def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
     return ".".join(parts) or "__all__"
 
 
-def _unprocessable(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
+def _unprocessable(request: HttpRequest, errors: dict[str, list[str]], code: str = INVALID) -> HttpResponse:
     first = next(((k, msgs[0]) for k, msgs in errors.items() if msgs), ("__all__", "输入不正确"))
     detail = first[1] if first[0] == "__all__" or "：" in first[1] else f"{first[0]}：{first[1]}"
-    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+    return api.create_response(request, {"detail": detail, "code": code, "errors": errors}, status=422)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -133,17 +145,18 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
     else:
         errors = {"__all__": [str(m) for m in exc.messages]}
-    return _unprocessable(request, errors)
+    return _unprocessable(request, errors, error_code(exc))
 
 
 @api.exception_handler(TableError)
 def _unreadable_file(request: HttpRequest, exc: TableError) -> HttpResponse:
-    return _unprocessable(request, {"file": [str(exc)]})
+    return _unprocessable(request, {"file": [str(exc)]}, exc.code)
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "本账号无权进行此操作"}, status=403)
+    body = {"detail": str(exc) or "本账号无权进行此操作", "code": error_code(exc)}
+    return api.create_response(request, body, status=403)
 
 
 @api.exception_handler(ObjectDoesNotExist)
@@ -158,7 +171,9 @@ def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = api.create_response(request, {"detail": UNAUTHENTICATED}, status=401)
+    response = api.create_response(
+        request, {"detail": UNAUTHENTICATED, "code": "unauthenticated"}, status=401
+    )
     response["WWW-Authenticate"] = 'Bearer realm="linli"'
     return response
 
@@ -171,8 +186,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return api.create_response(request, body, status=400)
     if exc.status_code == 422:
         return _unprocessable(request, {"__all__": [exc.message]})
-    detail = "CSRF 校验失败，请刷新页面后重试" if "CSRF" in exc.message else exc.message
-    return api.create_response(request, {"detail": detail}, status=exc.status_code)
+    if "CSRF" in exc.message:
+        body = {"detail": "CSRF 校验失败，请刷新页面后重试", "code": "csrf_failed"}
+    else:
+        body = {"detail": exc.message, "code": _HTTP_CODES.get(exc.status_code, "error")}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+# Status → code for the few HttpErrors ninja raises itself (services raise coded errors instead).
+_HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
 
 
 # --- answers for requests no operation reached (wired in linli/urls.py) --------------------------

@@ -21,7 +21,7 @@ from linli.core.auth import api_token_issue, api_token_revoke, session_auth
 from linli.core.errors import Conflict
 from linli.core.models import ApiToken, AuditAction, AuditLog, User
 from linli.core.paging import MAX_PAGE
-from linli.core.roles import Role
+from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION
 
@@ -36,14 +36,16 @@ class ErrorOut(Schema):
     a stable machine code (``not_found``, ``input.invalid_character`` …) for programs to match."""
 
     detail: str
-    code: str | None = Field(None, description="稳定的机器错误码，例如 not_found")
+    code: str = Field(description="稳定的机器错误码，例如 not_found、forbidden、unauthenticated")
 
 
 class ValidationErrorOut(Schema):
     """Bad input: ``errors`` maps each field (the input's key) to its Chinese messages."""
 
     detail: str
-    code: str | None = Field(None, description="稳定的机器错误码，例如 input.invalid_character")
+    code: str = Field(
+        description="稳定的机器错误码：拒绝它的规则（例如 booking.closed），格式错误为 input.invalid"
+    )
     errors: dict[str, list[str]]
 
 
@@ -166,7 +168,7 @@ class MeOut(Schema):
 @router.get("/me", response={200: MeOut, **ERRORS}, summary="当前账号")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = acting_user(request)
-    role = Role.SYSTEM_ADMIN if user.is_superuser and user.role == Role.RESIDENT else Role(user.role)
+    role = Role(effective_role(user))  # a superuser acts as system administrator whatever its role field
     return {
         "username": user.get_username(),
         "display_name": str(user),
@@ -251,7 +253,7 @@ class AuditLogOut(Schema):
     actor_name: str
     actor_role: str
     action: str
-    action_label: str
+    action_label: str = Field(alias="get_action_display")
     subject_type: str
     subject_id: str
     subject_label: str
@@ -261,10 +263,6 @@ class AuditLogOut(Schema):
     row_count: int
     client_ip: str | None = Field(description="客户端地址（经可信代理时取 X-Forwarded-For 中的客户端）")
     detail: dict[str, Any]
-
-    @staticmethod
-    def resolve_action_label(obj: AuditLog) -> str:
-        return obj.get_action_display()
 
 
 @router.get(

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from axes.signals import user_locked_out
 
+        # models are not ready at import time of apps.py (checks and lockout reach the models)
         from linli.core import checks  # noqa: F401  (registers the deployment checks)
         from linli.core.lockout import audit_lockout
 

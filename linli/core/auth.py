@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware, RejectRequest
@@ -31,7 +30,9 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
+from linli.core.errors import Forbidden
 from linli.core.models import ApiToken, AuditAction, User
+from linli.core.services import audit_record
 
 TOKEN_PREFIX = "ll_"
 LAST_USED_EVERY = dt.timedelta(minutes=1)
@@ -127,8 +128,6 @@ def api_token_issue(
     *, user: User, name: str, expires_at: dt.datetime | None = None, request: HttpRequest | None = None
 ) -> tuple[ApiToken, str]:
     """Issue a token for ``user``; the key is returned once and never stored."""
-    from linli.core.services import audit_record
-
     with transaction.atomic():
         token, key = ApiToken.issue(user=user, name=name.strip())
         if expires_at is not None:
@@ -147,10 +146,8 @@ def api_token_issue(
 
 def api_token_revoke(*, token: ApiToken, by: User, request: HttpRequest | None = None) -> ApiToken:
     """Revoke ``token`` (kept for the record; it never authenticates again). Only its own account may."""
-    from linli.core.services import audit_record
-
     if token.user_id != by.pk and not by.is_superuser:
-        raise PermissionDenied("只能吊销本账号的接口令牌")
+        raise Forbidden("只能吊销本账号的接口令牌")
     with transaction.atomic():
         if not token.revoked:
             token.revoked = True

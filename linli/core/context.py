@@ -1,48 +1,59 @@
-"""Template context shared by every page: the navigation of the account's role."""
+"""Template context shared by every page: the navigation of the account's role.
+
+The kernel adds its own entries (首页 first; 审计日志 and 账号管理 last); every module adds its
+entries between them with ``register_nav`` from its ``AppConfig.ready``, in the order of
+``INSTALLED_APPS``, each section under the label of the menu it belongs to.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 
-from linli.core.roles import AUDITORS, IMPORTERS, REGION_ADMINS, REGISTRY_READERS, Role
+from linli.core import demo_steps
+from linli.core.roles import AUDITORS, REGION_ADMINS, effective_role
 
-# Other modules add their entries from ``AppConfig.ready`` (called with the user and their role).
+# A module's section: called with the user and their effective role, it returns (url name, label) pairs.
 NavSection = Callable[[Any, str], list[tuple[str, str]]]
-NAV_SECTIONS: list[NavSection] = []
 
 
-def register_nav(section: NavSection) -> None:
-    if section not in NAV_SECTIONS:
-        NAV_SECTIONS.append(section)
+@dataclass(frozen=True)
+class NavRegistration:
+    section: NavSection
+    group: str  # the label of the menu its entries go in when the bar is grouped ("" stands alone)
+
+
+NAV_SECTIONS: list[NavRegistration] = []
+
+
+def register_nav(section: NavSection, *, group: str = "") -> None:
+    """Add a module's entries to the bar; ``group`` names the menu they share with related modules."""
+    if all(r.section is not section for r in NAV_SECTIONS):
+        NAV_SECTIONS.append(NavRegistration(section, group))
 
 
 # With more entries than this the bar shows one menu per module instead of every entry.
 FLAT_NAV_MAX = 8
-# Menu label per URL namespace; entries of other namespaces stand alone.
-NAV_GROUPS = {
-    "regions": "基础数据",
-    "registry": "基础数据",
-    "facilities": "设施与生活圈",
-    "lifecircle": "设施与生活圈",
-    "indicators": "规划监测",
-    "cases": "诉求办理",
-    "services": "服务与预约",
-}
 
 
-def nav_groups(nav: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """[(menu label or "", entries)] in first-appearance order; short bars stay flat."""
+def nav_groups(
+    nav: list[tuple[str, str]], group_of: dict[str, str]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(menu label or "", entries)] in first-appearance order; short bars stay flat.
+
+    ``group_of`` maps an entry's url name to its menu label; entries without one stand alone.
+    """
     if len(nav) <= FLAT_NAV_MAX:
         return [("", [entry]) for entry in nav]
     groups: dict[str, list[tuple[str, str]]] = {}
     order: list[str] = []
     for name, label in nav:
-        key = NAV_GROUPS.get(name.partition(":")[0], "") if ":" in name else ""
-        key = key or f"\0{name}"  # a stand-alone entry is a group of its own
+        key = group_of.get(name, "") or f"\0{name}"  # a stand-alone entry is a group of its own
         if key not in groups:
             groups[key] = []
             order.append(key)
@@ -50,35 +61,31 @@ def nav_groups(nav: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, st
     return [("" if key.startswith("\0") else key, groups[key]) for key in order]
 
 
-def linli(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
+def navigation(user: Any) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The bar of ``user``: its entries, and the menu label of each entry that has one."""
     nav: list[tuple[str, str]] = []
-    if user is not None and user.is_authenticated:
-        role = Role.SYSTEM_ADMIN if user.is_superuser else user.role
-        nav.append(("home", "首页"))
-        if role in REGISTRY_READERS:
-            nav += [
-                ("regions:tree", "区划网格"),
-                ("registry:persons", "人员"),
-                ("registry:households", "户"),
-                ("registry:buildings", "楼栋"),
-                ("registry:audit", "四个不漏"),
-            ]
-        if role in REGISTRY_READERS or role == Role.DEPARTMENT_HANDLER:
-            nav.append(("registry:organisations", "组织"))
-        if role in REGISTRY_READERS:
-            nav.append(("registry:staff", "工作人员"))
-        if role in IMPORTERS:
-            nav.append(("registry:import", "导入导出"))
-        for section in NAV_SECTIONS:
-            nav += section(user, role)
-        if role in AUDITORS:
-            nav.append(("audit_log", "审计日志"))
-        if role in REGION_ADMINS:
-            nav.append(("account_admin", "账号管理"))
+    group_of: dict[str, str] = {}
+    if user is None or not user.is_authenticated:
+        return nav, group_of
+    role = effective_role(user)
+    nav.append(("home", "首页"))
+    for registration in NAV_SECTIONS:
+        entries = registration.section(user, role)
+        nav += entries
+        if registration.group:
+            group_of.update((name, registration.group) for name, _ in entries)
+    if role in AUDITORS:
+        nav.append(("audit_log", "审计日志"))
+    if role in REGION_ADMINS:
+        nav.append(("account_admin", "账号管理"))
+    return nav, group_of
+
+
+def linli(request: HttpRequest) -> dict[str, Any]:
+    nav, group_of = navigation(getattr(request, "user", None))
     return {
         "nav": nav,
-        "nav_groups": nav_groups(nav),
+        "nav_groups": nav_groups(nav, group_of),
         "demo_label": settings.LINLI_DEMO_LABEL,
         "linli_demo": _demo_loaded(),
         "map_tiles": settings.LINLI_MAP_TILES,
@@ -87,11 +94,5 @@ def linli(request: HttpRequest) -> dict[str, Any]:
 
 
 def _demo_loaded() -> bool:
-    """Whether synthetic demo regions are loaded (cached for a minute: asked on every page)."""
-    from django.core.cache import cache
-
-    from linli.regions.models import Region
-
-    return bool(
-        cache.get_or_set("linli:demo-loaded", lambda: Region.objects.filter(source="demo").exists(), 60)
-    )
+    """Whether synthetic demo data is loaded (cached for a minute: asked on every page)."""
+    return bool(cache.get_or_set("linli:demo-loaded", demo_steps.present, 60))

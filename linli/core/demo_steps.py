@@ -3,6 +3,9 @@
 A module registers a ``DemoStep`` from its ``AppConfig.ready``. ``manage.py demo_load`` loads the
 registry first and then runs every step, in ``order``, whose data is not loaded yet, so that a
 database made before a module existed gets that module's demo data on the next ``make run``.
+
+Every page says when the data shown is synthetic: a module whose rows mark the demo registers a
+check with ``register_presence`` (regions: a region loaded from the demo), and ``present`` asks them.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,6 @@ def run_steps(
     *, seed: int, today: dt.date | None = None, log: Callable[[str], None] = lambda _m: None
 ) -> list[tuple[DemoStep, dict[str, int] | None]]:
     """Run every registered step not yet loaded; ``None`` counts mean the step was already loaded."""
-    from django.utils import timezone
-
     today = today or timezone.localdate()
     done: list[tuple[DemoStep, dict[str, int] | None]] = []
     for step in ordered():
@@ -48,3 +51,17 @@ def run_steps(
         log(f"正在加载{step.label}…")
         done.append((step, step.run(seed=seed, today=today, log=log)))
     return done
+
+
+PRESENCE: list[Callable[[], bool]] = []
+
+
+def register_presence(check: Callable[[], bool]) -> None:
+    """Register a check answering whether this module's synthetic demo rows are in the database."""
+    if check not in PRESENCE:
+        PRESENCE.append(check)
+
+
+def present() -> bool:
+    """Whether any synthetic demo data is loaded (the banner on every page)."""
+    return any(check() for check in PRESENCE)

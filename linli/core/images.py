@@ -29,9 +29,20 @@ def image_reencode(
     one of more than ``max_pixels``, is a ValidationError on ``field`` naming ``label``."""
     from PIL import Image, ImageOps  # Pillow loads its plugins on first use; not every process needs it
 
-    not_image = ValidationError({field: f"“{label}”不是可识别的图片（只接受 JPEG、PNG、WebP、GIF 图片）"})
+    not_image = ValidationError(
+        {
+            field: ValidationError(
+                f"“{label}”不是可识别的图片（只接受 JPEG、PNG、WebP、GIF 图片）", code="image.unreadable"
+            )
+        }
+    )
     too_large = ValidationError(
-        {field: f"“{label}”像素过多（最多 {max_pixels // 1_000_000} 百万像素），请缩小后再上传"}
+        {
+            field: ValidationError(
+                f"“{label}”像素过多（最多 {max_pixels // 1_000_000} 百万像素），请缩小后再上传",
+                code="image.too_large",
+            )
+        }
     )
     try:
         with warnings.catch_warnings():

@@ -51,7 +51,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     remote = _address(request.META.get("REMOTE_ADDR") or "")
     if remote is None:
         return None
-    trusted = _trusted(tuple(getattr(settings, "LINLI_TRUSTED_PROXIES", ())))
+    trusted = _trusted(tuple(settings.LINLI_TRUSTED_PROXIES))
     if not trusted or not any(remote in net for net in trusted):
         return str(remote)
     hops = [_address(h) for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]

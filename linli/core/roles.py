@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from linli.core.errors import Forbidden
+
 
 class Role(models.TextChoices):
     RESIDENT = "resident", "居民"
@@ -46,3 +48,18 @@ ROLE_LEVEL_HINT = {
     Role.DISTRICT_ADMIN: "区县或地市",
     Role.SYSTEM_ADMIN: "全部",
 }
+
+
+def effective_role(user: object) -> str:
+    """The role an account acts in: a superuser acts as system administrator whatever its role field."""
+    if getattr(user, "is_superuser", False):
+        return Role.SYSTEM_ADMIN
+    return str(getattr(user, "role", Role.RESIDENT))
+
+
+def require_role(user: object, roles: frozenset[str] | set[str], message: str) -> str:
+    """The account's effective role when it is one of ``roles``; otherwise 403 with ``message``."""
+    role = effective_role(user)
+    if role not in roles:
+        raise Forbidden(message)
+    return role

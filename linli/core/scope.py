@@ -3,51 +3,74 @@
 Pages, the API, search, exports, imports and the admin all call ``scoped`` (reads) and
 ``require_region_in_scope`` / ``require_object_in_scope`` (writes). An account acts within
 its region subtree; a resident sees only their own record and household; a department handler
-sees no resident data through the registry; a system administrator sees everything.
+sees only the rows of its own organisation; a system administrator sees everything.
+
+The kernel knows no domain model: each app declares the scope of its models with ``declare`` from
+its ``AppConfig.ready`` (``declare("registry.person", {"region": "region", "self": "pk", …})``).
+The region subtree is kernel logic, not a query of the regions app: a region's statistical code is
+the prefix of every code below it, and the account already carries its region's code
+(``User.region_code``), so a subtree is the code range ``subtree_range`` (the regions models
+module re-exports both helpers for the modules that filter regions).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
-from linli.core.roles import REGISTRY_READERS, REGISTRY_WRITERS, Role
-from linli.regions.models import subtree_q
+from linli.core.errors import Forbidden
+from linli.core.roles import REGISTRY_READERS, REGISTRY_WRITERS, Role, effective_role
 
 if TYPE_CHECKING:
     from linli.core.models import User
-    from linli.regions.models import Region
 
 
-class OutOfScope(PermissionDenied):
-    """The object or region lies outside the account's data scope."""
+class OutOfScope(Forbidden):
+    """The object or region lies outside the account's data scope (403, code ``forbidden``)."""
 
     def __init__(self, message: str = "超出本账号的数据范围"):
         super().__init__(message)
         self.message = message
 
 
-# For each scoped model: the path from a row to its Region, and for residents the path that must
-# equal their own person (or their household). Models absent here are not personal data.
+class PlaceInTree(Protocol):
+    """A node of the region hierarchy as the kernel sees it: a statistical code and a name."""
+
+    code: str
+    name: str
+
+
+def subtree_range(code: str) -> tuple[str, str]:
+    """Codes in the subtree of ``code`` are exactly those in [code, code + ';') — digits sort below ';'.
+
+    A range, not LIKE, so that both SQLite and PostgreSQL use the plain index on ``code``.
+    """
+    return code, code + ";"
+
+
+def subtree_q(code: str, path: str = "code") -> Q:
+    """Rows whose region code (at ``path``) lies in the subtree of ``code``."""
+    lo, hi = subtree_range(code)
+    return Q(**{f"{path}__gte": lo, f"{path}__lt": hi})
+
+
+# For each scoped model ("app.model"): the paths from a row to what decides who sees it.
+#   region       the row's Region ("" when the rows are regions): readers see their subtree;
+#   self         must equal a resident's own person; household: a resident's household;
+#   organisation must equal a department handler's organisation;
+#   region_code  a code column (audit records): the actor sees their own rows (actor), a district
+#                administrator their subtree.
+# Models absent here are not personal data; apps add theirs with ``declare``.
 SCOPE_PATHS: dict[str, dict[str, str]] = {
-    "registry.person": {"region": "region", "self": "pk", "household": "household_id"},
-    "registry.household": {"region": "region", "household": "pk"},
-    "registry.building": {"region": "region"},
-    "registry.persontag": {"region": "person__region", "self": "person_id"},
-    "registry.staff": {"region": "region"},
-    "registry.training": {"region": "staff__region"},
-    "registry.organisation": {"region": "region"},
-    "regions.region": {"region": ""},
     "core.auditlog": {"region_code": "region_code", "actor": "actor_id"},
     "core.importrun": {"region_code": "region_code", "actor": "actor_id"},
 }
 
 
 def declare(label: str, paths: dict[str, str]) -> None:
-    """Declare the scope of another app's model (called from its ``AppConfig.ready``)."""
+    """Declare the scope of an app's model (called from its ``AppConfig.ready``)."""
     existing = SCOPE_PATHS.get(label)
     if existing is not None and existing != paths:
         raise ValueError(f"{label} already has a different data scope declared")
@@ -66,23 +89,24 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
     paths = _paths(model)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
-    if user.is_superuser or user.role == Role.SYSTEM_ADMIN:
+    role = effective_role(user)
+    if role == Role.SYSTEM_ADMIN:
         return None
     if "region_code" in paths:  # audit log and import runs: own records; auditors see their subtree
         q = Q(**{paths["actor"]: user.pk}) if "actor" in paths else Q(pk__in=[])
-        if user.role == Role.DISTRICT_ADMIN and user.region_id:
-            q |= subtree_q(user.region_code, "region_code")
+        if role == Role.DISTRICT_ADMIN and user.region_id:
+            q |= subtree_q(user.region_code, paths["region_code"])
         return q
-    if user.role == Role.RESIDENT:
+    if role == Role.RESIDENT:
         q = Q(pk__in=[])
         if user.person_id and "self" in paths:
             q |= Q(**{paths["self"]: user.person_id})
         if user.person_id and "household" in paths and user.person and user.person.household_id:
             q |= Q(**{paths["household"]: user.person.household_id})
         return q
-    if model._meta.label_lower == "registry.organisation" and user.role == Role.DEPARTMENT_HANDLER:
-        return Q(pk=user.organisation_id) if user.organisation_id else Q(pk__in=[])
-    if user.role not in REGISTRY_READERS or not user.region_id:
+    if "organisation" in paths and role == Role.DEPARTMENT_HANDLER:
+        return Q(**{paths["organisation"]: user.organisation_id}) if user.organisation_id else Q(pk__in=[])
+    if role not in REGISTRY_READERS or not user.region_id:
         return Q(pk__in=[])
     region_path = paths["region"]
     return subtree_q(user.region_code, f"{region_path}__code" if region_path else "code")
@@ -94,15 +118,15 @@ def scoped(qs: models.QuerySet, user: User | Any) -> models.QuerySet:
     return qs if q is None else qs.filter(q)
 
 
-def region_in_scope(user: User | Any, region: Region) -> bool:
-    if user.is_superuser or user.role == Role.SYSTEM_ADMIN:
+def region_in_scope(user: User | Any, region: PlaceInTree) -> bool:
+    if effective_role(user) == Role.SYSTEM_ADMIN:
         return True
     return bool(user.region_code) and region.code.startswith(user.region_code)
 
 
-def require_region_in_scope(user: User | Any, region: Region, *, write: bool = True) -> None:
+def require_region_in_scope(user: User | Any, region: PlaceInTree, *, write: bool = True) -> None:
     """Raise OutOfScope unless ``user`` may write (or read) data of ``region``."""
-    if write and not (user.is_superuser or user.role in REGISTRY_WRITERS):
+    if write and effective_role(user) not in REGISTRY_WRITERS:
         raise OutOfScope("本账号的角色不能修改基础数据")
     if not region_in_scope(user, region):
         raise OutOfScope(f"{region.name}（{region.code}）不在本账号的数据范围内")

@@ -1,4 +1,4 @@
-"""Reads of the kernel's accounts: which accounts an administrator manages, which are locked out."""
+"""Reads of the kernel: which accounts an administrator manages, which are locked out, the audit log."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from django.conf import settings
 from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from linli.core.models import User
-from linli.core.roles import Role
-from linli.regions.models import subtree_q
+from linli.core.models import AuditLog, User
+from linli.core.roles import Role, effective_role
+from linli.core.scope import scoped, subtree_q
 
 
 def is_system_admin(user: User | Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.is_superuser or user.role == Role.SYSTEM_ADMIN
-    )
+    return bool(getattr(user, "is_authenticated", False)) and effective_role(user) == Role.SYSTEM_ADMIN
 
 
 def accounts_manageable(by: User | Any) -> QuerySet[User]:
@@ -74,3 +72,27 @@ def locked_accounts() -> list[LockedAccount]:
         )
         for r in rows
     ]
+
+
+def audit_entries(
+    *,
+    by: User | Any,
+    action: str = "",
+    actor_contains: str = "",
+    subject_contains: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[AuditLog]:
+    """The audit records ``by`` may read (``linli.core.scope``), filtered as the audit log page asks."""
+    qs = scoped(AuditLog.objects.all(), by)
+    if action:
+        qs = qs.filter(action=action)
+    if actor_contains:
+        qs = qs.filter(actor_name__contains=actor_contains)
+    if subject_contains:
+        qs = qs.filter(subject_label__contains=subject_contains)
+    if date_from:
+        qs = qs.filter(at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(at__date__lte=date_to)
+    return qs

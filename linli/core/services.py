@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from linli.core.errors import Forbidden
 from linli.core.models import AuditAction, AuditLog, User
 from linli.core.personal import SensitiveValue
 from linli.core.request_context import client_ip, current_client_ip
@@ -70,14 +71,17 @@ def personal_reveal(
 ) -> str:
     """Return the full value of ``obj.<field>`` and write the audit record (who, when, whose, what, why)."""
     if not actor.has_perm(REVEAL_PERMISSION):
-        raise PermissionDenied("本账号没有查看完整个人信息的权限")
+        raise Forbidden("本账号没有查看完整个人信息的权限", code="reveal.not_permitted")
     reason = (reason or "").strip()
     if len(reason) < 2:
-        raise ValidationError({"reason": "请填写查看事由（至少 2 个字）"})
+        raise ValidationError(
+            {"reason": ValidationError("请填写查看事由（至少 2 个字）", code="reveal.reason_required")}
+        )
     require_object_in_scope(actor, obj)
     value = getattr(obj, field, None)
     if not isinstance(value, SensitiveValue):
-        raise ValidationError({"field": f"字段 {field} 不是受保护的个人信息"})
+        message = f"字段 {field} 不是受保护的个人信息"
+        raise ValidationError({"field": ValidationError(message, code="reveal.not_personal_data")})
     with transaction.atomic():
         audit_record(
             actor=actor, action=AuditAction.REVEAL, subject=obj, field=field, reason=reason, request=request
@@ -167,12 +171,14 @@ def account_lockout_record(*, username: str, request: HttpRequest | None = None)
 def account_unlock(*, username: str, by: User, request: HttpRequest | None = None) -> int:
     """Lift the login lockout of ``username`` (system administrators only); returns the attempts cleared."""
     if not is_system_admin(by):
-        raise PermissionDenied("只有系统管理员可以解除登录锁定")
+        raise Forbidden("只有系统管理员可以解除登录锁定")
     user = User.objects.select_related("region").filter(username=username).first()
     with transaction.atomic():
         cleared = axes_reset(username=username)
         if cleared == 0:
-            raise ValidationError({"username": "该账号当前没有被锁定"})
+            raise ValidationError(
+                {"username": ValidationError("该账号当前没有被锁定", code="account.not_locked")}
+            )
         audit_record(
             actor=by,
             action=AuditAction.UNLOCK,

@@ -8,6 +8,7 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models.functions import Cast
 
+from linli.core.models import AuditAction, AuditLog
 from linli.core.personal import EncryptedField, cipher
 
 
@@ -24,8 +25,6 @@ def keys_rotate(*, batch_size: int = 2000) -> dict[str, int]:
     Safe to run twice and to interrupt: each batch commits on its own, rows already under the
     current key are skipped, and lookups use every key's index meanwhile (``blind_lookup``).
     """
-    from linli.core.models import AuditAction, AuditLog
-
     c = cipher()
     counts: dict[str, int] = {}
     for model, fields in encrypted_fields():

@@ -19,11 +19,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from linli.core.engine.crypto import MASKERS
+
 XLSX_MAGIC = b"PK\x03\x04"
 
 
 class TableError(ValueError):
-    """The file as a whole cannot be read (wrong format, missing columns)."""
+    """The file as a whole cannot be read (wrong format, missing columns); ``code`` for both doors."""
+
+    code = "file.unreadable"
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,6 @@ class ErrorReport:
 
     @classmethod
     def for_columns(cls, columns: list[Column]) -> ErrorReport:
-        from linli.core.engine.crypto import MASKERS
-
         return cls(masks={c.header: MASKERS[c.sensitive] for c in columns if c.sensitive})
 
     def add(self, row: int, column: str, message: str, value: Any = "") -> None:

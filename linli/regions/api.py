@@ -8,7 +8,6 @@ administrator sees all. Anything else is a 404, as if it did not exist.
 import datetime as dt
 from typing import IO, Annotated, Any, cast
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
@@ -17,9 +16,10 @@ from ninja.pagination import paginate
 from linli.core.api import ERRORS, OneOf, Pagination, acting_user
 from linli.core.models import User
 from linli.core.scope import require_region_in_scope, scope_q
-from linli.regions.models import Level, Region, RegionQuerySet, UrbanRural, subtree_q
-from linli.regions.rollup import annotate_rollup, rollup_attr
-from linli.regions.services import grids_import, region_set_urban_rural
+from linli.regions.models import Region, RegionQuerySet, UrbanRural, subtree_q
+from linli.regions.rollup import annotate_rollup
+from linli.regions.schemas import RegionRef
+from linli.regions.services import grids_import, region_set_urban_rural  # shared with other modules' schemas
 
 router = Router(tags=["区划与网格"])
 
@@ -42,13 +42,6 @@ def region_visible(user: User, code: str) -> Region:
     return regions_visible(user).get(code=code)
 
 
-class RegionRef(Schema):
-    code: str
-    name: str
-    level: int
-    level_label: str
-
-
 class RegionOut(RegionRef):
     parent_code: str | None
     urban_rural: str
@@ -57,53 +50,22 @@ class RegionOut(RegionRef):
     centroid_lat: float | None
     centroid_lon: float | None
 
-    @staticmethod
-    def resolve_parent_code(obj: Region) -> str | None:
-        codes = obj.ancestors_codes()
-        return codes[-1] if codes else None
-
-    @staticmethod
-    def resolve_urban_rural_label(obj: Region) -> str:
-        return obj.get_urban_rural_display() if obj.urban_rural else ""
-
 
 class RegionDetailOut(RegionOut):
-    ancestors: list[RegionRef]
+    ancestors: list[RegionRef] = Field(alias="ancestor_list")
     full_name: str
     boundary: dict[str, Any] | None
     valid_from: dt.date
     source: str
 
-    @staticmethod
-    def resolve_ancestors(obj: Region) -> list[Region]:
-        return obj.ancestor_list  # type: ignore[attr-defined,no-any-return]
-
-    @staticmethod
-    def resolve_full_name(obj: Region) -> str:
-        return "".join(r.name for r in obj.ancestor_list if r.level >= Level.CITY) + obj.name  # type: ignore[attr-defined]
-
 
 class RegionRollupOut(RegionOut):
-    population: int = Field(description="在册人口（整个下辖范围）")
-    households: int = Field(description="户数")
-    buildings: int = Field(description="楼栋/小区/自然村数")
-    grids: int = Field(description="网格数")
+    """A region with counts over its whole subtree (``annotate_rollup`` sets ``<key>_count``)."""
 
-    @staticmethod
-    def resolve_population(obj: Region) -> int:
-        return getattr(obj, rollup_attr("population"))  # type: ignore[no-any-return]
-
-    @staticmethod
-    def resolve_households(obj: Region) -> int:
-        return getattr(obj, rollup_attr("households"))  # type: ignore[no-any-return]
-
-    @staticmethod
-    def resolve_buildings(obj: Region) -> int:
-        return getattr(obj, rollup_attr("buildings"))  # type: ignore[no-any-return]
-
-    @staticmethod
-    def resolve_grids(obj: Region) -> int:
-        return getattr(obj, rollup_attr("grids"))  # type: ignore[no-any-return]
+    population: int = Field(alias="population_count", description="在册人口（整个下辖范围）")
+    households: int = Field(alias="households_count", description="户数")
+    buildings: int = Field(alias="buildings_count", description="楼栋/小区/自然村数")
+    grids: int = Field(alias="grids_count", description="网格数")
 
 
 class RegionFilter(Schema):
@@ -129,9 +91,7 @@ def region_list(request: HttpRequest, filters: Query[RegionFilter]) -> RegionQue
 
 @router.get("/{code}", response={200: RegionDetailOut, **ERRORS}, summary="区划详情（含上级路径）")
 def region_detail(request: HttpRequest, code: str) -> Region:
-    region = region_visible(acting_user(request), code)
-    region.ancestor_list = region.ancestors()  # type: ignore[attr-defined]
-    return region
+    return region_visible(acting_user(request), code)
 
 
 @router.get(
@@ -155,11 +115,7 @@ class UrbanRuralIn(Schema):
 @router.patch("/{code}/urban-rural", response={200: RegionOut, **ERRORS}, summary="设置社区/村的城乡分类")
 def region_urban_rural(request: HttpRequest, code: str, payload: UrbanRuralIn) -> Region:
     user = acting_user(request)
-    region = region_visible(user, code)
-    try:
-        return region_set_urban_rural(region=region, value=payload.value, by=user)
-    except ValueError as exc:
-        raise ValidationError({"value": [str(exc)]}) from exc
+    return region_set_urban_rural(region=region_visible(user, code), value=payload.value, by=user)
 
 
 class RowErrorOut(Schema):

@@ -6,9 +6,7 @@ class RegionsConfig(AppConfig):
     verbose_name = "行政区划与网格"
 
     def ready(self) -> None:
-        from linli.regions import rollup
-        from linli.regions.models import Level, Region
+        # models are not ready at import time of apps.py (contributions imports them)
+        from linli.regions import contributions
 
-        rollup.register(
-            rollup.Counter("grids", "网格数", lambda: Region.objects.current().filter(level=Level.GRID), "")
-        )
+        contributions.register()

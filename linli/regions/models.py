@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
+
+from linli.core.scope import subtree_q, subtree_range
+
+__all__ = [  # subtree_q / subtree_range: the kernel's code-range filter, re-exported for the apps
+    "CODE_LENGTH",
+    "LEVEL_OF_LENGTH",
+    "Level",
+    "Region",
+    "RegionQuerySet",
+    "UrbanRural",
+    "subtree_q",
+    "subtree_range",
+]
 
 
 class Level(models.IntegerChoices):
@@ -34,19 +48,6 @@ LEVEL_OF_LENGTH = {n: lvl for lvl, n in CODE_LENGTH.items()}
 class UrbanRural(models.TextChoices):
     URBAN = "urban", "城镇社区"
     RURAL = "rural", "农村（行政村）"
-
-
-def subtree_range(code: str) -> tuple[str, str]:
-    """Codes in the subtree of ``code`` are exactly those in [code, code + ';') — digits sort below ';'.
-
-    A range, not LIKE, so that both SQLite and PostgreSQL use the plain index on ``code``.
-    """
-    return code, code + ";"
-
-
-def subtree_q(code: str, path: str = "code") -> Q:
-    lo, hi = subtree_range(code)
-    return Q(**{f"{path}__gte": lo, f"{path}__lt": hi})
 
 
 class RegionQuerySet(models.QuerySet["Region"]):
@@ -125,15 +126,31 @@ class Region(models.Model):
     def level_label(self) -> str:
         return Level(self.level).label
 
+    @property
+    def urban_rural_label(self) -> str:
+        """城镇社区 / 农村（行政村）, or "" when not classified."""
+        return self.get_urban_rural_display() if self.urban_rural else ""
+
     def ancestors_codes(self) -> list[str]:
         return [self.code[:n] for n in sorted(set(CODE_LENGTH.values())) if n < len(self.code)]
+
+    @property
+    def parent_code(self) -> str | None:
+        """The code of the region above (from the code itself, no query); None for a province."""
+        codes = self.ancestors_codes()
+        return codes[-1] if codes else None
 
     def ancestors(self) -> list[Region]:
         """Path from the root, in one query."""
         return list(Region.objects.current().filter(code__in=self.ancestors_codes()).order_by("level"))
 
+    @cached_property
+    def ancestor_list(self) -> list[Region]:
+        """``ancestors()``, queried once per instance however often it is read."""
+        return self.ancestors()
+
     def full_name(self) -> str:
-        return "".join(r.name for r in self.ancestors() if r.level >= Level.CITY) + self.name
+        return "".join(r.name for r in self.ancestor_list if r.level >= Level.CITY) + self.name
 
     def contains(self, code: str) -> bool:
         return code.startswith(self.code)

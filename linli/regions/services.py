@@ -11,16 +11,26 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from linli.core.models import AuditAction, User
 from linli.core.scope import require_region_in_scope, scoped
+from linli.core.services import audit_record
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
+from linli.regions.hooks import grid_worker_assigner
 from linli.regions.models import CODE_LENGTH, LEVEL_OF_LENGTH, Level, Region, UrbanRural, subtree_range
 
 
 class DivisionNotFound(ValueError):
-    """No province, city or district with that code or name exists in the division data."""
+    """No province, city or district with that code or name exists in the division data (or several do).
+
+    ``code``: ``division.not_found`` or ``division.ambiguous``.
+    """
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -72,10 +82,12 @@ def resolve_division(code_or_name: str) -> DivisionRow:
         if key in (code, name, full) or (len(code) > 2 and key == full[len(names.get(code[:2], "")) :]):
             matches.append(DivisionRow(code, name, LEVEL_OF_LENGTH[len(code)]))
     if not matches:
-        raise DivisionNotFound(f"区划数据中没有“{key}”（请用 2/4/6 位代码或省、市、区县名称）")
+        raise DivisionNotFound(
+            f"区划数据中没有“{key}”（请用 2/4/6 位代码或省、市、区县名称）", code="division.not_found"
+        )
     if len(matches) > 1:
         listed = "、".join(f"{m.code} {names.get(m.code[:2], '')}{m.name}" for m in matches[:8])
-        raise DivisionNotFound(f"“{key}”对应多个区划：{listed}；请改用代码")
+        raise DivisionNotFound(f"“{key}”对应多个区划：{listed}；请改用代码", code="division.ambiguous")
     return matches[0]
 
 
@@ -151,12 +163,18 @@ def division_import(code_or_name: str) -> dict[str, int]:
 
 
 def region_set_urban_rural(*, region: Region, value: str, by: User) -> Region:
-    """Override the urban/rural class of a community (kept on later imports)."""
+    """Override the urban/rural class of a community (kept on later imports).
+
+    Refused with ``region.not_community`` (not a community/village) or ``region.urban_rural_invalid``.
+    """
     require_region_in_scope(by, region)
     if region.level != Level.COMMUNITY:
-        raise ValueError("只有社区/村可以设置城乡分类")
+        raise ValidationError(
+            {"value": ValidationError("只有社区/村可以设置城乡分类", code="region.not_community")}
+        )
     if value not in UrbanRural.values:
-        raise ValueError(f"城乡分类应为 {'/'.join(UrbanRural.values)}")
+        message = f"城乡分类应为 {'/'.join(UrbanRural.values)}"
+        raise ValidationError({"value": ValidationError(message, code="region.urban_rural_invalid")})
     with transaction.atomic():
         region.urban_rural = value
         region.urban_rural_manual = True
@@ -166,8 +184,6 @@ def region_set_urban_rural(*, region: Region, value: str, by: User) -> Region:
 
 
 def _audit(by: User, action: str, region: Region, note: str) -> None:
-    from linli.core.services import audit_record
-
     audit_record(actor=by, action=action, subject=region, region_code=region.code, detail={"note": note})
 
 
@@ -241,11 +257,9 @@ def _grid_rows_from_geojson(raw: IO[bytes]) -> Iterator[tuple[int, dict[str, Any
 def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = False) -> GridImportResult:
     """Import grids (code, name, community, boundary, grid worker) from .xlsx, .csv or .geojson.
 
-    Lands whole or not at all: every row is checked first; any error and nothing is written.
+    Lands whole or not at all: every row is checked first; any error and nothing is written. The grid
+    worker named in a row is recorded by the module that keeps staff (``hooks.grid_worker_assigner``).
     """
-    from linli.core.services import audit_record
-    from linli.registry.models import Staff, StaffKind
-
     report = ErrorReport.for_columns(GRID_COLUMNS)
     result = GridImportResult(dry_run=dry_run, errors=report)
     is_geojson = filename.lower().endswith((".geojson", ".json"))
@@ -301,6 +315,7 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
             result.created = sum(p["code"] not in existing for p in parsed)
             result.updated = len(parsed) - result.created
         return result
+    assign_worker = grid_worker_assigner()
     with transaction.atomic():
         existing_grids = {
             g.code: g for g in Region.objects.current().filter(code__in=[p["code"] for p in parsed])
@@ -327,19 +342,10 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
                     setattr(grid, k, v)
                 grid.save()
                 result.updated += 1
-            if p["worker_name"]:
-                staff = Staff.objects.filter(
-                    kind=StaffKind.GRID_WORKER, name=p["worker_name"], region=p["community"]
-                ).first()
-                if staff is None:
-                    staff = Staff.objects.create(
-                        kind=StaffKind.GRID_WORKER,
-                        name=p["worker_name"],
-                        region=p["community"],
-                        phone=p["worker_phone"],
-                        post="网格员",
-                    )
-                staff.grids.add(grid)
+            if p["worker_name"] and assign_worker is not None:
+                assign_worker(
+                    name=p["worker_name"], phone=p["worker_phone"], community=p["community"], grid=grid
+                )
                 result.workers += 1
         audit_record(
             actor=by,

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from linli.core.models import AuthedHttpRequest
-from linli.core.roles import IMPORTERS, REGION_ADMINS, REGISTRY_READERS
+from linli.core.roles import IMPORTERS, REGION_ADMINS, REGISTRY_READERS, require_role
 from linli.core.scope import OutOfScope, scoped
+from linli.core.tabular import TableError, template_header, template_notes, xlsx_bytes
+from linli.regions.forms import GridImportForm, TreeLevelForm, UrbanRuralForm
+from linli.regions.hooks import MAP_LAYERS, region_links
 from linli.regions.models import Level, Region, UrbanRural
 from linli.regions.rollup import annotate_rollup
-from linli.regions.services import grids_import, region_set_urban_rural
+from linli.regions.services import GRID_COLUMNS, grids_import, region_set_urban_rural
 
-
-def _require_reader(request: AuthedHttpRequest) -> None:
-    u = request.user
-    if not (u.is_superuser or u.role in REGISTRY_READERS):
-        raise PermissionDenied("本账号不能浏览区划网格")
+READER_ONLY = "本账号不能浏览区划网格"
 
 
 def _visible(request: AuthedHttpRequest, code: str) -> Region:
@@ -39,7 +40,7 @@ def _root_for(request: AuthedHttpRequest) -> Region | None:
 
 @login_required
 def tree(request: AuthedHttpRequest) -> HttpResponse:
-    _require_reader(request)
+    require_role(request.user, REGISTRY_READERS, READER_ONLY)
     root = _root_for(request)
     if root is None:
         return render(request, "regions/tree.html", {"title": "区划网格", "root": None})
@@ -56,22 +57,18 @@ def _children(region: Region) -> list[Region]:
 @login_required
 def children(request: AuthedHttpRequest, code: str) -> HttpResponse:
     """htmx partial: the next level of the tree with its rolled-up counts (one query)."""
-    _require_reader(request)
+    require_role(request.user, REGISTRY_READERS, READER_ONLY)
     region = _visible(request, code)
-    return render(
-        request,
-        "regions/_tree_rows.html",
-        {"children": _children(region), "depth": int(request.GET.get("depth", "1")) + 1},
-    )
+    depth = TreeLevelForm(request.GET).next_depth()
+    return render(request, "regions/_tree_rows.html", {"children": _children(region), "depth": depth})
 
 
 @login_required
 def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
-    _require_reader(request)
+    role = require_role(request.user, REGISTRY_READERS, READER_ONLY)
     region = _visible(request, code)
     region = annotate_rollup(Region.objects.filter(pk=region.pk)).get()
     kids = _children(region)
-    user = request.user
     ctx = {
         "title": region.name,
         "region": region,
@@ -82,9 +79,10 @@ def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
             "population": [getattr(c, "population_count", 0) for c in kids],
             "households": [getattr(c, "households_count", 0) for c in kids],
         },
-        "can_override": (user.is_superuser or user.role in REGION_ADMINS) and region.level == Level.COMMUNITY,
-        "can_import_grids": (user.is_superuser or user.role in IMPORTERS) and region.level <= Level.COMMUNITY,
+        "can_override": role in REGION_ADMINS and region.level == Level.COMMUNITY,
+        "can_import_grids": role in IMPORTERS and region.level <= Level.COMMUNITY,
         "urban_rural_choices": UrbanRural.choices,
+        "region_links": region_links(region),
         "show_map": region.level >= Level.STREET,
     }
     return render(request, "regions/detail.html", ctx)
@@ -92,12 +90,9 @@ def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def geojson(request: AuthedHttpRequest, code: str) -> HttpResponse:
-    """Boundaries of the region's children and its buildings (coordinates only, no personal data)."""
-    from django.http import JsonResponse
-
-    from linli.registry.models import Building
-
-    _require_reader(request)
+    """Boundaries of the region's children, and the points other modules draw on it (the registry's
+    buildings: coordinates only, no personal data)."""
+    require_role(request.user, REGISTRY_READERS, READER_ONLY)
     region = _visible(request, code)
     feats = []
     for r in (
@@ -105,47 +100,40 @@ def geojson(request: AuthedHttpRequest, code: str) -> HttpResponse:
         .filter(parent=region, boundary__isnull=False)
         .only("code", "name", "boundary")
     ):
-        feats.append(
-            {
-                "type": "Feature",
-                "geometry": r.boundary,
-                "properties": {"kind": "region", "code": r.code, "name": r.name},
-            }
-        )
+        feats.append(_boundary_feature(r))
     if region.boundary and not feats:
-        feats.append(
-            {
-                "type": "Feature",
-                "geometry": region.boundary,
-                "properties": {"kind": "region", "code": region.code, "name": region.name},
-            }
-        )
-    if region.level >= Level.COMMUNITY:
-        qs = scoped(
-            Building.objects.filter(region__code__startswith=region.code, lat__isnull=False), request.user
-        )
-        for b in qs.exclude(kind__in=["estate", "natural_village"]).only("pk", "name", "lat", "lon")[:5000]:
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [b.lon, b.lat]},
-                    "properties": {"kind": "building", "id": b.pk, "name": b.name},
-                }
-            )
+        feats.append(_boundary_feature(region))
+    for layer in MAP_LAYERS:
+        feats += layer(region, request.user)
     return JsonResponse(
         {"type": "FeatureCollection", "features": feats}, json_dumps_params={"ensure_ascii": False}
     )
+
+
+def _boundary_feature(region: Region) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": region.boundary,
+        "properties": {"kind": "region", "code": region.code, "name": region.name},
+    }
 
 
 @login_required
 @require_POST
 def set_urban_rural(request: AuthedHttpRequest, code: str) -> HttpResponse:
     region = _visible(request, code)
-    try:
-        region_set_urban_rural(region=region, value=request.POST.get("value", ""), by=request.user)
+    form = UrbanRuralForm(request.POST)
+    if form.is_valid():
+        try:
+            region_set_urban_rural(region=region, value=form.cleaned_data["value"], by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)  # the service names the field ("value")
+        except OutOfScope as exc:
+            form.add_error(None, ValidationError(exc.message, code=exc.code))
+    if form.errors:
+        messages.error(request, "；".join(str(m) for errors in form.errors.values() for m in errors))
+    else:
         messages.success(request, f"已将{region.name}的城乡分类改为{UrbanRural(region.urban_rural).label}")
-    except (ValueError, OutOfScope, ValidationError) as exc:
-        messages.error(request, str(getattr(exc, "message", exc)))
     return redirect("regions:detail", code=code)
 
 
@@ -153,31 +141,27 @@ def set_urban_rural(request: AuthedHttpRequest, code: str) -> HttpResponse:
 def grid_import(request: AuthedHttpRequest, code: str) -> HttpResponse:
     region = _visible(request, code)
     user = request.user
-    if not (user.is_superuser or user.role in IMPORTERS):
-        raise PermissionDenied("本账号不能导入网格")
-    ctx: dict = {"title": "导入网格", "region": region}
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "请选择文件")
-        else:
-            try:
-                result = grids_import(
-                    raw=upload,
-                    filename=upload.name or "",
-                    by=user,
-                    dry_run=request.POST.get("dry_run") == "1",
-                )
-                ctx["result"] = result
-            except OutOfScope as exc:
-                messages.error(request, exc.message)
+    require_role(user, IMPORTERS, "本账号不能导入网格")
+    form = GridImportForm(request.POST, request.FILES) if request.method == "POST" else GridImportForm()
+    ctx: dict[str, Any] = {"title": "导入网格", "region": region, "form": form}
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            ctx["result"] = grids_import(
+                raw=upload, filename=upload.name or "", by=user, dry_run=form.cleaned_data["dry_run"]
+            )
+        except OutOfScope as exc:
+            form.add_error(None, ValidationError(exc.message, code=exc.code))
+            messages.error(request, exc.message)
+        except TableError as exc:
+            form.add_error("file", ValidationError(str(exc), code=TableError.code))
+            messages.error(request, str(exc))
+    elif form.is_bound:
+        messages.error(request, "请选择文件")
     return render(request, "regions/grid_import.html", ctx)
 
 
 def template_download(request: AuthedHttpRequest) -> HttpResponse:
-    from linli.core.tabular import template_header, template_notes, xlsx_bytes
-    from linli.regions.services import GRID_COLUMNS
-
     body = xlsx_bytes(
         template_header(GRID_COLUMNS),
         [[c.example for c in GRID_COLUMNS]],

@@ -6,11 +6,7 @@ class RegistryConfig(AppConfig):
     verbose_name = "基础数据"
 
     def ready(self) -> None:
-        from linli.regions.rollup import Counter, register
-        from linli.registry.models import Building, Household, Person, PersonStatus
+        # models are not ready at import time of apps.py (contributions imports them)
+        from linli.registry import contributions
 
-        register(
-            Counter("population", "人口", lambda: Person.objects.filter(status=PersonStatus.ACTIVE), "region")
-        )
-        register(Counter("households", "户数", lambda: Household.objects.all(), "region"))
-        register(Counter("buildings", "楼栋数", lambda: Building.objects.all(), "region"))
+        contributions.register()

@@ -1,7 +1,7 @@
 """Fixtures of the browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
 
 One browser for the whole session, a fresh context (cookies, viewport) per sign-in. The standard world
-(``linli.factories.build_world``) is committed with ``transactional_db`` so that the live server's thread
+(``linli.testing.factories.build_world``) is committed with ``transactional_db`` so that the live server's thread
 sees it. Every page visited is saved as a full-page screenshot under ``$LINLI_SCREENSHOTS`` (default
 ``var/screenshots``), named ``<role>-<page>.png``.
 
@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Response, Viewpor
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from linli.factories import PASSWORD, World, build_world
+from linli.testing.factories import PASSWORD, World, build_world
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

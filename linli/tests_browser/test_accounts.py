@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from linli.core.models import AuditAction, AuditLog
-from linli.factories import PASSWORD, World
+from linli.testing.factories import PASSWORD, World
 
 from .conftest import DESKTOP, PHONE
 

@@ -24,7 +24,6 @@ from linli.cases import services as case_services
 from linli.cases.models import Case
 from linli.cases.tests.conftest import LAT0, LON0, STEP, build_cases_world
 from linli.facilities.models import Facility
-from linli.factories import OrganisationFactory, World
 from linli.indicators import services as indicator_services
 from linli.indicators.models import DataElement, Indicator, Plan
 from linli.indicators.tests.conftest import reported
@@ -33,6 +32,7 @@ from linli.lifecircle.tests.test_app import _place
 from linli.regions.models import Region
 from linli.registry.models import Building, OrganisationKind
 from linli.services.models import Service, TaxonomyTerm
+from linli.testing.factories import OrganisationFactory, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 

@@ -23,7 +23,7 @@ from linli.core.models import AuditAction, AuditLog, User
 from linli.core.request_context import client_ip
 from linli.core.roles import Role
 from linli.core.services import audit_record
-from linli.factories import PASSWORD, UserFactory, World
+from linli.testing.factories import PASSWORD, UserFactory, World
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils.crypto import get_random_string
 
 from linli.core.models import ApiToken, AuditAction, AuditLog
 from linli.core.roles import Role
-from linli.factories import issue_token
+from linli.testing.factories import issue_token
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def bearer(key: str) -> Client:
 def test_unauthenticated_is_401_in_chinese(world):
     response = Client().get("/api/persons")
     assert response.status_code == 401
-    assert response.json() == {"detail": "未登录，或接口令牌无效、已吊销、已过期"}
+    assert response.json() == {"detail": "未登录，或接口令牌无效、已吊销、已过期", "code": "unauthenticated"}
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 

@@ -105,8 +105,9 @@ def test_error_responses_have_the_documented_shape(world, client_for):
     assert not_found.json() == {"detail": "不存在，或不在本账号的数据范围内", "code": "not_found"}
     invalid = client.get("/api/persons?page_size=201")
     assert invalid.status_code == 422
-    assert set(invalid.json()) == {"detail", "errors"}
+    assert set(invalid.json()) == {"detail", "code", "errors"}
+    assert invalid.json()["code"] == "input.invalid"
     assert invalid.json()["errors"] == {"page_size": ["不能大于 200"]}
     forbidden = client_for(world.accounts.street_coordinator).get("/api/persons/export")
     assert forbidden.status_code == 403
-    assert set(forbidden.json()) == {"detail"}
+    assert set(forbidden.json()) == {"detail", "code"}

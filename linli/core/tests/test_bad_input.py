@@ -21,7 +21,7 @@ from django.test import Client
 from linli.api import api
 from linli.core.middleware import MAX_PARAM_LENGTH
 from linli.core.paging import MAX_PAGE
-from linli.factories import issue_token
+from linli.testing.factories import issue_token
 
 pytestmark = pytest.mark.django_db
 
@@ -329,7 +329,7 @@ def test_every_paginated_page_shows_the_last_page_for_a_page_out_of_range(world,
 
 
 def test_the_pager_keeps_the_other_parameters_encoded(world, client_for):
-    from linli.factories import PersonFactory
+    from linli.testing.factories import PersonFactory
 
     for i in range(35):
         PersonFactory.create(name=f"翻页{i}", region=world.tree.grid_a1)
@@ -453,4 +453,7 @@ def test_every_operation_documents_400_and_the_error_code():
         for method, op in operations.items():
             assert "400" in op["responses"] or 400 in op["responses"], (method, path)
     error = document["components"]["schemas"]["ErrorOut"]
-    assert "code" in error["properties"] and error["required"] == ["detail"]
+    assert "code" in error["properties"] and error["required"] == [
+        "detail",
+        "code",
+    ]  # every error has its code

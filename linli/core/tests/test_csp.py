@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from linli import settings as linli_settings
 from linli.core.models import User
-from linli.factories import World
+from linli.testing.factories import World
 
 LINLI = Path(__file__).resolve().parents[2]  # the linli package
 STATIC_JS = sorted(p for p in LINLI.glob("*/static/**/*.js"))

@@ -23,9 +23,9 @@ from openpyxl import load_workbook
 from linli.core.models import ImportRun
 from linli.core.tabular import FORMULA_TRIGGERS
 from linli.facilities.models import Facility, FacilityType
-from linli.factories import BuildingFactory, HouseholdFactory, PersonFactory, World
 from linli.indicators import services as indicator_services
 from linli.indicators.models import DataElement, DataValue, Indicator, Plan, PlanTask, TaskStatus, ValueStatus
+from linli.testing.factories import BuildingFactory, HouseholdFactory, PersonFactory, World
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from linli.core.models import AuditAction, AuditLog
-from linli.factories import BuildingFactory, HouseholdFactory, PersonFactory, RegionFactory
 from linli.regions.models import Region
 from linli.registry.models import PersonStatus, Staff
+from linli.testing.factories import BuildingFactory, HouseholdFactory, PersonFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 

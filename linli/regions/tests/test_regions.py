@@ -8,11 +8,11 @@ from django.core.management import call_command
 from openpyxl import Workbook
 
 from linli.core.models import AuditLog
-from linli.factories import HouseholdFactory, PersonFactory
 from linli.regions.models import Level, Region, UrbanRural, subtree_range
 from linli.regions.rollup import annotate_rollup
 from linli.regions.services import DivisionNotFound, division_import, grids_import, region_set_urban_rural
 from linli.registry.models import Staff
+from linli.testing.factories import HouseholdFactory, PersonFactory
 
 
 @pytest.mark.django_db

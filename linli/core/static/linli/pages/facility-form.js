@@ -1,39 +1,17 @@
-/* 设施登记/修改 (facilities/form.html): the opening-hours editor adds up each day's hours as they are
- * typed; the small map picks the position (WGS-84) over the region outlines. The map element carries
+/* 设施登记/修改 (facilities/form.html): the opening-hours editor is the shared week-hours.js; the small
+ * map picks the position (WGS-84) over the region outlines. The map element carries
  * data-boundaries (the outlines' URL) and data-lat/data-lon (where to look when nothing is picked). */
 (function () {
   'use strict';
   var M = window.LinliMap;
 
-  function minutes(t) { var m = /^(\d{1,2})[:：](\d{2})$/.exec(t.trim()); return m ? (+m[1]) * 60 + (+m[2]) : null; }
-  function dayHours(text) {
-    text = text.trim(); if (!text || text === '休息') { return 0; }
-    var total = 0, parts = text.split(/[,，;；、\s]+/).filter(Boolean);
-    for (var i = 0; i < parts.length; i++) {
-      var e = parts[i].split(/\s*[-–—~～至]\s*/); if (e.length !== 2) { return null; }
-      var a = minutes(e[0]), b = minutes(e[1]); if (a === null || b === null || b <= a) { return null; }
-      total += b - a;
-    }
-    return total / 60;
+  /* The hours editor is the shared module week-hours.js (one editor for every page with a week of
+   * hours); it is loaded here beside this script when the page did not load it itself. */
+  if (!window.LinliWeekHours) {
+    var shared = document.createElement('script');
+    shared.src = document.currentScript.src.replace(/facility-form(\.[0-9a-f]+)?\.js(\?.*)?$/, 'week-hours.js');
+    document.head.appendChild(shared);
   }
-  function round(h) { return Math.round(h * 100) / 100; }
-  var inputs = document.querySelectorAll('#hours-editor input[data-day]');
-  function refresh() {
-    var week = 0;
-    inputs.forEach(function (inp) {
-      var h = dayHours(inp.value), cell = document.getElementById('h-' + inp.dataset.day);
-      if (h === null) { cell.replaceChildren(M.node('span', {className: 'bad'}, '格式有误')); return; }
-      week += h;
-      if (h === 0) { cell.replaceChildren(M.node('span', {className: 'muted'}, '不开放')); return; }
-      cell.replaceChildren(round(h) + ' 小时');
-      if (h < 8) { cell.append(' ', M.node('span', {className: 'tag care'}, '不足 8 小时')); }
-    });
-    document.getElementById('h-week').textContent = round(week) + ' 小时/周';
-  }
-  inputs.forEach(function (inp) { inp.addEventListener('input', refresh); });
-  document.getElementById('copy-mon').addEventListener('click', function () { for (var i = 1; i < 5; i++) { inputs[i].value = inputs[0].value; } refresh(); });
-  document.getElementById('clear-weekend').addEventListener('click', function () { inputs[5].value = ''; inputs[6].value = ''; refresh(); });
-  refresh();
 
   var el = document.getElementById('pick-map');
   var lat = document.getElementById('f-lat'), lon = document.getElementById('f-lon'), sys = document.getElementById('f-coord');

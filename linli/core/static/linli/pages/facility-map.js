@@ -21,7 +21,7 @@
         M.node('b', null, M.idLink(el.dataset.detail, p.id, p.name)),
         p.type_name + ' · ' + p.status_label,
         p.building_area === null ? null : '建筑面积 ' + Math.round(p.building_area) + '㎡',
-        p.weekly_hours === null ? null : '每周开放 ' + p.weekly_hours + ' 小时',
+        p.hours_per_week === null ? null : '每周开放 ' + p.hours_per_week + ' 小时',
         p.short_days ? M.node('span', {style: {color: '#c0392b'}}, p.short_days + ' 天开放不足 8 小时') : null
       ];
     }

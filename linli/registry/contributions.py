@@ -1,0 +1,153 @@
+"""What the registry adds to the seams of the modules below it (called from ``RegistryConfig.ready``).
+
+- the kernel (``linli.core``): the data scope of its models, its entries of the main navigation
+  (menu 基础数据), and its parts of the home page: the resident's own record and household, and for
+  staff the 重点人群 counts of their region with the buttons to the person list and the 四个不漏 check;
+- regions (``linli.regions.hooks`` and ``rollup``): the population, household and building roll-ups,
+  the grid workers named in a grid import (``staff_assign_grid_worker``), the buildings drawn on a
+  region's map, and the region page's links to its persons and its 四个不漏 check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.core import home, scope
+from linli.core.context import register_nav
+from linli.core.roles import IMPORTERS, REGISTRY_READERS, Role
+from linli.regions import hooks, rollup
+from linli.regions.models import Level, Region
+from linli.registry.models import Building, Household, Person, PersonStatus, PersonTag, TagKind
+from linli.registry.selectors import person_tags_display, years_ago
+from linli.registry.services import staff_assign_grid_worker
+
+BASIC_DATA = "基础数据"  # the menu shared with regions' 区划网格
+RESIDENTS: frozenset[str] = frozenset({Role.RESIDENT})
+
+# The care tags counted on a staff home page, in the order shown.
+CARE_TAGS = [
+    TagKind.LIVING_ALONE,
+    TagKind.DISABLED,
+    TagKind.DIBAO,
+    TagKind.TEKUN,
+    TagKind.LEFT_BEHIND_CHILD,
+    TagKind.VETERAN,
+]
+MAP_POINTS_MAX = 5000  # buildings drawn on one region's map
+
+
+def nav(user: Any, role: str) -> list[tuple[str, str]]:
+    entries: list[tuple[str, str]] = []
+    if role in REGISTRY_READERS:
+        entries += [
+            ("registry:persons", "人员"),
+            ("registry:households", "户"),
+            ("registry:buildings", "楼栋"),
+            ("registry:audit", "四个不漏"),
+        ]
+    if role in REGISTRY_READERS or role == Role.DEPARTMENT_HANDLER:
+        entries.append(("registry:organisations", "组织"))
+    if role in REGISTRY_READERS:
+        entries.append(("registry:staff", "工作人员"))
+    if role in IMPORTERS:
+        entries.append(("registry:import", "导入导出"))
+    return entries
+
+
+# --- the home page ----------------------------------------------------------------------------------
+
+
+def home_me(user: Any, page: home.PageContext) -> home.PageContext:
+    """A resident's own record, tags and the other members of the household."""
+    me = user.person
+    if me is None:
+        return {"me": None}
+    members = (
+        scope.scoped(Person.objects.filter(household_id=me.household_id).exclude(pk=me.pk), user)
+        if me.household_id
+        else []
+    )
+    return {"me": me, "my_tags": person_tags_display(me), "members": members}
+
+
+def home_people(user: Any, page: home.PageContext) -> home.PageContext | None:
+    """重点人群 of the account's scope: age groups, floating population and the care tags."""
+    if page.get("region") is None:
+        return None
+    today = timezone.localdate()
+    persons = scope.scoped(Person.objects.filter(status=PersonStatus.ACTIVE), user)
+    people = persons.aggregate(
+        elderly60=Count("pk", filter=Q(birth_date__lte=years_ago(today, 60))),
+        elderly80=Count("pk", filter=Q(birth_date__lte=years_ago(today, 80))),
+        children=Count("pk", filter=Q(birth_date__gt=years_ago(today, 18))),
+        floating=Count("pk", filter=Q(residence_type="floating")),
+    )
+    tags = PersonTag.objects.valid_on(today).filter(kind__in=CARE_TAGS, person__status="active")
+    tag_counts = dict(scope.scoped(tags, user).values_list("kind").annotate(n=Count("pk")))
+    care = [(k, TagKind(k).label, tag_counts.get(k, 0)) for k in CARE_TAGS]
+    return {"people": people, "care": care}
+
+
+def _url(name: str) -> Any:
+    return lambda page: reverse(name)
+
+
+# --- regions ----------------------------------------------------------------------------------------
+
+
+def building_points(region: Region, user: Any) -> list[dict[str, Any]]:
+    """The located buildings of a community or grid on its map (no estates or natural villages)."""
+    if region.level < Level.COMMUNITY:
+        return []
+    located = Building.objects.filter(region__code__startswith=region.code, lat__isnull=False)
+    buildings = scope.scoped(located, user).exclude(kind__in=["estate", "natural_village"])
+    return [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [b.lon, b.lat]},
+            "properties": {"kind": "building", "id": b.pk, "name": b.name},
+        }
+        for b in buildings.only("pk", "name", "lat", "lon")[:MAP_POINTS_MAX]
+    ]
+
+
+def _of_region(name: str) -> Any:
+    return lambda region: f"{reverse(name)}?{urlencode({'region': region.code})}"
+
+
+def register() -> None:
+    scope.declare("registry.person", {"region": "region", "self": "pk", "household": "household_id"})
+    scope.declare("registry.household", {"region": "region", "household": "pk"})
+    scope.declare("registry.building", {"region": "region"})
+    scope.declare("registry.persontag", {"region": "person__region", "self": "person_id"})
+    scope.declare("registry.staff", {"region": "region"})
+    scope.declare("registry.training", {"region": "staff__region"})
+    scope.declare("registry.organisation", {"region": "region", "organisation": "pk"})
+
+    rollup.register(
+        rollup.Counter(
+            "population", "人口", lambda: Person.objects.filter(status=PersonStatus.ACTIVE), "region"
+        )
+    )
+    rollup.register(rollup.Counter("households", "户数", lambda: Household.objects.all(), "region"))
+    rollup.register(rollup.Counter("buildings", "楼栋数", lambda: Building.objects.all(), "region"))
+
+    register_nav(nav, group=BASIC_DATA)
+    home.register_panel(home.HomePanel("registry.me", 10, RESIDENTS, home_me, "registry/home/_me.html"))
+    home.register_panel(
+        home.HomePanel("registry.people", 20, REGISTRY_READERS, home_people, "registry/home/_people.html")
+    )
+    home.register_link(
+        home.HomeLink("查找人员", 10, REGISTRY_READERS, _url("registry:persons"), primary=True)
+    )
+    home.register_link(home.HomeLink("四个不漏核查", 20, REGISTRY_READERS, _url("registry:audit")))
+
+    hooks.register_grid_worker_assigner(staff_assign_grid_worker)
+    hooks.register_map_layer(building_points)
+    hooks.register_region_link(hooks.RegionLink("本区域人员", 10, _of_region("registry:persons")))
+    hooks.register_region_link(hooks.RegionLink("四个不漏", 20, _of_region("registry:audit")))
