@@ -1,13 +1,17 @@
-"""Forms of the registry pages. They collect text; the services validate and save."""
+"""Forms of the registry pages: every page input, and the list pages' GET filters. They collect
+text; the services validate and save, and their coded refusals land on the form's fields."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from linli.core.engine.text import clean_name, clean_text
 from linli.registry.engine.rows import RELATIONS, RESIDENCE
-from linli.registry.models import ETHNICITIES, DisabilityCategory, TagKind
+from linli.registry.models import ETHNICITIES, DisabilityCategory, PersonStatus, TagKind
+from linli.registry.selectors import PersonFilter
+from linli.registry.services import HOUSEHOLD_LABELS
 
 _REL = [("", "—")] + [
     (k, k) for k in ("户主", "配偶", "子女", "父母", "孙子女", "祖父母", "兄弟姐妹", "儿媳/女婿", "其他")
@@ -74,12 +78,124 @@ class TagForm(forms.Form):
         return _cleaned(clean_text, self.cleaned_data["note"])
 
 
-def add_service_errors(form: forms.Form, exc: Exception) -> None:
-    """Copy a service's ValidationError onto the form, field by field."""
-    from django.core.exceptions import ValidationError
+class HouseholdForm(forms.Form):
+    """登记户: the texts as typed; ``household_create`` validates them (same messages as the API)."""
 
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, str(getattr(exc, "message", exc)))
+    code = forms.CharField(label=HOUSEHOLD_LABELS["code"], required=False, strip=False)
+    region_code = forms.CharField(label=HOUSEHOLD_LABELS["region_code"], required=False, strip=False)
+    building_code = forms.CharField(label=HOUSEHOLD_LABELS["building_code"], required=False, strip=False)
+    unit = forms.CharField(label=HOUSEHOLD_LABELS["unit"], required=False, strip=False)
+    room = forms.CharField(label=HOUSEHOLD_LABELS["room"], required=False, strip=False)
+    address = forms.CharField(label=HOUSEHOLD_LABELS["address"], required=False, strip=False)
+
+
+class PersonPrefillForm(forms.Form):
+    """登记人员 opened from a household's or a region's page: the household or region to fill in."""
+
+    household = forms.CharField(required=False, strip=False)
+    region = forms.CharField(required=False, strip=False)
+
+    def values(self) -> dict[str, str]:
+        self.is_valid()
+        return {k: self.cleaned_data.get(k, "") for k in self.fields}
+
+
+class RevealForm(forms.Form):
+    """查看完整信息: the reason, checked and audited by ``personal_reveal``."""
+
+    reason = forms.CharField(required=False, strip=False)
+
+
+# --- list filters (GET): lenient, as links and bookmarks carry them; an odd value filters nothing --------
+
+
+class ListFilterForm(forms.Form):
+    """The filters every list page shares: a search text, a region code and the page number."""
+
+    q = forms.CharField(required=False)
+    region = forms.CharField(required=False)
+    page = forms.CharField(required=False, strip=False)
+
+    def values(self) -> dict[str, Any]:
+        """The cleaned filters (empty when the form is unbound)."""
+        self.is_valid()
+        return {k: self.cleaned_data.get(k, "") for k in self.fields}
+
+
+class KindFilterForm(ListFilterForm):
+    """A list filtered also by kind (buildings, organisations, staff)."""
+
+    kind = forms.CharField(required=False)
+
+
+class AuditForm(ListFilterForm):
+    """四个不漏: the region (the account's own by default) and the check whose rows are listed."""
+
+    check = forms.CharField(required=False)
+
+
+class PersonFilterForm(forms.Form):
+    """The person list's filters as the page and its exports send them (``PersonFilter``)."""
+
+    q = forms.CharField(required=False)
+    region = forms.CharField(required=False)
+    tag = forms.CharField(required=False, strip=False)
+    residence_type = forms.CharField(required=False, strip=False)
+    sex = forms.CharField(required=False, strip=False)
+    age_min = forms.CharField(required=False)
+    age_max = forms.CharField(required=False)
+    status = forms.CharField(required=False, strip=False)
+    no_household = forms.CharField(required=False, strip=False)
+
+    def clean_age_min(self) -> int | None:
+        return _age(self.cleaned_data["age_min"])
+
+    def clean_age_max(self) -> int | None:
+        return _age(self.cleaned_data["age_max"])
+
+    def clean_status(self) -> str:
+        """在册 unless the filter says otherwise; an empty status means every status."""
+        return str(self.cleaned_data["status"]) if "status" in self.data else PersonStatus.ACTIVE
+
+    def clean_no_household(self) -> bool:
+        return bool(self.cleaned_data["no_household"] == "1")
+
+    def to_filter(self) -> PersonFilter:
+        self.is_valid()
+        return PersonFilter(**{k: self.cleaned_data[k] for k in self.fields})
+
+
+def _age(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+class ImportForm(forms.Form):
+    """导入: the file and whether to check it only; the importer validates every row."""
+
+    file = forms.FileField(required=False)
+    dry_run = forms.CharField(required=False)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload is None:
+            raise ValidationError("请选择要上传的文件", code="import.file_missing")
+        if not (upload.name or "").lower().endswith((".xlsx", ".csv")):
+            raise ValidationError("只支持 .xlsx 和 .csv 文件", code="import.file_type")
+        return upload
+
+    def clean_dry_run(self) -> bool:
+        return bool(self.cleaned_data["dry_run"] == "1")
+
+
+class ExportForm(forms.Form):
+    """导出: the file format, and for unmasked values the reason (``export_record`` checks both)."""
+
+    format = forms.CharField(required=False)
+    full = forms.CharField(required=False)
+    reason = forms.CharField(required=False, strip=False)
+
+    def clean_format(self) -> str:
+        return str(self.cleaned_data["format"] or "xlsx")
+
+    def clean_full(self) -> bool:
+        return bool(self.cleaned_data["full"] == "1")

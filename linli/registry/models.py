@@ -96,6 +96,11 @@ class Household(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The household as people name it: its address, else its code."""
         return self.address or self.code
 
 
@@ -272,6 +277,19 @@ class Person(models.Model):
     def age(self) -> int:
         return self.age_on()
 
+    def tag_labels_on(self, day: dt.date) -> list[str]:
+        """The tags valid on ``day``, led by the derived age tag (80周岁以上 or 60周岁以上), for lists
+        and cards; reads ``tags`` (prefetch them for a list)."""
+        age = self.age_on(day)
+        out = [label for _, label, a in reversed(DERIVED_AGE_TAGS) if age >= a][:1]
+        out += [str(t) for t in self.tags.all() if t.is_valid_on(day)]
+        return out
+
+    @property
+    def tag_labels(self) -> list[str]:
+        """The tags valid today (see ``tag_labels_on``)."""
+        return self.tag_labels_on(timezone.localdate())
+
 
 class TagKind(models.TextChoices):
     LIVING_ALONE = "living_alone", "独居"
@@ -359,6 +377,16 @@ class PersonTag(models.Model):
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+    @property
+    def label(self) -> str:
+        """The tag as shown: its kind, with the disability's category and grade."""
+        return str(self)
+
+    @property
+    def current(self) -> bool:
+        """Whether the tag is valid today."""
+        return self.is_valid_on(timezone.localdate())
 
 
 class OrganisationKind(models.TextChoices):
@@ -460,6 +488,11 @@ class Staff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"
+
+    @property
+    def grid_codes(self) -> list[str]:
+        """The codes of the grids this worker serves (prefetch ``grids`` for a list)."""
+        return [g.code for g in self.grids.all()]
 
 
 class Training(models.Model):

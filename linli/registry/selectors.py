@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from linli.core.personal import blind_lookup
@@ -38,7 +38,8 @@ def years_ago(day: dt.date, years: int) -> dt.date:
 
 @dataclass
 class PersonFilter:
-    """The filters of the person list; the same object serves the page and the API."""
+    """The filters of the person list; the same object serves the page (``PersonFilterForm``) and the
+    API (``PersonFilterIn``)."""
 
     q: str = ""
     region: str = ""
@@ -49,24 +50,6 @@ class PersonFilter:
     age_max: int | None = None
     status: str = PersonStatus.ACTIVE
     no_household: bool = False
-
-    @classmethod
-    def from_params(cls, params: Any) -> PersonFilter:
-        def as_int(key: str) -> int | None:
-            v = (params.get(key) or "").strip()
-            return int(v) if v.isdigit() else None
-
-        return cls(
-            q=(params.get("q") or "").strip(),
-            region=(params.get("region") or "").strip(),
-            tag=params.get("tag") or "",
-            residence_type=params.get("residence_type") or "",
-            sex=params.get("sex") or "",
-            age_min=as_int("age_min"),
-            age_max=as_int("age_max"),
-            status=params.get("status", PersonStatus.ACTIVE) or "",
-            no_household=params.get("no_household") == "1",
-        )
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in ("", None, False)}
@@ -129,11 +112,7 @@ def person_detail(*, user: Any, pk: int) -> Person:
 
 def person_tags_display(person: Person, today: dt.date | None = None) -> list[str]:
     """Current tags including the derived age tags, for lists and cards."""
-    today = today or timezone.localdate()
-    age = person.age_on(today)
-    out = [label for _, label, a in reversed(DERIVED_AGE_TAGS) if age >= a][:1]
-    out += [str(t) for t in person.tags.all() if t.is_valid_on(today)]
-    return out
+    return person.tag_labels_on(today or timezone.localdate())
 
 
 def _count(rows: QuerySet) -> Coalesce:
@@ -155,6 +134,15 @@ def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Hous
     if region:
         qs = qs.filter(subtree_q(region, "region__code"))
     return qs.order_by("code")
+
+
+def household_detail(*, user: Any, pk: int) -> Household:
+    """One household in scope with its members in scope as ``member_list`` (by id), whatever their
+    status (raises Household.DoesNotExist outside scope)."""
+    members = Prefetch(
+        "members", queryset=scoped(Person.objects.all(), user).order_by("id"), to_attr="member_list"
+    )
+    return household_list(user=user).prefetch_related(members).get(pk=pk)
 
 
 def building_list(*, user: Any, q: str = "", region: str = "", kind: str = "") -> QuerySet[Building]:
@@ -222,7 +210,7 @@ def _dwellings(user: Any, code: str) -> QuerySet[Building]:
     )
 
 
-def audit_details(*, user: Any, region: Region, check: str) -> QuerySet | list:
+def audit_details(*, user: Any, region: Region, check: str) -> QuerySet[Any]:
     """The rows behind one check, in scope (for the page's detail list and the API)."""
     code = region.code
     active = scoped(Person.objects.filter(subtree_q(code, "region__code"), status=PersonStatus.ACTIVE), user)
@@ -266,7 +254,7 @@ def audit_details(*, user: Any, region: Region, check: str) -> QuerySet | list:
     raise KeyError(check)
 
 
-def _buildings_outside_grid(user: Any, code: str) -> list[Building]:
+def _buildings_outside_grid(user: Any, code: str) -> QuerySet[Building]:
     """Dwellings whose point lies outside their grid's polygon: one vectorised test per grid."""
     import numpy as np
     import shapely
@@ -284,14 +272,30 @@ def _buildings_outside_grid(user: Any, code: str) -> list[Building]:
         .values_list("pk", "region_id", "lon", "lat")
     )
     if not points:
-        return []
+        return Building.objects.none()
     pk, region, lon, lat = (np.array(col) for col in zip(*points, strict=True))
     outside: list[int] = []
     for grid_pk, polygon in grids.items():
         mine = region == grid_pk
         inside = shapely.intersects_xy(polygon, lon[mine], lat[mine])  # on the boundary counts as inside
         outside += pk[mine][~inside].tolist()
-    return list(Building.objects.filter(pk__in=outside).select_related("region").order_by("code"))
+    return Building.objects.filter(pk__in=outside).select_related("region").order_by("code")
+
+
+def audit_entries(*, user: Any, region: Region, check: str) -> QuerySet[Any]:
+    """The rows behind one check (``audit_details``) with the columns every door lists whatever their
+    kind: ``entry_kind`` (person / household / building), ``name``, ``code``, ``address`` and
+    ``id_number`` (a person's, masked by the door; empty for the others)."""
+    rows = audit_details(user=user, region=region, check=check)
+    if rows.model is Person:
+        return rows.annotate(entry_kind=Value("person"), code=Value(""), address=Value(""))
+    if rows.model is Household:
+        return rows.annotate(
+            entry_kind=Value("household"),
+            name=Coalesce(NullIf("address", Value("")), "code"),  # Household.label
+            id_number=Value(""),
+        )
+    return rows.annotate(entry_kind=Value("building"), id_number=Value(""))
 
 
 def four_no_miss(*, user: Any, region: Region) -> tuple[list[AuditRow], AuditRow]:
@@ -313,12 +317,6 @@ def four_no_miss(*, user: Any, region: Region) -> tuple[list[AuditRow], AuditRow
 
     for check, _ in CHECKS:
         found = audit_details(user=user, region=region, check=check)
-        if isinstance(found, list):
-            for b in found:
-                total.counts[check] += 1
-                if (row := bucket(b.region.code)) is not None:
-                    row.counts[check] += 1
-            continue
         for code, n in found.order_by().values_list("region__code").annotate(n=Count("pk")):
             total.counts[check] += n
             if (row := bucket(code)) is not None:

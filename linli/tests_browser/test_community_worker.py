@@ -1,7 +1,7 @@
 """A community worker of community A (万福社区) at a desktop browser: the pages of a working day.
 
 Community A holds the household of three in grid A1 (林建国, 陈秀英, 林晓东) and 黄美玲 in grid A2;
-郑志强 lives in community B and 苏阿婆 in community C (see ``linli.factories``).
+郑志强 lives in community B and 苏阿婆 in community C (see ``linli.testing.factories``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from linli.core.engine import idnumber
 from linli.core.models import AuditAction, AuditLog, ImportRun
-from linli.factories import World
 from linli.registry.models import Person, PersonTag, TagKind
+from linli.testing.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 

@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from linli.core.engine import idnumber
 from linli.core.models import AuditAction, AuditLog
-from linli.factories import HouseholdFactory, PersonFactory, PersonTagFactory, UserFactory
 from linli.registry.api import PersonFilterIn, PersonIn, PersonPatch
 from linli.registry.models import Person, PersonStatus, PersonTag, TagKind
 from linli.registry.selectors import PersonFilter
 from linli.registry.services import PERSON_COLUMNS
+from linli.testing.factories import HouseholdFactory, PersonFactory, PersonTagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,16 +4,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from linli.core.models import AuditAction, AuditLog, ImportRun
-from linli.factories import (
+from linli.registry.models import Building, Household, OrganisationKind, Person, StaffKind
+from linli.registry.selectors import CHECKS
+from linli.registry.services import BUILDING_COLUMNS, HOUSEHOLD_COLUMNS, PERSON_COLUMNS
+from linli.testing.factories import (
     BuildingFactory,
     HouseholdFactory,
     OrganisationFactory,
     PersonFactory,
     StaffFactory,
 )
-from linli.registry.models import Building, Household, OrganisationKind, Person, StaffKind
-from linli.registry.selectors import CHECKS
-from linli.registry.services import BUILDING_COLUMNS, HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 
 pytestmark = pytest.mark.django_db
 

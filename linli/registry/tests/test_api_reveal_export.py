@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 from openpyxl import load_workbook
 
 from linli.core.models import AuditAction, AuditLog
-from linli.factories import UserFactory
 from linli.registry.services import PERSON_COLUMNS
+from linli.testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ from linli.core.engine.crypto import new_key_spec
 from linli.core.personal import cipher
 from linli.core.scope import OutOfScope
 from linli.core.services_keys import keys_rotate
-from linli.factories import BuildingFactory, HouseholdFactory, PersonFactory
 from linli.registry import services
 from linli.registry.models import Person, PersonTag
 from linli.registry.selectors import PersonFilter, audit_details, four_no_miss, person_list
 from linli.registry.services import person_create, person_tag_add, person_update
+from linli.testing.factories import BuildingFactory, HouseholdFactory, PersonFactory
 
 SQUARE = {
     "type": "Polygon",

@@ -21,10 +21,13 @@ import pytest
 from django.db import connection, transaction
 
 from linli.core.engine.idnumber import make
+from linli.core.imports import ImportOutcome
 from linli.core.models import ImportRun
-from linli.factories import BuildingFactory, World
 from linli.registry import services
 from linli.registry.models import Building, BuildingKind, Household, Person
+from linli.registry.services import imports as importing
+from linli.registry.services._streaming import CopyStream, Lookups
+from linli.testing.factories import BuildingFactory, World
 
 TIMEOUT = 60  # seconds; an import of these files takes well under one
 BATCH = 40  # the tests' batch size: small, so that a few hundred rows cross several batches
@@ -61,7 +64,7 @@ def within(seconds: float, call: Callable[[], Any]) -> Any:
     return result["value"]
 
 
-class CopySpy(services._CopyStream):
+class CopySpy(CopyStream):
     """Counts the COPY streams the persons import opens (PostgreSQL's path)."""
 
     opened = 0
@@ -74,7 +77,7 @@ class CopySpy(services._CopyStream):
 @pytest.fixture
 def copy_spy(monkeypatch: pytest.MonkeyPatch) -> type[CopySpy]:
     CopySpy.opened = 0
-    monkeypatch.setattr(services, "_CopyStream", CopySpy)
+    monkeypatch.setattr(importing, "CopyStream", CopySpy)
     return CopySpy
 
 
@@ -89,14 +92,14 @@ def persons_file(world: World, last: str) -> io.BytesIO:
     return io.BytesIO((body + last + "\n").encode())
 
 
-def import_persons(world: World, raw: io.BytesIO) -> services.ImportOutcome:
+def import_persons(world: World, raw: io.BytesIO) -> ImportOutcome:
     by = world.accounts.community_worker
     return within(
         TIMEOUT, lambda: services.persons_import(raw=raw, filename="p.csv", by=by, batch_size=BATCH)
     )
 
 
-def assert_rejected(outcome: services.ImportOutcome, row: int, column: str, message: str) -> None:
+def assert_rejected(outcome: ImportOutcome, row: int, column: str, message: str) -> None:
     assert outcome.run.status == ImportRun.Status.REJECTED and outcome.run.created == 0
     assert [(e.row, e.column, e.message) for e in outcome.report.errors] == [(row, column, message)]
 
@@ -130,17 +133,17 @@ def test_unknown_household_and_registered_number_at_the_end(world: World, copy_s
 @pytest.mark.django_db(transaction=True)
 def test_a_number_registered_meanwhile_is_reported_on_its_row(world: World, monkeypatch) -> None:
     """The look-up said the number was free; by the time the rows land someone registered it."""
-    real = services._Lookups.registered
+    real = Lookups.registered
     missed: list[set[str]] = []
 
-    def free_the_first_time(self: services._Lookups, indexes: list[str]) -> set[str]:
+    def free_the_first_time(self: Lookups, indexes: list[str]) -> set[str]:
         found = real(self, indexes)
         if found and not missed:  # as if the other registration committed just after this look-up
             missed.append(found)
             return set()
         return found
 
-    monkeypatch.setattr(services._Lookups, "registered", free_the_first_time)
+    monkeypatch.setattr(Lookups, "registered", free_the_first_time)
     head = world.people.head.id_number.reveal()
     outcome = import_persons(world, persons_file(world, f"末行,{head},{world.tree.grid_a1.code},"))
     assert_rejected(outcome, ROWS + 2, "公民身份号码", services.ID_NUMBER_TAKEN)
@@ -152,7 +155,7 @@ def test_a_number_registered_meanwhile_is_reported_on_its_row(world: World, monk
 @pytest.mark.django_db(transaction=True)
 def test_a_query_on_the_streaming_connection_fails_at_once(world: World) -> None:
     with transaction.atomic():
-        stream = services._CopyStream(Person, ["name"])
+        stream = CopyStream(Person, ["name"])
         try:
             with pytest.raises(RuntimeError, match="wait for ever"):
                 Person.objects.count()

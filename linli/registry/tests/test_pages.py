@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from linli.core.models import AuditLog, User
+from linli.core.models import AuditLog, ImportRun, User
 
 PAGES = [
     "home",
@@ -178,8 +178,6 @@ def test_import_page_round_trip(world, client_for):
         reverse("registry:import"), {"kind": "persons", "file": bad, "dry_run": "0"}
     ).content.decode()
     assert "未导入" in page and "下载错误报告" in page
-    from linli.core.models import ImportRun
-
     run = ImportRun.objects.get()
     report = c.get(reverse("registry:import_errors", args=[run.pk]))
     rows = list(load_workbook(io.BytesIO(report.content)).worksheets[0].iter_rows(values_only=True))

@@ -9,10 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from linli.core.engine.idnumber import check_char
 from linli.core.engine.text import clean_name, clean_text
-from linli.factories import BuildingFactory, HouseholdFactory, World
 from linli.registry import services
 from linli.registry.models import Building, BuildingKind, Household, Person
+from linli.testing.factories import BuildingFactory, HouseholdFactory, World
 
 pytestmark = pytest.mark.django_db
 JSON = {"content_type": "application/json"}
@@ -242,8 +243,6 @@ def test_a_name_is_stored_in_nfc_without_surrounding_space(world: World) -> None
 
 
 def test_an_id_number_with_address_code_000000_is_refused_naming_the_field(world: World, client_for) -> None:
-    from linli.core.engine.idnumber import check_char
-
     first17 = "00000019900101123"
     number = first17 + check_char(first17)  # a valid checksum: only the address code is wrong
     response = client_for(world.accounts.community_worker).post(

@@ -18,10 +18,11 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from linli.core.engine import idnumber
-from linli.factories import PersonFactory, PersonTagFactory, World
 from linli.registry import services
 from linli.registry.models import Household, Person, PersonStatus, PersonTag, TagKind
-from linli.testing import on_postgresql, race
+from linli.registry.services import persons as person_services
+from linli.testing.factories import PersonFactory, PersonTagFactory, World
+from linli.testing.races import on_postgresql, race
 
 TAKEN = "公民身份号码：该身份证号已登记"
 
@@ -72,7 +73,7 @@ def test_the_database_refuses_a_second_registered_person_with_the_number(world: 
 @pytest.mark.django_db
 def test_a_clash_the_pre_check_missed_gets_the_same_answer(world: World, monkeypatch) -> None:
     """What the loser of a race sees: the pre-check found nothing, the unique index said no."""
-    monkeypatch.setattr(services, "_id_taken", lambda plain, exclude_pk=None: False)
+    monkeypatch.setattr(person_services, "_id_taken", lambda plain, exclude_pk=None: False)
     with pytest.raises(services.IdNumberTaken) as exc:
         services.person_create(
             by=world.accounts.community_worker,
@@ -91,7 +92,7 @@ def test_a_clash_the_pre_check_missed_gets_the_same_answer(world: World, monkeyp
 
 @pytest.mark.django_db
 def test_the_api_answers_409_with_a_stable_code_when_the_index_refuses(world, client_for, monkeypatch):
-    monkeypatch.setattr(services, "_id_taken", lambda plain, exclude_pk=None: False)
+    monkeypatch.setattr(person_services, "_id_taken", lambda plain, exclude_pk=None: False)
     response = client_for(world.accounts.community_worker).post(
         "/api/persons",
         _person_data(world, world.people.head.id_number.reveal(), "冒名"),
@@ -108,7 +109,7 @@ def test_the_api_answers_409_with_a_stable_code_when_the_index_refuses(world, cl
 
 @pytest.mark.django_db
 def test_the_page_shows_the_clash_on_the_id_number_field(world, client_for, monkeypatch):
-    monkeypatch.setattr(services, "_id_taken", lambda plain, exclude_pk=None: False)
+    monkeypatch.setattr(person_services, "_id_taken", lambda plain, exclude_pk=None: False)
     response = client_for(world.accounts.community_worker).post(
         reverse("registry:person_new"),
         {

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from linli.core.models import AuthedHttpRequest
 from linli.core.scope import scoped
 from linli.regions.models import Region
+from linli.registry.forms import AuditForm
 from linli.registry.selectors import CHECKS, audit_details, four_no_miss
 from linli.registry.views.common import require_reader
 
@@ -18,7 +19,8 @@ from linli.registry.views.common import require_reader
 def audit(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     user = request.user
-    code = request.GET.get("region", "").strip() or (user.region_code)
+    f = AuditForm(request.GET).values()
+    code = f["region"] or user.region_code
     region = (
         scoped(Region.objects.current(), user).filter(code=code).first()
         if code
@@ -27,7 +29,7 @@ def audit(request: AuthedHttpRequest) -> HttpResponse:
     if region is None:
         raise Http404("区域不存在或不在本账号的数据范围内")
     rows, total = four_no_miss(user=user, region=region)
-    check = request.GET.get("check", "")
+    check = f["check"]
     ctx = {
         "title": "四个不漏",
         "region": region,
@@ -40,7 +42,7 @@ def audit(request: AuthedHttpRequest) -> HttpResponse:
     if check in dict(CHECKS):
         found = audit_details(user=user, region=region, check=check)
         ctx["check_label"] = dict(CHECKS)[check]
-        ctx["detail"] = Paginator(found, 50).get_page(request.GET.get("page"))
+        ctx["detail"] = Paginator(found, 50).get_page(f["page"])
         ctx["detail_kind"] = (
             "person"
             if "person" in check

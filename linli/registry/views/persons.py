@@ -9,29 +9,37 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
-from linli.core.scope import OutOfScope, scoped
+from linli.core.scope import scoped
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION, personal_reveal
 from linli.regions.models import Level, Region
 from linli.registry import services
-from linli.registry.forms import PersonForm, TagForm, add_service_errors
+from linli.registry.engine import rows as rowcheck
+from linli.registry.forms import (
+    ListFilterForm,
+    PersonFilterForm,
+    PersonForm,
+    PersonPrefillForm,
+    RevealForm,
+    TagForm,
+)
 from linli.registry.models import Person, PersonStatus, PersonTag, ResidenceType
 from linli.registry.selectors import (
     TAG_FILTERS,
-    PersonFilter,
     person_detail,
     person_list,
     person_tags_display,
 )
-from linli.registry.views.common import can_write, is_htmx, require_reader
+from linli.registry.views.common import can_write, is_htmx, require_reader, require_writer
 
 
 @login_required
 def persons(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
-    f = PersonFilter.from_params(request.GET)
+    f = PersonFilterForm(request.GET).to_filter()
     qs = person_list(user=request.user, filters=f).prefetch_related("tags")
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = Paginator(qs, 30).get_page(ListFilterForm(request.GET).values()["page"])
     today = timezone.localdate()
     rows = [(p, person_tags_display(p, today)) for p in page]
     ctx = {
@@ -58,6 +66,11 @@ def _person_or_404(request: AuthedHttpRequest, pk: int) -> Person:
         return person_detail(user=request.user, pk=pk)
     except Person.DoesNotExist:
         raise Http404("人员不存在或不在本账号的数据范围内") from None
+
+
+def _refusal_text(exc: Exception) -> str:
+    """A service's refusal as one line for a message on the next page."""
+    return "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
 @login_required
@@ -92,7 +105,8 @@ def person_reveal(request: AuthedHttpRequest, pk: int, field: str) -> HttpRespon
     """htmx: reveal one full value after a reason is given; the service writes the audit record."""
     require_reader(request)
     p = _person_or_404(request, pk)
-    reason = request.POST.get("reason", "")
+    form = RevealForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     ctx: dict[str, object] = {"p": p, "field": field, "reason": reason}
     try:
         ctx["value"] = personal_reveal(actor=request.user, obj=p, field=field, reason=reason, request=request)
@@ -105,9 +119,7 @@ def person_reveal(request: AuthedHttpRequest, pk: int, field: str) -> HttpRespon
 
 @login_required
 def person_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
-    require_reader(request)
-    if not can_write(request):
-        raise PermissionDenied("本账号不能修改基础数据")
+    require_writer(request)
     p = _person_or_404(request, pk) if pk else None
     if request.method == "POST":
         form = PersonForm(request.POST)
@@ -122,10 +134,10 @@ def person_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpRespon
                     p = services.person_update(by=request.user, person=p, data=data)
                     messages.success(request, f"已保存 {p.name} 的信息")
                 return redirect("registry:person", pk=p.pk)
-            except (ValidationError, OutOfScope) as exc:
-                add_service_errors(form, exc)
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_error(form, exc)
     elif p is not None:
-        inv_rel = {v: k for k, v in reversed(list(services.rowcheck.RELATIONS.items()))}
+        inv_rel = {v: k for k, v in reversed(list(rowcheck.RELATIONS.items()))}
         form = PersonForm(
             initial={
                 "name": p.name,
@@ -141,12 +153,13 @@ def person_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpRespon
             }
         )
     else:
+        prefill = PersonPrefillForm(request.GET).values()  # from a household's or a region's page
         form = PersonForm(
             initial={
                 "residence_type": "户籍",
                 "ethnicity": "汉族",
-                "household_code": request.GET.get("household", ""),
-                "region_code": request.GET.get("region", ""),
+                "household_code": prefill["household"],
+                "region_code": prefill["region"],
             }
         )
     return render(
@@ -164,10 +177,8 @@ def person_tag_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         try:
             services.person_tag_add(by=request.user, person=p, **form.cleaned_data)
             messages.success(request, "已添加标签")
-        except (ValidationError, OutOfScope) as exc:
-            messages.error(
-                request, "；".join(exc.messages) if isinstance(exc, ValidationError) else exc.message
-            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _refusal_text(exc))
     else:
         messages.error(
             request,
@@ -192,6 +203,6 @@ def person_tag_end(request: AuthedHttpRequest, pk: int, tag_id: int) -> HttpResp
     try:
         services.person_tag_end(by=request.user, tag=tag, valid_to=timezone.localdate())
         messages.success(request, f"已结束标签“{tag}”")
-    except (ValidationError, OutOfScope) as exc:
-        messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else exc.message)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _refusal_text(exc))
     return redirect("registry:person", pk=p.pk)

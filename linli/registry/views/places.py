@@ -9,27 +9,27 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
-from linli.core.roles import REGISTRY_READERS, Role
-from linli.core.scope import OutOfScope, scoped
+from linli.core.roles import REGISTRY_READERS, Role, require_role
+from linli.core.scope import scoped
 from linli.regions.models import Level, Region
 from linli.registry import services
+from linli.registry.forms import HouseholdForm, KindFilterForm, ListFilterForm
 from linli.registry.models import Building, BuildingKind, Household, OrganisationKind, Person, StaffKind
 from linli.registry.selectors import building_list, household_list, organisation_list, staff_list
-from linli.registry.views.common import can_write, require_reader
+from linli.registry.views.common import can_write, require_reader, require_writer
 
 
 @login_required
 def households(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
-    q, region = request.GET.get("q", "").strip(), request.GET.get("region", "").strip()
-    page = Paginator(household_list(user=request.user, q=q, region=region), 30).get_page(
-        request.GET.get("page")
-    )
+    f = ListFilterForm(request.GET).values()
+    page = Paginator(household_list(user=request.user, q=f["q"], region=f["region"]), 30).get_page(f["page"])
     return render(
         request,
         "registry/households.html",
-        {"title": "户", "page": page, "q": q, "region": region, "can_write": can_write(request)},
+        {"title": "户", "page": page, "q": f["q"], "region": f["region"], "can_write": can_write(request)},
     )
 
 
@@ -53,44 +53,48 @@ def household(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_new(request: AuthedHttpRequest) -> HttpResponse:
-    require_reader(request)
-    if not can_write(request):
-        raise PermissionDenied("本账号不能修改基础数据")
-    keys = ("code", "region_code", "building_code", "unit", "room", "address")
-    data = {k: request.POST.get(k, request.GET.get(k, "")) for k in keys}
-    errors: dict[str, list[str]] = {}
+    """登记户: the same service as ``POST /api/households``; its refusals land on the form's fields."""
+    require_writer(request)
     if request.method == "POST":
-        try:
-            h = services.household_create(by=request.user, data=data)
-            messages.success(request, f"已登记户 {h.code}")
-            return redirect("registry:household", pk=h.pk)
-        except ValidationError as exc:
-            errors = exc.message_dict
-        except OutOfScope as exc:
-            errors = {"region_code": [exc.message]}
+        form = HouseholdForm(request.POST)
+        if form.is_valid():
+            try:
+                h = services.household_create(by=request.user, data=form.cleaned_data)
+                messages.success(request, f"已登记户 {h.code}")
+                return redirect("registry:household", pk=h.pk)
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_error(form, exc, field="region_code")
+        data = {k: form.data.get(k, "") for k in form.fields}
+    else:  # opened from a building's or a region's page: its codes filled in, nothing refused yet
+        form = HouseholdForm(request.GET)
+        data = form.cleaned_data if form.is_valid() else {}
     return render(
         request,
         "registry/household_form.html",
-        {"title": "登记户", "data": data, "errors": errors, "labels": services.HOUSEHOLD_LABELS},
+        {
+            "title": "登记户",
+            "form": form,
+            "data": data,
+            "errors": form.errors,
+            "labels": services.HOUSEHOLD_LABELS,
+        },
     )
 
 
 @login_required
 def buildings(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
-    q, region, kind = (request.GET.get(k, "").strip() for k in ("q", "region", "kind"))
-    page = Paginator(building_list(user=request.user, q=q, region=region, kind=kind), 30).get_page(
-        request.GET.get("page")
-    )
+    f = KindFilterForm(request.GET).values()
+    qs = building_list(user=request.user, q=f["q"], region=f["region"], kind=f["kind"])
     return render(
         request,
         "registry/buildings.html",
         {
             "title": "楼栋",
-            "page": page,
-            "q": q,
-            "region": region,
-            "kind": kind,
+            "page": Paginator(qs, 30).get_page(f["page"]),
+            "q": f["q"],
+            "region": f["region"],
+            "kind": f["kind"],
             "kinds": BuildingKind.choices,
         },
     )
@@ -111,33 +115,36 @@ def building(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organisations(request: AuthedHttpRequest) -> HttpResponse:
-    u = request.user
-    if not (u.is_superuser or u.role in REGISTRY_READERS or u.role == Role.DEPARTMENT_HANDLER):
-        raise PermissionDenied("本账号不能查看组织名录")
-    q, kind = request.GET.get("q", "").strip(), request.GET.get("kind", "")
-    page = Paginator(organisation_list(user=u, q=q, kind=kind), 30).get_page(request.GET.get("page"))
+    require_role(request.user, REGISTRY_READERS | {Role.DEPARTMENT_HANDLER}, "本账号不能查看组织名录")
+    f = KindFilterForm(request.GET).values()
+    qs = organisation_list(user=request.user, q=f["q"], kind=f["kind"])
     return render(
         request,
         "registry/organisations.html",
-        {"title": "组织", "page": page, "q": q, "kind": kind, "kinds": OrganisationKind.choices},
+        {
+            "title": "组织",
+            "page": Paginator(qs, 30).get_page(f["page"]),
+            "q": f["q"],
+            "kind": f["kind"],
+            "kinds": OrganisationKind.choices,
+        },
     )
 
 
 @login_required
 def staff(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
-    kind, region = request.GET.get("kind", ""), request.GET.get("region", "").strip()
-    qs = staff_list(user=request.user, kind=kind, region=region).prefetch_related("trainings")
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    f = KindFilterForm(request.GET).values()
+    qs = staff_list(user=request.user, kind=f["kind"], region=f["region"]).prefetch_related("trainings")
     regions = scoped(Region.objects.current().filter(level__in=[Level.STREET, Level.COMMUNITY]), request.user)
     return render(
         request,
         "registry/staff.html",
         {
             "title": "工作人员",
-            "page": page,
-            "kind": kind,
-            "region": region,
+            "page": Paginator(qs, 30).get_page(f["page"]),
+            "kind": f["kind"],
+            "region": f["region"],
             "kinds": StaffKind.choices,
             "regions": regions.order_by("code"),
         },

@@ -14,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from linli.core.models import AuthedHttpRequest, ImportRun
-from linli.core.scope import OutOfScope, scoped
+from linli.core.scope import scoped
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION
 from linli.core.tabular import csv_lines, template_header, template_notes, xlsx_bytes
 from linli.registry import services
-from linli.registry.selectors import PersonFilter, building_list, household_list, person_list
-from linli.registry.views.common import can_import, require_reader
+from linli.registry.forms import ExportForm, ImportForm, KindFilterForm, ListFilterForm, PersonFilterForm
+from linli.registry.selectors import building_list, household_list, person_list
+from linli.registry.views.common import require_importer, require_reader
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,36 +30,30 @@ def _attachment[R: (HttpResponse, StreamingHttpResponse)](resp: R, filename: str
     return resp
 
 
-def _require_importer(request: AuthedHttpRequest) -> None:
-    require_reader(request)
-    if not can_import(request):
-        raise PermissionDenied("本账号不能导入基础数据")
-
-
 @login_required
 def import_page(request: AuthedHttpRequest) -> HttpResponse:
-    _require_importer(request)
-    kind = request.POST.get("kind") or request.GET.get("kind") or "persons"
+    require_importer(request)
+    kind = (
+        KindFilterForm(request.POST).values()["kind"] or KindFilterForm(request.GET).values()["kind"]
+    ) or "persons"
     if kind not in services.IMPORTERS:
         raise Http404("未知的导入类型")
     outcome = None
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "请选择要上传的文件")
-        elif not (upload.name or "").lower().endswith((".xlsx", ".csv")):
-            messages.error(request, "只支持 .xlsx 和 .csv 文件")
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, str(form.errors["file"][0]))
         else:
-            _, _, importer = services.IMPORTERS[kind]
+            upload, (_, _, importer) = form.cleaned_data["file"], services.IMPORTERS[kind]
             try:
                 outcome = importer(
                     raw=upload,
                     filename=upload.name or "",
                     by=request.user,
-                    dry_run=request.POST.get("dry_run") == "1",
+                    dry_run=form.cleaned_data["dry_run"],
                 )
-            except OutOfScope as exc:
-                messages.error(request, exc.message)
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
     runs = scoped(ImportRun.objects.select_related("actor"), request.user)[:15]
     return render(
         request,
@@ -78,7 +73,7 @@ def import_page(request: AuthedHttpRequest) -> HttpResponse:
 
 @login_required
 def import_template(request: AuthedHttpRequest, kind: str, fmt: str) -> HttpResponse:
-    _require_importer(request)
+    require_importer(request)
     if kind not in services.IMPORTERS or fmt not in ("xlsx", "csv"):
         raise Http404("未知的模板")
     label, columns, _ = services.IMPORTERS[kind]
@@ -95,7 +90,7 @@ def import_template(request: AuthedHttpRequest, kind: str, fmt: str) -> HttpResp
 @login_required
 def import_errors(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The error report of one import run, as .xlsx (row, column, problem, value)."""
-    _require_importer(request)
+    require_importer(request)
     run = scoped(ImportRun.objects.all(), request.user).filter(pk=pk).first()
     if run is None:
         raise Http404("导入记录不存在")
@@ -111,18 +106,19 @@ def import_errors(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Export persons/households/buildings in scope (with the list's filters). Always audited."""
     require_reader(request)
-    fmt = request.POST.get("format", "xlsx")
-    full = request.POST.get("full") == "1"
-    reason = request.POST.get("reason", "")
+    asked = ExportForm(request.POST)
+    asked.is_valid()
+    fmt, full, reason = asked.cleaned_data["format"], asked.cleaned_data["full"], asked.cleaned_data["reason"]
+    listed = ListFilterForm(request.POST).values()  # the list's filters, as the list page had them
     user = request.user
     qs: QuerySet[Any]
     if kind == "persons":
-        f = PersonFilter.from_params(request.POST)
+        f = PersonFilterForm(request.POST).to_filter()
         qs = person_list(user=user, filters=f)
         columns, rows_of = services.PERSON_COLUMNS, (lambda it: services.export_person_rows(it, full=full))
         filters = f.as_dict()
     elif kind == "households":
-        qs = household_list(user=user, q=request.POST.get("q", ""), region=request.POST.get("region", ""))
+        qs = household_list(user=user, q=listed["q"], region=listed["region"])
         columns, rows_of, filters, full = (
             services.HOUSEHOLD_COLUMNS,
             services.export_household_rows,
@@ -130,7 +126,7 @@ def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHtt
             False,
         )
     elif kind == "buildings":
-        qs = building_list(user=user, q=request.POST.get("q", ""), region=request.POST.get("region", ""))
+        qs = building_list(user=user, q=listed["q"], region=listed["region"])
         columns, rows_of, filters, full = services.BUILDING_COLUMNS, services.export_building_rows, {}, False
     else:
         raise Http404("未知的导出类型")
@@ -145,8 +141,8 @@ def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHtt
             filters=filters,
             region_code=user.region_code,
         )
-    except (OutOfScope, ValidationError) as exc:
-        messages.error(request, exc.message if isinstance(exc, OutOfScope) else "；".join(exc.messages))
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
         return redirect(request.META.get("HTTP_REFERER") or "registry:import")
     header = [c.header for c in columns]
     rows = rows_of(qs.iterator(chunk_size=2000))

@@ -1,0 +1,254 @@
+"""Writes of persons and their tags: register, change, change status, add and end a tag.
+
+Every function is keyword-only, runs in one transaction, checks the actor's data scope through
+``linli.core.scope`` and refuses with a coded ``ValidationError`` naming the field, or
+``IdNumberTaken`` (409, ``person.id_number_taken``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from linli.core.engine import idnumber
+from linli.core.errors import invalid
+from linli.core.models import AuditAction, User
+from linli.core.personal import blind_lookup
+from linli.core.scope import region_in_scope, require_object_in_scope, require_region_in_scope
+from linli.core.services import audit_record
+from linli.regions.models import Region
+from linli.registry.engine import rows as rowcheck
+from linli.registry.models import Household, Person, PersonStatus, PersonTag, TagKind
+from linli.registry.services._common import (
+    ETHNICITY_SET,
+    HOUSEHOLD_ABSENT,
+    ID_INDEX,
+    IdNumberTaken,
+    raise_problems,
+    region_for_registry,
+    require_writer,
+    violates,
+)
+from linli.registry.services.columns import PERSON_LABELS
+
+
+def _id_taken(plain: str, exclude_pk: int | None = None) -> bool:
+    """Whether a person who holds the number (anyone not moved out, in any scope) exists."""
+    qs = Person.objects.filter(blind_lookup("id_number_index", plain)).exclude(status=PersonStatus.MOVED_OUT)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def person_create(*, by: User, data: dict[str, str]) -> Person:
+    """Register a person. ``data`` uses the import's keys and Chinese values (see PERSON_COLUMNS).
+
+    Raises IdNumberTaken when the number is registered, also when another registration of it
+    commits first (the unique index decides; the pre-check only makes the usual case cheap).
+    """
+    today = timezone.localdate()
+    clean, problems = rowcheck.clean_person(data, ethnicities=ETHNICITY_SET, today=today)
+    raise_problems(problems, PERSON_LABELS, "person")
+    household, region = _placement(clean, by)
+    try:
+        with transaction.atomic():
+            if clean["id_number"] and _id_taken(clean["id_number"]):
+                raise IdNumberTaken()
+            person = Person.objects.create(
+                name=clean["name"],
+                id_number=clean["id_number"],
+                sex=clean["sex"],
+                birth_date=clean["birth_date"],
+                phone=clean["phone"],
+                household=household,
+                relation=clean["relation"],
+                residence_type=clean["residence_type"],
+                ethnicity=clean["ethnicity"],
+                region=region,
+                note=clean["note"],
+            )
+            audit_record(actor=by, action=AuditAction.CREATE, subject=person)
+    except IntegrityError as exc:
+        if violates(exc, *ID_INDEX):
+            raise IdNumberTaken() from None
+        raise
+    return person
+
+
+def _placement(clean: dict[str, Any], by: User) -> tuple[Household | None, Region]:
+    require_writer(by)
+    household = None
+    if clean["household_code"]:
+        household = Household.objects.select_related("region").filter(code=clean["household_code"]).first()
+        if household is None or not region_in_scope(by, household.region):
+            raise invalid(
+                "household_code",
+                f"{PERSON_LABELS['household_code']}：{HOUSEHOLD_ABSENT}",
+                "person.household_unknown",
+            )
+        if clean["region_code"] and clean["region_code"] != household.region.code:
+            raise invalid(
+                "region_code",
+                f"{PERSON_LABELS['region_code']}：与该户所在网格 {household.region.code} 不一致",
+                "person.region_mismatch",
+            )
+        return household, household.region
+    return None, region_for_registry(clean["region_code"], by)
+
+
+def person_update(*, by: User, person: Person, data: dict[str, str]) -> Person:
+    """Change a person's record. Fields absent from ``data`` keep their value."""
+    require_object_in_scope(by, person)
+    require_region_in_scope(by, person.region)
+    current = {
+        "name": person.name,
+        "id_number": person.id_number.reveal() if person.id_number else "",
+        "sex": "男" if person.sex == "M" else "女",
+        "birth_date": person.birth_date.isoformat(),
+        "phone": person.phone.reveal() if person.phone else "",
+        "relation": dict((v, k) for k, v in rowcheck.RELATIONS.items()).get(person.relation, ""),
+        "residence_type": {v: k for k, v in rowcheck.RESIDENCE.items()}[person.residence_type],
+        "ethnicity": person.ethnicity,
+        "household_code": person.household.code if person.household else "",
+        "region_code": person.region.code if not person.household_id else "",
+        "note": person.note,
+    }
+    merged = current | {k: v for k, v in data.items() if v is not None}
+    if data.get("id_number") and data.get("id_number") != current["id_number"]:
+        merged.pop("sex", None)
+        merged.pop("birth_date", None)
+    if data.get("household_code") and "region_code" not in data:
+        merged["region_code"] = ""
+    clean, problems = rowcheck.clean_person(merged, ethnicities=ETHNICITY_SET, today=timezone.localdate())
+    raise_problems(problems, PERSON_LABELS, "person")
+    household, region = _placement(clean, by)
+    try:
+        with transaction.atomic():
+            locked = Person.objects.select_for_update().get(pk=person.pk)
+            held = locked.id_number.reveal() if locked.id_number else ""
+            new_number = clean["id_number"] != held
+            # A number that stays the same is not checked again: a legacy duplicate can still be edited.
+            registered = locked.status != PersonStatus.MOVED_OUT
+            if clean["id_number"] and new_number and registered and _id_taken(clean["id_number"], locked.pk):
+                raise IdNumberTaken()
+            changed = [
+                k
+                for k in ("name", "relation", "residence_type", "ethnicity", "note", "sex", "birth_date")
+                if getattr(locked, k) != clean[k]
+            ]
+            for k in changed:
+                setattr(locked, k, clean[k])
+            for k in ("id_number", "phone"):
+                if (getattr(locked, k).reveal() if getattr(locked, k) else "") != clean[k]:
+                    setattr(locked, k, clean[k])
+                    changed.append(k)
+            if locked.household_id != (household.pk if household else None) or locked.region_id != region.pk:
+                locked.household, locked.region = household, region
+                changed.append("household")
+            if locked.legacy_duplicate and (new_number or not _id_taken(held, exclude_pk=locked.pk)):
+                locked.legacy_duplicate = False  # resolved: a corrected number, or its twins are gone
+                changed.append("legacy_duplicate")
+            locked.updated_at = timezone.now()
+            locked.save()
+            audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"fields": changed})
+    except IntegrityError as exc:
+        if violates(exc, *ID_INDEX):
+            raise IdNumberTaken() from None
+        raise
+    return locked
+
+
+def person_set_status(*, by: User, person: Person, status: str, note: str = "") -> Person:
+    """Change a person's status. Coming back from 迁出 needs the number free again (IdNumberTaken)."""
+    require_object_in_scope(by, person)
+    require_region_in_scope(by, person.region)
+    if status not in PersonStatus.values:
+        raise invalid("status", "状态不正确", "person.status_invalid")
+    try:
+        with transaction.atomic():
+            locked = Person.objects.select_for_update().get(pk=person.pk)
+            returning = locked.status == PersonStatus.MOVED_OUT and status != PersonStatus.MOVED_OUT
+            if returning and locked.id_number and _id_taken(locked.id_number.reveal(), exclude_pk=locked.pk):
+                raise IdNumberTaken()
+            locked.status, locked.updated_at = status, timezone.now()
+            if note:
+                locked.note = note[:200]
+            locked.save(update_fields=["status", "note", "updated_at"])
+            audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"status": status})
+    except IntegrityError as exc:
+        if violates(exc, *ID_INDEX):
+            raise IdNumberTaken() from None
+        raise
+    person.status, person.note, person.updated_at = locked.status, locked.note, locked.updated_at
+    return person
+
+
+def person_tag_add(
+    *,
+    by: User,
+    person: Person,
+    kind: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    disability_category: str = "",
+    disability_grade: int | None = None,
+    note: str = "",
+) -> PersonTag:
+    require_object_in_scope(by, person)
+    require_region_in_scope(by, person.region)
+    if kind not in TagKind.values:
+        raise invalid("kind", "标签：不认识的标签", "tag.kind_unknown")
+    if valid_to is not None and valid_to < valid_from:
+        raise invalid("valid_to", "截止日期：不能早于起始日期", "tag.period_invalid")
+    if kind == TagKind.DISABLED and (not disability_category or disability_grade not in (1, 2, 3, 4)):
+        raise invalid(
+            "disability_category", "残疾标签须填写残疾类别和等级（1–4 级）", "tag.disability_incomplete"
+        )
+    overlapping = invalid("kind", "标签：该标签在这段时间已有效，请先结束原标签", "tag.overlapping")
+    try:
+        with transaction.atomic():
+            # The person's row is the lock every tag change of that person takes first, so two
+            # additions of one tag cannot both find the period free.
+            Person.objects.select_for_update().filter(pk=person.pk).values_list("pk").get()
+            others = PersonTag.objects.filter(person=person, kind=kind).filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+            )
+            if valid_to is not None:
+                others = others.filter(valid_from__lte=valid_to)
+            if others.exists():
+                raise overlapping
+            tag = PersonTag.objects.create(
+                person=person,
+                kind=kind,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                disability_category=disability_category if kind == TagKind.DISABLED else "",
+                disability_grade=disability_grade if kind == TagKind.DISABLED else None,
+                note=note[:200],
+            )
+            audit_record(actor=by, action=AuditAction.UPDATE, subject=person, detail={"tag_added": kind})
+    except IntegrityError as exc:
+        if violates(exc, "tag_one_open_period", "registry_persontag.person_id"):
+            raise overlapping from None
+        raise
+    return tag
+
+
+def person_tag_end(*, by: User, tag: PersonTag, valid_to: dt.date) -> PersonTag:
+    require_object_in_scope(by, tag.person)
+    require_region_in_scope(by, tag.person.region)
+    if valid_to < tag.valid_from:
+        raise invalid("valid_to", "截止日期：不能早于起始日期", "tag.period_invalid")
+    with transaction.atomic():
+        tag.valid_to = valid_to
+        tag.save(update_fields=["valid_to"])
+        audit_record(actor=by, action=AuditAction.UPDATE, subject=tag.person, detail={"tag_ended": tag.kind})
+    return tag
+
+
+def id_number_facts(value: str) -> idnumber.IdFacts:
+    return idnumber.parse(value)
