@@ -15,11 +15,20 @@ class FacilityTypeAdmin(admin.ModelAdmin):
 
 @admin.register(Facility)
 class FacilityAdmin(ScopedAdmin):
-    list_display = ("name", "code", "type", "region", "building_area", "weekly_hours", "short_days", "status")
+    list_display = (
+        "name",
+        "code",
+        "type",
+        "region",
+        "building_area",
+        "hours_per_week",
+        "short_days",
+        "status",
+    )
     list_filter = ("status", "type__category")
     search_fields = ("name", "code", "address")
     raw_id_fields = ("region", "operator")
-    readonly_fields = ("weekly_hours", "short_days")
+    readonly_fields = ("hours_per_week", "short_days")
 
 
 @admin.register(ChecklistAttestation)

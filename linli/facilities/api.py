@@ -12,6 +12,7 @@ from linli.core.api import ERRORS, OneOf, Pagination, acting_user
 from linli.core.scope import region_in_scope
 from linli.facilities import selectors, services
 from linli.facilities.engine import hours as hours_engine
+from linli.facilities.engine.checklist import most_missing
 from linli.facilities.models import Facility, FacilityCategory, FacilityStatus, FacilityType
 from linli.regions.models import Level, Region
 
@@ -22,23 +23,19 @@ class TypeOut(Schema):
     code: str
     name: str
     category: str
-    category_label: str
+    category_label: str = Field(alias="get_category_display")
     description: str
-
-    @staticmethod
-    def resolve_category_label(obj: FacilityType) -> str:
-        return obj.get_category_display()
 
 
 class FacilityOut(Schema):
     id: int
     code: str
     name: str
-    type: str = Field(description="类型编码")
-    type_name: str
-    category: str
-    region_code: str
-    region_name: str
+    type: str = Field(alias="type.code", description="类型编码")
+    type_name: str = Field(alias="type.name")
+    category: str = Field(alias="type.category")
+    region_code: str = Field(alias="region.code")
+    region_name: str = Field(alias="region.name")
     address: str
     lat: float | None = Field(description="纬度（WGS-84）")
     lon: float | None = Field(description="经度（WGS-84）")
@@ -48,38 +45,14 @@ class FacilityOut(Schema):
     commercial_area: float | None
     land_area: float | None
     opening_hours: dict[str, list[list[str]]] = Field(description="ISO 星期（1=周一）→ 开放时段")
-    weekly_hours: float | None
+    hours_per_week: float | None
     short_days: int = Field(description="开放但不足 8 小时的天数")
     operator_name: str
     operator_id: int | None
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     opened_on: dt.date | None
     source: str
-
-    @staticmethod
-    def resolve_type(obj: Facility) -> str:
-        return obj.type.code
-
-    @staticmethod
-    def resolve_type_name(obj: Facility) -> str:
-        return obj.type.name
-
-    @staticmethod
-    def resolve_category(obj: Facility) -> str:
-        return obj.type.category
-
-    @staticmethod
-    def resolve_region_code(obj: Facility) -> str:
-        return obj.region.code
-
-    @staticmethod
-    def resolve_region_name(obj: Facility) -> str:
-        return obj.region.name
-
-    @staticmethod
-    def resolve_status_label(obj: Facility) -> str:
-        return obj.get_status_display()
 
 
 class FacilityFilterIn(Schema):
@@ -247,8 +220,6 @@ class RollupOut(Schema):
     "/checklist/{code}/rollup", response={200: RollupOut, **ERRORS}, summary="完整居住社区汇总（街道/区）"
 )
 def checklist_rollup_view(request: HttpRequest, code: str) -> dict[str, Any]:
-    from linli.facilities.engine.checklist import most_missing
-
     user = acting_user(request)
     region = Region.objects.current().filter(code=code, level__lte=Level.COMMUNITY).first()
     if region is None or not region_in_scope(user, region):

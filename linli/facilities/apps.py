@@ -1,24 +1,25 @@
 from django.apps import AppConfig
 
+from linli.core import catalogues
+from linli.core.context import register_nav
+from linli.core.demo_steps import DemoStep
+from linli.core.demo_steps import register as register_step
+from linli.core.roles import REGISTRY_READERS, Role
+from linli.core.scope import declare
+from linli.regions.rollup import Counter
+from linli.regions.rollup import register as register_counter
+
 
 class FacilitiesConfig(AppConfig):
     name = "linli.facilities"
     verbose_name = "服务设施"
 
     def ready(self) -> None:
-        from linli.core import catalogues
-
         catalogues.register(
             self, "facilities.FacilityType", "linli.facilities.migrations.0002_facility_types:load"
         )
-        from linli.core.context import register_nav
-        from linli.core.demo_steps import DemoStep
-        from linli.core.demo_steps import register as register_step
-        from linli.core.scope import declare
-        from linli.facilities import demo
-        from linli.facilities.models import Facility, FacilityStatus
-        from linli.regions.rollup import Counter
-        from linli.regions.rollup import register as register_counter
+        # models are not ready when apps.py is imported: the app's models and demo load here
+        from linli.facilities import demo, models
 
         declare("facilities.facility", {"region": "region"})
         declare("facilities.checklistattestation", {"region": "region"})
@@ -26,17 +27,15 @@ class FacilitiesConfig(AppConfig):
             Counter(
                 "facilities",
                 "设施数",
-                lambda: Facility.objects.filter(status=FacilityStatus.OPEN),
+                lambda: models.Facility.objects.filter(status=models.FacilityStatus.OPEN),
                 "region",
             )
         )
-        register_nav(_nav)
+        register_nav(_nav, group="设施与生活圈")
         register_step(DemoStep("facilities", "服务设施", 10, demo.run, demo.loaded))
 
 
 def _nav(user: object, role: str) -> list[tuple[str, str]]:
-    from linli.core.roles import REGISTRY_READERS, Role
-
     if role not in REGISTRY_READERS:
         return []
     if role == Role.GRID_WORKER:  # sees the facilities of the grid; the checklist is the community's

@@ -269,7 +269,7 @@ class _Builder:
             commercial_area=commercial,
             land_area=_money(s.uniform(*land)) if land else None,
             opening_hours=week,
-            weekly_hours=Decimal(str(summary.weekly)).quantize(Decimal("0.01")) if week else None,
+            hours_per_week=Decimal(str(summary.weekly)).quantize(Decimal("0.01")) if week else None,
             short_days=len(summary.short_days),
             operator=operator,
             operator_name=operator.name if operator else "",

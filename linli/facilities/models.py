@@ -92,7 +92,7 @@ class Facility(models.Model):
     )
     # {"1": [["08:30", "12:00"], ["14:30", "18:00"]], …, "7": []}: ISO weekday → opening intervals.
     opening_hours = models.JSONField("开放时间", default=dict, blank=True)
-    weekly_hours = models.DecimalField(
+    hours_per_week = models.DecimalField(
         "每周开放时长（小时）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_AREA
     )
     # Days the facility opens but for less than 8 hours (the plans ask "不少于每天8小时"), computed.

@@ -26,10 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Length, Substr
 
+from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
 from linli.facilities.engine import checklist as engine
 from linli.facilities.models import ChecklistAttestation, Facility, FacilityStatus
@@ -39,6 +41,8 @@ from linli.registry.models import Building, BuildingKind, Household, Organisatio
 
 @dataclass
 class FacilityFilter:
+    """The list's filters (pages: ``forms.FacilityFilterForm``; API: ``api.FacilityFilterIn``)."""
+
     q: str = ""
     type: str = ""
     category: str = ""
@@ -46,20 +50,7 @@ class FacilityFilter:
     region: str = ""
     short_days: bool = False  # only facilities open under 8 hours on some day
 
-    @classmethod
-    def from_params(cls, params: Any) -> FacilityFilter:
-        return cls(
-            q=(params.get("q") or "").strip(),
-            type=(params.get("type") or "").strip(),
-            category=(params.get("category") or "").strip(),
-            status=(params.get("status") or "").strip(),
-            region=(params.get("region") or "").strip(),
-            short_days=(params.get("short_days") or "") in ("1", "true", "on"),
-        )
-
     def as_query(self) -> str:
-        from urllib.parse import urlencode
-
         d = {k: v for k, v in self.__dict__.items() if v}
         if self.short_days:
             d["short_days"] = "1"
@@ -87,6 +78,17 @@ def facility_list(*, user: Any, filters: FacilityFilter | None = None) -> QueryS
 
 def facility_get(*, user: Any, pk: int) -> Facility:
     return facility_list(user=user).get(pk=pk)
+
+
+def operator_names(*, user: Any) -> list[str]:
+    """Organisations the account may name as operator: those of its subtree and of its ancestors."""
+    qs = Organisation.objects.filter(active=True)
+    if effective_role(user) != Role.SYSTEM_ADMIN:
+        region = user.region
+        if region is None:
+            return []
+        qs = qs.filter(Q(region__code__startswith=region.code) | Q(region__code__in=region.ancestors_codes()))
+    return list(qs.order_by("name").values_list("name", flat=True).distinct()[:500])
 
 
 # --- area sums for the indicators ------------------------------------------------------------------
@@ -307,7 +309,7 @@ def facilities_geojson(
                     "status_label": status_label.get(fac.status, fac.status),
                     "region_code": fac.region.code,
                     "building_area": None if fac.building_area is None else float(fac.building_area),
-                    "weekly_hours": None if fac.weekly_hours is None else float(fac.weekly_hours),
+                    "hours_per_week": None if fac.hours_per_week is None else float(fac.hours_per_week),
                     "short_days": fac.short_days,
                 },
             }

@@ -2,8 +2,10 @@
 
 Every function is keyword-only, runs in one transaction, checks the actor's data scope through
 ``linli.core.scope`` (community workers their community, street and district accounts their
-subtree) and raises ``ValidationError`` with Chinese messages naming the field. Coordinates are
-stored in WGS-84; input in GCJ-02 (高德/腾讯) or BD-09 (百度) is converted here, at the edge.
+subtree) and raises ``ValidationError`` with Chinese messages naming the field, each with a stable
+code (``facility.required``, ``facility.region_unknown`` … see ``clean``); a role that may not keep
+facilities gets ``NotEditor`` (403, ``facility.not_editor``). Coordinates are stored in WGS-84; input
+in GCJ-02 (高德/腾讯) or BD-09 (百度) is converted here, at the edge.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils import timezone
 
 from linli.core.imports import ImportOutcome, Rollback, import_finish
 from linli.core.models import AuditAction, User
-from linli.core.roles import Role
+from linli.core.roles import Role, effective_role
 from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope, scoped
 from linli.core.services import audit_record
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
@@ -55,6 +57,7 @@ COORD_ALIASES = {
 }
 AREA_FIELDS = ("building_area", "activity_area", "office_area", "commercial_area", "land_area")
 STATUS_BY_LABEL = {label: value for value, label in FacilityStatus.choices}
+STATUS_RULE = "应为 " + "、".join(FacilityStatus.labels) + " 之一"
 
 LABELS: dict[str, str] = {
     "code": "编码",
@@ -78,16 +81,35 @@ LABELS: dict[str, str] = {
 }
 
 
+class NotEditor(OutOfScope):
+    """The account's role does not keep facilities (403 with a code of its own)."""
+
+    def __init__(self, message: str = "本账号的角色不能登记或修改服务设施") -> None:
+        super().__init__(message)
+        self.code = "facility.not_editor"
+
+
 def can_edit(user: User | Any) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.role in FACILITY_EDITORS))
+    return bool(user.is_authenticated and effective_role(user) in FACILITY_EDITORS)
 
 
 def require_editor(user: User | Any) -> None:
     if not can_edit(user):
-        raise OutOfScope("本账号的角色不能登记或修改服务设施")
+        raise NotEditor()
 
 
 # --- cleaning ------------------------------------------------------------------------------------
+
+# One problem of the input: (field, message, stable code).
+Problem = tuple[str, str, str]
+
+
+class _Bad(ValueError):
+    """A value that is not what the field takes, with the code of the rule it breaks."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -97,13 +119,13 @@ def _decimal(text: str) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError("应为数字") from None
+        raise _Bad("应为数字", "facility.not_a_number") from None
     if not value.is_finite():
-        raise ValueError("应为数字")
+        raise _Bad("应为数字", "facility.not_a_number")
     if value < 0:
-        raise ValueError("不能为负数")
+        raise _Bad("不能为负数", "facility.negative_area")
     if value >= Decimal("1e8"):
-        raise ValueError("数值过大")
+        raise _Bad("数值过大", "facility.too_large")
     return value.quantize(Decimal("0.01"))
 
 
@@ -114,7 +136,7 @@ def _float(text: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise ValueError("应为数字") from None
+        raise _Bad("应为数字", "facility.not_a_number") from None
 
 
 def to_wgs84(lat: float, lon: float, system: str) -> tuple[float, float]:
@@ -135,18 +157,18 @@ def facility_type_of(text: str) -> FacilityType | None:
     return FacilityType.objects.filter(Q(code=text) | Q(name=text), active=True).first()
 
 
-def clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """Check one facility's input (texts, as a form or a spreadsheet row gives them). No database access
-    except the type catalogue. Returns (clean values, [(field, message)])."""
-    problems: list[tuple[str, str]] = []
+    except the type catalogue. Returns (clean values, [(field, message, code)])."""
+    problems: list[Problem] = []
     out: dict[str, Any] = {}
 
     def text(key: str, limit: int, required: bool = False) -> str:
         v = str(data.get(key) or "").strip()
         if required and not v:
-            problems.append((key, "必填"))
+            problems.append((key, "必填", "facility.required"))
         if len(v) > limit:
-            problems.append((key, f"最长 {limit} 个字"))
+            problems.append((key, f"最长 {limit} 个字", "facility.too_long"))
         return v
 
     out["code"] = text("code", 40)
@@ -157,42 +179,44 @@ def clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     type_text = text("type", 60, required=True)
     out["type"] = facility_type_of(type_text) if type_text else None
     if type_text and out["type"] is None:
-        problems.append(("type", f"“{type_text}”不是已启用的设施类型"))
+        problems.append(("type", f"“{type_text}”不是已启用的设施类型", "facility.unknown_type"))
     for key in AREA_FIELDS:
         try:
             out[key] = _decimal(str(data.get(key) or ""))
-        except ValueError as exc:
-            problems.append((key, str(exc)))
+        except _Bad as exc:
+            problems.append((key, str(exc), exc.code))
             out[key] = None
     parts = [out[k] for k in ("activity_area", "office_area", "commercial_area") if out[k] is not None]
     if out["building_area"] is not None and parts and sum(parts) > out["building_area"]:
-        problems.append(
-            (
-                "building_area",
-                f"居民活动、办公、商业面积之和 {sum(parts):,.2f}㎡ 超过总建筑面积 {out['building_area']:,.2f}㎡",
-            )
+        total = (
+            f"居民活动、办公、商业面积之和 {sum(parts):,.2f}㎡ 超过总建筑面积 {out['building_area']:,.2f}㎡"
         )
+        problems.append(("building_area", total, "facility.areas_exceed_building"))
     system = COORD_ALIASES.get(str(data.get("coord_system") or "").strip().lower())
     if system is None:
-        problems.append(("coord_system", "应为 WGS-84、GCJ-02（高德/腾讯）或 BD-09（百度）"))
+        rule = "应为 WGS-84、GCJ-02（高德/腾讯）或 BD-09（百度）"
+        problems.append(("coord_system", rule, "facility.unknown_coord_system"))
         system = "wgs84"
     lat = lon = None
     try:
         lat = _float(str(data.get("lat") or ""))
-    except ValueError as exc:
-        problems.append(("lat", str(exc)))
+    except _Bad as exc:
+        problems.append(("lat", str(exc), exc.code))
     try:
         lon = _float(str(data.get("lon") or ""))
-    except ValueError as exc:
-        problems.append(("lon", str(exc)))
-    if (lat is None) != (lon is None) and not any(k in ("lat", "lon") for k, _ in problems):
-        problems.append(("lat" if lat is None else "lon", "经度和纬度应同时填写"))
+    except _Bad as exc:
+        problems.append(("lon", str(exc), exc.code))
+    if (lat is None) != (lon is None) and not any(p[0] in ("lat", "lon") for p in problems):
+        problems.append(("lat" if lat is None else "lon", "经度和纬度应同时填写", "facility.lat_lon_pair"))
         lat = lon = None
     if lat is not None and lon is not None:
         if not (CHINA_BOX[0] <= lat <= CHINA_BOX[1]):
-            problems.append(("lat", f"{lat} 不在中国境内（纬度应在 3.8–53.6 之间；是否把经纬度填反了？）"))
+            where = f"{lat} 不在中国境内（纬度应在 3.8–53.6 之间；是否把经纬度填反了？）"
+            problems.append(("lat", where, "facility.outside_china"))
         elif not (CHINA_BOX[2] <= lon <= CHINA_BOX[3]):
-            problems.append(("lon", f"{lon} 不在中国境内（经度应在 73.5–135.1 之间）"))
+            problems.append(
+                ("lon", f"{lon} 不在中国境内（经度应在 73.5–135.1 之间）", "facility.outside_china")
+            )
         else:
             lat, lon = to_wgs84(lat, lon, system)
     out["lat"], out["lon"] = lat, lon
@@ -204,7 +228,7 @@ def clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     elif status_text in STATUS_BY_LABEL:
         out["status"] = STATUS_BY_LABEL[status_text]
     else:
-        problems.append(("status", "应为 " + "、".join(FacilityStatus.labels) + " 之一"))
+        problems.append(("status", STATUS_RULE, "facility.unknown_status"))
         out["status"] = FacilityStatus.OPEN
     opened = str(data.get("opened_on") or "").strip()
     out["opened_on"] = None
@@ -212,28 +236,32 @@ def clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         try:
             out["opened_on"] = dt.date.fromisoformat(opened[:10])
         except ValueError:
-            problems.append(("opened_on", "日期格式应为 YYYY-MM-DD"))
+            problems.append(("opened_on", "日期格式应为 YYYY-MM-DD", "facility.bad_date"))
     if isinstance(data.get("opening_hours"), dict) and data["opening_hours"]:
         try:
             out["opening_hours"] = hours_engine.normalise(data["opening_hours"])
         except hours_engine.HoursError as exc:
-            problems.append(("opening_hours", str(exc)))
+            problems.append(("opening_hours", str(exc), "facility.bad_hours"))
             out["opening_hours"] = {}
     else:
         week, errors = hours_engine.parse_week(
             {d: str(data.get(f"hours_{d}") or "") for d in hours_engine.WEEKDAYS}
         )
-        problems += [(f"hours_{d}", msg.split("：", 1)[1]) for d, msg in errors.items()]
+        problems += [(f"hours_{d}", msg.split("：", 1)[1], "facility.bad_hours") for d, msg in errors.items()]
         out["opening_hours"] = week
     return out, problems
 
 
-def _raise(problems: list[tuple[str, str]]) -> None:
+def _raise(problems: list[Problem]) -> None:
     if problems:
-        errors: dict[str, list[str]] = {}
-        for key, msg in problems:
-            errors.setdefault(key, []).append(f"{LABELS.get(key, key)}：{msg}")
+        errors: dict[str, list[ValidationError]] = {}
+        for key, msg, code in problems:
+            errors.setdefault(key, []).append(ValidationError(f"{LABELS.get(key, key)}：{msg}", code=code))
         raise ValidationError(errors)
+
+
+def _refuse(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: [ValidationError(message, code=code)]})
 
 
 def _region(code: str, by: User) -> Region:
@@ -241,12 +269,10 @@ def _region(code: str, by: User) -> Region:
     exactly like absent)."""
     region = Region.objects.current().filter(code=code, level__in=FACILITY_LEVELS).first()
     if region is None or not region_in_scope(by, region):
-        raise ValidationError(
-            {
-                "region_code": [
-                    f"所在区划代码：找不到街道/乡镇、社区/村或网格 {code}，或不在本账号的数据范围内"
-                ]
-            }
+        raise _refuse(
+            "region_code",
+            f"所在区划代码：找不到街道/乡镇、社区/村或网格 {code}，或不在本账号的数据范围内",
+            "facility.region_unknown",
         )
     return region
 
@@ -280,7 +306,7 @@ def _apply(f: Facility, c: dict[str, Any], region: Region) -> None:
         setattr(f, key, c[key])
     f.opening_hours = c["opening_hours"]
     summary = hours_engine.summarise(f.opening_hours)
-    f.weekly_hours = Decimal(str(summary.weekly)).quantize(Decimal("0.01")) if f.opening_hours else None
+    f.hours_per_week = Decimal(str(summary.weekly)).quantize(Decimal("0.01")) if f.opening_hours else None
     f.short_days = len(summary.short_days)
     f.operator_name = c["operator_name"]
     f.operator = operator_for(c["operator_name"], region)
@@ -314,7 +340,7 @@ def facility_create(*, by: User, data: dict[str, Any], source: str = "") -> Faci
     region = _region(c["region_code"], by)
     with transaction.atomic():
         if c["code"] and Facility.objects.filter(code=c["code"]).exists():
-            raise ValidationError({"code": ["编码：已存在"]})
+            raise _refuse("code", "编码：已存在", "facility.code_taken")
         f = Facility(code=c["code"] or _next_code(region), source=source)
         _apply(f, c, region)
         f.full_clean()
@@ -347,7 +373,7 @@ def facility_set_status(*, by: User, facility: Facility, status: str, note: str 
     require_editor(by)
     require_object_in_scope(by, facility)
     if status not in FacilityStatus.values:
-        raise ValidationError({"status": ["状态：应为 " + "、".join(FacilityStatus.labels) + " 之一"]})
+        raise _refuse("status", f"状态：{STATUS_RULE}", "facility.unknown_status")
     with transaction.atomic():
         f = Facility.objects.select_for_update().get(pk=facility.pk)
         if f.status != status:
@@ -397,17 +423,23 @@ def attestation_record(
     """Record a community's statement on a checklist item no data can answer."""
     require_editor(by)
     if region.level != Level.COMMUNITY:
-        raise ValidationError({"region": ["只能为社区/村确认"]})
+        raise _refuse("region", "只能为社区/村确认", "facility.attestation_not_community")
     if not region_in_scope(by, region):
         raise OutOfScope(f"{region.name}（{region.code}）不在本账号的数据范围内")
     if item not in MANUAL_ITEMS:
-        raise ValidationError({"item": [f"标准条目：第 {item} 项由数据判断，不能人工确认"]})
+        raise _refuse(
+            "item", f"标准条目：第 {item} 项由数据判断，不能人工确认", "facility.attestation_item_automatic"
+        )
     evidence = (evidence or "").strip()
     if len(evidence) < 4:
-        raise ValidationError({"evidence": ["依据说明：请写明依据（如会议纪要、公约文号），至少 4 个字"]})
+        raise _refuse(
+            "evidence",
+            "依据说明：请写明依据（如会议纪要、公约文号），至少 4 个字",
+            "facility.attestation_evidence_short",
+        )
     on = on or timezone.localdate()
     if on > timezone.localdate():
-        raise ValidationError({"attested_on": ["确认日期：不能晚于今天"]})
+        raise _refuse("attested_on", "确认日期：不能晚于今天", "facility.attestation_in_future")
     with transaction.atomic():
         a = ChecklistAttestation.objects.create(
             region=region,
@@ -486,7 +518,7 @@ def facilities_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool 
             for n, row in parsed:
                 rows += 1
                 c, problems = clean(row)
-                for key, msg in problems:
+                for key, msg, _code in problems:
                     report.add(n, HEADERS.get(key, LABELS.get(key, key)), msg, row.get(key, ""))
                 code = c["code"]
                 if code:

@@ -1,4 +1,8 @@
-"""Pages of the facilities module: list, map, detail and form, import/export, the 完整居住社区 checklist."""
+"""Pages of the facilities module: list, map, detail and form, import/export, the 完整居住社区 checklist.
+
+Input goes through ``linli.facilities.forms``; writes go through the same services as the API, and a
+refused write lands on the form with its code (``add_service_error``).
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,22 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest, ImportRun
-from linli.core.roles import REGISTRY_READERS
-from linli.core.scope import OutOfScope, region_in_scope, scoped
+from linli.core.roles import REGISTRY_READERS, require_role
+from linli.core.scope import region_in_scope, scoped
 from linli.core.tabular import csv_lines, template_header, template_notes, xlsx_bytes
 from linli.facilities import selectors, services
 from linli.facilities.engine import checklist as engine
 from linli.facilities.engine import hours as hours_engine
+from linli.facilities.forms import (
+    AttestationForm,
+    FacilityFilterForm,
+    FacilityForm,
+    FacilityImportForm,
+    FacilityStatusForm,
+    form_messages,
+)
 from linli.facilities.models import Facility, FacilityCategory, FacilityStatus, FacilityType
 from linli.regions.models import Level, Region
 
@@ -42,9 +55,7 @@ CATEGORY_COLOURS = {
 
 
 def _require_reader(request: AuthedHttpRequest) -> None:
-    u = request.user
-    if not (u.is_superuser or u.role in REGISTRY_READERS):
-        raise PermissionDenied("本账号不能查看服务设施")
+    require_role(request.user, REGISTRY_READERS, "本账号不能查看服务设施")
 
 
 def _attachment(resp: HttpResponse, filename: str) -> HttpResponse:
@@ -76,15 +87,17 @@ def _types() -> list[tuple[str, list[FacilityType]]]:
 @login_required
 def facility_list(request: AuthedHttpRequest) -> HttpResponse:
     _require_reader(request)
-    f = selectors.FacilityFilter.from_params(request.GET)
+    form = FacilityFilterForm(request.GET)
+    f = form.to_filter()
     page = Paginator(selectors.facility_list(user=request.user, filters=f), 30).get_page(
-        request.GET.get("page")
+        form.cleaned_data["page"]
     )
     return render(
         request,
         "facilities/list.html",
         {
             "title": "服务设施",
+            "form": form,
             "page": page,
             "f": f,
             "query": f.as_query(),
@@ -99,11 +112,11 @@ def facility_list(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def facility_map(request: AuthedHttpRequest) -> HttpResponse:
     _require_reader(request)
-    code = request.GET.get("region", "").strip()
-    region = _visible_region(request, code) if code else _home_region(request)
+    form = FacilityFilterForm(request.GET)
+    f = form.to_filter()
+    region = _visible_region(request, f.region) if f.region else _home_region(request)
     if region is None:
         raise Http404("没有可显示的区划")
-    f = selectors.FacilityFilter.from_params(request.GET)
     params = {
         k: v
         for k, v in {
@@ -119,6 +132,7 @@ def facility_map(request: AuthedHttpRequest) -> HttpResponse:
         "facilities/map.html",
         {
             "title": "设施地图",
+            "form": form,
             "region": region,
             "f": f,
             "geojson_url": reverse("api:facility_geojson") + "?" + urllib.parse.urlencode(params),
@@ -149,23 +163,21 @@ def facility_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     f = selectors.facility_list(user=request.user).filter(pk=pk).first()
     if f is None:
         raise Http404("设施不存在或不在本账号的数据范围内")
-    if request.method == "POST":
+    form = FacilityStatusForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         try:
-            services.facility_set_status(
-                by=request.user,
-                facility=f,
-                status=request.POST.get("status", ""),
-                note=request.POST.get("note", ""),
-            )
+            services.facility_set_status(by=request.user, facility=f, **form.cleaned_data)
             messages.success(request, "状态已更新")
             return redirect("facilities:detail", pk=f.pk)
-        except (ValidationError, OutOfScope) as exc:
-            messages.error(request, exc.message if isinstance(exc, OutOfScope) else "；".join(exc.messages))
+        except (ValidationError, PermissionDenied) as exc:
+            add_service_error(form, exc, field="status")
+            messages.error(request, form_messages(form))
     return render(
         request,
         "facilities/detail.html",
         {
             "title": f.name,
+            "form": form,
             "f": f,
             "week": _week_rows(f),
             "statuses": FacilityStatus.choices,
@@ -183,41 +195,30 @@ def _form_regions(request: AuthedHttpRequest) -> list[Region]:
 @login_required
 def facility_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     _require_reader(request)
-    if not services.can_edit(request.user):
-        raise PermissionDenied("本账号的角色不能登记或修改服务设施")
+    services.require_editor(request.user)
     f = None
     if pk is not None:
         f = selectors.facility_list(user=request.user).filter(pk=pk).first()
         if f is None:
             raise Http404("设施不存在或不在本账号的数据范围内")
-    keys = list(services.LABELS)
-    errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        data = {k: request.POST.get(k, "") for k in keys if k != "opening_hours"}
-        try:
-            if f is None:
-                f = services.facility_create(by=request.user, data=data)
-                messages.success(request, f"已登记设施 {f.name}（{f.code}）")
-            else:
-                f = services.facility_update(by=request.user, facility=f, data=data)
-                messages.success(request, "已保存")
-            return redirect("facilities:detail", pk=f.pk)
-        except ValidationError as exc:
-            errors = exc.message_dict
-        except OutOfScope as exc:
-            errors = {"region_code": [exc.message]}
+        form = FacilityForm(request.POST)
+        if form.is_valid():
+            try:
+                if f is None:
+                    f = services.facility_create(by=request.user, data=form.cleaned_data)
+                    messages.success(request, f"已登记设施 {f.name}（{f.code}）")
+                else:
+                    f = services.facility_update(by=request.user, facility=f, data=form.cleaned_data)
+                    messages.success(request, "已保存")
+                return redirect("facilities:detail", pk=f.pk)
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_error(form, exc, field="region_code")
     elif f is not None:
-        data = services.facility_as_data(f)
+        form = FacilityForm(initial=services.facility_as_data(f))
     else:
-        u = request.user
-        default_region = (
-            u.region.code
-            if u.region_id and u.region and u.region.level in (Level.STREET, Level.COMMUNITY)
-            else ""
-        )
-        data = {k: request.GET.get(k, "") for k in keys}
-        data["region_code"] = data["region_code"] or default_region
-        data["coord_system"] = data["coord_system"] or "wgs84"
+        form = FacilityForm(initial=_new_facility_initial(request))
+    data = {k: form[k].value() or "" for k in form.fields}
     regions = _form_regions(request)
     centre = next((r for r in regions if r.code == data.get("region_code")), None)
     return render(
@@ -226,8 +227,9 @@ def facility_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResp
         {
             "title": "修改设施" if pk else "登记设施",
             "f": f,
+            "form": form,
             "data": data,
-            "errors": errors,
+            "errors": form.errors,
             "labels": services.LABELS,
             "types": _types(),
             "regions": regions,
@@ -241,25 +243,21 @@ def facility_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResp
             "boundary_url": reverse("api:facility_geojson")
             + f"?region={urllib.parse.quote(data.get('region_code') or '')}",
             "colours": CATEGORY_COLOURS,
-            "operators": _operator_names(request),
+            "operators": selectors.operator_names(user=request.user),
         },
     )
 
 
-def _operator_names(request: AuthedHttpRequest) -> list[str]:
-    """Organisations the account may name as operator: those of its subtree and of its ancestors."""
-    from django.db.models import Q
-
-    from linli.registry.models import Organisation
-
-    u = request.user
-    qs = Organisation.objects.filter(active=True)
-    if not (u.is_superuser or u.role == "system_admin"):
-        region = u.region
-        if region is None:
-            return []
-        qs = qs.filter(Q(region__code__startswith=region.code) | Q(region__code__in=region.ancestors_codes()))
-    return list(qs.order_by("name").values_list("name", flat=True).distinct()[:500])
+def _new_facility_initial(request: AuthedHttpRequest) -> dict[str, Any]:
+    """A new facility's form: what the link gave (``?region_code=…&lat=…``), else the account's own
+    street or community and WGS-84."""
+    given = FacilityForm(request.GET)
+    initial = {k: v for k, v in given.cleaned_data.items() if v} if given.is_valid() else {}
+    own = request.user.region if request.user.region_id else None
+    if not initial.get("region_code") and own is not None and own.level in (Level.STREET, Level.COMMUNITY):
+        initial["region_code"] = own.code
+    initial.setdefault("coord_system", "wgs84")
+    return initial
 
 
 # --- import and export ---------------------------------------------------------------------------
@@ -271,24 +269,28 @@ def import_page(request: AuthedHttpRequest) -> HttpResponse:
     if not services.can_edit(request.user):
         raise PermissionDenied("本账号的角色不能导入服务设施")
     outcome = None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "请选择要上传的文件")
-        elif not (upload.name or "").lower().endswith((".xlsx", ".csv")):
-            messages.error(request, "只支持 .xlsx 和 .csv 文件")
-        else:
+    form = (
+        FacilityImportForm(request.POST, request.FILES) if request.method == "POST" else FacilityImportForm()
+    )
+    if form.is_bound:
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
             outcome = services.facilities_import(
-                raw=upload,
-                filename=upload.name or "",
-                by=request.user,
-                dry_run=request.POST.get("dry_run") == "1",
+                raw=upload, filename=upload.name or "", by=request.user, dry_run=form.cleaned_data["dry_run"]
             )
+        else:
+            messages.error(request, form_messages(form))
     runs = scoped(ImportRun.objects.filter(kind="facilities").select_related("actor"), request.user)[:10]
     return render(
         request,
         "facilities/import.html",
-        {"title": "服务设施导入导出", "columns": services.COLUMNS, "outcome": outcome, "runs": runs},
+        {
+            "title": "服务设施导入导出",
+            "form": form,
+            "columns": services.COLUMNS,
+            "outcome": outcome,
+            "runs": runs,
+        },
     )
 
 
@@ -325,12 +327,12 @@ def import_errors(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def export(request: AuthedHttpRequest) -> HttpResponse:
     """Facilities in scope with the list's filters, in the import template's columns (no personal data)."""
     _require_reader(request)
-    f = selectors.FacilityFilter.from_params(request.GET)
-    qs = selectors.facility_list(user=request.user, filters=f)
+    form = FacilityFilterForm(request.GET)
+    qs = selectors.facility_list(user=request.user, filters=form.to_filter())
     header = [c.header for c in services.COLUMNS]
     rows = services.export_rows(qs.iterator(chunk_size=2000))
     stamp = dt.date.today().isoformat()
-    if request.GET.get("format") == "csv":
+    if form.cleaned_data["format"] == "csv":
         body = b"".join(csv_lines(header, rows))
         return _attachment(
             HttpResponse(body, content_type="text/csv; charset=utf-8"), f"服务设施-{stamp}.csv"
@@ -360,23 +362,24 @@ def checklist(request: AuthedHttpRequest, code: str) -> HttpResponse:
     region = _visible_region(request, code)
     if region.level != Level.COMMUNITY:
         return redirect("facilities:rollup", code=region.code)
-    if request.method == "POST":
+    form = AttestationForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        d = form.cleaned_data
         try:
-            on = request.POST.get("attested_on") or ""
             services.attestation_record(
                 by=request.user,
                 region=region,
-                item=int(request.POST.get("item") or 0),
-                met=request.POST.get("met") == "1",
-                evidence=request.POST.get("evidence", ""),
-                on=dt.date.fromisoformat(on) if on else None,
+                item=d["item"],
+                met=d["met"],
+                evidence=d["evidence"],
+                on=d["attested_on"],
             )
             messages.success(request, "已记录人工确认")
             return redirect("facilities:checklist", code=region.code)
-        except ValueError:
-            messages.error(request, "确认日期格式应为 YYYY-MM-DD")
-        except (ValidationError, OutOfScope) as exc:
-            messages.error(request, exc.message if isinstance(exc, OutOfScope) else "；".join(exc.messages))
+        except (ValidationError, PermissionDenied) as exc:
+            add_service_error(form, exc, field="item")
+    if form.errors:
+        messages.error(request, form_messages(form))
     result = selectors.checklist_for([region])[0]
     sections: list[tuple[str, list[engine.ItemResult]]] = []
     for item in result.items:
@@ -389,6 +392,7 @@ def checklist(request: AuthedHttpRequest, code: str) -> HttpResponse:
         "facilities/checklist.html",
         {
             "title": f"{region.name} 完整居住社区",
+            "form": form,
             "region": region,
             "parent": parent if parent is not None and region_in_scope(request.user, parent) else None,
             "result": result,

@@ -1,4 +1,8 @@
-"""/api/lifecircle: GeoJSON layers for the map, coverage per type, the isochrone and siting."""
+"""/api/lifecircle: GeoJSON layers for the map, coverage per type, the isochrone and siting.
+
+Refused input (``services.LifeCircleError``, coded ``lifecircle.…``) is answered by the API's
+ValidationError handler: 422 ``{"code", "detail", "errors"}``, as the pages show it on their form.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ from ninja import Router, Schema
 from linli.core.api import ERRORS, acting_user
 from linli.facilities.models import Facility, FacilityType
 from linli.lifecircle import selectors as sel
-from linli.lifecircle.services import LifeCircleError, isochrone, siting_run
-from linli.regions.models import Level, Region
+from linli.lifecircle.services import isochrone, siting_run
+from linli.regions.models import Region
 
 router = Router(tags=["生活圈"])
 
@@ -76,32 +80,21 @@ def facilities(request: HttpRequest, type: str = "", region: str = "") -> dict[s
 
 @router.get("/communities", response={200: dict, **ERRORS}, summary="社区边界与覆盖率（GeoJSON 面）")
 def communities(request: HttpRequest, type: str, region: str = "") -> dict[str, Any]:
-    from linli.core.scope import scoped
-    from linli.lifecircle.models import Coverage
-    from linli.regions.models import subtree_q
-
-    user = acting_user(request)
     r = _region(request, region)
     t = _type(type)
-    regions = scoped(Region.objects.current(), user).filter(
-        subtree_q(r.code), level=Level.COMMUNITY, boundary__isnull=False
-    )
-    cov = {c.region_id: c for c in Coverage.objects.filter(region__in=regions, type=t)}
-    feats = []
-    for c in regions:
-        cv = cov.get(c.pk)
-        feats.append(
-            {
-                "type": "Feature",
-                "geometry": c.boundary,
-                "properties": {
-                    "code": c.code,
-                    "name": c.name,
-                    "share": cv.share if cv else None,
-                    "population": cv.population if cv else 0,
-                },
-            }
-        )
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": row["region"].boundary,
+            "properties": {
+                "code": row["region"].code,
+                "name": row["region"].name,
+                "share": row["share"],
+                "population": row["population"],
+            },
+        }
+        for row in sel.community_shares(r, acting_user(request), t)
+    ]
     return _fc(feats)
 
 
@@ -114,13 +107,10 @@ def coverage(request: HttpRequest, region: str = "") -> dict[str, Any]:
 @router.get(
     "/isochrone/{facility_id}", response={200: dict, **ERRORS}, summary="设施的 5/10/15 分钟等时圈（路段）"
 )
-def isochrone_api(request: HttpRequest, facility_id: int) -> Any:
+def isochrone_api(request: HttpRequest, facility_id: int) -> dict[str, Any]:
     sel.require_reader(acting_user(request))
     f = get_object_or_404(Facility.objects.select_related("region"), pk=facility_id)
-    try:
-        return isochrone(f)
-    except LifeCircleError as exc:
-        return 422, {"detail": exc.message, "errors": {exc.field or "facility": [exc.message]}}
+    return isochrone(f)
 
 
 class SitingIn(Schema):
@@ -133,21 +123,18 @@ class SitingIn(Schema):
 
 
 @router.post("/siting", response={200: dict, **ERRORS}, summary="选址测算（最大覆盖 / p-中位）")
-def siting(request: HttpRequest, payload: SitingIn) -> Any:
+def siting(request: HttpRequest, payload: SitingIn) -> dict[str, Any]:
     user = acting_user(request)
     sel.require_planner(user)
     r = _region(request, payload.region)
     t = _type(payload.type)
-    try:
-        run = siting_run(
-            actor=user,
-            region=r,
-            type=t,
-            problem=payload.problem,
-            k=payload.k,
-            group=payload.group,
-            candidates=payload.candidates,
-        )
-    except LifeCircleError as exc:
-        return 422, {"detail": exc.message, "errors": {exc.field or "payload": [exc.message]}}
+    run = siting_run(
+        actor=user,
+        region=r,
+        type=t,
+        problem=payload.problem,
+        k=payload.k,
+        group=payload.group,
+        candidates=payload.candidates,
+    )
     return {"id": run.pk, **run.result}

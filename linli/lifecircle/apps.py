@@ -1,29 +1,41 @@
 from django.apps import AppConfig
 
+from linli.core import catalogues
+from linli.core.context import register_nav
+from linli.core.demo_steps import DemoStep, register
+from linli.core.roles import Role
+from linli.core.scope import declare
+
+# Who sees the life circle in the menu (the planners of ``selectors.PLANNERS``).
+_MENU_ROLES = frozenset(
+    {Role.DISTRICT_ADMIN, Role.STREET_COORDINATOR, Role.SYSTEM_ADMIN, Role.COMMUNITY_WORKER}
+)
+
 
 class LifecircleConfig(AppConfig):
     name = "linli.lifecircle"
     verbose_name = "生活圈"
 
     def ready(self) -> None:
-        from linli.core import catalogues
-
         catalogues.register(
             self, "lifecircle.CircleStandard", "linli.lifecircle.migrations.0002_standard_and_rules:load"
         )
-        from linli.core.context import register_nav
-        from linli.core.demo_steps import DemoStep, register
-        from linli.core.scope import declare
-        from linli.lifecircle import signals  # noqa: F401
-        from linli.lifecircle.demo import demo_loaded, demo_run
-        from linli.lifecircle.views import nav
+        # models are not ready when apps.py is imported: the app's demo and receivers load here
+        from linli.lifecircle import demo, signals  # noqa: F401  (signals connects the facility receiver)
 
         declare("lifecircle.access", {"region": "building__region"})
         declare("lifecircle.coverage", {"region": "region"})
         declare("lifecircle.sitingrun", {"region": "region"})
         declare("lifecircle.roadnetwork", {"region": "region"})
-        register_nav(nav)
-        from linli.lifecircle.indicators import register as register_elements
+        register_nav(
+            nav, group="设施与生活圈"
+        )  # coverage data elements: lifecircle/indicators.py, found by the indicators app
+        register(
+            DemoStep("lifecircle", "生活圈（合成路网与步行可达性）", 30, demo.demo_run, demo.demo_loaded)
+        )
 
-        register_elements()
-        register(DemoStep("lifecircle", "生活圈（合成路网与步行可达性）", 30, demo_run, demo_loaded))
+
+def nav(user: object, role: str) -> list[tuple[str, str]]:
+    if role in _MENU_ROLES:
+        return [("lifecircle:map", "生活圈"), ("lifecircle:coverage", "生活圈覆盖")]
+    return []

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from linli.lifecircle.engine.synthetic import grid_network
 from linli.lifecircle.models import Access, NetworkSource, RoadNetwork
+from linli.lifecircle.services import network_save, recompute
 from linli.regions.models import Level, Region, UrbanRural, subtree_q
 
 DISTRICT = "350504"
@@ -33,8 +34,6 @@ def demo_loaded() -> bool:
 def demo_run(
     *, seed: int = 1, today: dt.date | None = None, log: Callable[[str], None] = lambda _m: None
 ) -> dict[str, int]:
-    from linli.lifecircle.services import network_save, recompute
-
     district = Region.objects.current().filter(code=DISTRICT).first()
     if district is None:
         return {}

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from linli.core.models import User
-from linli.core.roles import Role
+from linli.core.roles import Role, effective_role, require_role
 from linli.core.scope import scoped
 from linli.facilities.models import Facility, FacilityType
 from linli.lifecircle.models import Access, CircleRule, ComputeRun, Coverage, RoadNetwork
@@ -26,13 +25,24 @@ PLANNERS = frozenset({Role.DISTRICT_ADMIN, Role.STREET_COORDINATOR, Role.SYSTEM_
 
 
 def require_reader(user: User) -> None:
-    if not (user.is_superuser or user.role in READERS):
-        raise PermissionDenied("本账号不能查看生活圈")
+    require_role(user, READERS, "本账号不能查看生活圈")
 
 
 def require_planner(user: User) -> None:
-    if not (user.is_superuser or user.role in PLANNERS):
-        raise PermissionDenied("本账号不能进行选址测算")
+    require_role(user, PLANNERS, "本账号不能进行选址测算")
+
+
+def can_plan(user: User) -> bool:
+    return effective_role(user) in PLANNERS
+
+
+def active_type(code: str | None) -> FacilityType:
+    """An active facility type with its circle standard (default: the elderly station)."""
+    return FacilityType.objects.select_related("circle").get(code=code or "elderly_station", active=True)
+
+
+def active_types() -> list[FacilityType]:
+    return list(FacilityType.objects.filter(active=True).order_by("sort"))
 
 
 def default_region(user: User) -> Region | None:
@@ -53,6 +63,26 @@ def visible_region(user: User, code: str | None) -> Region:
     if region is None:
         raise Region.DoesNotExist("区域不存在或不在本账号的数据范围内")
     return region
+
+
+def community_shares(region: Region, user: User, type: FacilityType) -> list[dict[str, Any]]:
+    """The communities of ``region`` in scope that have a boundary, with the coverage of ``type``
+    (share ``None`` and population 0 where nothing was computed)."""
+    regions = scoped(Region.objects.current(), user).filter(
+        subtree_q(region.code), level=Level.COMMUNITY, boundary__isnull=False
+    )
+    cov = {c.region_id: c for c in Coverage.objects.filter(region__in=regions, type=type)}
+    out = []
+    for c in regions:
+        cv = cov.get(c.pk)
+        out.append(
+            {
+                "region": c,
+                "share": cv.share if cv else None,
+                "population": cv.population if cv else 0,
+            }
+        )
+    return out
 
 
 def coverage_by_region(region: Region, type_codes: list[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -156,8 +186,6 @@ def gap_buildings(region: Region, user: User, type: FacilityType, limit: int = 1
     qs = scoped(Access.objects.filter(type=type), user).filter(
         subtree_q(region.code, "building__region__code")
     )
-    from django.db.models import F
-
     qs = qs.filter(minutes__isnull=True) | qs.filter(minutes__gt=F("threshold_min"))
     return list(
         qs.select_related("building", "building__region").order_by(F("minutes").desc(nulls_first=True))[

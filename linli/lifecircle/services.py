@@ -1,7 +1,9 @@
 """Writes of the life circle: network import, access and coverage recomputation, siting runs.
 
 Every function loads the arrays it needs in a few queries, hands them to the engine and stores the
-results in bulk, in one transaction.
+results in bulk, in one transaction. Bad input raises ``LifeCircleError``, a ``ValidationError`` naming
+the field with a stable code (``lifecircle.k_out_of_range`` …), which the API answers as 422 and a
+page puts on its form.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -21,6 +24,7 @@ from linli.core.bulk import insert_rows
 from linli.core.models import AuditAction, User
 from linli.core.services import audit_record
 from linli.facilities.models import Facility, FacilityStatus, FacilityType
+from linli.lifecircle import tasks
 from linli.lifecircle.engine import access as eng
 from linli.lifecircle.engine import siting as sit
 from linli.lifecircle.engine.geo import DATUMS, Projection, arrays_to_wgs84
@@ -40,13 +44,12 @@ from linli.regions.models import Level, Region, UrbanRural, subtree_q
 from linli.registry.models import Building, Person, PersonStatus
 
 
-class LifeCircleError(ValueError):
-    """Bad input, with a Chinese message naming the field."""
+class LifeCircleError(ValidationError):
+    """Bad input: a Chinese ``message`` on ``field`` with a stable ``code`` (``lifecircle.<reason>``)."""
 
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    def __init__(self, message: str, field: str, *, code: str) -> None:
+        super().__init__({field: [ValidationError(message, code=code)]})
+        self.message, self.field, self.code = message, field, code
 
 
 # --- networks -------------------------------------------------------------------------------------
@@ -106,7 +109,7 @@ def network_import(
 ) -> RoadNetwork:
     """Import a walking network from an ``.osm.pbf`` extract or a GeoJSON file of road lines."""
     if datum not in DATUMS:
-        raise LifeCircleError("坐标系应为 wgs84、gcj02 或 bd09", "datum")
+        raise LifeCircleError("坐标系应为 wgs84、gcj02 或 bd09", "datum", code="lifecircle.unknown_datum")
     try:
         if fmt == "osm_pbf":
             net = Network.from_pbf(path)
@@ -115,11 +118,13 @@ def network_import(
                 data = json.load(fh)
             net = Network.from_geojson(data)
         else:
-            raise LifeCircleError("格式应为 osm_pbf 或 geojson", "format")
+            raise LifeCircleError("格式应为 osm_pbf 或 geojson", "format", code="lifecircle.unknown_format")
     except NetworkError as exc:
-        raise LifeCircleError(str(exc), "file") from exc
+        raise LifeCircleError(str(exc), "file", code="lifecircle.network_invalid") from exc
     except (OSError, json.JSONDecodeError) as exc:
-        raise LifeCircleError(f"无法读取路网文件：{exc}", "file") from exc
+        raise LifeCircleError(
+            f"无法读取路网文件：{exc}", "file", code="lifecircle.network_unreadable"
+        ) from exc
     if datum != "wgs84":
         lat, lon = arrays_to_wgs84(net.lat, net.lon, datum)
         net = Network(lat, lon, net.u, net.v, net.length)
@@ -131,9 +136,7 @@ def network_import(
         datum=datum,
         actor=actor,
     )
-    from linli.lifecircle.signals import schedule_recompute
-
-    schedule_recompute(region.code)
+    tasks.schedule_recompute(region.code)
     return rn
 
 
@@ -408,21 +411,23 @@ def siting_run(
 ) -> SitingRun:
     """Choose ``k`` new sites for ``type`` in ``region`` and store the result."""
     if problem not in Problem.values:
-        raise LifeCircleError("模型应为最大覆盖或 p-中位", "problem")
+        raise LifeCircleError("模型应为最大覆盖或 p-中位", "problem", code="lifecircle.unknown_problem")
     if not 1 <= k <= 200:
-        raise LifeCircleError("新增设施数应在 1–200 之间", "k")
+        raise LifeCircleError("新增设施数应在 1–200 之间", "k", code="lifecircle.k_out_of_range")
     if candidates not in ("vacant", "network"):
-        raise LifeCircleError("候选点应为闲置用房或路网生成", "candidates")
+        raise LifeCircleError(
+            "候选点应为闲置用房或路网生成", "candidates", code="lifecircle.unknown_candidates"
+        )
     group = group or type_group(type)
     if group not in TargetGroup.values:
-        raise LifeCircleError("服务对象无效", "group")
+        raise LifeCircleError("服务对象无效", "group", code="lifecircle.unknown_group")
     t0 = time.perf_counter()
     root = compute_root(region)
     cfg = LifeCircleSettings.get()
     frame = load_frame(root)
     keep = np.array([c.code.startswith(region.code) for c in frame.communities] + [False])[frame.community]
     if not keep.any():
-        raise LifeCircleError("该区域没有登记坐标的楼栋", "region")
+        raise LifeCircleError("该区域没有登记坐标的楼栋", "region", code="lifecircle.no_buildings")
     pop = building_population(frame.ids, root.code)[group][keep]
     thr = type_minutes(type, frame.rural[keep], cfg) * 60 * cfg.walking_speed
     lat, lon = frame.lat[keep], frame.lon[keep]
@@ -431,12 +436,18 @@ def siting_run(
     cand = vacant_candidates(region)
     if candidates == "network":
         if rn is None:
-            raise LifeCircleError("尚未导入路网，不能在路网上生成候选点", "candidates")
+            raise LifeCircleError(
+                "尚未导入路网，不能在路网上生成候选点", "candidates", code="lifecircle.no_network"
+            )
         cand = generate_candidates(load_network(rn), frame, keep)
     if len(cand.lat) == 0:
         if candidates == "network":
-            raise LifeCircleError("该区域附近没有路网节点可作候选点", "candidates")
-        raise LifeCircleError("该区域没有闲置用房可作候选点，请选择“路网上生成”", "candidates")
+            raise LifeCircleError(
+                "该区域附近没有路网节点可作候选点", "candidates", code="lifecircle.no_candidates"
+            )
+        raise LifeCircleError(
+            "该区域没有闲置用房可作候选点，请选择“路网上生成”", "candidates", code="lifecircle.no_candidates"
+        )
     cap = float(thr.max()) * 2
     if rn is not None:
         net = load_network(rn)
@@ -518,10 +529,12 @@ def siting_run(
 def isochrone(facility: Facility, minutes: tuple[int, ...] = (5, 10, 15)) -> dict[str, Any]:
     """Network edges reachable from ``facility`` within each band (GeoJSON, band in properties)."""
     if facility.lat is None or facility.lon is None:
-        raise LifeCircleError("该设施没有登记坐标", "facility")
+        raise LifeCircleError(
+            "该设施没有登记坐标", "facility", code="lifecircle.facility_without_coordinates"
+        )
     rn = network_for(facility.region)
     if rn is None:
-        raise LifeCircleError("该区域尚未导入路网，无法绘制等时圈", "facility")
+        raise LifeCircleError("该区域尚未导入路网，无法绘制等时圈", "facility", code="lifecircle.no_network")
     net = load_network(rn)
     cfg = LifeCircleSettings.get()
     from scipy.sparse.csgraph import dijkstra

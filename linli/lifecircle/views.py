@@ -1,8 +1,10 @@
-"""Pages of the life circle: the map (walking time, gaps, siting), the coverage table, the isochrone."""
+"""Pages of the life circle: the map (walking time, gaps, siting), the coverage table, the isochrone.
+
+Input goes through ``linli.lifecircle.forms``; the siting run is the same service the API calls, and
+its refusal lands on the form with its code.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -10,42 +12,38 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from linli.core.models import AuthedHttpRequest
-from linli.core.roles import Role
 from linli.facilities.models import Facility, FacilityType
 from linli.lifecircle import selectors as sel
+from linli.lifecircle.forms import RegionTypeForm, SitingForm
 from linli.lifecircle.models import LifeCircleSettings, Problem, TargetGroup
 from linli.lifecircle.services import LifeCircleError, siting_run
 from linli.regions.models import Region
 
 
-def nav(user: Any, role: str) -> list[tuple[str, str]]:
-    if role in (Role.DISTRICT_ADMIN, Role.STREET_COORDINATOR, Role.SYSTEM_ADMIN, Role.COMMUNITY_WORKER):
-        return [("lifecircle:map", "生活圈"), ("lifecircle:coverage", "生活圈覆盖")]
-    return []
-
-
-def _region(request: AuthedHttpRequest) -> Region:
+def _region(request: AuthedHttpRequest, code: str) -> Region:
     try:
-        return sel.visible_region(request.user, request.GET.get("region") or request.POST.get("region"))
+        return sel.visible_region(request.user, code)
     except Region.DoesNotExist as exc:
         raise Http404(str(exc)) from exc
 
 
-def _type(code: str | None) -> FacilityType:
-    t = (
-        FacilityType.objects.filter(code=code or "elderly_station", active=True)
-        .select_related("circle")
-        .first()
-    )
-    if t is None:
-        raise Http404("设施类型不存在")
-    return t
+def _type(code: str) -> FacilityType:
+    try:
+        return sel.active_type(code)
+    except FacilityType.DoesNotExist:
+        raise Http404("设施类型不存在") from None
+
+
+def _query(request: AuthedHttpRequest) -> tuple[Region, str]:
+    form = RegionTypeForm(request.GET)
+    form.is_valid()  # every field is optional text
+    return _region(request, form.cleaned_data["region"]), form.cleaned_data["type"]
 
 
 @login_required
 def map_page(request: AuthedHttpRequest) -> HttpResponse:
-    region = _region(request)
-    t = _type(request.GET.get("type"))
+    region, type_code = _query(request)
+    t = _type(type_code)
     net = sel.active_network(region)
     return render(
         request,
@@ -54,7 +52,7 @@ def map_page(request: AuthedHttpRequest) -> HttpResponse:
             "title": "生活圈",
             "region": region,
             "type": t,
-            "types": FacilityType.objects.filter(active=True).order_by("sort"),
+            "types": sel.active_types(),
             "network": net,
             "run": sel.latest_run(region),
             "gaps": sel.gap_communities(region, request.user, t),
@@ -62,7 +60,7 @@ def map_page(request: AuthedHttpRequest) -> HttpResponse:
             "cfg": LifeCircleSettings.get(),
             "problems": Problem.choices,
             "groups": TargetGroup.choices,
-            "can_site": request.user.is_superuser or request.user.role in sel.PLANNERS,
+            "can_site": sel.can_plan(request.user),
         },
     )
 
@@ -71,32 +69,32 @@ def map_page(request: AuthedHttpRequest) -> HttpResponse:
 @require_POST
 def siting(request: AuthedHttpRequest) -> HttpResponse:
     sel.require_planner(request.user)
-    region = _region(request)
-    t = _type(request.POST.get("type"))
+    form = SitingForm(request.POST)
+    form.is_valid()  # every field is optional text; the service checks the values
+    d = form.cleaned_data
+    region = _region(request, d["region"])
+    t = _type(d["type"])
     error = ""
     run = None
-    try:
-        k = int(request.POST.get("k") or 0)
-    except ValueError:
-        k = 0
     try:
         run = siting_run(
             actor=request.user,
             region=region,
             type=t,
-            problem=request.POST.get("problem", "covering"),
-            k=k,
-            group=request.POST.get("group", ""),
-            candidates=request.POST.get("candidates", "vacant"),
+            problem=d["problem"],
+            k=d["k"],
+            group=d["group"],
+            candidates=d["candidates"],
         )
     except LifeCircleError as exc:
-        error = exc.message
-    return render(request, "lifecircle/_siting.html", {"run": run, "error": error, "type": t})
+        form.add_error(None, exc)
+        error = str(exc.message)
+    return render(request, "lifecircle/_siting.html", {"form": form, "run": run, "error": error, "type": t})
 
 
 @login_required
 def coverage(request: AuthedHttpRequest) -> HttpResponse:
-    region = _region(request)
+    region, _type_code = _query(request)
     rows, types, summary = sel.community_table(region, request.user)
     for row in rows:
         row.cells = [row.shares.get(t.code) for t in types]  # type: ignore[attr-defined]

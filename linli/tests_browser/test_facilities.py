@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from linli.facilities.models import Facility
-from linli.factories import World
 from linli.regions.models import Region
+from linli.testing.factories import World
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +68,7 @@ def test_facility_entry_list_map_and_checklist(world: World, signed_in) -> None:
     expect(page.locator("#week")).to_contain_text("不足 8 小时")
     v.shot("facility-detail")
     f = Facility.objects.get(name="万福社区党群服务中心")
-    assert f.short_days == 4 and float(f.weekly_hours or 0) == 44.0 and f.lat is not None
+    assert f.short_days == 4 and float(f.hours_per_week or 0) == 44.0 and f.lat is not None
     assert 24.952 < f.lat < 24.968
 
     v.go("/facilities/?short_days=1", "facility-list")
@@ -105,8 +105,8 @@ def test_district_map_and_rollup_on_the_demo(transactional_db: None, settings, s
     from linli.core.models import User
     from linli.core.roles import Role
     from linli.facilities import demo
-    from linli.factories import PASSWORD
     from linli.registry.demo import demo_load
+    from linli.testing.factories import PASSWORD
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     demo_load(scale=0.01, today=dt.date(2026, 3, 1))

@@ -6,10 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from linli.facilities.models import Facility
-from linli.factories import World
 from linli.lifecircle.models import Access
 from linli.lifecircle.services import recompute
 from linli.lifecircle.tests.test_app import _place
+from linli.testing.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 

@@ -14,9 +14,9 @@ from linli.core.models import User
 from linli.facilities import services
 from linli.facilities.models import ChecklistAttestation, Facility
 from linli.facilities.selectors import checklist_for, facility_area_totals
-from linli.factories import World
 from linli.regions.models import Level, Region
 from linli.regions.rollup import annotate_rollup
+from linli.testing.factories import World
 
 
 def make(world: World, **kw: Any) -> Facility:
@@ -87,7 +87,7 @@ def test_api_list_is_scoped_and_filtered(
         body = c.get("/api/facilities").json()
     assert {x["name"] for x in body["items"]} == {"万福社区党群服务中心", "万福卫生站"}
     item = next(x for x in body["items"] if x["type"] == "party_center")
-    assert item["short_days"] == 1 and item["weekly_hours"] == 7.0 and item["category"] == "comprehensive"
+    assert item["short_days"] == 1 and item["hours_per_week"] == 7.0 and item["category"] == "comprehensive"
     d = client_for(world.accounts.district_admin)
     assert d.get("/api/facilities").json()["count"] == 5
     assert (
@@ -137,7 +137,7 @@ def test_api_detail_create_update_scope(
     r = worker.post("/api/facilities", new, content_type="application/json")
     assert r.status_code == 201, r.content
     body = r.json()
-    assert body["weekly_hours"] == 14.5 and body["short_days"] == 1 and body["lat"] != 24.9612
+    assert body["hours_per_week"] == 14.5 and body["short_days"] == 1 and body["lat"] != 24.9612
     r = worker.post("/api/facilities", {**new, "building_area": -1}, content_type="application/json")
     assert r.status_code == 422 and "building_area" in r.json()["errors"]
     r = worker.put(
@@ -191,7 +191,7 @@ def test_page_create_edit_with_hours(world: World, client_for: Callable[[User], 
     r = c.post("/facilities/new/", form)
     assert r.status_code == 302
     f = Facility.objects.get(name="万福长者食堂")
-    assert f.short_days == 2 and f.weekly_hours == Decimal("7.00")
+    assert f.short_days == 2 and f.hours_per_week == Decimal("7.00")
     page = c.get(r["Location"]).content.decode()
     assert "不足 8 小时" in page and "10:30-13:00, 16:30-18:30" in page
     edit = c.get(f"/facilities/{f.pk}/edit/").content.decode()

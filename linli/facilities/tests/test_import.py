@@ -13,7 +13,7 @@ from linli.core.models import AuditAction, AuditLog, ImportRun, User
 from linli.core.tabular import xlsx_bytes
 from linli.facilities import services
 from linli.facilities.models import Facility
-from linli.factories import World
+from linli.testing.factories import World
 
 HEAD = [c.header for c in services.COLUMNS]
 
@@ -50,7 +50,7 @@ def test_good_xlsx_lands_whole(world: World) -> None:
     f = Facility.objects.get(code="QN-01")
     assert f.region == world.tree.community_b and f.type.code == "health_station"
     a = Facility.objects.get(region=world.tree.community_a)
-    assert a.short_days == 1 and a.weekly_hours == 15 and a.source == "import"
+    assert a.short_days == 1 and a.hours_per_week == 15 and a.source == "import"
     assert AuditLog.objects.filter(action=AuditAction.IMPORT, row_count=2).exists()
 
 

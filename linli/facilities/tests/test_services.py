@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from linli.core.models import AuditAction, AuditLog
 from linli.core.scope import OutOfScope
 from linli.facilities import services
+from linli.facilities.engine.checklist import distance_m
 from linli.facilities.models import ChecklistAttestation, Facility
-from linli.factories import World, build_world
+from linli.testing.factories import World, build_world
 
 
 def data(**kw: Any) -> dict[str, Any]:
@@ -46,7 +47,7 @@ def test_create_computes_hours_and_audits(w: World) -> None:
     assert f.type.code == "community_center" and f.region == w.tree.community_a
     assert f.building_area == Decimal("900.00")
     assert f.opening_hours["1"] == [["08:30", "12:00"], ["14:30", "18:00"]]
-    assert f.weekly_hours == Decimal("18.00") and f.short_days == 2  # Monday 7 h, Saturday 3 h
+    assert f.hours_per_week == Decimal("18.00") and f.short_days == 2  # Monday 7 h, Saturday 3 h
     assert f.operator is not None and f.operator.name == "洛江区民政局"  # an ancestor region's organisation
     log = AuditLog.objects.get(subject_type="facilities.facility", subject_id=str(f.pk))
     assert log.action == AuditAction.CREATE and log.region_code == "350504001001"
@@ -84,8 +85,6 @@ def test_gcj02_and_bd09_converted_to_wgs84(w: World) -> None:
         by=w.accounts.community_worker, data=data(lat="24.9612", lon="118.6705", coord_system="gcj02")
     )
     # GCJ-02 is offset by a few hundred metres here; converting the stored point back gives the input
-    from linli.facilities.engine.checklist import distance_m
-
     assert f.lat is not None and f.lon is not None
     assert 100 < distance_m((24.9612, 118.6705), (f.lat, f.lon)) < 1000
     back = prcoords.wgs_gcj(prcoords.Coords(f.lat, f.lon))
@@ -128,7 +127,9 @@ def test_update_and_status_are_audited(w: World) -> None:
     f = services.facility_create(by=by, data=data())
     services.facility_update(by=by, facility=f, data=data(building_area="1000", hours_1="08:00-18:00"))
     f.refresh_from_db()
-    assert f.building_area == Decimal("1000.00") and f.short_days == 1 and f.weekly_hours == Decimal("21.00")
+    assert (
+        f.building_area == Decimal("1000.00") and f.short_days == 1 and f.hours_per_week == Decimal("21.00")
+    )
     log = AuditLog.objects.filter(action=AuditAction.UPDATE).get()
     assert log.detail["changed"]["building_area"] == ["900.00", "1000.00"]
     services.facility_set_status(by=by, facility=f, status="vacant", note="搬迁后闲置")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 
 from linli.facilities.models import Facility, FacilityStatus, FacilityType
-from linli.factories import BuildingFactory, HouseholdFactory, PersonFactory
+from linli.lifecircle import tasks
+from linli.lifecircle.demo import demo_loaded, demo_run
 from linli.lifecircle.engine.synthetic import grid_network
 from linli.lifecircle.models import Access, CircleRule, CircleStandard, Coverage, NetworkSource, SitingRun
 from linli.lifecircle.selectors import coverage_by_region
 from linli.lifecircle.services import LifeCircleError, network_save, recompute, siting_run
 from linli.regions.models import Region
-from linli.registry.models import Building
+from linli.registry.demo import demo_load
+from linli.registry.models import Building, Person
+from linli.testing.factories import BuildingFactory, HouseholdFactory, PersonFactory
 
 
 def _place(world):
@@ -29,24 +32,13 @@ def _place(world):
     comm = Region.objects.filter(level=5).order_by("code").first()
     Facility.objects.create(code="F1", name="养老站一", type=es, region=comm, lat=24.960, lon=118.670)
     Facility.objects.create(code="F2", name="超市一", type=sm, region=comm, lat=24.990, lon=118.700)
-    Facility.objects.create(
-        code="V1",
-        name="闲置用房一",
-        type=es,
-        region=comm,
-        lat=24.9665,
-        lon=118.6665,
-        status=FacilityStatus.VACANT,
-    )
-    Facility.objects.create(
-        code="V2",
-        name="闲置用房二",
-        type=es,
-        region=comm,
-        lat=24.968,
-        lon=118.678,
-        status=FacilityStatus.VACANT,
-    )
+    for code, name, lat, lon in [
+        ("V1", "闲置用房一", 24.9665, 118.6665),
+        ("V2", "闲置用房二", 24.968, 118.678),
+    ]:
+        Facility.objects.create(
+            code=code, name=name, type=es, region=comm, lat=lat, lon=lon, status=FacilityStatus.VACANT
+        )
     net = grid_network([(24.955, 24.995, 118.665, 118.705)], [100.0], seed=1)
     district = (
         Region.objects.get(code=tree.district.code)
@@ -165,9 +157,6 @@ def test_scope_and_roles(world, client_for):
 
 
 def test_demo_step_on_small_demo(db):
-    from linli.lifecircle.demo import demo_loaded, demo_run
-    from linli.registry.demo import demo_load
-
     demo_load(scale=0.01)
     comm = Region.objects.filter(level=5, code__startswith="350504", boundary__isnull=False).first()
     es = FacilityType.objects.get(code="elderly_station")
@@ -186,8 +175,6 @@ def test_demo_step_on_small_demo(db):
 
 
 def test_facility_change_recomputes_in_background(world, django_capture_on_commit_callbacks, monkeypatch):
-    from linli.lifecircle import tasks
-
     enqueued = []
     real = tasks.recompute_task
 
@@ -217,8 +204,6 @@ def test_siting_stays_inside_the_chosen_region(world):
     )
     in_a = Building.objects.filter(region__code__startswith=a.code, lat__isnull=False).count()
     assert run.result["demand"] <= in_a < len(blds)
-    from linli.registry.models import Person
-
     residents = Person.objects.filter(status="active", household__building__region__code__startswith=a.code)
     assert (
         run.result["population"]
