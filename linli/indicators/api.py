@@ -11,15 +11,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from linli.core.api import ERRORS, acting_user
-from linli.core.scope import region_in_scope, scoped
 from linli.indicators import report, selectors, services
 from linli.indicators.models import DataElement, DataValue, Indicator, Plan
 from linli.regions.models import Region
@@ -28,9 +26,8 @@ router = Router(tags=["indicators"])
 
 
 def region_for(request: HttpRequest, code: str) -> Region:
-    user = acting_user(request)
-    region = Region.objects.current().filter(code=code).first()
-    if region is None or not (user.is_superuser or region_in_scope(user, region)):
+    region = selectors.region_visible(acting_user(request), code)
+    if region is None:
         raise Http404("区划不存在或不在本账号的数据范围内")
     return region
 
@@ -243,7 +240,7 @@ def value_create(request: HttpRequest, payload: ValueIn) -> Any:
     element = get_object_or_404(DataElement, code=payload.element)
     region = Region.objects.current().filter(code=payload.region).first()
     if region is None:
-        raise HttpError(422, f"区划代码：未找到 {payload.region}")
+        raise ValidationError(f"区划代码：未找到 {payload.region}", code="indicator.region_unknown")
     v = services.value_submit(
         element=element,
         region=region,
@@ -257,11 +254,7 @@ def value_create(request: HttpRequest, payload: ValueIn) -> Any:
 
 
 def _value(request: HttpRequest, value_id: int) -> DataValue:
-    v = (
-        scoped(DataValue.objects.select_related("element", "region"), acting_user(request))
-        .filter(pk=value_id)
-        .first()
-    )
+    v = selectors.value_visible(acting_user(request), value_id)
     if v is None:
         raise Http404("填报值不存在或不在本账号的数据范围内")
     return v
@@ -334,29 +327,8 @@ class ReportQuery(Schema):
     format: str = "json"
 
 
-REPORT_TYPES = {
-    "json": "application/json; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
-
-
-def report_response(region: Region, year: int, fmt: str) -> HttpResponse:
-    """The annual report as a download; ``report.ReportError`` (no data, no font) is a 422."""
-    if fmt not in REPORT_TYPES:
-        raise HttpError(422, "格式：应为 pdf、xlsx 或 json")
-    try:
-        data = report.build(region, year)
-        body = {"json": report.to_json, "xlsx": report.to_xlsx, "pdf": report.to_pdf}[fmt](data)
-    except report.ReportError as exc:
-        raise HttpError(422, str(exc)) from exc
-    response = HttpResponse(body, content_type=REPORT_TYPES[fmt])
-    response["Content-Disposition"] = (
-        content_disposition_header(fmt != "json", f"{region.name}{year}年规划实施年度报告.{fmt}") or ""
-    )
-    return response
-
-
 @router.get("/report", response={200: None, **ERRORS})
 def report_download(request: HttpRequest, q: Query[ReportQuery]) -> HttpResponse:
-    return report_response(region_for(request, q.region), q.year, q.format)
+    """The annual report as a download; a ``report.ReportError`` (no data, no font, unknown format)
+    goes to the API's handler: 422 with its code."""
+    return report.render(region=region_for(request, q.region), year=q.year, fmt=q.format).http_response()

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+from linli.core.roles import REGISTRY_READERS, Role
 
 
 class IndicatorsConfig(AppConfig):
@@ -8,32 +12,32 @@ class IndicatorsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        # models are not ready at import time of apps.py: the seams and this app's modules load here
         from linli.core import catalogues, demo_steps, scope
         from linli.core.context import register_nav
         from linli.indicators import demo, providers
 
-        providers.register_builtin()
+        providers.discover()  # every app's indicators.py registers its computed data elements
         catalogues.register(self, "indicators.Plan", "linli.indicators.migrations.0002_catalogue:load")
         scope.declare("indicators.datavalue", {"region": "region"})
         scope.declare("indicators.plantask", {"region": "region"})
         scope.declare("indicators.taskprogress", {"region": "task__region"})
         scope.declare("indicators.planadoption", {"region": "region"})
-        register_nav(nav)
+        register_nav(nav, group="规划监测")
         demo_steps.register(
             demo_steps.DemoStep("indicators", "规划指标与监测演示数据", 20, demo.demo_run, demo.demo_loaded)
         )
         post_migrate.connect(_sync, sender=self)
 
 
-def _sync(**_kwargs) -> None:
+def _sync(**_kwargs: Any) -> None:
+    # models are not ready at import time of apps.py
     from linli.indicators.providers import sync_elements
 
     sync_elements()
 
 
-def nav(user, role: str) -> list[tuple[str, str]]:
-    from linli.core.roles import REGISTRY_READERS, Role
-
+def nav(user: Any, role: str) -> list[tuple[str, str]]:
     if role not in REGISTRY_READERS or role == Role.GRID_WORKER:
         return []
     items = [("indicators:dashboard", "规划指标")]

@@ -1,7 +1,8 @@
 """规划指标与监测: data elements, their values, indicators, plans and targets, plan tasks.
 
 - ``DataElement`` (数据元): a count or an area, either computed from the other modules
-  (``kind=computed``, see ``providers``) or reported by a unit (``kind=reported``).
+  (``kind=computed``, contributed by each module through ``linli.core.data_elements``) or reported
+  by a unit (``kind=reported``).
 - ``DataValue``: one reported value of one element for one region and period. Append-only:
   a correction is a new version pointing at the one it replaces, with its reason; approved
   values are locked.
@@ -17,6 +18,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from linli.regions.models import Level
 
 
 class ElementKind(models.TextChoices):
@@ -69,8 +72,6 @@ class DataElement(models.Model):
 
     @property
     def entry_level_label(self) -> str:
-        from linli.regions.models import Level
-
         return Level(self.entry_level).label
 
     @property

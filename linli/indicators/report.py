@@ -2,7 +2,9 @@
 
 ``build`` gathers the figures (attainment, laggard sub-regions, trend, data completeness, the task
 ledger); ``to_xlsx`` and ``to_pdf`` render them. The PDF embeds a CJK font (Noto Sans CJK from
-Debian's fonts-noto-cjk, or the file named by ``LINLI_CJK_FONT``) and draws its charts itself.
+Debian's fonts-noto-cjk, or the file named by ``settings.LINLI_CJK_FONT``) and draws its charts
+itself. ``render`` is what both doors call (the API's ``/report`` and the dashboard's download): the
+file, its type and its name, or a coded ``ReportError``.
 """
 
 from __future__ import annotations
@@ -10,11 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import io
+import json
 import os
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from linli.core.tabular import neutralise_workbook
 from linli.indicators import selectors
@@ -23,8 +31,12 @@ from linli.indicators.models import PlanTask, TaskStatus
 from linli.regions.models import Region
 
 
-class ReportError(ValueError):
-    """The report cannot be made (no data for the year, no CJK font); the message says why, in Chinese."""
+class ReportError(ValidationError):
+    """The report cannot be made (no data for the year, no CJK font); the message says why, in Chinese,
+    the code for machines (``indicator.report_no_data`` …)."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message, code=code)
 
 
 FONT_CANDIDATES = [
@@ -37,10 +49,12 @@ FONT_CANDIDATES = [
 
 
 def find_cjk_font() -> tuple[str, int]:
-    env = os.environ.get("LINLI_CJK_FONT", "")
+    env = settings.LINLI_CJK_FONT
     if env:
         if not os.path.isfile(env):
-            raise ReportError(f"LINLI_CJK_FONT 指定的字体文件不存在：{env}")
+            raise ReportError(
+                f"LINLI_CJK_FONT 指定的字体文件不存在：{env}", code="indicator.report_font_missing"
+            )
         return env, 2 if "NotoSansCJK" in env or "NotoSerifCJK" in env else 0
     for path, face in FONT_CANDIDATES:
         if os.path.isfile(path):
@@ -49,7 +63,8 @@ def find_cjk_font() -> tuple[str, int]:
     if found:
         return found[0], 2 if found[0].endswith(".ttc") else 0
     raise ReportError(
-        "未找到中文字体，无法生成 PDF：请安装 fonts-noto-cjk（Debian/Ubuntu），或用环境变量 LINLI_CJK_FONT 指定字体文件"
+        "未找到中文字体，无法生成 PDF：请安装 fonts-noto-cjk（Debian/Ubuntu），或用环境变量 LINLI_CJK_FONT 指定字体文件",
+        code="indicator.report_font_missing",
     )
 
 
@@ -64,9 +79,13 @@ def build(region: Region, year: int, *, today: dt.date | None = None) -> dict[st
     today = today or timezone.localdate()
     rows = selectors.attainment(region, year)
     if not rows:
-        raise ReportError(f"{region.name}尚未采用任何规划或设定目标，没有可报告的指标")
+        raise ReportError(
+            f"{region.name}尚未采用任何规划或设定目标，没有可报告的指标", code="indicator.report_no_targets"
+        )
     if all(a.value.value is None for a in rows):
-        raise ReportError(f"{region.name} {year} 年没有任何指标数据，无法生成年度报告")
+        raise ReportError(
+            f"{region.name} {year} 年没有任何指标数据，无法生成年度报告", code="indicator.report_no_data"
+        )
     indicators = []
     for a in rows:
         d = a.indicator.decimals
@@ -137,8 +156,6 @@ def build(region: Region, year: int, *, today: dt.date | None = None) -> dict[st
 
 
 def to_json(data: dict[str, Any]) -> bytes:
-    import json
-
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
@@ -235,7 +252,7 @@ def to_pdf(data: dict[str, Any]) -> bytes:
     try:
         pdf.add_font("cjk", fname=path, collection_font_number=face)
     except Exception as exc:  # a broken or non-CJK font file
-        raise ReportError(f"中文字体无法加载（{path}）：{exc}") from exc
+        raise ReportError(f"中文字体无法加载（{path}）：{exc}", code="indicator.report_font_broken") from exc
     pdf.set_title(data["title"])
     pdf.set_creator("邻里 Linli")
     pdf.add_page()
@@ -433,3 +450,39 @@ def _trend_chart(pdf: Any, data: dict[str, Any]) -> None:
             pdf.set_y(y + h + gap_y - 4)
         else:
             pdf.set_y(y)
+
+
+REPORT_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    body: bytes
+    content_type: str
+    filename: str
+    attachment: bool
+
+    def http_response(self) -> HttpResponse:
+        """The file as a download (JSON shown inline), the same from the API and from the pages."""
+        response = HttpResponse(self.body, content_type=self.content_type)
+        response["Content-Disposition"] = content_disposition_header(self.attachment, self.filename) or ""
+        return response
+
+
+def render(*, region: Region, year: int, fmt: str) -> ReportFile:
+    """The annual report of ``region`` for ``year`` as a file of format ``fmt`` (pdf, xlsx or json);
+    ``ReportError`` (coded) when it cannot be made or the format is unknown."""
+    if fmt not in REPORT_TYPES:
+        raise ReportError("格式：应为 pdf、xlsx 或 json", code="indicator.report_format")
+    data = build(region, year)
+    body = {"json": to_json, "xlsx": to_xlsx, "pdf": to_pdf}[fmt](data)
+    return ReportFile(
+        body=body,
+        content_type=REPORT_TYPES[fmt],
+        filename=f"{region.name}{year}年规划实施年度报告.{fmt}",
+        attachment=fmt != "json",
+    )

@@ -1,8 +1,8 @@
 """Reads: element values for many regions at once, indicator values, targets, attainment, trends.
 
-Every computed value for all regions of a level comes from the sources' GROUP BY queries over
-region code prefixes (``providers``), reported values from one query over ``DataValue``; both are
-aggregated in Python per prefix. No query per region.
+Every computed value for all regions of a level comes from the GROUP BY queries of the sources
+each module registers in ``linli.core.data_elements``, reported values from one query over
+``DataValue``; both are aggregated in Python per code prefix. No query per region.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
-from linli.core.scope import scoped
-from linli.indicators import providers
+from linli.core import data_elements
+from linli.core.scope import region_in_scope, scoped
 from linli.indicators.engine import formula, rules
 from linli.indicators.models import (
     DataElement,
@@ -107,7 +107,7 @@ def element_table(
         if (e.code, year) in snap:
             stored.append(e)
         elif year == today.year:
-            src = providers.source_of(e.code)
+            src = data_elements.source_of(e.code)
             if src is not None:
                 live[src.key].append(e.code)
     for n in lengths:
@@ -115,10 +115,10 @@ def element_table(
         table.applicable[n] = {e.code for e in elements if _applicable(e, n)}
     plans = {}
     for key in live:
-        usable = sorted((n for n in lengths if n <= providers.SOURCES[key].finest), reverse=True)
+        usable = sorted((n for n in lengths if n <= data_elements.SOURCES[key].finest), reverse=True)
         if usable:
             plans[key] = usable
-    results = _compute_sources({k: (providers.SOURCES[k], u[0]) for k, u in plans.items()}, root_code)
+    results = _compute_sources({k: (data_elements.SOURCES[k], u[0]) for k, u in plans.items()}, root_code)
     for key, usable in plans.items():
         codes = live[key]
         grouped = results[key]
@@ -147,8 +147,8 @@ def element_table(
 
 
 def _compute_sources(
-    work: dict[str, tuple[providers.ComputedSource, int]], root_code: str
-) -> dict[str, providers.Grouped]:
+    work: dict[str, tuple[data_elements.ComputedSource, int]], root_code: str
+) -> dict[str, data_elements.Grouped]:
     """Run the sources' GROUP BY queries; on PostgreSQL outside a transaction, side by side on their
     own connections (the person and household scans then overlap), otherwise one after the other."""
     from concurrent.futures import ThreadPoolExecutor
@@ -158,7 +158,7 @@ def _compute_sources(
     if connection.vendor != "postgresql" or connection.in_atomic_block or len(work) < 2:
         return {k: src.compute(n, root_code) for k, (src, n) in work.items()}
 
-    def run(item: tuple[str, tuple[providers.ComputedSource, int]]) -> tuple[str, providers.Grouped]:
+    def run(item: tuple[str, tuple[data_elements.ComputedSource, int]]) -> tuple[str, data_elements.Grouped]:
         key, (src, n) = item
         try:
             return key, src.compute(n, root_code)
@@ -174,7 +174,7 @@ def _compute_sources(
 def _applicable(e: DataElement, n: int) -> bool:
     """Whether element ``e`` has values at code length ``n`` at all (a community count has none per grid)."""
     if e.kind == ElementKind.COMPUTED:
-        src = providers.source_of(e.code)
+        src = data_elements.source_of(e.code)
         if src is not None:
             return n <= src.finest
     return n <= level_length(e.entry_level)
@@ -528,3 +528,45 @@ def tasks_visible(user: Any) -> QuerySet[PlanTask]:
 
 def overdue_q(today: dt.date) -> Q:
     return Q(deadline__lt=today) & ~Q(status=TaskStatus.DONE)
+
+
+# --- what an account may see: regions and values (the pages and the API share these) ------------
+
+
+def region_visible(user: Any, code: str) -> Region | None:
+    """The current region with ``code`` when it lies in the account's scope; ``None`` otherwise."""
+    region = Region.objects.current().filter(code=code).first()
+    if region is None or not (user.is_superuser or region_in_scope(user, region)):
+        return None
+    return region
+
+
+def default_region(user: Any) -> Region | None:
+    """The region a page shows when none is asked for: the account's own, else the first district."""
+    if user.region_id and user.region is not None:
+        return user.region
+    region = Region.objects.current().filter(level=Level.DISTRICT).order_by("code").first()
+    return region or Region.objects.current().order_by("level", "code").first()
+
+
+def value_visible(user: Any, pk: int) -> DataValue | None:
+    """One reported value, when it lies in the account's scope."""
+    return scoped(DataValue.objects.select_related("element", "region"), user).filter(pk=pk).first()
+
+
+def entry_regions(user: Any) -> list[Region]:
+    """Regions the account reports for: its own region and everything below down to communities."""
+    if user.is_superuser and not user.region_id:
+        return list(
+            Region.objects.current()
+            .filter(level__lte=Level.COMMUNITY, level__gte=Level.DISTRICT)
+            .order_by("code")[:500]
+        )
+    if not user.region_id:
+        return []
+    return list(
+        Region.objects.current()
+        .subtree(user.region_code)
+        .filter(level__lte=Level.COMMUNITY)
+        .order_by("code")[:500]
+    )

@@ -1,7 +1,10 @@
 """Writes of the indicators module: values and their approval, plan adoption, targets, tasks.
 
 Each write is one keyword-only function in a transaction. Bad input raises ``ValidationError``
-with a Chinese message naming the field; out-of-scope regions raise ``OutOfScope``.
+with a Chinese message naming the field and a stable code (``indicator.value_locked`` …); a region
+outside the account's scope, or a review by the wrong level, raises ``ScopeRefused`` (an
+``OutOfScope`` with its code: ``indicator.out_of_scope``, ``indicator.review_not_allowed``). Both
+doors (``api.py``, ``views.py``) call these functions and translate the errors.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from linli.core import data_elements
 from linli.core.images import image_reencode
-from linli.core.roles import REGISTRY_READERS, Role
+from linli.core.roles import REGISTRY_READERS, Role, effective_role
 from linli.core.scope import OutOfScope, region_in_scope
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
-from linli.indicators import providers
 from linli.indicators.engine import formula
 from linli.indicators.models import (
     Comparison,
@@ -39,6 +42,7 @@ from linli.indicators.models import (
     TaskStatus,
     ValueStatus,
 )
+from linli.indicators.selectors import SNAPSHOT, element_table
 from linli.regions.models import CODE_LENGTH, Level, Region
 
 CATALOGUE = Path(__file__).parent / "data" / "catalogue.json"
@@ -55,8 +59,16 @@ IMAGE_EVIDENCE = {".png", ".jpg", ".jpeg"}
 VALUE_LIMIT = Decimal("1e13")
 
 
+class ScopeRefused(OutOfScope):
+    """``OutOfScope`` with a stable code: the API answers 403 with it, a page shows the message."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def _is_admin(user: Any) -> bool:
-    return bool(user.is_superuser or getattr(user, "role", "") == Role.SYSTEM_ADMIN)
+    return effective_role(user) == Role.SYSTEM_ADMIN
 
 
 def require_reader(user: Any, region: Region) -> None:
@@ -64,35 +76,42 @@ def require_reader(user: Any, region: Region) -> None:
     if user is None:
         return
     if not (_is_admin(user) or (user.role in REGISTRY_READERS and region_in_scope(user, region))):
-        raise OutOfScope(f"{region.name}（{region.code}）不在本账号的数据范围内")
+        raise ScopeRefused(
+            f"{region.name}（{region.code}）不在本账号的数据范围内", code="indicator.out_of_scope"
+        )
 
 
 def parse_value(raw: Any, field: str = "数值") -> Decimal:
     try:
         v = Decimal(str(raw).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
-        raise ValidationError(f"{field}：“{raw}”不是数字") from None
+        raise ValidationError(f"{field}：“{raw}”不是数字", code="indicator.not_a_number") from None
     if not v.is_finite() or abs(v) >= VALUE_LIMIT:
-        raise ValidationError(f"{field}：“{raw}”超出可登记范围")
+        raise ValidationError(f"{field}：“{raw}”超出可登记范围", code="indicator.out_of_range")
     return v
 
 
 def _check_value(element: DataElement, region: Region, year: int, period: int, value: Decimal) -> None:
     if element.kind != ElementKind.REPORTED:
-        raise ValidationError(f"数据元“{element.name}”由系统计算，不能填报")
+        raise ValidationError(
+            f"数据元“{element.name}”由系统计算，不能填报", code="indicator.element_computed"
+        )
     entry = CODE_LENGTH[Level(element.entry_level)]
     if len(region.code) != entry:
         raise ValidationError(
-            f"区划：“{element.name}”由{Level(element.entry_level).label}填报，{region.name}是{region.level_label}"
+            f"区划：“{element.name}”由{Level(element.entry_level).label}填报，{region.name}是{region.level_label}",
+            code="indicator.wrong_level",
         )
     if not 2000 <= year <= 2100:
-        raise ValidationError(f"年度：{year} 不是有效年度")
+        raise ValidationError(f"年度：{year} 不是有效年度", code="indicator.year_invalid")
     if element.monthly and not 1 <= period <= 12:
-        raise ValidationError(f"月份：“{element.name}”按月填报，月份应为 1–12")
+        raise ValidationError(
+            f"月份：“{element.name}”按月填报，月份应为 1–12", code="indicator.month_required"
+        )
     if not element.monthly and period != 0:
-        raise ValidationError(f"月份：“{element.name}”按年填报，不填月份")
+        raise ValidationError(f"月份：“{element.name}”按年填报，不填月份", code="indicator.month_not_allowed")
     if element.non_negative and value < 0:
-        raise ValidationError(f"数值：“{element.name}”不能为负数（{value}）")
+        raise ValidationError(f"数值：“{element.name}”不能为负数（{value}）", code="indicator.negative_value")
 
 
 @transaction.atomic
@@ -117,10 +136,12 @@ def value_submit(
     if existing is not None:
         if existing.status == ValueStatus.APPROVED:
             raise ValidationError(
-                f"{region.name} {year} 年“{element.name}”已审核锁定，如需修改请提交更正并说明原因"
+                f"{region.name} {year} 年“{element.name}”已审核锁定，如需修改请提交更正并说明原因",
+                code="indicator.value_locked",
             )
         raise ValidationError(
-            f"{region.name} {year} 年“{element.name}”已填报（{existing.value}），如需修改请提交更正并说明原因"
+            f"{region.name} {year} 年“{element.name}”已填报（{existing.value}），如需修改请提交更正并说明原因",
+            code="indicator.value_exists",
         )
     return DataValue.objects.create(
         element=element, region=region, year=year, period=period, value=value, entered_by=by, source=source
@@ -135,10 +156,10 @@ def value_correct(
     value = DataValue.objects.select_for_update().select_related("element", "region").get(pk=value.pk)
     require_reader(by, value.region)
     if not value.current:
-        raise ValidationError("只能更正当前版本")
+        raise ValidationError("只能更正当前版本", code="indicator.not_current")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("更正原因：更正必须说明原因")
+        raise ValidationError("更正原因：更正必须说明原因", code="indicator.reason_required")
     _check_value(value.element, value.region, value.year, value.period, new_value)
     value.current = False
     value.save(update_fields=["current"])
@@ -175,15 +196,20 @@ def value_review(*, value: DataValue, approve: bool, by: Any, note: str = "") ->
     """审核: approve (locks the value) or send back with a note."""
     value = DataValue.objects.select_for_update().select_related("element", "region").get(pk=value.pk)
     if not can_review(by, value):
-        raise OutOfScope(f"{value.region.name}的填报值由其上一级（街道/乡镇或区县）审核，本账号不能审核")
+        raise ScopeRefused(
+            f"{value.region.name}的填报值由其上一级（街道/乡镇或区县）审核，本账号不能审核",
+            code="indicator.review_not_allowed",
+        )
     if not value.current:
-        raise ValidationError("该值已被更正，请审核当前版本")
+        raise ValidationError("该值已被更正，请审核当前版本", code="indicator.not_current")
     if value.status != ValueStatus.SUBMITTED:
-        raise ValidationError(f"该值{value.get_status_display()}，不能再次审核")
+        raise ValidationError(
+            f"该值{value.get_status_display()}，不能再次审核", code="indicator.already_reviewed"
+        )
     if value.entered_by_id and value.entered_by_id == by.pk and not _is_admin(by):
-        raise ValidationError("不能审核本人填报的数据")
+        raise ValidationError("不能审核本人填报的数据", code="indicator.own_value")
     if not approve and not note.strip():
-        raise ValidationError("审核意见：退回时请写明原因")
+        raise ValidationError("审核意见：退回时请写明原因", code="indicator.note_required")
     value.status = ValueStatus.APPROVED if approve else ValueStatus.REJECTED
     value.reviewed_by, value.reviewed_at, value.review_note = by, timezone.now(), note.strip()[:200]
     value.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
@@ -309,7 +335,7 @@ def target_set(
     """A region's own target for an indicator (replaces its previous own target)."""
     require_reader(by, region)
     if comparison not in Comparison.values:
-        raise ValidationError("比较：应为 ≥、≤ 或 =")
+        raise ValidationError("比较：应为 ≥、≤ 或 =", code="indicator.comparison_invalid")
     t, _ = Target.objects.update_or_create(
         region=region,
         plan=None,
@@ -337,7 +363,7 @@ def indicator_check(*, numerator: str, denominator: str) -> None:
         try:
             formula.parse(text, known)
         except formula.FormulaError as exc:
-            raise ValidationError(f"{label}：{exc}") from None
+            raise ValidationError(f"{label}：{exc}", code="indicator.formula_invalid") from None
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -347,13 +373,16 @@ def _check_evidence(f: UploadedFile) -> None:
     name = f.name or ""
     ext = Path(name).suffix.lower()
     if ext not in EVIDENCE_TYPES:
-        raise ValidationError(f"佐证材料：不支持“{ext or name}”格式（可上传 PDF、图片、Word、Excel）")
+        raise ValidationError(
+            f"佐证材料：不支持“{ext or name}”格式（可上传 PDF、图片、Word、Excel）",
+            code="indicator.evidence_type",
+        )
     if f.size is not None and f.size > EVIDENCE_MAX_BYTES:
-        raise ValidationError("佐证材料：文件超过 10 MB")
+        raise ValidationError("佐证材料：文件超过 10 MB", code="indicator.evidence_too_large")
     head = f.read(8)
     f.seek(0)
     if not any(head.startswith(m) for m in EVIDENCE_TYPES[ext]):
-        raise ValidationError(f"佐证材料：文件内容与扩展名“{ext}”不符")
+        raise ValidationError(f"佐证材料：文件内容与扩展名“{ext}”不符", code="indicator.evidence_mismatch")
 
 
 def _evidence_file(f: UploadedFile) -> tuple[str, File]:
@@ -372,11 +401,11 @@ def task_progress_report(
 ) -> TaskProgress:
     require_reader(by, task.region)
     if not text.strip():
-        raise ValidationError("进展情况：请填写")
+        raise ValidationError("进展情况：请填写", code="indicator.progress_text_required")
     if not 0 <= percent <= 100:
-        raise ValidationError("完成进度：应为 0–100")
+        raise ValidationError("完成进度：应为 0–100", code="indicator.percent_invalid")
     if not unit_name.strip():
-        raise ValidationError("报送单位：请填写")
+        raise ValidationError("报送单位：请填写", code="indicator.unit_required")
     if evidence is not None:
         _check_evidence(evidence)
     report = TaskProgress(
@@ -470,10 +499,8 @@ def snapshot_take(
     ``factor`` scales values per element (used by the demo to make an earlier year); real
     snapshots leave it empty.
     """
-    from linli.indicators.selectors import SNAPSHOT, element_table
-
     elements = [
-        e for e in DataElement.objects.filter(kind=ElementKind.COMPUTED) if providers.source_of(e.code)
+        e for e in DataElement.objects.filter(kind=ElementKind.COMPUTED) if data_elements.source_of(e.code)
     ]
     today = timezone.localdate()
     by_level: dict[int, list[DataElement]] = {}

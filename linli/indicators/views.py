@@ -1,5 +1,9 @@
 """Pages of the indicators module: dashboard, indicator detail, value entry and approval, task
-ledger, plans and targets, and the annual report download."""
+ledger, plans and targets, and the annual report download.
+
+Input goes through the forms of ``forms.py``; writes call the services (the API calls the same ones)
+and a refusal is added to the form, its code kept, and shown as a message.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +12,27 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, cast
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
+from linli.core.errors import error_code
 from linli.core.models import AuthedHttpRequest
-from linli.core.roles import REGISTRY_READERS
-from linli.core.scope import OutOfScope, region_in_scope, scoped
-from linli.core.tabular import template_header, template_notes, xlsx_bytes
-from linli.indicators import api as indicators_api
-from linli.indicators import selectors, services
+from linli.core.roles import REGISTRY_READERS, require_role
+from linli.core.scope import region_in_scope
+from linli.core.tabular import Column, template_header, template_notes, xlsx_bytes
+from linli.indicators import forms, report, selectors, services
 from linli.indicators.engine import rules
 from linli.indicators.models import (
     Attribute,
     Comparison,
     DataElement,
-    DataValue,
     ElementKind,
     Indicator,
     Plan,
@@ -40,34 +45,47 @@ STATUS_CLASS = {rules.MET: "ok", rules.NOT_MET: "bad", rules.NO_DATA: "none"}
 
 
 def _require(request: AuthedHttpRequest) -> None:
-    u = request.user
-    if not (u.is_superuser or u.role in REGISTRY_READERS):
-        raise PermissionDenied("本账号不能查看规划指标")
+    require_role(request.user, REGISTRY_READERS, "本账号不能查看规划指标")
 
 
-def _region(request: AuthedHttpRequest) -> Region:
-    """The region asked for (``?region=``), inside the account's scope; default the account's own."""
-    code = request.GET.get("region") or request.POST.get("region") or ""
+def _region(request: AuthedHttpRequest, code: str = "") -> Region:
+    """The region asked for (``code``), inside the account's scope; without one the account's own."""
     user = request.user
     if not code:
-        if user.region_id and user.region is not None:
-            return user.region
-        region = Region.objects.current().filter(level=Level.DISTRICT).order_by("code").first()
-        region = region or Region.objects.current().order_by("level", "code").first()
+        region = selectors.default_region(user)
         if region is None:
             raise Http404("尚未导入区划")
         return region
-    region = Region.objects.current().filter(code=code).first()
-    if region is None or not (user.is_superuser or region_in_scope(user, region)):
+    region = selectors.region_visible(user, code)
+    if region is None:
         raise Http404("区划不存在或不在本账号的数据范围内")
     return region
 
 
-def _year(request: AuthedHttpRequest) -> int:
-    try:
-        return int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        return timezone.localdate().year
+def _place(
+    request: AuthedHttpRequest, form_class: type[forms.PlaceFilter] = forms.PlaceFilter
+) -> tuple[forms.PlaceFilter, Region, int]:
+    """The GET filter of a page, its region resolved and its year defaulted: (form, region, year)."""
+    f = form_class(request.GET)
+    return f, _region(request, f.value("region", "")), f.year_or_now
+
+
+def _refused(
+    request: AuthedHttpRequest, form: django_forms.Form, exc: ValidationError | PermissionDenied
+) -> None:
+    """Put a service's refusal on ``form`` (its code kept) and show its message, as before."""
+    error = (
+        exc
+        if isinstance(exc, ValidationError)
+        else ValidationError(getattr(exc, "message", str(exc)), code=error_code(exc))
+    )
+    form.add_error(None, error)
+    messages.error(request, "；".join(error.messages))
+
+
+def _invalid(request: AuthedHttpRequest, form: django_forms.Form) -> None:
+    """Show the form's own errors as one message (the pages show errors as messages)."""
+    messages.error(request, "；".join(str(m) for errors in form.errors.values() for m in errors))
 
 
 def _fmt(v: Decimal | None, d: int) -> str:
@@ -81,7 +99,7 @@ def _crumbs(region: Region, user: Any) -> list[Region]:
 @login_required
 def dashboard(request: AuthedHttpRequest) -> HttpResponse:
     _require(request)
-    region, year = _region(request), _year(request)
+    f, region, year = _place(request, forms.DashboardFilter)
     rows = selectors.attainment(region, year)
     table = []
     for a in rows:
@@ -100,7 +118,7 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
             }
         )
     counts = {s: sum(1 for a in rows if a.status == s) for s in (rules.MET, rules.NOT_MET, rules.NO_DATA)}
-    chosen = request.GET.get("indicator") or (rows[0].indicator.code if rows else "")
+    chosen = f.value("indicator", "") or (rows[0].indicator.code if rows else "")
     chosen_ind = Indicator.objects.filter(code=chosen).first()
     children = selectors.children_attainment(region, year, chosen_ind) if chosen_ind else []
     features = [
@@ -161,7 +179,7 @@ def _ratio(a: selectors.Attainment) -> float | None:
 def indicator_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
     _require(request)
     ind = get_object_or_404(Indicator, code=code)
-    region, year = _region(request), _year(request)
+    _f, region, year = _place(request)
     rows = [a for a in selectors.attainment(region, year) if a.indicator.code == code]
     a = rows[0] if rows else None
     compiled, errors = selectors.compiled_indicators([ind])
@@ -221,33 +239,19 @@ def formula_text(ind: Indicator) -> str:
 # --- values: entry, correction, approval ---------------------------------------------------------
 
 
-def _entry_regions(user: Any) -> list[Region]:
-    """Regions the account reports for: its own region and everything below down to communities."""
-    if user.is_superuser and not user.region_id:
-        return list(
-            Region.objects.current()
-            .filter(level__lte=Level.COMMUNITY, level__gte=Level.DISTRICT)
-            .order_by("code")[:500]
-        )
-    if not user.region_id:
-        return []
-    return list(
-        Region.objects.current()
-        .subtree(user.region_code)
-        .filter(level__lte=Level.COMMUNITY)
-        .order_by("code")[:500]
-    )
-
-
 @login_required
 def values(request: AuthedHttpRequest) -> HttpResponse:
     _require(request)
     user = request.user
-    year = _year(request)
+    f = forms.ValuesFilter(request.GET)
+    year = f.year_or_now
+    form: django_forms.Form | None = None
     if request.method == "POST":
-        return _value_post(request)
+        done, form = _value_post(request, year)
+        if done is not None:
+            return done
     visible = selectors.values_visible(user).filter(current=True, year=year).exclude(source="snapshot")
-    element = request.GET.get("element", "")
+    element = f.value("element", "")
     if element:
         visible = visible.filter(element__code=element)
     queue = [
@@ -264,79 +268,62 @@ def values(request: AuthedHttpRequest) -> HttpResponse:
                 kind=ElementKind.REPORTED,
                 entry_level__gte=user.region.level if user.region_id and user.region else 1,
             ).order_by("-entry_level", "code"),
-            "regions": _entry_regions(user),
+            "regions": selectors.entry_regions(user),
             "values": visible.order_by("region__code", "element__code", "period")[:300],
             "queue": [v for v, ok in queue if ok],
             "element": element,
             "months": range(1, 13),
             "level_names": {lvl.value: lvl.label for lvl in Level},
+            "form": form,
         },
     )
 
 
-def _value_post(request: AuthedHttpRequest) -> HttpResponse:
-    user = request.user
-    action = request.POST.get("action", "submit")
-    back = f"{request.path}?year={request.POST.get('year') or _year(request)}"
+def _value_post(
+    request: AuthedHttpRequest, year: int
+) -> tuple[HttpResponse | None, django_forms.Form | None]:
+    """One action of the values page (submit, approve, reject, correct): back to the page on success
+    (PRG), or the bound form carrying the refusal for the page to render again."""
+    choice = forms.ActionChoice(request.POST)
+    action = choice.value("action", "submit")
+    form_class = forms.VALUE_ACTIONS.get(action)
+    back = redirect(f"{request.path}?year={choice.value('year', year)}")
+    if form_class is None:
+        return back, None
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _invalid(request, form)
+        return None, form
+    data, user = form.cleaned_data, request.user
     try:
         if action == "submit":
-            element = DataElement.objects.filter(code=request.POST.get("element", "")).first()
-            if element is None:
-                raise ValidationError("数据元：请选择")
-            region = Region.objects.current().filter(code=request.POST.get("region", "")).first()
-            if region is None:
-                raise ValidationError("区划：请选择")
-            try:
-                year = int(request.POST.get("year", ""))
-                period = int(request.POST.get("period") or 0)
-            except ValueError:
-                raise ValidationError("年度：应为整数") from None
-            value = services.parse_value(request.POST.get("value", ""))
-            services.value_submit(
-                element=element, region=region, year=year, period=period, value=value, by=user
-            )
+            services.value_submit(**data, by=user)  # the form's fields are the service's arguments
             messages.success(
-                request, f"已提交：{region.name} {year} 年“{element.name}” {value}，等待上级审核"
+                request,
+                f"已提交：{data['region'].name} {data['year']} 年“{data['element'].name}” {data['value']}，等待上级审核",
             )
-        elif action in ("approve", "reject"):
-            v = _scoped_value(request, request.POST.get("value_id"))
-            services.value_review(
-                value=v, approve=action == "approve", note=request.POST.get("note", ""), by=user
-            )
+            return back, None
+        v = selectors.value_visible(user, data["value_id"])
+        if v is None:
+            raise ValidationError("填报值不存在或不在本账号的数据范围内", code="indicator.value_not_found")
+        if action == "correct":
+            new = services.value_correct(value=v, new_value=data["value"], reason=data["reason"], by=user)
+            messages.success(request, f"已提交更正（第 {new.version} 版），等待上级审核")
+        else:
+            services.value_review(value=v, approve=action == "approve", note=data["note"], by=user)
             messages.success(
                 request, f"{v.region.name}“{v.element.name}”已{'审核通过' if action == 'approve' else '退回'}"
             )
-        elif action == "correct":
-            v = _scoped_value(request, request.POST.get("value_id"))
-            new = services.value_correct(
-                value=v,
-                new_value=services.parse_value(request.POST.get("value", "")),
-                reason=request.POST.get("reason", ""),
-                by=user,
-            )
-            messages.success(request, f"已提交更正（第 {new.version} 版），等待上级审核")
-    except OutOfScope as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return redirect(back)
-
-
-def _scoped_value(request: AuthedHttpRequest, pk: Any) -> DataValue:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise ValidationError("未指定填报值") from None
-    v = scoped(DataValue.objects.select_related("element", "region"), request.user).filter(pk=pk).first()
-    if v is None:
-        raise ValidationError("填报值不存在或不在本账号的数据范围内")
-    return v
+    except (ValidationError, PermissionDenied) as exc:
+        _refused(request, form, exc)
+        return None, form
+    return back, None
 
 
 @login_required
 def value_history(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     _require(request)
-    v = scoped(DataValue.objects.select_related("element", "region"), request.user).filter(pk=pk).first()
+    v = selectors.value_visible(request.user, pk)
     if v is None:
         raise Http404("填报值不存在或不在本账号的数据范围内")
     return render(
@@ -349,25 +336,28 @@ def value_history(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def values_import(request: AuthedHttpRequest) -> HttpResponse:
     _require(request)
-    if request.method == "POST" and request.FILES.get("file"):
-        f = cast(UploadedFile, request.FILES["file"])
-        n, report = services.values_import(raw=cast(IO[bytes], f), filename=f.name or "", by=request.user)
-        if report:
-            return render(
-                request,
-                "indicators/import_errors.html",
-                {"title": "导入失败", "report": report, "back": "indicators:values"},
-            )
+    form = forms.ValuesImportForm(request.POST, request.FILES)
+    if request.method == "POST" and form.is_valid():
+        f = cast(UploadedFile, form.cleaned_data["file"])
+        n, errors = services.values_import(raw=cast(IO[bytes], f), filename=f.name or "", by=request.user)
+        if errors:
+            return _import_errors(request, errors, "indicators:values")
         messages.success(request, f"已导入 {n} 条填报值，等待上级审核")
         return redirect("indicators:values")
-    body = xlsx_bytes(
-        template_header(services.VALUE_COLUMNS),
-        [],
-        sheet="填报值",
-        notes=template_notes(services.VALUE_COLUMNS),
+    return _template_download(services.VALUE_COLUMNS, "填报值", "indicator-values-template.xlsx")
+
+
+def _import_errors(request: AuthedHttpRequest, errors: Any, back: str) -> HttpResponse:
+    return render(
+        request, "indicators/import_errors.html", {"title": "导入失败", "report": errors, "back": back}
     )
-    response = HttpResponse(body, content_type=indicators_api.REPORT_TYPES["xlsx"])
-    response["Content-Disposition"] = 'attachment; filename="indicator-values-template.xlsx"'
+
+
+def _template_download(columns: list[Column], sheet: str, filename: str) -> HttpResponse:
+    """An empty import template: the header row and a sheet of notes on each column."""
+    body = xlsx_bytes(template_header(columns), [], sheet=sheet, notes=template_notes(columns))
+    response = HttpResponse(body, content_type=report.REPORT_TYPES["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -379,7 +369,8 @@ def tasks(request: AuthedHttpRequest) -> HttpResponse:
     _require(request)
     today = timezone.localdate()
     qs = selectors.tasks_visible(request.user)
-    show = request.GET.get("show", "")
+    f = forms.TasksFilter(request.GET)
+    show = f.cleaned_data.get("show", "") if f.is_valid() else ""
     if show == "overdue":
         qs = qs.filter(selectors.overdue_q(today))
     rows = list(qs)
@@ -403,21 +394,18 @@ def task_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = selectors.tasks_visible(request.user).filter(pk=pk).first()
     if task is None:
         raise Http404("任务不存在或不在本账号的数据范围内")
+    form = forms.TaskProgressForm()
     if request.method == "POST":
-        try:
-            percent = int(request.POST.get("percent") or -1)
-            services.task_progress_report(
-                task=task,
-                by=request.user,
-                unit_name=request.POST.get("unit_name", ""),
-                text=request.POST.get("text", ""),
-                percent=percent,
-                evidence=request.FILES.get("evidence"),
-            )
-            messages.success(request, "进展已报送")
-            return redirect("indicators:task", pk=task.pk)
-        except (ValidationError, OutOfScope) as exc:
-            messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+        form = forms.TaskProgressForm(request.POST, request.FILES)
+        if not form.is_valid():
+            _invalid(request, form)
+        else:
+            try:
+                services.task_progress_report(task=task, by=request.user, **form.cleaned_data)
+                messages.success(request, "进展已报送")
+                return redirect("indicators:task", pk=task.pk)
+            except (ValidationError, PermissionDenied) as exc:
+                _refused(request, form, exc)
     return render(
         request,
         "indicators/task.html",
@@ -426,6 +414,7 @@ def task_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "reports": task.reports.all(),
             "today": timezone.localdate(),
+            "form": form,
         },
     )
 
@@ -471,34 +460,24 @@ def task_evidence(request: AuthedHttpRequest, pk: int, report_pk: int) -> FileRe
 @login_required
 def tasks_import(request: AuthedHttpRequest) -> HttpResponse:
     _require(request)
-    if request.method == "POST" and request.FILES.get("file"):
-        plan = get_object_or_404(Plan, code=request.POST.get("plan", ""))
-        region = _region(request)
-        f = cast(UploadedFile, request.FILES["file"])
+    form = forms.TasksImportForm(request.POST, request.FILES)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        plan = get_object_or_404(Plan, code=data["plan"])
+        region = _region(request, forms.PlaceFilter(request.GET).value("region", "") or data["region"])
+        f = cast(UploadedFile, data["file"])
         try:
-            n, report = services.tasks_import(
+            n, errors = services.tasks_import(
                 plan=plan, region=region, raw=cast(IO[bytes], f), filename=f.name or "", by=request.user
             )
-        except OutOfScope as exc:
-            messages.error(request, exc.message)
+        except PermissionDenied as exc:
+            _refused(request, form, exc)
             return redirect("indicators:tasks")
-        if report:
-            return render(
-                request,
-                "indicators/import_errors.html",
-                {"title": "导入失败", "report": report, "back": "indicators:tasks"},
-            )
+        if errors:
+            return _import_errors(request, errors, "indicators:tasks")
         messages.success(request, f"已导入 {n} 项任务")
         return redirect("indicators:tasks")
-    body = xlsx_bytes(
-        template_header(services.TASK_COLUMNS),
-        [],
-        sheet="任务清单",
-        notes=template_notes(services.TASK_COLUMNS),
-    )
-    response = HttpResponse(body, content_type=indicators_api.REPORT_TYPES["xlsx"])
-    response["Content-Disposition"] = 'attachment; filename="plan-tasks-template.xlsx"'
-    return response
+    return _template_download(services.TASK_COLUMNS, "任务清单", "plan-tasks-template.xlsx")
 
 
 # --- plans and targets ---------------------------------------------------------------------------
@@ -507,27 +486,18 @@ def tasks_import(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def plans(request: AuthedHttpRequest) -> HttpResponse:
     _require(request)
-    region = _region(request)
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "adopt":
-                plan = get_object_or_404(Plan, code=request.POST.get("plan", ""))
-                services.plan_adopt(plan=plan, region=region, by=request.user)
-                messages.success(request, f"{region.name}已采用“{plan.name}”")
-            else:
-                ind = get_object_or_404(Indicator, code=request.POST.get("indicator", ""))
-                services.target_set(
-                    region=region,
-                    indicator=ind,
-                    target_value=services.parse_value(request.POST.get("target_value", ""), "目标值"),
-                    comparison=request.POST.get("comparison", ""),
-                    target_year=int(request.POST.get("target_year") or 2025),
-                    attribute=request.POST.get("attribute", ""),
-                    by=request.user,
-                )
-                messages.success(request, f"已设定{region.name}“{ind.name}”的本级目标")
-        except (ValidationError, OutOfScope) as exc:
-            messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    code = forms.PlaceFilter(request.GET).value("region", "")
+    if request.method != "POST":
+        region = _region(request, code)
+    else:
+        adopt = forms.ActionChoice(request.POST).value("action") == "adopt"
+        form = forms.PlanAdoptForm(request.POST) if adopt else forms.TargetForm(request.POST)
+        valid = form.is_valid()
+        region = _region(request, code or form.cleaned_data.get("region", ""))
+        if not valid:
+            _invalid(request, form)
+        else:
+            _plans_post(request, form, region)
         return redirect(f"{request.path}?region={region.code}")
     return render(
         request,
@@ -545,23 +515,38 @@ def plans(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
+def _plans_post(request: AuthedHttpRequest, form: django_forms.Form, region: Region) -> None:
+    """Adopt a plan, or set one of the region's own targets (``form`` says which)."""
+    data = form.cleaned_data
+    try:
+        if isinstance(form, forms.PlanAdoptForm):
+            plan = get_object_or_404(Plan, code=data["plan"])
+            services.plan_adopt(plan=plan, region=region, by=request.user)
+            messages.success(request, f"{region.name}已采用“{plan.name}”")
+            return
+        ind = get_object_or_404(Indicator, code=data["indicator"])
+        services.target_set(
+            region=region,
+            indicator=ind,
+            target_value=data["target_value"],
+            comparison=data["comparison"],
+            target_year=data["target_year"],
+            attribute=data["attribute"],
+            by=request.user,
+        )
+        messages.success(request, f"已设定{region.name}“{ind.name}”的本级目标")
+    except (ValidationError, PermissionDenied) as exc:
+        _refused(request, form, exc)
+
+
 @login_required
 def report_download(request: AuthedHttpRequest) -> HttpResponse:
+    """The annual report (the API's ``/report`` gives the same file); a refusal is a message on the
+    dashboard."""
     _require(request)
-    region, year = _region(request), _year(request)
-    fmt = request.GET.get("format", "pdf")
+    f, region, year = _place(request, forms.ReportFilter)
     try:
-        return indicators_api.report_response(region, year, fmt)
-    except Exception as exc:  # HttpError carries the Chinese reason
-        from ninja.errors import HttpError
-
-        if isinstance(exc, HttpError):
-            messages.error(request, str(exc))
-            return redirect(f"{_dashboard_url()}?region={region.code}&year={year}")
-        raise
-
-
-def _dashboard_url() -> str:
-    from django.urls import reverse
-
-    return reverse("indicators:dashboard")
+        return report.render(region=region, year=year, fmt=f.value("format", "pdf")).http_response()
+    except report.ReportError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect(f"{reverse('indicators:dashboard')}?region={region.code}&year={year}")

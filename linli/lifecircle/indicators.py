@@ -3,11 +3,22 @@
 For the key facility types of the 便民/优质 rules, two elements each: ``lifecircle_<type>_within``
 (target-group residents within the type's circle) and ``lifecircle_<type>_population``; an indicator's
 formula divides them. Also the number of communities meeting each rule.
+
+Imported by the indicators module at start (``autodiscover_modules("indicators")``); registers its
+source into the kernel seam ``linli.core.data_elements`` — the life-circle module knows nothing of
+the indicators module.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+
+from django.db.models import Sum
+from django.db.models.functions import Substr
+
+from linli.core import data_elements
+from linli.core.data_elements import ComputedSource, code_range
+from linli.lifecircle.models import Coverage
 
 KEY_TYPES = {
     "community_center": "社区综合服务设施",
@@ -35,15 +46,8 @@ def elements() -> dict[str, tuple[str, str]]:
 
 
 def compute(n: int, root: str) -> dict[str, dict[str, Decimal]]:
-    from django.db.models import Sum
-    from django.db.models.functions import Substr
-
-    from linli.lifecircle.models import Coverage
-
     rows = (
-        Coverage.objects.filter(
-            region__code__gte=root, region__code__lt=root + ";", type__code__in=list(KEY_TYPES)
-        )
+        Coverage.objects.filter(code_range("region__code", root), type__code__in=list(KEY_TYPES))
         .annotate(_p=Substr("region__code", 1, n))
         .values("_p", "type__code")
         .annotate(w=Sum("within"), p=Sum("population"))
@@ -57,12 +61,5 @@ def compute(n: int, root: str) -> dict[str, dict[str, Decimal]]:
     return out
 
 
-def register() -> bool:
-    """Register with the indicators module when it offers the hook; False otherwise."""
-    try:
-        from linli.indicators.providers import ComputedSource
-        from linli.indicators.providers import register as reg
-    except ImportError:
-        return False
-    reg(ComputedSource(key="lifecircle.coverage", elements=elements(), finest=12, compute=compute))
-    return True
+SOURCE = ComputedSource(key="lifecircle.coverage", elements=elements(), finest=12, compute=compute)
+data_elements.register(SOURCE)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from linli.factories import World
 from linli.indicators.models import DataValue, ValueStatus
 from linli.indicators.tests.conftest import facility, reported
+from linli.testing.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 

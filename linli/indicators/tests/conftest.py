@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from linli.facilities.models import Facility, FacilityStatus, FacilityType
-from linli.factories import HouseholdFactory, PersonFactory, RegionTree, StaffFactory, UserFactory
 from linli.indicators.models import DataElement, DataValue, ValueStatus
 from linli.registry.models import CertificateLevel, ResidenceType, StaffKind
+from linli.testing.factories import HouseholdFactory, PersonFactory, RegionTree, StaffFactory, UserFactory
 
 
 def facility(region, type_code: str, building=None, activity=None, office=None, status=FacilityStatus.OPEN):

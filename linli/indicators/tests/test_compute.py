@@ -159,14 +159,17 @@ def test_all_levels_at_once_equal_each_region_alone(small):
 
 def test_whole_database_root_and_subtree_root_agree(small):
     """With the root holding every region the region join is skipped; a street root keeps it."""
-    from linli.factories import HouseholdFactory
-    from linli.indicators import providers
+    from linli.core.data_elements import source_of
+    from linli.regions.indicators import holds_everything
+    from linli.testing.factories import HouseholdFactory
 
     HouseholdFactory(region=small.tree.city)  # a row above the root: never counted below it
-    assert providers._holds_everything("350504")  # only its ancestors lie outside
-    assert not providers._holds_everything("350504001")  # 罗溪镇 lies outside
-    whole = providers._households(12, "350504")
-    part = providers._households(12, "350504001")
+    assert holds_everything("350504")  # only its ancestors lie outside
+    assert not holds_everything("350504001")  # 罗溪镇 lies outside
+    households = source_of("households")
+    assert households is not None
+    whole = households.compute(12, "350504")
+    part = households.compute(12, "350504001")
     assert whole["350504001001"] == part["350504001001"] == {"households": 4}
     assert whole["350504100201"] == {"households": 5} and "350504100201" not in part
     assert not any(len(k) < 6 for k in whole)  # the city's own household is not counted

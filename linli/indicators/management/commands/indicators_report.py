@@ -30,12 +30,9 @@ class Command(BaseCommand):
         if region is None:
             raise CommandError(f"未找到区划代码 {opts['region']}")
         try:
-            data = report.build(region, opts["year"])
-            body = {"json": report.to_json, "xlsx": report.to_xlsx, "pdf": report.to_pdf}[opts["format"]](
-                data
-            )
+            body = report.render(region=region, year=opts["year"], fmt=opts["format"]).body
         except report.ReportError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError("；".join(exc.messages)) from exc
         out = opts["output"] or f"{region.code}-{opts['year']}-规划实施年度报告.{opts['format']}"
         if out == "-":
             sys.stdout.buffer.write(body)
