@@ -3,16 +3,18 @@
 import datetime as dt
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.cases import actions, selectors, services
+from linli.cases import selectors, services
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Category, Channel
-from linli.core.api import ERRORS, ConflictOut, ObjectId, OneOf, Pagination, acting_user
+from linli.core.api import ERRORS, ConflictOut, ObjectId, OneOf, Pagination, acting_user, conflict_response
+from linli.core.errors import Conflict
 
 router = Router(tags=["诉求办理"])
 
@@ -76,6 +78,8 @@ class PublicTextIn(Schema):
 
 
 class ActionIn(Schema):
+    """One workflow action: the keyword arguments of ``services.case_act`` (the page's form sends the same)."""
+
     action: Annotated[str, OneOf(list(wf.ACTIONS), blank=False)]
     version: int = Field(description="读取时的版本号（乐观并发控制）")
     note: str = Field("", max_length=2000)
@@ -111,11 +115,6 @@ class MeasureOut(Schema):
 class SuggestOut(Schema):
     categories: list[dict[str, Any]]
     units: list[dict[str, Any]]
-
-
-def _stale(exc: services.Conflict) -> Status[dict[str, Any]]:
-    """409: someone changed the request first; the same shape as every other 409 (``ConflictOut``)."""
-    return Status(409, {"code": "case.conflict", "detail": str(exc), "errors": {"version": [str(exc)]}})
 
 
 @router.get("/categories", response={200: list[CategoryOut], **ERRORS}, summary="诉求分类目录")
@@ -154,9 +153,9 @@ def case_action(request: HttpRequest, number: str, payload: ActionIn) -> Any:
     user = acting_user(request)
     case = _get(request, number)
     try:
-        actions.perform(case, user, payload.dict())
-    except services.Conflict as exc:
-        return _stale(exc)
+        services.case_act(case=case, by=user, **payload.dict())
+    except Conflict as exc:
+        return conflict_response(exc)
     return selectors.with_related(Case.objects.filter(pk=case.pk)).get()
 
 
@@ -171,8 +170,8 @@ def case_public_text(request: HttpRequest, number: str, payload: PublicTextIn) -
     case = _get(request, number)
     try:
         services.case_public_text_edit(case=case, text=payload.text, by=user, version=payload.version)
-    except services.Conflict as exc:
-        return _stale(exc)
+    except Conflict as exc:
+        return conflict_response(exc)
     return selectors.with_related(Case.objects.filter(pk=case.pk)).get()
 
 
@@ -185,9 +184,8 @@ def measure_table(
     request: HttpRequest, group: str, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[selectors.MeasureRow]:
     if group not in selectors.GROUPS:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"group": "应为 " + "、".join(selectors.GROUPS)})
+        message = "应为 " + "、".join(selectors.GROUPS)
+        raise ValidationError({"group": ValidationError(message, code="case.group_unknown")})
     return selectors.measures(acting_user(request), group, start=start, end=end)
 
 

@@ -1,32 +1,31 @@
 from django.apps import AppConfig
 
+from linli.cases.engine.geo import mask_name
+from linli.core import catalogues, demo_steps
+from linli.core.context import register_nav
+from linli.core.engine.crypto import MASKERS
+from linli.core.scope import declare
+
 
 class CasesConfig(AppConfig):
     name = "linli.cases"
     verbose_name = "诉求办理"
 
     def ready(self) -> None:
-        from linli.core import catalogues
-
         catalogues.register(
             self,
             "cases.Category",
             "linli.cases.migrations.0002_catalogue:forwards",
             "linli.cases.migrations.0003_category_public:forwards",
         )
-        from linli.cases import demo
-        from linli.cases.engine.geo import mask_name
-        from linli.cases.views import nav_section
-        from linli.core import demo_steps
-        from linli.core.context import register_nav
-        from linli.core.engine.crypto import MASKERS
-        from linli.core.scope import declare
+        # models are not ready when apps.py is imported: the demo and the pages (which import them) load here
+        from linli.cases import demo, views
 
         MASKERS.setdefault(
             "name", lambda value: mask_name(value)
         )  # the reporter's name prints masked like a phone number
         declare("cases.case", {"region": "region", "self": "reporter_person_id"})
-        register_nav(nav_section)
+        register_nav(views.nav_section, group="诉求办理")
         demo_steps.register(
             demo_steps.DemoStep("cases", "诉求办理演示数据", 40, demo.demo_cases_load, demo.demo_cases_loaded)
         )

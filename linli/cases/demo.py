@@ -20,6 +20,7 @@ from linli.cases import services
 from linli.cases.engine import redact
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, CaseCounter, CaseEvent, Category, Channel, DispatchRule
+from linli.core.models import User
 from linli.regions.models import Level, Region
 from linli.registry.models import Organisation, OrganisationKind, Person
 
@@ -229,8 +230,6 @@ def _generate(
     today: dt.date,
     log: Callable[[str], None],
 ) -> dict[str, int]:
-    from linli.core.models import User
-
     categories = list(Category.objects.filter(active=True).select_related("time_limit"))
     by_subject: dict[str, list[Category]] = {}
     for c in categories:

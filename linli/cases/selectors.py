@@ -1,4 +1,4 @@
-"""Reads of 诉求办理: what each account may see, queues, duplicates, the map and the measures."""
+"""Reads of 诉求办理: what each account may see and do, queues, units, duplicates, the map and the measures."""
 
 from __future__ import annotations
 
@@ -7,16 +7,26 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from linli.cases.engine import workflow as wf
 from linli.cases.engine.geo import bbox, haversine_m
-from linli.cases.models import Case, CasePhoto
-from linli.cases.services import duplicate_radius_m, duplicate_window
+from linli.cases.models import Case, CasePhoto, Kind
 from linli.core.models import User
-from linli.core.roles import Role
+from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
+from linli.core.services import REVEAL_PERMISSION
+from linli.regions.models import Level, Region
+from linli.registry.models import Organisation, OrganisationKind, Person
+
+# Staff who coordinate requests (dispatch them) within their region.
+STAFF_DISPATCHERS = frozenset(
+    {Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
+)
+REVEAL_FIELDS = ("reporter_name", "reporter_phone")
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
@@ -25,7 +35,7 @@ def visible_cases(user: User) -> QuerySet[Case]:
     qs = Case.objects.all()
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
-    if user.is_superuser or user.role == Role.SYSTEM_ADMIN:
+    if effective_role(user) == Role.SYSTEM_ADMIN:
         return qs
     if user.role == Role.RESIDENT:
         return qs.filter(reporter=user)
@@ -38,6 +48,130 @@ def visible_cases(user: User) -> QuerySet[Case]:
 
 def with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.select_related("category", "region", "grid", "coordinator", "handler_region", "handler_org")
+
+
+# --- who may act, and what -----------------------------------------------------------------------
+
+
+def actor_roles(user: User, case: Case) -> set[str]:
+    """The parts ``user`` plays for ``case``: dispatcher (coordinating unit or above), handler, reporter."""
+    roles: set[str] = set()
+    if not user.is_authenticated or not user.is_active:
+        return roles
+    if effective_role(user) == Role.SYSTEM_ADMIN:
+        return {wf.DISPATCHER, wf.HANDLER}
+    code = user.region_code
+    if user.role in STAFF_DISPATCHERS and code and case.coordinator.code.startswith(code):
+        roles.add(wf.DISPATCHER)
+    if (
+        user.role == Role.DEPARTMENT_HANDLER
+        and user.organisation_id
+        and (
+            user.organisation_id == case.handler_org_id
+            or case.summoned.filter(pk=user.organisation_id).exists()
+        )
+    ):
+        roles.add(wf.HANDLER)
+    if (
+        user.role in STAFF_DISPATCHERS
+        and code
+        and case.handler_region_id
+        and case.handler_region is not None
+        and case.handler_region.code.startswith(code)
+    ):
+        roles.add(wf.HANDLER)
+    if case.reporter_id and case.reporter_id == user.pk:
+        roles.add(wf.REPORTER)
+    return roles
+
+
+def case_facts(case: Case) -> wf.Facts:
+    """What the workflow's preconditions read off ``case`` (``engine.workflow.precondition``)."""
+    return wf.Facts(
+        state=case.status,
+        reopens=case.reopen_count,
+        extension_requested=case.extension_requested,
+        coordinator_level=case.coordinator.level,
+        coordinator_has_parent=case.coordinator.parent_id is not None,
+    )
+
+
+def case_actions_available(case: Case, user: User, *, roles: set[str] | None = None) -> list[wf.Action]:
+    """The workflow actions ``user`` may take on ``case`` now, in table order: the state table, the
+    parts the account plays (``roles``, when already read) and the preconditions — the rules the
+    services refuse by, nothing else."""
+    return wf.available_actions(case_facts(case), actor_roles(user, case) if roles is None else roles)
+
+
+def can_reveal(user: User, case: Case, field: str) -> bool:
+    """Whether ``user`` may see the reporter's full ``field``: staff acting on the request (coordinating
+    or handling it) with the reveal permission, never for an anonymous report, and only a value that
+    was given. The page shows the button exactly when this holds; ``reporter_reveal`` refuses otherwise."""
+    return (
+        field in REVEAL_FIELDS
+        and not case.anonymous
+        and bool(getattr(case, field))
+        and user.has_perm(REVEAL_PERMISSION)
+        and bool(actor_roles(user, case) & {wf.DISPATCHER, wf.HANDLER})
+    )
+
+
+def handler_accounts(region: Region | None, organisation: Organisation | None) -> list[int]:
+    """The active accounts of a unit: a department's handlers, or a region's coordinating staff."""
+    if organisation is not None:
+        qs = User.objects.filter(organisation=organisation, role=Role.DEPARTMENT_HANDLER, is_active=True)
+    elif region is not None:
+        qs = User.objects.filter(
+            region=region, role__in=STAFF_DISPATCHERS - {Role.SYSTEM_ADMIN}, is_active=True
+        )
+    else:
+        return []
+    return list(qs.values_list("pk", flat=True))
+
+
+def resident_names(by: User | None, person: Person | None, reporter_name: str) -> list[str]:
+    """Names that belong to the person reporting: typed, on their record, on their account, and of
+    their household's members (residents write "我母亲陈秀英…")."""
+    names = [reporter_name]
+    if by is not None and by.role == Role.RESIDENT:
+        names.append(by.display_name)
+        if person is not None:
+            names.append(person.name)
+            if person.household_id:
+                names += Person.objects.filter(household_id=person.household_id).values_list(
+                    "name", flat=True
+                )
+    return [n for n in names if n]
+
+
+# --- units a request may be given to -------------------------------------------------------------
+
+
+def unit_region(code: str) -> Region | None:
+    """The current region of ``code`` (a unit named by a door)."""
+    return Region.objects.current().filter(code=code).first()
+
+
+def covering_organisations(case: Case) -> QuerySet[Organisation]:
+    """Organisations over the request's place: only these can take it (any other reads as unknown)."""
+    return Organisation.objects.select_related("region").filter(
+        region__code__in=[*case.region.ancestors_codes(), case.region.code]
+    )
+
+
+def unit_regions(case: Case) -> list[Region]:
+    """The communities and streets the coordinating unit may dispatch ``case`` to, lowest first."""
+    codes = [
+        c for c in case.region.ancestors_codes() if len(c) >= 9 and c.startswith(case.coordinator.code[:6])
+    ] + [case.region.code]
+    return list(Region.objects.current().filter(code__in=codes).order_by("-level"))
+
+
+def departments(case: Case) -> QuerySet[Organisation]:
+    """The active departments over the request's place (to dispatch to or summon)."""
+    return Organisation.objects.filter(
+        kind=OrganisationKind.DEPARTMENT, active=True, region__code__in=case.region.ancestors_codes()
+    ).order_by("name")
 
 
 QUEUES: dict[str, str] = {
@@ -63,7 +197,7 @@ def queue(user: User, name: str) -> QuerySet[Case]:
             status__in=[wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIEW]
         )
         mine_handle = Q(handler_region__code=code) & Q(status__in=[wf.DISPATCHED, wf.IN_PROGRESS])
-        if user.is_superuser or user.role == Role.SYSTEM_ADMIN:
+        if effective_role(user) == Role.SYSTEM_ADMIN:
             return qs.filter(status__in=[wf.RECEIVED, wf.RETURNED, wf.REVIEW])
         return qs.filter(mine_coord | mine_handle)
     if name == "open":
@@ -105,9 +239,9 @@ def duplicates_of(case: Case, user: User) -> list[tuple[Case, float]]:
     offered for 并单. A request outside the account's scope is not offered, counted or shown."""
     if case.lat is None or case.lon is None or not case.is_open:
         return []
-    r = duplicate_radius_m()
+    r = float(settings.LINLI_CASES_DUPLICATE_RADIUS_M)
     lo_lat, hi_lat, lo_lon, hi_lon = bbox(case.lat, case.lon, r)
-    window = duplicate_window()
+    window = dt.timedelta(hours=float(settings.LINLI_CASES_DUPLICATE_HOURS))
     near = (
         visible_cases(user)
         .filter(
@@ -146,6 +280,40 @@ def photo_for(user: User, number: str, photo_id: int) -> CasePhoto | None:
 def merged_visible(user: User, case: Case) -> QuerySet[Case]:
     """The requests merged into ``case`` that ``user`` may see."""
     return visible_cases(user).filter(merged_into=case).order_by("received_at", "id")
+
+
+DEFAULT_CENTER = (25.05, 118.67)
+
+
+def map_center(user: User) -> tuple[float, float]:
+    """The centre of the account's region (or of the first place inside it that has one)."""
+    qs = Region.objects.current().filter(centroid_lat__isnull=False)
+    code = user.region_code
+    found = None
+    if code:
+        found = qs.filter(code__gte=code, code__lt=code + ";").order_by("level", "code").first()
+        if found is None:
+            above = [code[:n] for n in (2, 4, 6, 9) if n < len(code)]
+            found = qs.filter(code__in=above).order_by("-level").first()
+    if found is None:
+        found = qs.order_by("level", "code").first()
+    if found is None:
+        return DEFAULT_CENTER
+    return found.centroid_lat or DEFAULT_CENTER[0], found.centroid_lon or DEFAULT_CENTER[1]
+
+
+def map_areas(user: User) -> dict[str, Any] | None:
+    """Grid (or community) outlines around the account's place, for the map pick."""
+    code = user.region_code[:12] if user.region_code else ""
+    qs = Region.objects.current().filter(code__gte=code, code__lt=code + ";", boundary__isnull=False)
+    fine = len(code) >= 12 and qs.filter(level=Level.GRID).exists()
+    level = Level.GRID if fine or not qs.filter(level=Level.COMMUNITY).exists() else Level.COMMUNITY
+    feats = [
+        {"type": "Feature", "geometry": b.get("geometry", b), "properties": {"name": n}}
+        for n, b in qs.filter(level=level).values_list("name", "boundary")[:300]
+        if isinstance(b, dict)
+    ]
+    return {"type": "FeatureCollection", "features": feats} if feats else None
 
 
 def heat_points(user: User, params: dict[str, str], *, limit: int = 20000) -> list[list[Any]]:
@@ -216,8 +384,6 @@ def measures(
     params: dict[str, str] | None = None,
 ) -> list[MeasureRow]:
     """响应率、按期办结率、解决率、满意率 grouped by ``group`` — one aggregate query."""
-    from django.db.models.functions import Coalesce, TruncMonth
-
     field, _ = GROUPS[group]
     qs = visible_cases(user).exclude(status=wf.MERGED)
     if params:
@@ -249,8 +415,6 @@ def measures(
         .order_by("-total")
     )
     out = []
-    from linli.cases.models import Kind
-
     for r in rows:
         key = r[field]
         if group == "month":

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from linli.cases.services import cases_sweep, routing_train
+
 
 @task()
 def cases_sweep_task() -> dict[str, int]:
     """The periodic sweep: overdue marking, reminders (催办) and escalation; safe to run twice."""
-    from linli.cases.services import cases_sweep
-
     return cases_sweep().as_dict()
 
 
 @task()
 def routing_train_task() -> int:
     """Retrain the routing assistant from past requests."""
-    from linli.cases.services import routing_train
-
     return routing_train().samples

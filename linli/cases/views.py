@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,29 +18,32 @@ from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 
 from linli.cases import selectors, services
-from linli.cases.actions import perform
 from linli.cases.engine import workflow as wf
-from linli.cases.forms import PublicTextForm
+from linli.cases.forms import (
+    CaseActionForm,
+    CaseFilterForm,
+    CaseIntakeForm,
+    MeasureFilterForm,
+    PublicTextForm,
+    RevealForm,
+    SuggestForm,
+)
 from linli.cases.models import Case, Category, Channel, Kind, Notification
+from linli.core.errors import Conflict
+from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
-from linli.core.roles import Role
-from linli.regions.models import Level, Region
-from linli.registry.models import Organisation, OrganisationKind
+from linli.core.roles import Role, effective_role, require_role
 
-STAFF = {
-    Role.COMMUNITY_WORKER,
-    Role.STREET_COORDINATOR,
-    Role.DISTRICT_ADMIN,
-    Role.SYSTEM_ADMIN,
-    Role.GRID_WORKER,
-}
-INTAKE = {
-    Role.COMMUNITY_WORKER,
-    Role.STREET_COORDINATOR,
-    Role.DISTRICT_ADMIN,
-    Role.SYSTEM_ADMIN,
-    Role.GRID_WORKER,
-}
+# Staff who use the one-window intake and see the whole history of a request.
+STAFF = frozenset(
+    {
+        Role.COMMUNITY_WORKER,
+        Role.STREET_COORDINATOR,
+        Role.DISTRICT_ADMIN,
+        Role.SYSTEM_ADMIN,
+        Role.GRID_WORKER,
+    }
+)
 
 
 def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
@@ -52,16 +56,6 @@ def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
     return []
 
 
-def _role(user: Any) -> str:
-    return Role.SYSTEM_ADMIN if user.is_superuser else str(user.role)
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-    return {"__all__": [str(m) for m in exc.messages]}
-
-
 def _categories() -> list[tuple[str, list[Category]]]:
     groups: dict[str, list[Category]] = {}
     for c in Category.objects.filter(active=True).select_related("time_limit").order_by("subject", "kind"):
@@ -69,84 +63,52 @@ def _categories() -> list[tuple[str, list[Category]]]:
     return list(groups.items())
 
 
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _map_center(user: Any) -> tuple[float, float]:
-    """The centre of the account's region (or of the first place inside it that has one)."""
-    qs = Region.objects.current().filter(centroid_lat__isnull=False)
-    code = user.region_code
-    if code:
-        inside = qs.filter(code__gte=code, code__lt=code + ";").order_by("level", "code").first()
-        if inside is not None:
-            return inside.centroid_lat or 25.05, inside.centroid_lon or 118.67
-        above = (
-            qs.filter(code__in=[code[:n] for n in (2, 4, 6, 9) if n < len(code)]).order_by("-level").first()
-        )
-        if above is not None:
-            return above.centroid_lat or 25.05, above.centroid_lon or 118.67
-    first = qs.order_by("level", "code").first()
-    return (first.centroid_lat or 25.05, first.centroid_lon or 118.67) if first else (25.05, 118.67)
-
-
-def _areas(user: Any) -> dict[str, Any] | None:
-    """Grid (or community) outlines around the account's place, for the map pick."""
-    code = user.region_code[:12] if user.region_code else ""
-    qs = Region.objects.current().filter(code__gte=code, code__lt=code + ";", boundary__isnull=False)
-    fine = len(code) >= 12 and qs.filter(level=Level.GRID).exists()
-    level = Level.GRID if fine or not qs.filter(level=Level.COMMUNITY).exists() else Level.COMMUNITY
-    feats = [
-        {"type": "Feature", "geometry": b.get("geometry", b), "properties": {"name": n}}
-        for n, b in qs.filter(level=level).values_list("name", "boundary")[:300]
-        if isinstance(b, dict)
-    ]
-    return {"type": "FeatureCollection", "features": feats} if feats else None
-
-
 def _intake(request: AuthedHttpRequest, *, channel: str, template: str, title: str) -> HttpResponse:
     user = request.user
     ctx: dict[str, Any] = {
         "title": title,
         "groups": _categories(),
-        "center": _map_center(user),
-        "areas_json": _areas(user),
+        "center": selectors.map_center(user),
+        "areas_json": selectors.map_areas(user),
         "data": request.POST
         if request.method == "POST"
-        else ({"channel": Channel.PATROL} if _role(user) == Role.GRID_WORKER else {}),
+        else ({"channel": Channel.PATROL} if effective_role(user) == Role.GRID_WORKER else {}),
         "channels": [(c, Channel(c).label) for c in (Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL)],
     }
-    if request.method == "POST":
-        p = request.POST
+    if request.method != "POST":
+        return render(request, template, ctx)
+    form = CaseIntakeForm(request.POST, request.FILES)
+    ctx["form"] = form
+    status = 422
+    if form.is_valid():
+        d = form.cleaned_data
         try:
             case = services.case_create(
                 by=user,
-                category=p.get("category", ""),
-                description=p.get("description", ""),
-                channel=p.get("channel", channel) if channel != Channel.APP else Channel.APP,
-                lat=_float(p.get("lat")),
-                lon=_float(p.get("lon")),
-                address=p.get("address", ""),
-                reporter_name=p.get("reporter_name", ""),
-                reporter_phone=p.get("reporter_phone", ""),
-                anonymous=p.get("anonymous") == "on",
-                photos=request.FILES.getlist("photos"),
+                category=d["category"],
+                description=d["description"],
+                channel=(d["channel"] or channel) if channel != Channel.APP else Channel.APP,
+                lat=d["lat"],
+                lon=d["lon"],
+                address=d["address"],
+                reporter_name=d["reporter_name"],
+                reporter_phone=d["reporter_phone"],
+                anonymous=d["anonymous"],
+                photos=d["photos"],
             )
         except ValidationError as exc:
-            ctx["errors"] = _errors(exc)
-            return render(request, template, ctx, status=422)
+            add_service_error(form, exc)
         except PermissionDenied as exc:
-            ctx["errors"] = {"__all__": [str(exc)]}
-            return render(request, template, ctx, status=403)
-        messages.success(
-            request,
-            f"已登记诉求 {case.number}，办结期限 {timezone.localtime(case.resolve_due):%Y-%m-%d %H:%M}",
-        )
-        return redirect("cases:detail", case.number)
-    return render(request, template, ctx)
+            add_service_error(form, exc)
+            status = 403
+        else:
+            messages.success(
+                request,
+                f"已登记诉求 {case.number}，办结期限 {timezone.localtime(case.resolve_due):%Y-%m-%d %H:%M}",
+            )
+            return redirect("cases:detail", case.number)
+    ctx["errors"] = form.errors
+    return render(request, template, ctx, status=status)
 
 
 @login_required
@@ -158,8 +120,7 @@ def report(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def intake(request: AuthedHttpRequest) -> HttpResponse:
     """一窗受理: staff register a hotline, walk-in or patrol request."""
-    if _role(request.user) not in INTAKE:
-        raise PermissionDenied("只有工作人员可以使用一窗受理")
+    require_role(request.user, STAFF, "只有工作人员可以使用一窗受理")
     return _intake(request, channel=Channel.HOTLINE, template="cases/intake.html", title="一窗受理")
 
 
@@ -173,23 +134,20 @@ def mine(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def queue(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
-    name = request.GET.get("queue") or ("todo" if _role(user) != Role.SYSTEM_ADMIN else "open")
-    if name not in selectors.QUEUES:
-        name = "todo"
-    params = {
-        k: request.GET.get(k, "")
-        for k in ("status", "category", "kind", "channel", "region", "q", "start", "end")
-    }
+    form = CaseFilterForm(request.GET)
+    params = form.filters()
+    name = form.cleaned_data.get("queue") or ("todo" if effective_role(user) != Role.SYSTEM_ADMIN else "open")
     qs = selectors.with_related(selectors.filter_cases(selectors.queue(user, name), params)).order_by(
         "resolve_due" if name in ("todo", "open", "overdue") else "-received_at", "-id"
     )
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = Paginator(qs, 30).get_page(form.cleaned_data.get("page"))
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return render(
         request,
         "cases/queue.html",
         {
             "title": "诉求办理",
+            "form": form,
             "page": page,
             "queues": selectors.QUEUES.items(),
             "queue": name,
@@ -226,26 +184,14 @@ def detail(request: AuthedHttpRequest, number: str) -> HttpResponse:
 
 
 def _detail(
-    request: AuthedHttpRequest,
-    case: Case,
-    *,
-    errors: dict[str, list[str]] | None = None,
-    data: Any = None,
-    status: int = 200,
+    request: AuthedHttpRequest, case: Case, *, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
+    """The request page; ``form``: the action or public-text form just refused, with its errors."""
     user = request.user
-    roles = services.actor_roles(user, case)
-    actions = [a.name for a in wf.allowed_actions(case.status, roles)]
-    if "approve_extension" in actions and not case.extension_requested:
-        actions.remove("approve_extension")
-    if "request_extension" in actions and case.extension_requested:
-        actions.remove("request_extension")
-    if "summon" in actions and case.coordinator.level > Level.STREET:
-        actions.remove("summon")
-    if "reopen" in actions and case.reopen_count >= wf.MAX_REOPENS:
-        actions.remove("reopen")
+    roles = selectors.actor_roles(user, case)
+    actions = [a.name for a in selectors.case_actions_available(case, user, roles=roles)]
     acting = bool(roles & {wf.DISPATCHER, wf.HANDLER})
-    staff = acting or _role(user) in STAFF | {Role.DEPARTMENT_HANDLER}
+    staff = acting or effective_role(user) in STAFF | {Role.DEPARTMENT_HANDLER}
     events = case.events.all() if staff else case.events.filter(public=True, action__in=wf.PUBLIC_ACTIONS)
     merged_into_visible = (
         case.merged_into_id is not None
@@ -258,65 +204,62 @@ def _detail(
         "actions": [(a, wf.ACTIONS[a].label) for a in actions],
         "staff": staff,
         "reporter_role": wf.REPORTER in roles,
-        "errors": errors or {},
-        "data": data or {},
+        "form": form,
+        "errors": form.errors if form is not None else {},
+        "data": form.data if form is not None else {},
         "photos": case.photos.only("pk", "case_id"),
         "summoned": case.summoned.all(),
         "merged": selectors.merged_visible(user, case),
         "merged_into_visible": merged_into_visible,
         "ratings": wf.RATING_LABELS.items(),
-        "can_reveal_name": services.can_reveal(user, case, "reporter_name"),
-        "can_reveal_phone": services.can_reveal(user, case, "reporter_phone"),
+        "can_reveal_name": selectors.can_reveal(user, case, "reporter_name"),
+        "can_reveal_phone": selectors.can_reveal(user, case, "reporter_phone"),
         "can_edit_public": acting,
     }
     if staff and {"dispatch", "reassign", "summon"} & set(actions):
-        ctx["units"] = _unit_choices(case)
-        ctx["departments"] = Organisation.objects.filter(
-            kind=OrganisationKind.DEPARTMENT, active=True, region__code__in=case.region.ancestors_codes()
-        ).order_by("name")
-        suggestion = services.routing_suggest(case.description, case)
-        ctx["suggestion"] = suggestion
+        ctx["units"] = selectors.unit_regions(case)
+        ctx["departments"] = selectors.departments(case)
+        ctx["suggestion"] = services.routing_suggest(case.description, case)
     if staff and "merge" in actions:
         ctx["duplicates"] = selectors.duplicates_of(case, user)
     return render(request, "cases/detail.html", ctx, status=status)
 
 
-def _unit_choices(case: Case) -> list[Region]:
-    codes = [
-        c for c in case.region.ancestors_codes() if len(c) >= 9 and c.startswith(case.coordinator.code[:6])
-    ] + [case.region.code]
-    return list(Region.objects.current().filter(code__in=codes).order_by("-level"))
+def _write[F: forms.Form](
+    request: AuthedHttpRequest, number: str, form_class: type[F], write: Callable[[Case, F], str]
+) -> HttpResponse | None:
+    """A write from the request page: ``form_class`` reads the input, ``write(case, form)`` calls the
+    service and says what was done. None once done (the caller redirects); else the page again with
+    the refusal on the form: 409 (showing the request as it is now) when someone else changed it
+    first, 422 otherwise."""
+    case = _case_for(request, number)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _detail(request, case, form=form, status=422)
+    try:
+        done = write(case, form)
+    except ValidationError as exc:
+        add_service_error(form, exc)
+        if isinstance(exc, Conflict):
+            return _detail(request, _case_for(request, number), form=form, status=409)
+        return _detail(request, case, form=form, status=422)
+    messages.success(request, done)
+    return None
 
 
 @login_required
 @require_POST
 def act(request: AuthedHttpRequest, number: str) -> HttpResponse:
-    case = _case_for(request, number)
-    p = request.POST
-    data = {
-        "action": p.get("action", ""),
-        "version": p.get("version") or case.version,
-        "note": p.get("note", ""),
-        "rating": p.get("rating", ""),
-        "resolved": p.get("resolved", "1") == "1",
-        "days": p.get("days") or 0,
-        "into": p.get("into", ""),
-        "orgs": [int(x) for x in p.getlist("orgs") if x.isdigit()],
-    }
-    unit = p.get("unit", "")
-    if unit.startswith("org:"):
-        data["unit_org"] = int(unit[4:])
-    elif unit.startswith("region:"):
-        data["unit_region"] = unit[7:]
-    try:
-        perform(case, request.user, data)
-    except services.Conflict as exc:
-        fresh = _case_for(request, number)
-        return _detail(request, fresh, errors={"__all__": [str(exc)]}, data=p, status=409)
-    except ValidationError as exc:
-        return _detail(request, case, errors=_errors(exc), data=p, status=422)
-    label = wf.ACTIONS[data["action"]].label if data["action"] in wf.ACTIONS else "操作"
-    messages.success(request, f"已{label}")
+    """One workflow action (``services.case_act``)."""
+
+    def write(case: Case, form: CaseActionForm) -> str:
+        data = form.action_input(version=case.version)
+        services.case_act(case=case, by=request.user, **data)
+        return f"已{wf.ACTIONS[data['action']].label}"
+
+    refused = _write(request, number, CaseActionForm, write)
+    if refused is not None:
+        return refused
     if not selectors.visible_cases(request.user).filter(number=number).exists():
         return redirect("cases:queue")  # e.g. a department that returned it no longer holds it
     return redirect("cases:detail", number)
@@ -326,15 +269,16 @@ def act(request: AuthedHttpRequest, number: str) -> HttpResponse:
 @require_POST
 def reveal(request: AuthedHttpRequest, number: str, field: str) -> HttpResponse:
     case = _case_for(request, number)
+    form = RevealForm(request.POST)
+    form.is_valid()
     try:
         value = services.reporter_reveal(
-            case=case, by=request.user, field=field, reason=request.POST.get("reason", "")
+            case=case, by=request.user, field=field, reason=form.cleaned_data.get("reason", "")
         )
     except ValidationError as exc:
-        return HttpResponse(
-            f'<span class="errorlist">{escape(" ".join(m for ms in _errors(exc).values() for m in ms))}</span>',
-            status=422,
-        )
+        add_service_error(form, exc)
+        text = " ".join(str(m) for ms in form.errors.values() for m in ms)
+        return HttpResponse(f'<span class="errorlist">{escape(text)}</span>', status=422)
     return HttpResponse(
         f'<b class="revealed">{escape(value)}</b> <span class="muted">（已记入审计日志）</span>'
     )
@@ -344,22 +288,13 @@ def reveal(request: AuthedHttpRequest, number: str, field: str) -> HttpResponse:
 @require_POST
 def public_text(request: AuthedHttpRequest, number: str) -> HttpResponse:
     """修改公开内容 (staff acting on the request): what the public feed shows instead of the typed text."""
-    case = _case_for(request, number)
-    form = PublicTextForm(request.POST)
-    if not form.is_valid():
-        errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
-        return _detail(request, case, errors=errors, data=request.POST, status=422)
-    try:
-        services.case_public_text_edit(
-            case=case, text=form.cleaned_data["text"], by=request.user, version=form.cleaned_data["version"]
-        )
-    except services.Conflict as exc:
-        fresh = _case_for(request, number)
-        return _detail(request, fresh, errors={"__all__": [str(exc)]}, data=request.POST, status=409)
-    except ValidationError as exc:
-        return _detail(request, case, errors=_errors(exc), data=request.POST, status=422)
-    messages.success(request, "已保存公开内容")
-    return redirect("cases:detail", number)
+
+    def write(case: Case, form: PublicTextForm) -> str:
+        d = form.cleaned_data
+        services.case_public_text_edit(case=case, text=d["text"], by=request.user, version=d["version"])
+        return "已保存公开内容"
+
+    return _write(request, number, PublicTextForm, write) or redirect("cases:detail", number)
 
 
 PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
@@ -390,24 +325,27 @@ def photo(request: AuthedHttpRequest, number: str, photo_id: int) -> FileRespons
 @login_required
 def suggest(request: AuthedHttpRequest) -> HttpResponse:
     """htmx: the assistant's suggestions for the text being typed at intake."""
-    text = request.GET.get("description", "")
+    form = SuggestForm(request.GET)
+    text = form.cleaned_data.get("description", "") if form.is_valid() else ""
     s = services.routing_suggest(text) if len(text.strip()) >= 4 else None
     return render(request, "cases/_suggest.html", {"s": s})
 
 
 @login_required
 def case_map(request: AuthedHttpRequest) -> HttpResponse:
-    params = {k: request.GET.get(k, "") for k in ("status", "kind", "category", "start", "end")}
+    form = CaseFilterForm(request.GET)
+    params = {k: v for k, v in form.filters().items() if k in ("status", "kind", "category", "start", "end")}
     points = selectors.heat_points(request.user, params)
     return render(
         request,
         "cases/map.html",
         {
             "title": "诉求分布",
+            "form": form,
             "points_json": points,
-            "areas_json": _areas(request.user),
+            "areas_json": selectors.map_areas(request.user),
             "count": len(points),
-            "center": _map_center(request.user),
+            "center": selectors.map_center(request.user),
             "params": params,
             "kinds": Kind.choices,
             "statuses": wf.STATE_LABELS.items(),
@@ -417,20 +355,11 @@ def case_map(request: AuthedHttpRequest) -> HttpResponse:
 
 @login_required
 def measures(request: AuthedHttpRequest) -> HttpResponse:
-    group = request.GET.get("group") or "unit"
-    if group not in selectors.GROUPS:
-        group = "unit"
-    today = timezone.localdate()
-    try:
-        start = (
-            dt.date.fromisoformat(request.GET["start"])
-            if request.GET.get("start")
-            else today - dt.timedelta(days=365)
-        )
-        end = dt.date.fromisoformat(request.GET["end"]) if request.GET.get("end") else today
-    except ValueError:
-        start, end = today - dt.timedelta(days=365), today
+    form = MeasureFilterForm(request.GET)
+    start, end = form.period(timezone.localdate())
+    if form.errors:
         messages.error(request, "日期格式应为 YYYY-MM-DD，已改用近一年")
+    group = form.cleaned_data.get("group") or "unit"
     rows = selectors.measures(request.user, group, start=start, end=end)
     total = selectors.measures_total(rows)
     chart = {
@@ -447,6 +376,7 @@ def measures(request: AuthedHttpRequest) -> HttpResponse:
         "cases/measures.html",
         {
             "title": "诉求统计",
+            "form": form,
             "rows": rows,
             "total": total,
             "group": group,

@@ -12,10 +12,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from linli.cases import services
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Notification
 from linli.cases.tests.conftest import build_cases_world
-from linli.factories import World
+from linli.registry.models import Organisation
+from linli.testing.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 
@@ -187,9 +189,6 @@ def test_staff_intake_with_conflict_message(world: World, signed_in) -> None:
     number = page.url.rstrip("/").rsplit("/", 1)[-1]
     # someone else dispatches while this page is open: our escalation is refused, our text kept
     case = Case.objects.get(number=number)
-    from linli.cases import services
-    from linli.registry.models import Organisation
-
     services.case_dispatch(
         case=case,
         by=world.accounts.street_coordinator,

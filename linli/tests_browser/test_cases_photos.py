@@ -12,7 +12,7 @@ from pytest_django import Settings
 
 from linli.cases.models import Case
 from linli.cases.tests.conftest import build_cases_world
-from linli.factories import World
+from linli.testing.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 

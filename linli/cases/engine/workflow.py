@@ -116,15 +116,56 @@ MAX_REOPENS = 1
 ESCALATION_LEVELS = {5: "社区/村", 4: "街道/乡镇", 3: "区县", 2: "市"}
 
 
+# Region levels the escalation rules name (the numbers of ``linli.regions.models.Level``).
+CITY_LEVEL, STREET_LEVEL = 2, 4
+
+
 class TransitionError(Exception):
-    """The action is not allowed in the request's current state (message in Chinese)."""
+    """The action is not allowed in the request's current state (message in Chinese, stable ``code``)."""
+
+    def __init__(self, message: str, *, code: str = "case.transition_not_allowed", field: str = "action"):
+        super().__init__(message)
+        self.code, self.field = code, field
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules of an action look at besides the state table: plain values read off a request."""
+
+    state: str
+    reopens: int = 0
+    extension_requested: bool = False
+    coordinator_level: int = 5
+    coordinator_has_parent: bool = True
+
+
+def precondition(action: str, facts: Facts) -> TransitionError | None:
+    """Why ``action`` may not be taken on a request with ``facts`` whatever the input (None: it may).
+
+    The one place of these rules: the services refuse with this error and the selector of available
+    actions leaves out an action that has one, so a page never offers what the service would refuse."""
+    if action == "request_extension" and facts.extension_requested:
+        return TransitionError("已有待批准的延期申请", code="case.extension_pending", field="days")
+    if action == "approve_extension" and not facts.extension_requested:
+        return TransitionError("没有待批准的延期申请", code="case.no_extension_requested")
+    if action == "summon" and facts.coordinator_level > STREET_LEVEL:
+        return TransitionError(
+            "吹哨召集部门需先上报到街道/乡镇", code="case.summon_needs_street", field="unit"
+        )
+    if action == "escalate" and (not facts.coordinator_has_parent or facts.coordinator_level <= CITY_LEVEL):
+        return TransitionError("已是最高协调层级（市），不能再上报", code="case.escalation_at_top")
+    if action == "reopen" and facts.reopens >= MAX_REOPENS:
+        return TransitionError(
+            f"该诉求已重办 {facts.reopens} 次，不能再次重办，请办结", code="case.reopen_limit"
+        )
+    return None
 
 
 def next_state(state: str, action: str, *, rating: str = "", reopens: int = 0) -> str:
     """The state after ``action`` from ``state``, or TransitionError saying why not."""
     a = ACTIONS.get(action)
     if a is None:
-        raise TransitionError(f"未知的操作：{action}")
+        raise TransitionError(f"未知的操作：{action}", code="case.unknown_action")
     if state not in a.sources:
         allowed = "、".join(STATE_LABELS[s] for s in sorted(a.sources))
         raise TransitionError(
@@ -132,13 +173,18 @@ def next_state(state: str, action: str, *, rating: str = "", reopens: int = 0) -
         )
     if action == "rate":
         if rating not in RATING_LABELS:
-            raise TransitionError("评价应为 满意、基本满意 或 不满意")
+            raise TransitionError("评价应为 满意、基本满意 或 不满意", code="case.rating_invalid")
         return REVIEW if rating == UNSATISFIED else CLOSED
-    if action == "reopen" and reopens >= MAX_REOPENS:
-        raise TransitionError(f"该诉求已重办 {reopens} 次，不能再次重办，请办结")
+    if action == "reopen" and (refused := precondition(action, Facts(state, reopens=reopens))):
+        raise refused
     return a.target if a.target is not None else state
 
 
 def allowed_actions(state: str, roles: set[str]) -> list[Action]:
     """The actions someone in ``roles`` (dispatcher/handler/reporter) may take now, in table order."""
     return [a for a in ACTIONS.values() if state in a.sources and a.actors & roles]
+
+
+def available_actions(facts: Facts, roles: set[str]) -> list[Action]:
+    """``allowed_actions`` less those a precondition refuses: what a page offers."""
+    return [a for a in allowed_actions(facts.state, roles) if precondition(a.name, facts) is None]

@@ -36,6 +36,7 @@ from linli.cases.models import Case, Category, Channel
 from linli.core.auth import token_lookup
 from linli.core.models import ApiToken, User
 from linli.core.paging import MAX_PAGE
+from linli.regions.models import Region
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00+08:00"
@@ -131,11 +132,12 @@ def _parse_datetime(name: str, value: str) -> dt.datetime:
 
 def _jurisdiction(request: HttpRequest, data: Any = None) -> None:
     j = _param(request, "jurisdiction_id", data)
-    if j and j not in ("350504", "linli", "quanzhou"):
-        from linli.regions.models import Region
-
-        if not Region.objects.current().filter(code=j).exists():
-            raise Open311Error(404, f"unknown jurisdiction_id {j} / 未知的辖区")
+    if (
+        j
+        and j not in ("350504", "linli", "quanzhou")
+        and not Region.objects.current().filter(code=j).exists()
+    ):
+        raise Open311Error(404, f"unknown jurisdiction_id {j} / 未知的辖区")
 
 
 # --- resources -----------------------------------------------------------------------------------

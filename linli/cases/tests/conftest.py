@@ -14,9 +14,9 @@ from linli.cases import services
 from linli.cases.models import Category
 from linli.core.models import User
 from linli.core.roles import Role
-from linli.factories import OrganisationFactory, UserFactory, World
 from linli.regions.models import Region
 from linli.registry.models import Organisation, OrganisationKind
+from linli.testing.factories import OrganisationFactory, UserFactory, World
 
 # Grid squares 0.01° wide along the same latitude band; grid A1 holds the standard building (24.96, 118.67).
 LAT0, LON0, STEP = 24.955, 118.665, 0.01

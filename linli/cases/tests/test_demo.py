@@ -6,12 +6,11 @@ from django.test import Client
 from linli.cases import demo
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, CaseEvent, DispatchRule
+from linli.registry.demo import demo_load
 
 
 @pytest.mark.django_db
 def test_demo_step_loads_a_year_of_varied_requests() -> None:
-    from linli.registry.demo import demo_load
-
     demo_load(scale=0.01)
     started = time.perf_counter()
     counts = demo.demo_cases_load(seed=7)

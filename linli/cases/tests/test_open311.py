@@ -12,7 +12,7 @@ from linli.cases import services
 from linli.cases.engine.redact import coarsen
 from linli.cases.models import Case, Channel
 from linli.core.models import ApiToken
-from linli.factories import issue_token
+from linli.testing.factories import issue_token
 
 from .conftest import CasesWorld, grid_center
 

@@ -15,7 +15,7 @@ from django.test import Client
 from linli.cases import services
 from linli.cases.engine.redact import coarsen
 from linli.cases.models import Case, Channel
-from linli.factories import issue_token
+from linli.testing.factories import issue_token
 
 from .conftest import CasesWorld, grid_center, image_bytes
 

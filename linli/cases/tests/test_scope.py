@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from linli.cases import selectors, services
 from linli.cases.models import Case, Channel
 from linli.core.models import AuditAction, AuditLog
-from linli.factories import OrganisationFactory, RegionFactory, UserFactory
 from linli.registry.models import OrganisationKind
+from linli.testing.factories import OrganisationFactory, RegionFactory, UserFactory
 
 from .conftest import LAT0, LON0, STEP, CasesWorld
 
@@ -175,7 +175,7 @@ def test_reveal_is_refused_by_the_server_wherever_the_page_shows_no_button(
         c = client_for(user)
         page = c.get(f"/cases/{case.number}/").content.decode()
         assert "/reveal/" not in page, user.username
-        assert not services.can_reveal(user, case, "reporter_phone")
+        assert not selectors.can_reveal(user, case, "reporter_phone")
         r = c.post(f"/cases/{case.number}/reveal/reporter_phone/", {"reason": "电话回访"})
         assert r.status_code == 403 and "13859001234" not in r.content.decode(), user.username
     # the reporter themself, through the staff URL

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from linli.cases import selectors, services
 from linli.cases.engine import workflow as wf
-from linli.cases.models import Case, CaseEvent, Category, Channel, Notification
+from linli.cases.models import Case, CaseEvent, Category, Channel, Holiday, Notification
+from linli.cases.tasks import cases_sweep_task
 from linli.core.models import AuditAction, AuditLog
 
 from .conftest import CasesWorld, grid_center, image_bytes
@@ -315,8 +316,6 @@ def test_visibility_by_role(cw: CasesWorld) -> None:
 
 def test_category_catalogue_and_holidays_are_seeded(db: None) -> None:
     assert Category.objects.filter(kind="complaint", subject="物业").exists()
-    from linli.cases.models import Holiday
-
     assert Holiday.objects.get(date=dt.date(2026, 10, 10)).is_workday
     assert not Holiday.objects.get(date=dt.date(2026, 2, 17)).is_workday
 
@@ -325,8 +324,6 @@ def test_sweep_command_and_task(cw: CasesWorld) -> None:
     from io import StringIO
 
     from django.core.management import call_command
-
-    from linli.cases.tasks import cases_sweep_task
 
     late = report(cw)
     services.case_accept(case=late, by=cw.world.accounts.community_worker)
@@ -341,10 +338,10 @@ def test_sweep_command_and_task(cw: CasesWorld) -> None:
 def test_sms_sender_is_pluggable(cw: CasesWorld, settings, django_capture_on_commit_callbacks) -> None:
     sent.clear()
     settings.LINLI_CASES_SMS_SENDER = "linli.cases.tests.test_services.RecordingSender"
-    services._sender_class.cache_clear()
+    services.caches_clear()
     with django_capture_on_commit_callbacks(execute=True):
         report(cw)
-    services._sender_class.cache_clear()
+    services.caches_clear()
     assert sent and sent[0][0] == "13859001234" and "已收到您的诉求" in sent[0][1]
 
 

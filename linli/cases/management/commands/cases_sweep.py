@@ -2,6 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
+from linli.cases.services import cases_sweep
+from linli.cases.tasks import cases_sweep_task
+
 
 class Command(BaseCommand):
     help = "诉求时限巡查：标记超期、催办、自动上报（可重复运行）"
@@ -11,12 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         if options["enqueue"]:
-            from linli.cases.tasks import cases_sweep_task
-
             result = cases_sweep_task.enqueue()
             self.stdout.write(f"已排入后台任务 {result.id}")
             return
-        from linli.cases.services import cases_sweep
-
         done = cases_sweep().as_dict()
         self.stdout.write("，".join(f"{k} {v} 件" for k, v in done.items()))

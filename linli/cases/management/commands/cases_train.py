@@ -2,12 +2,12 @@
 
 from django.core.management.base import BaseCommand
 
+from linli.cases.services import routing_train
+
 
 class Command(BaseCommand):
     help = "用历史诉求重新训练派单助手"
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        from linli.cases.services import routing_train
-
         m = routing_train()
         self.stdout.write(f"已训练：{m.samples} 条样本")
