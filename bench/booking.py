@@ -41,9 +41,9 @@ DB_NAME = "linli_bench_booking"
 def world(attempts: int) -> tuple[Any, Any, list[Any]]:
     from linli.core.models import User
     from linli.core.roles import Role
-    from linli.factories import PersonFactory, build_region_tree
     from linli.registry.models import Person
     from linli.services.models import Service, TaxonomyTerm
+    from linli.testing.factories import PersonFactory, build_region_tree
 
     tree = build_region_tree()
     worker = User.objects.create(username="bench_worker", role=Role.COMMUNITY_WORKER, region=tree.community_a)
@@ -54,7 +54,7 @@ def world(attempts: int) -> tuple[Any, Any, list[Any]]:
         kind="public",
         category=TaxonomyTerm.objects.get(code="elderly_meal"),
         region=tree.community_a,
-        weekly_hours={str(d): [["08:00", "20:00"]] for d in range(1, 8)},
+        opening_hours={str(d): [["08:00", "20:00"]] for d in range(1, 8)},
         capacity=50,
     )
     return (

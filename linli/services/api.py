@@ -8,16 +8,21 @@ scope get the same 422 naming ``person_id``.
 """
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from typing import Annotated, Any
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from linli.core.api import ERRORS, ConflictOut, ObjectId, OneOf, Pagination, acting_user, conflict_response
-from linli.core.roles import Role
+from linli.core.errors import Conflict
+from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
 from linli.regions.models import Region
 from linli.registry.models import Person
@@ -42,19 +47,33 @@ from linli.services.models import (
 router = Router(tags=["服务清单与预约"])
 
 
+def answers_conflict(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A write endpoint whose service's ``Conflict`` (the loser of a uniqueness or capacity rule) is
+    answered 409 with its code; every other coded error goes to the API's handlers (422, 403)."""
+
+    @wraps(endpoint)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        except Conflict as exc:
+            return conflict_response(exc)
+
+    return wrapped
+
+
 class ServiceOut(Schema):
     id: int
-    uuid: str
+    uuid: UUID
     name: str
     kind: str
-    category: str = Field(description="分类编码")
-    category_name: str
-    region_code: str
-    provider: str
+    category: str = Field(alias="category.code", description="分类编码")
+    category_name: str = Field(alias="category.name")
+    region_code: str = Field(alias="region.code")
+    provider: str = Field("", alias="provider.name")
     place: str
-    lat: float | None
-    lon: float | None
-    weekly_hours: dict[str, list[list[str]]]
+    lat: float | None = Field(None, alias="point.0", description="服务地点纬度（无则取设施的）")
+    lon: float | None = Field(None, alias="point.1", description="服务地点经度（无则取设施的）")
+    opening_hours: dict[str, list[list[str]]]
     capacity: int
     slot_minutes: int
     bookable: bool
@@ -68,40 +87,6 @@ class ServiceOut(Schema):
     rating_count: int
     distance_m: float | None = Field(None, description="离居民住处的距离（米），仅居民")
     why_not: str = Field("", description="居民不符合条件的原因；空为可预约")
-
-    @staticmethod
-    def resolve_uuid(obj: Service) -> str:
-        return str(obj.uuid)
-
-    @staticmethod
-    def resolve_category(obj: Service) -> str:
-        return obj.category.code
-
-    @staticmethod
-    def resolve_category_name(obj: Service) -> str:
-        return obj.category.name
-
-    @staticmethod
-    def resolve_region_code(obj: Service) -> str:
-        return obj.region.code
-
-    @staticmethod
-    def resolve_provider(obj: Service) -> str:
-        return obj.provider.name if obj.provider else ""
-
-    @staticmethod
-    def resolve_lat(obj: Service) -> float | None:
-        p = obj.point
-        return p[0] if p else None
-
-    @staticmethod
-    def resolve_lon(obj: Service) -> float | None:
-        p = obj.point
-        return p[1] if p else None
-
-    @staticmethod
-    def resolve_fee_amount(obj: Service) -> float | None:
-        return float(obj.fee_amount) if obj.fee_amount is not None else None
 
 
 class ServiceFilterIn(Schema):
@@ -153,8 +138,7 @@ def _service_for(user: Any, pk: int) -> Service:
         if user.person is None or not user.person.region.code.startswith(s.region.code):
             raise Http404
     elif not services.is_staff(user) or not (
-        user.is_superuser
-        or user.role == Role.SYSTEM_ADMIN
+        effective_role(user) == Role.SYSTEM_ADMIN
         or (
             user.region_code
             and (s.region.code.startswith(user.region_code) or user.region_code.startswith(s.region.code))
@@ -195,8 +179,6 @@ def slot_generate(request: HttpRequest, service_id: int, payload: GenerateIn) ->
     s = scoped(Service.objects.all(), user).filter(pk=service_id).first()
     if s is None:
         raise Http404
-    from django.utils import timezone
-
     return {
         "created": services.slots_generate(
             service=s, start=payload.start or timezone.localdate(), days=payload.days, actor=user
@@ -207,41 +189,29 @@ def slot_generate(request: HttpRequest, service_id: int, payload: GenerateIn) ->
 class BookingOut(Schema):
     id: int
     service_id: int
-    service_name: str
+    service_name: str = Field(alias="service.name")
     slot_id: int
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    person_name: str
+    starts_at: dt.datetime = Field(alias="slot.starts_at")
+    ends_at: dt.datetime = Field(alias="slot.ends_at")
+    person_name: str = Field(alias="person.name")
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     rating: int | None
     reminded_at: dt.datetime | None
-
-    @staticmethod
-    def resolve_service_name(obj: Booking) -> str:
-        return obj.service.name
-
-    @staticmethod
-    def resolve_starts_at(obj: Booking) -> dt.datetime:
-        return obj.slot.starts_at
-
-    @staticmethod
-    def resolve_ends_at(obj: Booking) -> dt.datetime:
-        return obj.slot.ends_at
-
-    @staticmethod
-    def resolve_person_name(obj: Booking) -> str:
-        return obj.person.name
-
-    @staticmethod
-    def resolve_status_label(obj: Booking) -> str:
-        return obj.get_status_display()
 
 
 class BookingIn(Schema):
     slot: int
     person_id: int | None = Field(None, description="工作人员代约时的居民编号；居民本人预约留空")
     note: str = ""
+
+
+def _by_code(model: Any, field: str, code: str, message: str, error_code: str) -> Any:
+    """The row of ``model`` with this ``code``, or a 422 naming ``field`` with ``error_code``."""
+    found = model.objects.filter(code=code).first()
+    if found is None:
+        raise ValidationError({field: ValidationError(message, code=error_code)})
+    return found
 
 
 def _person(user: Any, pk: int | None) -> Person | None:
@@ -261,13 +231,11 @@ def booking_list(request: HttpRequest) -> QuerySet[Booking]:
 @router.post(
     "/bookings", response={201: BookingOut, **ERRORS, 409: ConflictOut}, summary="预约一个时段（不会超约）"
 )
+@answers_conflict
 def booking_create(request: HttpRequest, payload: BookingIn) -> Any:
     user = acting_user(request)
     person = _person(user, payload.person_id)
-    try:
-        b = services.booking_create(actor=user, slot_id=payload.slot, person=person, note=payload.note)
-    except services.Conflict as exc:
-        return conflict_response(exc)
+    b = services.booking_create(actor=user, slot_id=payload.slot, person=person, note=payload.note)
     return Status(201, Booking.objects.select_related("slot", "service", "person").get(pk=b.pk))
 
 
@@ -293,13 +261,10 @@ class BookingActIn(Schema):
     response={200: BookingOut, **ERRORS, 409: ConflictOut},
     summary="取消、改约、确认、登记服务、评价",
 )
+@answers_conflict
 def booking_act(request: HttpRequest, booking_id: int, payload: BookingActIn) -> Any:
     user = acting_user(request)
-    b = _booking(user, booking_id)
-    try:
-        b = _booking_act(user, b, payload)
-    except services.Conflict as exc:
-        return conflict_response(exc)
+    b = _booking_act(user, _booking(user, booking_id), payload)
     return Booking.objects.select_related("slot", "service", "person").get(pk=b.pk)
 
 
@@ -309,7 +274,7 @@ def _booking_act(user: Any, b: Booking, payload: BookingActIn) -> Booking:
         b = services.booking_cancel(actor=user, booking=b)
     elif a == "reschedule":
         if payload.slot is None:
-            raise ValidationError({"slot": "请选择新时段"})
+            raise ValidationError({"slot": ValidationError("请选择新时段", code="booking.slot_required")})
         b = services.booking_reschedule(actor=user, booking=b, slot_id=payload.slot)
     elif a == "confirm":
         b = services.booking_confirm(actor=user, booking=b)
@@ -317,17 +282,17 @@ def _booking_act(user: Any, b: Booking, payload: BookingActIn) -> Booking:
         b = services.booking_serve(actor=user, booking=b, record=payload.record, attended=a == "serve")
     else:
         if payload.stars is None:
-            raise ValidationError({"stars": "请选择 1–5 星"})
+            raise ValidationError({"stars": ValidationError("请选择 1–5 星", code="booking.stars_required")})
         b = services.booking_rate(actor=user, booking=b, stars=payload.stars, comment=payload.comment)
     return b
 
 
 class NeedOut(Schema):
     id: int
-    person_name: str
-    region_code: str
+    person_name: str = Field("", alias="person.name", description="居民姓名；群体需求为空")
+    region_code: str = Field(alias="region.code")
     source: str
-    category: str
+    category: str = Field(alias="category.code")
     description: str
     urgency: str
     preferred_days: list[int]
@@ -335,18 +300,6 @@ class NeedOut(Schema):
     groups: list[str]
     status: str
     created_at: dt.datetime
-
-    @staticmethod
-    def resolve_person_name(obj: Need) -> str:
-        return obj.person.name if obj.person else ""
-
-    @staticmethod
-    def resolve_region_code(obj: Need) -> str:
-        return obj.region.code
-
-    @staticmethod
-    def resolve_category(obj: Need) -> str:
-        return obj.category.code
 
 
 class NeedIn(Schema):
@@ -383,31 +336,31 @@ def need_summary(request: HttpRequest) -> dict[str, Any]:
     response={201: NeedOut, **ERRORS, 409: ConflictOut},
     summary="登记需求（居民不存在或不在本账号范围内：422，同一需求未对接时重复登记：409）",
 )
+@answers_conflict
 def need_create(request: HttpRequest, payload: NeedIn) -> Any:
     user = acting_user(request)
-    category = TaxonomyTerm.objects.filter(code=payload.category).first()
-    if category is None:
-        raise ValidationError({"category": f"没有分类“{payload.category}”"})
+    category = _by_code(
+        TaxonomyTerm, "category", payload.category, f"没有分类“{payload.category}”", "need.category_unknown"
+    )
     person = _person(user, payload.person_id)
     region = (
         Region.objects.current().filter(code=payload.region_code).first() if payload.region_code else None
     )
     if payload.region_code and region is None:
-        raise ValidationError({"region_code": f"区划 {payload.region_code} 不存在"})
-    try:
-        n = services.need_create(
-            actor=user,
-            person=person,
-            region=region,
-            category=category,
-            description=payload.description,
-            source=payload.source,
-            urgency=payload.urgency,
-            preferred_days=payload.preferred_days,
-            preferred_period=payload.preferred_period,
+        raise ValidationError(
+            {"region_code": ValidationError(f"区划 {payload.region_code} 不存在", code="need.region_unknown")}
         )
-    except services.Conflict as exc:
-        return conflict_response(exc)
+    n = services.need_create(
+        actor=user,
+        person=person,
+        region=region,
+        category=category,
+        description=payload.description,
+        source=payload.source,
+        urgency=payload.urgency,
+        preferred_days=payload.preferred_days,
+        preferred_period=payload.preferred_period,
+    )
     return Status(201, Need.objects.select_related("person", "region", "category").get(pk=n.pk))
 
 
@@ -417,20 +370,12 @@ class ResourceOut(Schema):
     kind: str
     offered_by: str
     provider_name: str
-    region_code: str
-    category: str | None
+    region_code: str = Field(alias="region.code")
+    category: str | None = Field(None, alias="category.code")
     capacity: int
     conditions: str
-    weekly_hours: dict[str, list[list[str]]]
+    opening_hours: dict[str, list[list[str]]]
     status: str
-
-    @staticmethod
-    def resolve_region_code(obj: Resource) -> str:
-        return obj.region.code
-
-    @staticmethod
-    def resolve_category(obj: Resource) -> str | None:
-        return obj.category.code if obj.category else None
 
 
 @router.get("/resources", response={200: list[ResourceOut], **ERRORS}, summary="社区资源清单")
@@ -444,17 +389,13 @@ def resource_list(request: HttpRequest) -> QuerySet[Resource]:
 class ProjectOut(Schema):
     id: int
     name: str
-    region_code: str
+    region_code: str = Field(alias="region.code")
     funding_source: str
     budget: float
     stage: str
     need_count: int
     resource_count: int
     evaluation_score: int | None
-
-    @staticmethod
-    def resolve_region_code(obj: Project) -> str:
-        return obj.region.code
 
 
 @router.get("/projects", response={200: list[ProjectOut], **ERRORS}, summary="服务项目清单")
@@ -537,6 +478,7 @@ class ConfirmIn(Schema):
     response={200: NeedOut, **ERRORS, 409: ConflictOut},
     summary="确认对接：服务生成预约，资源/项目建立关联",
 )
+@answers_conflict
 def match_confirm(request: HttpRequest, payload: ConfirmIn) -> Any:
     user = acting_user(request)
     need = selectors.need_list(user).filter(pk=payload.need_id).first()
@@ -544,7 +486,9 @@ def match_confirm(request: HttpRequest, payload: ConfirmIn) -> Any:
         raise Http404
     kind, key = payload.provider[:1], payload.provider[1:]
     if kind not in "srp" or not key.isdigit():
-        raise ValidationError({"provider": "应为 s/r/p 加编号"})
+        raise ValidationError(
+            {"provider": ValidationError("应为 s/r/p 加编号", code="match.provider_invalid")}
+        )
     target: dict[str, Any] = {}
     if kind == "s":
         target["service"] = Service.objects.filter(pk=int(key)).first()
@@ -554,10 +498,7 @@ def match_confirm(request: HttpRequest, payload: ConfirmIn) -> Any:
         target["project"] = selectors.project_list(user).filter(pk=int(key)).first()
     if next(iter(target.values())) is None:
         raise Http404
-    try:
-        services.match_confirm(actor=user, need=need, **target)
-    except services.Conflict as exc:
-        return conflict_response(exc)
+    services.match_confirm(actor=user, need=need, **target)
     return Need.objects.select_related("person", "region", "category").get(pk=need.pk)
 
 
@@ -579,35 +520,23 @@ def item_list(request: HttpRequest) -> QuerySet[ServiceItem]:
     return ServiceItem.objects.filter(active=True)
 
 
+class StepOut(Schema):
+    status: str
+    note: str
+    at: str = Field(alias="at.isoformat")
+    by: str = Field(alias="by_name")
+
+
 class ApplicationOut(Schema):
     id: int
     number: str
-    item: str
-    person_name: str
+    item: str = Field(alias="item.name")
+    person_name: str = Field(alias="person.name")
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     materials: dict[str, bool]
     due_on: dt.date | None
-    steps: list[dict[str, Any]]
-
-    @staticmethod
-    def resolve_item(obj: Application) -> str:
-        return obj.item.name
-
-    @staticmethod
-    def resolve_person_name(obj: Application) -> str:
-        return obj.person.name
-
-    @staticmethod
-    def resolve_status_label(obj: Application) -> str:
-        return obj.get_status_display()
-
-    @staticmethod
-    def resolve_steps(obj: Application) -> list[dict[str, Any]]:
-        return [
-            {"status": s.status, "note": s.note, "at": s.at.isoformat(), "by": s.by_name}
-            for s in obj.steps.all()
-        ]
+    steps: list[StepOut]
 
 
 class ApplicationIn(Schema):
@@ -628,18 +557,14 @@ def application_list(request: HttpRequest) -> QuerySet[Application]:
     response={201: ApplicationOut, **ERRORS, 409: ConflictOut},
     summary="申请（居民网上提交或窗口代为登记）；办件编号由序列分配，并发提交互不冲突",
 )
+@answers_conflict
 def application_create(request: HttpRequest, payload: ApplicationIn) -> Any:
     user = acting_user(request)
-    item = ServiceItem.objects.filter(code=payload.item).first()
-    if item is None:
-        raise ValidationError({"item": f"没有事项“{payload.item}”"})
+    item = _by_code(ServiceItem, "item", payload.item, f"没有事项“{payload.item}”", "window.item_unknown")
     person = _person(user, payload.person_id)
-    try:
-        app = services.application_submit(
-            actor=user, item=item, person=person, provided=payload.materials, note=payload.note
-        )
-    except services.Conflict as exc:
-        return conflict_response(exc)
+    app = services.application_submit(
+        actor=user, item=item, person=person, provided=payload.materials, note=payload.note
+    )
     return Status(201, app)
 
 

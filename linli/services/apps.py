@@ -1,17 +1,18 @@
 from django.apps import AppConfig
 
+from linli.core import catalogues
+from linli.core.context import register_nav
+from linli.core.demo_steps import DemoStep, register
+from linli.core.scope import declare
+
 
 class ServicesConfig(AppConfig):
     name = "linli.services"
     verbose_name = "服务清单与预约"
 
     def ready(self) -> None:
-        from linli.core import catalogues
-
         catalogues.register(self, "services.TaxonomyTerm", "linli.services.migrations.0002_catalogues:load")
-        from linli.core.context import register_nav
-        from linli.core.demo_steps import DemoStep, register
-        from linli.core.scope import declare
+        # models are not ready when apps.py is imported: the demo and the pages (which import them) load here
         from linli.services import demo
         from linli.services.views import nav
 
@@ -30,5 +31,5 @@ class ServicesConfig(AppConfig):
             "services.application",
             {"region": "region", "self": "person_id", "household": "person__household_id"},
         )
-        register_nav(nav)
+        register_nav(nav, group="服务与预约")
         register(DemoStep("services", "服务清单、需求、资源与预约", 50, demo.demo_run, demo.demo_loaded))

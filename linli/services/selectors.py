@@ -49,18 +49,22 @@ def person_find(user: User, text: str, *, field: str = "person") -> Person | Non
         return None
     found = list(person_list(user=user, filters=PersonFilter(q=text))[:3])
     if not found:
-        raise ValidationError({field: f"找不到居民“{text}”：{ABSENT}"})
+        raise ValidationError(
+            {field: ValidationError(f"找不到居民“{text}”：{ABSENT}", code="person.not_found")}
+        )
     exact = [p for p in found if p.name == text]
     if len(exact) == 1 or len(found) == 1:
         return exact[0] if exact else found[0]
-    raise ValidationError({field: f"有多位居民匹配“{text}”，请输入身份证号"})
+    raise ValidationError(
+        {field: ValidationError(f"有多位居民匹配“{text}”，请输入身份证号", code="person.ambiguous")}
+    )
 
 
 def person_by_id(user: User, pk: int, *, field: str = "person_id") -> Person:
     """The person ``pk`` within ``user``'s scope; absent and out of scope give one and the same error."""
     person = scoped(Person.objects.select_related("region", "household"), user).filter(pk=pk).first()
     if person is None:
-        raise ValidationError({field: f"居民 {pk} {ABSENT}"})
+        raise ValidationError({field: ValidationError(f"居民 {pk} {ABSENT}", code="person.not_found")})
     return person
 
 
@@ -323,7 +327,7 @@ def match_batch(user: User, needs: Sequence[Need], *, include_resources: bool = 
     for p in providers:
         if isinstance(p, Service):
             point = p.point
-            d, per = masks(p.weekly_hours)
+            d, per = masks(p.opening_hours)
             rows.append(
                 (
                     f"s{p.pk}",
@@ -342,7 +346,7 @@ def match_batch(user: User, needs: Sequence[Need], *, include_resources: bool = 
                 )
             )
         else:
-            d, per = masks(p.weekly_hours)
+            d, per = masks(p.opening_hours)
             rows.append(
                 (
                     f"r{p.pk}",

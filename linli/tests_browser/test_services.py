@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from linli.factories import World
 from linli.services import services
 from linli.services.models import (
     ApplicationStatus,
@@ -20,6 +19,7 @@ from linli.services.models import (
     Service,
     TaxonomyTerm,
 )
+from linli.testing.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 
@@ -33,7 +33,7 @@ def _service(world: World, name: str, code: str, **kw: object) -> Service:
         "kind": "public",
         "category": TaxonomyTerm.objects.get(code=code),
         "region": world.tree.community_a,
-        "weekly_hours": HOURS,
+        "opening_hours": HOURS,
         "capacity": 3,
         "lat": 24.962,
         "lon": 118.672,

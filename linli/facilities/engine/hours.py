@@ -1,6 +1,8 @@
 """开放时间: weekly opening hours as ISO weekday → intervals, their total and the days under 8 hours.
 
-Pure Python (no Django). The stored form is ``{"1": [["08:30", "12:00"], ["14:30", "18:00"]], …}``
+The one opening-hours engine of Linli: facilities, services and resources read, check, normalise and
+describe a week of hours here (``linli.services.engine.schedule`` adds only what is its own, the
+exceptions by date and the booking slots). Pure Python (no Django). The stored form is ``{"1": [["08:30", "12:00"], ["14:30", "18:00"]], …}``
 with keys "1" (Monday) to "7" (Sunday); a day that is absent or empty is closed. Forms take each day
 as text, ``"08:30-12:00, 14:30-18:00"``; ``"休息"`` or an empty field means closed.
 
@@ -54,11 +56,16 @@ def parse_day(text: str, day: int) -> list[list[str]]:
         ends = re.split(r"\s*[-–—~～至]\s*", p)
         if len(ends) != 2:
             raise HoursError(day, f"“{p}”应为 开始-结束，如 08:30-12:00")
-        a, b = _minutes(ends[0], day), _minutes(ends[1], day)
-        if b <= a:
-            raise HoursError(day, f"“{p}”结束时间应晚于开始时间")
-        spans.append((a, b))
+        spans.append(_span(ends[0], ends[1], day, f"“{p}”结束时间应晚于开始时间"))
     return _checked(spans, day)
+
+
+def _span(start: str, end: str, day: int, backwards: str) -> tuple[int, int]:
+    """One interval in minutes; ``backwards`` is the message when it ends before it starts."""
+    a, b = _minutes(start, day), _minutes(end, day)
+    if b <= a:
+        raise HoursError(day, backwards)
+    return a, b
 
 
 def _checked(spans: list[tuple[int, int]], day: int) -> list[list[str]]:
@@ -86,18 +93,31 @@ def normalise(value: object) -> dict[str, list[list[str]]]:
         if isinstance(spans, str):
             out[str(day)] = parse_day(spans, day)
             continue
-        if not isinstance(spans, list):
-            raise HoursError(day, "时段应为 [开始, 结束] 的列表")
-        pairs: list[tuple[int, int]] = []
-        for span in spans:
-            if not (isinstance(span, list | tuple) and len(span) == 2):
-                raise HoursError(day, "每个时段应为 [开始, 结束]")
-            a, b = _minutes(str(span[0]), day), _minutes(str(span[1]), day)
-            if b <= a:
-                raise HoursError(day, f"{span[0]}-{span[1]} 结束时间应晚于开始时间")
-            pairs.append((a, b))
-        out[str(day)] = _checked(pairs, day)
+        out[str(day)] = spans_checked(spans, day)
     return {k: v for k, v in sorted(out.items()) if v}
+
+
+def spans_checked(spans: object, day: int = 0) -> list[list[str]]:
+    """A stored list of ``[start, end]`` pairs, checked and sorted (``day`` names it in errors, 0 none)."""
+    if not isinstance(spans, list | tuple):
+        raise HoursError(day, "时段应为 [开始, 结束] 的列表")
+    pairs: list[tuple[int, int]] = []
+    for span in spans:
+        if not (isinstance(span, list | tuple) and len(span) == 2):
+            raise HoursError(day, "每个时段应为 [开始, 结束]")
+        a, b = str(span[0]), str(span[1])
+        pairs.append(_span(a, b, day, f"{a}-{b} 结束早于开始，结束时间应晚于开始时间"))
+    return _checked(pairs, day)
+
+
+def minutes_of(text: str) -> int:
+    """Minutes since midnight of a checked ``"HH:MM"`` (``"24:00"`` is 1440)."""
+    return _minutes(text, 0)
+
+
+def weekly_minutes(hours: dict[str, list[list[str]]]) -> int:
+    """The minutes open in a week of (normalised) hours."""
+    return sum(minutes_of(b) - minutes_of(a) for spans in hours.values() for a, b in spans)
 
 
 def parse_week(texts: dict[int, str]) -> tuple[dict[str, list[list[str]]], dict[int, str]]:
@@ -116,7 +136,35 @@ def parse_week(texts: dict[int, str]) -> tuple[dict[str, list[list[str]]], dict[
 
 
 def day_text(hours: dict[str, list[list[str]]], day: int) -> str:
+    """One day as the text a form shows: ``"08:30-12:00, 14:30-18:00"`` ("" when closed)."""
     return ", ".join(f"{a}-{b}" for a, b in hours.get(str(day), []))
+
+
+def week_texts(hours: dict[str, list[list[str]]] | None) -> dict[int, str]:
+    """Every weekday as form text (the inverse of ``parse_week``)."""
+    return {day: day_text(hours or {}, day) for day in WEEKDAYS}
+
+
+def describe(hours: object, closed: str = "未设开放时间") -> str:
+    """周一至周五 08:30–11:30；周六 09:00–11:00 — days with the same hours grouped, for pages."""
+    week = normalise(hours)
+    runs: list[tuple[int, int, str]] = []
+    for day in WEEKDAYS:
+        spans = week.get(str(day))
+        if not spans:
+            continue
+        text = "、".join(f"{a}–{b}" for a, b in spans)
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == text:
+            runs[-1] = (runs[-1][0], day, text)
+        else:
+            runs.append((day, day, text))
+    return (
+        "；".join(
+            WEEKDAYS[first] + (f"至{WEEKDAYS[last]}" if last > first else "") + f" {text}"
+            for first, last, text in runs
+        )
+        or closed
+    )
 
 
 @dataclass(frozen=True)

@@ -242,12 +242,12 @@ def candidate_pairs(
     return rows, cols, weighted[rows, cols]
 
 
-def _solve_lp(
-    rows: np.ndarray, cols: np.ndarray, w: np.ndarray, n: int, capacity: np.ndarray
-) -> list[tuple[int, int]]:
-    """Maximum-weight capacitated assignment as a linear programme (HiGHS). The constraint matrix of a
-    bipartite b-matching is totally unimodular, so the simplex vertex it returns is integral."""
-    k, m = len(w), len(capacity)
+def _bmatching_rows(
+    rows: np.ndarray, cols: np.ndarray, n: int, capacity: np.ndarray
+) -> tuple[sparse.csr_array, np.ndarray]:
+    """The constraints of a capacitated bipartite b-matching over the candidate pairs (``rows[i]``,
+    ``cols[i]``): each need at most once, each provider at most its capacity — ``a @ x <= ub``."""
+    k, m = len(rows), len(capacity)
     var = np.arange(k)
     a = sparse.vstack(
         [
@@ -255,7 +255,15 @@ def _solve_lp(
             sparse.csr_array((np.ones(k), (cols, var)), shape=(m, k)),
         ]
     ).tocsr()
-    ub = np.concatenate([np.ones(n), capacity.astype(np.float64)])
+    return a, np.concatenate([np.ones(n), capacity.astype(np.float64)])
+
+
+def _solve_lp(
+    rows: np.ndarray, cols: np.ndarray, w: np.ndarray, n: int, capacity: np.ndarray
+) -> list[tuple[int, int]]:
+    """Maximum-weight capacitated assignment as a linear programme (HiGHS). The constraint matrix of a
+    bipartite b-matching is totally unimodular, so the simplex vertex it returns is integral."""
+    a, ub = _bmatching_rows(rows, cols, n, capacity)
     res = linprog(-w, A_ub=a, b_ub=ub, bounds=(0, 1), method="highs-ds")
     if res.x is None:  # pragma: no cover - x = 0 is always feasible
         raise RuntimeError(f"匹配求解失败：{res.message}")
@@ -336,15 +344,8 @@ def assign_milp(scores: np.ndarray, urgency: np.ndarray, capacity: np.ndarray) -
     """The whole batch as one integer programme (HiGHS MIP): the independent exact reference."""
     weighted = _weighted(scores, urgency)
     rows, cols, w = candidate_pairs(weighted)
-    n, m, k = scores.shape[0], len(capacity), len(w)
-    var = np.arange(k)
-    a = sparse.vstack(
-        [
-            sparse.csr_array((np.ones(k), (rows, var)), shape=(n, k)),
-            sparse.csr_array((np.ones(k), (cols, var)), shape=(m, k)),
-        ]
-    ).tocsr()
-    ub = np.concatenate([np.ones(n), capacity.astype(np.float64)])
+    n, k = scores.shape[0], len(w)
+    a, ub = _bmatching_rows(rows, cols, n, capacity)
     res = milp(
         c=-w, constraints=LinearConstraint(a, -np.inf, ub), integrality=np.ones(k), bounds=Bounds(0, 1)
     )

@@ -1,7 +1,10 @@
-"""Weekly service hours and the booking slots they give (pure Python).
+"""Booking slots from a week of hours and its exceptions by date (pure Python).
 
-``weekly`` maps ISO weekday "1"…"7" to intervals ``[["08:30", "11:30"], …]``; ``exceptions`` is a list
-of ``{"date": "YYYY-MM-DD", "closed": true}`` or ``{"date": …, "hours": [[…]]}`` (other hours that day).
+A week of hours (``opening_hours``: ISO weekday "1"…"7" → ``[["08:30", "11:30"], …]``) is read,
+checked and described by the one opening-hours engine, ``linli.facilities.engine.hours``; what is
+the services' own is here: ``exceptions``, a list of ``{"date": "YYYY-MM-DD", "closed": true}`` or
+``{"date": …, "hours": [[…]]}`` (other hours that day), the slots a schedule gives, and the day and
+period masks matching compares.
 """
 
 from __future__ import annotations
@@ -10,66 +13,44 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from linli.facilities.engine import hours
+
 WEEKDAYS = "一二三四五六日"
 
 
 class ScheduleError(ValueError):
-    """The schedule is malformed or gives no hours; ``field`` names the input."""
+    """The schedule is malformed or gives no hours; ``field`` names the input, ``code`` the rule."""
 
-    def __init__(self, message: str, field: str = "weekly_hours"):
+    def __init__(self, message: str, field: str = "opening_hours", code: str = "service.hours_invalid"):
         super().__init__(message)
-        self.field = field
+        self.field, self.code = field, code
 
 
-def parse_hm(value: str) -> dt.time:
+def normalise(weekly: Any) -> dict[str, list[list[str]]]:
+    """Check ``weekly`` with the hours engine and return it sorted; raise ScheduleError naming the day."""
     try:
-        h, m = value.strip().split(":")
-        return dt.time(int(h), int(m))
-    except (ValueError, AttributeError) as exc:
-        raise ScheduleError(f"时间“{value}”格式应为 HH:MM") from exc
+        return hours.normalise(weekly)
+    except hours.HoursError as exc:
+        raise ScheduleError(str(exc)) from exc
 
 
-def _intervals(raw: Any, where: str) -> list[tuple[dt.time, dt.time]]:
-    if not isinstance(raw, Sequence) or isinstance(raw, str):
-        raise ScheduleError(f"{where}的时间段应为列表")
-    out = []
-    for pair in raw:
-        if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
-            raise ScheduleError(f"{where}的时间段应为 [开始, 结束]")
-        start, end = parse_hm(pair[0]), parse_hm(pair[1])
-        if end <= start:
-            raise ScheduleError(f"{where}的时间段 {pair[0]}–{pair[1]} 结束早于开始")
-        out.append((start, end))
-    out.sort()
-    for (_, e1), (s2, _) in zip(out, out[1:], strict=False):
-        if s2 < e1:
-            raise ScheduleError(f"{where}的时间段有重叠")
-    return out
+def weekly_minutes(weekly: Any) -> int:
+    return hours.weekly_minutes(normalise(weekly))
 
 
-def normalise(weekly: Mapping[str, Any]) -> dict[str, list[tuple[dt.time, dt.time]]]:
-    """Check ``weekly`` and return it parsed; raise ScheduleError naming the day."""
-    if not isinstance(weekly, Mapping):
-        raise ScheduleError("每周服务时间格式不正确")
-    out: dict[str, list[tuple[dt.time, dt.time]]] = {}
-    for day, raw in weekly.items():
-        if str(day) not in {str(i) for i in range(1, 8)}:
-            raise ScheduleError(f"星期“{day}”应为 1–7")
-        out[str(day)] = _intervals(raw, f"星期{WEEKDAYS[int(day) - 1]}")
-    return out
-
-
-def weekly_minutes(weekly: Mapping[str, Any]) -> int:
-    total = 0
-    for intervals in normalise(weekly).values():
-        for s, e in intervals:
-            total += (e.hour * 60 + e.minute) - (s.hour * 60 + s.minute)
-    return total
-
-
-def require_hours(weekly: Mapping[str, Any]) -> None:
+def require_hours(weekly: Any) -> None:
     if weekly_minutes(weekly) == 0:
-        raise ScheduleError("每周服务时间为 0 小时：请至少填写一个开放时间段，才能生成预约时段")
+        raise ScheduleError(
+            "每周服务时间为 0 小时：请至少填写一个开放时间段，才能生成预约时段", code="service.no_hours"
+        )
+
+
+def describe(weekly: Any) -> str:
+    """周一至周五 08:30–11:30；周六 09:00–11:00 (the engine's description; raises ScheduleError)."""
+    try:
+        return hours.describe(weekly)
+    except hours.HoursError as exc:
+        raise ScheduleError(str(exc)) from exc
 
 
 def day_mask(weekly: Mapping[str, Any]) -> int:
@@ -81,22 +62,41 @@ def day_mask(weekly: Mapping[str, Any]) -> int:
     return mask
 
 
-PERIODS = {
-    "morning": (dt.time(0), dt.time(12)),
-    "afternoon": (dt.time(12), dt.time(18)),
-    "evening": (dt.time(18), dt.time(23, 59)),
-}
+# morning, afternoon, evening in minutes since midnight (bits 0, 1, 2 of ``period_mask``)
+PERIODS = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 18 * 60), "evening": (18 * 60, 23 * 60 + 59)}
 
 
 def period_mask(weekly: Mapping[str, Any]) -> int:
     """Bits 0/1/2 for morning/afternoon/evening when any interval touches that period."""
     mask = 0
-    for intervals in normalise(weekly).values():
-        for s, e in intervals:
+    for spans in normalise(weekly).values():
+        for a, b in spans:
+            s, e = hours.minutes_of(a), hours.minutes_of(b)
             for i, (ps, pe) in enumerate(PERIODS.values()):
                 if s < pe and e > ps:
                     mask |= 1 << i
     return mask
+
+
+def _in_minutes(spans: list[list[str]]) -> list[tuple[int, int]]:
+    return [(hours.minutes_of(a), hours.minutes_of(b)) for a, b in spans]
+
+
+def _exceptions(exceptions: Sequence[Mapping[str, Any]]) -> dict[dt.date, list[tuple[int, int]]]:
+    special: dict[dt.date, list[tuple[int, int]]] = {}
+    for ex in exceptions:
+        try:
+            day = dt.date.fromisoformat(str(ex["date"]))
+        except (KeyError, ValueError) as exc:
+            raise ScheduleError("例外日期应为 YYYY-MM-DD", field="exceptions") from exc
+        if ex.get("closed"):
+            special[day] = []
+            continue
+        try:
+            special[day] = _in_minutes(hours.spans_checked(ex.get("hours", [])))
+        except hours.HoursError as exc:
+            raise ScheduleError(f"{day}：{exc}", field="exceptions") from exc
+    return special
 
 
 def slots(
@@ -108,42 +108,16 @@ def slots(
 ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
     """Naive local (start, end) of every slot of ``minutes`` from ``start`` for ``days`` days."""
     if minutes < 5:
-        raise ScheduleError("每个时段至少 5 分钟", field="slot_minutes")
-    parsed = normalise(weekly)
+        raise ScheduleError("每个时段至少 5 分钟", field="slot_minutes", code="service.slot_too_short")
+    week = {day: _in_minutes(spans) for day, spans in normalise(weekly).items()}
     require_hours(weekly)
-    special: dict[dt.date, list[tuple[dt.time, dt.time]] | None] = {}
-    for ex in exceptions:
-        try:
-            day = dt.date.fromisoformat(str(ex["date"]))
-        except (KeyError, ValueError) as exc:
-            raise ScheduleError("例外日期应为 YYYY-MM-DD", field="exceptions") from exc
-        special[day] = None if ex.get("closed") else _intervals(ex.get("hours", []), f"{day}")
-    step = dt.timedelta(minutes=minutes)
+    special = _exceptions(exceptions)
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
-        intervals = special[day] if day in special else parsed.get(str(day.isoweekday()), [])
-        for s, e in intervals or []:
-            at, end = dt.datetime.combine(day, s), dt.datetime.combine(day, e)
-            while at + step <= end:
-                yield at, at + step
-                at += step
-
-
-def describe(weekly: Mapping[str, Any]) -> str:
-    """周一至周五 08:30–11:30；周六 09:00–11:00 — days with the same hours grouped, for pages."""
-    parsed = normalise(weekly)
-    runs: list[tuple[int, int, str]] = []
-    for day in range(1, 8):
-        intervals = parsed.get(str(day)) or []
-        if not intervals:
-            continue
-        hours = "、".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in intervals)
-        if runs and runs[-1][1] == day - 1 and runs[-1][2] == hours:
-            runs[-1] = (runs[-1][0], day, hours)
-        else:
-            runs.append((day, day, hours))
-    parts = []
-    for first, last, hours in runs:
-        days = f"周{WEEKDAYS[first - 1]}" + (f"至周{WEEKDAYS[last - 1]}" if last > first else "")
-        parts.append(f"{days} {hours}")
-    return "；".join(parts) or "未设开放时间"
+        spans = special[day] if day in special else week.get(str(day.isoweekday()), [])
+        midnight = dt.datetime.combine(day, dt.time())
+        for s, e in spans:
+            at = s
+            while at + minutes <= e:
+                yield midnight + dt.timedelta(minutes=at), midnight + dt.timedelta(minutes=at + minutes)
+                at += minutes

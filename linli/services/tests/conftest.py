@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from linli.factories import World
 from linli.services.models import Service, ServiceKind, TaxonomyTerm
+from linli.testing.factories import World
 
 ALL_DAY = {str(d): [["08:00", "12:00"], ["14:00", "20:00"]] for d in range(1, 8)}
 
@@ -23,7 +23,7 @@ def make_service(db: None) -> Callable[..., Service]:
             "kind": ServiceKind.PUBLIC,
             "category": TaxonomyTerm.objects.get(code=kw.pop("category", "elderly_meal")),
             "region": region,
-            "weekly_hours": ALL_DAY,
+            "opening_hours": ALL_DAY,
             "capacity": 2,
             "slot_minutes": 60,
             "lat": 24.961,

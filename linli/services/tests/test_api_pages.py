@@ -8,9 +8,9 @@ from collections.abc import Callable
 from django.test import Client
 
 from linli.core.models import User
-from linli.factories import World
 from linli.services import services
 from linli.services.models import Booking, Need, Service, Slot
+from linli.testing.factories import World
 
 
 def test_resident_api_directory_booking_and_errors(

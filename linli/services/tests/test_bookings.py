@@ -12,10 +12,10 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from linli.core.scope import OutOfScope
-from linli.factories import PersonFactory, World
 from linli.registry.models import Person
 from linli.services import services
 from linli.services.models import Booking, BookingStatus, Service, Slot
+from linli.testing.factories import PersonFactory, World
 
 
 def _slot(service: Service, start: dt.date) -> Slot:
@@ -40,9 +40,9 @@ def test_zero_hours_schedule_is_refused(
             kind="public",
             category=make_service(world.tree.community_a).category,
             region=world.tree.community_a,
-            weekly_hours={},
+            opening_hours={},
         )
-    s = make_service(world.tree.community_a, weekly_hours={})
+    s = make_service(world.tree.community_a, opening_hours={})
     with pytest.raises(ValidationError, match="0 小时"):
         services.slots_generate(service=s, start=tomorrow, days=7)
     assert not Slot.objects.filter(service=s).exists()

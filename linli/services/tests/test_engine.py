@@ -10,7 +10,7 @@ import pytest
 from linli.services.engine import matching, schedule
 
 
-def test_slots_from_weekly_hours_with_exception() -> None:
+def test_slots_from_opening_hours_with_exception() -> None:
     weekly = {"1": [["08:30", "11:30"]], "3": [["14:00", "16:00"]]}
     monday = dt.date(2026, 11, 23)
     got = list(schedule.slots(weekly, [{"date": "2026-11-25", "closed": True}], monday, 7, 60))

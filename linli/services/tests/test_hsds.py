@@ -16,10 +16,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from linli.facilities.models import Facility, FacilityType
-from linli.factories import OrganisationFactory, World
 from linli.registry.models import OrganisationKind
 from linli.services import hsds
 from linli.services.models import Service
+from linli.testing.factories import OrganisationFactory, World
 
 SCHEMA = hsds.schema_dir()
 if SCHEMA is None:  # pragma: no cover - depends on the checkout
@@ -121,14 +121,14 @@ def test_export_validates_and_import_round_trips(
     assert {s["byday"] for s in meal["schedules"] if "byday" in s} == {"MO,TU,WE,TH,FR,SA,SU"}
     assert any(s.get("valid_from") == "2026-12-31" for s in meal["schedules"])
     before = {
-        s.uuid: (s.name, s.weekly_hours, s.eligible_tags, s.fee_amount, s.status, s.region_id)
+        s.uuid: (s.name, s.opening_hours, s.eligible_tags, s.fee_amount, s.status, s.region_id)
         for s in Service.objects.all()
     }
     Service.objects.all().delete()
     result = hsds.import_folder(out, directory=SCHEMA)
     assert (result.created, result.updated, result.organisations_created) == (3, 0, 0)
     after = {
-        s.uuid: (s.name, s.weekly_hours, s.eligible_tags, s.fee_amount, s.status, s.region_id)
+        s.uuid: (s.name, s.opening_hours, s.eligible_tags, s.fee_amount, s.status, s.region_id)
         for s in Service.objects.all()
     }
     assert after == before

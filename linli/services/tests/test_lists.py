@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 
 from linli.core.models import AuditLog
 from linli.core.scope import OutOfScope
-from linli.factories import PersonTagFactory, World
 from linli.registry.models import TagKind
 from linli.services import selectors, services
 from linli.services.engine import matching
 from linli.services.models import Need, NeedStatus, ProjectStage, Resource, Service, TaxonomyTerm
+from linli.testing.factories import PersonTagFactory, World
 
 
 def term(code: str) -> TaxonomyTerm:
@@ -127,7 +127,7 @@ def test_project_stages_and_links(world: World) -> None:
         provider_name="某小学",
         region=world.tree.community_a,
         category=term("elderly_meal"),
-        weekly_hours={"6": [["09:00", "11:00"]]},
+        opening_hours={"6": [["09:00", "11:00"]]},
     )
     with pytest.raises(ValidationError, match="资金来源"):
         services.project_create(
@@ -165,7 +165,7 @@ def test_project_stages_and_links(world: World) -> None:
             offered_by="resident",
             provider_name="某人",
             region=world.tree.community_a,
-            weekly_hours={"1": [["9点", "10:00"]]},
+            opening_hours={"1": [["9点", "10:00"]]},
         )
 
 

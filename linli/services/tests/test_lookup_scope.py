@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 
 from linli.core.engine import idnumber
 from linli.core.models import User
-from linli.factories import OrganisationFactory, World
 from linli.services.models import Application, Need, Service
+from linli.testing.factories import OrganisationFactory, World
 
 ABSENT_ID = idnumber.make("350504", dt.date(1971, 2, 3), 987, "M")  # valid, never registered
 ABSENT_PHONE = "13700000001"

@@ -20,7 +20,6 @@ from django.test import Client
 from django.utils import timezone
 
 from linli.core.models import User
-from linli.factories import PersonFactory, World, issue_token
 from linli.services import services
 from linli.services.models import (
     Application,
@@ -33,7 +32,9 @@ from linli.services.models import (
     Slot,
     TaxonomyTerm,
 )
-from linli.testing import on_postgresql, race
+from linli.services.services import window as window_services
+from linli.testing.factories import PersonFactory, World, issue_token
+from linli.testing.races import on_postgresql, race
 
 NUMBER = re.compile(r"^YC\d{8}\d{5}$")
 
@@ -110,10 +111,12 @@ def test_a_taken_number_is_skipped_and_a_hopeless_one_refused(
     taken = services.application_submit(actor=worker, item=item, person=world.people.head).number
     real = services.application_number_next
     given = iter([taken])
-    monkeypatch.setattr(services, "application_number_next", lambda day: next(given, None) or real(day))
+    monkeypatch.setattr(
+        window_services, "application_number_next", lambda day: next(given, None) or real(day)
+    )
     app = services.application_submit(actor=worker, item=item, person=world.people.spouse)
     assert app.number != taken and Application.objects.count() == 2
-    monkeypatch.setattr(services, "application_number_next", lambda day: taken)
+    monkeypatch.setattr(window_services, "application_number_next", lambda day: taken)
     with pytest.raises(services.Conflict) as exc:
         services.application_submit(actor=worker, item=item, person=world.people.child)
     assert exc.value.code == "window.number_taken" and Application.objects.count() == 2

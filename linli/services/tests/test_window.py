@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from linli.core.scope import OutOfScope
-from linli.factories import World
 from linli.services import selectors, services
 from linli.services.models import ApplicationStatus, ServiceItem
+from linli.testing.factories import World
 
 
 def test_application_goes_from_intake_to_completion(world: World) -> None:

@@ -1,6 +1,5 @@
-"""The services step of the 洛江 demo (synthetic, ``source="demo"``): a directory of a few hundred
-services across the taxonomy, needs and resources per community, projects, bookable slots for the
-coming two weeks, a month of booking history with ratings, and one-window applications."""
+"""The services step's writes, all in the caller's transaction: the directory, slots and a month of
+booking history, needs, resources, projects and one-window applications (``source="demo"``)."""
 
 from __future__ import annotations
 
@@ -11,12 +10,21 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from linli.facilities.models import Facility
 from linli.regions.models import Level, Region
 from linli.registry.models import Building, Organisation, OrganisationKind, Person, PersonStatus, PersonTag
+from linli.services.demo.data import (
+    DEMO,
+    DISTRICT,
+    NEED_TEXT,
+    PER_COMMUNITY,
+    TAG_NEEDS,
+    TEMPLATES,
+    WEEKDAY_AM,
+    WEEKEND,
+)
 from linli.services.engine import schedule
 from linli.services.models import (
     Application,
@@ -44,262 +52,6 @@ from linli.services.models import (
     Urgency,
 )
 
-DEMO = "demo"
-DISTRICT = "350504"
-
-WEEKDAY_AM = {str(d): [["08:30", "11:30"]] for d in range(1, 6)}
-WEEKDAY_FULL = {str(d): [["08:30", "11:30"], ["14:30", "17:30"]] for d in range(1, 6)}
-WEEKEND = {"6": [["09:00", "11:00"], ["15:00", "17:00"]], "7": [["09:00", "11:00"]]}
-EVENINGS = {str(d): [["19:00", "21:00"]] for d in (1, 3, 5)}
-DAILY = {str(d): [["10:30", "12:30"]] for d in range(1, 8)}
-
-# category code, kind, name, eligible tags, min age, max age, fee kind, fee, capacity, hours, slot minutes
-TEMPLATES: list[
-    tuple[str, str, str, list[str], int | None, int | None, str, str | None, int, dict[str, Any], int]
-] = [
-    ("elderly_meal", "public", "长者助餐", ["elderly_60"], None, None, "low", "8.00", 30, DAILY, 120),
-    (
-        "elderly_home",
-        "public",
-        "居家养老上门助浴",
-        ["elderly_80", "disabled", "tekun"],
-        None,
-        None,
-        "low",
-        "20.00",
-        2,
-        WEEKDAY_FULL,
-        90,
-    ),
-    (
-        "elderly_home",
-        "volunteer",
-        "独居老人探访关爱",
-        ["living_alone", "empty_nest", "elderly_80"],
-        None,
-        None,
-        "free",
-        None,
-        3,
-        WEEKDAY_AM,
-        60,
-    ),
-    ("elderly", "public", "日间照料托老", ["elderly_60"], None, None, "low", "15.00", 10, WEEKDAY_FULL, 180),
-    (
-        "childcare",
-        "public",
-        "四点半课堂",
-        [],
-        6,
-        12,
-        "free",
-        None,
-        20,
-        {str(d): [["16:30", "18:30"]] for d in range(1, 6)},
-        120,
-    ),
-    ("childcare", "convenience", "普惠托育（临时托）", [], None, 3, "paid", "60.00", 6, WEEKDAY_FULL, 180),
-    ("disability", "public", "残疾人康复训练", ["disabled"], None, None, "free", None, 4, WEEKDAY_AM, 60),
-    (
-        "disability",
-        "public",
-        "辅具适配与租借",
-        ["disabled", "elderly_80"],
-        None,
-        None,
-        "free",
-        None,
-        3,
-        {"2": [["09:00", "11:00"]], "4": [["09:00", "11:00"]]},
-        30,
-    ),
-    ("employment", "public", "就业指导与岗位推荐", [], 16, 65, "free", None, 4, WEEKDAY_FULL, 30),
-    ("employment", "public", "技能培训报名咨询", [], 16, 60, "free", None, 6, WEEKDAY_AM, 60),
-    (
-        "health_checkup",
-        "public",
-        "老年人免费健康体检",
-        ["elderly_60"],
-        None,
-        None,
-        "free",
-        None,
-        12,
-        WEEKDAY_AM,
-        60,
-    ),
-    ("health", "public", "家庭医生签约咨询", [], None, None, "free", None, 6, WEEKDAY_FULL, 30),
-    (
-        "mental",
-        "public",
-        "心理咨询与情绪疏导",
-        [],
-        12,
-        None,
-        "free",
-        None,
-        2,
-        {"3": [["14:30", "17:30"]], "6": [["09:00", "11:00"]]},
-        60,
-    ),
-    (
-        "education",
-        "public",
-        "老年大学书法班",
-        ["elderly_60"],
-        None,
-        None,
-        "low",
-        "5.00",
-        25,
-        {"2": [["09:00", "11:00"]], "5": [["09:00", "11:00"]]},
-        120,
-    ),
-    (
-        "culture_sports",
-        "public",
-        "社区图书室阅览",
-        [],
-        None,
-        None,
-        "free",
-        None,
-        30,
-        WEEKEND | WEEKDAY_FULL,
-        120,
-    ),
-    ("culture_sports", "volunteer", "广场舞与健身指导", [], None, None, "free", None, 40, EVENINGS, 120),
-    (
-        "legal",
-        "public",
-        "法律咨询（一村一法律顾问）",
-        [],
-        18,
-        None,
-        "free",
-        None,
-        3,
-        {"3": [["09:00", "11:30"]]},
-        30,
-    ),
-    ("legal", "public", "人民调解", [], 18, None, "free", None, 2, WEEKDAY_AM, 60),
-    (
-        "assistance",
-        "public",
-        "社会救助政策咨询",
-        ["dibao", "tekun", "dibao_edge"],
-        None,
-        None,
-        "free",
-        None,
-        4,
-        WEEKDAY_AM,
-        30,
-    ),
-    (
-        "social_work",
-        "public",
-        "困境儿童关爱小组",
-        ["left_behind_child", "child_in_difficulty"],
-        None,
-        16,
-        "free",
-        None,
-        8,
-        WEEKEND,
-        120,
-    ),
-    (
-        "housekeeping",
-        "convenience",
-        "家政保洁上门",
-        [],
-        None,
-        None,
-        "paid",
-        "45.00",
-        3,
-        WEEKDAY_FULL | WEEKEND,
-        120,
-    ),
-    ("repair", "convenience", "水电维修上门", [], None, None, "paid", "30.00", 2, WEEKDAY_FULL, 60),
-    (
-        "repair",
-        "volunteer",
-        "家电义务维修",
-        [],
-        None,
-        None,
-        "free",
-        None,
-        6,
-        {"6": [["09:00", "11:00"], ["15:00", "17:00"]]},
-        60,
-    ),
-    ("property", "convenience", "物业报修与停车登记", [], 18, None, "free", None, 4, WEEKDAY_FULL, 30),
-    ("veterans", "public", "退役军人服务站接待", ["veteran"], None, None, "free", None, 3, WEEKDAY_AM, 30),
-    (
-        "government",
-        "public",
-        "政务代办帮办",
-        ["elderly_80", "disabled"],
-        None,
-        None,
-        "free",
-        None,
-        4,
-        WEEKDAY_FULL,
-        30,
-    ),
-    (
-        "volunteer",
-        "volunteer",
-        "邻里互助代买代办",
-        ["elderly_80", "living_alone", "disabled"],
-        None,
-        None,
-        "free",
-        None,
-        4,
-        WEEKEND,
-        120,
-    ),
-]
-PER_COMMUNITY = 4
-
-NEED_TEXT = {
-    "elderly_meal": "希望附近有老年助餐，腿脚不便能否送餐",
-    "elderly_home": "独居在家，希望定期有人上门探访、帮忙打扫",
-    "elderly": "白天子女上班，希望老人能去日间照料中心",
-    "childcare": "孩子放学后无人照看，希望有课后托管",
-    "disability": "需要康复训练和轮椅等辅具",
-    "employment": "失业在家，希望找一份离家近的工作",
-    "health": "高血压需要定期随访，想签约家庭医生",
-    "health_checkup": "希望安排一次免费体检",
-    "mental": "最近情绪低落，希望有人聊聊",
-    "legal": "邻里纠纷，需要法律咨询",
-    "assistance": "家庭困难，想了解临时救助政策",
-    "repair": "家里水管漏水，需要维修",
-    "housekeeping": "需要家政保洁服务",
-    "culture_sports": "希望社区多组织文体活动",
-    "education": "想报名老年大学学习书法",
-    "social_work": "留守孩子需要陪伴和学习辅导",
-}
-TAG_NEEDS = {
-    "living_alone": ["elderly_home", "elderly_meal", "health"],
-    "empty_nest": ["elderly_home", "elderly_meal", "culture_sports"],
-    "disabled": ["disability", "employment", "elderly_home"],
-    "dibao": ["assistance", "employment"],
-    "tekun": ["assistance", "elderly_home"],
-    "left_behind_child": ["social_work", "childcare", "education"],
-    "elderly_60": ["elderly_meal", "health_checkup", "education", "health"],
-    "veteran": ["legal", "health"],
-}
-
-
-def demo_loaded() -> bool:
-    return Service.objects.filter(source=DEMO).exists()
-
 
 def _centres() -> dict[str, tuple[float, float]]:
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
@@ -313,22 +65,7 @@ def _centres() -> dict[str, tuple[float, float]]:
     return {c: (a[0] / a[2], a[1] / a[2]) for c, a in sums.items() if a[2]}
 
 
-def demo_run(
-    *, seed: int = 2026, today: dt.date | None = None, log: Callable[[str], None] = lambda _m: None
-) -> dict[str, int]:
-    district = (
-        Region.objects.current().filter(code=DISTRICT, source=DEMO).first()
-        or Region.objects.current().filter(code=DISTRICT).first()
-    )
-    if district is None or not Region.objects.current().subtree(DISTRICT).filter(level=Level.GRID).exists():
-        return {}
-    today = today or timezone.localdate()
-    rnd = random.Random(seed)
-    with transaction.atomic():
-        return _load(rnd, district, today, log)
-
-
-def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[str], None]) -> dict[str, int]:
+def load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[str], None]) -> dict[str, int]:
     tz = timezone.get_current_timezone()
     terms = {t.code: t for t in TaxonomyTerm.objects.all()}
     communities = list(
@@ -398,7 +135,7 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
             address="" if facility else f"{region.parent.name if region.parent else ''}{prefix}党群服务中心",
             lat=lat,
             lon=lon,
-            weekly_hours=hours,
+            opening_hours=hours,
             exceptions=[
                 {"date": (today + dt.timedelta(days=10)).isoformat(), "closed": True, "note": "设施检修"}
             ]
@@ -438,7 +175,7 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
     history: list[Slot] = []
     for s in services:
         for start, end in schedule.slots(
-            s.weekly_hours, s.exceptions, today - dt.timedelta(days=28), 42, s.slot_minutes
+            s.opening_hours, s.exceptions, today - dt.timedelta(days=28), 42, s.slot_minutes
         ):
             t_start, t_end = timezone.make_aware(start, tz), timezone.make_aware(end, tz)
             if t_start > now:
@@ -646,7 +383,7 @@ def _load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[s
                     if kind in (ResourceKind.FUND, ResourceKind.GOODS, ResourceKind.SPACE)
                     else None,
                     unit=unit,
-                    weekly_hours=hours,
+                    opening_hours=hours,
                     available_from=today - dt.timedelta(days=30),
                     available_to=today + dt.timedelta(days=rnd.randint(60, 365)),
                     conditions=rnd.choice(
