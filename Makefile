@@ -38,6 +38,8 @@ fuzz: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check linli bench
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) scripts/check-local-imports
 
 typecheck: setup
 	LINLI_TESTING=1 $(VENV)/bin/mypy linli

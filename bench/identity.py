@@ -70,9 +70,9 @@ class World:
 def world() -> World:
     from linli.core.models import ApiToken, User
     from linli.core.roles import Role
-    from linli.factories import PersonFactory, build_region_tree
     from linli.registry.models import Person
     from linli.services.models import ServiceItem
+    from linli.testing.factories import PersonFactory, build_region_tree
 
     tree = build_region_tree()
     worker = User.objects.create(

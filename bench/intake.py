@@ -80,8 +80,8 @@ def prepare(server_url: str) -> tuple[str, str]:
     call_command("migrate", verbosity=0)
     from linli.core.models import ApiToken, User
     from linli.core.roles import Role
-    from linli.factories import build_region_tree
     from linli.regions.models import Region
+    from linli.testing.factories import build_region_tree
 
     tree = build_region_tree()
     grids = [g for c in tree.communities for g in tree.grids[c.code]]

@@ -1,6 +1,6 @@
 """Fixtures shared by every test of Linli (API, pages, browser).
 
-The world they build is described in ``linli.factories``: the standard region tree (洛江区 with two
+The world they build is described in ``linli.testing.factories``: the standard region tree (洛江区 with two
 streets, four communities, eight grids), a household of three in grid A1 and a few other persons,
 and one account of each role.
 
@@ -8,7 +8,7 @@ and one account of each role.
         client = client_for(world.accounts.community_worker)
         assert client.get("/api/persons").status_code == 200
 
-``LINLI_TESTING=1`` is set by ``linli.pytest_plugin`` (loaded through pyproject's addopts), since
+``LINLI_TESTING=1`` is set by ``linli.testing.pytest_plugin`` (loaded through pyproject's addopts), since
 pytest-django reads the settings before any conftest.py is imported.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 
 from linli.core.models import User
-from linli.factories import (
+from linli.testing.factories import (
     Accounts,
     People,
     RegionTree,

@@ -1,4 +1,5 @@
-"""Settings for Linli, read from the environment.
+"""Settings for Linli, read from the environment: every setting the code reads is defined here
+(and in the README's table); modules read ``django.conf.settings.NAME``, never ``os.environ``.
 
 - ``LINLI_DEBUG``: ``1`` for development (``make run`` sets it); production otherwise.
 - ``LINLI_SECRET_KEY``: Django's secret key (required in production).
@@ -224,6 +225,17 @@ LOGGING = {
 LINLI_MAP_TILES = os.environ.get("LINLI_MAP_TILES", "")
 LINLI_MAP_ATTRIBUTION = os.environ.get("LINLI_MAP_ATTRIBUTION", "")
 
+# --- 诉求办理 (linli.cases) ---
+# Open requests of one category this close (metres) to each other are offered for merging (并单).
+LINLI_CASES_DUPLICATE_RADIUS_M = float(os.environ.get("LINLI_CASES_DUPLICATE_RADIUS_M", "150"))
+# … and received within this many hours of each other.
+LINLI_CASES_DUPLICATE_HOURS = float(os.environ.get("LINLI_CASES_DUPLICATE_HOURS", "72"))
+# The dispatch assistant accepts and dispatches a new request itself at this confidence or above.
+LINLI_CASES_AUTODISPATCH_THRESHOLD = float(os.environ.get("LINLI_CASES_AUTODISPATCH_THRESHOLD", "0.85"))
+# Dotted path of the class that sends text messages to reporters (``send(phone, text)``); the
+# default writes them to the log.
+LINLI_CASES_SMS_SENDER = os.environ.get("LINLI_CASES_SMS_SENDER", "linli.cases.services.notify.LogSender")
+
 
 def _tile_source(template: str) -> list[str]:
     """The CSP source of a tile URL template: its origin, a ``{s}``-style host label as ``*``."""
@@ -255,3 +267,12 @@ SECURE_CSP = {
 
 # Labels every page showing synthetic demo data.
 LINLI_DEMO_LABEL = "演示数据（合成）"
+
+# --- services ---
+# The folder of the Open Referral HSDS 3.0 schema files the directory's export and import validate
+# against (not part of Linli); empty: ``<repository>/../shared/standards/hsds-3.0/schema``.
+LINLI_HSDS_SCHEMA_DIR = os.environ.get("LINLI_HSDS_SCHEMA_DIR", "")
+
+# --- indicators ---
+# The CJK font file the annual report's PDF embeds; empty: Noto Sans CJK or another installed one.
+LINLI_CJK_FONT = os.environ.get("LINLI_CJK_FONT", "")
