@@ -24,7 +24,10 @@ class CasesConfig(AppConfig):
         MASKERS.setdefault(
             "name", lambda value: mask_name(value)
         )  # the reporter's name prints masked like a phone number
-        declare("cases.case", {"region": "region", "self": "reporter_person_id"})
+        declare(
+            "cases.case",
+            {"region": "region", "grid": "grid", "filer": "created_by_id", "self": "reporter_person_id"},
+        )
         register_nav(views.nav_section, group="诉求办理")
         demo_steps.register(
             demo_steps.DemoStep("cases", "诉求办理演示数据", 40, demo.demo_cases_load, demo.demo_cases_loaded)

@@ -192,6 +192,8 @@ def queue(user: User, name: str) -> QuerySet[Case]:
             return qs.filter(status__in=[wf.DISPATCHED, wf.IN_PROGRESS])
         if user.role == Role.RESIDENT:
             return qs.filter(status=wf.REPLIED)
+        if user.role == Role.GRID_WORKER:  # he follows what is open in his grid and what he filed
+            return qs.filter(status__in=wf.OPEN_STATES)
         code = user.region_code
         mine_coord = Q(coordinator__code=code) & Q(
             status__in=[wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIEW]

@@ -1,0 +1,66 @@
+"""The grid worker's requests: those located in his grid and those he filed, in every queue and on the page."""
+
+from __future__ import annotations
+
+import re
+
+from linli.cases import selectors, services
+from linli.cases.models import Case, Channel
+
+from .conftest import CasesWorld, grid_center
+
+
+def _file(cw: CasesWorld, by, grid_index: int, text: str, channel: str = Channel.PATROL) -> Case:
+    lat, lon = grid_center(grid_index)
+    return services.case_create(
+        by=by, category="sanitation.complaint", description=text, channel=channel, lat=lat, lon=lon
+    )
+
+
+def test_grid_worker_sees_his_grid_and_what_he_filed(cw: CasesWorld) -> None:
+    a = cw.world.accounts
+    tree = cw.world.tree
+    in_grid = _file(cw, a.resident, 0, "网格一里的垃圾桶满了", Channel.APP)  # grid A1, a resident's
+    next_grid = _file(cw, a.resident, 1, "网格二里的路灯坏了", Channel.APP)  # grid A2
+    filed_there = _file(cw, a.grid_worker, 2, "巡查到桥南路面破损")  # grid B1, filed by him
+    assert (in_grid.grid, next_grid.grid, filed_there.grid) == (tree.grid_a1, tree.grid_a2, tree.grid_b1)
+    seen = set(selectors.visible_cases(a.grid_worker).values_list("number", flat=True))
+    assert seen == {in_grid.number, filed_there.number}
+    for name in selectors.QUEUES:
+        queue = set(selectors.queue(a.grid_worker, name).values_list("number", flat=True))
+        assert next_grid.number not in queue
+        if name in {"todo", "open", "all"}:
+            assert queue == {in_grid.number, filed_there.number}, name
+    # the community worker keeps exactly their community: the grid path adds nothing for them
+    community = set(selectors.visible_cases(a.community_worker).values_list("number", flat=True))
+    assert community == {in_grid.number, next_grid.number}
+
+
+def test_every_queue_page_counts_his_requests(cw: CasesWorld, client_for) -> None:
+    a = cw.world.accounts
+    _file(cw, a.grid_worker, 0, "巡查发现井盖缺失")
+    page = client_for(a.grid_worker)
+    for name in ("todo", "open", "all"):
+        body = page.get(f"/cases/?queue={name}").content.decode()
+        assert "共 1 件" in body and "共 0 件" not in body, name
+
+
+def test_after_intake_he_lands_on_the_request_he_filed(cw: CasesWorld, client_for) -> None:
+    a = cw.world.accounts
+    lat, lon = grid_center(0)
+    r = client_for(a.grid_worker).post(
+        "/cases/intake/",
+        {
+            "category": "sanitation.complaint",
+            "description": "巡查发现绿化带堆放建筑垃圾",
+            "channel": Channel.PATROL,
+            "lat": lat,
+            "lon": lon,
+        },
+        follow=True,
+    )
+    assert r.status_code == 200
+    case = Case.objects.get(description="巡查发现绿化带堆放建筑垃圾")
+    assert r.redirect_chain[-1][0] == f"/cases/{case.number}/"
+    assert case.number in r.content.decode() and case.created_by == a.grid_worker
+    assert re.search(r"已登记诉求 \d", r.content.decode())

@@ -1,0 +1,42 @@
+"""The grid worker's day on the phone (390×844): he files a patrol event, lands on it and finds it in his queue."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from linli.cases.models import Case
+from linli.cases.tests.conftest import build_cases_world
+from linli.testing.factories import World
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
+
+
+def test_grid_worker_files_an_event_and_finds_it_in_his_queue(world: World, signed_in, live_server) -> None:
+    build_cases_world(world)
+    v = signed_in("grid_worker", phone=True)
+    page = v.page
+
+    v.go("/cases/?queue=todo", "queue-empty")
+    expect(page.locator("main")).to_contain_text("共 0 件")
+
+    v.go("/cases/intake/", "intake")
+    expect(page.locator("#pick")).to_have_attribute("data-ready", "1")
+    expect(page.locator("select[name=channel]")).to_have_value("patrol")
+    page.locator("#category").select_option(value="sanitation.complaint")
+    page.locator("#description").fill("巡查发现小区东门井盖缺失，已设警示")
+    page.locator("#pick").click()  # the centre of the map: inside grid A1, his grid
+    expect(page.locator("#pick-label")).to_contain_text("已选位置")
+    page.get_by_role("button", name="登记并受理").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".msg-success")).to_contain_text("已登记诉求")
+    case = Case.objects.get(description__startswith="巡查发现小区东门井盖缺失")
+    assert page.url.endswith(f"/cases/{case.number}/")
+    expect(page.locator("main")).to_contain_text(case.number)
+    v.shot("filed")
+
+    for queue in ("todo", "open", "all"):
+        v.go(f"/cases/?queue={queue}", f"queue-{queue}")
+        expect(page.locator("main")).to_contain_text("共 1 件")
+        expect(page.locator("main")).to_contain_text(case.number)
+    assert v.page_width() <= 390
