@@ -51,6 +51,10 @@ def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
         return [("cases:report", "我要反映"), ("cases:mine", "我的诉求")]
     if role == Role.DEPARTMENT_HANDLER:
         return [("cases:queue", "诉求办理"), ("cases:measures", "诉求统计")]
+    if (
+        role == Role.GRID_WORKER
+    ):  # he reports what he finds on patrol and follows it; the measures are the units'
+        return [("cases:queue", "诉求办理"), ("cases:intake", "上报事件")]
     if role in STAFF:
         return [("cases:queue", "诉求办理"), ("cases:intake", "来电来访登记"), ("cases:measures", "诉求统计")]
     return []

@@ -50,9 +50,10 @@ def nav(user: Any, role: str) -> list[tuple[str, str]]:
             ("registry:buildings", "楼栋"),
             ("registry:audit", "四个不漏"),
         ]
-    if role in REGISTRY_READERS or role == Role.DEPARTMENT_HANDLER:
+    # the organisations and staff are kept by the community: a grid worker's grid holds none of them
+    if (role in REGISTRY_READERS and role != Role.GRID_WORKER) or role == Role.DEPARTMENT_HANDLER:
         entries.append(("registry:organisations", "组织"))
-    if role in REGISTRY_READERS:
+    if role in REGISTRY_READERS and role != Role.GRID_WORKER:
         entries.append(("registry:staff", "工作人员"))
     if role in IMPORTERS:
         entries.append(("registry:import", "导入导出"))
