@@ -63,6 +63,7 @@ CODES: dict[str, str] = {
     "case.escalation_at_top": "已是最高协调层级（市），不能再上报",
     "case.extension_days": "延期天数应在 1 到 30 天之间",
     "case.extension_pending": "已有待批准的延期申请",
+    "case.grid_unknown": "所选网格不存在或不在本账号的范围内",
     "case.group_unknown": "统计分组方式不正确",
     "case.location_out_of_range": "经纬度超出范围",
     "case.location_outside": "该位置不在本系统任何社区/网格范围内，请在地图上重新选点",

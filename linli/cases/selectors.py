@@ -304,6 +304,17 @@ def map_center(user: User) -> tuple[float, float]:
     return found.centroid_lat or DEFAULT_CENTER[0], found.centroid_lon or DEFAULT_CENTER[1]
 
 
+def patrol_grids(user: User) -> list[Region]:
+    """The grids ``user`` reports patrol events in: his own grid, or the grids of his region (at most 300)."""
+    code = user.region_code
+    if not code:
+        return []
+    lo, hi = code, code + ";"
+    return list(
+        Region.objects.current().filter(level=Level.GRID, code__gte=lo, code__lt=hi).order_by("code")[:300]
+    )
+
+
 def map_areas(user: User) -> dict[str, Any] | None:
     """Grid (or community) outlines around the account's place, for the map pick."""
     code = user.region_code[:12] if user.region_code else ""

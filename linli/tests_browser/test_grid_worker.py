@@ -1,12 +1,13 @@
-"""The grid worker's day on the phone (390×844): he files a patrol event, lands on it and finds it in his queue."""
+"""The grid worker's day on the phone (390×844): he files a patrol event, lands on it and finds it in his
+queue; he reports an event from his home in one tap, with a photo and his phone's position."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from linli.cases.models import Case
-from linli.cases.tests.conftest import build_cases_world
+from linli.cases.models import Case, CasePhoto
+from linli.cases.tests.conftest import build_cases_world, grid_center, image_bytes
 from linli.testing.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
@@ -40,3 +41,35 @@ def test_grid_worker_files_an_event_and_finds_it_in_his_queue(world: World, sign
         expect(page.locator("main")).to_contain_text("共 1 件")
         expect(page.locator("main")).to_contain_text(case.number)
     assert v.page_width() <= 390
+
+
+def test_patrol_report_from_home_with_photo_and_position(world: World, signed_in, live_server) -> None:
+    build_cases_world(world)
+    lat, lon = grid_center(0)  # where the phone is: inside grid A1
+    v = signed_in("grid_worker", phone=True)
+    page = v.page
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 12})
+
+    page.get_by_role("link", name="上报事件").first.click()  # the first button of his home
+    page.wait_for_url("**/cases/patrol/")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#grid-name")).to_have_text(world.tree.grid_a1.name)
+    page.locator("#category").select_option(value="sanitation.complaint")
+    page.locator("#description").fill("巡查发现垃圾收集点污水外溢")
+    page.locator("#photos").set_input_files(
+        files=[{"name": "scene.png", "mimeType": "image/png", "buffer": image_bytes()}]
+    )
+    page.get_by_role("button", name="使用我的位置").click()
+    expect(page.locator("#pick-label")).to_contain_text("已使用我的位置")
+    v.shot("patrol-filled")
+    assert v.page_width() <= 390
+    page.get_by_role("button", name="上报", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".msg-success")).to_contain_text("已登记诉求")
+    case = Case.objects.get(description="巡查发现垃圾收集点污水外溢")
+    assert page.url.endswith(f"/cases/{case.number}/")
+    assert case.channel == "patrol" and case.grid == world.tree.grid_a1
+    assert abs(case.lat - lat) < 1e-5 and abs(case.lon - lon) < 1e-5
+    assert CasePhoto.objects.filter(case=case).count() == 1
+    v.shot("patrol-filed")

@@ -64,3 +64,72 @@ def test_after_intake_he_lands_on_the_request_he_filed(cw: CasesWorld, client_fo
     assert r.redirect_chain[-1][0] == f"/cases/{case.number}/"
     assert case.number in r.content.decode() and case.created_by == a.grid_worker
     assert re.search(r"已登记诉求 \d", r.content.decode())
+
+
+# --- 上报事件: one tap from his home, his grid filled in, his phone's position, no map tap ---------------
+
+
+def test_home_offers_the_patrol_report_and_the_page_fills_in_his_grid(cw: CasesWorld, client_for) -> None:
+    a = cw.world.accounts
+    page = client_for(a.grid_worker)
+    home = page.get("/").content.decode()
+    assert 'href="/cases/patrol/"' in home and "上报事件" in home
+    assert 'href="/cases/patrol/"' not in client_for(a.community_worker).get("/").content.decode()
+    form = page.get("/cases/patrol/").content.decode()
+    assert cw.world.tree.grid_a1.name in form and f'name="grid" value="{cw.world.tree.grid_a1.code}"' in form
+    assert 'id="use-position"' in form and 'name="photos"' in form and 'value="patrol"' in form
+    assert client_for(a.resident).get("/cases/patrol/").status_code == 403
+
+
+def test_a_report_without_a_point_lies_in_his_grid(cw: CasesWorld, client_for) -> None:
+    a = cw.world.accounts
+    grid = cw.world.tree.grid_a1
+    r = client_for(a.grid_worker).post(
+        "/cases/patrol/",
+        {"category": "sanitation.complaint", "description": "巡查发现路灯不亮", "grid": grid.code},
+    )
+    case = Case.objects.get(description="巡查发现路灯不亮")
+    assert r.status_code == 302 and r["Location"] == f"/cases/{case.number}/"
+    assert (case.channel, case.grid, case.region, case.lat) == (
+        Channel.PATROL,
+        grid,
+        cw.world.tree.community_a,
+        None,
+    )
+
+
+def test_a_point_from_the_phone_wins_over_the_grid(cw: CasesWorld) -> None:
+    lat, lon = grid_center(1)  # grid A2, next to his
+    case = services.case_create(
+        by=cw.world.accounts.grid_worker,
+        category="sanitation.complaint",
+        description="巡查发现窨井冒水",
+        channel=Channel.PATROL,
+        lat=lat,
+        lon=lon,
+        grid=cw.world.tree.grid_a1.code,
+    )
+    assert case.grid == cw.world.tree.grid_a2 and (case.lat, case.lon) == (lat, lon)
+
+
+def test_a_grid_outside_his_scope_reads_like_an_unknown_one(cw: CasesWorld, client_for) -> None:
+    page = client_for(cw.world.accounts.grid_worker)
+    for code in (cw.world.tree.grid_b1.code, "350504001001999"):
+        r = page.post(
+            "/cases/patrol/",
+            {"category": "sanitation.complaint", "description": "巡查发现占道经营", "grid": code},
+        )
+        assert r.status_code == 422 and "所选网格不存在或不在本账号的范围内" in r.content.decode()
+    assert not Case.objects.filter(description="巡查发现占道经营").exists()
+
+
+def test_the_api_places_a_report_in_his_grid_through_the_same_service(
+    cw: CasesWorld, token_client_for
+) -> None:
+    api = token_client_for(cw.world.accounts.grid_worker)
+    body = {"category": "sanitation.complaint", "description": "巡查发现护栏倒伏", "channel": "patrol"}
+    r = api.post("/api/cases/", {**body, "grid": cw.world.tree.grid_a1.code}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert Case.objects.get(number=r.json()["number"]).grid == cw.world.tree.grid_a1
+    r = api.post("/api/cases/", {**body, "grid": cw.world.tree.grid_b1.code}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "case.grid_unknown"
