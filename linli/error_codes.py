@@ -227,6 +227,13 @@ CODES: dict[str, str] = {
     "person.not_found": "找不到居民“…”：…",
     "person.region_mismatch": "所在区划与户所在网格不一致",
     "person.status_invalid": "状态不正确",
+    "person.birth_future": "出生日期：不能晚于今天",
+    "person.status_change_active": "该人员已在册，无需登记迁入",
+    "person.status_change_before_birth": "日期：不能早于出生日期",
+    "person.status_change_deceased": "该人员已登记死亡，不能再变更",
+    "person.status_change_future": "日期：不能晚于今天",
+    "person.status_change_kind": "变更：应为迁出、迁入或死亡",
+    "person.status_change_not_active": "该人员不在册，不能登记迁出或死亡",
     # 项目清单
     "project.budget_negative": "预算不能为负数",
     "project.finished": "项目已完成绩效评估",

@@ -126,6 +126,7 @@ def register() -> None:
     scope.declare("registry.household", {"region": "region", "household": "pk"})
     scope.declare("registry.building", {"region": "region"})
     scope.declare("registry.persontag", {"region": "person__region", "self": "person_id"})
+    scope.declare("registry.personstatusevent", {"region": "person__region", "self": "person_id"})
     scope.declare("registry.staff", {"region": "region"})
     scope.declare("registry.training", {"region": "staff__region"})
     scope.declare("registry.organisation", {"region": "region", "organisation": "pk"})
