@@ -73,3 +73,23 @@ def test_patrol_report_from_home_with_photo_and_position(world: World, signed_in
     assert abs(case.lat - lat) < 1e-5 and abs(case.lon - lon) < 1e-5
     assert CasePhoto.objects.filter(case=case).count() == 1
     v.shot("patrol-filed")
+
+
+def test_grid_worker_marks_a_person_moved_out_on_the_phone(world: World, signed_in) -> None:
+    from linli.registry.models import PersonStatus
+
+    person = world.people.child
+    v = signed_in("grid_worker", phone=True)
+    page = v.page
+    v.go(f"/registry/persons/{person.pk}/", "person-status")
+    form = page.locator("#status-form")
+    form.locator("select[name=kind]").select_option(label="迁出")
+    form.locator("input[name=note]").fill("外出务工，迁往厦门")
+    form.get_by_role("button", name="登记变更").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".msg-success")).to_contain_text("迁出")
+    expect(page.locator("#status-events")).to_contain_text("外出务工，迁往厦门")
+    v.shot("person-moved-out")
+    assert v.page_width() <= 390
+    person.refresh_from_db()
+    assert person.status == PersonStatus.MOVED_OUT

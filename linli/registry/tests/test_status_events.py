@@ -136,3 +136,54 @@ def test_the_api_records_a_move_out_through_the_same_service(world: World, token
     assert PersonStatusEvent.objects.get(person=person).kind == StatusEventKind.MOVED_OUT
     r = api.post(url, {"kind": "moved_out", "on": day}, content_type="application/json")
     assert r.status_code == 422 and r.json()["code"] == "person.status_change_not_active"
+
+
+@pytest.mark.django_db
+def test_the_person_page_records_a_move_out_and_shows_the_history(world: World, client_for) -> None:
+    person = world.people.child
+    page = client_for(world.accounts.grid_worker)
+    body = page.get(f"/registry/persons/{person.pk}/").content.decode()
+    assert 'id="status-form"' in body and "无变更记录" in body
+    day = timezone.localdate().isoformat()
+    r = page.post(
+        f"/registry/persons/{person.pk}/status/", {"kind": "moved_out", "on": day, "note": "外出务工"}
+    )
+    assert r.status_code == 302
+    body = page.get(f"/registry/persons/{person.pk}/").content.decode()
+    assert "已登记" in body and 'id="status-events"' in body and "外出务工" in body
+    person.refresh_from_db()
+    assert person.status == PersonStatus.MOVED_OUT
+    r = page.post(f"/registry/persons/{person.pk}/status/", {"kind": "moved_out", "on": day}, follow=True)
+    assert "该人员不在册，不能登记迁出或死亡" in r.content.decode()
+    # a resident cannot
+    assert client_for(world.accounts.resident).post(
+        f"/registry/persons/{person.pk}/status/", {}
+    ).status_code in (403, 404)
+
+
+@pytest.mark.django_db
+def test_the_newborn_page_registers_a_baby_in_the_household(world: World, client_for) -> None:
+    household = world.people.head.household
+    page = client_for(world.accounts.grid_worker)
+    assert (
+        f"/registry/persons/newborn/?household={household.code}"
+        in page.get(f"/registry/persons/{world.people.head.pk}/").content.decode()
+    )
+    form = page.get(f"/registry/persons/newborn/?household={household.code}").content.decode()
+    assert "新生儿登记" in form and household.code in form
+    born = timezone.localdate() - dt.timedelta(days=3)
+    r = page.post(
+        "/registry/persons/newborn/",
+        {
+            "name": "林小满",
+            "sex": "女",
+            "birth_date": born.isoformat(),
+            "household_code": household.code,
+            "relation": "孙子女",
+            "residence_type": "户籍",
+            "ethnicity": "汉族",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    event = PersonStatusEvent.objects.get(person__name="林小满")
+    assert (event.kind, event.on, event.person.household) == (StatusEventKind.BORN, born, household)
