@@ -122,6 +122,18 @@ def test_four_no_miss_counts_the_departed_as_gone(world: World) -> None:
     )
     _, after = four_no_miss(user=world.accounts.district_admin, region=t.street)
     assert after.counts["households_without_persons"] == before.counts["households_without_persons"] + 1
+    # a person without a household or grid who moves out is no longer a gap to check
+    loose = PersonFactory.create(region=t.community_b, name="未入户")
+    _, before = four_no_miss(user=world.accounts.district_admin, region=t.street)
+    person_status_change(
+        by=world.accounts.district_admin,
+        person=loose,
+        kind=StatusEventKind.MOVED_OUT,
+        on=timezone.localdate(),
+    )
+    _, after = four_no_miss(user=world.accounts.district_admin, region=t.street)
+    for check in ("persons_without_household", "persons_without_grid"):
+        assert after.counts[check] == before.counts[check] - 1, check
 
 
 @pytest.mark.django_db
