@@ -15,6 +15,7 @@ urlpatterns = [
     path("persons/<int:pk>/tags/<int:tag_id>/end/", persons.person_tag_end, name="person_tag_end"),
     path("households/", places.households, name="households"),
     path("households/new/", places.household_new, name="household_new"),
+    path("households/search/", places.household_search, name="household_search"),
     path("households/<int:pk>/", places.household, name="household"),
     path("buildings/", places.buildings, name="buildings"),
     path("buildings/<int:pk>/", places.building, name="building"),

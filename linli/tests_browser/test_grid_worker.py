@@ -93,3 +93,31 @@ def test_grid_worker_marks_a_person_moved_out_on_the_phone(world: World, signed_
     assert v.page_width() <= 390
     person.refresh_from_db()
     assert person.status == PersonStatus.MOVED_OUT
+
+
+def test_grid_worker_moves_a_person_by_picking_the_household(world: World, signed_in) -> None:
+    from linli.testing.factories import HouseholdFactory
+
+    target = HouseholdFactory.create(
+        region=world.tree.grid_a1,
+        building=world.people.building,
+        address="万安街道万福社区阳光花园1号楼2单元202",
+    )
+    person = world.people.child
+    v = signed_in("grid_worker", phone=True)
+    page = v.page
+    v.go(f"/registry/persons/{person.pk}/edit/", "person-edit")
+    page.locator("#household-search").fill("2单元202")
+    hit = page.locator("#household-hits .hh-hit").first
+    expect(hit).to_contain_text("阳光花园1号楼2单元202")
+    v.shot("household-hits")
+    hit.click()
+    expect(page.locator("#id_household_code")).to_have_value(target.code)
+    expect(page.locator("#household-chosen")).to_contain_text("2单元202")
+    assert v.page_width() <= 390
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".msg-success")).to_contain_text("已保存")
+    person.refresh_from_db()
+    assert person.household_id == target.pk
+    v.shot("person-moved")
