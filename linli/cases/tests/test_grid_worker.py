@@ -63,6 +63,7 @@ def test_after_intake_he_lands_on_the_request_he_filed(cw: CasesWorld, client_fo
     case = Case.objects.get(description="巡查发现绿化带堆放建筑垃圾")
     assert r.redirect_chain[-1][0] == f"/cases/{case.number}/"
     assert case.number in r.content.decode() and case.created_by == a.grid_worker
+    assert "由万福社区居委会受理和办理，您在这里跟进进度" in r.content.decode()
     assert re.search(r"已登记诉求 \d", r.content.decode())
 
 

@@ -22,3 +22,11 @@ def test_household_search_by_address_building_or_head_within_scope(world: World,
     assert f'data-code="{household.code}"' in page and "户主 林**" in page and "林建国" not in page
     form = client_for(worker).get(f"/registry/persons/{world.people.child.pk}/edit/").content.decode()
     assert 'id="household-search"' in form and "household-pick.js" in form
+
+
+@pytest.mark.django_db
+def test_household_search_is_one_query(world: World, django_assert_num_queries) -> None:
+    user = world.accounts.community_worker
+    user.region  # the account's region is loaded with the session's user  # noqa: B018
+    with django_assert_num_queries(1):
+        household_search(user=user, q="阳光花园")
