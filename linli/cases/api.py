@@ -68,6 +68,9 @@ class CaseIn(Schema):
     reporter_phone: str = Field("", max_length=20)
     anonymous: bool = False
     media_url: str = Field("", max_length=500, description="照片等材料的链接（仅限 http/https）")
+    grid: str = Field(
+        "", max_length=15, description="所在网格的区划代码：未给经纬度、楼栋或可识别的地址时，诉求记在该网格"
+    )
 
 
 class PublicTextIn(Schema):

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.urls import reverse
 
 from linli.cases.engine.geo import mask_name
-from linli.core import catalogues, demo_steps
+from linli.core import catalogues, demo_steps, home
 from linli.core.context import register_nav
 from linli.core.engine.crypto import MASKERS
+from linli.core.roles import Role
 from linli.core.scope import declare
 
 
@@ -24,8 +26,20 @@ class CasesConfig(AppConfig):
         MASKERS.setdefault(
             "name", lambda value: mask_name(value)
         )  # the reporter's name prints masked like a phone number
-        declare("cases.case", {"region": "region", "self": "reporter_person_id"})
+        declare(
+            "cases.case",
+            {"region": "region", "grid": "grid", "filer": "created_by_id", "self": "reporter_person_id"},
+        )
         register_nav(views.nav_section, group="诉求办理")
+        home.register_link(
+            home.HomeLink(
+                "上报事件",
+                5,
+                frozenset({Role.GRID_WORKER}),
+                lambda page: reverse("cases:patrol"),
+                primary=True,
+            )
+        )
         demo_steps.register(
             demo_steps.DemoStep("cases", "诉求办理演示数据", 40, demo.demo_cases_load, demo.demo_cases_loaded)
         )

@@ -56,6 +56,7 @@ class CaseIntakeForm(forms.Form):
     reporter_phone = forms.CharField(required=False, strip=False)
     anonymous = forms.BooleanField(required=False)
     photos = MultipleFileField(required=False)
+    grid = forms.CharField(required=False)  # 上报事件: the grid a report without a point lies in
 
 
 class CaseActionForm(forms.Form):

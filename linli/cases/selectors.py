@@ -192,6 +192,8 @@ def queue(user: User, name: str) -> QuerySet[Case]:
             return qs.filter(status__in=[wf.DISPATCHED, wf.IN_PROGRESS])
         if user.role == Role.RESIDENT:
             return qs.filter(status=wf.REPLIED)
+        if user.role == Role.GRID_WORKER:  # he follows what is open in his grid and what he filed
+            return qs.filter(status__in=wf.OPEN_STATES)
         code = user.region_code
         mine_coord = Q(coordinator__code=code) & Q(
             status__in=[wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIEW]
@@ -300,6 +302,17 @@ def map_center(user: User) -> tuple[float, float]:
     if found is None:
         return DEFAULT_CENTER
     return found.centroid_lat or DEFAULT_CENTER[0], found.centroid_lon or DEFAULT_CENTER[1]
+
+
+def patrol_grids(user: User) -> list[Region]:
+    """The grids ``user`` reports patrol events in: his own grid, or the grids of his region (at most 300)."""
+    code = user.region_code
+    if not code:
+        return []
+    lo, hi = code, code + ";"
+    return list(
+        Region.objects.current().filter(level=Level.GRID, code__gte=lo, code__lt=hi).order_by("code")[:300]
+    )
 
 
 def map_areas(user: User) -> dict[str, Any] | None:

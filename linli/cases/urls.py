@@ -8,6 +8,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("mine/", views.mine, name="mine"),
     path("intake/", views.intake, name="intake"),
+    path("patrol/", views.patrol, name="patrol"),
     path("suggest/", views.suggest, name="suggest"),
     path("map/", views.case_map, name="map"),
     path("measures/", views.measures, name="measures"),

@@ -51,6 +51,10 @@ def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
         return [("cases:report", "我要反映"), ("cases:mine", "我的诉求")]
     if role == Role.DEPARTMENT_HANDLER:
         return [("cases:queue", "诉求办理"), ("cases:measures", "诉求统计")]
+    if (
+        role == Role.GRID_WORKER
+    ):  # he reports what he finds on patrol and follows it; the measures are the units'
+        return [("cases:queue", "诉求办理"), ("cases:patrol", "上报事件")]
     if role in STAFF:
         return [("cases:queue", "诉求办理"), ("cases:intake", "来电来访登记"), ("cases:measures", "诉求统计")]
     return []
@@ -63,9 +67,17 @@ def _categories() -> list[tuple[str, list[Category]]]:
     return list(groups.items())
 
 
-def _intake(request: AuthedHttpRequest, *, channel: str, template: str, title: str) -> HttpResponse:
+def _intake(
+    request: AuthedHttpRequest,
+    *,
+    channel: str,
+    template: str,
+    title: str,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
     user = request.user
     ctx: dict[str, Any] = {
+        **(extra or {}),
         "title": title,
         "groups": _categories(),
         "center": selectors.map_center(user),
@@ -95,6 +107,7 @@ def _intake(request: AuthedHttpRequest, *, channel: str, template: str, title: s
                 reporter_phone=d["reporter_phone"],
                 anonymous=d["anonymous"],
                 photos=d["photos"],
+                grid=d["grid"] if channel == Channel.PATROL else "",
             )
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -122,6 +135,21 @@ def intake(request: AuthedHttpRequest) -> HttpResponse:
     """一窗受理: staff register a hotline, walk-in or patrol request."""
     require_role(request.user, STAFF, "只有工作人员可以使用一窗受理")
     return _intake(request, channel=Channel.HOTLINE, template="cases/intake.html", title="一窗受理")
+
+
+@login_required
+def patrol(request: AuthedHttpRequest) -> HttpResponse:
+    """上报事件: a grid worker reports what he finds on patrol from his phone — his grid filled in, a photo,
+    his position from the phone; no map tap is needed."""
+    require_role(request.user, STAFF, "只有工作人员可以上报巡查事件")
+    grids = selectors.patrol_grids(request.user)
+    return _intake(
+        request,
+        channel=Channel.PATROL,
+        template="cases/patrol.html",
+        title="上报事件",
+        extra={"grids": grids, "default_grid": grids[0].code if grids else ""},
+    )
 
 
 @login_required

@@ -42,6 +42,10 @@ class PlaceInTree(Protocol):
     name: str
 
 
+# A village's (community's) statistical code has 12 digits; a grid's is its village's + 3.
+VILLAGE_CODE_LENGTH = 12
+
+
 def subtree_range(code: str) -> tuple[str, str]:
     """Codes in the subtree of ``code`` are exactly those in [code, code + ';') — digits sort below ';'.
 
@@ -62,6 +66,9 @@ def subtree_q(code: str, path: str = "code") -> Q:
 #   organisation must equal a department handler's organisation;
 #   region_code  a code column (audit records): the actor sees their own rows (actor), a district
 #                administrator their subtree.
+#   grid         (optional) the row's grid when ``region`` is coarser (a request's community): an
+#                account bound to a grid sees the rows of its grid through this path;
+#   filer        (optional) the account that filed the row: staff see what they filed wherever it is.
 # Models absent here are not personal data; apps add theirs with ``declare``.
 SCOPE_PATHS: dict[str, dict[str, str]] = {
     "core.auditlog": {"region_code": "region_code", "actor": "actor_id"},
@@ -109,7 +116,12 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
     if role not in REGISTRY_READERS or not user.region_id:
         return Q(pk__in=[])
     region_path = paths["region"]
-    return subtree_q(user.region_code, f"{region_path}__code" if region_path else "code")
+    q = subtree_q(user.region_code, f"{region_path}__code" if region_path else "code")
+    if "grid" in paths and len(user.region_code) > VILLAGE_CODE_LENGTH:  # bound to a grid
+        q |= subtree_q(user.region_code, f"{paths['grid']}__code")
+    if "filer" in paths:
+        q |= Q(**{paths["filer"]: user.pk})
+    return q
 
 
 def scoped(qs: models.QuerySet, user: User | Any) -> models.QuerySet:

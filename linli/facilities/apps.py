@@ -36,8 +36,7 @@ class FacilitiesConfig(AppConfig):
 
 
 def _nav(user: object, role: str) -> list[tuple[str, str]]:
-    if role not in REGISTRY_READERS:
+    # facilities and the checklist are the community's: a grid worker's grid holds none of them
+    if role not in REGISTRY_READERS or role == Role.GRID_WORKER:
         return []
-    if role == Role.GRID_WORKER:  # sees the facilities of the grid; the checklist is the community's
-        return [("facilities:list", "服务设施")]
     return [("facilities:list", "服务设施"), ("facilities:checklist_home", "完整社区")]

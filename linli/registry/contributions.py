@@ -50,9 +50,10 @@ def nav(user: Any, role: str) -> list[tuple[str, str]]:
             ("registry:buildings", "楼栋"),
             ("registry:audit", "四个不漏"),
         ]
-    if role in REGISTRY_READERS or role == Role.DEPARTMENT_HANDLER:
+    # the organisations and staff are kept by the community: a grid worker's grid holds none of them
+    if (role in REGISTRY_READERS and role != Role.GRID_WORKER) or role == Role.DEPARTMENT_HANDLER:
         entries.append(("registry:organisations", "组织"))
-    if role in REGISTRY_READERS:
+    if role in REGISTRY_READERS and role != Role.GRID_WORKER:
         entries.append(("registry:staff", "工作人员"))
     if role in IMPORTERS:
         entries.append(("registry:import", "导入导出"))
@@ -125,6 +126,7 @@ def register() -> None:
     scope.declare("registry.household", {"region": "region", "household": "pk"})
     scope.declare("registry.building", {"region": "region"})
     scope.declare("registry.persontag", {"region": "person__region", "self": "person_id"})
+    scope.declare("registry.personstatusevent", {"region": "person__region", "self": "person_id"})
     scope.declare("registry.staff", {"region": "region"})
     scope.declare("registry.training", {"region": "staff__region"})
     scope.declare("registry.organisation", {"region": "region", "organisation": "pk"})

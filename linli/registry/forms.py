@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from linli.core.engine.text import clean_name, clean_text
 from linli.registry.engine.rows import RELATIONS, RESIDENCE
-from linli.registry.models import ETHNICITIES, DisabilityCategory, PersonStatus, TagKind
+from linli.registry.models import ETHNICITIES, DisabilityCategory, PersonStatus, StatusEventKind, TagKind
 from linli.registry.selectors import PersonFilter
 from linli.registry.services import HOUSEHOLD_LABELS
 
@@ -54,6 +54,21 @@ def _cleaned(rule: Callable[[str], str], value: str) -> str:
         return rule(value)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
+
+
+class StatusChangeForm(forms.Form):
+    """迁出 / 迁入 / 死亡 on the person page (the checks are ``person_status_change``'s)."""
+
+    kind = forms.ChoiceField(
+        label="变更",
+        choices=[
+            (StatusEventKind.MOVED_OUT, "迁出"),
+            (StatusEventKind.DECEASED, "死亡"),
+            (StatusEventKind.MOVED_IN, "迁入（恢复在册）"),
+        ],
+    )
+    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(label="说明（选填）", required=False, max_length=200)
 
 
 class TagForm(forms.Form):

@@ -320,6 +320,44 @@ class DisabilityCategory(models.TextChoices):
     MULTIPLE = "multiple", "多重残疾"
 
 
+class StatusEventKind(models.TextChoices):
+    MOVED_OUT = "moved_out", "迁出"
+    MOVED_IN = "moved_in", "迁入"
+    DECEASED = "deceased", "死亡"
+    BORN = "born", "新生儿登记"
+
+
+class PersonStatusEvent(models.Model):
+    """人员状态变更: one dated change of a person's status (迁出, 迁入, 死亡, 新生儿登记), kept as history.
+
+    Append-only: a correction is a new event (a 迁入 after a mistaken 迁出)."""
+
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.CASCADE, related_name="status_events"
+    )
+    kind = models.CharField("变更", max_length=12, choices=StatusEventKind.choices)
+    on = models.DateField("日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    by = models.ForeignKey(
+        "core.User", verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "人员状态变更"
+        verbose_name_plural = "人员状态变更"
+        ordering = ["person_id", "-on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["moved_out", "moved_in", "deceased", "born"]),
+                name="person_status_event_kind_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.get_kind_display()} {self.on}"
+
+
 class PersonTagQuerySet(models.QuerySet["PersonTag"]):
     def valid_on(self, day: dt.date) -> PersonTagQuerySet:
         return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)

@@ -22,6 +22,7 @@ from linli.registry.models import (
     Person,
     PersonStatus,
     PersonTag,
+    Relation,
     Staff,
     TagKind,
 )
@@ -134,6 +135,47 @@ def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Hous
     if region:
         qs = qs.filter(subtree_q(region, "region__code"))
     return qs.order_by("code")
+
+
+HOUSEHOLD_SEARCH_MAX = 20
+
+
+@dataclass(frozen=True)
+class HouseholdHit:
+    """A household found by ``household_search``: its code, address and masked head of household."""
+
+    code: str
+    address: str
+    grid: str
+    head: str  # masked: 林** (the full name is not needed to recognise the household)
+
+
+def _masked_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else "未登记"
+
+
+def household_search(*, user: Any, q: str) -> list[HouseholdHit]:
+    """Households in ``user``'s scope whose address, code, building or head of household contains ``q``
+    (at most ``HOUSEHOLD_SEARCH_MAX``): how the person form picks a household on the phone."""
+    q = q.strip()
+    if not q:
+        return []
+    heads = Person.objects.filter(
+        household=OuterRef("pk"), relation=Relation.HEAD, status=PersonStatus.ACTIVE
+    )
+    by_head = Person.objects.filter(relation=Relation.HEAD, status=PersonStatus.ACTIVE, name__contains=q)
+    rows = (
+        scoped(Household.objects.select_related("region"), user)
+        .filter(
+            Q(address__contains=q)
+            | Q(code__contains=q)
+            | Q(building__name__contains=q)
+            | Q(pk__in=by_head.values("household_id"))
+        )
+        .annotate(head_name=Subquery(heads.order_by("pk").values("name")[:1]))
+        .order_by("code")[:HOUSEHOLD_SEARCH_MAX]
+    )
+    return [HouseholdHit(h.code, h.address, h.region.name, _masked_name(h.head_name or "")) for h in rows]
 
 
 def household_detail(*, user: Any, pk: int) -> Household:

@@ -26,9 +26,18 @@ from linli.cases.services.workflow import deadlines, name_of
 from linli.core.errors import Forbidden, invalid
 from linli.core.models import User
 from linli.core.roles import Role
-from linli.regions.models import Level
+from linli.core.scope import region_in_scope
+from linli.regions.models import Level, Region
 
 STAFF_CHANNELS = {Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL}
+
+
+def _grid(code: str, by: User | None) -> Region:
+    """The grid of ``code`` when the account may file in it; unknown and out of scope read alike."""
+    found = Region.objects.select_related("parent").filter(code=code, level=Level.GRID).first()
+    if found is None or by is None or not region_in_scope(by, found):
+        raise invalid("grid", "所选网格不存在或不在本账号的范围内", "case.grid_unknown")
+    return found
 
 
 def _category(category: Category | str) -> Category:
@@ -60,12 +69,14 @@ def case_create(
     media_url: str = "",
     now: dt.datetime | None = None,
     open311_token: bool = False,
+    grid: str = "",
 ) -> Case:
     """Register a request (受理登记). Staff intake (hotline, walk-in, patrol) is accepted at once by the
     account's own unit (首问负责); a resident's or another system's request waits to be accepted.
 
     The public text is made here, for every channel: the description with phone, ID numbers, the
-    reporter's names and room numbers masked (``engine.redact``)."""
+    reporter's names and room numbers masked (``engine.redact``). ``grid`` (a grid's code, in the
+    account's scope) places a request that has no point, building or known address in that grid."""
     if channel not in Channel.values:
         raise invalid("channel", "未知的来源渠道", "case.channel_unknown")
     category = _category(category)
@@ -78,7 +89,10 @@ def case_create(
     if channel in STAFF_CHANNELS and (by is None or by.role not in staff_roles):
         raise Forbidden("只有工作人员可以代为登记热线、来访和巡查诉求", code="case.staff_channel")
     prepared = photos_prepare(photos)
-    community, grid, lat, lon = locate(lat=lat, lon=lon, address=address, building_id=building_id)
+    in_grid = _grid(grid, by) if grid else None
+    community, found_grid, lat, lon = locate(
+        lat=lat, lon=lon, address=address, building_id=building_id, grid=in_grid
+    )
     now = now or timezone.now()
     response_due, resolve_due = deadlines(category, now)
     resident = by is not None and by.role == Role.RESIDENT
@@ -104,7 +118,7 @@ def case_create(
         attributes={**(attributes or {}), **({"media_url": media_url} if media_url else {})},
         status=wf.ACCEPTED if staff else wf.RECEIVED,
         region=community,
-        grid=grid,
+        grid=found_grid,
         lat=lat,
         lon=lon,
         address=address,

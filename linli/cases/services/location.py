@@ -63,9 +63,15 @@ def locate_point(lat: float, lon: float) -> tuple[Region, Region | None]:
 
 
 def locate(
-    *, lat: float | None, lon: float | None, address: str = "", building_id: int | None = None
+    *,
+    lat: float | None,
+    lon: float | None,
+    address: str = "",
+    building_id: int | None = None,
+    grid: Region | None = None,
 ) -> tuple[Region, Region | None, float | None, float | None]:
-    """(community, grid, lat, lon) from a map point, a building or an address."""
+    """(community, grid, lat, lon) from a map point, a building or an address; else in ``grid`` (a grid
+    worker's report on patrol: his grid, without a point)."""
     if lat is not None and lon is not None:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise invalid("location", "经纬度超出范围", "case.location_out_of_range")
@@ -78,6 +84,9 @@ def locate(
     elif address.strip():
         a = address.strip()
         b = buildings.filter(Q(address=a) | Q(name=a)).order_by("pk").first()
+    if b is None and grid is not None and not building_id:
+        community, in_grid = _community_and_grid(grid)
+        return community, in_grid, None, None
     if b is None:
         if address.strip() or building_id:
             raise invalid("location", "无法根据地址确定所在社区，请在地图上选点", "case.location_unknown")

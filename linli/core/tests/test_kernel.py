@@ -131,18 +131,20 @@ def test_a_module_added_later_reaches_the_menu_and_the_home_page(world, client_f
 BASIC = {
     Role.RESIDENT: [],
     Role.DEPARTMENT_HANDLER: [("registry:organisations", "组织")],
-    Role.GRID_WORKER: [
+    Role.GRID_WORKER: [  # organisations and staff are the community's: none lies in a grid
         ("regions:tree", "区划网格"),
         ("registry:persons", "人员"),
         ("registry:households", "户"),
         ("registry:buildings", "楼栋"),
         ("registry:audit", "四个不漏"),
-        ("registry:organisations", "组织"),
-        ("registry:staff", "工作人员"),
     ],
 }
-BASIC[Role.STREET_COORDINATOR] = BASIC[Role.GRID_WORKER]
-BASIC[Role.COMMUNITY_WORKER] = [*BASIC[Role.GRID_WORKER], ("registry:import", "导入导出")]
+BASIC[Role.STREET_COORDINATOR] = [
+    *BASIC[Role.GRID_WORKER],
+    ("registry:organisations", "组织"),
+    ("registry:staff", "工作人员"),
+]
+BASIC[Role.COMMUNITY_WORKER] = [*BASIC[Role.STREET_COORDINATOR], ("registry:import", "导入导出")]
 BASIC[Role.DISTRICT_ADMIN] = BASIC[Role.SYSTEM_ADMIN] = BASIC[Role.COMMUNITY_WORKER]
 
 

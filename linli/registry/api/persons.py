@@ -30,6 +30,7 @@ from linli.registry.models import (
     Relation,
     ResidenceType,
     Sex,
+    StatusEventKind,
     TagKind,
 )
 from linli.registry.selectors import TAG_FILTERS, PersonFilter, person_detail, person_list
@@ -40,6 +41,7 @@ from linli.registry.services import (
     export_record,
     person_create,
     person_set_status,
+    person_status_change,
     person_tag_add,
     person_tag_end,
     person_update,
@@ -309,6 +311,38 @@ def person_status_view(request: HttpRequest, person_id: int, payload: StatusIn) 
         user,
         person_id,
         lambda: person_set_status(by=user, person=person, status=payload.status, note=payload.note),
+    )
+
+
+class StatusChangeIn(Schema):
+    kind: Annotated[
+        str,
+        OneOf(
+            [StatusEventKind.MOVED_OUT, StatusEventKind.MOVED_IN, StatusEventKind.DECEASED],
+            blank=False,
+            description="moved_out 迁出 / moved_in 迁入 / deceased 死亡",
+        ),
+    ]
+    on: dt.date = Field(description="变更日期（不晚于今天）")
+    note: Text = Field("", max_length=200)
+
+
+@router.post(
+    "/persons/{int:person_id}/status-changes",
+    response={200: PersonDetailOut, 409: ConflictOut, **ERRORS},
+    summary="登记迁出、迁入或死亡",
+    description="按日期登记并保留历史；迁出和死亡在该日结束人员的标签并取消该日起的预约。"
+    "迁入时身份证号已由他人登记则为 409（person.id_number_taken）。",
+)
+def person_status_change_view(request: HttpRequest, person_id: int, payload: StatusChangeIn) -> Any:
+    user = acting_user(request)
+    person = person_detail(user=user, pk=person_id)
+    return _written(
+        user,
+        person_id,
+        lambda: person_status_change(
+            by=user, person=person, kind=payload.kind, on=payload.on, note=payload.note
+        ),
     )
 
 

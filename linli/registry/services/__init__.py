@@ -45,8 +45,10 @@ from linli.registry.services.imports import IMPORTERS, buildings_import, househo
 from linli.registry.services.organisations import organisation_get_or_create, staff_assign_grid_worker
 from linli.registry.services.persons import (
     id_number_facts,
+    person_birth_register,
     person_create,
     person_set_status,
+    person_status_change,
     person_tag_add,
     person_tag_end,
     person_update,
@@ -83,7 +85,9 @@ __all__ = [
     "id_number_facts",
     "organisation_get_or_create",
     "person_create",
+    "person_birth_register",
     "person_set_status",
+    "person_status_change",
     "person_tag_add",
     "person_tag_end",
     "person_update",

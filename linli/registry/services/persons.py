@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from linli.core.engine import idnumber
@@ -21,8 +21,17 @@ from linli.core.personal import blind_lookup
 from linli.core.scope import region_in_scope, require_object_in_scope, require_region_in_scope
 from linli.core.services import audit_record
 from linli.regions.models import Region
+from linli.registry import hooks
 from linli.registry.engine import rows as rowcheck
-from linli.registry.models import Household, Person, PersonStatus, PersonTag, TagKind
+from linli.registry.models import (
+    Household,
+    Person,
+    PersonStatus,
+    PersonStatusEvent,
+    PersonTag,
+    StatusEventKind,
+    TagKind,
+)
 from linli.registry.services._common import (
     ETHNICITY_SET,
     HOUSEHOLD_ABSENT,
@@ -184,6 +193,77 @@ def person_set_status(*, by: User, person: Person, status: str, note: str = "") 
             raise IdNumberTaken() from None
         raise
     person.status, person.note, person.updated_at = locked.status, locked.note, locked.updated_at
+    return person
+
+
+# The status a person has after each change; 迁出 and 死亡 end what the person holds from that date.
+STATUS_AFTER = {
+    StatusEventKind.MOVED_OUT: PersonStatus.MOVED_OUT,
+    StatusEventKind.DECEASED: PersonStatus.DECEASED,
+    StatusEventKind.MOVED_IN: PersonStatus.ACTIVE,
+}
+LEAVING = {StatusEventKind.MOVED_OUT, StatusEventKind.DECEASED}
+
+
+def person_status_change(
+    *, by: User, person: Person, kind: str, on: dt.date, note: str = ""
+) -> PersonStatusEvent:
+    """迁出 / 迁入 / 死亡 on the date ``on``, kept as a status event. 迁出 and 死亡 end the person's open
+    tags on that date and let the modules registered in ``hooks.departures`` end the rest (the services
+    module cancels the bookings from that date); 迁入 brings a moved-out person back onto the register."""
+    require_object_in_scope(by, person)
+    require_region_in_scope(by, person.region)
+    if kind not in STATUS_AFTER:
+        raise invalid("kind", "变更：应为迁出、迁入或死亡", "person.status_change_kind")
+    if on > timezone.localdate():
+        raise invalid("on", "日期：不能晚于今天", "person.status_change_future")
+    if on < person.birth_date:
+        raise invalid("on", "日期：不能早于出生日期", "person.status_change_before_birth")
+    try:
+        with transaction.atomic():
+            locked = Person.objects.select_for_update().get(pk=person.pk)
+            if locked.status == PersonStatus.DECEASED:
+                raise invalid("kind", "该人员已登记死亡，不能再变更", "person.status_change_deceased")
+            if kind in LEAVING and locked.status != PersonStatus.ACTIVE:
+                raise invalid("kind", "该人员不在册，不能登记迁出或死亡", "person.status_change_not_active")
+            if kind == StatusEventKind.MOVED_IN:
+                if locked.status == PersonStatus.ACTIVE:
+                    raise invalid("kind", "该人员已在册，无需登记迁入", "person.status_change_active")
+                if locked.id_number and _id_taken(locked.id_number.reveal(), exclude_pk=locked.pk):
+                    raise IdNumberTaken()
+            locked.status, locked.updated_at = STATUS_AFTER[kind], timezone.now()
+            locked.save(update_fields=["status", "updated_at"])
+            event = PersonStatusEvent.objects.create(person=locked, kind=kind, on=on, note=note[:200], by=by)
+            detail: dict[str, Any] = {"status_change": kind, "on": on.isoformat()}
+            if kind in LEAVING:
+                still_open = PersonTag.objects.filter(person=locked).filter(
+                    Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+                )
+                detail["tags_ended"] = still_open.filter(valid_from__lte=on).update(valid_to=on)
+                still_open.filter(valid_from__gt=on).update(
+                    valid_to=F("valid_from")
+                )  # not begun: ends at once
+                for departure in hooks.departures():
+                    departure(person=locked, on=on, by=by)
+            audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail=detail)
+    except IntegrityError as exc:
+        if violates(exc, *ID_INDEX):
+            raise IdNumberTaken() from None
+        raise
+    person.status, person.updated_at = locked.status, locked.updated_at
+    return event
+
+
+def person_birth_register(*, by: User, data: dict[str, str], note: str = "") -> Person:
+    """新生儿登记: a newborn entered on the register (``person_create``'s fields), with a 新生儿登记 event
+    dated on the birth date."""
+    with transaction.atomic():
+        person = person_create(by=by, data=data)
+        if person.birth_date > timezone.localdate():
+            raise invalid("birth_date", "出生日期：不能晚于今天", "person.birth_future")
+        PersonStatusEvent.objects.create(
+            person=person, kind=StatusEventKind.BORN, on=person.birth_date, note=note[:200], by=by
+        )
     return person
 
 

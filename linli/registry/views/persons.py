@@ -22,9 +22,10 @@ from linli.registry.forms import (
     PersonForm,
     PersonPrefillForm,
     RevealForm,
+    StatusChangeForm,
     TagForm,
 )
-from linli.registry.models import Person, PersonStatus, PersonTag, ResidenceType
+from linli.registry.models import Person, PersonStatus, PersonTag, ResidenceType, StatusEventKind
 from linli.registry.selectors import (
     TAG_FILTERS,
     person_detail,
@@ -93,6 +94,15 @@ def person(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "all_tags": p.tags.all(),
             "today": timezone.localdate(),
             "tag_form": TagForm(),
+            "status_events": p.status_events.select_related("by"),
+            "status_form": StatusChangeForm(
+                initial={
+                    "on": timezone.localdate(),
+                    "kind": StatusEventKind.MOVED_IN
+                    if p.status == PersonStatus.MOVED_OUT
+                    else StatusEventKind.MOVED_OUT,
+                }
+            ),
             "can_write": can_write(request),
             "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
         },
@@ -118,7 +128,8 @@ def person_reveal(request: AuthedHttpRequest, pk: int, field: str) -> HttpRespon
 
 
 @login_required
-def person_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
+def person_edit(request: AuthedHttpRequest, pk: int | None = None, newborn: bool = False) -> HttpResponse:
+    """登记人员 / 编辑人员; ``newborn``: 新生儿登记 (the person is recorded with a 新生儿登记 event)."""
     require_writer(request)
     p = _person_or_404(request, pk) if pk else None
     if request.method == "POST":
@@ -126,7 +137,10 @@ def person_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpRespon
         if form.is_valid():
             data = {k: (v or "") for k, v in form.cleaned_data.items()}
             try:
-                if p is None:
+                if p is None and newborn:
+                    p = services.person_birth_register(by=request.user, data=data)
+                    messages.success(request, f"已登记新生儿 {p.name}")
+                elif p is None:
                     p = services.person_create(by=request.user, data=data)
                     messages.success(request, f"已登记 {p.name}")
                 else:  # a blank ID or phone on the edit form means "unchanged" (the form never shows them)
@@ -163,7 +177,9 @@ def person_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpRespon
             }
         )
     return render(
-        request, "registry/person_form.html", {"title": "编辑人员" if p else "登记人员", "form": form, "p": p}
+        request,
+        "registry/person_form.html",
+        {"title": "编辑人员" if p else ("新生儿登记" if newborn else "登记人员"), "form": form, "p": p},
     )
 
 
@@ -188,6 +204,28 @@ def person_tag_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 if k in form.fields
             )
             or "标签信息不完整",
+        )
+    return redirect("registry:person", pk=p.pk)
+
+
+@login_required
+@require_POST
+def person_status_change(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """迁出 / 迁入 / 死亡 from the person page: the same service as the API."""
+    require_writer(request)
+    p = _person_or_404(request, pk)
+    form = StatusChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            event = services.person_status_change(by=request.user, person=p, **form.cleaned_data)
+            messages.success(request, f"已登记{p.name}{event.get_kind_display()}（{event.on:%Y-%m-%d}）")
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _refusal_text(exc))
+    else:
+        messages.error(
+            request,
+            "；".join(f"{form.fields[k].label}：{' '.join(map(str, v))}" for k, v in form.errors.items())
+            or "变更信息不完整",
         )
     return redirect("registry:person", pk=p.pk)
 

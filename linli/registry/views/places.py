@@ -18,6 +18,7 @@ from linli.registry import services
 from linli.registry.forms import HouseholdForm, KindFilterForm, ListFilterForm
 from linli.registry.models import Building, BuildingKind, Household, OrganisationKind, Person, StaffKind
 from linli.registry.selectors import building_list, household_list, organisation_list, staff_list
+from linli.registry.selectors import household_search as selectors_household_search
 from linli.registry.views.common import can_write, require_reader, require_writer
 
 
@@ -31,6 +32,15 @@ def households(request: AuthedHttpRequest) -> HttpResponse:
         "registry/households.html",
         {"title": "户", "page": page, "q": f["q"], "region": f["region"], "can_write": can_write(request)},
     )
+
+
+@login_required
+def household_search(request: AuthedHttpRequest) -> HttpResponse:
+    """htmx: the households matching a search text, for the person form's household picker."""
+    require_reader(request)
+    q = ListFilterForm(request.GET).values()["q"]
+    hits = selectors_household_search(user=request.user, q=q)
+    return render(request, "registry/_household_hits.html", {"hits": hits, "q": q})
 
 
 @login_required

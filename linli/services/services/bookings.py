@@ -131,6 +131,24 @@ def booking_cancel(*, actor: User, booking: Booking, reason: str = "") -> Bookin
     return locked
 
 
+def bookings_cancel_on_departure(*, person: Person, on: dt.date, by: User | None = None) -> int:
+    """迁出 / 死亡: the person's active bookings from ``on`` are cancelled (the registry calls this through
+    ``registry.hooks.departures``, inside its transaction); returns how many."""
+    start = timezone.make_aware(dt.datetime.combine(on, dt.time.min))
+    rows = list(
+        Booking.objects.select_for_update()
+        .filter(person=person, status__in=ACTIVE_BOOKING, slot__starts_at__gte=start)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for booking in rows:
+        booking.status, booking.cancelled_at = BookingStatus.CANCELLED, now
+        booking.note = "预约人已迁出或去世，预约自动取消"
+        booking.save(update_fields=["status", "cancelled_at", "note"])
+        _release(booking)
+    return len(rows)
+
+
 def booking_reschedule(*, actor: User, booking: Booking, slot_id: int) -> Booking:
     """Move a booking to another slot of the same service: the new place is taken before the old is freed."""
     _require_booking_access(actor, booking)

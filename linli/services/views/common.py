@@ -31,6 +31,10 @@ def nav(user: Any, role: str) -> list[tuple[str, str]]:
             ("services:my_bookings", "我的预约"),
             ("services:window_mine", "办事"),
         ]
+    if (
+        role == Role.GRID_WORKER
+    ):  # he records the needs found on his visits; the lists and window are the community's
+        return [("services:needs", "需求与对接")]
     if role in services.STAFF_ROLES:
         return [
             ("services:manage", "服务清单"),

@@ -1,6 +1,8 @@
 /* The position picker of the request forms (cases/_form_fields.html): a click on the map puts the
  * point into the hidden lat/lon fields. The map element #pick carries data-lat/data-lon (the centre);
- * the island "areas" holds the outlines of the areas in scope. */
+ * the island "areas" holds the outlines of the areas in scope. Where the form has a #use-position
+ * button (上报事件) and the browser can locate the phone, the button puts the phone's position (WGS-84)
+ * there instead: no map tap is needed. */
 (function () {
   'use strict';
   var M = window.LinliMap;
@@ -15,6 +17,21 @@
   }
   if (lat.value && lon.value) { put(L.latLng(+lat.value, +lon.value)); }
   map.on('click', function (e) { put(e.latlng); });
+  var use = document.getElementById('use-position');
+  if (use && navigator.geolocation) {
+    use.hidden = false;
+    use.addEventListener('click', function () {
+      label.textContent = '正在获取手机位置…';
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var ll = L.latLng(pos.coords.latitude, pos.coords.longitude);
+        put(ll);
+        map.setView(ll, 17);
+        label.textContent = '已使用我的位置（误差约 ' + Math.round(pos.coords.accuracy || 0) + ' 米），可在地图上点选修正';
+      }, function () {
+        label.textContent = '无法获取手机位置（未允许定位或信号弱）：可在地图上点选；不选时记在所在网格';
+      }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+    });
+  }
   var areas = M.island('areas');
   if (areas) { M.outline(map, areas); }
   el.dataset.ready = '1';
