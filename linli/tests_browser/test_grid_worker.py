@@ -70,6 +70,7 @@ def test_patrol_report_from_home_with_photo_and_position(world: World, signed_in
     case = Case.objects.get(description="巡查发现垃圾收集点污水外溢")
     assert page.url.endswith(f"/cases/{case.number}/")
     assert case.channel == "patrol" and case.grid == world.tree.grid_a1
+    assert case.lat is not None and case.lon is not None
     assert abs(case.lat - lat) < 1e-5 and abs(case.lon - lon) < 1e-5
     assert CasePhoto.objects.filter(case=case).count() == 1
     v.shot("patrol-filed")

@@ -231,7 +231,7 @@ def person_status_change(
                     raise invalid("kind", "该人员已在册，无需登记迁入", "person.status_change_active")
                 if locked.id_number and _id_taken(locked.id_number.reveal(), exclude_pk=locked.pk):
                     raise IdNumberTaken()
-            locked.status, locked.updated_at = STATUS_AFTER[kind], timezone.now()
+            locked.status, locked.updated_at = STATUS_AFTER[StatusEventKind(kind)], timezone.now()
             locked.save(update_fields=["status", "updated_at"])
             event = PersonStatusEvent.objects.create(person=locked, kind=kind, on=on, note=note[:200], by=by)
             detail: dict[str, Any] = {"status_change": kind, "on": on.isoformat()}

@@ -12,6 +12,7 @@ from linli.testing.factories import World
 def test_household_search_by_address_building_or_head_within_scope(world: World, client_for) -> None:
     household = world.people.head.household
     worker = world.accounts.grid_worker
+    assert household is not None
     for q in ("阳光花园1号楼1单元", world.people.building.name, "林建国"):
         hits = household_search(user=worker, q=q)
         assert [h.code for h in hits] == [household.code], q

@@ -92,13 +92,15 @@ def test_a_death_is_final_and_refuses_bad_dates(world: World) -> None:
 @pytest.mark.django_db
 def test_the_grid_worker_registers_a_newborn_in_his_grid(world: World) -> None:
     born = timezone.localdate() - dt.timedelta(days=10)
+    head_household = world.people.head.household
+    assert head_household is not None
     baby = person_birth_register(
         by=world.accounts.grid_worker,
         data={
             "name": "林小宝",
             "sex": "男",
             "birth_date": born.isoformat(),
-            "household_code": world.people.head.household.code,
+            "household_code": head_household.code,
             "region_code": world.tree.grid_a1.code,
             "relation": "孙子女",
         },
@@ -176,6 +178,7 @@ def test_the_person_page_records_a_move_out_and_shows_the_history(world: World, 
 @pytest.mark.django_db
 def test_the_newborn_page_registers_a_baby_in_the_household(world: World, client_for) -> None:
     household = world.people.head.household
+    assert household is not None
     page = client_for(world.accounts.grid_worker)
     assert (
         f"/registry/persons/newborn/?household={household.code}"
