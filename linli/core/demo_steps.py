@@ -6,6 +6,9 @@ database made before a module existed gets that module's demo data on the next `
 
 Every page says when the data shown is synthetic: a module whose rows mark the demo registers a
 check with ``register_presence`` (regions: a region loaded from the demo), and ``present`` asks them.
+
+The module that makes the demo accounts registers ``register_accounts(list_them)``; the login page of
+a demo database lists them (the terminal's copy scrolls away under the server's output).
 """
 
 from __future__ import annotations
@@ -65,3 +68,24 @@ def register_presence(check: Callable[[], bool]) -> None:
 def present() -> bool:
     """Whether any synthetic demo data is loaded (the banner on every page)."""
     return any(check() for check in PRESENCE)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str  # Chinese label
+    place: str  # the region or organisation it works for
+    password: str
+
+
+ACCOUNT_LISTERS: list[Callable[[], list[DemoAccount]]] = []
+
+
+def register_accounts(list_them: Callable[[], list[DemoAccount]]) -> None:
+    """Register the function listing the demo accounts that exist (shown on a demo's login page)."""
+    if list_them not in ACCOUNT_LISTERS:
+        ACCOUNT_LISTERS.append(list_them)
+
+
+def accounts() -> list[DemoAccount]:
+    return [account for list_them in ACCOUNT_LISTERS for account in list_them()]

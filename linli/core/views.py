@@ -3,6 +3,8 @@ administrators: password resets and login lockouts)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -14,6 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from linli.core import demo_steps
 from linli.core.forms import AccountSearchForm, AuditLogFilterForm, PasswordChangeForm, UnlockForm
 from linli.core.home import home_context, page_for
 from linli.core.models import AuditAction, AuthedHttpRequest
@@ -27,6 +30,12 @@ SYSTEM_ADMINS = frozenset({Role.SYSTEM_ADMIN})
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # a demo database lists its accounts here: the terminal's copy scrolls away under the server log
+        context["demo_accounts"] = demo_steps.accounts() if demo_steps.present() else []
+        return context
 
 
 @login_required

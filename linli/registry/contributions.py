@@ -17,11 +17,12 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.core import home, scope
+from linli.core import demo_steps, home, scope
 from linli.core.context import register_nav
 from linli.core.roles import IMPORTERS, REGISTRY_READERS, Role
 from linli.regions import hooks, rollup
 from linli.regions.models import Level, Region
+from linli.registry.demo import demo_accounts_list
 from linli.registry.models import Building, Household, Person, PersonStatus, PersonTag, TagKind
 from linli.registry.selectors import person_tags_display, years_ago
 from linli.registry.services import staff_assign_grid_worker
@@ -149,6 +150,7 @@ def register() -> None:
     )
     home.register_link(home.HomeLink("四个不漏核查", 20, REGISTRY_READERS, _url("registry:audit")))
 
+    demo_steps.register_accounts(demo_accounts_list)
     hooks.register_grid_worker_assigner(staff_assign_grid_worker)
     hooks.register_map_layer(building_points)
     hooks.register_region_link(hooks.RegionLink("本区域人员", 10, _of_region("registry:persons")))

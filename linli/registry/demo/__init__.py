@@ -18,7 +18,7 @@ the generator's passes in order — ``state`` < ``people`` < ``places`` < ``tags
 ``accounts``.
 """
 
-from linli.registry.demo.accounts import ACCOUNTS, demo_accounts_ensure
+from linli.registry.demo.accounts import ACCOUNTS, demo_accounts_ensure, demo_accounts_list
 from linli.registry.demo.composition import (
     Member,
     Rect,
@@ -96,6 +96,7 @@ __all__ = [
     "community_tiles",
     "credit_code",
     "demo_accounts_ensure",
+    "demo_accounts_list",
     "demo_load",
     "household_compose",
     "point_in",

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from linli.core.demo_steps import DemoAccount
 from linli.core.models import User
 from linli.core.roles import DEFAULT_EXPORT, DEFAULT_REVEAL, Role
 from linli.regions.models import Region
@@ -94,3 +95,22 @@ def demo_accounts_ensure() -> list[dict[str, str]]:
                 }
             )
     return out
+
+
+def demo_accounts_list() -> list[DemoAccount]:
+    """The demo accounts that exist and are active, in the order of ``ACCOUNTS`` (the login page)."""
+    users = User.objects.select_related("region", "organisation").filter(
+        username__in=[a.username for a in ACCOUNTS], is_active=True
+    )
+    by_name = {u.username: u for u in users}
+    shown = []
+    for a in ACCOUNTS:
+        user = by_name.get(a.username)
+        if user is None or user.role != a.role:
+            continue
+        if a.role == Role.DEPARTMENT_HANDLER and user.organisation:
+            place = user.organisation.name
+        else:
+            place = user.region.name if user.region else "全部"
+        shown.append(DemoAccount(a.username, Role(a.role).label, place, DEMO_PASSWORD))
+    return shown

@@ -8,9 +8,11 @@ from collections import Counter
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from linli.core.engine import idnumber
@@ -350,3 +352,22 @@ def test_demo_accounts_are_created_idempotently_with_their_scope(settings):
     shequ = User.objects.get(username="shequ")
     assert shequ.check_password(demo.DEMO_PASSWORD) and shequ.role == Role.COMMUNITY_WORKER
     assert shequ.user_permissions.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_demo_login_page_lists_the_demo_accounts(settings, client):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.delete("linli:demo-loaded")
+    assert client.get(reverse("login")).context["demo_accounts"] == []  # no demo: nothing listed
+    demo.demo_load(scale=0.01)
+    demo.demo_accounts_ensure()
+    User.objects.filter(username="shequ2").update(is_active=False)  # a disabled account is not offered
+    cache.delete("linli:demo-loaded")
+    response = client.get(reverse("login"))
+    shown = response.context["demo_accounts"]
+    assert [a.username for a in shown] == ["admin", "quxian", "jiedao", "shequ", "wangge", "bumen", "jumin"]
+    assert shown[3].role == "社区工作者" and shown[3].place.startswith("万福社区")
+    assert shown[5].place.endswith("区民政局")
+    html = response.content.decode()
+    assert "演示账号" in html and demo.DEMO_PASSWORD in html and "<code>wangge</code>" in html
+    cache.delete("linli:demo-loaded")
