@@ -37,12 +37,27 @@ KEY_TYPES = {
 }
 
 
+# What the figures measure, said beside them wherever another page measures "coverage" otherwise
+# (the indicators dashboard's 社区综合服务设施覆盖率 counts communities that have a centre at all).
+DEFINITION = "按步行可达计算：服务对象中步行在配套标准时间（5、10或15分钟，农村30分钟）内能走到最近一处的人数"
+
+
 def elements() -> dict[str, tuple[str, str]]:
+    """Element code → (name carrying its definition, unit)."""
     out: dict[str, tuple[str, str]] = {}
     for code, name in KEY_TYPES.items():
-        out[f"lifecircle_{code}_within"] = (f"{name}生活圈内服务对象人数", "人")
-        out[f"lifecircle_{code}_population"] = (f"{name}服务对象人数", "人")
+        out[f"lifecircle_{code}_within"] = (f"{name}步行可达服务对象人数（按配套标准步行时间计算）", "人")
+        out[f"lifecircle_{code}_population"] = (f"{name}服务对象人数（生活圈计算）", "人")
     return out
+
+
+def definition(element_code: str) -> str:
+    """The one-line definition of one of this source's elements ("" for another source's)."""
+    if element_code.endswith("_within") and element_code in SOURCE.elements:
+        return DEFINITION
+    if element_code in SOURCE.elements:
+        return "登记住在本辖区有坐标楼栋中的该类设施服务对象人数（如养老设施按60岁及以上老年人）"
+    return ""
 
 
 def compute(n: int, root: str) -> dict[str, dict[str, Decimal]]:

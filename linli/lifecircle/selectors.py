@@ -15,7 +15,7 @@ from linli.core.models import User
 from linli.core.roles import Role, effective_role, require_role
 from linli.core.scope import scoped
 from linli.facilities.models import Facility, FacilityType
-from linli.lifecircle.models import Access, CircleRule, ComputeRun, Coverage, RoadNetwork
+from linli.lifecircle.models import Access, CircleRule, ComputeRun, Coverage, RoadNetwork, SitingRun
 from linli.regions.models import Level, Region, UrbanRural, subtree_q
 
 READERS = frozenset(
@@ -116,7 +116,8 @@ class CommunityRow:
 def community_table(
     region: Region, user: User
 ) -> tuple[list[CommunityRow], list[FacilityType], list[dict[str, Any]]]:
-    """Per community: coverage share per type, and which rules it meets; plus the goal summary."""
+    """Per community: the share of each type's target group within 15 minutes (villages: the rural
+    circle), and which rules it meets; plus the goal summary."""
     rules = list(CircleRule.objects.prefetch_related("types"))
     rule_types = {r.code: [t.code for t in r.types.all()] for r in rules}
     communities = list(
@@ -127,7 +128,7 @@ def community_table(
     rows = {c.pk: CommunityRow(c) for c in communities}
     for cov in Coverage.objects.filter(region__in=communities).select_related("type"):
         row = rows[cov.region_id]
-        row.shares[cov.type.code] = cov.share
+        row.shares[cov.type.code] = cov.share_15  # the rules judge the 15-minute circle
         row.short[cov.type.code] = cov.buildings_short
         row.populated = row.populated or cov.population > 0
     summary = []
@@ -234,3 +235,8 @@ def active_network(region: Region) -> RoadNetwork | None:
         .defer("data")
         .first()
     )
+
+
+def visible_siting_run(user: User, pk: int) -> SitingRun | None:
+    """A stored siting run of an area in the account's scope (else None: out of scope reads as absent)."""
+    return scoped(SitingRun.objects.select_related("region", "type"), user).filter(pk=pk).first()
