@@ -6,6 +6,7 @@ the circle, per facility type, for any region (summed over its communities).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,17 +133,24 @@ def community_table(
         row.short[cov.type.code] = cov.buildings_short
         row.populated = row.populated or cov.population > 0
     summary = []
+    shown = sorted({c for codes in rule_types.values() for c in codes})
+    types = list(FacilityType.objects.filter(code__in=shown).order_by("sort"))
+    names = {t.code: t.name for t in types}
     for rule in rules:
         met = {"urban": [0, 0], "rural": [0, 0]}
+        missing: Counter[str] = Counter()  # why communities fall short: the types most often below
         for row in rows.values():
             if not row.populated:
                 row.rules[rule.code] = None
                 continue
-            ok = all(
-                (row.shares.get(code) is None and code in row.shares)
-                or (row.shares.get(code) or 0) >= rule.min_share
+            below = [
+                code
                 for code in rule_types[rule.code]
-            )
+                if not (row.shares.get(code) is None and code in row.shares)
+                and (row.shares.get(code) or 0) < rule.min_share
+            ]
+            ok = not below
+            missing.update(below)
             row.rules[rule.code] = ok
             kind = "rural" if row.region.urban_rural == UrbanRural.RURAL else "urban"
             met[kind][1] += 1
@@ -154,10 +162,9 @@ def community_table(
                 "rural": met["rural"],
                 "urban_share": met["urban"][0] / met["urban"][1] if met["urban"][1] else None,
                 "rural_share": met["rural"][0] / met["rural"][1] if met["rural"][1] else None,
+                "missing": [(names.get(c, c), n) for c, n in missing.most_common(3)],
             }
         )
-    shown = sorted({c for codes in rule_types.values() for c in codes})
-    types = list(FacilityType.objects.filter(code__in=shown).order_by("sort"))
     return list(rows.values()), types, summary
 
 

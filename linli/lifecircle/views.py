@@ -94,7 +94,11 @@ def siting(request: AuthedHttpRequest) -> HttpResponse:
     except LifeCircleError as exc:
         form.add_error(None, exc)
         error = str(exc.message)
-    return render(request, "lifecircle/_siting.html", {"form": form, "run": run, "error": error, "type": t})
+    return render(
+        request,
+        "lifecircle/_siting.html",
+        {"form": form, "run": run, "error": error, "type": t, "cfg": LifeCircleSettings.get()},
+    )
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
