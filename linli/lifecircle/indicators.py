@@ -1,7 +1,7 @@
 """Coverage as computed data elements of the indicators module (additive: residents within / in total).
 
 For the key facility types of the 便民/优质 rules, two elements each: ``lifecircle_<type>_within``
-(target-group residents within the type's circle) and ``lifecircle_<type>_population``; an indicator's
+(target-group residents within 15 minutes' walk, villages: the rural circle) and ``lifecircle_<type>_population``; an indicator's
 formula divides them. Also the number of communities meeting each rule.
 
 Imported by the indicators module at start (``autodiscover_modules("indicators")``); registers its
@@ -39,14 +39,14 @@ KEY_TYPES = {
 
 # What the figures measure, said beside them wherever another page measures "coverage" otherwise
 # (the indicators dashboard's 社区综合服务设施覆盖率 counts communities that have a centre at all).
-DEFINITION = "按步行可达计算：服务对象中步行在配套标准时间（5、10或15分钟，农村30分钟）内能走到最近一处的人数"
+DEFINITION = "按步行15分钟可达计算（农村按农村生活圈）：服务对象中步行15分钟内能走到最近一处该类设施的人数"
 
 
 def elements() -> dict[str, tuple[str, str]]:
     """Element code → (name carrying its definition, unit)."""
     out: dict[str, tuple[str, str]] = {}
     for code, name in KEY_TYPES.items():
-        out[f"lifecircle_{code}_within"] = (f"{name}步行可达服务对象人数（按配套标准步行时间计算）", "人")
+        out[f"lifecircle_{code}_within"] = (f"{name}步行15分钟可达服务对象人数（按步行可达计算）", "人")
         out[f"lifecircle_{code}_population"] = (f"{name}服务对象人数（生活圈计算）", "人")
     return out
 
@@ -65,7 +65,7 @@ def compute(n: int, root: str) -> dict[str, dict[str, Decimal]]:
         Coverage.objects.filter(code_range("region__code", root), type__code__in=list(KEY_TYPES))
         .annotate(_p=Substr("region__code", 1, n))
         .values("_p", "type__code")
-        .annotate(w=Sum("within"), p=Sum("population"))
+        .annotate(w=Sum("within_15"), p=Sum("population"))
         .order_by()
     )
     out: dict[str, dict[str, Decimal]] = {}

@@ -19,6 +19,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+# The circle every coverage share is judged on: 15 minutes' walk (一刻钟便民生活圈; villages: the
+# rural circle of ``LifeCircleSettings``), whatever level GB 50180 gives the type (its 5/10/15 minutes
+# colour the map and set ``Access.within``).
+RULE_MINUTES = 15
+
 
 class NetworkSource(models.TextChoices):
     OSM_PBF = "osm_pbf", "OpenStreetMap（.osm.pbf）"

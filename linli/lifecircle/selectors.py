@@ -1,7 +1,8 @@
 """Reads of the life circle, always within the account's scope.
 
 ``coverage_by_region`` is the hook for the indicators module: the share of the target group within
-the circle, per facility type, for any region (summed over its communities).
+the 15-minute circle (villages: the rural circle), per facility type, for any region (summed over its
+communities).
 """
 
 from __future__ import annotations
@@ -11,12 +12,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import F, Sum
+from django.db.models.functions import Greatest
 
 from linli.core.models import User
 from linli.core.roles import Role, effective_role, require_role
 from linli.core.scope import scoped
 from linli.facilities.models import Facility, FacilityType
-from linli.lifecircle.models import Access, CircleRule, ComputeRun, Coverage, RoadNetwork, SitingRun
+from linli.lifecircle.models import (
+    RULE_MINUTES,
+    Access,
+    CircleRule,
+    ComputeRun,
+    Coverage,
+    RoadNetwork,
+    SitingRun,
+)
 from linli.regions.models import Level, Region, UrbanRural, subtree_q
 
 READERS = frozenset(
@@ -79,7 +89,7 @@ def community_shares(region: Region, user: User, type: FacilityType) -> list[dic
         out.append(
             {
                 "region": c,
-                "share": cv.share if cv else None,
+                "share": cv.share_15 if cv else None,
                 "population": cv.population if cv else 0,
             }
         )
@@ -95,7 +105,7 @@ def coverage_by_region(region: Region, type_codes: list[str] | None = None) -> d
     if type_codes:
         qs = qs.filter(type__code__in=type_codes)
     out: dict[str, dict[str, Any]] = {}
-    for r in qs.values("type__code", "group").annotate(w=Sum("within"), p=Sum("population")):
+    for r in qs.values("type__code", "group").annotate(w=Sum("within_15"), p=Sum("population")):
         out[r["type__code"]] = {
             "within": r["w"],
             "population": r["p"],
@@ -174,13 +184,13 @@ def gap_communities(
     communities = scoped(Region.objects.current(), user).filter(subtree_q(region.code), level=Level.COMMUNITY)
     out: list[dict[str, Any]] = []
     for cov in Coverage.objects.filter(region__in=communities, type=type).select_related("region"):
-        share = cov.share
+        share = cov.share_15
         if share is not None and share < below:
             item: dict[str, Any] = {
                 "region": cov.region,
                 "share": share,
                 "population": cov.population,
-                "short": cov.population - cov.within,
+                "short": cov.population - cov.within_15,
                 "buildings_short": cov.buildings_short,
                 "threshold": cov.threshold_min,
             }
@@ -194,7 +204,8 @@ def gap_buildings(region: Region, user: User, type: FacilityType, limit: int = 1
     qs = scoped(Access.objects.filter(type=type), user).filter(
         subtree_q(region.code, "building__region__code")
     )
-    qs = qs.filter(minutes__isnull=True) | qs.filter(minutes__gt=F("threshold_min"))
+    # beyond the 15-minute circle (villages: the rural circle, already each row's threshold)
+    qs = qs.filter(minutes__isnull=True) | qs.filter(minutes__gt=Greatest(F("threshold_min"), RULE_MINUTES))
     return list(
         qs.select_related("building", "building__region").order_by(F("minutes").desc(nulls_first=True))[
             :limit

@@ -31,6 +31,7 @@ from linli.lifecircle.engine import siting as sit
 from linli.lifecircle.engine.geo import DATUMS, Projection, arrays_to_wgs84
 from linli.lifecircle.engine.network import Network, NetworkError
 from linli.lifecircle.models import (
+    RULE_MINUTES,
     Access,
     ComputeRun,
     Coverage,
@@ -246,9 +247,6 @@ def type_minutes(t: FacilityType, rural: np.ndarray, cfg: LifeCircleSettings) ->
     return np.where(rural, float(cfg.rural_minutes), float(urban_min))
 
 
-RULE_MINUTES = 15
-
-
 def rule_minutes(rural: np.ndarray, cfg: LifeCircleSettings) -> np.ndarray:
     """The circle the 便民/优质 rules judge, per building: 15 minutes (一刻钟), the rural circle in villages."""
     if not cfg.rural_mode:
@@ -370,7 +368,7 @@ def _store_coverage(frame, types, results, limits, minutes, pop, method, rule_li
         within = np.bincount(comm, weights=w * inside, minlength=nc)
         within_15 = np.bincount(comm, weights=w * inside_15, minlength=nc)
         short = np.bincount(
-            comm, weights=((pop[TargetGroup.ALL][ok] > 0) & ~inside).astype(float), minlength=nc
+            comm, weights=((pop[TargetGroup.ALL][ok] > 0) & ~inside_15).astype(float), minlength=nc
         )
         thr_c = np.zeros(nc)
         thr_c[comm] = mins[ok]
@@ -477,7 +475,7 @@ def siting_run(
     if not keep.any():
         raise LifeCircleError("该区域没有登记坐标的楼栋", "region", code="lifecircle.no_buildings")
     pop = building_population(frame.ids, root.code)[group][keep]
-    thr = type_minutes(type, frame.rural[keep], cfg) * 60 * cfg.walking_speed
+    thr = rule_minutes(frame.rural[keep], cfg) * 60 * cfg.walking_speed  # the 15-minute circle
     lat, lon = frame.lat[keep], frame.lon[keep]
     fac = open_facilities(root).get(type.pk, (np.zeros(0), np.zeros(0)))
     rn = network_for(root)

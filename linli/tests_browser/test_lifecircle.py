@@ -37,7 +37,7 @@ def test_map_gaps_siting_and_isochrone(world: World, signed_in) -> None:
     expect(page.locator("h1")).to_contain_text("生活圈")
     expect(page.locator("#map")).to_have_attribute("data-loaded", str(with_coords))
     expect(page.get_by_text("合成路网（演示）").first).to_be_visible()
-    # the far end of the row of buildings is beyond the 5-minute circle: a gap
+    # the far end of the row of buildings is beyond the 15-minute circle: a gap
     gaps = page.locator("#gaps")
     expect(gaps).to_contain_text("短板社区")
     expect(gaps.locator("table").first).to_contain_text("%")
@@ -55,7 +55,7 @@ def test_map_gaps_siting_and_isochrone(world: World, signed_in) -> None:
     first = result.locator("#siting-sites tbody tr").first
     expect(first).to_contain_text("附近")
     expect(first).not_to_contain_text("路口（")
-    expect(page.locator("#gap-definition")).to_contain_text("按步行5分钟可达计算")
+    expect(page.locator("#gap-definition")).to_contain_text("按步行15分钟可达计算")
     v.shot("lifecircle-siting")
     with page.expect_download() as dl:
         result.get_by_role("link", name="导出 Excel").click()
