@@ -1,9 +1,10 @@
 """演示数据: facilities of every type for the 洛江 demo (district 350504), some communities short on purpose.
 
 Deterministic from the seed. Facilities sit near their community's buildings (or inside its
-boundary when it has none), at plausible sizes; a quarter of the urban communities have a service
-station under 800 m², many have no nursery, some villages have only a 村卫生室; a few spaces are
-"闲置用房" (siting candidates for the life circle module), a few facilities are planned or being
+boundary when it has none), the services for the whole community (service station, clinic, elderly
+station, nursery, market…) among the buildings nearest its middle, the shops anywhere, at plausible
+sizes; a quarter of the urban communities have a service station under 800 m², many have no
+nursery, some villages have only a 村卫生室; a few spaces are "闲置用房" (siting candidates for the life circle module), a few facilities are planned or being
 built, and about one in five of the community centres opens 7 hours a day. Operators are the
 registry's organisations where one fits (村（居）委会, 社工站, 物业服务企业, 志愿服务队, 协会).
 All rows carry ``source="demo"``.
@@ -195,6 +196,22 @@ SUFFIX = {
 }
 
 
+# Services for the whole community stand in its middle, among the homes (the shops spread out).
+CENTRAL = frozenset(
+    {"elderly_station", "day_care", "elder_canteen", "health_station", "nursery", "kindergarten", "grocery"}
+)
+
+
+def _central(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The third of the community's buildings nearest the middle of them (all when few)."""
+    if len(pts) < 6:
+        return pts
+    mid_lat = sorted(p[0] for p in pts)[len(pts) // 2]
+    mid_lon = sorted(p[1] for p in pts)[len(pts) // 2]
+    ranked = sorted(pts, key=lambda p: (p[0] - mid_lat) ** 2 + (p[1] - mid_lon) ** 2)
+    return ranked[: max(1, len(ranked) // 3)]
+
+
 def loaded() -> bool:
     return Facility.objects.filter(source=DEMO_SOURCE).exists()
 
@@ -334,8 +351,13 @@ def run(*, seed: int, today: dt.date, log: Callable[[str], None] = lambda _m: No
             committee = org(c.code, OrganisationKind.COMMITTEE)
             street = c.code[:9]
 
+            central = _central(pts)
+
             def at() -> tuple[float | None, float | None]:
                 return b.place(pts, rect)  # noqa: B023
+
+            def at_centre() -> tuple[float | None, float | None]:
+                return b.place(central, rect)  # noqa: B023
 
             # 1. the service station: a quarter of the urban communities (and most villages) under 800 m².
             small = s.chance(0.25) if urban else s.chance(0.6)
@@ -344,14 +366,14 @@ def run(*, seed: int, today: dt.date, log: Callable[[str], None] = lambda _m: No
                 "party_center" if s.chance(0.5) or not urban else "community_center",
                 c,
                 f"{short}党群服务中心",
-                at(),
+                at_centre(),
                 area=area,
                 operator=committee,
                 hours="office_short" if s.chance(0.2) else "office",
                 address=f"{ADDRESS_PREFIX}{street_names.get(street, '')}{short}",
             )
             if not urban:
-                b.add("village_clinic", c, f"{short}村卫生室", at())
+                b.add("village_clinic", c, f"{short}村卫生室", at_centre())
             for code, (pu, pr, most) in MIX.items():
                 p = pu if urban else pr
                 n = 0
@@ -386,7 +408,7 @@ def run(*, seed: int, today: dt.date, log: Callable[[str], None] = lambda _m: No
                         code,
                         c,
                         f"{short}{label}{'' if i == 0 else f'（{i + 1}）'}",
-                        at(),
+                        at_centre() if code in CENTRAL and i == 0 else at(),
                         area=area,
                         status=status,
                         operator=operator,

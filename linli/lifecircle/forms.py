@@ -36,3 +36,12 @@ class SitingForm(forms.Form):
 
     def clean_candidates(self) -> str:
         return self.cleaned_data["candidates"] or "vacant"
+
+
+class ExportForm(forms.Form):
+    """The export's format: ``xlsx`` (default) or ``csv``."""
+
+    format = forms.ChoiceField(choices=[("xlsx", "Excel"), ("csv", "CSV")], required=False)
+
+    def clean_format(self) -> str:
+        return self.cleaned_data["format"] or "xlsx"

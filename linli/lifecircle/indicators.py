@@ -1,7 +1,7 @@
 """Coverage as computed data elements of the indicators module (additive: residents within / in total).
 
 For the key facility types of the 便民/优质 rules, two elements each: ``lifecircle_<type>_within``
-(target-group residents within the type's circle) and ``lifecircle_<type>_population``; an indicator's
+(target-group residents within 15 minutes' walk, villages: the rural circle) and ``lifecircle_<type>_population``; an indicator's
 formula divides them. Also the number of communities meeting each rule.
 
 Imported by the indicators module at start (``autodiscover_modules("indicators")``); registers its
@@ -37,12 +37,27 @@ KEY_TYPES = {
 }
 
 
+# What the figures measure, said beside them wherever another page measures "coverage" otherwise
+# (the indicators dashboard's 社区综合服务设施覆盖率 counts communities that have a centre at all).
+DEFINITION = "按步行15分钟可达计算（农村按农村生活圈）：服务对象中步行15分钟内能走到最近一处该类设施的人数"
+
+
 def elements() -> dict[str, tuple[str, str]]:
+    """Element code → (name carrying its definition, unit)."""
     out: dict[str, tuple[str, str]] = {}
     for code, name in KEY_TYPES.items():
-        out[f"lifecircle_{code}_within"] = (f"{name}生活圈内服务对象人数", "人")
-        out[f"lifecircle_{code}_population"] = (f"{name}服务对象人数", "人")
+        out[f"lifecircle_{code}_within"] = (f"{name}步行15分钟可达服务对象人数（按步行可达计算）", "人")
+        out[f"lifecircle_{code}_population"] = (f"{name}服务对象人数（生活圈计算）", "人")
     return out
+
+
+def definition(element_code: str) -> str:
+    """The one-line definition of one of this source's elements ("" for another source's)."""
+    if element_code.endswith("_within") and element_code in SOURCE.elements:
+        return DEFINITION
+    if element_code in SOURCE.elements:
+        return "登记住在本辖区有坐标楼栋中的该类设施服务对象人数（如养老设施按60岁及以上老年人）"
+    return ""
 
 
 def compute(n: int, root: str) -> dict[str, dict[str, Decimal]]:
@@ -50,7 +65,7 @@ def compute(n: int, root: str) -> dict[str, dict[str, Decimal]]:
         Coverage.objects.filter(code_range("region__code", root), type__code__in=list(KEY_TYPES))
         .annotate(_p=Substr("region__code", 1, n))
         .values("_p", "type__code")
-        .annotate(w=Sum("within"), p=Sum("population"))
+        .annotate(w=Sum("within_15"), p=Sum("population"))
         .order_by()
     )
     out: dict[str, dict[str, Decimal]] = {}

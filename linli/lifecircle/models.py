@@ -7,7 +7,8 @@
   便民, 50 % / 10 % 优质) — data as well.
 - ``Access``: for every building and facility type, the walk to the nearest open facility and the
   number of facilities within the threshold (recomputed in the background).
-- ``Coverage``: per community, type and target group, the residents within the threshold.
+- ``Coverage``: per community, type and target group, the residents within the type's threshold
+  (``within``, GB 50180's 5/10/15 minutes) and within 15 minutes (``within_15``, what the rules judge).
 - ``SitingRun``: a stored siting result (chosen sites, residents gained, gap).
 """
 
@@ -17,6 +18,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+# The circle every coverage share is judged on: 15 minutes' walk (一刻钟便民生活圈; villages: the
+# rural circle of ``LifeCircleSettings``), whatever level GB 50180 gives the type (its 5/10/15 minutes
+# colour the map and set ``Access.within``).
+RULE_MINUTES = 15
 
 
 class NetworkSource(models.TextChoices):
@@ -179,7 +185,10 @@ class Coverage(models.Model):
     )
     group = models.CharField("服务对象", max_length=8, choices=TargetGroup.choices)
     population = models.PositiveIntegerField("服务对象人数", default=0)
-    within = models.PositiveIntegerField("生活圈内人数", default=0)
+    within = models.PositiveIntegerField("生活圈内人数", default=0)  # at the type's own threshold
+    # within the 15-minute circle (villages: the rural circle) whatever the type's level: what the
+    # 便民/优质 rules judge (一刻钟便民生活圈)
+    within_15 = models.PositiveIntegerField("步行15分钟内人数", default=0)
     buildings_short = models.PositiveIntegerField("生活圈外楼栋数", default=0)
     threshold_min = models.PositiveSmallIntegerField("生活圈（分钟）")
     method = models.CharField("计算方法", max_length=8, choices=Method.choices)
@@ -194,6 +203,10 @@ class Coverage(models.Model):
     @property
     def share(self) -> float | None:
         return self.within / self.population if self.population else None
+
+    @property
+    def share_15(self) -> float | None:
+        return self.within_15 / self.population if self.population else None
 
 
 class ComputeRun(models.Model):
@@ -220,8 +233,8 @@ class ComputeRun(models.Model):
 
 
 class Problem(models.TextChoices):
-    COVERING = "covering", "最大覆盖（新增覆盖人数最多）"
-    MEDIAN = "median", "p-中位（总步行时间最短）"
+    COVERING = "covering", "让更多居民步行可达"
+    MEDIAN = "median", "让居民平均步行时间最短"
 
 
 class SitingRun(models.Model):
@@ -231,7 +244,7 @@ class SitingRun(models.Model):
     type = models.ForeignKey(
         "facilities.FacilityType", verbose_name="设施类型", on_delete=models.CASCADE, related_name="+"
     )
-    problem = models.CharField("模型", max_length=8, choices=Problem.choices)
+    problem = models.CharField("测算目标", max_length=8, choices=Problem.choices)
     k = models.PositiveSmallIntegerField("新增设施数")
     group = models.CharField("服务对象", max_length=8, choices=TargetGroup.choices)
     candidates = models.CharField("候选点", max_length=12)

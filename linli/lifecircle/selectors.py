@@ -1,21 +1,32 @@
 """Reads of the life circle, always within the account's scope.
 
 ``coverage_by_region`` is the hook for the indicators module: the share of the target group within
-the circle, per facility type, for any region (summed over its communities).
+the 15-minute circle (villages: the rural circle), per facility type, for any region (summed over its
+communities).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import F, Sum
+from django.db.models.functions import Greatest
 
 from linli.core.models import User
 from linli.core.roles import Role, effective_role, require_role
 from linli.core.scope import scoped
 from linli.facilities.models import Facility, FacilityType
-from linli.lifecircle.models import Access, CircleRule, ComputeRun, Coverage, RoadNetwork
+from linli.lifecircle.models import (
+    RULE_MINUTES,
+    Access,
+    CircleRule,
+    ComputeRun,
+    Coverage,
+    RoadNetwork,
+    SitingRun,
+)
 from linli.regions.models import Level, Region, UrbanRural, subtree_q
 
 READERS = frozenset(
@@ -78,7 +89,7 @@ def community_shares(region: Region, user: User, type: FacilityType) -> list[dic
         out.append(
             {
                 "region": c,
-                "share": cv.share if cv else None,
+                "share": cv.share_15 if cv else None,
                 "population": cv.population if cv else 0,
             }
         )
@@ -94,7 +105,7 @@ def coverage_by_region(region: Region, type_codes: list[str] | None = None) -> d
     if type_codes:
         qs = qs.filter(type__code__in=type_codes)
     out: dict[str, dict[str, Any]] = {}
-    for r in qs.values("type__code", "group").annotate(w=Sum("within"), p=Sum("population")):
+    for r in qs.values("type__code", "group").annotate(w=Sum("within_15"), p=Sum("population")):
         out[r["type__code"]] = {
             "within": r["w"],
             "population": r["p"],
@@ -116,7 +127,8 @@ class CommunityRow:
 def community_table(
     region: Region, user: User
 ) -> tuple[list[CommunityRow], list[FacilityType], list[dict[str, Any]]]:
-    """Per community: coverage share per type, and which rules it meets; plus the goal summary."""
+    """Per community: the share of each type's target group within 15 minutes (villages: the rural
+    circle), and which rules it meets; plus the goal summary."""
     rules = list(CircleRule.objects.prefetch_related("types"))
     rule_types = {r.code: [t.code for t in r.types.all()] for r in rules}
     communities = list(
@@ -127,21 +139,28 @@ def community_table(
     rows = {c.pk: CommunityRow(c) for c in communities}
     for cov in Coverage.objects.filter(region__in=communities).select_related("type"):
         row = rows[cov.region_id]
-        row.shares[cov.type.code] = cov.share
+        row.shares[cov.type.code] = cov.share_15  # the rules judge the 15-minute circle
         row.short[cov.type.code] = cov.buildings_short
         row.populated = row.populated or cov.population > 0
     summary = []
+    shown = sorted({c for codes in rule_types.values() for c in codes})
+    types = list(FacilityType.objects.filter(code__in=shown).order_by("sort"))
+    names = {t.code: t.name for t in types}
     for rule in rules:
         met = {"urban": [0, 0], "rural": [0, 0]}
+        missing: Counter[str] = Counter()  # why communities fall short: the types most often below
         for row in rows.values():
             if not row.populated:
                 row.rules[rule.code] = None
                 continue
-            ok = all(
-                (row.shares.get(code) is None and code in row.shares)
-                or (row.shares.get(code) or 0) >= rule.min_share
+            below = [
+                code
                 for code in rule_types[rule.code]
-            )
+                if not (row.shares.get(code) is None and code in row.shares)
+                and (row.shares.get(code) or 0) < rule.min_share
+            ]
+            ok = not below
+            missing.update(below)
             row.rules[rule.code] = ok
             kind = "rural" if row.region.urban_rural == UrbanRural.RURAL else "urban"
             met[kind][1] += 1
@@ -153,10 +172,9 @@ def community_table(
                 "rural": met["rural"],
                 "urban_share": met["urban"][0] / met["urban"][1] if met["urban"][1] else None,
                 "rural_share": met["rural"][0] / met["rural"][1] if met["rural"][1] else None,
+                "missing": [(names.get(c, c), n) for c, n in missing.most_common(3)],
             }
         )
-    shown = sorted({c for codes in rule_types.values() for c in codes})
-    types = list(FacilityType.objects.filter(code__in=shown).order_by("sort"))
     return list(rows.values()), types, summary
 
 
@@ -166,13 +184,13 @@ def gap_communities(
     communities = scoped(Region.objects.current(), user).filter(subtree_q(region.code), level=Level.COMMUNITY)
     out: list[dict[str, Any]] = []
     for cov in Coverage.objects.filter(region__in=communities, type=type).select_related("region"):
-        share = cov.share
+        share = cov.share_15
         if share is not None and share < below:
             item: dict[str, Any] = {
                 "region": cov.region,
                 "share": share,
                 "population": cov.population,
-                "short": cov.population - cov.within,
+                "short": cov.population - cov.within_15,
                 "buildings_short": cov.buildings_short,
                 "threshold": cov.threshold_min,
             }
@@ -186,7 +204,8 @@ def gap_buildings(region: Region, user: User, type: FacilityType, limit: int = 1
     qs = scoped(Access.objects.filter(type=type), user).filter(
         subtree_q(region.code, "building__region__code")
     )
-    qs = qs.filter(minutes__isnull=True) | qs.filter(minutes__gt=F("threshold_min"))
+    # beyond the 15-minute circle (villages: the rural circle, already each row's threshold)
+    qs = qs.filter(minutes__isnull=True) | qs.filter(minutes__gt=Greatest(F("threshold_min"), RULE_MINUTES))
     return list(
         qs.select_related("building", "building__region").order_by(F("minutes").desc(nulls_first=True))[
             :limit
@@ -234,3 +253,8 @@ def active_network(region: Region) -> RoadNetwork | None:
         .defer("data")
         .first()
     )
+
+
+def visible_siting_run(user: User, pk: int) -> SitingRun | None:
+    """A stored siting run of an area in the account's scope (else None: out of scope reads as absent)."""
+    return scoped(SitingRun.objects.select_related("region", "type"), user).filter(pk=pk).first()

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from scipy.spatial import cKDTree
 
 from linli.core.bulk import insert_rows
 from linli.core.models import AuditAction, User
@@ -30,6 +31,7 @@ from linli.lifecircle.engine import siting as sit
 from linli.lifecircle.engine.geo import DATUMS, Projection, arrays_to_wgs84
 from linli.lifecircle.engine.network import Network, NetworkError
 from linli.lifecircle.models import (
+    RULE_MINUTES,
     Access,
     ComputeRun,
     Coverage,
@@ -140,15 +142,17 @@ def network_import(
     return rn
 
 
-_NET_CACHE: dict[int, Network] = {}
+_NET_CACHE: dict[tuple[int, str, int, int], Network] = {}
 
 
 def load_network(rn: RoadNetwork) -> Network:
-    if rn.pk not in _NET_CACHE:
+    # keyed by more than the id: a rolled-back network's id is given again to the next one
+    key = (rn.pk, rn.created_at.isoformat(), rn.node_count, rn.edge_count)
+    if key not in _NET_CACHE:
         if len(_NET_CACHE) > 4:
             _NET_CACHE.clear()
-        _NET_CACHE[rn.pk] = Network.from_bytes(bytes(rn.data))
-    return _NET_CACHE[rn.pk]
+        _NET_CACHE[key] = Network.from_bytes(bytes(rn.data))
+    return _NET_CACHE[key]
 
 
 # --- population per building ----------------------------------------------------------------------
@@ -243,6 +247,13 @@ def type_minutes(t: FacilityType, rural: np.ndarray, cfg: LifeCircleSettings) ->
     return np.where(rural, float(cfg.rural_minutes), float(urban_min))
 
 
+def rule_minutes(rural: np.ndarray, cfg: LifeCircleSettings) -> np.ndarray:
+    """The circle the 便民/优质 rules judge, per building: 15 minutes (一刻钟), the rural circle in villages."""
+    if not cfg.rural_mode:
+        return np.full(len(rural), float(RULE_MINUTES))
+    return np.where(rural, float(cfg.rural_minutes), float(RULE_MINUTES))
+
+
 def type_group(t: FacilityType) -> str:
     std = getattr(t, "circle", None)
     return std.group if std is not None else TargetGroup.ALL
@@ -252,12 +263,28 @@ def _types() -> list[FacilityType]:
     return list(FacilityType.objects.filter(active=True).select_related("circle").order_by("sort", "code"))
 
 
+# Facilities that also meet another type's need (GB 50180 lists them as one item): a 党群服务中心 is the
+# community's 社区综合服务设施 and the reverse, a 村卫生室 is a village's health station, a 综合超市 sells
+# the fresh food of a 菜市场.
+ALSO_SERVES: dict[str, tuple[str, ...]] = {
+    "party_center": ("community_center",),
+    "community_center": ("party_center",),
+    "village_clinic": ("health_station",),
+    "supermarket": ("grocery",),
+}
+
+
 def open_facilities(root: Region) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The open facilities of every type (by type id), counting those that also serve the type."""
+    ids = dict(FacilityType.objects.values_list("code", "id"))
     by_type: dict[int, list[tuple[float | None, float | None]]] = {}
-    for type_id, lat, lon in Facility.objects.filter(
+    for code, type_id, lat, lon in Facility.objects.filter(
         subtree_q(root.code, "region__code"), status=FacilityStatus.OPEN, lat__isnull=False, lon__isnull=False
-    ).values_list("type_id", "lat", "lon"):
+    ).values_list("type__code", "type_id", "lat", "lon"):
         by_type.setdefault(type_id, []).append((lat, lon))
+        for other in ALSO_SERVES.get(code, ()):
+            if other in ids:
+                by_type.setdefault(ids[other], []).append((lat, lon))
     return {t: (np.array([p[0] for p in v]), np.array([p[1] for p in v])) for t, v in by_type.items()}
 
 
@@ -314,7 +341,8 @@ def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
                 for b, x, y, c, th, s in zip(ids, dist, mn, cnt, thr, snap_r, strict=True)
             ]
             insert_rows(Access, cols, rows)
-        _store_coverage(frame, types, results, limits, minutes, pop, method)
+        rule_limit = rule_minutes(frame.rural, cfg) * 60 * cfg.walking_speed
+        _store_coverage(frame, types, results, limits, minutes, pop, method, rule_limit)
         run = ComputeRun.objects.create(
             region=root,
             network=rn,
@@ -326,7 +354,7 @@ def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
     return run
 
 
-def _store_coverage(frame, types, results, limits, minutes, pop, method) -> None:
+def _store_coverage(frame, types, results, limits, minutes, pop, method, rule_limit) -> None:
     nc = len(frame.communities)
     ok = frame.community >= 0
     comm = frame.community[ok]
@@ -335,10 +363,12 @@ def _store_coverage(frame, types, results, limits, minutes, pop, method) -> None
         g = type_group(t)
         w = pop[g][ok]
         inside = (res.distance <= lim)[ok]
+        inside_15 = (res.distance <= rule_limit)[ok]
         total = np.bincount(comm, weights=w, minlength=nc)
         within = np.bincount(comm, weights=w * inside, minlength=nc)
+        within_15 = np.bincount(comm, weights=w * inside_15, minlength=nc)
         short = np.bincount(
-            comm, weights=((pop[TargetGroup.ALL][ok] > 0) & ~inside).astype(float), minlength=nc
+            comm, weights=((pop[TargetGroup.ALL][ok] > 0) & ~inside_15).astype(float), minlength=nc
         )
         thr_c = np.zeros(nc)
         thr_c[comm] = mins[ok]
@@ -350,6 +380,7 @@ def _store_coverage(frame, types, results, limits, minutes, pop, method) -> None
                     group=g,
                     population=int(total[i]),
                     within=int(within[i]),
+                    within_15=int(within_15[i]),
                     buildings_short=int(short[i]),
                     threshold_min=int(thr_c[i] or (15 if c.urban_rural != UrbanRural.RURAL else 30)),
                     method=method,
@@ -385,8 +416,23 @@ def generate_candidates(net: Network, frame: Frame, keep: np.ndarray) -> Candida
     nodes = np.flatnonzero(inside)
     if len(nodes) > MAX_GENERATED:
         nodes = nodes[np.linspace(0, len(nodes) - 1, MAX_GENERATED).astype(int)]
-    labels = [f"路口（{net.lat[n]:.5f}, {net.lon[n]:.5f}）" for n in nodes]
+    labels = [f"{name}附近" for name, _ in nearest_buildings(frame, net.lat[nodes], net.lon[nodes])]
     return Candidates(net.lat[nodes], net.lon[nodes], labels)
+
+
+def nearest_buildings(frame: Frame, lat: np.ndarray, lon: np.ndarray) -> list[tuple[str, str]]:
+    """(building name, community name) of the building nearest each point: how staff find a place."""
+    if len(lat) == 0 or len(frame.ids) == 0:
+        return [("", "") for _ in range(len(lat))]
+    proj = Projection.around(frame.lat, frame.lon)
+    _, idx = cKDTree(proj.forward(frame.lat, frame.lon)).query(proj.forward(lat, lon))
+    ids = frame.ids[idx]
+    names = dict(Building.objects.filter(pk__in=set(ids.tolist())).values_list("id", "name"))
+    comm = frame.community[idx]
+    return [
+        (names.get(int(b), ""), frame.communities[c].name if c >= 0 else "")
+        for b, c in zip(ids.tolist(), comm.tolist(), strict=True)
+    ]
 
 
 def vacant_candidates(region: Region) -> Candidates:
@@ -429,7 +475,7 @@ def siting_run(
     if not keep.any():
         raise LifeCircleError("该区域没有登记坐标的楼栋", "region", code="lifecircle.no_buildings")
     pop = building_population(frame.ids, root.code)[group][keep]
-    thr = type_minutes(type, frame.rural[keep], cfg) * 60 * cfg.walking_speed
+    thr = rule_minutes(frame.rural[keep], cfg) * 60 * cfg.walking_speed  # the 15-minute circle
     lat, lon = frame.lat[keep], frame.lon[keep]
     fac = open_facilities(root).get(type.pk, (np.zeros(0), np.zeros(0)))
     rn = network_for(root)
@@ -484,13 +530,21 @@ def siting_run(
     total = float(pop.sum())
     speed = cfg.walking_speed * 60
     sites = []
-    for j in chosen:
+    places = nearest_buildings(frame, cand.lat[chosen], cand.lon[chosen]) if chosen else []
+    for j, (_building, community) in zip(chosen, places, strict=True):
         col = dist[:, j].tocoo()
         reach = np.zeros(len(lat), dtype=bool)
         reach[col.row[col.data <= thr[col.row]]] = True
         gained = float(pop[reach & ~covered0].sum())
         sites.append(
-            {"label": cand.labels[j], "lat": float(cand.lat[j]), "lon": float(cand.lon[j]), "reach": gained}
+            {
+                "label": cand.labels[j],
+                "community": community,
+                "lat": float(cand.lat[j]),
+                "lon": float(cand.lon[j]),
+                "reach": gained,  # residents newly within the circle
+                "covers": float(pop[reach].sum()),  # all residents within the circle of the site
+            }
         )
     result: dict[str, Any] = {
         "sites": sites,
@@ -567,3 +621,42 @@ def isochrone(facility: Facility, minutes: tuple[int, ...] = (5, 10, 15)) -> dic
         "features": feats,
         "properties": {"synthetic": rn.synthetic, "network": rn.name, "snap_m": round(float(snap[0]), 1)},
     }
+
+
+SITING_HEADER = [
+    "序号",
+    "建议位置",
+    "所在社区/村",
+    "新增覆盖人数（人）",
+    "步行可达服务对象（人）",
+    "纬度",
+    "经度",
+]
+
+
+@transaction.atomic
+def siting_export(*, actor: User, run: SitingRun, fmt: str) -> list[list[Any]]:
+    """The chosen sites of ``run`` as rows under ``SITING_HEADER``; the export is audited (导出)."""
+    sites = (run.result or {}).get("sites", [])
+    rows: list[list[Any]] = [
+        [
+            i,
+            s.get("label", ""),
+            s.get("community", ""),
+            round(s.get("reach", 0)),
+            round(s["covers"]) if "covers" in s else "",
+            round(s.get("lat", 0), 6),
+            round(s.get("lon", 0), 6),
+        ]
+        for i, s in enumerate(sites, start=1)
+    ]
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        subject=run,
+        subject_label=f"选址测算：{run.region.name}新增{run.k}处{run.type.name}",
+        region_code=run.region.code,
+        row_count=len(rows),
+        detail={"format": fmt},
+    )
+    return rows

@@ -6,17 +6,22 @@ its refusal lands on the form with its code.
 
 from __future__ import annotations
 
+import datetime as dt
+import urllib.parse
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from linli.core.models import AuthedHttpRequest
+from linli.core.tabular import csv_lines, xlsx_bytes
 from linli.facilities.models import Facility, FacilityType
 from linli.lifecircle import selectors as sel
-from linli.lifecircle.forms import RegionTypeForm, SitingForm
+from linli.lifecircle.forms import ExportForm, RegionTypeForm, SitingForm
 from linli.lifecircle.models import LifeCircleSettings, Problem, TargetGroup
-from linli.lifecircle.services import LifeCircleError, siting_run
+from linli.lifecircle.services import SITING_HEADER, LifeCircleError, siting_run
+from linli.lifecircle.services import siting_export as siting_export_rows
 from linli.regions.models import Region
 
 
@@ -89,7 +94,33 @@ def siting(request: AuthedHttpRequest) -> HttpResponse:
     except LifeCircleError as exc:
         form.add_error(None, exc)
         error = str(exc.message)
-    return render(request, "lifecircle/_siting.html", {"form": form, "run": run, "error": error, "type": t})
+    return render(
+        request,
+        "lifecircle/_siting.html",
+        {"form": form, "run": run, "error": error, "type": t, "cfg": LifeCircleSettings.get()},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def siting_export(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The sites of one siting run, named, as xlsx or csv (audited); another area's run reads as absent."""
+    sel.require_planner(request.user)
+    run = sel.visible_siting_run(request.user, pk)
+    if run is None:
+        raise Http404("选址测算不存在或不在本账号的数据范围内")
+    form = ExportForm(request.GET)
+    fmt = form.cleaned_data["format"] if form.is_valid() else "xlsx"
+    rows = siting_export_rows(actor=request.user, run=run, fmt=fmt)
+    name = f"选址测算-{run.region.name}-{run.type.name}-{dt.date.today().isoformat()}"
+    if fmt == "csv":
+        resp = HttpResponse(b"".join(csv_lines(SITING_HEADER, rows)), content_type="text/csv; charset=utf-8")
+    else:
+        resp = HttpResponse(xlsx_bytes(SITING_HEADER, rows, sheet="选址结果"), content_type=XLSX)
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{urllib.parse.quote(name)}.{fmt}"
+    return resp
 
 
 @login_required
@@ -109,6 +140,7 @@ def coverage(request: AuthedHttpRequest) -> HttpResponse:
             "summary": summary,
             "run": sel.latest_run(region),
             "network": sel.active_network(region),
+            "cfg": LifeCircleSettings.get(),
         },
     )
 

@@ -37,7 +37,7 @@ def test_map_gaps_siting_and_isochrone(world: World, signed_in) -> None:
     expect(page.locator("h1")).to_contain_text("生活圈")
     expect(page.locator("#map")).to_have_attribute("data-loaded", str(with_coords))
     expect(page.get_by_text("合成路网（演示）").first).to_be_visible()
-    # the far end of the row of buildings is beyond the 5-minute circle: a gap
+    # the far end of the row of buildings is beyond the 15-minute circle: a gap
     gaps = page.locator("#gaps")
     expect(gaps).to_contain_text("短板社区")
     expect(gaps.locator("table").first).to_contain_text("%")
@@ -48,9 +48,18 @@ def test_map_gaps_siting_and_isochrone(world: World, signed_in) -> None:
     page.get_by_role("button", name="开始测算").click()
     result = page.locator("#siting-result")
     expect(result).to_contain_text("新增覆盖", timeout=20_000)
-    expect(result).to_contain_text("精确求解")
+    expect(result).to_contain_text("已是最好的方案")
+    expect(result).not_to_contain_text("整数规划")
     expect(page.locator("#map").get_by_text("★1")).to_be_visible()
+    # the sites are named after the nearest building, coordinates only in small print
+    first = result.locator("#siting-sites tbody tr").first
+    expect(first).to_contain_text("附近")
+    expect(first).not_to_contain_text("路口（")
+    expect(page.locator("#gap-definition")).to_contain_text("按步行15分钟可达计算")
     v.shot("lifecircle-siting")
+    with page.expect_download() as dl:
+        result.get_by_role("link", name="导出 Excel").click()
+    assert dl.value.suggested_filename.endswith(".xlsx") and "选址测算" in dl.value.suggested_filename
 
     # another type from the menu
     page.select_option("#type-select", "supermarket")
@@ -62,6 +71,8 @@ def test_map_gaps_siting_and_isochrone(world: World, signed_in) -> None:
     v.go("/lifecircle/coverage/", "lifecircle-coverage")
     expect(page.locator("#coverage-table")).to_contain_text("社区养老服务站")
     expect(page.locator("body")).to_contain_text("便民生活圈")
+    expect(page.locator("#coverage-definition")).to_contain_text("按步行15分钟可达计算")
+    expect(page.locator("#coverage-definition")).to_contain_text("按辖区内有设施计算")
 
     f = Facility.objects.get(code="F1")
     v.go(f"/lifecircle/isochrone/{f.pk}/", "lifecircle-isochrone")

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import numpy as np
+import pytest
+from django.db.models import Max, Sum
+from scipy.sparse.csgraph import connected_components
+
+from linli.core.models import User
+from linli.facilities import demo as facilities_demo
 from linli.facilities.models import Facility, FacilityStatus, FacilityType
 from linli.lifecircle import tasks
 from linli.lifecircle.demo import demo_loaded, demo_run
 from linli.lifecircle.engine.synthetic import grid_network
-from linli.lifecircle.models import Access, CircleRule, CircleStandard, Coverage, NetworkSource, SitingRun
-from linli.lifecircle.selectors import coverage_by_region
-from linli.lifecircle.services import LifeCircleError, network_save, recompute, siting_run
+from linli.lifecircle.models import (
+    Access,
+    CircleRule,
+    CircleStandard,
+    Coverage,
+    NetworkSource,
+    RoadNetwork,
+    SitingRun,
+)
+from linli.lifecircle.selectors import community_table, coverage_by_region
+from linli.lifecircle.services import LifeCircleError, load_network, network_save, recompute, siting_run
 from linli.regions.models import Region
 from linli.registry.demo import demo_load
+from linli.registry.demo.accounts import demo_accounts_ensure
 from linli.registry.models import Building, Person
 from linli.testing.factories import BuildingFactory, HouseholdFactory, PersonFactory
 
@@ -99,6 +115,12 @@ def test_siting_covering_and_median(world):
     )
     r = run.result
     assert r["method"] == "exact" and len(r["sites"]) <= 2
+    # sites found on the network are named by the nearest building, never by raw coordinates
+    names = set(Building.objects.values_list("name", flat=True))
+    for site in r["sites"]:
+        assert site["label"].endswith("附近") and site["label"].removesuffix("附近") in names
+        assert "（" not in site["label"] and site["community"]
+        assert site["covers"] >= site["reach"] > 0
     assert r["covered_after"] >= r["covered_before"]
     assert r["gained"] == pytest.approx(r["covered_after"] - r["covered_before"])
     med = siting_run(
@@ -157,21 +179,35 @@ def test_scope_and_roles(world, client_for):
 
 
 def test_demo_step_on_small_demo(db):
-    demo_load(scale=0.01)
-    comm = Region.objects.filter(level=5, code__startswith="350504", boundary__isnull=False).first()
-    es = FacilityType.objects.get(code="elderly_station")
-    Facility.objects.create(
-        code="D1",
-        name="演示养老站",
-        type=es,
-        region=comm,
-        lat=comm.centroid_lat or 24.96,
-        lon=comm.centroid_lon or 118.67,
-    )
-    counts = demo_run(seed=1)
-    assert demo_loaded() and counts["合成路网节点"] > 1000
-    assert Access.objects.filter(type=es, minutes__isnull=False).exists()
+    """The demo network is one connected street net over the buildings; most town homes reach the
+    everyday facilities within 15 minutes, and villages show gaps."""
+    today = dt.date(2026, 3, 1)
+    demo_load(scale=0.01, today=today)
+    facilities_demo.run(seed=2026, today=today)
+    counts = demo_run(seed=1, today=today)
+    assert demo_loaded() and counts["合成路网节点"] > 500
     assert Access.objects.filter(method="network").count() == counts["步行可达性结果"]
+    net = load_network(RoadNetwork.objects.get(active=True))
+    assert connected_components(net.csr(), directed=False)[0] == 1
+    # every building is on the streets: none is more than one block from a street corner
+    assert Access.objects.aggregate(m=Max("snap_m"))["m"] < 160
+    everyday = CircleRule.objects.get(code="convenient").types.values_list("code", flat=True)
+    urban = Coverage.objects.filter(type__code__in=everyday, region__urban_rural="urban")
+    for code in everyday:
+        t = urban.filter(type__code=code).aggregate(w=Sum("within_15"), p=Sum("population"))
+        assert t["w"] / t["p"] > 0.8, code
+    district = Region.objects.get(code="350504", valid_to__isnull=True)
+    demo_accounts_ensure()
+    rows, _types, summary = community_table(district, User.objects.get(username="quxian"))
+    convenient = next(s for s in summary if s["rule"].code == "convenient")
+    met_urban, urban_n = convenient["urban"]
+    met_rural, rural_n = convenient["rural"]
+    assert met_urban / urban_n >= 0.6
+    assert rural_n - met_rural > 0  # some villages fall short …
+    short = [r for r in rows if r.rules.get("convenient") is False and r.region.urban_rural == "rural"]
+    # … and for a reason: an everyday facility most of their residents cannot walk to
+    assert all(any((r.shares.get(c) or 0) < 0.8 for c in everyday) for r in short)
+    assert np.isfinite(net.length).all()
 
 
 def test_facility_change_recomputes_in_background(world, django_capture_on_commit_callbacks, monkeypatch):
@@ -210,3 +246,41 @@ def test_siting_stays_inside_the_chosen_region(world):
         == residents.count()
         < Person.objects.filter(household__building__isnull=False).count()
     )
+
+
+def test_siting_export_is_named_neutralised_audited_and_scoped(world, client_for):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from linli.core.models import AuditLog
+
+    district, es, blds = _place(world)
+    recompute(district)
+    c = client_for(world.accounts.district_admin)
+    res = c.post(
+        "/lifecircle/siting/",
+        {"type": "elderly_station", "problem": "covering", "k": "2", "candidates": "network"},
+    )
+    run = SitingRun.objects.get()
+    page = res.content.decode()
+    assert f"/lifecircle/siting/{run.pk}/export/?format=xlsx" in page and "路口（" not in page
+    # a name a spreadsheet would read as a formula goes out as text
+    run.result["sites"][0]["label"] = "=HYPERLINK(1)附近"
+    run.save()
+    xlsx = c.get(f"/lifecircle/siting/{run.pk}/export/?format=xlsx")
+    assert xlsx.status_code == 200 and "attachment" in xlsx["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:4] == ("序号", "建议位置", "所在社区/村", "新增覆盖人数（人）")
+    assert rows[1][1] == "'=HYPERLINK(1)附近" and len(rows) == 1 + len(run.result["sites"])
+    assert rows[1][3] == round(run.result["sites"][0]["reach"])
+    text = c.get(f"/lifecircle/siting/{run.pk}/export/?format=csv").content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1][1] == "'=HYPERLINK(1)附近"
+    logs = AuditLog.objects.filter(action="export", region_code=district.code)
+    assert logs.count() == 2 and logs.first().row_count == len(run.result["sites"])
+    # another area's run reads as absent; a resident cannot export at all
+    other = client_for(world.accounts.community_worker)
+    assert other.get(f"/lifecircle/siting/{run.pk}/export/").status_code == 404
+    assert client_for(world.accounts.resident).get(f"/lifecircle/siting/{run.pk}/export/").status_code == 403

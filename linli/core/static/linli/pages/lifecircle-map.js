@@ -13,12 +13,12 @@
   function shareColour(s) { if (s === null) { return '#bbb'; } if (s >= 0.9) { return '#1a9850'; } if (s >= 0.8) { return '#91cf60'; } if (s >= 0.5) { return '#fc8d59'; } return '#d73027'; }
   var comm = M.geojson(map, {
     style: function (f) { return {color: shareColour(f.properties.share), weight: 1.5, fillOpacity: 0.04}; },
-    tooltip: function (p) { return p.name + (p.share === null ? '' : '：覆盖 ' + Math.round(p.share * 100) + '%'); }
+    tooltip: function (p) { return p.name + (p.share === null ? '' : '：' + Math.round(p.share * 100) + '% 的服务对象在步行范围内'); }
   });
   var blds = M.geojson(map, {
     pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 3, stroke: false, fillColor: colour(f.properties.minutes), fillOpacity: 0.85}); },
     tooltip: function (p) {
-      return p.name + '：' + (p.minutes === null ? '不可达' : Math.round(p.minutes) + ' 分钟') + '，' + p.threshold + ' 分钟内设施 ' + p.within + ' 处' +
+      return p.name + '：' + (p.minutes === null ? '步行到不了' : p.minutes > 60 ? '步行超过 1 小时' : '步行 ' + Math.round(p.minutes) + ' 分钟') + '，' + p.threshold + ' 分钟内有 ' + p.within + ' 处' +
         (p.method === 'straight' ? '（直线估算）' : '');
     }
   });
