@@ -154,6 +154,8 @@
     if (!map.getPane('linli-outlines')) {
       map.createPane('linli-outlines').style.zIndex = 350;  // under Leaflet's overlays (400) and markers
       map.getPane('linli-outlines').style.pointerEvents = 'none';
+      map.createPane('linli-labels').style.zIndex = 550;  // the names above the data, under tooltips (650)
+      map.getPane('linli-labels').style.pointerEvents = 'none';
     }
     var container = map.getContainer();
     var layer = L.geoJSON(null, {
@@ -168,7 +170,7 @@
       onEachFeature: function (f, l) {
         var p = f.properties || {};
         if (p.self || o.labels === false) { return; }
-        tooltip(l, shortName(p.name), {permanent: true, direction: 'center', className: 'map-label', pane: 'linli-outlines', interactive: false});
+        tooltip(l, shortName(p.name), {permanent: true, direction: 'center', className: 'map-label', pane: 'linli-labels', interactive: false});
       }
     }).addTo(map);
     var url = (o.url || document.body.dataset.mapBoundaries || '/regions/boundaries/') +
