@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -221,9 +222,18 @@ LOGGING = {
 }
 
 # Map tiles: a URL template such as a Chinese tile service in deployment ("{z}/{x}/{y}" style);
-# empty (the default, and offline) draws layers on a plain background.
+# empty (the default, and offline) draws layers and region outlines on a plain background.
 LINLI_MAP_TILES = os.environ.get("LINLI_MAP_TILES", "")
-LINLI_MAP_ATTRIBUTION = os.environ.get("LINLI_MAP_ATTRIBUTION", "")
+LINLI_MAP_ATTRIBUTION = os.environ.get(
+    "LINLI_MAP_TILES_ATTRIBUTION", os.environ.get("LINLI_MAP_ATTRIBUTION", "")
+)
+# The coordinate system the tiles are drawn in: wgs84 (天地图's CGCS2000 is within a metre of it)
+# or gcj02 (高德, 腾讯): the maps shift the WGS-84 positions they draw onto GCJ-02 tiles.
+LINLI_MAP_CRS = os.environ.get("LINLI_MAP_CRS", "wgs84").strip().lower()
+if LINLI_MAP_CRS not in ("wgs84", "gcj02"):
+    raise ImproperlyConfigured("LINLI_MAP_CRS 只能是 wgs84 或 gcj02")
+# The host labels a "{s}" in the template stands for (高德 1234, 天地图 01234567).
+LINLI_MAP_TILES_SUBDOMAINS = os.environ.get("LINLI_MAP_TILES_SUBDOMAINS", "abc")
 
 # --- 诉求办理 (linli.cases) ---
 # Open requests of one category this close (metres) to each other are offered for merging (并单).

@@ -90,6 +90,8 @@ def linli(request: HttpRequest) -> dict[str, Any]:
         "linli_demo": _demo_loaded(),
         "map_tiles": settings.LINLI_MAP_TILES,
         "map_attribution": settings.LINLI_MAP_ATTRIBUTION,
+        "map_crs": settings.LINLI_MAP_CRS,
+        "map_subdomains": settings.LINLI_MAP_TILES_SUBDOMAINS,
     }
 
 

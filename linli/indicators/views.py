@@ -43,6 +43,29 @@ from linli.regions.models import Level, Region
 
 STATUS_CLASS = {rules.MET: "ok", rules.NOT_MET: "bad", rules.NO_DATA: "none"}
 
+# Figures another page measures differently under a like name: what this one counts, in one line.
+MEASURED_ELSEWHERE = {
+    code: "只看社区（村）有没有运营中的综合服务设施，不看居民走多远；生活圈页的“覆盖率”是步行可达的居民比例"
+    for code in ("csc_coverage", "urban_csc_coverage", "rural_csc_coverage")
+}
+_ELEMENT_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _definition(indicator: Indicator, names: dict[str, str]) -> str:
+    """定义: the indicator's formula in its data elements' names (its description when it has one)."""
+    if indicator.description:
+        return indicator.description
+
+    def named(formula: str) -> str:
+        return _ELEMENT_CODE.sub(lambda m: names.get(m.group(0), m.group(0)), formula).replace("*", "×")
+
+    text = named(indicator.numerator)
+    if indicator.denominator:
+        text += f" ÷ {named(indicator.denominator)}"
+    if indicator.factor != 1:
+        text += f" × {indicator.factor.normalize():f}"
+    return text
+
 
 def _require(request: AuthedHttpRequest) -> None:
     require_role(request.user, REGISTRY_READERS, "本账号不能查看规划指标")
@@ -101,12 +124,15 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
     _require(request)
     f, region, year = _place(request, forms.DashboardFilter)
     rows = selectors.attainment(region, year)
+    element_names = dict(DataElement.objects.values_list("code", "name"))
     table = []
     for a in rows:
         d = a.indicator.decimals
         table.append(
             {
                 "a": a,
+                "definition": _definition(a.indicator, element_names),
+                "elsewhere": MEASURED_ELSEWHERE.get(a.indicator.code, ""),
                 "value": _fmt(a.value.value, d),
                 "target": f"{a.target.get_comparison_display()}{_fmt(a.target.target_value, d)}"
                 if a.target
@@ -140,6 +166,8 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
         "children": [{k: c[k] for k in ("name", "code", "value", "status", "gap_reason")} for c in children],
         "geo": {"type": "FeatureCollection", "features": features},
         "indicator": chosen_ind.name if chosen_ind else "",
+        "definition": _definition(chosen_ind, element_names) if chosen_ind else "",
+        "elsewhere": MEASURED_ELSEWHERE.get(chosen, ""),
         "unit": chosen_ind.unit if chosen_ind else "",
         "target": float(t.target_value)
         if chosen_ind and (t := selectors.targets_for(region).get(chosen))

@@ -14,7 +14,7 @@ from django.urls import reverse
 from linli.core import demo_steps, home, scope
 from linli.core.context import register_nav
 from linli.core.roles import REGISTRY_READERS, Role
-from linli.regions import rollup
+from linli.regions import demo, rollup
 from linli.regions.models import Level, Region
 
 BASIC_DATA = "基础数据"  # the menu the registry's entries share
@@ -67,6 +67,8 @@ def register() -> None:
     )
     register_nav(nav, group=BASIC_DATA)
     demo_steps.register_presence(demo_loaded)
+    # right after the registry's buildings, before the facilities are placed inside the outlines
+    demo_steps.register(demo_steps.DemoStep("regions", "示意边界（区划与网格）", 5, demo.run, demo.loaded))
     home.register_panel(home.HomePanel("regions.region", 0, NOT_RESIDENT, home_region))
     home.register_panel(
         home.HomePanel("regions.stats", 10, NOT_RESIDENT, _if_region, "regions/_region_stats.html")

@@ -26,3 +26,9 @@ class UrbanRuralForm(forms.Form):
 class GridImportForm(forms.Form):
     file = forms.FileField(error_messages={"required": "请选择文件"})
     dry_run = forms.BooleanField(required=False)
+
+
+class BoundariesForm(forms.Form):
+    """The outlines a map asks for: the children of ``region`` (a statistical code; empty: the account's)."""
+
+    region = forms.RegexField(regex=r"^\d{2,15}$", required=False)

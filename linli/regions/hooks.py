@@ -8,12 +8,14 @@ Registered from the other modules' ``AppConfig.ready`` (the registry's in
 - ``register_map_layer``: point features drawn on a region's map beside the children's boundaries
   (the registry's buildings);
 - ``register_region_link``: buttons of a region's detail page leading to other modules' pages of
-  that region (the registry's persons and 四个不漏 check).
+  that region (the registry's persons and 四个不漏 check);
+- ``register_located_places``: where the things registered in a subtree's grids stand (the registry's
+  buildings), from which the demo draws plausible boundaries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -67,3 +69,18 @@ def register_region_link(link: RegionLink) -> None:
 def region_links(region: Region) -> list[tuple[str, str]]:
     """(label, url) of every registered link of ``region``, in order."""
     return [(lk.label, lk.url(region)) for lk in sorted(REGION_LINKS.values(), key=lambda lk: lk.order)]
+
+
+# subtree code → (lat, lon, grid code) of every located place registered in a grid of that subtree
+LocatedPlaces = Callable[[str], Iterable[tuple[float, float, str]]]
+LOCATED_PLACES: list[LocatedPlaces] = []
+
+
+def register_located_places(source: LocatedPlaces) -> None:
+    if source not in LOCATED_PLACES:
+        LOCATED_PLACES.append(source)
+
+
+def located_places(code: str) -> list[tuple[float, float, str]]:
+    """Every registered source's located places in the grids of subtree ``code``."""
+    return [p for source in LOCATED_PLACES for p in source(code)]

@@ -18,6 +18,7 @@ __all__ = [  # subtree_q / subtree_range: the kernel's code-range filter, re-exp
     "Level",
     "Region",
     "RegionQuerySet",
+    "SKETCHED",
     "UrbanRural",
     "subtree_q",
     "subtree_range",
@@ -43,6 +44,10 @@ CODE_LENGTH = {
     Level.GRID: 15,
 }
 LEVEL_OF_LENGTH = {n: lvl for lvl, n in CODE_LENGTH.items()}
+
+
+# ``Region.boundary_source`` of outlines drawn from the demo's synthetic buildings (示意边界)
+SKETCHED = "demo"
 
 
 class UrbanRural(models.TextChoices):
@@ -81,6 +86,8 @@ class Region(models.Model):
     urban_rural = models.CharField("城乡分类", max_length=8, choices=UrbanRural.choices, blank=True)
     urban_rural_manual = models.BooleanField("城乡分类人工指定", default=False)
     boundary = models.JSONField("边界（GeoJSON）", null=True, blank=True)
+    # SKETCHED when the boundary is drawn from the demo's synthetic buildings (示意边界), "" when surveyed
+    boundary_source = models.CharField("边界来源", max_length=40, blank=True, default="")
     centroid_lat = models.FloatField("中心纬度", null=True, blank=True)
     centroid_lon = models.FloatField("中心经度", null=True, blank=True)
     valid_from = models.DateField("生效日期", default=dt.date(2023, 1, 1))
@@ -121,6 +128,11 @@ class Region(models.Model):
     @property
     def is_current(self) -> bool:
         return self.valid_to is None
+
+    @property
+    def boundary_sketched(self) -> bool:
+        """Whether the boundary is a sketch drawn from the demo's buildings, not a surveyed line."""
+        return self.boundary_source == SKETCHED
 
     @property
     def level_label(self) -> str:

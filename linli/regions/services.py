@@ -331,6 +331,7 @@ def grids_import(*, raw: IO[bytes], filename: str, by: User, dry_run: bool = Fal
             if p["geom"] is not None:
                 fields |= {
                     "boundary": p["geom"],
+                    "boundary_source": "",  # surveyed, no longer a sketch
                     "centroid_lat": p["centroid"][0],
                     "centroid_lon": p["centroid"][1],
                 }

@@ -6,6 +6,7 @@ from linli.regions import views
 app_name = "regions"
 urlpatterns = [
     path("", views.tree, name="tree"),
+    path("boundaries/", views.boundaries, name="boundaries"),
     path("grid-template.xlsx", login_required(views.template_download), name="grid_template"),
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/children/", views.children, name="children"),

@@ -15,7 +15,7 @@ from linli.core.models import AuthedHttpRequest
 from linli.core.roles import IMPORTERS, REGION_ADMINS, REGISTRY_READERS, require_role
 from linli.core.scope import OutOfScope, scoped
 from linli.core.tabular import TableError, template_header, template_notes, xlsx_bytes
-from linli.regions.forms import GridImportForm, TreeLevelForm, UrbanRuralForm
+from linli.regions.forms import BoundariesForm, GridImportForm, TreeLevelForm, UrbanRuralForm
 from linli.regions.hooks import MAP_LAYERS, region_links
 from linli.regions.models import Level, Region, UrbanRural
 from linli.regions.rollup import annotate_rollup
@@ -83,7 +83,7 @@ def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
         "can_import_grids": role in IMPORTERS and region.level <= Level.COMMUNITY,
         "urban_rural_choices": UrbanRural.choices,
         "region_links": region_links(region),
-        "show_map": region.level >= Level.STREET,
+        "show_map": region.level >= Level.DISTRICT,
     }
     return render(request, "regions/detail.html", ctx)
 
@@ -114,8 +114,45 @@ def _boundary_feature(region: Region) -> dict[str, Any]:
     return {
         "type": "Feature",
         "geometry": region.boundary,
-        "properties": {"kind": "region", "code": region.code, "name": region.name},
+        "properties": {
+            "kind": "region",
+            "code": region.code,
+            "name": region.name,
+            "level": region.level,
+            "synthetic": region.boundary_sketched,
+        },
     }
+
+
+@login_required
+def boundaries(request: AuthedHttpRequest) -> HttpResponse:
+    """The outlines every map draws under its own layers: the children of ``?region=`` (default the
+    account's region, or the district for an account bound to none) with their names, and the region's
+    own outline (``"self": true``). A region out of the account's scope is absent (404)."""
+    form = BoundariesForm(request.GET)
+    code = form.cleaned_data["region"] if form.is_valid() else ""
+    region = _boundaries_region(request, code)
+    if region is None:
+        raise Http404("区域不存在或不在本账号的数据范围内")
+    fields = ("code", "name", "level", "boundary", "boundary_source")
+    kids = Region.objects.current().filter(parent=region, boundary__isnull=False).only(*fields)
+    feats = [_boundary_feature(r) for r in kids]
+    if region.boundary:
+        own = _boundary_feature(region)
+        own["properties"]["self"] = True
+        feats.append(own)
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": feats}, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _boundaries_region(request: AuthedHttpRequest, code: str) -> Region | None:
+    visible = scoped(Region.objects.current(), request.user)
+    if code:
+        return visible.filter(code=code).first()
+    if request.user.region_id:
+        return visible.filter(pk=request.user.region_id).first()
+    return visible.filter(level__lte=Level.DISTRICT).order_by("-level", "code").first()
 
 
 @login_required

@@ -118,6 +118,13 @@ def building_points(region: Region, user: Any) -> list[dict[str, Any]]:
     ]
 
 
+def located_buildings(code: str) -> Any:
+    """(lat, lon, grid code) of every located building in the grids of subtree ``code`` (no personal data)."""
+    return Building.objects.filter(
+        region__code__startswith=code, region__level=Level.GRID, lat__isnull=False, lon__isnull=False
+    ).values_list("lat", "lon", "region__code")
+
+
 def _of_region(name: str) -> Any:
     return lambda region: f"{reverse(name)}?{urlencode({'region': region.code})}"
 
@@ -153,5 +160,6 @@ def register() -> None:
     demo_steps.register_accounts(demo_accounts_list)
     hooks.register_grid_worker_assigner(staff_assign_grid_worker)
     hooks.register_map_layer(building_points)
+    hooks.register_located_places(located_buildings)
     hooks.register_region_link(hooks.RegionLink("本区域人员", 10, _of_region("registry:persons")))
     hooks.register_region_link(hooks.RegionLink("四个不漏", 20, _of_region("registry:audit")))

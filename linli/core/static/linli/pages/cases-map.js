@@ -8,6 +8,7 @@
   var pts = M.island('points') || [];
   var areas = M.island('areas');
   var map = M.create(el);
+  M.boundaries(map);  // the named outlines of the account's region
   map.setView([M.num(el.dataset.lat, M.DEFAULT_CENTRE[0]), M.num(el.dataset.lon, M.DEFAULT_CENTRE[1])], 12);
   var outlines = areas ? M.outline(map, areas, {color: '#1f5f8b', weight: 1, fillOpacity: 0.03}) : null;
   if (pts.length) {

@@ -7,6 +7,7 @@
   var el = document.getElementById('map');
   var colours = M.island('colours') || {};
   var map = M.create(el, {maxZoom: 19});
+  M.boundaries(map);  // the named outlines of the account's region
   var layer = M.geojson(map, {
     style: function (f) { return f.properties.kind === 'region' ? {color: '#c0392b', weight: 1.2, fillOpacity: 0.03} : {}; },
     pointToLayer: function (f, ll) {

@@ -1,6 +1,6 @@
 /* 规划指标监测 (indicators/dashboard.html): the attainment of every indicator as bars, and the chosen
- * indicator across the child regions as a map (or bars when they have no outlines). The island
- * "chart-data" holds {indicators, children, geo, unit, target}. */
+ * indicator across the child regions as a choropleth of its values with a legend (#map-legend), or bars
+ * when they have no outlines. The island "chart-data" holds {indicators, children, geo, unit, target}. */
 (function () {
   'use strict';
   var C = window.LinliCharts;
@@ -26,15 +26,52 @@
   var mapEl = document.getElementById('map');
   if (mapEl) {
     var m = C.init(mapEl);
-    var data = d.children.map(function (c) { return {name: c.name, value: c.value, itemStyle: {areaColor: colour[c.status]}, status: c.status, reason: c.gap_reason}; });
+    // a choropleth of the chosen indicator's values: five equal steps from the lowest to the highest
+    var PALETTE = ['#deebf7', '#9ecae1', '#6baed6', '#3182bd', '#08519c'];
+    var NO_DATA = '#d9d9d9';
+    var values = d.children.map(function (c) { return c.value; }).filter(function (v) { return v !== null && v !== undefined; });
+    var lo = values.length ? Math.min.apply(null, values) : 0, hi = values.length ? Math.max.apply(null, values) : 0;
+    var steps = hi > lo ? PALETTE.length : 1;
+    function step(v) { return hi > lo ? Math.min(steps - 1, Math.floor((v - lo) / (hi - lo) * steps)) : steps - 1; }
+    function colourOf(v) { return v === null || v === undefined ? NO_DATA : PALETTE[PALETTE.length - steps + step(v)]; }
+    function fmt(v) { return Math.round(v * 10) / 10; }
+    var colours = {};
+    var data = d.children.map(function (c) {
+      colours[c.code] = colourOf(c.value);
+      return {name: c.name, value: c.value, itemStyle: {areaColor: colours[c.code], color: colours[c.code]}, status: c.status, reason: c.gap_reason};
+    });
+    mapEl.dataset.colours = JSON.stringify(colours);
+    // the legend, as text on the page
+    var legend = document.getElementById('map-legend');
+    if (legend) {
+      legend.textContent = '';
+      var width = (hi - lo) / steps;
+      for (var i = 0; i < steps; i++) {
+        var a = lo + i * width, b = i === steps - 1 ? hi : lo + (i + 1) * width;
+        var item = document.createElement('span');
+        var sw = document.createElement('i'); sw.style.background = PALETTE[PALETTE.length - steps + i];
+        item.appendChild(sw);
+        item.appendChild(document.createTextNode(steps === 1 ? fmt(lo) + ' ' + d.unit : fmt(a) + '–' + fmt(b) + ' ' + d.unit));
+        if (values.length) { legend.appendChild(item); }
+      }
+      if (values.length < d.children.length) {
+        var none = document.createElement('span');
+        var swn = document.createElement('i'); swn.style.background = NO_DATA;
+        none.appendChild(swn); none.appendChild(document.createTextNode('无数据'));
+        legend.appendChild(none);
+      }
+    }
     var tip = C.itemTooltip(function (p) {
       var x = p.data || {};
       return [p.name, x.value === null || x.value === undefined ? '无数据 ' + (x.reason || '') : x.value + ' ' + d.unit, x.status || ''];
     });
+    var phone = window.matchMedia('(max-width: 720px)').matches;
     if (d.geo.features.length) {
       echarts.registerMap('children', d.geo);
-      m.setOption({animation: false, tooltip: tip, series: [{type: 'map', map: 'children', roam: true, data: data,
-        label: {show: true, fontSize: 12, color: '#fff', textBorderColor: '#333', textBorderWidth: 2}, emphasis: {label: {show: true}}, select: {disabled: true}}]});
+      // on a phone the page scrolls under the finger: no dragging the map (a tap shows the value)
+      m.setOption({animation: false, tooltip: Object.assign({confine: true}, tip), series: [{type: 'map', map: 'children', roam: !phone, data: data,
+        itemStyle: {areaColor: NO_DATA, borderColor: '#fff', borderWidth: 1},
+        label: {show: true, fontSize: 12, color: '#fff', textBorderColor: '#333', textBorderWidth: 2}, emphasis: {label: {show: true}, itemStyle: {areaColor: '#fdae6b'}}, select: {disabled: true}}]});
     } else {
       m.setOption({animation: false, tooltip: tip, grid: {left: 50, right: 10, bottom: 70}, xAxis: {type: 'category', data: data.map(function (x) { return x.name; }), axisLabel: {rotate: 45, interval: 0}},
         yAxis: {type: 'value'}, series: [{type: 'bar', data: data.map(function (x) { return {value: x.value, itemStyle: {color: x.itemStyle.areaColor}}; }),

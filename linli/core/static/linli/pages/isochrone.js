@@ -6,6 +6,7 @@
   var M = window.LinliMap;
   var el = document.getElementById('map');
   var map = M.create(el, {preferCanvas: true, background: '#f4f1ea'});
+  M.boundaries(map);  // the named outlines of the account's region
   var colours = {5: '#1a9850', 10: '#fdae61', 15: '#d73027'};
   var here = [M.num(el.dataset.lat, 0), M.num(el.dataset.lon, 0)];
   M.tooltip(L.circleMarker(here, {radius: 8, color: '#fff', weight: 2, fillColor: '#1f5f8b', fillOpacity: 1}), el.dataset.name).addTo(map);

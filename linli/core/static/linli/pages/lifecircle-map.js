@@ -9,6 +9,7 @@
   var el = document.getElementById('map');
   var d = el.dataset;
   var map = M.create(el, {preferCanvas: true, background: '#f4f1ea'});
+  M.boundaries(map, {region: d.region});  // the named outlines of the region's children
   function colour(m) { if (m === null) { return '#999'; } if (m <= 5) { return '#1a9850'; } if (m <= 10) { return '#91cf60'; } if (m <= 15) { return '#fee08b'; } if (m <= 30) { return '#fc8d59'; } return '#d73027'; }
   function shareColour(s) { if (s === null) { return '#bbb'; } if (s >= 0.9) { return '#1a9850'; } if (s >= 0.8) { return '#91cf60'; } if (s >= 0.5) { return '#fc8d59'; } return '#d73027'; }
   var comm = M.geojson(map, {

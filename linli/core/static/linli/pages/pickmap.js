@@ -8,6 +8,7 @@
   var M = window.LinliMap;
   var el = document.getElementById('pick');
   var map = M.create(el, {maxZoom: 19});
+  M.boundaries(map);  // the named outlines of the account's region
   map.setView([M.num(el.dataset.lat, M.DEFAULT_CENTRE[0]), M.num(el.dataset.lon, M.DEFAULT_CENTRE[1])], 14);
   var lat = document.getElementById('lat'), lon = document.getElementById('lon'), label = document.getElementById('pick-label'), marker = null;
   function put(ll) {

@@ -1,6 +1,6 @@
 /* 区划详情 (regions/detail.html): population and households of the child regions as bars (island
- * "chart-data": {names, population, households}), and the grid outlines and buildings on a map whose
- * element carries data-url (the GeoJSON's URL). */
+ * "chart-data": {names, population, households}), and the children's named outlines (LinliMap.boundaries)
+ * and the buildings on a map whose element carries data-region and data-url (the buildings' GeoJSON). */
 (function () {
   'use strict';
   var chartEl = document.getElementById('chart');
@@ -18,16 +18,20 @@
   if (mapEl && window.LinliMap) {
     var M = window.LinliMap;
     var map = M.create(mapEl);
+    // the named outlines of the children from the shared helper; the buildings from the page's GeoJSON
+    var outlines = M.boundaries(map, {region: mapEl.dataset.region});
     var layer = M.geojson(map, {
-      style: function (f) { return f.properties.kind === 'building' ? {} : {color: '#c0392b', weight: 1.5, fillOpacity: 0.05}; },
       pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 4, color: '#1f5f8b', fillColor: '#1f5f8b', weight: 1, fillOpacity: 0.8}); },
       tooltip: function (p) { return p.name; }
     });
     M.getJSON(mapEl.dataset.url).then(function (r) {
-      var features = (r.ok && r.data.features) || [];
+      var features = ((r.ok && r.data.features) || []).filter(function (f) { return f.properties.kind === 'building'; });
       layer.addData({type: 'FeatureCollection', features: features});
-      M.fit(map, features.length ? layer.getBounds() : null);
-      mapEl.dataset.loaded = features.length;
+      return outlines.then(function (o) {
+        var b = o.getBounds();
+        M.fit(map, b.isValid() ? b : (features.length ? layer.getBounds() : null));
+        mapEl.dataset.loaded = features.length;
+      });
     });
   }
 })();
