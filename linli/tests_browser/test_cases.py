@@ -41,8 +41,10 @@ def _report(v, text: str) -> str:  # type: ignore[no-untyped-def]
     page = v.page
     v.go("/cases/report/", "report")
     expect(page.locator("#pick")).to_have_attribute("data-ready", "1")
+    page.locator("#topic").select_option(value="环境卫生")  # topic first, then the category
     page.locator("#category").select_option(value="sanitation.complaint")
     page.locator("#description").fill(text)
+    page.locator("#mapbox summary").click()  # the map is optional, folded away
     page.locator("#pick").click()  # the centre of the map: inside grid A1
     expect(page.locator("#pick-label")).to_contain_text("已选位置")
     v.shot("report-filled")
