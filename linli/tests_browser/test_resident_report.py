@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from linli.cases.models import Case
-from linli.cases.tests.conftest import build_cases_world
+from linli.cases.tests.conftest import build_cases_world, grid_center
 from linli.registry.models import OrganisationKind
 from linli.testing.factories import OrganisationFactory, World
 
@@ -48,11 +48,19 @@ def test_resident_reports_by_topic_suggestion_and_address(world: World, signed_i
     expect(page.locator("#category")).to_have_value("sanitation.complaint")
     expect(page.locator("#suggest-done")).to_contain_text("已选择：环境卫生")
 
+    lat, lon = grid_center(1)  # the phone is elsewhere (grid A2): the building chosen below wins
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 20})
+    page.get_by_role("button", name="使用我的位置").click()
+    expect(page.locator("#pick-label")).to_contain_text("已使用我的位置")
+    expect(page.locator("#lat")).not_to_have_value("")
+
     page.locator("#address").press_sequentially("阳光花园", delay=30)
     hit = page.locator("#addr-hits button.addr-hit").first
     expect(hit).to_contain_text("阳光花园1号楼")
     hit.click()
     expect(page.locator("#building")).to_have_value(str(world.people.building.pk))
+    expect(page.locator("#lat")).to_have_value("")  # the building replaces the phone's position
     expect(page.locator("#pick-label")).to_contain_text("已选：阳光花园1号楼")
     v.shot("report-filled")
     assert v.page_width() <= 390
