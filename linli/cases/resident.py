@@ -112,6 +112,25 @@ def suggest_categories(text: str, *, top: int = SUGGEST_TOP) -> list[Category]:
     return [best[s] for s in chosen[:top]]
 
 
+# The state of a request in the reporter's words: the coordination between units (退单, 派单, 复核)
+# is not his business; he sees where his request stands.
+PLAIN_STATUS: dict[str, str] = {
+    wf.RECEIVED: "已提交",
+    wf.ACCEPTED: "已受理",
+    wf.DISPATCHED: "已派给承办单位",
+    wf.RETURNED: "已受理",
+    wf.IN_PROGRESS: "处理中",
+    wf.REPLIED: "已答复，请评价",
+    wf.REVIEW: "复核中",
+    wf.CLOSED: "已办结",
+    wf.MERGED: "合并办理",
+}
+
+
+def plain_status(case: Case) -> str:
+    return PLAIN_STATUS.get(case.status, case.status_label)
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of the resident's timeline: 已提交, 已受理, 已派给…, 处理中, 已答复, 已办结."""

@@ -188,9 +188,10 @@ def patrol(request: AuthedHttpRequest) -> HttpResponse:
 
 @login_required
 def mine(request: AuthedHttpRequest) -> HttpResponse:
-    rows = selectors.with_related(selectors.visible_cases(request.user).filter(reporter=request.user))
+    found = selectors.with_related(selectors.visible_cases(request.user).filter(reporter=request.user))
+    rows = [(c, resident.plain_status(c)) for c in found[:100]]
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
-    return render(request, "cases/mine.html", {"title": "我的诉求", "rows": rows[:100], "unread": unread})
+    return render(request, "cases/mine.html", {"title": "我的诉求", "rows": rows, "unread": unread})
 
 
 @login_required
@@ -277,6 +278,7 @@ def _detail(
         "can_reveal_name": selectors.can_reveal(user, case, "reporter_name"),
         "can_reveal_phone": selectors.can_reveal(user, case, "reporter_phone"),
         "can_edit_public": acting,
+        "status_label": case.status_label if staff else resident.plain_status(case),
         "steps": [] if staff else resident.timeline(case),
         "contact": None if staff else resident.contact(case),
     }

@@ -182,3 +182,24 @@ def test_messages_badge_and_read_on_open(cw: CasesWorld, client_for) -> None:
     assert "navbadge" not in c.get("/cases/mine/").content.decode()
     worker = client_for(cw.world.accounts.community_worker).get("/cases/").content.decode()
     assert "消息" not in worker.split("</nav>")[0]
+
+
+def test_resident_reads_the_state_in_plain_words(cw: CasesWorld, client_for) -> None:
+    lat, lon = grid_center(0)
+    case = services.case_create(
+        by=cw.world.accounts.resident,
+        category="water.help",
+        description="停水了",
+        channel=Channel.APP,
+        lat=lat,
+        lon=lon,
+    )
+    services.case_accept(case=case, by=cw.world.accounts.community_worker)
+    services.case_dispatch(case=case, by=cw.world.accounts.community_worker, organisation=cw.chengguan)
+    services.case_return(case=case, by=cw.dept_user, reason="不属本局职责")
+    c = client_for(cw.world.accounts.resident)
+    for path in (f"/cases/{case.number}/", "/cases/mine/"):
+        body = c.get(path).content.decode()
+        assert "已受理" in body and "退单" not in body and "不属本局职责" not in body
+    staff = client_for(cw.world.accounts.community_worker).get(f"/cases/{case.number}/").content.decode()
+    assert 'id="status">已退单<' in staff
