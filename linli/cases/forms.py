@@ -52,6 +52,7 @@ class CaseIntakeForm(forms.Form):
     lat = forms.FloatField(required=False)
     lon = forms.FloatField(required=False)
     address = forms.CharField(required=False, strip=False)
+    building = forms.IntegerField(required=False, min_value=1)  # 我要反映: the building picked by search
     reporter_name = forms.CharField(required=False, strip=False)
     reporter_phone = forms.CharField(required=False, strip=False)
     anonymous = forms.BooleanField(required=False)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("patrol/", views.patrol, name="patrol"),
     path("suggest/", views.suggest, name="suggest"),
+    path("report/suggest/", views.report_suggest, name="report_suggest"),
     path("map/", views.case_map, name="map"),
     path("measures/", views.measures, name="measures"),
     path("notifications/", views.notifications, name="notifications"),

@@ -17,7 +17,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 
-from linli.cases import selectors, services
+from linli.cases import resident, selectors, services
 from linli.cases.engine import workflow as wf
 from linli.cases.forms import (
     CaseActionForm,
@@ -46,9 +46,25 @@ STAFF = frozenset(
 )
 
 
+class BadgedLabel(str):
+    """A menu label with a count beside it (base.html shows ``label.badge`` when it is not 0)."""
+
+    badge: int = 0
+
+    def __new__(cls, text: str, badge: int) -> BadgedLabel:
+        label = super().__new__(cls, text)
+        label.badge = badge
+        return label
+
+
 def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
-    if role == Role.RESIDENT:
-        return [("cases:report", "我要反映"), ("cases:mine", "我的诉求")]
+    if role == Role.RESIDENT:  # 消息 with the count of unread notifications: one indexed count per page
+        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        return [
+            ("cases:report", "我要反映"),
+            ("cases:mine", "我的诉求"),
+            ("cases:notifications", BadgedLabel("消息", unread)),
+        ]
     if role == Role.DEPARTMENT_HANDLER:
         return [("cases:queue", "诉求办理"), ("cases:measures", "诉求统计")]
     if (
@@ -103,6 +119,7 @@ def _intake(
                 lat=d["lat"],
                 lon=d["lon"],
                 address=d["address"],
+                building_id=d["building"],
                 reporter_name=d["reporter_name"],
                 reporter_phone=d["reporter_phone"],
                 anonymous=d["anonymous"],
@@ -126,8 +143,25 @@ def _intake(
 
 @login_required
 def report(request: AuthedHttpRequest) -> HttpResponse:
-    """我要反映: the resident's phone page."""
-    return _intake(request, channel=Channel.APP, template="cases/report.html", title="我要反映")
+    """我要反映: the resident's phone page. The category by topic (a grouped list without scripts), a
+    category suggested from the text, the place by the phone's position, an address search or the map."""
+    return _intake(
+        request,
+        channel=Channel.APP,
+        template="cases/report.html",
+        title="我要反映",
+        extra={"topics": resident.topics()},
+    )
+
+
+@login_required
+@require_GET
+def report_suggest(request: AuthedHttpRequest) -> HttpResponse:
+    """htmx: "可能是：…（点此选择）" for the description being typed on 我要反映; never applied by itself."""
+    form = SuggestForm(request.GET)
+    text = form.cleaned_data.get("description", "") if form.is_valid() else ""
+    found = resident.suggest_categories(text)
+    return render(request, "cases/_report_suggest.html", {"found": [(c, c.subject) for c in found]})
 
 
 @login_required
@@ -154,9 +188,10 @@ def patrol(request: AuthedHttpRequest) -> HttpResponse:
 
 @login_required
 def mine(request: AuthedHttpRequest) -> HttpResponse:
-    rows = selectors.with_related(selectors.visible_cases(request.user).filter(reporter=request.user))
+    found = selectors.with_related(selectors.visible_cases(request.user).filter(reporter=request.user))
+    rows = [(c, resident.plain_status(c)) for c in found[:100]]
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
-    return render(request, "cases/mine.html", {"title": "我的诉求", "rows": rows[:100], "unread": unread})
+    return render(request, "cases/mine.html", {"title": "我的诉求", "rows": rows, "unread": unread})
 
 
 @login_required
@@ -220,7 +255,7 @@ def _detail(
     actions = [a.name for a in selectors.case_actions_available(case, user, roles=roles)]
     acting = bool(roles & {wf.DISPATCHER, wf.HANDLER})
     staff = acting or effective_role(user) in STAFF | {Role.DEPARTMENT_HANDLER}
-    events = case.events.all() if staff else case.events.filter(public=True, action__in=wf.PUBLIC_ACTIONS)
+    events = case.events.all() if staff else case.events.none()  # the reporter reads ``steps`` instead
     merged_into_visible = (
         case.merged_into_id is not None
         and selectors.visible_cases(user).filter(pk=case.merged_into_id).exists()
@@ -243,6 +278,9 @@ def _detail(
         "can_reveal_name": selectors.can_reveal(user, case, "reporter_name"),
         "can_reveal_phone": selectors.can_reveal(user, case, "reporter_phone"),
         "can_edit_public": acting,
+        "status_label": case.status_label if staff else resident.plain_status(case),
+        "steps": [] if staff else resident.timeline(case),
+        "contact": None if staff else resident.contact(case),
     }
     if staff and {"dispatch", "reassign", "summon"} & set(actions):
         ctx["units"] = selectors.unit_regions(case)
@@ -419,11 +457,16 @@ def measures(request: AuthedHttpRequest) -> HttpResponse:
 
 @login_required
 def notifications(request: AuthedHttpRequest) -> HttpResponse:
+    """消息: the account's notifications, newest first; opening the page marks them read (the ones new
+    on this visit stay marked 新 until the next)."""
     if request.method == "POST":
         services.notifications_read(user=request.user)
         return redirect("cases:notifications")
-    rows = Notification.objects.filter(user=request.user).select_related("case")[:100]
-    return render(request, "cases/notifications.html", {"title": "通知", "rows": rows})
+    rows = list(Notification.objects.filter(user=request.user).select_related("case")[:100])
+    fresh = {n.pk for n in rows if n.read_at is None}
+    if fresh:
+        services.notifications_read(user=request.user, ids=sorted(fresh))
+    return render(request, "cases/notifications.html", {"title": "消息", "rows": rows, "fresh": fresh})
 
 
 @login_required

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, Length, NullIf
 from django.utils import timezone
 
 from linli.core.personal import blind_lookup
@@ -364,3 +364,53 @@ def four_no_miss(*, user: Any, region: Region) -> tuple[list[AuditRow], AuditRow
             if (row := bucket(code)) is not None:
                 row.counts[check] += n
     return list(rows.values()) + ([own] if own.total else []), total
+
+
+ADDRESS_SEARCH_MAX = 8
+DISTRICT_CODE_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class BuildingHit:
+    """A place found by ``address_search``: a building, estate or village, never a room or a household."""
+
+    id: int
+    name: str
+    address: str
+    community: str
+    lat: float | None
+    lon: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "address": self.address,
+            "community": self.community,
+            "lat": self.lat,
+            "lon": self.lon,
+        }
+
+
+def address_search(*, user: Any, q: str) -> list[BuildingHit]:
+    """Buildings, estates and villages of the district ``user`` belongs to whose name or address holds
+    every word of ``q`` (at most ``ADDRESS_SEARCH_MAX``, the shortest names first): how a resident
+    places a problem without a map tap. Only what any passer-by reads on the building is returned."""
+    words = q.split()[:4]
+    district = (getattr(user, "region_code", "") or "")[:DISTRICT_CODE_LENGTH]
+    if not words or len(district) < DISTRICT_CODE_LENGTH:
+        return []
+    qs = Building.objects.filter(region__code__startswith=district)
+    for w in words:
+        qs = qs.filter(Q(name__contains=w) | Q(address__contains=w))
+    rows = (
+        qs.annotate(name_length=Length("name"))
+        .values_list(
+            "pk", "name", "address", "region__level", "region__name", "region__parent__name", "lat", "lon"
+        )
+        .order_by("name_length", "code")[:ADDRESS_SEARCH_MAX]
+    )
+    return [
+        BuildingHit(pk, name, address, (parent or region) if level > Level.COMMUNITY else region, lat, lon)
+        for pk, name, address, level, region, parent, lat, lon in rows
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.registry.views import audit, persons, places, transfer
+from linli.registry.views import addresses, audit, persons, places, transfer
 
 app_name = "registry"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("households/search/", places.household_search, name="household_search"),
     path("households/<int:pk>/", places.household, name="household"),
     path("buildings/", places.buildings, name="buildings"),
+    path("addresses/search/", addresses.address_search, name="address_search"),
     path("buildings/<int:pk>/", places.building, name="building"),
     path("organisations/", places.organisations, name="organisations"),
     path("staff/", places.staff, name="staff"),

@@ -40,6 +40,16 @@ def _grid(code: str, by: User | None) -> Region:
     return found
 
 
+def _home(by: User | None) -> Region | None:
+    """Where a resident lives (his record's grid, else his account's community): the place of a report
+    whose typed address matches no building. None for staff and for a resident placed nowhere."""
+    if by is None or by.role != Role.RESIDENT:
+        return None
+    person = by.person
+    home = person.region if person is not None else by.region
+    return home if home is not None and home.level in (Level.COMMUNITY, Level.GRID) else None
+
+
 def _category(category: Category | str) -> Category:
     if isinstance(category, str):
         found = active_categories().get(category)
@@ -76,7 +86,8 @@ def case_create(
 
     The public text is made here, for every channel: the description with phone, ID numbers, the
     reporter's names and room numbers masked (``engine.redact``). ``grid`` (a grid's code, in the
-    account's scope) places a request that has no point, building or known address in that grid."""
+    account's scope) places a request that has no point, building or known address in that grid; a
+    resident's typed address that names no known building places it where he lives."""
     if channel not in Channel.values:
         raise invalid("channel", "未知的来源渠道", "case.channel_unknown")
     category = _category(category)
@@ -90,6 +101,8 @@ def case_create(
         raise Forbidden("只有工作人员可以代为登记热线、来访和巡查诉求", code="case.staff_channel")
     prepared = photos_prepare(photos)
     in_grid = _grid(grid, by) if grid else None
+    if in_grid is None and address.strip() and not building_id and (lat is None or lon is None):
+        in_grid = _home(by)  # a resident's typed address no building matches: his own community finds it
     community, found_grid, lat, lon = locate(
         lat=lat, lon=lon, address=address, building_id=building_id, grid=in_grid
     )

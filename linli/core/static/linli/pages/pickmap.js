@@ -2,7 +2,9 @@
  * point into the hidden lat/lon fields. The map element #pick carries data-lat/data-lon (the centre);
  * the island "areas" holds the outlines of the areas in scope. Where the form has a #use-position
  * button (上报事件) and the browser can locate the phone, the button puts the phone's position (WGS-84)
- * there instead: no map tap is needed. */
+ * there instead: no map tap is needed. Every pick is announced as the event "linli:picked" on #pick; a
+ * "linli:place" event with detail {lat, lon} (a building chosen by search, 我要反映) only shows the place.
+ * Inside a closed <details> the map is sized when it opens. */
 (function () {
   'use strict';
   var M = window.LinliMap;
@@ -15,7 +17,15 @@
     if (marker) { marker.setLatLng(ll); } else { marker = L.marker(ll).addTo(map); }
     lat.value = ll.lat.toFixed(6); lon.value = ll.lng.toFixed(6);
     label.textContent = '已选位置：' + lat.value + ', ' + lon.value;
+    el.dispatchEvent(new CustomEvent('linli:picked'));
   }
+  el.addEventListener('linli:place', function (e) {
+    var ll = L.latLng(e.detail.lat, e.detail.lon);
+    if (marker) { marker.setLatLng(ll); } else { marker = L.marker(ll).addTo(map); }
+    map.setView(ll, 17);
+  });
+  var box = el.closest('details');
+  if (box) { box.addEventListener('toggle', function () { if (box.open) { map.invalidateSize(); } }); }
   if (lat.value && lon.value) { put(L.latLng(+lat.value, +lon.value)); }
   map.on('click', function (e) { put(e.latlng); });
   var use = document.getElementById('use-position');
@@ -29,7 +39,7 @@
         map.setView(ll, 17);
         label.textContent = '已使用我的位置（误差约 ' + Math.round(pos.coords.accuracy || 0) + ' 米），可在地图上点选修正';
       }, function () {
-        label.textContent = '无法获取手机位置（未允许定位或信号弱）：可在地图上点选；不选时记在所在网格';
+        label.textContent = use.dataset.failed || '无法获取手机位置（未允许定位或信号弱）：可在地图上点选；不选时记在所在网格';
       }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
     });
   }
