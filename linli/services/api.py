@@ -202,7 +202,11 @@ class BookingOut(Schema):
 
 class BookingIn(Schema):
     slot: int
-    person_id: int | None = Field(None, description="工作人员代约时的居民编号；居民本人预约留空")
+    person_id: int | None = Field(
+        None,
+        description="为谁预约：工作人员代约时的居民编号；居民可填同户家人的编号，为本人预约留空"
+        "（户外的人与不存在的人一样答 422 person.not_found）",
+    )
     note: str = ""
 
 
