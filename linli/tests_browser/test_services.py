@@ -121,7 +121,7 @@ def test_staff_match_a_batch_of_needs(world: World, signed_in) -> None:
     cards = page.locator(".need-card")
     expect(cards).to_have_count(2)
     expect(page.locator("#match-stats")).to_contain_text("最优匹配可对接")
-    expect(cards.first.locator(".explain").first).to_contain_text("类别 40")
+    expect(cards.first.locator(".explain").first).to_contain_text("类别 +40")
     expect(page.locator(".suggestion.chosen")).to_have_count(2)
     page.get_by_role("button", name="确认勾选的对接").click()
     expect(page.locator(".msg")).to_contain_text("已确认对接 2 项需求")
