@@ -169,19 +169,22 @@ class NotEligible:
 class DirectorySearch:
     entries: list[DirectoryEntry]  # what the resident may book (or everything, with show_all)
     not_eligible: list[NotEligible]  # what matched but is for others, grouped by who it is for
+    suggestions: list[str]  # words for the search box: the commonest kinds of service they may book
+    terms: list[TaxonomyTerm]  # the top-level kinds with a service in their area at all
 
 
 def directory_search(
     person: Person, *, q: str = "", category: str = "", show_all: bool = False, limit: int = 60
 ) -> DirectorySearch:
     """The resident's search, and — when services match but are not for them — who they are for."""
-    entries = _directory(person, q=q, category=category, kind="")
+    everything = _directory(person, q="", category="", kind="")
+    entries = _directory(person, q=q, category=category, kind="") if q or category else everything
     shown = [e for e in entries if show_all or not e.why_not][:limit]
     by_reason: dict[str, list[DirectoryEntry]] = defaultdict(list)
     for e in entries:
         if e.why_not:
             by_reason[e.why_not].append(e)
-    family = [m for m in household_members(person) if m.pk != person.pk]
+    family = [m for m in household_members(person) if m.pk != person.pk] if by_reason else []
     family_groups = {m.pk: person_groups(m) for m in family}
     out = []
     for reason, group in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
@@ -196,19 +199,12 @@ def directory_search(
         ]
         audience = reason.removeprefix("仅限").strip()
         out.append(NotEligible(len(group), [k for k, _ in kinds.most_common()], audience, group[:5], may))
-    return DirectorySearch(shown, out)
-
-
-def directory_overview(person: Person, *, n: int = 3) -> tuple[list[str], list[TaxonomyTerm]]:
-    """What the resident's directory offers: words to suggest in the search box (the commonest kinds of
-    service they may book) and the top-level kinds that have a service in their area at all."""
-    entries = _directory(person, q="", category="", kind="")
-    kinds = Counter(e.service.category.name for e in entries if not e.why_not and e.service.category_id)
+    common = Counter(e.service.category.name for e in everything if not e.why_not and e.service.category_id)
     present = {
-        (e.service.category.parent_id or e.service.category_id) for e in entries if e.service.category_id
+        (e.service.category.parent_id or e.service.category_id) for e in everything if e.service.category_id
     }
     terms = [t for t in TaxonomyTerm.objects.filter(parent__isnull=True) if t.pk in present]
-    return [k for k, _ in kinds.most_common(n)], terms
+    return DirectorySearch(shown, out, [k for k, _ in common.most_common(3)], terms)
 
 
 def household_members(person: Person) -> list[Person]:

@@ -31,7 +31,6 @@ def directory(request: AuthedHttpRequest) -> HttpResponse:
     f = DirectoryFilterForm(request.GET).values()
     q, category, show_all = f["q"], f["category"], bool(f["all"])
     found = selectors.directory_search(person, q=q, category=category, show_all=show_all)
-    suggestions, terms = selectors.directory_overview(person)
     return render(
         request,
         "services/directory.html",
@@ -41,8 +40,8 @@ def directory(request: AuthedHttpRequest) -> HttpResponse:
             "not_eligible": found.not_eligible if q or category else [],
             "q": q,
             "category": category,
-            "terms": terms,
-            "suggestions": suggestions,
+            "terms": found.terms,
+            "suggestions": found.suggestions,
             "show_all": show_all,
             "home": selectors.home_point(person),
             "me": person,
