@@ -68,6 +68,15 @@ def test_son_books_for_his_father_on_the_page_and_by_the_api(
         content_type="application/json",
     )
     assert api.status_code == 201 and api.json()["person_name"] == "林建国"
+    offered = c.get(f"/api/services/services/{meal.pk}/for").json()
+    assert [(o["person_id"], bool(o["why_not"])) for o in offered] == [
+        (world.people.child.pk, True),
+        (father.pk, False),
+        (world.people.spouse.pk, False),
+    ]
+    assert offered[1]["label"].startswith("林建国（父母，")
+    staff = client_for(world.accounts.community_worker).get(f"/api/services/services/{meal.pk}/for")
+    assert staff.status_code == 403
     by_page, by_api = Booking.objects.get(slot=first), Booking.objects.get(slot=second)
     assert (by_page.person, by_page.booked_by) == (by_api.person, by_api.booked_by) == (father, son)
     mine = c.get("/services/my/").content.decode()
