@@ -148,6 +148,28 @@ def _service_for(user: Any, pk: int) -> Service:
     return s
 
 
+class BookingForOut(Schema):
+    person_id: int
+    label: str = Field(description="居民认得的称呼：本人（姓名）或 姓名（父母，68 岁）")
+    why_not: str = Field(description="不符合服务对象的原因；空为可以为其预约")
+
+
+@router.get(
+    "/services/{int:service_id}/for",
+    response={200: list[BookingForOut], **ERRORS},
+    summary="为谁预约：居民本人与同户家人，各自是否符合服务对象",
+)
+def booking_for(request: HttpRequest, service_id: int) -> Any:
+    user = acting_user(request)
+    if user.role != Role.RESIDENT or user.person is None:
+        raise PermissionDenied("仅供已关联居民档案的居民使用")
+    s = _service_for(user, service_id)
+    return [
+        {"person_id": c.person.pk, "label": c.label, "why_not": c.why_not}
+        for c in selectors.booking_choices(user.person, s)
+    ]
+
+
 class SlotOut(Schema):
     id: int
     starts_at: dt.datetime
@@ -202,7 +224,11 @@ class BookingOut(Schema):
 
 class BookingIn(Schema):
     slot: int
-    person_id: int | None = Field(None, description="工作人员代约时的居民编号；居民本人预约留空")
+    person_id: int | None = Field(
+        None,
+        description="为谁预约：工作人员代约时的居民编号；居民可填同户家人的编号，为本人预约留空"
+        "（户外的人与不存在的人一样答 422 person.not_found）",
+    )
     note: str = ""
 
 

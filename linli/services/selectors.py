@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from linli.core.models import User
 from linli.core.scope import scoped
-from linli.registry.models import Person
+from linli.registry.models import Person, PersonStatus, Relation
 from linli.registry.selectors import PersonFilter, person_list
-from linli.services.engine import matching, schedule
+from linli.services.engine import matching, schedule, search
 from linli.services.models import (
     Application,
     Booking,
@@ -99,6 +99,42 @@ class DirectoryEntry:
         return f"{self.distance / 1000:.1f} 公里" if self.distance >= 1000 else f"{self.distance:.0f} 米"
 
 
+def search_q(text: str) -> Q:
+    """Services matching every word of ``text``: in the name, the description or the service's
+    category (or its parent), each word widened by its synonyms (``engine.search``)."""
+    terms = list(TaxonomyTerm.objects.values_list("pk", "name"))
+    q = Q()
+    for word in search.words(text):
+        alts = search.alternatives(word)
+        term_ids = [pk for pk, name in terms if any(a in name or name in a for a in alts)]
+        one = Q(category_id__in=term_ids) | Q(category__parent_id__in=term_ids)
+        for a in alts:
+            one |= Q(name__contains=a) | Q(description__contains=a)
+        q &= one
+    return q
+
+
+def _directory(person: Person, *, q: str, category: str, kind: str) -> list[DirectoryEntry]:
+    """Every active service of the resident's area matching the search, eligible first, then nearest."""
+    qs = Service.objects.filter(
+        status=ServiceStatus.ACTIVE, region__code__in=_ancestor_codes(person.region.code)
+    ).select_related("category", "category__parent", "region", "facility", "provider")
+    if q:
+        qs = qs.filter(search_q(q))
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if kind:
+        qs = qs.filter(kind=kind)
+    groups, age, home = person_groups(person), person.age, home_point(person)
+    out = []
+    for s in qs[:2000]:
+        why = eligibility(s, region_code=person.region.code, groups=groups, age=age)
+        point = s.point
+        out.append(DirectoryEntry(s, distance_m(home, point) if home and point else None, why))
+    out.sort(key=lambda e: (bool(e.why_not), e.distance if e.distance is not None else 1e9, e.service.name))
+    return out
+
+
 def resident_directory(
     person: Person,
     *,
@@ -109,25 +145,127 @@ def resident_directory(
     limit: int = 60,
 ) -> list[DirectoryEntry]:
     """Active services whose area covers the resident, eligible ones first, nearest first."""
-    qs = Service.objects.filter(
-        status=ServiceStatus.ACTIVE, region__code__in=_ancestor_codes(person.region.code)
-    ).select_related("category", "region", "facility", "provider")
-    if q:
-        qs = qs.filter(Q(name__contains=q) | Q(description__contains=q) | Q(category__name__contains=q))
-    if category:
-        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
-    if kind:
-        qs = qs.filter(kind=kind)
-    groups, age, home = person_groups(person), person.age, home_point(person)
+    entries = _directory(person, q=q, category=category, kind=kind)
+    return [e for e in entries if show_all or not e.why_not][:limit]
+
+
+@dataclass
+class NotEligible:
+    """Services that match the search but are for others: how many, of which kinds, for whom."""
+
+    count: int
+    kinds: list[str]
+    audience: str  # "60周岁以上老年人"
+    services: list[DirectoryEntry]
+    family: list[str]  # names of household members who may use them
+
+    @property
+    def sentence(self) -> str:
+        kinds = "、".join(self.kinds[:3])
+        return f"有 {self.count} 项{kinds}服务面向{self.audience}，您目前不符合条件。"
+
+
+@dataclass
+class DirectorySearch:
+    entries: list[DirectoryEntry]  # what the resident may book (or everything, with show_all)
+    not_eligible: list[NotEligible]  # what matched but is for others, grouped by who it is for
+    suggestions: list[str]  # words for the search box: the commonest kinds of service they may book
+    terms: list[TaxonomyTerm]  # the top-level kinds with a service in their area at all
+
+
+def directory_search(
+    person: Person, *, q: str = "", category: str = "", show_all: bool = False, limit: int = 60
+) -> DirectorySearch:
+    """The resident's search, and — when services match but are not for them — who they are for."""
+    everything = _directory(person, q="", category="", kind="")
+    entries = _directory(person, q=q, category=category, kind="") if q or category else everything
+    shown = [e for e in entries if show_all or not e.why_not][:limit]
+    by_reason: dict[str, list[DirectoryEntry]] = defaultdict(list)
+    for e in entries:
+        if e.why_not:
+            by_reason[e.why_not].append(e)
+    family = [m for m in household_members(person) if m.pk != person.pk] if by_reason else []
+    family_groups = {m.pk: person_groups(m) for m in family}
     out = []
-    for s in qs[:2000]:
-        why = eligibility(s, region_code=person.region.code, groups=groups, age=age)
-        if why and not show_all:
-            continue
-        point = s.point
-        out.append(DirectoryEntry(s, distance_m(home, point) if home and point else None, why))
-    out.sort(key=lambda e: (bool(e.why_not), e.distance if e.distance is not None else 1e9, e.service.name))
-    return out[:limit]
+    for reason, group in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+        kinds = Counter(
+            (e.service.category.parent or e.service.category).name for e in group if e.service.category_id
+        )
+        sample = group[0].service
+        may = [
+            m.name
+            for m in family
+            if not eligibility(sample, region_code=m.region.code, groups=family_groups[m.pk], age=m.age)
+        ]
+        audience = reason.removeprefix("仅限").strip()
+        out.append(NotEligible(len(group), [k for k, _ in kinds.most_common()], audience, group[:5], may))
+    common = Counter(e.service.category.name for e in everything if not e.why_not and e.service.category_id)
+    present = {
+        (e.service.category.parent_id or e.service.category_id) for e in everything if e.service.category_id
+    }
+    terms = [t for t in TaxonomyTerm.objects.filter(parent__isnull=True) if t.pk in present]
+    return DirectorySearch(shown, out, [k for k, _ in common.most_common(3)], terms)
+
+
+def household_members(person: Person) -> list[Person]:
+    """The resident and the other registered (在册) members of their household, the resident first."""
+    if not person.household_id:
+        return [person]
+    others = (
+        Person.objects.filter(household_id=person.household_id, status=PersonStatus.ACTIVE)
+        .exclude(pk=person.pk)
+        .select_related("region")
+        .order_by("birth_date", "pk")
+    )
+    return [person, *others]
+
+
+# How one member of a household calls another, from both members' relation to the head (户主).
+_KIN: dict[tuple[str, str], str] = {
+    **{("head", r): label for r, label in Relation.choices if r not in ("head", "other")},
+    ("spouse", "head"): "配偶",
+    ("spouse", "child"): "子女",
+    ("spouse", "grandchild"): "孙子女",
+    ("spouse", "child_in_law"): "儿媳/女婿",
+    ("child", "head"): "父母",
+    ("child", "spouse"): "父母",
+    ("child", "child"): "兄弟姐妹",
+    ("child", "grandparent"): "祖父母",
+    ("child_in_law", "head"): "父母",
+    ("child_in_law", "spouse"): "父母",
+    ("grandchild", "head"): "祖父母",
+    ("grandchild", "spouse"): "祖父母",
+    ("parent", "head"): "子女",
+    ("sibling", "head"): "兄弟姐妹",
+}
+
+
+def kin_label(me: Person, other: Person) -> str:
+    """What ``other`` is to ``me`` (父母, 配偶 …) when their relations to the head say it, else ""."""
+    return _KIN.get((me.relation, other.relation), "")
+
+
+@dataclass
+class BookingFor:
+    """One person the resident may book for: the label they know them by, and why not (if not)."""
+
+    person: Person
+    label: str
+    why_not: str
+
+
+def booking_choices(me_: Person, service: Service) -> list[BookingFor]:
+    """为谁预约: the resident and their household members, each with whether ``service`` is for them."""
+    out = []
+    for m in household_members(me_):
+        if m.pk == me_.pk:
+            label = f"本人（{m.name}）"
+        else:
+            kin = kin_label(me_, m)
+            label = f"{m.name}（{kin + '，' if kin else ''}{m.age} 岁）"
+        why = eligibility(service, region_code=m.region.code, groups=person_groups(m), age=m.age)
+        out.append(BookingFor(m, label, why))
+    return out
 
 
 def open_slots(service: Service, *, days: int = 14) -> list[Slot]:

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from linli.registry.models import DERIVED_AGE_TAGS, TagKind
+from linli.services import selectors
 from linli.services.forms.common import INT, NUMBER, ListFilterForm, UserForm, term_of
 from linli.services.forms.hours import WeekHoursField
 from linli.services.models import FeeKind, ServiceKind, ServiceStatus
@@ -86,16 +87,29 @@ class DirectoryFilterForm(ListFilterForm):
     all = forms.BooleanField(required=False)
 
 
-class BookForm(forms.Form):
-    """预约: the slot chosen on the service's page and a note."""
+class BookForm(UserForm):
+    """预约: the slot chosen on the service's page, for whom (为谁预约: the resident or a member of their
+    household; blank: the resident) and a note. A person outside the household reads as absent."""
 
     slot = forms.IntegerField(error_messages={"required": "请选择预约时段", "invalid": "请选择预约时段"})
+    person_id = forms.IntegerField(required=False, error_messages={"invalid": "请选择为谁预约"})
     note = forms.CharField(required=False, strip=False)
+
+    def clean_person_id(self) -> Any:
+        pk = self.cleaned_data.get("person_id")
+        if pk is None:
+            return None
+        try:
+            return selectors.person_by_id(self.user, pk)
+        except ValidationError as exc:
+            raise ValidationError([e for errors in exc.error_dict.values() for e in errors]) from exc
 
 
 class BookingActionForm(forms.Form):
-    """The resident's cancel / reschedule / rate of one booking."""
+    """The resident's cancel / reschedule / rate of one booking; a cancel is done only once ``confirm``
+    is posted from the confirmation page."""
 
+    confirm = forms.BooleanField(required=False)
     reason = forms.CharField(required=False, strip=False)
     slot = forms.IntegerField(required=False, error_messages={"invalid": "请选择新的时段或评价星级"})
     stars = forms.IntegerField(required=False, error_messages={"invalid": "请选择新的时段或评价星级"})

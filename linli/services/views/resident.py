@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 from linli.core.errors import Forbidden
 from linli.core.models import AuthedHttpRequest
 from linli.core.roles import Role, effective_role
+from linli.registry.models import Person
 from linli.services import selectors, services
 from linli.services.engine import schedule
 from linli.services.forms import ApplyForm, BookForm, BookingActionForm, DirectoryFilterForm
-from linli.services.models import ACTIVE_BOOKING, Booking, Service, ServiceItem, Slot, TaxonomyTerm
+from linli.services.models import ACTIVE_BOOKING, Booking, Service, ServiceItem, Slot
 from linli.services.views.common import SERVICE_ABSENT, me, refused
 
 
@@ -29,16 +30,18 @@ def directory(request: AuthedHttpRequest) -> HttpResponse:
     person = me(request)
     f = DirectoryFilterForm(request.GET).values()
     q, category, show_all = f["q"], f["category"], bool(f["all"])
-    entries = selectors.resident_directory(person, q=q, category=category, show_all=show_all)
+    found = selectors.directory_search(person, q=q, category=category, show_all=show_all)
     return render(
         request,
         "services/directory.html",
         {
             "title": "预约服务",
-            "entries": entries,
+            "entries": found.entries,
+            "not_eligible": found.not_eligible if q or category else [],
             "q": q,
             "category": category,
-            "terms": TaxonomyTerm.objects.filter(parent__isnull=True),
+            "terms": found.terms,
+            "suggestions": found.suggestions,
             "show_all": show_all,
             "home": selectors.home_point(person),
             "me": person,
@@ -50,19 +53,22 @@ def _detail_page(request: AuthedHttpRequest, pk: int, form: BookForm | None = No
     s = Service.objects.select_related("category", "region", "provider", "facility").filter(pk=pk).first()
     if s is None:
         raise Http404(SERVICE_ABSENT)
-    why_not = ""
+    why_not, choices = "", []
     if effective_role(request.user) == Role.RESIDENT:
         person = me(request)
         if not person.region.code.startswith(s.region.code):
             raise Http404(SERVICE_ABSENT)
-        why_not = services.eligibility(
-            s, region_code=person.region.code, groups=services.person_groups(person), age=person.age
-        )
+        choices = selectors.booking_choices(person, s)
+        # the page offers booking when the service is for the resident or for one of their household
+        if all(c.why_not for c in choices):
+            why_not = choices[0].why_not
     elif not services.is_staff(request.user):
         raise Forbidden(code="services.staff_only")
     days: dict[dt.date, list[Slot]] = {}
     for slot in selectors.open_slots(s):
         days.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
+    chosen = form.data.get("person_id") if form is not None and form.is_bound else None
+    default = next((c.person.pk for c in choices if not c.why_not), None)
     return render(
         request,
         "services/detail.html",
@@ -70,10 +76,12 @@ def _detail_page(request: AuthedHttpRequest, pk: int, form: BookForm | None = No
             "title": s.name,
             "s": s,
             "why_not": why_not,
+            "choices": choices,
+            "chosen": int(chosen) if chosen and str(chosen).isdigit() else default,
             "days": days,
             "hours": schedule.describe(s.opening_hours),
             "groups": [services.tag_label(t) for t in s.eligible_tags or []],
-            "form": form or BookForm(),
+            "form": form or BookForm(user=request.user),
         },
     )
 
@@ -87,20 +95,21 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def book(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     person = me(request)
-    form = BookForm(request.POST)
+    form = BookForm(request.POST, user=request.user)
     if form.is_valid():
         try:
             b = services.booking_create(
                 actor=request.user,
                 slot_id=form.cleaned_data["slot"],
-                person=person,
+                person=form.cleaned_data["person_id"] or person,
                 note=form.cleaned_data["note"],
             )
         except (ValidationError, PermissionDenied) as exc:
             refused(request, form, exc)
         else:
+            who = "" if b.person_id == person.pk else f"（为{b.person.name}预约）"
             messages.success(
-                request, f"预约成功：{b.service.name}，{b.slot}。请按时到场，如不能前往请提前取消。"
+                request, f"预约成功：{b.service.name}{who}，{b.slot}。请按时到场，如不能前往请提前取消。"
             )
             return redirect("services:my_bookings")
     else:
@@ -109,10 +118,11 @@ def book(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _my_bookings_page(request: AuthedHttpRequest, form: BookingActionForm | None = None) -> HttpResponse:
-    me(request)
+    person = me(request)
     rows = list(selectors.my_bookings(request.user).order_by("-slot__starts_at")[:50])
     now = timezone.now()
     for b in rows:
+        b.for_whom = _for_whom(person, b)  # type: ignore[attr-defined]
         can_change = b.status in ACTIVE_BOOKING and b.slot.starts_at > now
         b.can_change = can_change  # type: ignore[attr-defined]
         others = [s for s in selectors.open_slots(b.service) if s.pk != b.slot_id and s.left > 0][:12]
@@ -122,6 +132,14 @@ def _my_bookings_page(request: AuthedHttpRequest, form: BookingActionForm | None
         "services/my_bookings.html",
         {"title": "我的预约", "rows": rows, "now": now, "form": form or BookingActionForm()},
     )
+
+
+def _for_whom(person: Person, b: Booking) -> str:
+    """为谁: "本人", or the family member's name and what they are to the resident."""
+    if b.person_id == person.pk:
+        return "本人"
+    kin = selectors.kin_label(person, b.person)
+    return f"{b.person.name}（{kin}）" if kin else b.person.name
 
 
 @login_required
@@ -137,16 +155,22 @@ def _my_booking(request: AuthedHttpRequest, pk: int) -> Booking:
 
 
 @login_required
-@require_POST
 def booking_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """The resident's cancel (after a confirmation page), reschedule and rating of one booking."""
     b = _my_booking(request, pk)
     if action not in ("cancel", "reschedule", "rate"):
         raise Http404()
+    if request.method != "POST":
+        if action != "cancel":
+            return HttpResponseNotAllowed(["POST"])
+        return _cancel_confirm_page(request, b)
     form = BookingActionForm(request.POST)
     if not form.is_valid():
         refused(request, form)
         return _my_bookings_page(request, form)
     d = form.cleaned_data
+    if action == "cancel" and not d["confirm"]:  # a cancel is done from the confirmation page only
+        return _cancel_confirm_page(request, b)
     try:
         if action == "cancel":
             services.booking_cancel(actor=request.user, booking=b, reason=d["reason"])
@@ -161,6 +185,20 @@ def booking_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpResp
         refused(request, form, exc)
         return _my_bookings_page(request, form)
     return redirect("services:my_bookings")
+
+
+def _cancel_confirm_page(request: AuthedHttpRequest, b: Booking) -> HttpResponse:
+    person = me(request)
+    return render(
+        request,
+        "services/cancel_confirm.html",
+        {
+            "title": "取消预约",
+            "b": b,
+            "for_whom": _for_whom(person, b),
+            "active": b.status in ACTIVE_BOOKING and b.slot.starts_at > timezone.now(),
+        },
+    )
 
 
 @login_required
