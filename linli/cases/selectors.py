@@ -184,24 +184,48 @@ QUEUES: dict[str, str] = {
 }
 
 
+# The states in which a request waits on its coordinating unit, and those in which it waits on its handler.
+COORDINATOR_WAITS = (wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIEW)
+HANDLER_WAITS = (wf.DISPATCHED, wf.IN_PROGRESS)
+
+
+def late_q(now: dt.datetime) -> Q:
+    """Requests behind time: past the resolution deadline and not yet answered (the sweep's ``overdue``
+    flag, or a deadline passed since its last run), or still not accepted after the response deadline."""
+    unanswered = [wf.ACCEPTED, wf.DISPATCHED, wf.IN_PROGRESS, wf.RETURNED]
+    return (
+        Q(status__in=unanswered, overdue=True)
+        | Q(status__in=unanswered, resolve_due__lt=now)
+        | Q(status=wf.RECEIVED, response_due__lt=now)
+    )
+
+
 def queue(user: User, name: str) -> QuerySet[Case]:
-    """The request list ``name`` for ``user`` (see QUEUES)."""
+    """The request list ``name`` for ``user`` (see QUEUES).
+
+    待我处理 of coordinating staff (community, street, district): what waits on their own unit — to
+    accept, dispatch again after a return, answer as the coordinator above after an escalation, follow
+    up after the reply — what was given to their unit to handle, and what is behind time anywhere in
+    their region (overdue, or not accepted in time), which they must chase. A district coordinates
+    nothing by itself until a street escalates to it, so before the last clause its list was empty
+    though the district's overdue requests were waiting on it."""
     qs = visible_cases(user)
     if name == "todo":
         if user.role == Role.DEPARTMENT_HANDLER:
-            return qs.filter(status__in=[wf.DISPATCHED, wf.IN_PROGRESS])
+            return qs.filter(status__in=HANDLER_WAITS)
         if user.role == Role.RESIDENT:
             return qs.filter(status=wf.REPLIED)
         if user.role == Role.GRID_WORKER:  # he follows what is open in his grid and what he filed
             return qs.filter(status__in=wf.OPEN_STATES)
-        code = user.region_code
-        mine_coord = Q(coordinator__code=code) & Q(
-            status__in=[wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIEW]
-        )
-        mine_handle = Q(handler_region__code=code) & Q(status__in=[wf.DISPATCHED, wf.IN_PROGRESS])
+        late = late_q(timezone.now())
         if effective_role(user) == Role.SYSTEM_ADMIN:
-            return qs.filter(status__in=[wf.RECEIVED, wf.RETURNED, wf.REVIEW])
-        return qs.filter(mine_coord | mine_handle)
+            return qs.filter(Q(status__in=[wf.RECEIVED, wf.RETURNED, wf.REVIEW]) | late)
+        code = user.region_code
+        if not code:
+            return qs.none()
+        mine_coord = Q(coordinator__code=code, status__in=COORDINATOR_WAITS)
+        mine_handle = Q(handler_region__code=code, status__in=HANDLER_WAITS)
+        return qs.filter(mine_coord | mine_handle | late)
     if name == "open":
         return qs.filter(status__in=wf.OPEN_STATES)
     if name == "overdue":
