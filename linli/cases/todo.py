@@ -14,11 +14,12 @@ from linli.cases import selectors
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case
 from linli.core import home
-from linli.core.roles import Role
+from linli.core.roles import Role, effective_role
 
 ROLES: frozenset[str] = frozenset(Role.values) - {Role.RESIDENT}
 SOON = dt.timedelta(hours=24)
 TITLE_CHARS = 36
+ELSEWHERE_SHOWN = 3  # requests behind time in other units shown one by one; more make one item
 
 
 def waits_for(case: Case, user: Any) -> str:
@@ -63,15 +64,50 @@ def urgency(case: Case, now: dt.datetime) -> tuple[int, dt.datetime | None]:
     return home.WAITING, due
 
 
+def own(case: Case, user: Any) -> bool:
+    """Whether the request waits on the account's own unit (not only behind time somewhere in its region)."""
+    role = effective_role(user)
+    if role in (Role.GRID_WORKER, Role.DEPARTMENT_HANDLER):
+        return True
+    if role == Role.SYSTEM_ADMIN:
+        return case.status in (wf.RECEIVED, wf.RETURNED, wf.REVIEW)
+    code = user.region_code or ""
+    return (case.coordinator.code == code and case.status in selectors.COORDINATOR_WAITS) or (
+        case.handler_region_id is not None
+        and case.handler_region is not None
+        and case.handler_region.code == code
+        and case.status in selectors.HANDLER_WAITS
+    )
+
+
 def case_items(user: Any) -> list[home.TodoItem]:
+    """The account's own requests one by one; those behind time elsewhere in its region (which it
+    chases but others handle) one by one when few, else as one item leading to the overdue list."""
     now = timezone.now()
-    rows = (
+    rows = list(
         selectors.with_related(selectors.queue(user, "todo"))
         .select_related("owner_region")
         .order_by("resolve_due", "id")[: home.TODO_PER_SOURCE]
     )
     queue_url = f"{reverse('cases:queue')}?queue=todo"
     items = []
+    elsewhere = [c for c in rows if not own(c, user)]
+    if len(elsewhere) > ELSEWHERE_SHOWN:
+        oldest = min(c.resolve_due if c.status != wf.RECEIVED else c.response_due for c in elsewhere)
+        units = len({c.handler_label for c in elsewhere})
+        items.append(
+            home.TodoItem(
+                title=f"{len(elsewhere)} 件诉求超时未办，请督办",
+                url=f"{reverse('cases:queue')}?queue=overdue",
+                urgency=home.OVERDUE,
+                detail=f"区域内 {units} 个承办单位 · 超期最久的排在最前",
+                due=oldest,
+                kind="诉求",
+                count=len(elsewhere),
+                list_url=queue_url,
+            )
+        )
+        rows = [c for c in rows if own(c, user)]
     for case in rows:
         rank, due = urgency(case, now)
         text = " ".join(case.description.split())

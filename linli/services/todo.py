@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.core import home
-from linli.core.roles import Role
+from linli.core.roles import Role, effective_role
 from linli.services import selectors
 from linli.services.models import ApplicationStatus, BookingStatus
 from linli.services.services import STAFF_ROLES
@@ -30,9 +30,16 @@ APPLICATION_WAITS = {
 }
 
 
+def _own_unit(user: Any, region_code: str) -> bool:
+    """Whether a service or window of ``region_code`` is run by the account's own unit: a community worker
+    runs everything in the community; a street or district its own services, the communities theirs."""
+    return effective_role(user) == Role.COMMUNITY_WORKER or region_code == (user.region_code or None)
+
+
 def booking_items(user: Any) -> list[home.TodoItem]:
-    """预约待确认: per service, the bookings still unconfirmed, ranked by the earliest slot among them
-    (already begun: overdue; within a day: due soon)."""
+    """预约待确认: per service of the account's own unit, the bookings still unconfirmed, ranked by the
+    earliest slot among them (already begun: overdue; within a day: due soon). The services of the
+    units below count only once their slots have begun unconfirmed, as one item to chase."""
     now = timezone.now()
     rows = (
         selectors.booking_list(user)
@@ -40,14 +47,30 @@ def booking_items(user: Any) -> list[home.TodoItem]:
             status=BookingStatus.BOOKED, slot__starts_at__gte=now - PAST, slot__starts_at__lte=now + AHEAD
         )
         .order_by()
-        .values("service_id", "service__name")
+        .values("service_id", "service__name", "service__region__code")
         .annotate(
             n=Count("pk"), first=Min("slot__starts_at"), begun=Count("pk", filter=Q(slot__starts_at__lt=now))
         )
         .order_by("first")[: home.TODO_PER_SOURCE]
     )
     items = []
+    late = [r for r in rows if not _own_unit(user, r["service__region__code"]) and r["begun"]]
+    if late:
+        items.append(
+            home.TodoItem(
+                title=f"{sum(r['begun'] for r in late)} 个预约时段已开始仍未确认，请督促",
+                url=reverse("services:manage"),
+                urgency=home.OVERDUE,
+                detail=f"{len(late)} 项服务 · 下级单位的服务清单",
+                state="待督促",
+                kind="预约",
+                count=sum(r["begun"] for r in late),
+                list_url=reverse("services:manage"),
+            )
+        )
     for r in rows:
+        if not _own_unit(user, r["service__region__code"]):
+            continue
         first: dt.datetime = r["first"]
         rank = home.OVERDUE if first <= now else home.DUE_SOON if first <= now + SOON else home.WAITING
         when = timezone.localtime(first)
@@ -71,13 +94,13 @@ def booking_items(user: Any) -> list[home.TodoItem]:
 
 
 def application_items(user: Any) -> list[home.TodoItem]:
-    """办件: applications waiting at the window or in approval; past their deadline first."""
+    """办件: applications waiting at the account's window or in approval, past their deadline first;
+    above the community (whose window takes them) only those past their deadline, to chase."""
     today = timezone.localdate()
-    rows = (
-        selectors.application_list(user)
-        .filter(status__in=list(APPLICATION_WAITS))
-        .order_by("due_on", "created_at", "id")[: home.TODO_PER_SOURCE]
-    )
+    rows = selectors.application_list(user).filter(status__in=list(APPLICATION_WAITS))
+    if effective_role(user) != Role.COMMUNITY_WORKER:
+        rows = rows.filter(due_on__lt=today)
+    rows = rows.order_by("due_on", "created_at", "id")[: home.TODO_PER_SOURCE]
     items = []
     for a in rows:
         if a.due_on is not None and a.due_on < today:
