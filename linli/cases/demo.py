@@ -240,7 +240,7 @@ def _work_in_hand(
     grids: list[Region],
     units: dict[str, Organisation],
     by_subject: dict[str, list[Category]],
-    staff: dict[int, User],
+    staff: dict[int | None, User],
     now: dt.datetime,
     per_day: dict[dt.date, int],
 ) -> list[tuple[Case, list[Event]]]:
@@ -306,11 +306,11 @@ def _work_in_hand(
             )
             fields["overdue"] = True
         if path == "returned":
-            back = dispatched + dt.timedelta(hours=3)
+            returned_at = dispatched + dt.timedelta(hours=3)
             events.append(
                 (
                     "return",
-                    back,
+                    returned_at,
                     wf.DISPATCHED,
                     wf.RETURNED,
                     "承办单位",
