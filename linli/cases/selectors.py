@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from linli.cases.engine import workflow as wf
 from linli.cases.engine.geo import bbox, haversine_m
-from linli.cases.models import Case, CasePhoto, Kind
+from linli.cases.models import Case, CasePhoto, Category, Kind
 from linli.core.models import User
 from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
@@ -237,14 +237,43 @@ def queue(user: User, name: str) -> QuerySet[Case]:
     return qs
 
 
+FILTER_REGIONS_MAX = 400
+
+
+def filter_regions(user: User) -> list[tuple[str, str]]:
+    """The places the request list and map filter by: (code, name indented by level) of the account's
+    region and its subtree down to the communities, in tree order — the district's streets and
+    communities, a street's communities; none for a community or a grid (nothing to choose)."""
+    code = user.region_code or ""
+    qs = Region.objects.current().filter(level__gte=Level.DISTRICT, level__lte=Level.COMMUNITY)
+    if code:
+        qs = qs.filter(code__gte=code, code__lt=code + ";")
+    elif effective_role(user) != Role.SYSTEM_ADMIN:
+        return []
+    rows = list(qs.order_by("code").values_list("code", "name", "level")[:FILTER_REGIONS_MAX])
+    if len(rows) <= 1:
+        return []
+    top = min(level for _, _, level in rows)
+    return [(c, "\u3000" * (level - top) + name) for c, name, level in rows]
+
+
+def topics() -> list[tuple[str, str]]:
+    """The topics (事项) of the active categories, for the filters: (subject, subject)."""
+    subjects = Category.objects.filter(active=True).values_list("subject", flat=True).distinct()
+    return [(s, s) for s in sorted(set(subjects), key=lambda s: (s == "其他", s))]
+
+
 def filter_cases(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
-    """The filters shared by pages and the API: status, category, kind, channel, region, text, dates."""
+    """The filters shared by pages and the API: status, category, kind, topic (``subject``), channel,
+    region, text, dates."""
     if params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("category"):
         qs = qs.filter(category__code=params["category"])
     if params.get("kind"):
         qs = qs.filter(category__kind=params["kind"])
+    if params.get("subject"):
+        qs = qs.filter(category__subject=params["subject"])
     if params.get("channel"):
         qs = qs.filter(channel=params["channel"])
     if params.get("region"):

@@ -36,7 +36,9 @@ def test_demo_step_loads_a_year_of_varied_requests() -> None:
     # the work in hand today, in the first grid (the demo grid worker's) and at each level above it
     grid = Case.objects.filter(source="demo").order_by("grid__code").values_list("grid", flat=True).first()
     in_grid = Case.objects.filter(grid=grid)
-    assert {wf.RECEIVED, wf.RETURNED, wf.REPLIED, wf.IN_PROGRESS} <= set(in_grid.values_list("status", flat=True))
+    assert {wf.RECEIVED, wf.RETURNED, wf.REPLIED, wf.IN_PROGRESS} <= set(
+        in_grid.values_list("status", flat=True)
+    )
     assert in_grid.filter(overdue=True, status=wf.IN_PROGRESS).exists()
     assert {4, 3} <= set(in_grid.filter(status=wf.ACCEPTED).values_list("coordinator__level", flat=True))
     assert in_grid.filter(status=wf.DISPATCHED, handler_org__name="洛江区民政局").exists()
