@@ -21,7 +21,7 @@ class CasesConfig(AppConfig):
             "linli.cases.migrations.0003_category_public:forwards",
         )
         # models are not ready when apps.py is imported: the demo and the pages (which import them) load here
-        from linli.cases import demo, views
+        from linli.cases import demo, todo, views
 
         MASKERS.setdefault(
             "name", lambda value: mask_name(value)
@@ -40,6 +40,7 @@ class CasesConfig(AppConfig):
                 primary=True,
             )
         )
+        home.register_todo("cases.requests", todo.ROLES, todo.case_items)
         demo_steps.register(
             demo_steps.DemoStep("cases", "诉求办理演示数据", 40, demo.demo_cases_load, demo.demo_cases_loaded)
         )

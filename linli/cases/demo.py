@@ -216,6 +216,178 @@ def demo_cases_load(
     return counts
 
 
+# The work in hand today (the year's requests above are nearly all answered by now): in the first grid of
+# the district (the demo's grid worker's) and at each level above it, requests waiting to be accepted,
+# overdue, due within a day, returned, answered and awaiting the return visit, escalated to the street
+# and to the district, and dispatched to the civil affairs bureau (the demo's department account).
+# (subject, channel, what happened, hours ago received, unit level of the coordinator)
+WORK_IN_HAND = [
+    ("环境卫生", Channel.PATROL, "received", 1, 5),
+    ("物业", Channel.HOTLINE, "overdue", 24 * 12, 5),
+    ("邻里纠纷", Channel.WALK_IN, "due_soon", 0, 5),
+    ("占道经营", Channel.APP, "returned", 30, 5),
+    ("市政设施", Channel.PATROL, "replied", 24 * 4, 5),
+    ("违章建筑", Channel.HOTLINE, "escalated", 26, 4),
+    ("噪声扰民", Channel.HOTLINE, "escalated", 50, 3),
+    ("养老", Channel.APP, "dispatched", 3, 5),
+    ("社会救助", Channel.HOTLINE, "due_soon", 0, 5),
+]
+Event = tuple[str, dt.datetime, str, str, str, str, str]
+
+
+def _work_in_hand(
+    rng: random.Random,
+    grids: list[Region],
+    units: dict[str, Organisation],
+    by_subject: dict[str, list[Category]],
+    staff: dict[int | None, User],
+    now: dt.datetime,
+    per_day: dict[dt.date, int],
+) -> list[tuple[Case, list[Event]]]:
+    grid = min(grids, key=lambda g: g.code)
+    community = grid.parent
+    street = community.parent if community is not None else None
+    district = street.parent if street is not None else None
+    if community is None or street is None or district is None:
+        return []
+    worker = staff.get(community.pk)
+    wname = worker.display_name if worker else "社区工作人员"
+    lo_lat, hi_lat, lo_lon, hi_lon = _bounds(grid.boundary or {})
+    out = []
+    for subject, channel, path, hours, level in WORK_IN_HAND:
+        cat = by_subject[subject][0]
+        if path == "due_soon":  # received so that the resolution deadline falls within the coming day
+            received = now - dt.timedelta(hours=2)
+            for back in range(2, 24 * 20):
+                received = now - dt.timedelta(hours=back)
+                if services.deadlines(cat, received)[1] <= now + dt.timedelta(hours=20):
+                    break
+        else:
+            received = now - dt.timedelta(hours=hours, minutes=rng.randint(0, 50))
+        response_due, resolve_due = services.deadlines(cat, received)
+        target = CATALOGUE.get(subject, "level:5")
+        org = units[target] if not target.startswith("level:") else None
+        region_unit = None if org else (community if target == "level:5" else street)
+        unit_name = org.name if org else (region_unit.name if region_unit else "")
+        status, coordinator, handler_org, handler_region = wf.RECEIVED, community, None, None
+        accepted = received + dt.timedelta(minutes=40)
+        dispatched = accepted + dt.timedelta(minutes=30)
+        actor = wname if channel != Channel.APP else "居民"
+        events: list[Event] = [
+            ("create", received, "", wf.RECEIVED, actor, community.name, f"{Channel(channel).label}登记")
+        ]
+        fields: dict[str, Any] = {}
+        if path != "received":
+            events.append(("accept", accepted, wf.RECEIVED, wf.ACCEPTED, wname, community.name, ""))
+            status = wf.ACCEPTED
+            fields.update(accepted_at=accepted, responded_at=accepted)
+        if path in ("overdue", "due_soon", "returned", "replied", "dispatched"):
+            events.append(
+                ("dispatch", dispatched, wf.ACCEPTED, wf.DISPATCHED, wname, unit_name, "按派单目录派单")
+            )
+            status, handler_org, handler_region = wf.DISPATCHED, org, region_unit
+            fields["dispatched_at"] = dispatched
+        if path in ("overdue", "due_soon", "replied"):
+            events.append(
+                (
+                    "start",
+                    dispatched + dt.timedelta(hours=1),
+                    wf.DISPATCHED,
+                    wf.IN_PROGRESS,
+                    "承办单位",
+                    unit_name,
+                    "",
+                )
+            )
+            status = wf.IN_PROGRESS
+        if path == "overdue":
+            events.append(
+                ("overdue", resolve_due, status, status, services.SYSTEM_NAME, "", "已超过办结期限")
+            )
+            fields["overdue"] = True
+        if path == "returned":
+            returned_at = dispatched + dt.timedelta(hours=3)
+            events.append(
+                (
+                    "return",
+                    returned_at,
+                    wf.DISPATCHED,
+                    wf.RETURNED,
+                    "承办单位",
+                    unit_name,
+                    "摊点位于小区内部道路，属物业管理范围，请重新派单",
+                )
+            )
+            status, handler_org, handler_region = wf.RETURNED, None, None
+        if path == "replied":
+            replied = now - dt.timedelta(hours=20)
+            answer = REPLIES[True][0]
+            events.append(("reply", replied, wf.IN_PROGRESS, wf.REPLIED, "承办单位", "", answer))
+            status = wf.REPLIED
+            fields.update(replied_at=replied, resolved=True, reply=answer)
+        if path == "escalated":
+            up = street
+            events.append(
+                (
+                    "escalate",
+                    dispatched,
+                    wf.ACCEPTED,
+                    wf.ACCEPTED,
+                    wname,
+                    street.name,
+                    "涉及多个部门，社区无法协调，提请街道协调",
+                )
+            )
+            if level == 3:
+                up = district
+                events.append(
+                    (
+                        "escalate",
+                        dispatched + dt.timedelta(hours=20),
+                        wf.ACCEPTED,
+                        wf.ACCEPTED,
+                        f"{street.name}协调员",
+                        district.name,
+                        "跨街道、多部门，提请区里协调",
+                    )
+                )
+            coordinator = up
+        lat = round(rng.uniform(lo_lat + (hi_lat - lo_lat) * 0.2, hi_lat - (hi_lat - lo_lat) * 0.2), 6)
+        lon = round(rng.uniform(lo_lon + (hi_lon - lo_lon) * 0.2, hi_lon - (hi_lon - lo_lon) * 0.2), 6)
+        place = community.name.replace("居委会", "").replace("村委会", "村")
+        text = TEXTS[subject][0].format(p=place, n=3)
+        day = timezone.localdate(received)
+        per_day[day] = per_day.get(day, 0) + 1
+        case = Case(
+            number=f"{day:%Y%m%d}-{per_day[day]:06d}",
+            category=cat,
+            channel=channel,
+            description=text,
+            public_description=redact.mask_text(text, []),
+            status=status,
+            region=community,
+            grid=grid,
+            lat=lat,
+            lon=lon,
+            address=f"福建省泉州市洛江区{street.name}{community.name}",
+            reporter_phone=f"13{rng.randint(100000000, 999999999)}" if channel != Channel.PATROL else "",
+            created_by=worker if channel in (Channel.HOTLINE, Channel.WALK_IN) else None,
+            owner_region=community,
+            coordinator=coordinator,
+            handler_region=handler_region,
+            handler_org=handler_org,
+            escalation_level=coordinator.level,
+            received_at=received,
+            updated_at=events[-1][1],
+            response_due=response_due,
+            resolve_due=resolve_due,
+            source=DEMO,
+            **fields,
+        )
+        out.append((case, events))
+    return out
+
+
 def _bounds(boundary: dict[str, Any]) -> tuple[float, float, float, float]:
     geom = boundary.get("geometry", boundary)
     ring = geom["coordinates"][0] if geom["type"] == "Polygon" else geom["coordinates"][0][0]
@@ -498,6 +670,9 @@ def _generate(
             source=DEMO,
             **fields,
         )
+        cases.append(case)
+        plans.append(events)
+    for case, events in _work_in_hand(rng, grids, units, by_subject, staff, now, per_day):
         cases.append(case)
         plans.append(events)
     Case.objects.bulk_create(cases, batch_size=1000)

@@ -130,8 +130,9 @@ class CaseFilterForm(forms.Form):
     status = forms.CharField(required=False)
     category = forms.CharField(required=False)
     kind = forms.CharField(required=False)
+    subject = forms.CharField(required=False)  # 事项: the topic of the category
     channel = forms.CharField(required=False)
-    region = forms.CharField(required=False)
+    region = forms.CharField(required=False)  # a region code, chosen from ``selectors.filter_regions``
     q = forms.CharField(required=False)
     start = forms.DateField(required=False, error_messages={"invalid": "日期格式应为 YYYY-MM-DD"})
     end = forms.DateField(required=False, error_messages={"invalid": "日期格式应为 YYYY-MM-DD"})
@@ -145,7 +146,7 @@ class CaseFilterForm(forms.Form):
         """The filters as ``filter_cases`` takes them (dates ISO, empty when absent or not understood)."""
         self.is_valid()
         d = self.cleaned_data
-        out = {k: d.get(k) or "" for k in ("status", "category", "kind", "channel", "region", "q")}
+        out = {k: d.get(k) or "" for k in ("status", "category", "kind", "subject", "channel", "region", "q")}
         for k in ("start", "end"):
             out[k] = d[k].isoformat() if d.get(k) else ""
         return out

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from linli.cases.engine import workflow as wf
 from linli.cases.engine.geo import bbox, haversine_m
-from linli.cases.models import Case, CasePhoto, Kind
+from linli.cases.models import Case, CasePhoto, Category, Kind
 from linli.core.models import User
 from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
@@ -184,24 +184,48 @@ QUEUES: dict[str, str] = {
 }
 
 
+# The states in which a request waits on its coordinating unit, and those in which it waits on its handler.
+COORDINATOR_WAITS = (wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIEW)
+HANDLER_WAITS = (wf.DISPATCHED, wf.IN_PROGRESS)
+
+
+def late_q(now: dt.datetime) -> Q:
+    """Requests behind time: past the resolution deadline and not yet answered (the sweep's ``overdue``
+    flag, or a deadline passed since its last run), or still not accepted after the response deadline."""
+    unanswered = [wf.ACCEPTED, wf.DISPATCHED, wf.IN_PROGRESS, wf.RETURNED]
+    return (
+        Q(status__in=unanswered, overdue=True)
+        | Q(status__in=unanswered, resolve_due__lt=now)
+        | Q(status=wf.RECEIVED, response_due__lt=now)
+    )
+
+
 def queue(user: User, name: str) -> QuerySet[Case]:
-    """The request list ``name`` for ``user`` (see QUEUES)."""
+    """The request list ``name`` for ``user`` (see QUEUES).
+
+    待我处理 of coordinating staff (community, street, district): what waits on their own unit — to
+    accept, dispatch again after a return, answer as the coordinator above after an escalation, follow
+    up after the reply — what was given to their unit to handle, and what is behind time anywhere in
+    their region (overdue, or not accepted in time), which they must chase. A district coordinates
+    nothing by itself until a street escalates to it, so before the last clause its list was empty
+    though the district's overdue requests were waiting on it."""
     qs = visible_cases(user)
     if name == "todo":
         if user.role == Role.DEPARTMENT_HANDLER:
-            return qs.filter(status__in=[wf.DISPATCHED, wf.IN_PROGRESS])
+            return qs.filter(status__in=HANDLER_WAITS)
         if user.role == Role.RESIDENT:
             return qs.filter(status=wf.REPLIED)
         if user.role == Role.GRID_WORKER:  # he follows what is open in his grid and what he filed
             return qs.filter(status__in=wf.OPEN_STATES)
-        code = user.region_code
-        mine_coord = Q(coordinator__code=code) & Q(
-            status__in=[wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIEW]
-        )
-        mine_handle = Q(handler_region__code=code) & Q(status__in=[wf.DISPATCHED, wf.IN_PROGRESS])
+        late = late_q(timezone.now())
         if effective_role(user) == Role.SYSTEM_ADMIN:
-            return qs.filter(status__in=[wf.RECEIVED, wf.RETURNED, wf.REVIEW])
-        return qs.filter(mine_coord | mine_handle)
+            return qs.filter(Q(status__in=[wf.RECEIVED, wf.RETURNED, wf.REVIEW]) | late)
+        code = user.region_code
+        if not code:
+            return qs.none()
+        mine_coord = Q(coordinator__code=code, status__in=COORDINATOR_WAITS)
+        mine_handle = Q(handler_region__code=code, status__in=HANDLER_WAITS)
+        return qs.filter(mine_coord | mine_handle | late)
     if name == "open":
         return qs.filter(status__in=wf.OPEN_STATES)
     if name == "overdue":
@@ -213,14 +237,43 @@ def queue(user: User, name: str) -> QuerySet[Case]:
     return qs
 
 
+FILTER_REGIONS_MAX = 400
+
+
+def filter_regions(user: User) -> list[tuple[str, str]]:
+    """The places the request list and map filter by: (code, name indented by level) of the account's
+    region and its subtree down to the communities, in tree order — the district's streets and
+    communities, a street's communities; none for a community or a grid (nothing to choose)."""
+    code = user.region_code or ""
+    qs = Region.objects.current().filter(level__gte=Level.DISTRICT, level__lte=Level.COMMUNITY)
+    if code:
+        qs = qs.filter(code__gte=code, code__lt=code + ";")
+    elif effective_role(user) != Role.SYSTEM_ADMIN:
+        return []
+    rows = list(qs.order_by("code").values_list("code", "name", "level")[:FILTER_REGIONS_MAX])
+    if len(rows) <= 1:
+        return []
+    top = min(level for _, _, level in rows)
+    return [(c, "\u3000" * (level - top) + name) for c, name, level in rows]
+
+
+def topics() -> list[tuple[str, str]]:
+    """The topics (事项) of the active categories, for the filters: (subject, subject)."""
+    subjects = Category.objects.filter(active=True).values_list("subject", flat=True).distinct()
+    return [(s, s) for s in sorted(set(subjects), key=lambda s: (s == "其他", s))]
+
+
 def filter_cases(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
-    """The filters shared by pages and the API: status, category, kind, channel, region, text, dates."""
+    """The filters shared by pages and the API: status, category, kind, topic (``subject``), channel,
+    region, text, dates."""
     if params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("category"):
         qs = qs.filter(category__code=params["category"])
     if params.get("kind"):
         qs = qs.filter(category__kind=params["kind"])
+    if params.get("subject"):
+        qs = qs.filter(category__subject=params["subject"])
     if params.get("channel"):
         qs = qs.filter(channel=params["channel"])
     if params.get("region"):

@@ -219,6 +219,8 @@ def queue(request: AuthedHttpRequest) -> HttpResponse:
             "kinds": Kind.choices,
             "channels": Channel.choices,
             "groups": _categories(),
+            "topics": selectors.topics(),
+            "places": selectors.filter_regions(user),
             "now": timezone.now(),
             "unread": unread,
         },
@@ -400,7 +402,11 @@ def suggest(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def case_map(request: AuthedHttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET)
-    params = {k: v for k, v in form.filters().items() if k in ("status", "kind", "category", "start", "end")}
+    params = {
+        k: v
+        for k, v in form.filters().items()
+        if k in ("status", "kind", "subject", "category", "region", "start", "end")
+    }
     points = selectors.heat_points(request.user, params)
     return render(
         request,
@@ -414,6 +420,8 @@ def case_map(request: AuthedHttpRequest) -> HttpResponse:
             "center": selectors.map_center(request.user),
             "params": params,
             "kinds": Kind.choices,
+            "topics": selectors.topics(),
+            "places": selectors.filter_regions(request.user),
             "statuses": wf.STATE_LABELS.items(),
         },
     )

@@ -15,7 +15,7 @@ class IndicatorsConfig(AppConfig):
         # models are not ready at import time of apps.py: the seams and this app's modules load here
         from linli.core import catalogues, demo_steps, scope
         from linli.core.context import register_nav
-        from linli.indicators import demo, providers
+        from linli.indicators import demo, providers, todo
 
         providers.discover()  # every app's indicators.py registers its computed data elements
         catalogues.register(self, "indicators.Plan", "linli.indicators.migrations.0002_catalogue:load")
@@ -24,6 +24,7 @@ class IndicatorsConfig(AppConfig):
         scope.declare("indicators.taskprogress", {"region": "task__region"})
         scope.declare("indicators.planadoption", {"region": "region"})
         register_nav(nav, group="规划监测")
+        todo.register()
         demo_steps.register(
             demo_steps.DemoStep("indicators", "规划指标与监测演示数据", 20, demo.demo_run, demo.demo_loaded)
         )

@@ -22,6 +22,7 @@ from linli.core.context import register_nav
 from linli.core.roles import IMPORTERS, REGISTRY_READERS, Role
 from linli.regions import hooks, rollup
 from linli.regions.models import Level, Region
+from linli.registry import todo
 from linli.registry.demo import demo_accounts_list
 from linli.registry.models import Building, Household, Person, PersonStatus, PersonTag, TagKind
 from linli.registry.selectors import person_tags_display, years_ago
@@ -156,6 +157,7 @@ def register() -> None:
         home.HomeLink("查找人员", 10, REGISTRY_READERS, _url("registry:persons"), primary=True)
     )
     home.register_link(home.HomeLink("四个不漏核查", 20, REGISTRY_READERS, _url("registry:audit")))
+    home.register_todo("registry.imports", todo.ROLES, todo.import_items)
 
     demo_steps.register_accounts(demo_accounts_list)
     hooks.register_grid_worker_assigner(staff_assign_grid_worker)

@@ -14,7 +14,7 @@ class ServicesConfig(AppConfig):
         catalogues.register(self, "services.TaxonomyTerm", "linli.services.migrations.0002_catalogues:load")
         # models are not ready when apps.py is imported: the demo and the pages (which import them) load here
         from linli.registry.hooks import register_departure
-        from linli.services import demo
+        from linli.services import demo, todo
         from linli.services.services.bookings import bookings_cancel_on_departure
         from linli.services.views import nav
 
@@ -34,6 +34,7 @@ class ServicesConfig(AppConfig):
             {"region": "region", "self": "person_id", "household": "person__household_id"},
         )
         register_nav(nav, group="服务与预约")
+        todo.register()
         register_departure(
             bookings_cancel_on_departure
         )  # a move-out or death cancels the bookings from that day

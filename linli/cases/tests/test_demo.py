@@ -33,6 +33,15 @@ def test_demo_step_loads_a_year_of_varied_requests() -> None:
     assert DispatchRule.objects.count() == counts["派单目录"] > 0
     # every request's region is a community and its grid inside it
     assert not Case.objects.exclude(region__level=5).exists()
+    # the work in hand today, in the first grid (the demo grid worker's) and at each level above it
+    grid = Case.objects.filter(source="demo").order_by("grid__code").values_list("grid", flat=True).first()
+    in_grid = Case.objects.filter(grid=grid)
+    assert {wf.RECEIVED, wf.RETURNED, wf.REPLIED, wf.IN_PROGRESS} <= set(
+        in_grid.values_list("status", flat=True)
+    )
+    assert in_grid.filter(overdue=True, status=wf.IN_PROGRESS).exists()
+    assert {4, 3} <= set(in_grid.filter(status=wf.ACCEPTED).values_list("coordinator__level", flat=True))
+    assert in_grid.filter(status=wf.DISPATCHED, handler_org__name="洛江区民政局").exists()
     # the Open311 endpoint serves them
     rows = Client().get("/open311/v2/requests.json", {"page_size": "50"}).json()
     assert len(rows) == 50 and rows[0]["service_request_id"]

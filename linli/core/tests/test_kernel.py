@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.core import context, demo_steps, home, scope
 from linli.core.roles import Role
@@ -53,6 +55,7 @@ def bare_kernel(monkeypatch):
     monkeypatch.setattr(context, "NAV_SECTIONS", [])
     monkeypatch.setattr(home, "PANELS", {})
     monkeypatch.setattr(home, "LINKS", {})
+    monkeypatch.setattr(home, "TODO_SOURCES", {})
     monkeypatch.setattr(demo_steps, "PRESENCE", [])
 
 
@@ -67,6 +70,7 @@ def test_the_bare_kernel_serves_every_role(world, client_for):
             expected += [("audit_log", "审计日志"), ("account_admin", "账号管理")]
         assert response.context["nav"] == expected
         assert response.context["panels"] == [] and response.context["links"] == []
+        assert response.context["todo"] is None and "待办" not in response.content.decode()
         assert not response.context["linli_demo"]
 
 
@@ -76,6 +80,7 @@ def fresh_module(monkeypatch, tmp_path):
     monkeypatch.setattr(context, "NAV_SECTIONS", list(context.NAV_SECTIONS))
     monkeypatch.setattr(home, "PANELS", dict(home.PANELS))
     monkeypatch.setattr(home, "LINKS", dict(home.LINKS))
+    monkeypatch.setattr(home, "TODO_SOURCES", dict(home.TODO_SOURCES))
     monkeypatch.setattr(demo_steps, "PRESENCE", list(demo_steps.PRESENCE))
 
     def nav(user, role):
@@ -185,3 +190,96 @@ def test_scope_is_declared_by_each_module():
     assert scope.SCOPE_PATHS["registry.organisation"]["organisation"] == "pk"
     with pytest.raises(ValueError, match="different data scope"):
         scope.declare("regions.region", {"region": "parent"})
+
+
+# --- 待办: the to-do seam ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def only_fresh_todo(monkeypatch):
+    """The kernel with one module's to-do sources only (the other modules' are tested in their apps)."""
+    monkeypatch.setattr(home, "TODO_SOURCES", {})
+
+
+NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)  # 18:00 in Asia/Shanghai
+
+
+def test_urgency_reads_as_words():
+    item = home.TodoItem("x", "/x/", home.OVERDUE, due=NOW - dt.timedelta(days=3, hours=2))
+    assert item.urgency_words(NOW) == "已超期 3 天"
+    assert home.TodoItem("x", "/x/", home.OVERDUE, due=NOW - dt.timedelta(hours=5)).urgency_words(NOW) == (
+        "已超期 5 小时"
+    )
+    soon = home.TodoItem("x", "/x/", home.DUE_SOON, due=NOW + dt.timedelta(hours=3))
+    assert soon.urgency_words(NOW) == "今天 21:00 到期"
+    tomorrow = home.TodoItem("x", "/x/", home.DUE_SOON, due=NOW + dt.timedelta(hours=20))
+    assert tomorrow.urgency_words(NOW) == "明天 14:00 到期"
+    waiting = home.TodoItem("x", "/x/", home.WAITING, due=NOW + dt.timedelta(days=5), state="待确认")
+    assert waiting.urgency_words(NOW) == "待确认"  # a deadline far off does not make it urgent
+    assert home.TodoItem("x", "/x/", home.OVERDUE).urgency_words(NOW) == "已超期"
+
+
+@pytest.mark.usefixtures("only_fresh_todo")
+def test_todo_sources_are_collected_most_urgent_first_and_bounded(world):
+    cw = world.accounts.community_worker
+    seen = []
+
+    def requests(user):
+        seen.append(user)
+        return [
+            home.TodoItem(f"诉求 {i}", f"/r/{i}/", home.WAITING, state="待受理", kind="诉求", list_url="/r/")
+            for i in range(25)
+        ] + [
+            home.TodoItem("超期的诉求", "/r/late/", home.OVERDUE, due=NOW - dt.timedelta(days=2), kind="诉求")
+        ]
+
+    def bookings(user):
+        return [
+            home.TodoItem(
+                "明早的预约", "/b/1/", home.DUE_SOON, due=NOW + dt.timedelta(hours=15), kind="预约"
+            ),
+            home.TodoItem("今晚的预约", "/b/2/", home.DUE_SOON, due=NOW + dt.timedelta(hours=2), kind="预约"),
+            home.TodoItem("3 个预约待确认", "/b/3/", home.WAITING, kind="预约", count=3, list_url="/b/"),
+        ]
+
+    home.register_todo("fresh.requests", frozenset({Role.COMMUNITY_WORKER}), requests)
+    home.register_todo(
+        "fresh.bookings", frozenset({Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR}), bookings
+    )
+
+    todo = home.todo_for(cw, Role.COMMUNITY_WORKER, now=NOW)
+    assert seen == [cw]
+    titles = [t.item.title for t in todo.items]
+    assert titles[:3] == ["超期的诉求", "今晚的预约", "明早的预约"]  # overdue, then the earliest due
+    assert [t.words for t in todo.items[:3]] == ["已超期 2 天", "今天 20:00 到期", "明天 09:00 到期"]
+    assert [t.css for t in todo.items[:3]] == ["overdue", "soon", "soon"]
+    assert len(todo.items) == home.TODO_SHOWN
+    assert todo.total == 26 + 2 + 3  # a grouped item counts what it stands for
+    # the kinds cut off lead to their full queue; the bookings all fit
+    assert todo.more == [("查看全部 26 项诉求", "/r/")]
+
+    street = home.todo_for(world.accounts.street_coordinator, Role.STREET_COORDINATOR, now=NOW)
+    assert [t.item.title for t in street.items] == ["今晚的预约", "明早的预约", "3 个预约待确认"]
+    assert home.todo_for(world.accounts.resident, Role.RESIDENT) is None  # no source serves it
+
+
+@pytest.mark.usefixtures("only_fresh_todo")
+def test_the_home_page_shows_the_todo_above_the_counts_and_says_when_nothing_waits(world, client_for):
+    items: list[home.TodoItem] = []
+    roles = frozenset({Role.COMMUNITY_WORKER, Role.DEPARTMENT_HANDLER})
+    home.register_todo("fresh.things", roles, lambda user: list(items))
+
+    html = client_for(world.accounts.community_worker).get(reverse("home")).content.decode()
+    assert "目前没有等待您处理的事项" in html
+    assert html.index("待办") < html.index("重点人群")
+
+    items.append(
+        home.TodoItem("楼道堆物<清理>", "/cases/1/", home.OVERDUE, due=timezone.now(), detail="万福社区")
+    )
+    for user in (world.accounts.community_worker, world.accounts.department_handler):
+        html = client_for(user).get(reverse("home")).content.decode()
+        assert 'href="/cases/1/"' in html and "楼道堆物&lt;清理&gt;" in html  # escaped
+        assert "已超期" in html and "todo-item overdue" in html
+        assert "目前没有等待您处理的事项" not in html
+    street = client_for(world.accounts.street_coordinator).get(reverse("home"))
+    assert street.context["todo"] is None and "todo-item" not in street.content.decode()

@@ -1,0 +1,137 @@
+"""What 诉求办理 adds to the home page's 待办 (``linli.core.home.register_todo``): the requests of the
+account's 待我处理 queue (``selectors.queue(user, "todo")``, so the home page and the list agree), each
+with how urgent it is and what it waits for, linking to the request page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.cases import selectors
+from linli.cases.engine import workflow as wf
+from linli.cases.models import Case
+from linli.core import home
+from linli.core.roles import Role, effective_role
+
+ROLES: frozenset[str] = frozenset(Role.values) - {Role.RESIDENT}
+SOON = dt.timedelta(hours=24)
+TITLE_CHARS = 36
+ELSEWHERE_SHOWN = 3  # requests behind time in other units shown one by one; more make one item
+
+
+def waits_for(case: Case, user: Any) -> str:
+    """What the request waits for, in the words of the account's part in it."""
+    code = user.region_code or ""
+    if case.status == wf.RECEIVED:
+        return "待受理"
+    if case.status == wf.RETURNED:
+        return "被退回，待重新派单"
+    if case.status == wf.ACCEPTED:
+        escalated = case.owner_region_id is not None and case.coordinator_id != case.owner_region_id
+        return "上报至本级，待协调" if escalated and case.coordinator.code == code else "待派单"
+    if case.status == wf.DISPATCHED:
+        mine = (user.organisation_id and case.handler_org_id == user.organisation_id) or (
+            case.handler_region_id and case.handler_region is not None and case.handler_region.code == code
+        )
+        return "待签收" if mine else "已派单，待承办单位签收"
+    if case.status == wf.IN_PROGRESS:
+        return "办理中"
+    if case.status == wf.REPLIED:
+        return "已答复，待回访"
+    if case.status == wf.REVIEW:
+        return "居民不满意，待复核"
+    return case.status_label
+
+
+def urgency(case: Case, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """(rank, the deadline it is ranked by): the response deadline before acceptance, then the
+    resolution deadline until answered; answered requests only wait."""
+    if case.status == wf.RECEIVED:
+        due = case.response_due
+    elif case.status in (wf.ACCEPTED, wf.DISPATCHED, wf.IN_PROGRESS, wf.RETURNED):
+        due = case.resolve_due
+        if case.overdue:
+            return home.OVERDUE, due
+    else:
+        return home.WAITING, None
+    if due <= now:
+        return home.OVERDUE, due
+    if due <= now + SOON:
+        return home.DUE_SOON, due
+    return home.WAITING, due
+
+
+def own(case: Case, user: Any) -> bool:
+    """Whether the request waits on the account's own unit (not only behind time somewhere in its region)."""
+    role = effective_role(user)
+    if role in (Role.GRID_WORKER, Role.DEPARTMENT_HANDLER):
+        return True
+    if role == Role.SYSTEM_ADMIN:
+        return case.status in (wf.RECEIVED, wf.RETURNED, wf.REVIEW)
+    code = user.region_code or ""
+    return (case.coordinator.code == code and case.status in selectors.COORDINATOR_WAITS) or (
+        case.handler_region_id is not None
+        and case.handler_region is not None
+        and case.handler_region.code == code
+        and case.status in selectors.HANDLER_WAITS
+    )
+
+
+def case_items(user: Any) -> list[home.TodoItem]:
+    """The account's own requests one by one; those behind time elsewhere in its region (which it
+    chases but others handle) one by one when few, else as one item leading to the overdue list."""
+    now = timezone.now()
+    rows = list(
+        selectors.with_related(selectors.queue(user, "todo"))
+        .select_related("owner_region")
+        .order_by("resolve_due", "id")[: home.TODO_PER_SOURCE]
+    )
+    queue_url = f"{reverse('cases:queue')}?queue=todo"
+    items = []
+    elsewhere = [c for c in rows if not own(c, user)]
+    if len(elsewhere) > ELSEWHERE_SHOWN:
+        oldest = min(c.resolve_due if c.status != wf.RECEIVED else c.response_due for c in elsewhere)
+        units = len({c.handler_label for c in elsewhere})
+        items.append(
+            home.TodoItem(
+                title=f"{len(elsewhere)} 件诉求超时未办，请督办",
+                url=f"{reverse('cases:queue')}?queue=overdue",
+                urgency=home.OVERDUE,
+                detail=f"区域内 {units} 个承办单位 · 超期最久的排在最前",
+                due=oldest,
+                kind="诉求",
+                count=len(elsewhere),
+                list_url=queue_url,
+            )
+        )
+        rows = [c for c in rows if own(c, user)]
+    for case in rows:
+        rank, due = urgency(case, now)
+        text = " ".join(case.description.split())
+        state = waits_for(case, user)
+        items.append(
+            home.TodoItem(
+                title=text[:TITLE_CHARS] + ("…" if len(text) > TITLE_CHARS else ""),
+                url=reverse("cases:detail", args=[case.number]),
+                urgency=rank,
+                detail=" · ".join(
+                    p
+                    for p in (
+                        case.number,
+                        case.category.name,
+                        case.region.name,
+                        state if rank != home.WAITING else "",
+                        f"承办：{case.handler_label}" if case.status in selectors.HANDLER_WAITS else "",
+                    )
+                    if p
+                ),
+                due=due,
+                state=state,
+                kind="诉求",
+                list_url=queue_url,
+            )
+        )
+    return items

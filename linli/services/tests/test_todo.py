@@ -1,0 +1,39 @@
+"""预约 on the home page's 待办: bookings to confirm, of the account's own unit's services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from linli.core import home
+from linli.services import services, todo
+from linli.services.models import Service, Slot
+from linli.testing.factories import World
+
+
+def test_bookings_to_confirm_lead_to_their_service(world: World, meal: Service, tomorrow: dt.date) -> None:
+    a = world.accounts
+    services.slots_generate(service=meal, start=tomorrow, days=1)
+    slot = Slot.objects.filter(service=meal).order_by("starts_at").first()
+    assert slot is not None
+    booking = services.booking_create(actor=a.resident, slot_id=slot.pk)
+
+    items = todo.booking_items(a.community_worker)
+    assert [(i.url, i.count, i.state, i.kind) for i in items] == [
+        (f"/services/manage/{meal.pk}/", 1, "待确认", "预约")
+    ]
+    assert items[0].urgency in (home.DUE_SOON, home.WAITING) and meal.name in items[0].title
+    assert todo.booking_items(a.community_worker_b) == []  # another community's service
+    assert todo.booking_items(a.street_coordinator) == []  # the community's to confirm, not the street's
+
+    # a slot begun without confirmation: overdue for the community, one item to chase for the street
+    Slot.objects.filter(pk=slot.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=timezone.now() + dt.timedelta(minutes=1)
+    )
+    assert todo.booking_items(a.community_worker)[0].urgency == home.OVERDUE
+    chase = todo.booking_items(a.street_coordinator)
+    assert len(chase) == 1 and chase[0].urgency == home.OVERDUE and chase[0].count == 1
+
+    services.booking_confirm(actor=a.community_worker, booking=booking)
+    assert todo.booking_items(a.community_worker) == [] and todo.booking_items(a.street_coordinator) == []
