@@ -225,6 +225,10 @@ LOGGING = {
 LINLI_MAP_TILES = os.environ.get("LINLI_MAP_TILES", "")
 LINLI_MAP_ATTRIBUTION = os.environ.get("LINLI_MAP_ATTRIBUTION", "")
 
+# --- registry (linli.registry) ---
+# Imports of more rows than this run as a background task, their progress shown on the import page.
+LINLI_IMPORT_BACKGROUND_ROWS = int(os.environ.get("LINLI_IMPORT_BACKGROUND_ROWS", "3000"))
+
 # --- 诉求办理 (linli.cases) ---
 # Open requests of one category this close (metres) to each other are offered for merging (并单).
 LINLI_CASES_DUPLICATE_RADIUS_M = float(os.environ.get("LINLI_CASES_DUPLICATE_RADIUS_M", "150"))
