@@ -34,6 +34,10 @@ def _first_errors(errors: list[Any]) -> list[Any]:
     return list(errors[:ERRORS_LISTED])
 
 
+def _without_rows(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in summary.items() if k != "rows_listed"}
+
+
 class ImportRunOut(Schema):
     id: int
     kind: str
@@ -58,9 +62,8 @@ class ImportRunOut(Schema):
     errors: Annotated[list[RowErrorOut], BeforeValidator(_first_errors)] = Field(
         description="前 50 条错误（全部见 /api/imports/{id}）"
     )
-    summary: dict[str, Any] = Field(
-        description="counts（新增/变更/无变化/拒绝的行数）与 rows_listed（逐行结果：row、outcome、key、label、"
-        "changes [列, 原值, 新值]（个人信息脱敏）、reasons）"
+    summary: Annotated[dict[str, Any], BeforeValidator(_without_rows)] = Field(
+        description="counts：新增/变更/无变化/拒绝的行数（逐行结果见 /api/imports/{id}）"
     )
     started_at: dt.datetime
     seconds: float
@@ -68,6 +71,10 @@ class ImportRunOut(Schema):
 
 class ImportRunDetailOut(ImportRunOut):
     errors: list[RowErrorOut] = Field(description="全部错误明细（最多 2000 条；errors_total 为总数）")
+    summary: dict[str, Any] = Field(
+        description="counts（新增/变更/无变化/拒绝的行数）与 rows_listed（逐行结果：row、outcome、key、label、"
+        "changes [列, 原值, 新值]（个人信息脱敏）、reasons）"
+    )
 
 
 @router.get("/imports", response={200: list[ImportRunOut], **ERRORS}, summary="导入记录")
@@ -83,7 +90,7 @@ def import_get(request: HttpRequest, run_id: int) -> ImportRun:
 
 @router.post(
     "/imports/{int:run_id}/commit",
-    response={201: ImportRunOut, **ERRORS},
+    response={201: ImportRunDetailOut, **ERRORS},
     summary="确认导入（预检过的文件）",
     description="导入一次预检通过的文件（服务器保留一天），无需重新上传；只有上传者本人可以确认。"
     "预检已导入、有错误或文件已过期时为 422（import.not_confirmable）。行数超过 LINLI_IMPORT_BACKGROUND_ROWS "
@@ -97,7 +104,7 @@ def import_commit(request: HttpRequest, run_id: int) -> Status[ImportRun]:
 
 @router.post(
     "/imports/{kind}",
-    response={201: ImportRunOut, **ERRORS},
+    response={201: ImportRunDetailOut, **ERRORS},
     summary="导入人员/户/楼栋（.xlsx/.csv）",
     description="整批导入：任何一行被拒绝，一行也不写入（status=rejected），返回错误明细。"
     "dry_run 只检查不写入，返回记录 id 与逐行结果；确认时 POST /imports/{id}/commit。"

@@ -99,6 +99,8 @@ def _outcome_context(run: ImportRun | None) -> dict[str, Any]:
         return {"run": None}
     summary = run.summary or {}
     rows = summary.get("rows_listed", [])
+    if run.status == ImportRun.Status.REJECTED:  # what must be fixed first, then what would have landed
+        rows = sorted(rows, key=lambda r: (r["outcome"] != "refused", r["row"]))
     counts = summary.get("counts") or {
         "created": run.created or summary.get("would_create", 0),
         "refused": run.error_rows,
@@ -107,7 +109,9 @@ def _outcome_context(run: ImportRun | None) -> dict[str, Any]:
         "run": run,
         "rows_done": import_progress_read(run),
         "counts": [
-            (k, services.OUTCOME_LABELS[k], n) for k, n in counts.items() if k in services.OUTCOME_LABELS
+            (k, services.OUTCOME_LABELS[k], n)
+            for k, n in counts.items()
+            if n and k in services.OUTCOME_LABELS
         ],
         "listed": [dict(r, outcome_label=services.OUTCOME_LABELS.get(r["outcome"], "")) for r in rows[:1000]],
         "has_unchanged": any(r["outcome"] == "unchanged" for r in rows[:1000]),
