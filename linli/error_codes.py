@@ -143,6 +143,9 @@ CODES: dict[str, str] = {
     # 导入
     "import.file_missing": "请选择要上传的文件",
     "import.file_type": "只支持 .xlsx 和 .csv 文件",
+    "import.kind_unknown": "未知的导入类型（应为 persons、households 或 buildings）",
+    "import.mode_unknown": "导入方式应为 create（只新增）或 update（新增并更新）",
+    "import.not_confirmable": "这次预检不能再确认导入：已导入、有错误、文件已过期或不是本人的预检",
     # 规划指标
     "indicator.already_reviewed": "该值…，不能再次审核",
     "indicator.comparison_invalid": "比较：应为 ≥、≤ 或 =",

@@ -235,6 +235,10 @@ if LINLI_MAP_CRS not in ("wgs84", "gcj02"):
 # The host labels a "{s}" in the template stands for (高德 1234, 天地图 01234567).
 LINLI_MAP_TILES_SUBDOMAINS = os.environ.get("LINLI_MAP_TILES_SUBDOMAINS", "abc")
 
+# --- registry (linli.registry) ---
+# Imports of more rows than this run as a background task, their progress shown on the import page.
+LINLI_IMPORT_BACKGROUND_ROWS = int(os.environ.get("LINLI_IMPORT_BACKGROUND_ROWS", "3000"))
+
 # --- 诉求办理 (linli.cases) ---
 # Open requests of one category this close (metres) to each other are offered for merging (并单).
 LINLI_CASES_DUPLICATE_RADIUS_M = float(os.environ.get("LINLI_CASES_DUPLICATE_RADIUS_M", "150"))

@@ -185,9 +185,16 @@ class ImportRun(models.Model):
     """导入记录: one import (or dry run) of a file, with its outcome and error report."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
         CHECKED = "checked", "预检通过（未写入）"
         DONE = "done", "已导入"
         REJECTED = "rejected", "有错误，未导入"
+        FAILED = "failed", "系统出错，未导入"
+
+    class Mode(models.TextChoices):
+        CREATE = "create", "只新增"
+        UPDATE = "update", "新增并更新"
 
     kind = models.CharField("数据类型", max_length=20)
     filename = models.CharField("文件名", max_length=200)
@@ -199,6 +206,21 @@ class ImportRun(models.Model):
     status = models.CharField("结果", max_length=10, choices=Status.choices)
     rows = models.PositiveIntegerField("数据行数", default=0)
     created = models.PositiveIntegerField("新增条数", default=0)
+    mode = models.CharField("方式", max_length=10, choices=Mode.choices, default=Mode.CREATE)
+    changed = models.PositiveIntegerField("变更条数", default=0)
+    rows_done = models.PositiveIntegerField("已处理行数", default=0)
+    stored_file = models.CharField(
+        "暂存文件", max_length=100, blank=True, help_text="私有目录中的文件名；导入后或一天后删除"
+    )
+    source = models.ForeignKey(
+        "self",
+        verbose_name="预检记录",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commits",
+        help_text="这次导入确认的预检",
+    )
     errors_total = models.PositiveIntegerField("错误数", default=0)
     error_rows = models.PositiveIntegerField("出错行数", default=0)
     errors = models.JSONField("错误明细", default=list, blank=True)
@@ -215,6 +237,16 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename}（{self.get_status_display()}）"
+
+    @property
+    def pending(self) -> bool:
+        """Queued or running: the page polls it."""
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def confirmable(self) -> bool:
+        """A dry run that passed, whose file is still kept: it can be imported without choosing it again."""
+        return self.dry_run and self.status == self.Status.CHECKED and bool(self.stored_file)
 
     @property
     def kind_label(self) -> str:

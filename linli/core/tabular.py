@@ -57,10 +57,14 @@ class ErrorReport:
     total: int = 0
     rows_with_errors: set[int] = field(default_factory=set)
     masks: dict[str, Any] = field(default_factory=dict)  # column header → masking function
+    order: dict[str, int] = field(default_factory=dict)  # column header → its place in the template
 
     @classmethod
     def for_columns(cls, columns: list[Column]) -> ErrorReport:
-        return cls(masks={c.header: MASKERS[c.sensitive] for c in columns if c.sensitive})
+        return cls(
+            masks={c.header: MASKERS[c.sensitive] for c in columns if c.sensitive},
+            order={c.header: i for i, c in enumerate(columns)},
+        )
 
     def add(self, row: int, column: str, message: str, value: Any = "") -> None:
         self.total += 1
@@ -73,9 +77,15 @@ class ErrorReport:
     def __bool__(self) -> bool:
         return self.total > 0
 
+    def sorted(self) -> list[RowError]:
+        """The errors by row, then by column in the template's order (a whole-row problem first)."""
+        return sorted(
+            self.errors, key=lambda e: (e.row, self.order.get(e.column, -1 if not e.column else 99))
+        )
+
     def as_dicts(self) -> list[dict[str, Any]]:
         return [
-            {"row": e.row, "column": e.column, "message": e.message, "value": e.value} for e in self.errors
+            {"row": e.row, "column": e.column, "message": e.message, "value": e.value} for e in self.sorted()
         ]
 
 
@@ -120,6 +130,35 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def estimate_rows(raw: IO[bytes], filename: str = "") -> int:
+    """About how many data rows a file holds, read cheaply (an xlsx's declared size, a CSV's lines);
+    it decides whether an import runs in the background and sizes its progress bar."""
+    head = raw.read(8)
+    raw.seek(0)
+    try:
+        fmt = sniff_format(head, filename)
+    except TableError:
+        return 0
+    try:
+        if fmt == "csv":
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+            return max(lines - 1, 0)
+        import zipfile
+
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(raw, read_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError):
+            return 0
+        try:
+            return max((wb.worksheets[0].max_row or 1) - 1, 0)
+        finally:
+            wb.close()
+    finally:
+        raw.seek(0)
 
 
 def read_table(
@@ -240,16 +279,31 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[byte
         yield writer.writerow(["" if v is None else neutralise(v) for v in row]).encode()
 
 
+def _looks_like_code(value: Any) -> bool:
+    """A text of digits (an ID number, a phone, a region or household code, masked or not) that a
+    spreadsheet would turn into a number, losing digits or a leading zero."""
+    return isinstance(value, str) and len(value) >= 5 and value[:1].isdigit()
+
+
 def xlsx_bytes(
-    header: list[str], rows: Iterable[Iterable[Any]], *, sheet: str = "数据", notes: list[str] | None = None
+    header: list[str],
+    rows: Iterable[Iterable[Any]],
+    *,
+    sheet: str = "数据",
+    notes: list[str] | None = None,
+    text_columns: Iterable[int] | None = None,
 ) -> bytes:
     """A workbook written in openpyxl's write-only mode (constant memory per row).
 
     Every cell goes through ``neutralise`` (openpyxl would write text starting with ``=`` as a formula).
+    The ``text_columns`` (by default those whose first row holds digits as text: ID numbers, phones,
+    codes) are formatted as text (``@``), the whole column too, so that Excel neither shows an ID
+    number as 3.5E+17 nor turns one typed into a new row into a number.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
@@ -260,9 +314,33 @@ def xlsx_bytes(
         c = WriteOnlyCell(ws, value=neutralise(h))
         c.font, c.fill = bold, fill
         cells.append(c)
+    it = iter(rows)
+    first = next(it, None)
+    first_row = [] if first is None else list(first)
+    text = (
+        set(text_columns)
+        if text_columns is not None
+        else {i for i, v in enumerate(first_row) if _looks_like_code(v)}
+    )
+    for i in sorted(text):  # column styles must be set before the first row is written
+        ws.column_dimensions[get_column_letter(i + 1)].number_format = "@"
     ws.append(cells)
-    for row in rows:
-        ws.append([neutralise(v) for v in row])
+
+    def written(row: Iterable[Any]) -> list[Any]:
+        out: list[Any] = []
+        for i, v in enumerate(row):
+            v = neutralise(v)
+            if i in text and v is not None and v != "":
+                cell = WriteOnlyCell(ws, value=str(v))
+                cell.number_format = "@"
+                v = cell
+            out.append(v)
+        return out
+
+    if first is not None:
+        ws.append(written(first_row))
+    for row in it:
+        ws.append(written(row))
     if notes:
         info = wb.create_sheet("填写说明")
         for line in notes:

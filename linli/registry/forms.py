@@ -143,6 +143,15 @@ class KindFilterForm(ListFilterForm):
     kind = forms.CharField(required=False)
 
 
+class RunFilterForm(forms.Form):
+    """The import run a page shows (``?run=``); anything else is no run."""
+
+    run = forms.IntegerField(required=False, min_value=1)
+
+    def values(self) -> dict[str, Any]:
+        return {"run": self.cleaned_data.get("run") if self.is_valid() else None}
+
+
 class AuditForm(ListFilterForm):
     """四个不漏: the region (the account's own by default) and the check whose rows are listed."""
 
@@ -185,10 +194,15 @@ def _age(text: str) -> int | None:
 
 
 class ImportForm(forms.Form):
-    """导入: the file and whether to check it only; the importer validates every row."""
+    """导入: the file, whether to check it only, and the mode (只新增 / 新增并更新); the importer
+    validates every row."""
 
     file = forms.FileField(required=False)
     dry_run = forms.CharField(required=False)
+    mode = forms.ChoiceField(choices=[("update", "新增并更新"), ("create", "只新增")], required=False)
+
+    def clean_mode(self) -> str:
+        return str(self.cleaned_data["mode"] or "update")
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

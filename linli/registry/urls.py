@@ -26,5 +26,7 @@ urlpatterns = [
     path("import/", transfer.import_page, name="import"),
     path("import/template/<str:kind>.<str:fmt>", transfer.import_template, name="import_template"),
     path("import/<int:pk>/errors.xlsx", transfer.import_errors, name="import_errors"),
+    path("import/<int:pk>/progress/", transfer.import_progress, name="import_progress"),
+    path("import/<int:pk>/confirm/", transfer.import_confirm, name="import_confirm"),
     path("export/<str:kind>/", transfer.export, name="export"),
 ]

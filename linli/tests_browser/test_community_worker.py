@@ -214,16 +214,25 @@ def test_import_persons_from_csv(world: World, signed_in, tmp_path: Path) -> Non
             [["周海涛", ids[0], "13700000001", grid], ["吴丽娟", broken, "13700000002", grid]],
         ),
     )
-    page.get_by_role("button", name="导入", exact=True).click()
+    page.get_by_role("button", name="预检（不写入）").click()
     outcome = page.locator("#outcome")
     expect(outcome).to_contain_text("未导入")
-    expect(outcome.locator("tbody tr")).to_have_count(1)
-    expect(outcome.locator("tbody tr td")).to_have_text(
-        ["3", "公民身份号码", "身份证号校验位不符", broken[:4] + "**********" + broken[-4:]]
+    refused = outcome.locator("tbody tr", has_text="拒绝")
+    expect(refused).to_have_count(1)
+    expect(refused.locator("td")).to_have_text(
+        [
+            "第 3 行",
+            "拒绝",
+            broken[:4] + "**********" + broken[-4:],
+            "吴丽娟",
+            "公民身份号码：身份证号校验位不符",
+        ]
     )
+    expect(outcome.get_by_role("button", name="确认导入")).to_have_count(0)
     v.shot("import-rejected")
     assert not Person.objects.filter(name__in=["周海涛", "吴丽娟"]).exists()
 
+    # A good file: the dry run lists its rows; 确认导入 imports the same file without choosing it again.
     good = _csv(
         tmp_path,
         "人员.csv",
@@ -231,12 +240,13 @@ def test_import_persons_from_csv(world: World, signed_in, tmp_path: Path) -> Non
     )
     page.set_input_files("input[name=file]", good)
     page.get_by_role("button", name="预检（不写入）").click()
-    expect(outcome).to_contain_text("预检通过：共 2 行，将新增 2 条")
+    expect(outcome).to_contain_text("预检通过，尚未写入：共 2 行。新增 2 条")
+    expect(outcome.locator("tbody tr td:nth-child(2)")).to_have_text(["新增", "新增"])
+    expect(outcome.locator("tbody tr td:nth-child(4)")).to_have_text(["周海涛", "吴丽娟"])
     v.shot("import-checked")
     assert not Person.objects.filter(name__in=["周海涛", "吴丽娟"]).exists()
 
-    page.set_input_files("input[name=file]", good)
-    page.get_by_role("button", name="导入", exact=True).click()
+    outcome.get_by_role("button", name="确认导入").click()
     expect(outcome).to_contain_text("导入完成：新增 2 条")
     v.shot("import-done")
     imported = Person.objects.filter(name__in=["周海涛", "吴丽娟"]).order_by("name")
@@ -244,11 +254,9 @@ def test_import_persons_from_csv(world: World, signed_in, tmp_path: Path) -> Non
         ("周海涛", ids[0], grid),
         ("吴丽娟", ids[1], grid),
     }
-    assert list(ImportRun.objects.order_by("pk").values_list("status", flat=True)) == [
-        "rejected",
-        "checked",
-        "done",
-    ]
+    runs = ImportRun.objects.order_by("pk")
+    assert [(r.dry_run, r.status) for r in runs] == [(True, "rejected"), (True, "checked"), (False, "done")]
+    assert runs[2].source_id == runs[1].pk and runs[2].stored_file == ""
 
 
 def test_community_b_worker_sees_nothing_of_community_a(world: World, signed_in) -> None:

@@ -152,7 +152,9 @@ def test_registry_import_error_report_echoes_values_escaped(world: World, client
         }
         rows.append([row[k] for k in keys])
     client = client_for(world.accounts.community_worker)
-    response = client.post(reverse("registry:import"), {"kind": "persons", "file": _upload(rows, header)})
+    response = client.post(
+        reverse("registry:import"), {"kind": "persons", "file": _upload(rows, header)}, follow=True
+    )
     assert response.status_code == 200
     run = ImportRun.objects.get(kind="persons")
     assert run.status == ImportRun.Status.REJECTED and run.errors_total >= len(PAYLOADS)

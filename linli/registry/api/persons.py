@@ -39,8 +39,8 @@ from linli.registry.services import (
     IdNumberTaken,
     export_person_rows,
     export_record,
+    person_birth_register,
     person_create,
-    person_set_status,
     person_status_change,
     person_tag_add,
     person_tag_end,
@@ -86,9 +86,20 @@ class PersonOut(Out):
     note: str
 
 
+class StatusEventOut(Out):
+    kind: str = Field(description="moved_out 迁出 / moved_in 迁入 / deceased 死亡 / born 新生儿登记")
+    kind_label: str = Field(alias="get_kind_display")
+    on: dt.date = Field(description="变更日期")
+    note: str
+    created_at: dt.datetime = Field(description="登记时间")
+
+
 class PersonDetailOut(PersonOut):
     household_address: str | None = Field(None, alias="household.label")
     tag_records: list[PersonTagOut] = Field(alias="tags", description="全部标签记录（含已结束的）")
+    status_history: list[StatusEventOut] = Field(
+        alias="status_events", description="状态变更历史（迁出、迁入、死亡、新生儿登记），新的在前"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -293,24 +304,41 @@ def person_update_view(request: HttpRequest, person_id: int, payload: PersonPatc
 class StatusIn(Schema):
     status: Annotated[
         str,
-        OneOf(PersonStatus.values, blank=False, description="active 在册 / moved_out 迁出 / deceased 死亡"),
+        OneOf(
+            PersonStatus.values,
+            blank=False,
+            description="active 在册（迁入）/ moved_out 迁出 / deceased 死亡",
+        ),
     ]
+    on: dt.date | None = Field(None, description="变更日期，默认今天")
     note: Text = Field("", max_length=200)
+
+
+STATUS_AS_CHANGE = {
+    PersonStatus.ACTIVE: StatusEventKind.MOVED_IN,
+    PersonStatus.MOVED_OUT: StatusEventKind.MOVED_OUT,
+    PersonStatus.DECEASED: StatusEventKind.DECEASED,
+}
 
 
 @router.post(
     "/persons/{int:person_id}/status",
     response={200: PersonDetailOut, 409: ConflictOut, **ERRORS},
-    summary="变更人员状态",
-    description="迁出的人员恢复在册时，其身份证号已由他人登记则为 409（person.id_number_taken）。",
+    summary="变更人员状态（旧接口，请改用 /status-changes）",
+    description="与 POST /persons/{id}/status-changes 相同，按日期（默认今天）记入状态变更历史："
+    "active 即迁入，moved_out 即迁出，deceased 即死亡；迁出和死亡同样结束标签、取消预约。"
+    "迁入时身份证号已由他人登记则为 409（person.id_number_taken）。",
+    deprecated=True,
 )
 def person_status_view(request: HttpRequest, person_id: int, payload: StatusIn) -> Any:
     user = acting_user(request)
     person = person_detail(user=user, pk=person_id)
+    on = payload.on or timezone.localdate()
+    kind = STATUS_AS_CHANGE[PersonStatus(payload.status)]
     return _written(
         user,
         person_id,
-        lambda: person_set_status(by=user, person=person, status=payload.status, note=payload.note),
+        lambda: person_status_change(by=user, person=person, kind=kind, on=on, note=payload.note),
     )
 
 
@@ -344,6 +372,30 @@ def person_status_change_view(request: HttpRequest, person_id: int, payload: Sta
             by=user, person=person, kind=payload.kind, on=payload.on, note=payload.note
         ),
     )
+
+
+class BirthIn(PersonIn):
+    """新生儿登记: the newborn as the import template has it, and a note kept on the event."""
+
+    event_note: Text = Field("", max_length=200, description="登记说明（记入状态变更历史）")
+
+
+@router.post(
+    "/persons/births",
+    response={201: PersonDetailOut, 409: ConflictOut, **ERRORS},
+    summary="新生儿登记",
+    description="登记新生儿并记入状态变更历史（新生儿登记，日期为出生日期）；与页面上的新生儿登记相同。"
+    "出生日期晚于今天为 422（person.birth_date_invalid）；身份证号已登记为 409（person.id_number_taken）。",
+)
+def person_birth_view(request: HttpRequest, payload: BirthIn) -> Status[Any]:
+    user = acting_user(request)
+    data = payload.dict()
+    note = data.pop("event_note")
+    try:
+        person = person_birth_register(by=user, data=_service_data(data), note=note)
+    except IdNumberTaken as exc:
+        return conflict_response(exc)
+    return Status(201, person_detail(user=user, pk=person.pk))
 
 
 class TagIn(Schema):

@@ -41,7 +41,18 @@ from linli.registry.services.exports import (
     export_person_rows,
     export_record,
 )
-from linli.registry.services.imports import IMPORTERS, buildings_import, households_import, persons_import
+from linli.registry.services.import_update import OUTCOME_LABELS, update_import
+from linli.registry.services.imports import (
+    IMPORTERS,
+    MODES,
+    buildings_import,
+    households_import,
+    import_commit,
+    import_execute,
+    import_receive,
+    import_run_task,
+    persons_import,
+)
 from linli.registry.services.organisations import organisation_get_or_create, staff_assign_grid_worker
 from linli.registry.services.persons import (
     id_number_facts,
@@ -67,6 +78,8 @@ __all__ = [
     "ID_INDEX",
     "ID_NUMBER_TAKEN",
     "IMPORTERS",
+    "MODES",
+    "OUTCOME_LABELS",
     "PARENT_ABSENT",
     "PARENT_KINDS",
     "PERSON_COLUMNS",
@@ -82,6 +95,10 @@ __all__ = [
     "export_record",
     "household_create",
     "households_import",
+    "import_commit",
+    "import_execute",
+    "import_receive",
+    "import_run_task",
     "id_number_facts",
     "organisation_get_or_create",
     "person_create",
@@ -93,4 +110,5 @@ __all__ = [
     "person_update",
     "persons_import",
     "staff_assign_grid_worker",
+    "update_import",
 ]

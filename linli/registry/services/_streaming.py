@@ -14,8 +14,8 @@ from typing import IO, Any
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from linli.core.imports import ImportOutcome, Rollback, import_finish
-from linli.core.models import User
+from linli.core.imports import ImportOutcome, Rollback, import_finish, import_progress
+from linli.core.models import ImportRun, User
 from linli.core.roles import IMPORTERS, effective_role
 from linli.core.scope import OutOfScope, scoped
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
@@ -168,6 +168,7 @@ def run_import(
     flush: Callable[[list[tuple[int, dict[str, Any]]], ErrorReport, bool, dict[str, int]], int],
     finish: Callable[[ErrorReport], None] = lambda report: None,
     batch_size: int = BATCH_SIZE,
+    run: ImportRun | None = None,
 ) -> ImportOutcome:
     """Stream the file, validate every row, and insert in batches inside one transaction.
 
@@ -183,6 +184,7 @@ def run_import(
     by_region: dict[str, int] = {}
     rows_total = created = 0
     batch: list[tuple[int, dict[str, Any]]] = []
+    seen_rows: list[tuple[int, str]] = []  # (row, code or name) of the first rows, for the run's page
     try:
         with transaction.atomic():
             try:
@@ -192,9 +194,13 @@ def run_import(
                     for key, msg in problems:
                         report.add(n, headers.get(key, key), msg, row.get(key, ""))
                     batch.append((n, cleaned))
+                    if len(seen_rows) < ROWS_LISTED:
+                        seen_rows.append((n, str(cleaned.get("code") or cleaned.get("name") or "")))
                     if len(batch) >= batch_size:
                         created += flush(batch, report, dry_run or bool(report), by_region)
                         batch = []
+                        if run is not None:
+                            import_progress(run, rows_total)
                 created += flush(batch, report, dry_run or bool(report), by_region)
             except TableError as exc:
                 report.add(1, "", str(exc))
@@ -218,7 +224,35 @@ def run_import(
         by_region=by_region,
         started=started,
         t0=t0,
+        run=run,
+        summary={"rows_listed": listed_rows(report, seen_rows)},
     )
+
+
+ROWS_LISTED = 2000  # rows of a file whose outcome the run keeps for its page
+
+
+def listed_rows(report: ErrorReport, rows: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """The outcome of the first rows of a create-only import: 新增, or 拒绝 with its reasons."""
+    reasons: dict[int, list[str]] = {}
+    for e in report.sorted():
+        reasons.setdefault(e.row, []).append(f"{e.column}：{e.message}" if e.column else e.message)
+    out: list[dict[str, Any]] = [
+        {
+            "row": n,
+            "label": label,
+            "outcome": "refused" if n in reasons else "created",
+            "reasons": reasons.get(n, []),
+        }
+        for n, label in rows
+    ]
+    listed = {n for n, _ in rows}
+    out += [  # a problem of the file as a whole (row 1), or of a row past those listed
+        {"row": n, "label": "", "outcome": "refused", "reasons": r}
+        for n, r in reasons.items()
+        if n not in listed
+    ][: max(ROWS_LISTED - len(out), 50)]
+    return sorted(out, key=lambda r: r["row"])
 
 
 class CodedRows:

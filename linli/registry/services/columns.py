@@ -12,12 +12,12 @@ PERSON_COLUMNS = [
         "公民身份号码",
         False,
         "18 位，末位可为 X；填写后性别、出生日期由号码得出",
-        "350504199001011234",
+        "350504199001011232",
         sensitive="id_number",
     ),
     Column("sex", "性别", False, "男/女；无身份证号时必填", "男"),
     Column("birth_date", "出生日期", False, "YYYY-MM-DD；无身份证号时必填", "1990-01-01"),
-    Column("phone", "联系电话", False, "11 位手机号或带区号的固定电话", "13800000000", sensitive="phone"),
+    Column("phone", "联系电话", False, "11 位手机号或带区号的固定电话", "13812345678", sensitive="phone"),
     Column(
         "household_code", "户编号", False, "已登记的户；填写后人员归入该户所在网格", "350504001001001H00001"
     ),
@@ -34,6 +34,14 @@ PERSON_COLUMNS = [
         "350504001001001",
     ),
     Column("note", "备注", False, "", ""),
+    Column(
+        "tags",
+        "标签",
+        False,
+        "当前有效的标签，用“、”分隔（如 独居、低保）；“新增并更新”时按此列增减标签，"
+        "留空表示不改，填“无”表示结束全部标签；残疾标签请在人员页面登记",
+        "",
+    ),
 ]
 HOUSEHOLD_COLUMNS = [
     Column("code", "户编号", True, "全局唯一", "350504001001001H00001"),

@@ -10,14 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.tasks import task
 from django.utils import timezone
 
 from linli.core.bulk import insert_rows
-from linli.core.imports import ImportOutcome
-from linli.core.models import User
+from linli.core.errors import invalid
+from linli.core.imports import (
+    ImportOutcome,
+    import_file_drop,
+    import_file_keep,
+    import_file_open,
+    import_files_purge,
+)
+from linli.core.models import ImportRun, User
 from linli.core.personal import cipher
-from linli.core.tabular import Column, ErrorReport
+from linli.core.roles import IMPORTERS as ROLE_IMPORTERS
+from linli.core.roles import effective_role
+from linli.core.scope import OutOfScope
+from linli.core.tabular import Column, ErrorReport, estimate_rows
 from linli.registry.engine import rows as rowcheck
 from linli.registry.models import Building, Household, Person, PersonStatus
 from linli.registry.services._common import (
@@ -42,10 +54,19 @@ from linli.registry.services._streaming import (
     run_import,
 )
 from linli.registry.services.columns import BUILDING_COLUMNS, HOUSEHOLD_COLUMNS, PERSON_COLUMNS
+from linli.registry.services.import_update import update_import
+
+TAGS_CREATE_ONLY = "“只新增”方式不登记标签：请选择“新增并更新”，或清空此列"
 
 
 def persons_import(
-    *, raw: IO[bytes], filename: str, by: User, dry_run: bool = False, batch_size: int = BATCH_SIZE
+    *,
+    raw: IO[bytes],
+    filename: str,
+    by: User,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    run: ImportRun | None = None,
 ) -> ImportOutcome:
     """Import persons (template PERSON_COLUMNS). Duplicate ID numbers in the file or already registered are errors.
 
@@ -89,7 +110,10 @@ def persons_import(
     region_codes = {v: k for k, v in regions.by_code.items()}
 
     def clean(row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        return rowcheck.clean_person(row, ethnicities=ETHNICITY_SET, today=today)
+        cleaned, problems = rowcheck.clean_person(row, ethnicities=ETHNICITY_SET, today=today)
+        if row.get("tags", "").strip():
+            problems.append(("tags", TAGS_CREATE_ONLY))
+        return cleaned, problems
 
     # Stream through one COPY only when this import owns its transaction: a side connection sees
     # committed rows only, so inside a caller's open transaction look-ups must share its connection.
@@ -226,13 +250,20 @@ def persons_import(
             flush=flush,
             finish=finish,
             batch_size=batch_size,
+            run=run,
         )
     finally:
         lookups.close()
 
 
 def households_import(
-    *, raw: IO[bytes], filename: str, by: User, dry_run: bool = False, batch_size: int = BATCH_SIZE
+    *,
+    raw: IO[bytes],
+    filename: str,
+    by: User,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    run: ImportRun | None = None,
 ) -> ImportOutcome:
     """Import households (template HOUSEHOLD_COLUMNS). Each batch is looked up, then written with one
     COPY that ends before the next batch is read; a building must be in scope and in the community."""
@@ -281,11 +312,18 @@ def households_import(
         clean=rowcheck.clean_household,
         flush=flush,
         batch_size=batch_size,
+        run=run,
     )
 
 
 def buildings_import(
-    *, raw: IO[bytes], filename: str, by: User, dry_run: bool = False, batch_size: int = 1000
+    *,
+    raw: IO[bytes],
+    filename: str,
+    by: User,
+    dry_run: bool = False,
+    batch_size: int = 1000,
+    run: ImportRun | None = None,
 ) -> ImportOutcome:
     """Import buildings; a 楼栋 may name its 小区 by code, including one earlier in the same file.
 
@@ -357,6 +395,7 @@ def buildings_import(
         clean=rowcheck.clean_building,
         flush=flush,
         batch_size=batch_size,
+        run=run,
     )
 
 
@@ -365,3 +404,112 @@ IMPORTERS: dict[str, tuple[str, list[Column], Callable[..., ImportOutcome]]] = {
     "households": ("户", HOUSEHOLD_COLUMNS, households_import),
     "buildings": ("楼栋/小区/自然村", BUILDING_COLUMNS, buildings_import),
 }
+
+
+# --- runs: a file received, checked, confirmed, imported (inline or in the background) ---------------
+
+MODES = ("create", "update")
+NOT_CONFIRMABLE = "这次预检不能再确认导入（已导入、有错误或文件已过期），请重新选择文件预检"
+
+
+def import_receive(
+    *, kind: str, mode: str, upload: IO[bytes], filename: str, by: User, dry_run: bool = True
+) -> ImportRun:
+    """Receive a file: keep it privately, record the run (queued) and check (or import) it at once,
+    or in the background when it has more rows than ``LINLI_IMPORT_BACKGROUND_ROWS``."""
+    if effective_role(by) not in ROLE_IMPORTERS:
+        raise OutOfScope("本账号的角色不能导入基础数据")
+    if kind not in IMPORTERS:
+        raise invalid("kind", "未知的导入类型", "import.kind_unknown")
+    if mode not in MODES:
+        raise invalid("mode", "导入方式应为 create（只新增）或 update（新增并更新）", "import.mode_unknown")
+    import_files_purge()
+    run = ImportRun.objects.create(
+        kind=kind,
+        filename=filename[:200],
+        actor=by,
+        region_code=by.region_code,
+        dry_run=dry_run,
+        mode=mode,
+        status=ImportRun.Status.QUEUED,
+        rows=estimate_rows(upload, filename),
+    )
+    import_file_keep(run=run, upload=upload, filename=filename)
+    return _start(run)
+
+
+def import_commit(*, run: ImportRun, by: User) -> ImportRun:
+    """确认导入: import the file a passed dry run checked, without choosing it again (a new run)."""
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().filter(pk=run.pk, actor=by).first()
+        if locked is None or not locked.confirmable:
+            raise invalid("run", NOT_CONFIRMABLE, "import.not_confirmable")
+        commit = ImportRun.objects.create(
+            kind=locked.kind,
+            filename=locked.filename,
+            actor=by,
+            region_code=by.region_code,
+            dry_run=False,
+            mode=locked.mode,
+            status=ImportRun.Status.QUEUED,
+            rows=locked.rows,
+            stored_file=locked.stored_file,
+            source=locked,
+        )
+        locked.stored_file = ""  # the file now belongs to the import
+        locked.save(update_fields=["stored_file"])
+    return _start(commit)
+
+
+def _start(run: ImportRun) -> ImportRun:
+    if run.rows > settings.LINLI_IMPORT_BACKGROUND_ROWS:
+        pk = run.pk
+        transaction.on_commit(lambda: import_run_task.enqueue(pk))
+        return run
+    return import_execute(run=run)
+
+
+def import_execute(*, run: ImportRun) -> ImportRun:
+    """Run a queued import or dry run on its kept file; the file goes once it cannot be imported any more."""
+    raw = import_file_open(run)
+    if raw is None:
+        run.status = ImportRun.Status.FAILED
+        run.save(update_fields=["status"])
+        return run
+    run.status = ImportRun.Status.RUNNING
+    run.save(update_fields=["status"])
+    try:
+        with raw:
+            if run.mode == "update":
+                outcome = update_import(
+                    kind=run.kind, raw=raw, filename=run.filename, by=run.actor, dry_run=run.dry_run, run=run
+                )
+            else:
+                outcome = IMPORTERS[run.kind][2](
+                    raw=raw, filename=run.filename, by=run.actor, dry_run=run.dry_run, run=run
+                )
+    except Exception:
+        run.status = ImportRun.Status.FAILED
+        run.save(update_fields=["status"])
+        import_file_drop(run)
+        raise
+    if not outcome.run.confirmable:
+        import_file_drop(outcome.run)
+    return outcome.run
+
+
+@task()
+def import_run_task(run_id: int) -> str:
+    """An import or dry run too large for the request (safe to retry: only a queued run is taken)."""
+    with transaction.atomic():
+        run = (
+            ImportRun.objects.select_for_update()
+            .select_related("actor")
+            .filter(pk=run_id, status=ImportRun.Status.QUEUED)
+            .first()
+        )
+        if run is None:
+            return "skipped"
+        run.status = ImportRun.Status.RUNNING
+        run.save(update_fields=["status"])
+    return import_execute(run=run).status

@@ -343,6 +343,63 @@ def test_status_change(world, client_for):
         ).status_code
         == 422
     )
+    # The old endpoint goes through the status history service: the change is dated and kept.
+    history = client.get(f"/api/persons/{person.pk}").json()["status_history"]
+    assert [(e["kind"], e["on"], e["note"]) for e in history] == [
+        ("moved_out", dt.date.today().isoformat(), "迁往厦门")
+    ]
+
+
+def test_old_status_endpoint_ends_tags_like_the_history_service(world, client_for):
+    person = world.people.in_a2
+    client = client_for(world.accounts.community_worker)
+    tag = client.post(f"/api/persons/{person.pk}/tags", {"kind": "dibao"}, content_type="application/json")
+    assert tag.status_code == 201
+    died = client.post(
+        f"/api/persons/{person.pk}/status",
+        {"status": "deceased", "on": "2026-01-05"},
+        content_type="application/json",
+    )
+    assert died.status_code == 200, died.content
+    body = died.json()
+    assert body["status"] == "deceased" and body["status_history"][0]["kind_label"] == "死亡"
+    assert body["tag_records"] and all(t["valid_to"] is not None for t in body["tag_records"])
+    again = client.post(
+        f"/api/persons/{person.pk}/status", {"status": "active"}, content_type="application/json"
+    )
+    assert again.status_code == 422 and again.json()["code"] == "person.status_change_deceased"
+    assert client.get("/api/openapi.json").json()["paths"]["/api/persons/{person_id}/status"]["post"][
+        "deprecated"
+    ]
+
+
+def test_newborn_registration(world, client_for):
+    client = client_for(world.accounts.community_worker)
+    household = world.people.household
+    payload = {
+        "name": "林小宝",
+        "sex": "女",
+        "birth_date": (dt.date.today() - dt.timedelta(days=20)).isoformat(),
+        "household_code": household.code,
+        "relation": "孙子女",
+        "event_note": "出生医学证明已核",
+    }
+    response = client.post("/api/persons/births", payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status_history"] == [
+        {
+            "kind": "born",
+            "kind_label": "新生儿登记",
+            "on": payload["birth_date"],
+            "note": "出生医学证明已核",
+            "created_at": body["status_history"][0]["created_at"],
+        }
+    ]
+    future = dict(payload, birth_date=(dt.date.today() + dt.timedelta(days=2)).isoformat())
+    refused = client.post("/api/persons/births", future, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["code"] == "person.birth_date_invalid"
+    assert not Person.objects.filter(name="林小宝", birth_date__gt=dt.date.today()).exists()
 
 
 def test_tags_add_and_end(world, client_for):
@@ -399,7 +456,7 @@ def test_filter_schema_is_exactly_person_filter():
 
 
 def test_input_schemas_are_exactly_the_import_columns():
-    keys = {c.key for c in PERSON_COLUMNS}
+    keys = {c.key for c in PERSON_COLUMNS} - {"tags"}  # tags are their own resource (/persons/{id}/tags)
     assert set(PersonIn.model_fields) == keys
     assert set(PersonPatch.model_fields) == keys
 

@@ -175,7 +175,7 @@ def test_import_page_round_trip(world, client_for):
     bad = io.BytesIO("姓名,所属网格编码\n,350504001001001\n".encode())
     bad.name = "bad.csv"
     page = c.post(
-        reverse("registry:import"), {"kind": "persons", "file": bad, "dry_run": "0"}
+        reverse("registry:import"), {"kind": "persons", "file": bad, "dry_run": "0"}, follow=True
     ).content.decode()
     assert "未导入" in page and "下载错误报告" in page
     run = ImportRun.objects.get()
