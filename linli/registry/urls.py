@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.registry.views import audit, persons, places, transfer
+from linli.registry.views import audit, exports, persons, places, transfer
 
 app_name = "registry"
 urlpatterns = [
@@ -25,5 +25,7 @@ urlpatterns = [
     path("import/", transfer.import_page, name="import"),
     path("import/template/<str:kind>.<str:fmt>", transfer.import_template, name="import_template"),
     path("import/<int:pk>/errors.xlsx", transfer.import_errors, name="import_errors"),
-    path("export/<str:kind>/", transfer.export, name="export"),
+    path("export/<str:kind>/", exports.export, name="export"),
+    path("exports/<int:pk>/", exports.export_run, name="export_run"),
+    path("exports/<int:pk>/file/", exports.export_file, name="export_file"),
 ]

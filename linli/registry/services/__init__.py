@@ -36,10 +36,15 @@ from linli.registry.services.columns import (
     PERSON_LABELS,
 )
 from linli.registry.services.exports import (
+    EXPORT_LABELS,
+    ExportPlan,
+    export_begin,
     export_building_rows,
     export_household_rows,
     export_person_rows,
     export_record,
+    export_run_execute,
+    export_task,
 )
 from linli.registry.services.imports import IMPORTERS, buildings_import, households_import, persons_import
 from linli.registry.services.organisations import organisation_get_or_create, staff_assign_grid_worker
@@ -60,6 +65,7 @@ __all__ = [
     "BUILDING_ABSENT",
     "BUILDING_COLUMNS",
     "BUILDING_LABELS",
+    "EXPORT_LABELS",
     "ETHNICITY_SET",
     "HOUSEHOLD_ABSENT",
     "HOUSEHOLD_COLUMNS",
@@ -73,13 +79,17 @@ __all__ = [
     "PERSON_LABELS",
     "REGION_ABSENT",
     "Batch",
+    "ExportPlan",
     "IdNumberTaken",
     "building_create",
     "buildings_import",
+    "export_begin",
     "export_building_rows",
     "export_household_rows",
     "export_person_rows",
     "export_record",
+    "export_run_execute",
+    "export_task",
     "household_create",
     "households_import",
     "id_number_facts",
