@@ -235,7 +235,7 @@ def pg_reset(pg_url: str) -> str:
 
     base, name = pg_url.split("?", 1)[0].rsplit("/", 1)
     bench = f"{name or 'linli'}_bench"  # beside the given database: two benches on one server never meet
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:  # the given one may not exist
         conn.execute(f"DROP DATABASE IF EXISTS {bench}")
         conn.execute(f"CREATE DATABASE {bench}")
     return f"{base}/{bench}"

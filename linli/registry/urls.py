@@ -26,6 +26,7 @@ urlpatterns = [
     path("import/template/<str:kind>.<str:fmt>", transfer.import_template, name="import_template"),
     path("import/<int:pk>/errors.xlsx", transfer.import_errors, name="import_errors"),
     path("export/<str:kind>/", exports.export, name="export"),
+    path("exports/", exports.export_runs, name="export_runs"),
     path("exports/<int:pk>/", exports.export_run, name="export_run"),
     path("exports/<int:pk>/file/", exports.export_file, name="export_file"),
 ]

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.tasks import task
-from django.utils import timezone
 
 from linli.core.engine.crypto import mask_id_number, mask_phone
 from linli.core.errors import invalid
@@ -193,7 +192,7 @@ def export_begin(
     qs, rows_of = _source(by=by, kind=kind, filters=given, full=full)
     label = EXPORT_LABELS[kind]
     stamp = "完整" if full else "脱敏"
-    filename = f"{label}-{stamp}-{timezone.localdate():%Y%m%d}.{fmt}"
+    filename = f"{label}-{stamp}.{fmt}"
     with transaction.atomic():
         total = qs.count()
         if background is None:

@@ -98,3 +98,16 @@ def export_file(request: AuthedHttpRequest, pk: int) -> FileResponse:
     return _attachment(
         FileResponse(body, content_type=CONTENT_TYPES.get(fmt, "application/octet-stream")), run.filename
     )
+
+
+@login_required
+@require_GET
+def export_runs(request: AuthedHttpRequest) -> HttpResponse:
+    """我的导出: the account's own export runs of the last day, each opening its progress and file."""
+    require_reader(request)
+    runs = export_runs_of(user=request.user)
+    return render(
+        request,
+        "registry/export_runs.html",
+        {"title": "我的导出", "runs": runs, "kept_hours": int(EXPORT_KEPT.total_seconds() // 3600)},
+    )
