@@ -1,15 +1,21 @@
-"""Benchmark: import synthetic persons from CSV and xlsx into SQLite and PostgreSQL.
+"""Benchmark: import synthetic persons from CSV and xlsx into SQLite and PostgreSQL, then export them.
 
 Prints rows/second and peak memory (max RSS of the importing process) for each case, beside a
 naive row-by-row ORM save (csv.DictReader → Person(...).save()) as the baseline, measured on the
 same database. Each case runs in a fresh child process on a freshly migrated database.
+
+The export is timed on the database the CSV import filled, in a fresh process, exactly as the
+background task writes it (``export_begin`` + ``export_run_execute``: rows streamed from the database
+in chunks, masked, xlsx in openpyxl's write-only mode, CSV line by line): rows/s and the peak memory
+of that process (max RSS, which includes Python and Django themselves), beside the naive export a
+view would write (``list(queryset)`` then an openpyxl workbook in normal mode) on the same rows.
 
     python bench/import_persons.py            # 1 000 000 rows (several minutes)
     python bench/import_persons.py --quick    # 20 000 rows
     python bench/import_persons.py --pg-url postgres://linli:linli@127.0.0.1/linli
 
 PostgreSQL is used when --pg-url (or DATABASE_URL) is given; the script creates and drops a
-database named ``linli_bench`` on that server. Target: ≥ 20 000 rows/s from CSV into PostgreSQL,
+database named ``<database>_bench`` on that server (``linli_bench`` for ``…/linli``). Target: ≥ 20 000 rows/s from CSV into PostgreSQL,
 peak memory < 500 MB.
 """
 
@@ -85,6 +91,9 @@ def child(mode: str, path: str, limit: int) -> None:
     import django
 
     django.setup()
+    if mode.startswith("export"):
+        export_child(mode, path)
+        return
     from django.core.management import call_command
 
     from linli.core.models import User
@@ -103,6 +112,9 @@ def child(mode: str, path: str, limit: int) -> None:
     user = User.objects.create(
         username="bench", role="district_admin", region=Region.objects.get(code="350504")
     )
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="export_personal_data"))  # the export after
     t0 = time.perf_counter()
     if mode == "naive":
         rows = naive_import(Path(path), user, limit)
@@ -119,6 +131,46 @@ def child(mode: str, path: str, limit: int) -> None:
     assert Person.objects.count() == rows
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}))
+
+
+def export_child(mode: str, fmt: str) -> None:
+    """Export every person of the district as the account ``bench`` (in the same process as a worker)."""
+    import resource
+
+    from linli.core.models import User
+
+    user = User.objects.get(username="bench")
+    t0 = time.perf_counter()
+    if mode == "export-naive":
+        rows = naive_export(user, Path(os.environ["LINLI_VAR_DIR"]) / "naive.xlsx")
+    else:
+        from linli.registry.services import export_begin, export_run_execute
+
+        plan = export_begin(by=user, kind="persons", fmt=fmt, background=True)
+        assert plan.run is not None
+        run = export_run_execute(run_id=plan.run.pk)
+        assert run.status == "done" and run.rows_done == plan.total, (run.status, run.rows_done, plan.total)
+        rows = run.rows_done
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}))
+
+
+def naive_export(user, target: Path) -> int:
+    """The baseline: every row loaded into a list, then a workbook built in memory (openpyxl's normal mode)."""
+    from openpyxl import Workbook
+
+    from linli.registry.selectors import person_list
+    from linli.registry.services import PERSON_COLUMNS, export_person_rows
+
+    persons = list(person_list(user=user))
+    wb = Workbook()
+    ws = wb.active
+    ws.append([c.header for c in PERSON_COLUMNS])
+    for row in export_person_rows(persons, full=False):
+        ws.append(row)
+    wb.save(target)
+    return len(persons)
 
 
 def naive_import(path: Path, user, limit: int) -> int:
@@ -157,8 +209,9 @@ def naive_import(path: Path, user, limit: int) -> int:
     return n
 
 
-def run_case(mode: str, path: Path, db_url: str, limit: int) -> dict:
+def run_case(mode: str, path: Path | str, db_url: str, limit: int, var_dir: Path | None = None) -> dict:
     env = os.environ | {
+        **({"LINLI_VAR_DIR": str(var_dir)} if var_dir else {}),
         "DATABASE_URL": db_url,
         "LINLI_TESTING": "1",
         "LINLI_DEBUG": "0",
@@ -180,11 +233,12 @@ def run_case(mode: str, path: Path, db_url: str, limit: int) -> dict:
 def pg_reset(pg_url: str) -> str:
     import psycopg
 
-    base = pg_url.rsplit("/", 1)[0]
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS linli_bench")
-        conn.execute("CREATE DATABASE linli_bench")
-    return f"{base}/linli_bench"
+    base, name = pg_url.split("?", 1)[0].rsplit("/", 1)
+    bench = f"{name or 'linli'}_bench"  # beside the given database: two benches on one server never meet
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:  # the given one may not exist
+        conn.execute(f"DROP DATABASE IF EXISTS {bench}")
+        conn.execute(f"CREATE DATABASE {bench}")
+    return f"{base}/{bench}"
 
 
 def main() -> None:
@@ -223,18 +277,30 @@ def main() -> None:
     else:
         print("!! no --pg-url/DATABASE_URL: PostgreSQL cases skipped")
     results: dict[tuple[str, str], dict] = {}
+    exports: dict[tuple[str, str], dict] = {}
     print(f"\n{'database':<11} {'source':<7} {'rows':>10} {'seconds':>8} {'rows/s':>9} {'peak MB':>8}")
     for db, url in dbs:
         for label, path in [*files, ("naive", csv_path)]:
             if db == "sqlite":
                 (work / "bench.sqlite3").unlink(missing_ok=True)
-            r = run_case("naive" if label == "naive" else "import", path, url(), naive_n)
+            db_url = url()
+            r = run_case("naive" if label == "naive" else "import", path, db_url, naive_n)
             r["rate"] = r["rows"] / r["seconds"]
             results[(db, label)] = r
             name = "ORM save" if label == "naive" else label
             print(
                 f"{db:<11} {name:<7} {r['rows']:>10,} {r['seconds']:>8.1f} {r['rate']:>9,.0f} {r['peak_mb']:>8.0f}"
             )
+            if label == "csv":  # export what the CSV import wrote, before the next case resets the database
+                for fmt, mode in (("xlsx", "export"), ("csv", "export"), ("naive", "export-naive")):
+                    e = run_case(mode, fmt, db_url, 0, var_dir=work)
+                    e["rate"] = e["rows"] / e["seconds"]
+                    exports[(db, fmt)] = e
+                    shown = "export " + ("list+wb" if fmt == "naive" else fmt)
+                    print(
+                        f"{db:<11} {shown:<7} {e['rows']:>10,} {e['seconds']:>8.1f} {e['rate']:>9,.0f} "
+                        f"{e['peak_mb']:>8.0f}"
+                    )
     main_db = "postgresql" if ("postgresql", "csv") in results else "sqlite"
     shutil.rmtree(work, ignore_errors=True)
     ours, base = results[(main_db, "csv")], results[(main_db, "naive")]
@@ -242,10 +308,20 @@ def main() -> None:
         f"\nCSV into {main_db}: {ours['rate']:,.0f} rows/s vs row-by-row ORM {base['rate']:,.0f} rows/s "
         f"({ours['rate'] / base['rate']:.1f}×); peak {ours['peak_mb']:.0f} MB (target ≥ 20 000 rows/s, < 500 MB)"
     )
-    # ratio = project time per row / baseline time per row (lower is better)
+    ex, ex_base = exports[(main_db, "xlsx")], exports[(main_db, "naive")]
+    print(
+        f"persons export (xlsx) from {main_db}: {ex['rate']:,.0f} rows/s, peak {ex['peak_mb']:.0f} MB; "
+        f"CSV {exports[(main_db, 'csv')]['rate']:,.0f} rows/s, peak {exports[(main_db, 'csv')]['peak_mb']:.0f} MB; "
+        f"list + in-memory workbook {ex_base['rate']:,.0f} rows/s, peak {ex_base['peak_mb']:.0f} MB"
+    )
+    # ratio = project time per row / baseline time per row (lower is better), for the import
     print(
         f"BENCH import_persons db={main_db} rows={ours['rows']} rows_per_s={ours['rate']:.0f} "
-        f"peak_mb={ours['peak_mb']:.0f} baseline_rows_per_s={base['rate']:.0f} ratio={base['rate'] / ours['rate']:.3f}"
+        f"peak_mb={ours['peak_mb']:.0f} baseline_rows_per_s={base['rate']:.0f} "
+        f"export_rows_per_s={ex['rate']:.0f} export_peak_mb={ex['peak_mb']:.0f} "
+        f"export_csv_rows_per_s={exports[(main_db, 'csv')]['rate']:.0f} "
+        f"export_baseline_rows_per_s={ex_base['rate']:.0f} export_baseline_peak_mb={ex_base['peak_mb']:.0f} "
+        f"ratio={base['rate'] / ours['rate']:.3f}"
     )
 
 

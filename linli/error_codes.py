@@ -106,7 +106,10 @@ CODES: dict[str, str] = {
     "division.ambiguous": "“…”对应多个区划：…；请改用代码",
     "division.not_found": "区划数据中没有“…”（请用 2/4/6 位代码或省、市、区县名称）",
     # 导出
+    "export.file_not_ready": "文件尚未生成或已过期（保留一天），请重新导出",
     "export.reason_required": "导出完整信息须填写事由",
+    "export.unknown_format": "只能导出为 xlsx 或 csv",
+    "export.unknown_kind": "未知的导出类型",
     # 服务设施
     "facility.areas_exceed_building": "居民活动、办公、商业面积之和 …㎡ 超过总建筑面积 …㎡",
     "facility.attestation_date_format": "确认日期格式应为 YYYY-MM-DD",

@@ -214,6 +214,10 @@ TASKS = {
     }
 }
 
+# Exports of more rows than this run as a background task with progress and a download link
+# (``linli.core.jobs``); smaller ones are written in the request.
+LINLI_EXPORT_BACKGROUND_ROWS = int(os.environ.get("LINLI_EXPORT_BACKGROUND_ROWS", "3000"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

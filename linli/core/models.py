@@ -251,3 +251,64 @@ class ImportRun(models.Model):
     @property
     def kind_label(self) -> str:
         return self.KIND_LABELS.get(self.kind, self.kind)
+
+
+def export_file_path(run: ExportRun, filename: str) -> str:
+    """Where an export's file is kept: a random name under ``exports/`` (never served by URL)."""
+    return f"exports/{run.created_at:%Y%m%d}/{secrets.token_hex(16)}.{filename.rsplit('.', 1)[-1]}"
+
+
+class ExportRun(models.Model):
+    """导出任务: one export run in the background, its progress and the file it made.
+
+    Generic: ``kind`` names what is exported (``"registry.persons"``); the app that starts the run
+    writes its rows through ``linli.core.jobs``. The file is given only to the account that asked,
+    and deleted a day after it was made (``linli.core.jobs.EXPORT_KEPT``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    kind = models.CharField("数据类型", max_length=40)
+    label = models.CharField("名称", max_length=100)
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", on_delete=models.PROTECT, related_name="export_runs"
+    )
+    region_code = models.CharField("范围", max_length=15, blank=True, db_index=True)
+    params = models.JSONField("参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField("已写行数", default=0)
+    rows_total = models.PositiveIntegerField("总行数", default=0)
+    file = models.FileField("文件", upload_to=export_file_path, blank=True, max_length=200)
+    filename = models.CharField("下载文件名", max_length=200)
+    created_at = models.DateTimeField("提交时间", default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "导出任务"
+        verbose_name_plural = "导出任务"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
+                name="core_exportrun_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["done", "failed"]) | models.Q(finished_at__isnull=False),
+                name="core_exportrun_finished_when_over",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        """Rows written as a whole percentage of the rows counted when it was asked (0–100)."""
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.registry.views import addresses, audit, persons, places, transfer
+from linli.registry.views import addresses, audit, exports, persons, places, transfer
 
 app_name = "registry"
 urlpatterns = [
@@ -28,5 +28,8 @@ urlpatterns = [
     path("import/<int:pk>/errors.xlsx", transfer.import_errors, name="import_errors"),
     path("import/<int:pk>/progress/", transfer.import_progress, name="import_progress"),
     path("import/<int:pk>/confirm/", transfer.import_confirm, name="import_confirm"),
-    path("export/<str:kind>/", transfer.export, name="export"),
+    path("export/<str:kind>/", exports.export, name="export"),
+    path("exports/", exports.export_runs, name="export_runs"),
+    path("exports/<int:pk>/", exports.export_run, name="export_run"),
+    path("exports/<int:pk>/file/", exports.export_file, name="export_file"),
 ]

@@ -10,13 +10,13 @@ writes the audit record, and from an export with ``full=1``, which is audited li
 
 from ninja import Router
 
-from linli.registry.api import audit, directory, imports, persons, places
+from linli.registry.api import audit, directory, exports, imports, persons, places
 from linli.registry.api.persons import PersonFilterIn, PersonIn, PersonPatch
 
 __all__ = ["PersonFilterIn", "PersonIn", "PersonPatch", "router"]
 
 router = Router(tags=["基础数据"])
-for part in (persons, places, directory, audit, imports):
+for part in (persons, places, directory, audit, imports, exports):
     # Operation ids stay those of the one module this package grew from (``linli_registry_api_<view>``),
     # so that clients generated from the OpenAPI document keep their method names.
     for view in part.router.path_operations.values():

@@ -36,10 +36,15 @@ from linli.registry.services.columns import (
     PERSON_LABELS,
 )
 from linli.registry.services.exports import (
+    EXPORT_LABELS,
+    ExportPlan,
+    export_begin,
     export_building_rows,
     export_household_rows,
     export_person_rows,
     export_record,
+    export_run_execute,
+    export_task,
 )
 from linli.registry.services.import_update import OUTCOME_LABELS, update_import
 from linli.registry.services.imports import (
@@ -71,6 +76,7 @@ __all__ = [
     "BUILDING_ABSENT",
     "BUILDING_COLUMNS",
     "BUILDING_LABELS",
+    "EXPORT_LABELS",
     "ETHNICITY_SET",
     "HOUSEHOLD_ABSENT",
     "HOUSEHOLD_COLUMNS",
@@ -86,13 +92,17 @@ __all__ = [
     "PERSON_LABELS",
     "REGION_ABSENT",
     "Batch",
+    "ExportPlan",
     "IdNumberTaken",
     "building_create",
     "buildings_import",
+    "export_begin",
     "export_building_rows",
     "export_household_rows",
     "export_person_rows",
     "export_record",
+    "export_run_execute",
+    "export_task",
     "household_create",
     "households_import",
     "import_commit",

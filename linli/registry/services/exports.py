@@ -1,17 +1,37 @@
-"""Exports of the registry: rows in the import template's column order, and the audit record every
-export of personal data writes (with its reason when values are unmasked)."""
+"""Exports of the registry: rows in the import template's column order, the audit record every
+export of personal data writes (with its reason when values are unmasked), and the export run that
+takes a large export to the background.
+
+``export_begin`` is what both doors call: it checks the account may export, counts the rows in its
+scope and audits the export when it is asked (with that count). Up to
+``settings.LINLI_EXPORT_BACKGROUND_ROWS`` rows (or unless the caller asks for a run) the caller streams
+the rows at once; above, it records an ``ExportRun`` and enqueues ``export_task`` on commit, which
+writes the file with progress (``linli.core.jobs``) for the page to poll and its owner to download.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.tasks import task
+
+from linli.core.engine.crypto import mask_id_number, mask_phone
 from linli.core.errors import invalid
-from linli.core.models import AuditAction, User
+from linli.core.jobs import export_run_start, export_run_write, export_runs_purge
+from linli.core.models import AuditAction, ExportRun, User
 from linli.core.scope import OutOfScope
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION, audit_record
+from linli.core.tabular import Column
 from linli.registry.engine import rows as rowcheck
 from linli.registry.models import Building, Household, Person
+from linli.registry.selectors import PersonFilter, building_list, household_list, person_list
+from linli.registry.services.columns import BUILDING_COLUMNS, HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 
 
 def export_person_rows(persons: Iterable[Person], *, full: bool) -> Iterable[list[Any]]:
@@ -66,7 +86,15 @@ def export_building_rows(buildings: Iterable[Building]) -> Iterable[list[Any]]:
 
 
 def export_record(
-    *, by: User, kind: str, rows: int, full: bool, reason: str, filters: dict[str, Any], region_code: str
+    *,
+    by: User,
+    kind: str,
+    rows: int,
+    full: bool,
+    reason: str,
+    filters: dict[str, Any],
+    region_code: str,
+    run: ExportRun | None = None,
 ) -> None:
     """Audit an export of personal data (always; with reason when values are unmasked)."""
     if not by.has_perm(EXPORT_PERMISSION):
@@ -83,5 +111,142 @@ def export_record(
         reason=reason.strip(),
         region_code=region_code,
         row_count=rows,
-        detail={"filters": filters, "full": full},
+        detail={"filters": filters, "full": full, **({"export_run": run.pk} if run is not None else {})},
     )
+
+
+# --- one export, at once or in the background ---------------------------------------------------------
+
+EXPORT_FORMATS = ("xlsx", "csv")
+EXPORT_LABELS = {"persons": "人员", "households": "户", "buildings": "楼栋"}
+_COLUMNS: dict[str, list[Column]] = {
+    "persons": PERSON_COLUMNS,
+    "households": HOUSEHOLD_COLUMNS,
+    "buildings": BUILDING_COLUMNS,
+}
+RUN_KIND = "registry.{kind}"  # ExportRun.kind of a registry export
+
+
+@dataclass
+class ExportPlan:
+    """An export as asked: its rows to stream now (``rows``), or the run that makes it (``run``)."""
+
+    kind: str
+    label: str
+    fmt: str
+    full: bool
+    header: list[str]
+    total: int
+    filename: str
+    rows: Iterable[list[Any]] | None = None
+    run: ExportRun | None = None
+
+
+def audited_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters as written to the audit log: an ID or phone number searched for is masked there too."""
+    out = {k: v for k, v in filters.items() if v not in ("", None, False)}
+    q = str(out.get("q", "")).replace(" ", "")
+    if len(q) == 18 and q[:17].isdigit():
+        out["q"] = mask_id_number(q)
+    elif q.isdigit() and len(q) in (11, 12):
+        out["q"] = mask_phone(q)
+    return out
+
+
+def _source(
+    *, by: User, kind: str, filters: dict[str, Any], full: bool
+) -> tuple[QuerySet[Any], Callable[[Iterable[Any]], Iterable[list[Any]]]]:
+    """The rows of an export in ``by``'s scope (the list's filters) and how each becomes a line."""
+    if kind == "persons":
+        f = PersonFilter(**{k: v for k, v in filters.items() if k in PersonFilter.__dataclass_fields__})
+        return person_list(user=by, filters=f), (lambda it: export_person_rows(it, full=full))
+    q, region = str(filters.get("q", "")), str(filters.get("region", ""))
+    if kind == "households":
+        return household_list(user=by, q=q, region=region), export_household_rows
+    if kind == "buildings":
+        return building_list(user=by, q=q, region=region), export_building_rows
+    raise invalid("kind", "未知的导出类型", "export.unknown_kind")
+
+
+def export_begin(
+    *,
+    by: User,
+    kind: str,
+    fmt: str = "xlsx",
+    full: bool = False,
+    reason: str = "",
+    filters: PersonFilter | dict[str, Any] | None = None,
+    background: bool | None = None,
+) -> ExportPlan:
+    """Ask for an export: check, count, audit; stream it now or start its run (``background=None``:
+    in the background above ``LINLI_EXPORT_BACKGROUND_ROWS`` rows; ``True``: always a run).
+
+    Only persons carry unmasked values (``full``); households and buildings ignore it.
+    """
+    if kind not in EXPORT_LABELS:
+        raise invalid("kind", "未知的导出类型", "export.unknown_kind")
+    if fmt not in EXPORT_FORMATS:
+        raise invalid("format", "只能导出为 xlsx 或 csv", "export.unknown_format")
+    full = full and kind == "persons"
+    given = dataclasses.asdict(filters) if isinstance(filters, PersonFilter) else dict(filters or {})
+    qs, rows_of = _source(by=by, kind=kind, filters=given, full=full)
+    label = EXPORT_LABELS[kind]
+    stamp = "完整" if full else "脱敏"
+    filename = f"{label}-{stamp}.{fmt}"
+    with transaction.atomic():
+        total = qs.count()
+        if background is None:
+            background = total > settings.LINLI_EXPORT_BACKGROUND_ROWS
+        run = None
+        if background:
+            run = export_run_start(
+                kind=RUN_KIND.format(kind=kind),
+                label=f"{label}导出（{stamp}）",
+                by=by,
+                region_code=str(given.get("region") or by.region_code),
+                params={"kind": kind, "format": fmt, "full": full, "filters": given},
+                total=total,
+                filename=filename,
+            )
+        export_record(
+            by=by,
+            kind=label,
+            rows=total,
+            full=full,
+            reason=reason,
+            filters=audited_filters(given),
+            region_code=str(given.get("region") or by.region_code),
+            run=run,
+        )
+        if run is not None:
+            run_id = run.pk
+            transaction.on_commit(lambda: export_task.enqueue(run_id))
+    header = [c.header for c in _COLUMNS[kind]]
+    rows = None if run is not None else rows_of(qs.iterator(chunk_size=2000))
+    return ExportPlan(kind, label, fmt, full, header, total, filename, rows=rows, run=run)
+
+
+def export_run_execute(*, run_id: int) -> ExportRun:
+    """The background part: write the run's file, as its owner would see the rows now (their scope)."""
+    export_runs_purge()  # every run clears the files past their day
+    run = ExportRun.objects.select_related("actor").get(pk=run_id)
+    if run.status == ExportRun.Status.DONE:  # a task run twice writes the file once
+        return run
+    p = run.params
+    qs, rows_of = _source(
+        by=run.actor, kind=p["kind"], filters=p.get("filters", {}), full=bool(p.get("full"))
+    )
+    return export_run_write(
+        run=run,
+        header=[c.header for c in _COLUMNS[p["kind"]]],
+        rows=rows_of(qs.iterator(chunk_size=2000)),
+        fmt=p.get("format", "xlsx"),
+        sheet=EXPORT_LABELS[p["kind"]],
+    )
+
+
+@task()
+def export_task(run_id: int) -> dict[str, Any]:
+    """Write an export run's file in the background (``manage.py db_worker``); safe to run twice."""
+    run = export_run_execute(run_id=run_id)
+    return {"run": run.pk, "status": run.status, "rows": run.rows_done}

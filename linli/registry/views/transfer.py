@@ -1,4 +1,4 @@
-"""Import pages (templates, upload, dry run, error report) and exports of personal data."""
+"""Import pages (templates, upload, dry run, error report); exports are in ``views/exports.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,15 +20,11 @@ from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION
 from linli.core.tabular import csv_lines, template_header, template_notes, xlsx_bytes
 from linli.registry import services
 from linli.registry.forms import (
-    ExportForm,
     ImportForm,
     KindFilterForm,
-    ListFilterForm,
-    PersonFilterForm,
     RunFilterForm,
 )
-from linli.registry.selectors import building_list, household_list, person_list
-from linli.registry.views.common import require_importer, require_reader
+from linli.registry.views.common import require_importer
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -181,58 +176,3 @@ def import_errors(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     body = xlsx_bytes(["行号", "列", "问题", "内容"], rows, sheet="错误报告")
     stem = run.filename.rsplit(".", 1)[0] if "." in run.filename else run.filename
     return _attachment(HttpResponse(body, content_type=XLSX), f"{stem or '导入'}-错误.xlsx")
-
-
-@login_required
-@require_POST  # audited and full of personal data: a form with the CSRF token, never a link
-def export(request: AuthedHttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
-    """Export persons/households/buildings in scope (with the list's filters). Always audited."""
-    require_reader(request)
-    asked = ExportForm(request.POST)
-    asked.is_valid()
-    fmt, full, reason = asked.cleaned_data["format"], asked.cleaned_data["full"], asked.cleaned_data["reason"]
-    listed = ListFilterForm(request.POST).values()  # the list's filters, as the list page had them
-    user = request.user
-    qs: QuerySet[Any]
-    if kind == "persons":
-        f = PersonFilterForm(request.POST).to_filter()
-        qs = person_list(user=user, filters=f)
-        columns, rows_of = services.PERSON_COLUMNS, (lambda it: services.export_person_rows(it, full=full))
-        filters = f.as_dict()
-    elif kind == "households":
-        qs = household_list(user=user, q=listed["q"], region=listed["region"])
-        columns, rows_of, filters, full = (
-            services.HOUSEHOLD_COLUMNS,
-            services.export_household_rows,
-            {},
-            False,
-        )
-    elif kind == "buildings":
-        qs = building_list(user=user, q=listed["q"], region=listed["region"])
-        columns, rows_of, filters, full = services.BUILDING_COLUMNS, services.export_building_rows, {}, False
-    else:
-        raise Http404("未知的导出类型")
-    label = services.IMPORTERS[kind][0]
-    try:
-        services.export_record(
-            by=user,
-            kind=label,
-            rows=qs.count(),
-            full=full,
-            reason=reason,
-            filters=filters,
-            region_code=user.region_code,
-        )
-    except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
-        return redirect(request.META.get("HTTP_REFERER") or "registry:import")
-    header = [c.header for c in columns]
-    rows = rows_of(qs.iterator(chunk_size=2000))
-    stamp = "完整" if full else "脱敏"
-    if fmt == "csv":
-        resp = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
-        return _attachment(resp, f"{label}-{stamp}.csv")
-    return _attachment(
-        HttpResponse(xlsx_bytes(header, rows, sheet=label.split("/")[0]), content_type=XLSX),
-        f"{label}-{stamp}.xlsx",
-    )
