@@ -156,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文")]  # the pages speak Chinese whatever language a browser asks for
 LOCALE_PATHS = [BASE_DIR / "linli" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
