@@ -284,3 +284,21 @@ def test_siting_export_is_named_neutralised_audited_and_scoped(world, client_for
     other = client_for(world.accounts.community_worker)
     assert other.get(f"/lifecircle/siting/{run.pk}/export/").status_code == 404
     assert client_for(world.accounts.resident).get(f"/lifecircle/siting/{run.pk}/export/").status_code == 403
+
+
+def test_a_party_centre_serves_as_the_community_centre(world):
+    """党群服务中心 and 社区综合服务站 are one item of the standard: either one serves the need."""
+    district, es, blds = _place(world)
+    comm = Region.objects.filter(level=5).order_by("code").first()
+    pc = FacilityType.objects.get(code="party_center")
+    Facility.objects.create(code="P1", name="党群服务中心一", type=pc, region=comm, lat=24.960, lon=118.670)
+    recompute(district)
+    near = (
+        Access.objects.filter(type__code="community_center", building__lat=24.960)
+        .order_by("-building_id")
+        .first()
+    )
+    assert near.distance_m is not None and near.distance_m < 100 and near.within == 1
+    assert not Access.objects.filter(type__code="nursery", minutes__isnull=False).exists()
+    cov = coverage_by_region(district, ["community_center"])["community_center"]
+    assert 0 < cov["within"] < cov["population"]
