@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -114,3 +115,15 @@ def test_files_are_deleted_after_a_day(media):
     assert export_runs_purge(now=later) == 1
     run.refresh_from_db()
     assert not path.exists() and run.file.name == "" and run.status == "done"
+
+
+def test_the_purge_command(media, capsys):
+    run = _run(UserFactory(role="district_admin"), 1)
+    export_run_write(run=run, header=["编号"], rows=[[1]], fmt="csv")
+    ExportRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now() - EXPORT_KEPT - dt.timedelta(hours=1)
+    )
+    call_command("exports_purge")
+    assert "已删除 1 个" in capsys.readouterr().out
+    run.refresh_from_db()
+    assert run.file.name == ""
