@@ -93,6 +93,9 @@ def case_items(user: Any) -> list[home.TodoItem]:
     rows = list(
         selectors.with_related(selectors.queue(user, "todo"))
         .select_related("owner_region")
+        .defer(
+            *(f"{r}__boundary" for r in ("region", "grid", "coordinator", "handler_region", "owner_region"))
+        )
         .order_by("resolve_due", "id")[: home.TODO_PER_SOURCE]
     )
     queue_url = f"{reverse('cases:queue')}?queue=todo"
