@@ -258,7 +258,7 @@ def _work_in_hand(
         cat = by_subject[subject][0]
         if path == "due_soon":  # received so that the resolution deadline falls within the coming day
             received = now - dt.timedelta(hours=2)
-            for back in range(2, 24 * 20):
+            for back in range(2, 24 * 90):  # complex requests have 30 working days
                 received = now - dt.timedelta(hours=back)
                 if services.deadlines(cat, received)[1] <= now + dt.timedelta(hours=20):
                     break

@@ -31,7 +31,13 @@ def waits_for(case: Case, user: Any) -> str:
         return "被退回，待重新派单"
     if case.status == wf.ACCEPTED:
         escalated = case.owner_region_id is not None and case.coordinator_id != case.owner_region_id
-        return "上报至本级，待协调" if escalated and case.coordinator.code == code else "待派单"
+        if escalated:
+            return (
+                "上报至本级，待协调"
+                if case.coordinator.code == code
+                else f"已上报{case.coordinator.name}协调"
+            )
+        return "待派单"
     if case.status == wf.DISPATCHED:
         mine = (user.organisation_id and case.handler_org_id == user.organisation_id) or (
             case.handler_region_id and case.handler_region is not None and case.handler_region.code == code
@@ -87,6 +93,9 @@ def case_items(user: Any) -> list[home.TodoItem]:
     rows = list(
         selectors.with_related(selectors.queue(user, "todo"))
         .select_related("owner_region")
+        .defer(
+            *(f"{r}__boundary" for r in ("region", "grid", "coordinator", "handler_region", "owner_region"))
+        )
         .order_by("resolve_due", "id")[: home.TODO_PER_SOURCE]
     )
     queue_url = f"{reverse('cases:queue')}?queue=todo"

@@ -47,6 +47,7 @@ def report_items(user: Any) -> list[home.TodoItem]:
     }
     list_url = _values_url(year=year)
     items = []
+    annual: list[DataElement] = []  # the yearly values not reported yet: one item when several
     for e in elements.order_by("code"):
         url = _values_url(year=year, element=e.code)
         periods = list(range(1, today.month)) if e.monthly else [0]
@@ -82,17 +83,31 @@ def report_items(user: Any) -> list[home.TodoItem]:
                 )
             )
         else:
-            items.append(
-                home.TodoItem(
-                    title=f"{e.name}：{year} 年未填报",
-                    url=url,
-                    detail=f"{region.name} · 由{e.entry_level_label}填报"
-                    + (f"（{e.unit}）" if e.unit else ""),
-                    state="待填报",
-                    kind="指标",
-                    list_url=list_url,
-                )
+            annual.append(e)
+    if len(annual) == 1:
+        e = annual[0]
+        items.append(
+            home.TodoItem(
+                title=f"{e.name}：{year} 年未填报",
+                url=_values_url(year=year, element=e.code),
+                detail=f"{region.name} · 由{e.entry_level_label}填报" + (f"（{e.unit}）" if e.unit else ""),
+                state="待填报",
+                kind="指标",
+                list_url=list_url,
             )
+        )
+    elif annual:
+        items.append(
+            home.TodoItem(
+                title=f"{len(annual)} 项指标 {year} 年未填报",
+                url=list_url,
+                detail=f"{region.name}：" + "、".join(e.name for e in annual),
+                state="待填报",
+                kind="指标",
+                count=len(annual),
+                list_url=list_url,
+            )
+        )
     return items
 
 

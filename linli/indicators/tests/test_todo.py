@@ -22,16 +22,20 @@ def test_values_to_report_to_correct_and_to_approve(tree, users):
     year = timezone.localdate().year
     community = users["community_a"]
     volunteers = DataElement.objects.get(code="registered_volunteers")
-    due = _by_title(todo.report_items(community))
-    item = due[f"{volunteers.name}：{year} 年未填报"]
-    assert item.url == f"/indicators/values/?year={year}&element=registered_volunteers"
-    assert item.state == "待填报" and item.kind == "指标"
-    assert not any("常住人口（统计部门公布）" in t for t in due)  # reported by the district, not here
+    due = [i for i in todo.report_items(community) if i.state == "待填报"]
+    assert len(due) == 1  # the yearly values not reported yet make one item
+    item = due[0]
+    expected = DataElement.objects.filter(kind="reported", entry_level=5, monthly=False)
+    expected = expected.exclude(applies_to="rural" if tree.community_a.urban_rural == "urban" else "urban")
+    assert item.count == expected.count() > 1 and item.title == f"{item.count} 项指标 {year} 年未填报"
+    assert item.url == f"/indicators/values/?year={year}" and volunteers.name in item.detail
+    assert "常住人口（统计部门公布）" not in item.detail  # reported by the district, not here
 
     v = services.value_submit(
         element=volunteers, region=tree.community_a, year=year, value=Decimal(120), by=community
     )
-    assert f"{volunteers.name}：{year} 年未填报" not in _by_title(todo.report_items(community))
+    after = [i for i in todo.report_items(community) if i.state == "待填报"]
+    assert volunteers.name not in " ".join(i.title + i.detail for i in after)
     approve = todo.approval_items(users["street"])
     assert [(i.count, i.url, i.state) for i in approve] == [(1, f"/indicators/values/?year={year}", "待审核")]
     assert todo.approval_items(users["town"]) == [] and todo.approval_items(users["district"]) == []
