@@ -101,6 +101,7 @@ class CaseFilter(Schema):
     queue: Annotated[str, OneOf(list(selectors.QUEUES), blank=False)] = "all"
     status: Annotated[str, OneOf(list(wf.STATE_LABELS))] = ""
     category: str = ""
+    subject: str = ""  # 事项: the topic of the category, as the pages filter
     channel: str = ""
     region: str = ""
     q: str = ""

@@ -48,3 +48,12 @@ def test_list_and_map_filter_by_place_and_topic(cw: CasesWorld, client_for) -> N
     heat = page.get(f"/cases/map/?region={t.community_a.code}&subject=环境卫生")
     assert [p[2] for p in heat.context["points_json"]] == [in_a.number]
     assert f'<option value="{t.community_a.code}" selected' in heat.content.decode()
+
+
+def test_the_api_filters_by_topic_as_the_pages_do(cw: CasesWorld, client_for) -> None:
+    a = cw.world.accounts
+    sanitation = _report(cw, 0, "sanitation.complaint", "垃圾桶满了")
+    lift = _report(cw, 0, "property.help", "电梯停运")
+    api = client_for(a.district_admin)
+    numbers = [c["number"] for c in api.get("/api/cases/?subject=环境卫生").json()["items"]]
+    assert sanitation.number in numbers and lift.number not in numbers
