@@ -192,6 +192,11 @@ def _explain_refusals(listed: list[dict[str, Any]], report: ErrorReport) -> None
     listed.sort(key=lambda item: item["row"])
 
 
+def _code_ok(code: str) -> bool:
+    """A region code of the right shape (a wrong one is reported by the row check, not again here)."""
+    return code.isdigit() and len(code) in (12, 15)
+
+
 def _diff(
     plan: Plan, head: dict[str, str], present: set[str], old: dict[str, str], new: dict[str, str]
 ) -> None:
@@ -299,7 +304,7 @@ def classify_persons(by: User) -> Classify:
                     f"与该户所在网格 {households[hh].region.code} 不一致",
                     clean["region_code"],
                 )
-            elif not hh and clean["region_code"] and regions.get(clean["region_code"]) is None:
+            elif not hh and _code_ok(clean["region_code"]) and regions.get(clean["region_code"]) is None:
                 report.add(n, head["region_code"], REGION_ABSENT, clean["region_code"])
             kinds, problem = _tag_cell(row.get("tags", ""))
             if problem:
@@ -408,7 +413,7 @@ def classify_households(by: User) -> Classify:
             if clean["code"] in seen:
                 report.add(n, head["code"], f"与文件第 {seen[clean['code']]} 行重复", clean["code"])
             seen.setdefault(clean["code"], n)
-            if regions.get(clean["region_code"]) is None and clean["region_code"]:
+            if _code_ok(clean["region_code"]) and regions.get(clean["region_code"]) is None:
                 report.add(n, head["region_code"], REGION_ABSENT, clean["region_code"])
             b = buildings.get(clean["building_code"]) if clean["building_code"] else None
             if clean["building_code"] and (
@@ -504,7 +509,7 @@ def classify_buildings(by: User) -> Classify:
             if clean["code"] in seen:
                 report.add(n, head["code"], f"与文件第 {seen[clean['code']]} 行重复", clean["code"])
             seen.setdefault(clean["code"], n)
-            if regions.get(clean["region_code"]) is None and clean["region_code"]:
+            if _code_ok(clean["region_code"]) and regions.get(clean["region_code"]) is None:
                 report.add(n, head["region_code"], REGION_ABSENT, clean["region_code"])
             parent = clean["parent_code"]
             if parent and parent not in parents and parent not in parents_in_file:

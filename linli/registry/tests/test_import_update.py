@@ -260,3 +260,28 @@ def test_api_dry_run_then_commit(world, token_client_for):
     assert mine.note == "已走访"
     again = client.post(f"/api/imports/{body['id']}/commit")
     assert again.status_code == 422 and again.json()["code"] == "import.not_confirmable"
+
+
+def test_kept_files_are_private_and_go_after_a_day(world, settings):
+    from django.utils import timezone
+
+    from linli.core.imports import import_files_purge
+    from linli.registry.services import import_run_task
+
+    user = world.accounts.community_worker
+    f = _xlsx(
+        [
+            [c.header for c in PERSON_COLUMNS],
+            ["甲", "", "男", "1980-01-01"] + [""] * 5 + [world.tree.grid_a1.code],
+        ]
+    )
+    run = import_receive(kind="persons", mode="update", upload=f, filename="甲.xlsx", by=user)
+    assert run.confirmable
+    path = settings.VAR_DIR / "private" / "imports" / run.stored_file
+    assert path.is_file() and not str(path).startswith(str(settings.MEDIA_ROOT))
+    assert import_files_purge() == 0  # still fresh
+    assert import_files_purge(now=timezone.now() + dt.timedelta(days=1, minutes=1)) == 1
+    run.refresh_from_db()
+    assert not path.exists() and not run.confirmable
+    # A task run twice (a retry) finds the run no longer queued and leaves it alone.
+    assert import_run_task.call(run.pk) == "skipped"
