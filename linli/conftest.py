@@ -15,9 +15,11 @@ pytest-django reads the settings before any conftest.py is imported.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.test import Client
+from pytest_django import Settings
 
 from linli.core.models import User
 from linli.testing.factories import (
@@ -30,6 +32,13 @@ from linli.testing.factories import (
     build_region_tree,
     issue_token,
 )
+
+
+@pytest.fixture(autouse=True)
+def private_files_in_tmp(settings: Settings, tmp_path: Path) -> None:
+    """Files a test keeps (uploads waiting for import, exports, photos) go to its own temporary folder."""
+    settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

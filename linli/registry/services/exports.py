@@ -12,14 +12,17 @@ writes the file with progress (``linli.core.jobs``) for the page to poll and its
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import batched
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.tasks import task
+from django.utils import timezone
 
 from linli.core.engine.crypto import mask_id_number, mask_phone
 from linli.core.errors import invalid
@@ -29,32 +32,48 @@ from linli.core.scope import OutOfScope
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION, audit_record
 from linli.core.tabular import Column
 from linli.registry.engine import rows as rowcheck
-from linli.registry.models import Building, Household, Person
+from linli.registry.models import Building, Household, Person, PersonTag
 from linli.registry.selectors import PersonFilter, building_list, household_list, person_list
 from linli.registry.services.columns import BUILDING_COLUMNS, HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 
+TAG_CHUNK = 2000  # persons whose tags one query reads
+
 
 def export_person_rows(persons: Iterable[Person], *, full: bool) -> Iterable[list[Any]]:
-    """Rows in the import template's column order, masked unless ``full`` (the caller audits)."""
+    """Rows in the import template's column order, masked unless ``full`` (the caller audits).
+
+    The 标签 column holds the person's tags valid today as the update import reads them back (the
+    derived age tags are not stored, so not written); they are read per chunk of persons, in one query.
+    """
     relation = dict(rowcheck.RELATIONS.items())
     relation_label = {v: k for k, v in reversed(list(relation.items()))}
     residence_label = {v: k for k, v in rowcheck.RESIDENCE.items()}
-    for p in persons:
-        idn = (p.id_number.reveal() if full else str(p.id_number)) if p.id_number else ""
-        phone = (p.phone.reveal() if full else str(p.phone)) if p.phone else ""
-        yield [
-            p.name,
-            idn,
-            "男" if p.sex == "M" else "女",
-            p.birth_date.isoformat(),
-            phone,
-            p.household.code if p.household is not None else "",
-            relation_label.get(p.relation, ""),
-            residence_label.get(p.residence_type, ""),
-            p.ethnicity,
-            p.region.code,
-            p.note,
-        ]
+    today = timezone.localdate()
+    for chunk in batched(persons, TAG_CHUNK):
+        tags: dict[int, list[str]] = defaultdict(list)
+        for tag in (
+            PersonTag.objects.valid_on(today)
+            .filter(person_id__in=[p.pk for p in chunk])
+            .order_by("person_id", "kind", "pk")
+        ):
+            tags[tag.person_id].append(str(tag))
+        for p in chunk:
+            idn = (p.id_number.reveal() if full else str(p.id_number)) if p.id_number else ""
+            phone = (p.phone.reveal() if full else str(p.phone)) if p.phone else ""
+            yield [
+                p.name,
+                idn,
+                "男" if p.sex == "M" else "女",
+                p.birth_date.isoformat(),
+                phone,
+                p.household.code if p.household is not None else "",
+                relation_label.get(p.relation, ""),
+                residence_label.get(p.residence_type, ""),
+                p.ethnicity,
+                p.region.code,
+                p.note,
+                "、".join(tags[p.pk]),
+            ]
 
 
 def export_household_rows(households: Iterable[Household]) -> Iterable[list[Any]]:
