@@ -90,21 +90,11 @@ def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def geojson(request: AuthedHttpRequest, code: str) -> HttpResponse:
-    """Boundaries of the region's children, and the points other modules draw on it (the registry's
-    buildings: coordinates only, no personal data)."""
+    """The points other modules draw on the region's map (the registry's buildings: coordinates and
+    names only, no personal data); the outlines come from ``boundaries``, as on every map."""
     require_role(request.user, REGISTRY_READERS, READER_ONLY)
     region = _visible(request, code)
-    feats = []
-    for r in (
-        Region.objects.current()
-        .filter(parent=region, boundary__isnull=False)
-        .only("code", "name", "boundary")
-    ):
-        feats.append(_boundary_feature(r))
-    if region.boundary and not feats:
-        feats.append(_boundary_feature(region))
-    for layer in MAP_LAYERS:
-        feats += layer(region, request.user)
+    feats = [f for layer in MAP_LAYERS for f in layer(region, request.user)]
     return JsonResponse(
         {"type": "FeatureCollection", "features": feats}, json_dumps_params={"ensure_ascii": False}
     )

@@ -4,6 +4,7 @@ asks for the named outlines of a region's children."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -119,7 +120,7 @@ def _sketch(tree: RegionTree) -> None:
 
 @pytest.mark.django_db
 def test_boundaries_endpoint_gives_the_children_in_scope(
-    client: Client, tree: RegionTree, accounts: Accounts
+    client: Client, tree: RegionTree, accounts: Accounts, django_assert_num_queries: Any
 ) -> None:
     _sketch(tree)
     client.force_login(accounts.street_coordinator)
@@ -131,8 +132,9 @@ def test_boundaries_endpoint_gives_the_children_in_scope(
     assert names[tree.community_a.name]["synthetic"] is True
     assert names[tree.community_a.name]["level"] == Level.COMMUNITY
     assert names[tree.street.name].get("self") is True
-    # a community of its street: the grids with an outline
-    r = client.get("/regions/boundaries/", {"region": tree.community_a.code})
+    # a community of its street: the grids with an outline; one query for the region, one for its children
+    with django_assert_num_queries(5):  # + the session, the account and the account's region (its scope)
+        r = client.get("/regions/boundaries/", {"region": tree.community_a.code})
     assert [f["properties"]["code"] for f in r.json()["features"]] == [
         tree.grid_a1.code,
         tree.community_a.code,

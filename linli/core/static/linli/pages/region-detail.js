@@ -25,7 +25,7 @@
       tooltip: function (p) { return p.name; }
     });
     M.getJSON(mapEl.dataset.url).then(function (r) {
-      var features = ((r.ok && r.data.features) || []).filter(function (f) { return f.properties.kind === 'building'; });
+      var features = (r.ok && r.data.features) || [];
       layer.addData({type: 'FeatureCollection', features: features});
       return outlines.then(function (o) {
         var b = o.getBounds();
