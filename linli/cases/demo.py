@@ -216,6 +216,8 @@ def demo_cases_load(
     return counts
 
 
+STUCK_DAYS_MAX = 40  # requests older than this were answered in the end, however late
+
 # The work in hand today (the year's requests above are nearly all answered by now): in the first grid of
 # the district (the demo's grid worker's) and at each level above it, requests waiting to be accepted,
 # overdue, due within a day, returned, answered and awaiting the return visit, escalated to the street
@@ -485,6 +487,8 @@ def _generate(
         )
         returned = rng.random() < 0.07
         stuck = rng.random() < 0.03  # never answered: overdue by now if old enough
+        # a real office chases what is long overdue: only the last weeks' requests are still stuck
+        stuck = stuck and age_days < STUCK_DAYS_MAX
         escalated = rng.random() < 0.05
         events: list[tuple[str, dt.datetime, str, str, str, str, str]] = []
         owner = community
