@@ -19,12 +19,17 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
+from django.test import testcases
 from playwright.sync_api import Browser, BrowserContext, Page, Response, ViewportSize
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
@@ -44,6 +49,33 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 REPO = Path(__file__).resolve().parents[2]
 
+
+class _OneRequestAtATime:
+    """The live server's application, one request at a time on SQLite: its threads share the test's
+    in-memory connection, and two pages' data requests at once (a map's layers) would use it together."""
+
+    def __init__(self, app: Callable) -> None:  # type: ignore[type-arg]
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable):  # type: ignore[no-untyped-def,type-arg]
+        if connection.vendor != "sqlite":
+            return self.app(environ, start_response)
+        with self.lock:  # the body is read inside: a streamed response reads the database as it goes
+            result = self.app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+
+
+class _LiveServer(ThreadedWSGIServer):
+    def set_app(self, application: Any) -> None:
+        super().set_app(_OneRequestAtATime(application))
+
+
+testcases.LiveServerThread.server_class = _LiveServer
 
 ANNOUNCED = pytest.StashKey[bool]()
 

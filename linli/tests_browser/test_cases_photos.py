@@ -43,8 +43,10 @@ def test_a_residents_photo_shows_on_their_page_and_the_staff_page(
     page = resident.page
     resident.go("/cases/report/", "report-photo")
     expect(page.locator("#pick")).to_have_attribute("data-ready", "1")
+    page.locator("#topic").select_option(value="环境卫生")  # topic first, then the category
     page.locator("#category").select_option(value="sanitation.complaint")
     page.locator("#description").fill("楼下垃圾桶坏了，照片为证")
+    page.locator("#mapbox summary").click()  # the map is optional, folded away
     page.locator("#pick").click()
     expect(page.locator("#pick-label")).to_contain_text("已选位置")
     page.locator("#photos").set_input_files(
