@@ -40,6 +40,8 @@ class ComputedSource:
     elements: dict[str, tuple[str, str]]  # code → (中文名称, 单位)
     finest: int  # longest code prefix the source can group by (15 grid, 12 community, 9 street)
     compute: Callable[[int, str], Grouped] = field(compare=False)
+    # code → the one-line definition the element's description carries (what exactly is counted)
+    definitions: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 SOURCES: dict[str, ComputedSource] = {}

@@ -25,8 +25,9 @@ def discover() -> None:
 
 
 def sync_elements() -> int:
-    """Create the DataElement row of every registered computed element that has none (names kept)."""
-    have = set(DataElement.objects.values_list("code", flat=True))
+    """Create the DataElement row of every registered computed element that has none (names kept), and
+    give an element still carrying the generated description ("由…计算") its source's definition."""
+    have = dict(DataElement.objects.values_list("code", "description"))
     new = [
         DataElement(
             code=code,
@@ -34,11 +35,15 @@ def sync_elements() -> int:
             unit=unit,
             kind=ElementKind.COMPUTED,
             entry_level=5 if s.finest >= 12 else 4,
-            description=f"由{s.key}计算",
+            description=s.definitions.get(code) or f"由{s.key}计算",
         )
         for s in SOURCES.values()
         for code, (name, unit) in s.elements.items()
         if code not in have
     ]
     DataElement.objects.bulk_create(new)
+    for s in SOURCES.values():
+        for code, definition in s.definitions.items():
+            if code in have and definition and have[code] == f"由{s.key}计算":
+                DataElement.objects.filter(code=code).update(description=definition)
     return len(new)

@@ -77,4 +77,5 @@ def compute(n: int, root: str) -> dict[str, dict[str, Decimal]]:
 
 
 SOURCE = ComputedSource(key="lifecircle.coverage", elements=elements(), finest=12, compute=compute)
+SOURCE.definitions.update({code: definition(code) for code in SOURCE.elements})
 data_elements.register(SOURCE)
