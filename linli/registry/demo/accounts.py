@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from linli.core.demo_steps import DemoAccount
 from linli.core.models import User
@@ -15,7 +16,8 @@ from linli.core.roles import DEFAULT_EXPORT, DEFAULT_REVEAL, Role
 from linli.regions.models import Region
 from linli.registry.demo.data import DEMO_PASSWORD, DISTRICT_CODE
 from linli.registry.demo.state import DemoError
-from linli.registry.models import Household, Organisation, OrganisationKind, Person, Relation
+from linli.registry.models import Organisation, OrganisationKind, Person, PersonStatus, Relation
+from linli.registry.selectors import years_ago
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,23 @@ ACCOUNTS = [
 ]
 
 
+def _resident_head(grid: Region) -> Person | None:
+    """The demo resident: the head of the grid's first household living with an elderly parent (so the
+    demo shows booking for a family member), else of its first household."""
+    today = timezone.localdate()
+    heads = Person.objects.filter(household__region=grid, relation=Relation.HEAD, status=PersonStatus.ACTIVE)
+    with_parent = heads.filter(
+        birth_date__gt=years_ago(today, 60),
+        household__members__relation=Relation.PARENT,
+        household__members__status=PersonStatus.ACTIVE,
+        household__members__birth_date__lte=years_ago(today, 65),
+    )
+    return (
+        with_parent.order_by("household__code", "pk").first()
+        or heads.order_by("household__code", "pk").first()
+    )
+
+
 def demo_accounts_ensure() -> list[dict[str, str]]:
     """Create or reset the eight demo accounts (password ``linli-demo-2026``); return them.
 
@@ -58,12 +77,7 @@ def demo_accounts_ensure() -> list[dict[str, str]]:
         .order_by("pk")
         .first()
     )
-    first = Household.objects.filter(region=regions["350504001001001"]).order_by("code").first()
-    head = (
-        Person.objects.filter(household=first, relation=Relation.HEAD).order_by("pk").first()
-        if first
-        else None
-    )
+    head = _resident_head(regions["350504001001001"])
     out = []
     with transaction.atomic():
         for a in ACCOUNTS:
