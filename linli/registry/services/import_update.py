@@ -444,35 +444,54 @@ def classify_households(by: User) -> Classify:
     return classify
 
 
-def apply_household(by: User) -> Apply:
+def _apply_place(
+    by: User,
+    *,
+    model: type[Household] | type[Building],
+    create: Callable[..., Any],
+    clean_row: Callable[[dict[str, str]], tuple[dict[str, Any], Any]],
+    link: tuple[str, str],
+    keys: tuple[str, ...],
+) -> Apply:
+    """The update of a household or building: its region, its link to a building (``link``: field,
+    column), and the plain ``keys``, each only when the file has its column; audited per record."""
     regions = RegionCache(by)
+    link_field, link_column = link
 
     def apply(plan: Plan) -> list[str]:
         if plan.outcome == "created":
-            plan.target = household_create(by=by, data=plan.data)
+            plan.target = create(by=by, data=plan.data)
             return []
-        h: Household = Household.objects.select_for_update().get(pk=plan.target.pk)
-        clean, _ = rowcheck.clean_household(plan.data)
+        place = model.objects.select_for_update().get(pk=plan.target.pk)
+        clean, _ = clean_row(plan.data)
         present = set(plan.data)
-        if "region_code" in present and clean["region_code"] != h.region.code:
-            h.region_id = regions.by_code[clean["region_code"]]  # checked in the dry run
-        if "building_code" in present:
-            h.building = (
-                Building.objects.filter(code=clean["building_code"]).first()
-                if clean["building_code"]
-                else None
-            )
-        for key in ("unit", "room", "address"):
+        if "region_code" in present and clean["region_code"] != place.region.code:
+            place.region_id = regions.by_code[clean["region_code"]]  # checked in the dry run
+        if link_column in present:
+            code = clean[link_column]
+            setattr(place, link_field, Building.objects.filter(code=code).first() if code else None)
+        for key in keys:
             if key in present:
-                setattr(h, key, clean[key])
-        h.save()
+                setattr(place, key, clean[key])
+        place.save()
         fields = [c[0] for c in plan.changes]
         audit_record(
-            actor=by, action=AuditAction.UPDATE, subject=h, detail={"fields": fields, "import": True}
+            actor=by, action=AuditAction.UPDATE, subject=place, detail={"fields": fields, "import": True}
         )
         return fields
 
     return apply
+
+
+def apply_household(by: User) -> Apply:
+    return _apply_place(
+        by,
+        model=Household,
+        create=household_create,
+        clean_row=rowcheck.clean_household,
+        link=("building", "building_code"),
+        keys=("unit", "room", "address"),
+    )
 
 
 def _float_text(value: float | None) -> str:
@@ -551,32 +570,14 @@ def classify_buildings(by: User) -> Classify:
 
 
 def apply_building(by: User) -> Apply:
-    regions = RegionCache(by)
-
-    def apply(plan: Plan) -> list[str]:
-        if plan.outcome == "created":
-            plan.target = building_create(by=by, data=plan.data)
-            return []
-        b: Building = Building.objects.select_for_update().get(pk=plan.target.pk)
-        clean, _ = rowcheck.clean_building(plan.data)
-        present = set(plan.data)
-        if "region_code" in present and clean["region_code"] != b.region.code:
-            b.region_id = regions.by_code[clean["region_code"]]  # checked in the dry run
-        if "parent_code" in present:
-            b.parent = (
-                Building.objects.filter(code=clean["parent_code"]).first() if clean["parent_code"] else None
-            )
-        for key in ("name", "kind", "address", "lat", "lon", "floors"):
-            if key in present:
-                setattr(b, key, clean[key])
-        b.save()
-        fields = [c[0] for c in plan.changes]
-        audit_record(
-            actor=by, action=AuditAction.UPDATE, subject=b, detail={"fields": fields, "import": True}
-        )
-        return fields
-
-    return apply
+    return _apply_place(
+        by,
+        model=Building,
+        create=building_create,
+        clean_row=rowcheck.clean_building,
+        link=("parent", "parent_code"),
+        keys=("name", "kind", "address", "lat", "lon", "floors"),
+    )
 
 
 def update_import(

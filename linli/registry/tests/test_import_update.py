@@ -286,3 +286,23 @@ def test_kept_files_are_private_and_go_after_a_day(world, settings):
     assert not path.exists() and not run.confirmable
     # A task run twice (a retry) finds the run no longer queued and leaves it alone.
     assert import_run_task.call(run.pk) == "skipped"
+
+
+def test_building_update_by_code_changes_only_the_columns_in_the_file(world):
+    from linli.registry.services import import_commit
+
+    user = world.accounts.community_worker
+    b = world.people.household.building
+    kind_before, address_before = b.kind, b.address
+    f = _xlsx(
+        [["楼栋编码", "名称", "所属网格编码", "层数"], [b.code, "阳光花园一号楼", b.region.code, "12"]],
+        "楼栋.xlsx",
+    )
+    dry = import_receive(kind="buildings", mode="update", upload=f, filename="楼栋.xlsx", by=user)
+    [row] = dry.summary["rows_listed"]
+    assert row["outcome"] == "changed"
+    done = import_commit(run=dry, by=user)
+    assert (done.status, done.created, done.changed) == (ImportRun.Status.DONE, 0, 1)
+    b.refresh_from_db()
+    assert (b.name, b.floors, b.kind, b.address) == ("阳光花园一号楼", 12, kind_before, address_before)
+    assert AuditLog.objects.filter(action=AuditAction.UPDATE, subject_id=str(b.pk)).exists()
