@@ -26,7 +26,20 @@ from linli.core.roles import Role
 pytestmark = pytest.mark.django_db
 
 CORE = Path(__file__).resolve().parents[1]
-DOMAIN_APPS = ("regions", "registry", "facilities", "cases", "services", "lifecircle", "indicators")
+DOMAIN_APPS = (
+    "regions",
+    "registry",
+    "facilities",
+    "cases",
+    "services",
+    "lifecircle",
+    "indicators",
+    "accounts",
+    "care",
+    "volunteers",
+    "deliberation",
+    "workforce",
+)
 
 
 def test_no_kernel_module_imports_a_domain_module():
@@ -283,3 +296,31 @@ def test_the_home_page_shows_the_todo_above_the_counts_and_says_when_nothing_wai
         assert "目前没有等待您处理的事项" not in html
     street = client_for(world.accounts.street_coordinator).get(reverse("home"))
     assert street.context["todo"] is None and "todo-item" not in street.content.decode()
+
+
+def test_nearby_sources_serve_their_roles_nearest_first(monkeypatch):
+    from linli.core import nearby
+
+    monkeypatch.setattr(nearby, "NEARBY_SOURCES", {})
+    seen: list[tuple[float, float, int]] = []
+
+    def visits(user, lon, lat, radius_m):
+        seen.append((lon, lat, radius_m))
+        return [
+            nearby.NearbyItem("走访 王**", "/v/1", 120, "走访"),
+            nearby.NearbyItem("走访 李**", "/v/2", 40, "走访"),
+        ]
+
+    def buildings(user, lon, lat, radius_m):
+        return [nearby.NearbyItem("3 栋", "/b/3", 80, "楼栋")]
+
+    nearby.register_nearby("care.visits", frozenset({Role.GRID_WORKER}), visits)
+    nearby.register_nearby(
+        "registry.buildings", frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER}), buildings
+    )
+    got = nearby.items_near(None, Role.GRID_WORKER, 118.6, 24.9, radius_m=200)
+    assert [i.url for i in got] == ["/v/2", "/b/3", "/v/1"]
+    assert seen == [(118.6, 24.9, 200)]
+    assert [i.url for i in nearby.items_near(None, Role.COMMUNITY_WORKER, 118.6, 24.9)] == ["/b/3"]
+    assert nearby.items_near(None, Role.RESIDENT, 118.6, 24.9) == []
+    assert len(nearby.items_near(None, Role.GRID_WORKER, 118.6, 24.9, limit=2)) == 2
