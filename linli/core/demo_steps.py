@@ -14,6 +14,7 @@ a demo database lists them (the terminal's copy scrolls away under the server's 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,7 +53,10 @@ def run_steps(
             done.append((step, None))
             continue
         log(f"正在加载{step.label}…")
-        done.append((step, step.run(seed=seed, today=today, log=log)))
+        started = time.perf_counter()
+        counts = step.run(seed=seed, today=today, log=log)
+        log(f"  {step.label}：用时 {time.perf_counter() - started:.1f} 秒")
+        done.append((step, counts))
     return done
 
 
