@@ -185,9 +185,14 @@ def load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[st
 
     log("居民与预约记录…")
     people: dict[str, list[tuple[int, int]]] = {}
+    # by the ids of each community's subtree (the community and its grids): a join on the code prefix
+    # makes SQLite walk the persons table once per community
+    below: dict[str, list[int]] = defaultdict(list)
+    for pk, code in Region.objects.filter(code__startswith=DISTRICT).values_list("pk", "code"):
+        below[code[:12]].append(pk)
     for c in communities:
         people[c.code] = list(
-            Person.objects.filter(region__code__startswith=c.code, status=PersonStatus.ACTIVE)
+            Person.objects.filter(region_id__in=below[c.code], status=PersonStatus.ACTIVE)
             .order_by("pk")
             .values_list("pk", "birth_date__year")[:60]
         )
