@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from django.test import Client
 
@@ -12,13 +10,10 @@ from linli.registry.demo import demo_load
 @pytest.mark.django_db
 def test_demo_step_loads_a_year_of_varied_requests() -> None:
     demo_load(scale=0.01)
-    started = time.perf_counter()
     counts = demo.demo_cases_load(seed=7)
-    took = time.perf_counter() - started
     assert demo.demo_cases_loaded()
     n = Case.objects.filter(source="demo").count()
     assert counts["诉求"] == n >= 200
-    assert took < 60
     statuses = set(Case.objects.values_list("status", flat=True))
     assert {wf.CLOSED, wf.IN_PROGRESS} <= statuses
     assert Case.objects.filter(overdue=True).exists()
