@@ -8,8 +8,11 @@ an optional step skipped is passed over, never recorded after a later step.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -50,71 +53,20 @@ def position(steps: Sequence[StepDef], done: Iterable[int]) -> tuple[int, StepDe
     return len(done_set), None
 
 
-# The catalogue (loaded into Procedure/ProcedureStep rows by migration; kept here so the engine's tests
-# and the migration read the same data). Each step: (name, required, kind, body).
-# kind: propose | deliberate | review | resolve | publish | evaluate | execute
-PROCEDURES: list[dict[str, object]] = [
-    {
-        "code": "siyi_ligongkai",
-        "name": "四议两公开",
-        "description": "村（社区）重大事项决策：党组织提议、两委会议商议、党员大会审议、"
-        "村（居）民会议或代表会议决议，决议公开、实施结果公开。",
-        "steps": [
-            ("党组织提议", True, "propose", "party_branch"),
-            ("两委会议商议", True, "deliberate", "two_committees"),
-            ("党员大会审议", True, "review", "party_members"),
-            ("村（居）民会议或代表会议决议", True, "resolve", "representatives"),
-            ("决议公开", True, "publish", ""),
-            ("实施结果公开", True, "publish_result", ""),
-        ],
-    },
-    {
-        "code": "gongzuofa_116",
-        "name": "“116”协商议事工作法",
-        "description": "“有事好商量，请到议事厅”：1 个议事平台（议事厅），1 套议事规则，"
-        "6 个步骤（收集议题、确定议题、协商议事、形成决议、组织实施、评估公开）。",
-        "steps": [
-            ("收集议题", True, "propose", ""),
-            ("确定议题", True, "deliberate", "two_committees"),
-            ("协商议事", True, "review", "council"),
-            ("形成决议", True, "resolve", "council"),
-            ("组织实施", True, "execute", ""),
-            ("评估公开", True, "publish_result", ""),
-        ],
-    },
-    {
-        "code": "liangyi_liangping",
-        "name": "两议两评两公开",
-        "description": "小区党支部议事协商：支部提议、协商议事，群众评议、效果评估，过程公开、结果公开。",
-        "steps": [
-            ("小区党支部提议", True, "propose", "party_branch"),
-            ("协商议事", True, "resolve", "council"),
-            ("过程公开", True, "publish", ""),
-            ("群众评议", True, "review", "residents"),
-            ("效果评估", True, "evaluate", ""),
-            ("结果公开", True, "publish_result", ""),
-        ],
-    },
-    {
-        "code": "sifang_yishi",
-        "name": "“四方”议事协调",
-        "description": "物业事项：社区党组织、居委会、业主委员会、物业服务企业共同议事；"
-        "须业主共同决定的事项提交业主大会表决（民法典第二百七十八条）。",
-        "steps": [
-            ("社区党组织提议", True, "propose", "party_branch"),
-            ("四方联席会议协商", True, "deliberate", "four_party"),
-            ("业主大会表决", True, "resolve", "owners"),
-            ("决议公开", True, "publish", ""),
-            ("实施结果公开", True, "publish_result", ""),
-        ],
-    },
-]
+# The catalogue: ``data/procedures.json`` (loaded into Procedure/ProcedureStep rows by the migration;
+# read here so the engine's tests and the migration read the same data). Each step: name, required,
+# kind (propose | deliberate | review | resolve | publish | publish_result | evaluate | execute) and the
+# body that meets for it (empty: no meeting).
+CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "procedures.json"
+
+
+def procedures() -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    return data
 
 
 def step_defs(code: str) -> list[StepDef]:
-    for p in PROCEDURES:
+    for p in procedures():
         if p["code"] == code:
-            steps = p["steps"]
-            assert isinstance(steps, list)
-            return [StepDef(i, s[0], s[1]) for i, s in enumerate(steps, start=1)]
+            return [StepDef(i, s["name"], s["required"]) for i, s in enumerate(p["steps"], start=1)]
     raise KeyError(code)
