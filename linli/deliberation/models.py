@@ -88,6 +88,7 @@ class Hall(models.Model):
         related_name="+",
     )
     opened_on = models.DateField("启用日期", default=timezone.localdate)
+    synthetic = models.BooleanField("演示数据", default=False, editable=False)
 
     class Meta:
         ordering = ["region"]
@@ -113,6 +114,7 @@ class OwnerShare(models.Model):
         "registry.Person", verbose_name="业主", on_delete=models.PROTECT, related_name="+"
     )
     area = models.DecimalField("专有部分面积（㎡）", max_digits=9, decimal_places=2)
+    synthetic = models.BooleanField("演示数据", default=False, editable=False)
 
     class Meta:
         ordering = ["building", "household"]
@@ -233,6 +235,7 @@ class Topic(models.Model):
     created_at = models.DateTimeField("提出时间", default=timezone.now)
     threshold_reached_at = models.DateTimeField("达到门槛时间", null=True, blank=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    synthetic = models.BooleanField("演示数据", default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -572,6 +575,7 @@ class Notice(models.Model):
     days = models.PositiveSmallIntegerField("公示期（天）", default=7)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    synthetic = models.BooleanField("演示数据", default=False, editable=False)
 
     class Meta:
         ordering = ["-posted_on", "-id"]

@@ -168,3 +168,18 @@ def communities_below(user: Any) -> QuerySet[Region]:
     if effective_role(user) == Role.SYSTEM_ADMIN:
         return qs.order_by("code")
     return qs.filter(subtree_q(user.region_code)).order_by("code") if user.region_id else qs.none()
+
+
+def person_named(region: Region, name: str) -> tuple[Person | None, str]:
+    """The one registered person of that name in the community; (None, why) when none or several."""
+    name = name.strip()
+    rows = list(
+        Person.objects.filter(subtree_q(region.code, "region__code"), name=name).exclude(status="deceased")[
+            :2
+        ]
+    )
+    if not rows:
+        return None, f"本社区（村）没有登记名为“{name}”的居民"
+    if len(rows) > 1:
+        return None, f"本社区（村）有多位“{name}”，请到基础数据核对后再登记"
+    return rows[0], ""

@@ -27,8 +27,10 @@ from linli.deliberation.models import (
     Body,
     Channel,
     Comment,
+    CommunitySetting,
     Counter,
     Entitlement,
+    Hall,
     Meeting,
     MeetingRecord,
     Notice,
@@ -736,3 +738,25 @@ def comment_add(*, notice: Notice, by: Any, text: str, objection: bool = False) 
     if len(text.strip()) < 2:
         raise invalid("text", "请填写意见内容", "notice.text_required")
     return Comment.objects.create(notice=notice, person=person, text=text.strip(), objection=objection)
+
+
+@transaction.atomic
+def setting_save(*, region: Region, by: Any, support_threshold: int, proxy_limit: int) -> None:
+    """议事规则设置 of a community: the supporters a resident's topic needs, the proxies one may hold."""
+    _require_staff(by, region)
+    if support_threshold < 1:
+        raise invalid("support_threshold", "附议人数门槛至少为 1", "topic.region_required")
+    CommunitySetting.objects.update_or_create(
+        region=region, defaults={"support_threshold": support_threshold, "proxy_limit": proxy_limit}
+    )
+    Topic.objects.filter(region=region, status=TopicStatus.COLLECTING).update(threshold=support_threshold)
+
+
+@transaction.atomic
+def hall_designate(*, region: Region, by: Any, name: str, facility: Any = None) -> Hall:
+    """设立民主议事厅 of a community (in one of its facilities)."""
+    _require_staff(by, region)
+    hall, _ = Hall.objects.update_or_create(
+        region=region, defaults={"name": name.strip() or "民主议事厅", "facility": facility}
+    )
+    return hall

@@ -16,3 +16,11 @@ def personal_data_in(text: str) -> str:
     if MOBILE.search(text) or LANDLINE.search(text):
         return "电话号码"
     return ""
+
+
+def mask_name(name: str) -> str:
+    """A person's name as a public page may show it: the surname and a star per other character."""
+    name = name.strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(len(name) - 1, 1)

@@ -204,6 +204,10 @@ def owner_tally(total_owners: int, total_area: Decimal, ballots: Iterable[OwnerB
     )
 
 
+def _m2(area: Number) -> str:
+    return f"{Decimal(area):.2f}"
+
+
 def _pct(part: Number, whole: Number) -> str:
     if not whole:
         return "0%"
@@ -221,7 +225,7 @@ def double_majority(t: OwnerTally, matter: str) -> OwnerVerdict:
     part_area = PARTICIPATION.met(t.area, t.total_area)
     part_owners = PARTICIPATION.met(t.owners, t.total_owners)
     reasons = [
-        f"参与表决面积 {t.area}㎡，占总面积 {t.total_area}㎡ 的 {_pct(t.area, t.total_area)}"
+        f"参与表决面积 {_m2(t.area)}㎡，占总面积 {_m2(t.total_area)}㎡ 的 {_pct(t.area, t.total_area)}"
         f"（需三分之二以上）：{'达到' if part_area else '未达到'}",
         f"参与表决业主 {t.owners} 人，占业主总人数 {t.total_owners} 人的 {_pct(t.owners, t.total_owners)}"
         f"（需三分之二以上）：{'达到' if part_owners else '未达到'}",
@@ -229,7 +233,7 @@ def double_majority(t: OwnerTally, matter: str) -> OwnerVerdict:
     by_area = approval.met(t.yes_area, t.area)
     by_owners = approval.met(t.yes_owners, t.owners)
     reasons += [
-        f"同意面积 {t.yes_area}㎡，占参与表决面积的 {_pct(t.yes_area, t.area)}"
+        f"同意面积 {_m2(t.yes_area)}㎡，占参与表决面积的 {_pct(t.yes_area, t.area)}"
         f"（需{approval.label}）：{'达到' if by_area else '未达到'}",
         f"同意业主 {t.yes_owners} 人，占参与表决人数的 {_pct(t.yes_owners, t.owners)}"
         f"（需{approval.label}）：{'达到' if by_owners else '未达到'}",

@@ -31,9 +31,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _codes(e: ValidationError) -> set[str]:
-    return (
-        {err.code for errs in e.error_dict.values() for err in errs} if hasattr(e, "error_dict") else {e.code}
-    )
+    if hasattr(e, "error_dict"):
+        return {str(err.code) for errs in e.error_dict.values() for err in errs}
+    return {str(e.code)}
 
 
 def _meeting(topic, cw, body, members, people, quorum="two_thirds"):
