@@ -656,8 +656,8 @@ def _home(
             )
             Meeting.objects.filter(pk=m.pk).update(signed_by=worker, signed_at=_aware(day, 21))
             TopicStep.objects.create(topic=topic, step=sifang[2], meeting=m, by=worker, at=_aware(day, 21))
-            Progress.objects.create(
-                resolution=res, text="已完成设计方案并报住建部门审批", percent=30, by=worker
+            services.progress_report(
+                resolution=res, by=worker, text="已完成设计方案并报住建部门审批", percent=30
             )
             Notice.objects.create(
                 region=c,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from linli.deliberation.engine import rules
 from linli.deliberation.models import Body, NoticeKind, Procedure, RecordKind, TopicScope, VoteRule
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 

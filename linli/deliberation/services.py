@@ -564,7 +564,7 @@ def tally(vote: Vote) -> dict[str, Any]:
         Ballot.objects.filter(vote=vote).values("choice").annotate(n=Count("id"), a=Sum("area")).order_by()
     ):
         out[row["choice"]] = row["n"]
-        out[f"{row['choice']}_area"] = row["a"] or Decimal(0)
+        out[f"{row['choice']}_area"] = Decimal(row["a"] or 0).quantize(Decimal("0.01"))
     return out
 
 
@@ -706,6 +706,8 @@ def notice_publish(
     found = personal_data_in(title + "\n" + body)
     if found:
         raise invalid("body", f"公开内容不能含有{found}，请删去后再发布", "notice.personal_data")
+    if resolution is not None:
+        resolution = Resolution.objects.select_related("topic").get(pk=resolution.pk)
     if resolution is not None and resolution.topic.region_id != region.pk:
         raise invalid("resolution", "决议不属于本社区（村）", "notice.region_invalid")
     if (

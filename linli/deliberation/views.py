@@ -227,7 +227,9 @@ def topic(request: HttpRequest, number: str) -> HttpResponse:
         for x in Facility.objects.filter(subtree_q(t.region.code[:9], "region__code")).order_by("name")[:100]
     ]
     meeting_form = f.MeetingForm(
-        facilities=facilities, initial={"body": nxt.body if nxt and nxt.body else Body.COUNCIL}
+        facilities=facilities,
+        initial={"body": nxt.body if nxt and nxt.body else Body.COUNCIL},
+        auto_id="mt_%s",
     )
     resolutions = list(t.resolutions.select_related("responsible").prefetch_related("reports"))
     return render(
@@ -238,13 +240,13 @@ def topic(request: HttpRequest, number: str) -> HttpResponse:
             "t": t,
             "position": position,
             "next": nxt,
-            "step_form": f.StepForm(meetings=_meeting_choices(t)),
-            "accept_form": f.AcceptForm(),
+            "step_form": f.StepForm(meetings=_meeting_choices(t), auto_id="step_%s"),
+            "accept_form": f.AcceptForm(auto_id="acc_%s"),
             "meeting_form": meeting_form,
             "meetings": list(t.meetings.select_related("facility").order_by("starts_at")),
             "votes": list(t.votes.order_by("created_at")),
             "resolutions": resolutions,
-            "progress_form": f.ProgressForm(),
+            "progress_form": f.ProgressForm(auto_id="pg_%s"),
             "notices": list(Notice.objects.filter(resolution__topic=t).order_by("posted_on")),
             "supports": t.supports,
         },
@@ -347,9 +349,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "attendance": attendance,
             "quorum": selectors.quorum_verdict(m),
             "records": list(m.records.select_related("by")),
-            "attend_form": f.AttendanceForm(),
-            "record_form": f.RecordForm(),
-            "vote_form": f.VoteForm(),
+            "attend_form": f.AttendanceForm(auto_id="att_%s"),
+            "record_form": f.RecordForm(auto_id="rec_%s"),
+            "vote_form": f.VoteForm(auto_id="vote_%s"),
             "resolution_form": f.ResolutionForm(
                 people=people,
                 votes=[
@@ -358,6 +360,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
                     if v.status == VoteStatus.CLOSED
                 ],
                 initial={"responsible": user.pk},
+                auto_id="res_%s",
             ),
             "votes": votes,
             "resolutions": list(m.resolutions.all()),
@@ -470,8 +473,8 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
             "cast": sum(t[c] for c in rules.CHOICES),
             "participations": v.participations.count(),
             "roll": v.roll.count(),
-            "counts_form": f.CountsForm(),
-            "paper_form": f.PaperBallotForm(),
+            "counts_form": f.CountsForm(auto_id="cnt_%s"),
+            "paper_form": f.PaperBallotForm(auto_id="pap_%s"),
         },
     )
 
