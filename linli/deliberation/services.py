@@ -238,7 +238,7 @@ def topic_accept(*, topic: Topic, by: Any, procedure: Procedure) -> Topic:
 
 
 def _lock_topic(topic: Topic) -> Topic:
-    return Topic.objects.select_for_update().select_related("region", "procedure").get(pk=topic.pk)
+    return Topic.objects.select_for_update(of=("self",)).select_related("region", "procedure").get(pk=topic.pk)
 
 
 def _resolution_passed(topic: Topic, meeting: Meeting | None) -> None:
@@ -335,7 +335,7 @@ def meeting_call(
 
 
 def _open_meeting(meeting: Meeting) -> Meeting:
-    m = Meeting.objects.select_for_update().select_related("topic__region").get(pk=meeting.pk)
+    m = Meeting.objects.select_for_update(of=("self",)).select_related("topic__region").get(pk=meeting.pk)
     if m.signed_at is not None:
         raise invalid("meeting", "会议记录已签署，不能再修改（如需更正请追加更正记录）", "meeting.signed")
     return m
@@ -373,7 +373,7 @@ def meeting_record_add(
     *, meeting: Meeting, by: Any, kind: str, text: str, corrects: MeetingRecord | None = None
 ) -> MeetingRecord:
     """追加会议记录或决议文本 (append-only); after sign-off only a correction pointing at a record."""
-    m = Meeting.objects.select_for_update().select_related("topic__region").get(pk=meeting.pk)
+    m = Meeting.objects.select_for_update(of=("self",)).select_related("topic__region").get(pk=meeting.pk)
     _require_staff(by, m.topic.region)
     if not text.strip():
         raise invalid("text", "请填写内容", "meeting.text_required")
@@ -492,7 +492,7 @@ def _cast(vote: Vote, person: Person, choice: str, channel: str) -> None:
 
 
 def _open_vote(vote: Vote) -> Vote:
-    v = Vote.objects.select_for_update().select_related("topic__region").get(pk=vote.pk)
+    v = Vote.objects.select_for_update(of=("self",)).select_related("topic__region").get(pk=vote.pk)
     if v.status != VoteStatus.OPEN:
         raise invalid("vote", "表决已结束", "vote.closed")
     return v
@@ -654,7 +654,7 @@ def progress_report(
     *, resolution: Resolution, by: Any, text: str, percent: int, evidence: str = ""
 ) -> Progress:
     """报告执行进展 with its evidence; 100 % marks the resolution executed (once)."""
-    r = Resolution.objects.select_for_update().select_related("topic__region").get(pk=resolution.pk)
+    r = Resolution.objects.select_for_update(of=("self",)).select_related("topic__region").get(pk=resolution.pk)
     if by.pk != r.responsible_id:
         _require_staff(by, r.topic.region)
     if not text.strip():
