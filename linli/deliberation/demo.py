@@ -588,7 +588,12 @@ def _home(
             MeetingRecord.objects.create(
                 meeting=m,
                 kind=RecordKind.MINUTES,
-                text=f"社区党组织、居委会、业委会、物业服务企业四方就{topic.title}的方案、费用分摊和施工安排进行协商，同意提交业主表决。",
+                text=(
+                    f"社区党组织提议{topic.title}，建议按“四方”议事协调程序办理。"
+                    if i == 0
+                    else f"社区党组织、居委会、业委会、物业服务企业四方就{topic.title}的方案、费用分摊和施工安排进行协商，同意提交业主表决。"
+                ),
+                at=_aware(start + dt.timedelta(days=3 + 5 * i), 21),
                 by=worker,
             )
             TopicStep.objects.create(topic=topic, step=st, meeting=m, by=worker, at=m.starts_at)
@@ -640,7 +645,11 @@ def _home(
         Attendance.objects.bulk_create([Attendance(meeting=m, person_id=p.person_id) for p in parts])
         out["ballots"] += len(ballots)
         MeetingRecord.objects.create(
-            meeting=m, kind=RecordKind.MINUTES, text="业主表决：现场投票与手机投票结合，当场计票。", by=worker
+            meeting=m,
+            kind=RecordKind.MINUTES,
+            text="业主表决：现场投票与手机投票结合，当场计票。",
+            by=worker,
+            at=_aware(day, 21),
         )
         services.vote_count(vote=vote, by=worker)
         vote.refresh_from_db()

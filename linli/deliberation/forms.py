@@ -94,7 +94,11 @@ class AttendanceForm(forms.Form):
 
 
 class RecordForm(forms.Form):
-    kind = forms.ChoiceField(label="类别", choices=RecordKind.choices, initial=RecordKind.MINUTES)
+    kind = forms.ChoiceField(
+        label="类别",
+        choices=[(RecordKind.MINUTES, "会议记录"), (RecordKind.RESOLUTION, "决议文本")],
+        initial=RecordKind.MINUTES,
+    )
     text = forms.CharField(label="内容", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
 

@@ -238,7 +238,9 @@ def topic_accept(*, topic: Topic, by: Any, procedure: Procedure) -> Topic:
 
 
 def _lock_topic(topic: Topic) -> Topic:
-    return Topic.objects.select_for_update(of=("self",)).select_related("region", "procedure").get(pk=topic.pk)
+    return (
+        Topic.objects.select_for_update(of=("self",)).select_related("region", "procedure").get(pk=topic.pk)
+    )
 
 
 def _resolution_passed(topic: Topic, meeting: Meeting | None) -> None:
@@ -654,7 +656,11 @@ def progress_report(
     *, resolution: Resolution, by: Any, text: str, percent: int, evidence: str = ""
 ) -> Progress:
     """报告执行进展 with its evidence; 100 % marks the resolution executed (once)."""
-    r = Resolution.objects.select_for_update(of=("self",)).select_related("topic__region").get(pk=resolution.pk)
+    r = (
+        Resolution.objects.select_for_update(of=("self",))
+        .select_related("topic__region")
+        .get(pk=resolution.pk)
+    )
     if by.pk != r.responsible_id:
         _require_staff(by, r.topic.region)
     if not text.strip():
