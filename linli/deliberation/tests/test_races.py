@@ -3,6 +3,10 @@ one support per resident, no proxy holder beyond the limit, distinct topic numbe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import pytest
 from django.utils import timezone
 
@@ -27,16 +31,14 @@ def test_one_ballot_per_voter_and_one_support(world, owners) -> None:
     )
     vote = services.vote_open(topic=topic, by=cw, question="是否同意", rule="art278_special", phone=True)
     voter = owners.accounts[0]
-    outcomes = race(
-        [lambda c=c: services.ballot_cast(vote=vote, by=voter, choice=c) for c in ["yes", "no"] * 3]
-    )
+    outcomes = race([partial(services.ballot_cast, vote=vote, by=voter, choice=c) for c in ["yes", "no"] * 3])
     assert sorted(outcomes) == ["ok"] + ["vote.already_voted"] * 5
     assert Ballot.objects.filter(vote=vote).count() == 1 == Participation.objects.filter(vote=vote).count()
 
     raised = services.topic_raise(
         by=world.accounts.resident, title="增设座椅", description="公交站增设爱心座椅"
     )
-    outcomes = race([lambda: services.topic_support(topic=raised, by=voter) for _ in range(5)])
+    outcomes = race([partial(services.topic_support, topic=raised, by=voter) for _ in range(5)])
     assert sorted(outcomes) == ["ok"] + ["topic.supported"] * 4
     raised.refresh_from_db()
     assert raised.supports == 1
@@ -60,14 +62,21 @@ def test_proxy_limit_and_numbers_hold(world) -> None:
     )
     services.attendance_record(meeting=m, by=cw, person=holder)
     outcomes = race(
-        [lambda p=p: services.attendance_record(meeting=m, by=cw, person=p, proxy=holder) for p in givers]
+        [partial(services.attendance_record, meeting=m, by=cw, person=p, proxy=holder) for p in givers]
     )
     assert outcomes.count("ok") == 1 and all("最多接受 1 人委托" in o for o in outcomes if o != "ok")
     assert Attendance.objects.filter(meeting=m, proxy=holder).count() == 1
 
-    raise_one = lambda i: services.topic_raise(  # noqa: E731
-        by=cw, title=f"议题{i}", description="并发提出的议题", region=world.tree.community_a
-    )
-    assert race([lambda i=i: raise_one(i) for i in range(5)]) == ["ok"] * 5
+    attempts: list[Callable[[], Any]] = [
+        partial(
+            services.topic_raise,
+            by=cw,
+            title=f"议题{i}",
+            description="并发提出的议题",
+            region=world.tree.community_a,
+        )
+        for i in range(5)
+    ]
+    assert race(attempts) == ["ok"] * 5
     numbers = list(Topic.objects.filter(title__startswith="议题").values_list("number", flat=True))
     assert len(set(numbers)) == 5
