@@ -50,6 +50,7 @@ from linli.core.auth import API_AUTH
 from linli.core.errors import INVALID, error_code
 from linli.core.middleware import BadInput
 from linli.core.tabular import TableError
+from linli.deliberation.api import router as deliberation_router
 from linli.error_codes import CODES, KERNEL, PATTERNS
 from linli.facilities.api import router as facilities_router
 from linli.indicators.api import router as indicators_router
@@ -81,6 +82,7 @@ api.add_router("/indicators", indicators_router)
 api.add_router("/lifecircle", lifecircle_router)
 api.add_router("/cases", cases_router)
 api.add_router("/services", services_router)
+api.add_router("/deliberation", deliberation_router)
 
 NOT_FOUND = "不存在，或不在本账号的数据范围内"
 UNAUTHENTICATED = "未登录，或接口令牌无效、已吊销、已过期"
