@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from linli.cases.models import Case, Channel
@@ -25,7 +24,7 @@ from linli.core.roles import Role, effective_role
 from linli.core.scope import region_in_scope, subtree_q
 from linli.core.services import audit_record
 from linli.regions.models import Level, Region
-from linli.registry.models import Building, Household, Organisation, Person, Staff
+from linli.registry.models import Building, Household, Person, Staff
 from linli.services.models import ExcludedTask
 from linli.workforce import selectors
 from linli.workforce.engine import rules, track
@@ -669,11 +668,3 @@ def candidate_add(
         current_work=current_work,
         intended_post=intended_post,
     )
-
-
-def organisations_of(by: Any) -> Organisation | None:
-    return by.organisation if by.organisation_id else None
-
-
-def q_grid(code: str) -> Q:
-    return subtree_q(code, "grid__code")
