@@ -1,6 +1,6 @@
 // 网格巡查: the phone's position, only while a patrol runs (after the worker's consent on the start form).
-// Start: the position is read once and sent with the form. Running: positions are watched, buffered and
-// sent every data-interval seconds; the nearby list is refreshed from /patrol/nearby/. Test hook: the
+// Start: the position is read once and sent with the form. Running: a position is read every data-interval
+// seconds and sent (kept and resent when offline); the nearby list is refreshed from /patrol/nearby/. Test hook: the
 // event "linli:patrol-sample" on document sends the current position at once.
 
 const live = document.getElementById("patrol-live");
@@ -107,10 +107,20 @@ if (live && navigator.geolocation) {
     fillHere(last.lat, last.lon);
   };
 
-  navigator.geolocation.watchPosition(take, () => {}, { enableHighAccuracy: true, maximumAge: 10000 });
-  setInterval(send, interval);
-  document.addEventListener("linli:patrol-sample", () => {
-    navigator.geolocation.getCurrentPosition((pos) => { take(pos); send(); }, () => {}, { maximumAge: 0 });
-  });
-  navigator.geolocation.getCurrentPosition((pos) => { fillHere(pos.coords.latitude, pos.coords.longitude); refreshNearby({ lat: pos.coords.latitude, lon: pos.coords.longitude }); }, () => {});
+  // one reading per interval (not a continuous watch): enough for a walk, and kinder to the battery
+  const sample = () => {
+    navigator.geolocation.getCurrentPosition(
+      (pos) => { take(pos); send(); },
+      () => { send(); },
+      { enableHighAccuracy: true, maximumAge: 0, timeout: 20000 },
+    );
+  };
+  setInterval(sample, interval);
+  document.addEventListener("linli:patrol-sample", sample);
+  live.dataset.ready = "1";
+  navigator.geolocation.getCurrentPosition(
+    (pos) => { fillHere(pos.coords.latitude, pos.coords.longitude); refreshNearby({ lat: pos.coords.latitude, lon: pos.coords.longitude }); },
+    () => {},
+    { enableHighAccuracy: true, timeout: 20000 },
+  );
 }
