@@ -157,20 +157,47 @@ def _time(raw: Any) -> dt.datetime:
     return v if timezone.is_aware(v) else timezone.make_aware(v)
 
 
-def summarise(patrol: Patrol) -> track.Summary:
-    pts = list(
-        TrackPoint.objects.filter(patrol=patrol).order_by("at").values_list("at", "lat", "lon", "flagged")
-    )
-    points = [track.Point(a.timestamp(), la, lo) for a, la, lo, _ in pts]
-    flags = [f for *_, f in pts]
-    blds = [
+def _buildings(grid_code: str) -> list[tuple[int, float, float]]:
+    return [
         (pk, float(la), float(lo))
         for pk, la, lo in Building.objects.filter(
-            subtree_q(patrol.grid.code, "region__code"), lat__isnull=False, lon__isnull=False
+            subtree_q(grid_code, "region__code"), lat__isnull=False, lon__isnull=False
         ).values_list("pk", "lat", "lon")
         if la is not None and lo is not None
     ]
-    return track.summarise(points, flags, patrol.grid.boundary, blds, radius_m=BUILDING_RADIUS_M)
+
+
+def summarise(patrol: Patrol) -> track.Summary:
+    return summaries([patrol])[patrol.pk]
+
+
+def summaries(patrols: Sequence[Patrol]) -> dict[int, track.Summary]:
+    """Each patrol's summary from its stored points: two queries for the whole batch (the points in
+    patrol and time order, the buildings of their grids), then the engine."""
+    by_id = {p.pk: p for p in patrols}
+    pts: dict[int, list[tuple[dt.datetime, float, float, bool]]] = {pk: [] for pk in by_id}
+    for pid, at, la, lo, f in (
+        TrackPoint.objects.filter(patrol_id__in=list(by_id))
+        .order_by("patrol_id", "at")
+        .values_list("patrol_id", "at", "lat", "lon", "flagged")
+        .iterator(chunk_size=20000)
+    ):
+        pts[pid].append((at, la, lo, f))
+    blds: dict[str, list[tuple[int, float, float]]] = {}
+    out = {}
+    for pk, p in by_id.items():
+        code = p.grid.code
+        if code not in blds:
+            blds[code] = _buildings(code)
+        rows = pts[pk]
+        out[pk] = track.summarise(
+            [track.Point(a.timestamp(), la, lo) for a, la, lo, _ in rows],
+            [f for *_, f in rows],
+            p.grid.boundary,
+            blds[code],
+            radius_m=BUILDING_RADIUS_M,
+        )
+    return out
 
 
 @transaction.atomic
