@@ -155,8 +155,11 @@ def teams(user: Any, root: Region) -> list[Team]:
     grids = list(grids_of(user, root).defer("boundary"))
     table = rules_under(root)
     by_grid = {g.pk: Team(g, required=applicable(g.code, table)[1]) for g in grids}
+    order = {p: i for i, p in enumerate(TeamPost.values)}  # 网格长 first, the 楼栋长/单元长 last
     for m in TeamMember.objects.filter(grid_id__in=list(by_grid)).select_related("staff", "person"):
         by_grid[m.grid_id].members.append(m)
+    for t in by_grid.values():
+        t.members.sort(key=lambda m: (order.get(m.post, 99), m.pk))
     return list(by_grid.values())
 
 

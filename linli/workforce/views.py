@@ -314,6 +314,7 @@ def coverage(request: AuthedHttpRequest) -> HttpResponse:
             "next": day + dt.timedelta(days=1) if day < timezone.localdate() else None,
             "rows": rows,
             "met": sum(1 for r in rows if not r.missed),
+            "is_today": day == timezone.localdate(),
             "patrols": patrols,
         },
     )
@@ -626,7 +627,7 @@ def figures(request: AuthedHttpRequest) -> HttpResponse:
             "title": "社区工作者队伍",
             "root": root,
             "figs": figs,
-            "overdue": [t for t in training if t.state == "overdue"][:200],
+            "overdue": [t for t in training if t.state == "overdue"][:50],
             "due": sum(1 for t in training if t.state == "due"),
             "overdue_n": sum(1 for t in training if t.state == "overdue"),
             "trained_ok": sum(1 for t in training if t.state == "ok"),
