@@ -1,7 +1,7 @@
 """Benchmark: storing and summarising a month of patrol tracks on PostgreSQL.
 
 The issue's size is 20 000 grid workers, two patrols a day for a month, a point every 30 s (45-minute
-patrols: about 108 million points); ``--quick`` takes a few hundred workers. Each worker patrols his
+patrols: about 108 million points); ``--quick`` takes 50 workers (a community and a half). Each worker patrols his
 own rectangular grid (a synthetic district), walking at 1.1 m/s with a GPS jump now and then.
 
 Figures:
@@ -143,7 +143,7 @@ def walk(rnd: random.Random, lat0: float, lon0: float, t0: float) -> list[tuple[
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="150 workers instead of 20 000")
+    ap.add_argument("--quick", action="store_true", help="50 workers instead of 20 000")
     ap.add_argument("--workers", type=int)
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--pg-url", default=os.environ.get("DATABASE_URL", ""))
@@ -151,7 +151,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.pg_url.startswith("postgres"):
         sys.exit("需要 PostgreSQL：--pg-url postgres://…")
-    workers = args.workers or (150 if args.quick else 20_000)
+    workers = args.workers or (50 if args.quick else 20_000)
     db_name = args.pg_url.rsplit("/", 1)[1].split("?")[0] or "linli_bench"
     server = (
         args.pg_url.rsplit("/", 1)[0] + "/postgres"
