@@ -103,9 +103,13 @@ def test_community_worker_sees_coverage_and_a_forbidden_task_is_refused(world: W
     v = signed_in("community_worker")
     v.menu("巡查覆盖")
     rows = v.page.locator("#coverage-table tbody tr")
-    expect(rows.filter(has_text=world.tree.grid_a1.name)).to_contain_text("少巡 1 次")
-    expect(rows.filter(has_text=world.tree.grid_a2.name)).to_contain_text("少巡 2 次")
+    # today is not over: what is missing reads as still to do
+    expect(rows.filter(has_text=world.tree.grid_a1.name)).to_contain_text("今天还差 1 次")
+    expect(rows.filter(has_text=world.tree.grid_a2.name)).to_contain_text("今天还差 2 次")
     expect(v.page.locator("#coverage-summary")).to_contain_text("0 个达到")
+    v.page.get_by_role("link", name="‹ 前一天").click()  # yesterday: nobody patrolled, both grids missed
+    v.page.wait_for_load_state("networkidle")
+    expect(rows.filter(has_text=world.tree.grid_a2.name)).to_contain_text("少巡 2 次")
     v.shot("coverage")
 
     d = signed_in("department_handler")
