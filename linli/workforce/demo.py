@@ -48,11 +48,10 @@ from linli.workforce.models import (
 
 DISTRICT = "350504"
 HOME_COMMUNITY = "350504001001"  # 万福社区: the demo's community and grid worker (wangge)
-SAMPLE_GRIDS = 8
+SAMPLE_GRIDS = 6
 DAYS = 60
-FULL_DAYS = (
-    14  # older demo tracks are stored as the retention task leaves them (coarse), to keep the step short
-)
+# older demo tracks are stored as the retention task leaves them (coarse), to keep the step short
+FULL_DAYS = 10
 SPEED_MS = 1.1
 
 DUTIES = [
