@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "linli.cases",
     "linli.services",
     "linli.deliberation",
+    "linli.workforce",
 ]
 
 MIDDLEWARE = [
@@ -295,3 +296,7 @@ LINLI_HSDS_SCHEMA_DIR = os.environ.get("LINLI_HSDS_SCHEMA_DIR", "")
 # --- indicators ---
 # The CJK font file the annual report's PDF embeds; empty: Noto Sans CJK or another installed one.
 LINLI_CJK_FONT = os.environ.get("LINLI_CJK_FONT", "")
+
+# 网格巡查: positions sent every N seconds during a patrol; tracks kept in full this many days, then coarsened
+LINLI_WORKFORCE_TRACK_SECONDS = int(os.environ.get("LINLI_WORKFORCE_TRACK_SECONDS", "30"))
+LINLI_WORKFORCE_TRACK_DAYS = int(os.environ.get("LINLI_WORKFORCE_TRACK_DAYS", "90"))

@@ -28,6 +28,7 @@ urlpatterns = [
     path("open311/v2/", include("linli.cases.open311.urls")),
     path("services/", include("linli.services.urls")),
     path("deliberation/", include("linli.deliberation.urls")),
+    path("workforce/", include("linli.workforce.urls")),
     path("", include("linli.core.urls")),
 ]
 

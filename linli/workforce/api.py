@@ -1,0 +1,215 @@
+"""网格工作 API (/api/workforce): positions of the running patrol, the day's coverage, grid tasks (sent
+through the 准入 check, items completed) and the workforce figures. Reads are scoped; writes go through
+``linli.workforce.services`` — the same calls as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from linli.core.api import ERRORS, ConflictOut, acting_user, conflict_response
+from linli.core.errors import Conflict, Forbidden, invalid
+from linli.core.roles import effective_role
+from linli.core.scope import region_in_scope
+from linli.regions.models import Region
+from linli.workforce import selectors, services
+from linli.workforce.models import Duty
+
+router = Router(tags=["网格工作与社区工作者队伍"])
+
+
+class PointIn(Schema):
+    t: dt.datetime
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy: float | None = None
+
+
+class PointsIn(Schema):
+    points: list[PointIn] = Field(max_length=services.MAX_POINTS_PER_CALL)
+
+
+class PointsOut(Schema):
+    points: int
+    flagged: int
+
+
+@router.post(
+    "/patrol/points",
+    response={200: PointsOut, 409: ConflictOut, **ERRORS},
+    summary="上传巡查位置（进行中的巡查）",
+)
+def patrol_points(request: HttpRequest, payload: PointsIn) -> Any:
+    user = acting_user(request)
+    active = selectors.active_patrol(user)
+    if active is None:
+        return conflict_response(Conflict("patrol", "没有正在进行的巡查", code="patrol.ended"))
+    flagged = services.patrol_points_add(patrol=active, by=user, points=[p.dict() for p in payload.points])
+    active.refresh_from_db()
+    return {"points": active.points, "flagged": flagged}
+
+
+class CoverageIn(Schema):
+    region: str = ""
+    day: dt.date | None = None
+
+
+class CoverageOut(Schema):
+    grid: str
+    grid_name: str
+    required: int
+    done: int
+    patrols: int
+    minutes: float
+    distance_m: float
+    buildings: int
+    missed: int
+
+
+def _region(user: Any, code: str) -> Region:
+    if not code:
+        if user.region is None:
+            raise Http404("本账号没有所辖区域")
+        return user.region  # type: ignore[no-any-return]
+    found = Region.objects.current().filter(code=code).defer("boundary").first()
+    if found is None or not region_in_scope(user, found):
+        raise Http404("区划不存在或不在本账号的数据范围内")
+    return found
+
+
+@router.get("/coverage", response={200: list[CoverageOut], **ERRORS}, summary="巡查覆盖（每个网格一天）")
+def coverage(request: HttpRequest, filters: Query[CoverageIn]) -> Any:
+    user = acting_user(request)
+    if effective_role(user) not in selectors.SUPERVISORS:
+        raise Forbidden("本账号不能查看巡查覆盖")
+    rows = selectors.day_coverage(user, _region(user, filters.region), filters.day or timezone.localdate())
+    return [
+        {
+            "grid": r.grid.code,
+            "grid_name": r.grid.name,
+            "required": r.required,
+            "done": r.done,
+            "patrols": r.patrols,
+            "minutes": r.minutes,
+            "distance_m": r.distance_m,
+            "buildings": r.buildings,
+            "missed": r.missed,
+        }
+        for r in rows
+    ]
+
+
+class FieldIn(Schema):
+    label: str
+    type: str = "text"
+
+
+class TaskIn(Schema):
+    title: str
+    kind: str
+    region: str
+    deadline: dt.date
+    fields: list[FieldIn]
+    per: str = "building"
+    content: str = ""
+    duty_id: int | None = None
+    funding: str = ""
+
+
+class TaskOut(Schema):
+    number: str
+    status: str
+    decision: str
+    reason: str
+    items: int
+
+
+@router.post("/tasks", response={201: TaskOut, **ERRORS}, summary="派发网格任务（先经社区职责清单准入）")
+def task_create(request: HttpRequest, payload: TaskIn) -> Any:
+    user = acting_user(request)
+    region = Region.objects.current().filter(code=payload.region).first()
+    if region is None:
+        raise invalid("region", "下发范围不存在", "gridtask.region_invalid")
+    duty = Duty.objects.filter(pk=payload.duty_id).first() if payload.duty_id else None
+    task = services.grid_task_create(
+        by=user,
+        title=payload.title,
+        kind=payload.kind,
+        region=region,
+        deadline=payload.deadline,
+        fields=[f.dict() for f in payload.fields],
+        per=payload.per,
+        content=payload.content,
+        duty=duty,
+        funding=payload.funding,
+    )
+    return Status(
+        201,
+        {
+            "number": task.number,
+            "status": task.status,
+            "decision": task.decision,
+            "reason": task.reason,
+            "items": task.items.count(),
+        },
+    )
+
+
+class AnswersIn(Schema):
+    answers: dict[str, str]
+
+
+@router.post(
+    "/tasks/items/{int:item_id}",
+    response={200: dict[str, Any], 409: ConflictOut, **ERRORS},
+    summary="填报网格任务的一项",
+)
+def task_item(request: HttpRequest, item_id: int, payload: AnswersIn) -> Any:
+    user = acting_user(request)
+    item = selectors.my_open_items(user).filter(pk=item_id).first()
+    if item is None:
+        raise Http404("不存在、已填报或不在本账号的网格内")
+    try:
+        done = services.task_item_complete(item=item, by=user, answers=payload.answers)
+    except Conflict as exc:
+        return conflict_response(exc)
+    return {"id": done.pk, "answers": done.answers}
+
+
+class FigureOut(Schema):
+    community: str
+    name: str
+    households: int
+    residents: int
+    workers: int
+    certified: int
+    per_300_households: float | None
+    per_10k_residents: float | None
+    grids: int
+    grids_without_worker: int
+
+
+@router.get("/figures", response={200: list[FigureOut], **ERRORS}, summary="社区工作者配备（每个社区）")
+def figures(request: HttpRequest, region: str = "") -> Any:
+    user = acting_user(request)
+    if effective_role(user) not in selectors.SUPERVISORS:
+        raise Forbidden("本账号不能查看队伍统计")
+    return [
+        {
+            "community": f.region.code,
+            "name": f.region.name,
+            "households": f.households,
+            "residents": f.residents,
+            "workers": f.workers,
+            "certified": f.certified,
+            "per_300_households": f.per_300_households,
+            "per_10k_residents": f.per_10k_residents,
+            "grids": f.grids,
+            "grids_without_worker": f.grids_without_worker,
+        }
+        for f in selectors.community_figures(_region(user, region))
+    ]

@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+
+from linli.core import demo_steps, home
+from linli.core.context import register_nav
+from linli.core.nearby import register_nearby
+from linli.core.roles import Role
+from linli.core.scope import declare
+
+
+class WorkforceConfig(AppConfig):
+    name = "linli.workforce"
+    verbose_name = "网格工作与社区工作者队伍"
+
+    def ready(self) -> None:
+        # models are not ready when apps.py is imported: the modules that import them load here
+        from linli.workforce import demo, nearby, todo, views
+
+        declare("workforce.patrol", {"region": "grid", "filer": "worker_id"})
+        declare("workforce.teammember", {"region": "grid"})
+        declare("workforce.taskitem", {"region": "grid"})
+        register_nav(views.nav, group="网格工作")
+        home.register_link(
+            home.HomeLink(
+                "开始巡查", 4, frozenset({Role.GRID_WORKER}), lambda page: "/workforce/patrol/", primary=True
+            )
+        )
+        home.register_todo("workforce.patrols", todo.MISSED_ROLES, todo.missed_patrols)
+        home.register_todo("workforce.tasks", frozenset({Role.GRID_WORKER}), todo.grid_tasks)
+        home.register_todo("workforce.shortfalls", todo.SHORTFALL_ROLES, todo.shortfalls)
+        register_nearby("workforce.buildings", frozenset({Role.GRID_WORKER}), nearby.buildings_near)
+        demo_steps.register(
+            demo_steps.DemoStep(
+                "workforce", "网格巡查、团队、任务与队伍", 90, demo.demo_run, demo.demo_loaded
+            )
+        )

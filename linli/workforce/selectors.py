@@ -1,0 +1,351 @@
+"""Reads of the workforce module: patrols and coverage, teams and their gaps, task progress and the
+workforce figures. Every read is limited to the account's scope (``core.scope``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+
+from linli.core.roles import Role, effective_role
+from linli.core.scope import region_in_scope, scoped, subtree_q
+from linli.regions.models import Level, Region
+from linli.registry.models import Household, Person, PersonStatus, ResidenceType, Staff, StaffKind, Training
+from linli.workforce.engine import rules
+from linli.workforce.models import (
+    GridRule,
+    GridTask,
+    IncomeBaseline,
+    Patrol,
+    PatrolStatus,
+    RotationRule,
+    StaffGrade,
+    TaskItem,
+    TaskStatus,
+    TeamMember,
+    TeamPost,
+)
+
+SUPERVISORS = frozenset(
+    {Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
+)
+DEFAULT_REQUIRED = [TeamPost.LEADER, TeamPost.WORKER, TeamPost.POLICE]
+
+
+def rule_for(region: Region) -> tuple[int, list[str]]:
+    """(patrols a day, required posts) of the nearest rule up the tree from ``region``."""
+    codes = [region.code[:n] for n in (2, 4, 6, 9, 12, 15) if n <= len(region.code)]
+    rule = GridRule.objects.filter(region__code__in=codes).order_by("-region__level").first()
+    if rule is None:
+        return rules.PATROLS_PER_DAY, list(DEFAULT_REQUIRED)
+    return rule.patrols_per_day, list(rule.required_posts or DEFAULT_REQUIRED)
+
+
+def rules_under(root: Region) -> dict[str, tuple[int, list[str]]]:
+    """Every rule on the path to ``root`` and below it, by region code (one query)."""
+    codes = [root.code[:n] for n in (2, 4, 6, 9, 12) if n <= len(root.code)]
+    found = GridRule.objects.filter(Q(region__code__in=codes) | subtree_q(root.code, "region__code"))
+    return {
+        r.region.code: (r.patrols_per_day, list(r.required_posts or DEFAULT_REQUIRED))
+        for r in found.select_related("region")
+    }
+
+
+def applicable(code: str, table: dict[str, tuple[int, list[str]]]) -> tuple[int, list[str]]:
+    for n in (15, 12, 9, 6, 4, 2):
+        if len(code) >= n and code[:n] in table:
+            return table[code[:n]]
+    return rules.PATROLS_PER_DAY, list(DEFAULT_REQUIRED)
+
+
+def grids_of(user: Any, root: Region | None = None) -> QuerySet[Region]:
+    """The grids in the account's scope (under ``root`` when given)."""
+    qs = Region.objects.current().filter(level=Level.GRID)
+    if effective_role(user) != Role.SYSTEM_ADMIN:
+        qs = qs.filter(subtree_q(user.region_code or "-"))
+    if root is not None:
+        qs = qs.filter(subtree_q(root.code))
+    return qs.order_by("code")
+
+
+def visible_patrols(user: Any) -> QuerySet[Patrol]:
+    """Patrols the account may see: a grid worker his own; supervisors those of their region."""
+    qs = Patrol.objects.select_related("grid", "worker")
+    if effective_role(user) == Role.GRID_WORKER:
+        return qs.filter(worker=user)
+    if effective_role(user) not in SUPERVISORS:
+        return qs.none()
+    return scoped(qs, user)
+
+
+def active_patrol(user: Any) -> Patrol | None:
+    return Patrol.objects.select_related("grid").filter(worker=user, status=PatrolStatus.ACTIVE).first()
+
+
+# --- coverage -------------------------------------------------------------------------------------
+
+
+@dataclass
+class GridDay:
+    grid: Region
+    required: int
+    done: int = 0  # patrols that count for the rule
+    patrols: int = 0
+    minutes: float = 0.0
+    distance_m: float = 0.0
+    buildings: int = 0
+
+    @property
+    def missed(self) -> int:
+        return max(0, self.required - self.done)
+
+
+def day_coverage(user: Any, root: Region, day: dt.date) -> list[GridDay]:
+    """Per grid under ``root`` on ``day``: patrols done against the rule, time and distance in the
+    grid, buildings passed (one aggregate query over the day's patrols)."""
+    grids = list(grids_of(user, root).defer("boundary"))
+    table = rules_under(root)
+    rows = {g.pk: GridDay(g, applicable(g.code, table)[0]) for g in grids}
+    agg = (
+        Patrol.objects.filter(day=day, grid_id__in=list(rows), status=PatrolStatus.DONE)
+        .values("grid_id")
+        .annotate(
+            n=Count("pk"),
+            ok=Count("pk", filter=Q(minutes_in_grid__gte=rules.MIN_PATROL_MINUTES)),
+            m=Sum("minutes_in_grid"),
+            d=Sum("distance_in_grid_m"),
+            b=Max("buildings_passed"),
+        )
+        .order_by()
+    )
+    for r in agg:
+        row = rows[r["grid_id"]]
+        row.patrols, row.done = r["n"], r["ok"]
+        row.minutes, row.distance_m, row.buildings = r["m"] or 0.0, r["d"] or 0.0, r["b"] or 0
+    return list(rows.values())
+
+
+# --- teams ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Team:
+    grid: Region
+    members: list[TeamMember] = field(default_factory=list)
+    required: list[str] = field(default_factory=list)
+
+    @property
+    def posts(self) -> set[str]:
+        return {m.post for m in self.members}
+
+    @property
+    def missing(self) -> list[str]:
+        return [TeamPost(p).label for p in self.required if p not in self.posts]
+
+    @property
+    def no_worker(self) -> bool:
+        return TeamPost.WORKER not in self.posts
+
+
+def teams(user: Any, root: Region) -> list[Team]:
+    grids = list(grids_of(user, root).defer("boundary"))
+    table = rules_under(root)
+    by_grid = {g.pk: Team(g, required=applicable(g.code, table)[1]) for g in grids}
+    order = {p: i for i, p in enumerate(TeamPost.values)}  # 网格长 first, the 楼栋长/单元长 last
+    for m in TeamMember.objects.filter(grid_id__in=list(by_grid)).select_related("staff", "person"):
+        by_grid[m.grid_id].members.append(m)
+    for t in by_grid.values():
+        t.members.sort(key=lambda m: (order.get(m.post, 99), m.pk))
+    return list(by_grid.values())
+
+
+def members_by_post(grid: Region, post: str) -> list[TeamMember]:
+    """The members of ``grid``'s team in ``post``: where requests, visits and tasks of that post go."""
+    return list(TeamMember.objects.filter(grid=grid, post=post).select_related("staff", "person", "account"))
+
+
+# --- grid tasks ----------------------------------------------------------------------------------------
+
+
+def visible_tasks(user: Any) -> QuerySet[GridTask]:
+    qs = GridTask.objects.select_related("issuer_org", "issuer_region", "region", "duty")
+    role = effective_role(user)
+    if role == Role.SYSTEM_ADMIN:
+        return qs
+    if role == Role.DEPARTMENT_HANDLER:
+        return qs.filter(issuer_org_id=user.organisation_id) if user.organisation_id else qs.none()
+    code = user.region_code or ""
+    if not code:
+        return qs.none()
+    # the tasks sent to the account's region or above it, and those its region sent
+    return qs.filter(
+        Q(region__code__in=[code[:n] for n in (6, 9, 12) if n <= len(code)])
+        | subtree_q(code, "region__code")
+        | subtree_q(code, "issuer_region__code")
+    )
+
+
+def task_progress(task: GridTask, n: int, root: str = "") -> dict[str, tuple[int, int]]:
+    """(done, total) of ``task``'s items per region code prefix of length ``n`` (15 grid, 12
+    community, 9 street), one GROUP BY."""
+    qs = TaskItem.objects.filter(task=task)
+    if root:
+        qs = qs.filter(subtree_q(root, "grid__code"))
+    rows = (
+        qs.annotate(_p=Substr("grid__code", 1, n))
+        .values("_p")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(done_at__isnull=False)))
+        .order_by("_p")
+    )
+    return {r["_p"]: (r["done"], r["total"]) for r in rows}
+
+
+def my_open_items(user: Any) -> QuerySet[TaskItem]:
+    """The undone items of issued tasks in the grids of the account (a grid worker's list)."""
+    return (
+        TaskItem.objects.filter(
+            done_at__isnull=True,
+            task__status=TaskStatus.ISSUED,
+            **({} if effective_role(user) == Role.SYSTEM_ADMIN else {}),
+        )
+        .filter(subtree_q(user.region_code or "-", "grid__code"))
+        .select_related("task", "building", "household", "grid")
+    )
+
+
+# --- workforce figures --------------------------------------------------------------------------------
+
+
+@dataclass
+class CommunityFigures:
+    region: Region
+    households: int
+    residents: int
+    workers: int
+    certified: int
+    grids: int
+    grids_without_worker: int
+
+    @property
+    def per_300_households(self) -> float | None:
+        return self.workers * 300 / self.households if self.households else None
+
+    @property
+    def per_10k_residents(self) -> float | None:
+        return self.workers * 10000 / self.residents if self.residents else None
+
+    @property
+    def short_300(self) -> int:
+        """Workers missing for one per 300 households (rounded up)."""
+        need = -(-self.households // 300)
+        return max(0, need - self.workers)
+
+
+def community_figures(root: Region) -> list[CommunityFigures]:
+    """Per community under ``root``: households, residents, community workers, certified social
+    workers, grids and grids without a grid worker (a few grouped queries)."""
+    communities = list(
+        Region.objects.current().filter(level=Level.COMMUNITY).filter(subtree_q(root.code)).defer("boundary")
+    )
+
+    def by12(qs: QuerySet[Any], path: str, **agg: Any) -> dict[str, dict[str, int]]:
+        rows = (
+            qs.filter(subtree_q(root.code, path))
+            .annotate(_p=Substr(path, 1, 12))
+            .values("_p")
+            .annotate(**agg)
+            .order_by()
+        )
+        return {r.pop("_p"): r for r in rows}
+
+    hh = by12(Household.objects.all(), "region__code", n=Count("pk"))
+    living = Q(status=PersonStatus.ACTIVE) & ~Q(residence_type=ResidenceType.SEPARATED)
+    ppl = by12(Person.objects.filter(living), "region__code", n=Count("pk"))
+    st = by12(
+        Staff.objects.filter(active=True),
+        "region__code",
+        w=Count("pk", filter=Q(kind=StaffKind.COMMUNITY_WORKER)),
+        c=Count("pk", filter=~Q(certificate_level="")),
+    )
+    grids = Region.objects.current().filter(level=Level.GRID).filter(subtree_q(root.code))
+    g_all = by12(grids, "code", n=Count("pk"))
+    g_worker = by12(grids.filter(team__post=TeamPost.WORKER).distinct(), "code", n=Count("pk", distinct=True))
+    out = []
+    for c in communities:
+        total_g = g_all.get(c.code, {}).get("n", 0)
+        out.append(
+            CommunityFigures(
+                c,
+                hh.get(c.code, {}).get("n", 0),
+                ppl.get(c.code, {}).get("n", 0),
+                st.get(c.code, {}).get("w", 0),
+                st.get(c.code, {}).get("c", 0),
+                total_g,
+                total_g - g_worker.get(c.code, {}).get("n", 0),
+            )
+        )
+    return out
+
+
+@dataclass
+class TrainingRow:
+    staff: Staff
+    rule: RotationRule | None
+    last: dt.date | None
+    state: str  # overdue / due / ok
+
+
+def rotation_of(staff: Staff, rules_: list[RotationRule]) -> RotationRule | None:
+    """The rule whose post words appear in the staff member's post (most frequent first)."""
+    for r in rules_:
+        if any(w in staff.post for w in r.post_words):
+            return r
+    return None
+
+
+def training_rows(root: Region, today: dt.date) -> list[TrainingRow]:
+    """Each active community worker under ``root`` with the rotation rule of his post and whether his
+    training is overdue, due soon or fine."""
+    rules_ = list(RotationRule.objects.order_by("every_years", "key"))
+    staff = list(
+        Staff.objects.filter(active=True, kind=StaffKind.COMMUNITY_WORKER)
+        .filter(subtree_q(root.code, "region__code"))
+        .select_related("region")
+        .annotate(last=Max("trainings__end_date"))
+    )
+    out = []
+    for s in staff:
+        rule = rotation_of(s, rules_)
+        if rule is None:
+            continue
+        out.append(TrainingRow(s, rule, s.last, rules.training_due(s.last, rule.every_years, today)))  # type: ignore[attr-defined]
+    return out
+
+
+def income_for(region: Region, year: int) -> Decimal | None:
+    codes = [region.code[:n] for n in (2, 4, 6) if n <= len(region.code)]
+    found = (
+        IncomeBaseline.objects.filter(region__code__in=codes, year=year).order_by("-region__level").first()
+    )
+    return found.income if found else None
+
+
+def grades_below_income(root: Region, year: int) -> tuple[int, int, Decimal | None]:
+    """(graded workers, of them paid below last year's urban disposable income, that income)."""
+    income = income_for(root, year - 1)
+    qs = StaffGrade.objects.filter(subtree_q(root.code, "staff__region__code"), staff__active=True)
+    total = qs.count()
+    below = qs.filter(annual_pay__lt=income).count() if income is not None else 0
+    return total, below, income
+
+
+def training_in(root: Region) -> QuerySet[Training]:
+    return Training.objects.filter(subtree_q(root.code, "staff__region__code"))
+
+
+def in_scope(user: Any, region: Region) -> bool:
+    return region_in_scope(user, region)
