@@ -182,9 +182,8 @@ def hours_for_work_unit(report: DualReport, year: int) -> Decimal:
     """双报告: the member's confirmed hours in the year, reported back to the work unit."""
     start = timezone.make_aware(dt.datetime(year, 1, 1))
     end = timezone.make_aware(dt.datetime(year + 1, 1, 1))
-    return counting_records(report.volunteer).filter(started_at__gte=start, started_at__lt=end).aggregate(
-        s=Sum("hours")
-    )["s"] or Decimal(0)
+    rows = counting_records(report.volunteer).filter(started_at__gte=start, started_at__lt=end)
+    return Decimal(rows.aggregate(s=Sum("hours"))["s"] or 0).quantize(Decimal("0.1"))  # SQLite sums as floats
 
 
 @dataclass

@@ -476,8 +476,12 @@ def counting_records(volunteer: Volunteer) -> Any:
     return ServiceRecord.objects.filter(volunteer=volunteer, corrected_by__isnull=True)
 
 
+TENTH = Decimal("0.1")
+
+
 def total_hours(volunteer: Volunteer) -> Decimal:
-    return counting_records(volunteer).aggregate(s=Sum("hours"))["s"] or Decimal(0)
+    total = counting_records(volunteer).aggregate(s=Sum("hours"))["s"] or Decimal(0)
+    return Decimal(total).quantize(TENTH)  # SQLite sums decimals as floats
 
 
 def thresholds_for(region: Region) -> list[Decimal]:
@@ -591,6 +595,8 @@ def hours_confirm(
     require_organiser(actor, activity)
     if signup.status != SignupStatus.SIGNED_UP:
         raise invalid("signup", "报名已取消", "record.signup_cancelled")
+    if ServiceRecord.objects.filter(signup=signup).exists():
+        raise Conflict("signup", "该报名的服务时长已经确认过", code="record.already_confirmed")
     start = started_at or signup.signed_in_at
     end = ended_at or signup.signed_out_at
     if start is None or end is None:
@@ -732,7 +738,7 @@ def proof_issue(*, actor: User, volunteer: Volunteer, issuer: str = "") -> Proof
         volunteer=volunteer,
         period_from=timezone.localtime(agg["first"]).date() if agg["first"] else None,
         period_to=timezone.localdate(),
-        hours=agg["s"] or Decimal(0),
+        hours=Decimal(agg["s"] or 0).quantize(TENTH),
         records=count,
         issuer=issuer or f"{volunteer.region.name}志愿服务站",
         issued_by=actor,
@@ -771,7 +777,7 @@ def balance_of(account: Account) -> Decimal:
     """Credits minus debits: the balance, derived, never stored."""
     c = Movement.objects.filter(credit=account).aggregate(s=Sum("amount"))["s"] or Decimal(0)
     d = Movement.objects.filter(debit=account).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    return c - d
+    return (Decimal(c) - Decimal(d)).quantize(TENTH)  # SQLite sums decimals as floats
 
 
 def overdraft_limit(region: Region) -> Decimal:
