@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Length, Substr
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from linli.core.data_elements import ComputedSource, Grouped, grouped, register
@@ -35,55 +35,38 @@ def _counting_records(since: dt.datetime | None = None, until: dt.datetime | Non
 
 
 def volunteer_counts(n: int, root: str) -> Grouped:
-    now = timezone.now()
+    """Registered and active volunteers: one GROUP BY query."""
+    since = timezone.now() - dt.timedelta(days=365)
+    served = _counting_records(since).filter(hours__gt=0, volunteer_id=OuterRef("pk"))
+    return grouped(
+        Volunteer.objects.filter(status=VolunteerStatus.ACTIVE).annotate(_served=Exists(served)),
+        "region__code",
+        n,
+        root,
+        **{REGISTERED: Count("pk"), "volunteers_active": Count("pk", filter=Q(_served=True))},
+    )
+
+
+def hours_this_year(n: int, root: str) -> Grouped:
     year_start = timezone.make_aware(dt.datetime(timezone.localdate().year, 1, 1))
-    out = grouped(
-        Volunteer.objects.filter(status=VolunteerStatus.ACTIVE),
-        "region__code",
-        n,
-        root,
-        **{REGISTERED: Count("pk")},
-    )
-    active = grouped(
-        Volunteer.objects.filter(
-            status=VolunteerStatus.ACTIVE,
-            pk__in=_counting_records(now - dt.timedelta(days=365)).filter(hours__gt=0).values("volunteer_id"),
-        ),
-        "region__code",
-        n,
-        root,
-        volunteers_active=Count("pk"),
-    )
-    hours = grouped(
+    return grouped(
         _counting_records(year_start), "volunteer__region__code", n, root, volunteer_hours_year=Sum("hours")
     )
-    for part in (active, hours):
-        for prefix, vals in part.items():
-            out.setdefault(prefix, {}).update(vals)
-    return out
 
 
 def team_counts(n: int, root: str) -> Grouped:
-    teams = grouped(
-        Team.objects.all(),
+    """Teams, party teams and the communities with one: one GROUP BY query (teams belong to a
+    community, so a team's 12-digit code prefix is its community)."""
+    party = Q(party_team=True)
+    return grouped(
+        Team.objects.annotate(_unit=Substr("region__code", 1, 12)),
         "region__code",
         n,
         root,
         volunteer_teams=Count("pk"),
-        party_volunteer_teams=Count("pk", filter=Q(party_team=True)),
+        party_volunteer_teams=Count("pk", filter=party),
+        communities_with_party_team=Count("_unit", distinct=True, filter=party),
     )
-    units = (
-        Team.objects.filter(party_team=True)
-        .annotate(_len=Length("region__code"))
-        .filter(_len__gte=12)
-        .annotate(_unit=Substr("region__code", 1, 12))
-    )
-    covered = grouped(
-        units, "region__code", n, root, communities_with_party_team=Count("_unit", distinct=True)
-    )
-    for prefix, vals in covered.items():
-        teams.setdefault(prefix, {}).update(vals)
-    return teams
 
 
 register(
@@ -92,13 +75,22 @@ register(
         elements={
             REGISTERED: ("注册志愿者人数（志愿服务系统）", "人"),
             "volunteers_active": ("活跃志愿者人数", "人"),
-            "volunteer_hours_year": ("本年度志愿服务时长（已确认）", "小时"),
         },
         finest=12,
         compute=volunteer_counts,
         definitions={
             REGISTERED: "在册的实名注册志愿者（已记录本人同意），按所属社区计",
             "volunteers_active": "近12个月有已确认服务时长的在册志愿者",
+        },
+    )
+)
+register(
+    ComputedSource(
+        key="volunteers.hours",
+        elements={"volunteer_hours_year": ("本年度志愿服务时长（已确认）", "小时")},
+        finest=12,
+        compute=hours_this_year,
+        definitions={
             "volunteer_hours_year": "本年度开始的已确认服务记录时长之和（更正后的记录取代原记录）",
         },
     )

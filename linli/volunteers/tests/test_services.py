@@ -332,3 +332,52 @@ def test_concurrent_signups_take_one_place_each_and_never_twice(world, make_acti
         ]
     )
     assert sorted(outcomes) == ["ok"] + ["signup.duplicate"] * 4
+
+
+def test_the_plans_volunteer_share_evaluates_on_the_register_and_party_team_coverage(world):
+    from linli.indicators import selectors as ind
+    from linli.indicators.models import Indicator
+
+    a, t = world.accounts, world.tree
+    services.volunteer_register(actor=a.resident, person=world.people.head, consent=True)
+    services.volunteer_register(
+        actor=a.community_worker, person=world.people.spouse, consent=True, party_member=True
+    )
+    v = Volunteer.objects.get(person=world.people.spouse)
+    services.team_create(
+        actor=a.community_worker, region=t.community_a, name="万福党员志愿服务队", party_team=True, leader=v
+    )
+    assert Indicator.objects.get(code="volunteer_share").numerator == "volunteers_registered"
+    compiled, errors = ind.compiled_indicators(
+        Indicator.objects.filter(code__in=["volunteer_share", "party_team_coverage"])
+    )
+    assert errors == {}
+    year = timezone.localdate().year
+    out, _ = ind.evaluate(compiled, "350504", [12, 9], year)
+    share = out[t.community_a.code]["volunteer_share"]
+    assert share.numerator == 2 and share.value == D(2) / share.denominator * 100
+    assert out[t.community_b.code]["volunteer_share"].numerator == 0
+    street = out[t.street.code]["party_team_coverage"]
+    assert (street.numerator, street.denominator) == (1, 2)  # A has its 党员志愿服务队, B not yet
+
+
+def test_the_needs_matching_proposes_registered_volunteers(world):
+    from linli.services import selectors as service_selectors
+    from linli.services import services as service_services
+    from linli.services.engine import matching
+    from linli.services.models import TaxonomyTerm
+
+    a = world.accounts
+    elderly = TaxonomyTerm.objects.get(code="elderly")
+    services.volunteer_register(
+        actor=a.community_worker, person=world.people.in_a2, consent=True, service_areas=[elderly]
+    )
+    need = service_services.need_create(
+        actor=a.community_worker, category=elderly, description="希望有人陪老人聊天", person=world.people.head
+    )
+    batch = service_selectors.match_batch(a.community_worker, [need])
+    na, pa = batch.arrays
+    keys = [pa.ids[j] for j, _ in matching.rank(na, pa, 0)]
+    assert any(k.startswith("v") for k in keys)
+    vol = next(p for p in batch.providers if getattr(p, "key", "").startswith("v"))
+    assert vol.name == "志愿者 黄**" and vol.url.endswith("?need=")  # type: ignore[union-attr]
