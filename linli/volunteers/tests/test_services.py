@@ -381,3 +381,18 @@ def test_the_needs_matching_proposes_registered_volunteers(world):
     assert any(k.startswith("v") for k in keys)
     vol = next(p for p in batch.providers if getattr(p, "key", "").startswith("v"))
     assert vol.name == "志愿者 黄**" and vol.url.endswith("?need=")  # type: ignore[union-attr]
+
+
+def test_expiry_moves_only_old_unused_credits_and_is_safe_to_repeat(world, volunteer):
+    a = world.accounts
+    services.timebank_rule_set(
+        actor=a.district_admin, region=world.tree.district, overdraft_limit=D(0), expire_after_months=12
+    )
+    acc = services.account_of_person(volunteer.person)
+    issuer = services.account_of_region(world.tree.community_a, AccountKind.ISSUER)
+    services.movement_create(actor=None, debit=issuer, credit=acc, amount=D(5), kind="earned")
+    assert services.timebank_expire(today=timezone.localdate() + dt.timedelta(days=30)) == 0
+    later = timezone.localdate() + dt.timedelta(days=400)
+    assert services.timebank_expire(today=later) == 1
+    assert services.balance_of(acc) == 0 and selectors.ledger_total() == 0
+    assert services.timebank_expire(today=later) == 0
