@@ -56,7 +56,7 @@ from linli.volunteers.models import (
 DEMO = "demo"
 DISTRICT = "350504"
 ACTIVITIES_PER_COMMUNITY = 12
-VETERAN_SHARE = 0.004
+VETERAN_SHARE = 0.003
 AREAS = [
     "elderly",
     "elderly_home",
@@ -243,7 +243,7 @@ def _load(rnd: random.Random, today: dt.date) -> dict[str, int]:
             DEMO,
         )
         vols.append(_Vol(vpk, pk, comm.code, comm.pk, party, registered))
-        for area in rnd.sample(term_codes, rnd.randint(1, 2)):
+        for area in rnd.sample(term_codes, 1 if rnd.random() < 0.75 else 2):
             at.add(vpk, terms[area])
     n_vols = vt.flush()
     at.flush()

@@ -290,7 +290,7 @@ def candidates_for(region_codes: set[str]) -> list[dict[str, Any]]:
             out.append(
                 {
                     "key": f"v{v.pk}",
-                    "label": f"志愿者 {v.masked_name}",
+                    "label": v.masked_name,
                     "category_id": term.pk,
                     "region_code": v.region.code,
                     "lat": b.lat if b else None,

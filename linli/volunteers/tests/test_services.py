@@ -380,7 +380,7 @@ def test_the_needs_matching_proposes_registered_volunteers(world):
     keys = [pa.ids[j] for j, _ in matching.rank(na, pa, 0)]
     assert any(k.startswith("v") for k in keys)
     vol = next(p for p in batch.providers if getattr(p, "key", "").startswith("v"))
-    assert vol.name == "志愿者 黄**" and vol.url.endswith("?need=")  # type: ignore[union-attr]
+    assert vol.name == "黄**" and vol.url.endswith("?need=")  # type: ignore[union-attr]
 
 
 def test_expiry_moves_only_old_unused_credits_and_is_safe_to_repeat(world, volunteer):
