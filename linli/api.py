@@ -59,6 +59,7 @@ from linli.regions.api import router as regions_router
 from linli.registry.api import router as registry_router
 from linli.services.api import router as services_router
 from linli.workforce.api import router as workforce_router
+from linli.volunteers.api import router as volunteers_router
 
 
 def error_codes_section() -> str:
@@ -85,6 +86,7 @@ api.add_router("/cases", cases_router)
 api.add_router("/services", services_router)
 api.add_router("/deliberation", deliberation_router)
 api.add_router("/workforce", workforce_router)
+api.add_router("/volunteers", volunteers_router)
 
 NOT_FOUND = "不存在，或不在本账号的数据范围内"
 UNAUTHENTICATED = "未登录，或接口令牌无效、已吊销、已过期"

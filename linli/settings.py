@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "linli.services",
     "linli.deliberation",
     "linli.workforce",
+    "linli.volunteers",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,7 @@ urlpatterns = [
     path("services/", include("linli.services.urls")),
     path("deliberation/", include("linli.deliberation.urls")),
     path("workforce/", include("linli.workforce.urls")),
+    path("volunteers/", include("linli.volunteers.urls")),
     path("", include("linli.core.urls")),
 ]
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from linli.core.candidates import Candidate, candidates_for
 from linli.core.models import User
 from linli.core.scope import scoped
 from linli.registry.models import Person, PersonStatus, Relation
@@ -395,7 +396,7 @@ def _group_bits(groups: list[str], index: dict[str, int]) -> int:
 @dataclass
 class Batch:
     needs: Sequence[Need]
-    providers: list[Service | Resource]
+    providers: list[Service | Resource | Candidate]
     arrays: tuple[matching.Needs, matching.Providers]
     scores: np.ndarray
 
@@ -421,7 +422,7 @@ def match_batch(user: User, needs: Sequence[Need], *, include_resources: bool = 
         starts_at__lte=now + dt.timedelta(days=14),
     ).values_list("service_id", "capacity", "booked"):
         free[int(sid)] += cap - booked
-    providers: list[Service | Resource] = list(services)
+    providers: list[Service | Resource | Candidate] = list(services)
     if include_resources:
         for r in scoped(
             Resource.objects.filter(status=ResourceStatus.AVAILABLE, category__isnull=False).select_related(
@@ -431,6 +432,8 @@ def match_batch(user: User, needs: Sequence[Need], *, include_resources: bool = 
         ):
             r.left = max(0, r.capacity - r.matched)  # type: ignore[attr-defined]
             providers.append(r)
+
+    providers += [c for c in candidates_for(codes) if c.category_id in ids]  # volunteers (core seam)
 
     def parent(term_id: int | None) -> int:
         t = terms.get(term_id) if term_id else None
@@ -480,6 +483,24 @@ def match_batch(user: User, needs: Sequence[Need], *, include_resources: bool = 
                     d,
                     per,
                     free.get(p.pk, 0),
+                    p.name,
+                )
+            )
+        elif isinstance(p, Candidate):
+            rows.append(
+                (
+                    p.key,
+                    ids[p.category_id],
+                    parent(p.category_id),
+                    0,
+                    -1,
+                    -1,
+                    p.region_code,
+                    p.lat if p.lat is not None else np.nan,
+                    p.lon if p.lon is not None else np.nan,
+                    sum(1 << (d - 1) for d in p.days),
+                    PERIOD_BITS.get(p.period, 0),
+                    p.capacity,
                     p.name,
                 )
             )

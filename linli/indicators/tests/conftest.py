@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from linli.facilities.models import Facility, FacilityStatus, FacilityType
-from linli.indicators.models import DataElement, DataValue, ValueStatus
+from linli.indicators.models import DataElement, DataValue, Indicator, ValueStatus
 from linli.registry.models import CertificateLevel, ResidenceType, StaffKind
 from linli.testing.factories import HouseholdFactory, PersonFactory, RegionTree, StaffFactory, UserFactory
 
@@ -47,6 +47,8 @@ class Small:
 
 @pytest.fixture
 def small(tree: RegionTree) -> Small:
+    # these tests exercise a reported numerator: the volunteers module points the share at its register
+    Indicator.objects.filter(code="volunteer_share").update(numerator="registered_volunteers")
     t = tree
     a1, b1, c1 = (
         t.grids[t.community_a.code][0],

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from linli.core.candidates import Candidate
 from linli.core.models import AuthedHttpRequest
 from linli.core.scope import scoped
 from linli.regions.models import Region
@@ -179,6 +180,7 @@ def _suggestion(batch: selectors.Batch, i: int, j: int, score: float, chosen: bo
         "parts": matching.explain(na, pa, i, j),
         "chosen": chosen,
         "is_service": isinstance(batch.providers[j], Service),
+        "candidate": batch.providers[j] if isinstance(batch.providers[j], Candidate) else None,
     }
 
 
@@ -235,6 +237,14 @@ def match_confirm(request: AuthedHttpRequest) -> HttpResponse:
             failed += 1
             continue
         try:
+            if kind not in "sr":  # a candidate of another module (core.candidates): taken up on its page
+                raise ValidationError(
+                    {
+                        "pair": ValidationError(
+                            "志愿者候选请点“发起志愿活动”对接", code="match.provider_invalid"
+                        )
+                    }
+                )
             if kind == "s":
                 service = Service.objects.filter(pk=pk).first()
                 services.match_confirm(actor=request.user, need=need, service=service, note="按匹配建议对接")
