@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CareConfig(AppConfig):
+    name = "linli.care"
+    verbose_name = "关爱巡访与政策找人"
+
+    def ready(self) -> None:
+        # models are not ready when apps.py is imported: the seams' callables (which import them) load here
+        from linli.care import wiring
+
+        wiring.connect()
