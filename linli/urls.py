@@ -27,6 +27,7 @@ urlpatterns = [
     path("cases/", include("linli.cases.urls")),
     path("open311/v2/", include("linli.cases.open311.urls")),
     path("services/", include("linli.services.urls")),
+    path("care/", include("linli.care.urls")),
     path("", include("linli.core.urls")),
 ]
 

@@ -194,6 +194,14 @@ class Visit(models.Model):
         on_delete=models.SET_NULL,
         related_name="care_visits",
     )
+    staff = models.ForeignKey(
+        "registry.Staff",
+        verbose_name="责任网格员/工作人员",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="care_visits",
+    )
     status = models.CharField("状态", max_length=8, choices=VisitStatus.choices, default=VisitStatus.DUE)
     visited_at = models.DateTimeField("到访时间", null=True, blank=True)
     lat = models.FloatField("到访纬度", null=True, blank=True)

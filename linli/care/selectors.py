@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 
@@ -28,25 +29,22 @@ from linli.core.models import User
 from linli.core.roles import Role
 from linli.core.scope import scoped, subtree_q
 from linli.regions.models import Region
-from linli.registry.models import DisabilityCategory, Person, PersonStatus, PersonTag, TagKind
+from linli.registry.models import Person, PersonStatus, PersonTag, Staff, StaffKind, TagKind
 
 TAGS: dict[str, str] = dict(TagKind.choices)
-_ = DisabilityCategory  # the grade of a disability is the tag's disability_grade
 
 
 # --- the bulk evaluation ----------------------------------------------------------------------------
 
 
 def _tag_q(node: dict[str, Any], day: dt.date) -> Q:
+    """The person has the tag valid on ``day``: ``pk IN (…)``, evaluated once, not per person."""
     tags = PersonTag.objects.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=day),
-        person=OuterRef("pk"),
-        kind=node["tag"],
-        valid_from__lte=day,
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day), kind=node["tag"], valid_from__lte=day
     )
     if "grade_max" in node:
         tags = tags.filter(disability_grade__lte=node["grade_max"])
-    return Q(Exists(tags))
+    return Q(pk__in=tags.values("person_id"))
 
 
 def _household_q(node: dict[str, Any], day: dt.date) -> Q:
@@ -113,34 +111,56 @@ def rule_matches(
     return registered(persons).filter(rule_q(rule.condition, day))
 
 
+WHOLE_REGISTRY = 20_000  # more persons than this: read the registry in one pass, not by lists of ids
+
+
 def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
-    """The evaluator's facts of each person (three queries), for the person-by-person check and the
-    explanation of a match."""
+    """The evaluator's facts of each person (three queries; the whole registry read in one pass when
+    there are many), for the person-by-person check and the explanation of a match."""
     ids = list(person_ids)
-    people = list(
-        Person.objects.filter(pk__in=ids).values("pk", "birth_date", "sex", "residence_type", "household_id")
-    )
-    out: dict[int, eng.Facts] = {}
-    households = {p["household_id"] for p in people if p["household_id"]}
+    many = len(ids) > WHOLE_REGISTRY
+    wanted = set(ids)
     members: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
-    for m in registered().filter(household_id__in=households).values("pk", "household_id", "birth_date"):
-        members[m["household_id"]].append((m["pk"], m["birth_date"]))
+    people = []
+    if many:  # one pass over the registry, without the ORM's per-row conversions
+        table = Person._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT id, birth_date, sex, residence_type, household_id, status, legacy_duplicate FROM {table}"
+            )
+            for pk, birth, sex, residence, hh, status, legacy in cur.fetchall():
+                if isinstance(birth, str):
+                    birth = dt.date(int(birth[:4]), int(birth[5:7]), int(birth[8:10]))
+                if hh is not None and status == PersonStatus.ACTIVE and not legacy:
+                    members[hh].append((pk, birth))
+                if pk in wanted:
+                    people.append((pk, birth, sex, residence, hh))
+    else:
+        people = list(
+            Person.objects.filter(pk__in=ids)
+            .order_by()
+            .values_list("pk", "birth_date", "sex", "residence_type", "household_id")
+        )
+        households = {p[4] for p in people if p[4]}
+        rows = registered().filter(household_id__in=households).order_by()
+        for pk, hh, birth in rows.values_list("pk", "household_id", "birth_date"):
+            members[hh].append((pk, birth))
     tags: dict[int, dict[str, list[int | None]]] = defaultdict(dict)
-    for t in (
-        PersonTag.objects.valid_on(day)
-        .filter(person_id__in=ids)
-        .values("person_id", "kind", "disability_grade")
-    ):
-        tags[t["person_id"]].setdefault(t["kind"], []).append(t["disability_grade"])
-    for p in people:
-        hh = p["household_id"]
-        out[p["pk"]] = eng.Facts(
-            age=eng.age_on(p["birth_date"], day),
-            sex=p["sex"],
-            residence_type=p["residence_type"],
-            tags=tags.get(p["pk"], {}),
+    tag_rows = PersonTag.objects.valid_on(day)
+    if not many:
+        tag_rows = tag_rows.filter(person_id__in=ids)
+    for person_id, kind, grade in tag_rows.order_by().values_list("person_id", "kind", "disability_grade"):
+        if not many or person_id in wanted:
+            tags[person_id].setdefault(kind, []).append(grade)
+    out: dict[int, eng.Facts] = {}
+    for pk, birth, sex, residence, hh in people:
+        out[pk] = eng.Facts(
+            age=eng.age_on(birth, day),
+            sex=sex,
+            residence_type=residence,
+            tags=tags.get(pk, {}),
             has_household=hh is not None,
-            others_ages=[eng.age_on(b, day) for pk, b in members.get(hh, []) if pk != p["pk"]] if hh else [],
+            others_ages=[eng.age_on(b, day) for other, b in members.get(hh, []) if other != pk] if hh else [],
         )
     return out
 
@@ -165,6 +185,18 @@ def grid_workers(grid_codes: Iterable[str]) -> dict[str, int]:
         .values("id", "region__code")
     ):
         out.setdefault(u["region__code"], u["id"])
+    return out
+
+
+def grid_staff(grid_codes: Iterable[str]) -> dict[str, int]:
+    """The registry's grid worker (Staff) of each grid, for the name on the plan when no account exists."""
+    out: dict[str, int] = {}
+    for sid, code in (
+        Staff.objects.filter(kind=StaffKind.GRID_WORKER, active=True, grids__code__in=list(grid_codes))
+        .order_by("id")
+        .values_list("pk", "grids__code")
+    ):
+        out.setdefault(code, sid)
     return out
 
 

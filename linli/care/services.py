@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -43,6 +44,9 @@ from linli.care.models import (
     VisitPhoto,
     VisitStatus,
 )
+from linli.cases.models import Category
+from linli.cases.services import case_create
+from linli.core.bulk import insert_rows
 from linli.core.errors import Conflict, Forbidden, invalid
 from linli.core.images import image_reencode
 from linli.core.models import AuditAction, User
@@ -50,6 +54,8 @@ from linli.core.roles import REGISTRY_WRITERS, Role, effective_role
 from linli.core.scope import OutOfScope, require_object_in_scope
 from linli.core.services import audit_record
 from linli.registry.models import Person, PersonStatus
+from linli.services.models import Application, NeedSource, ServiceItem, TaxonomyTerm
+from linli.services.services import application_submit, need_create
 
 CHUNK = 5000
 RULE_EDITORS = frozenset({Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
@@ -59,6 +65,28 @@ MAX_PHOTOS = 4
 def _require_worker(actor: User) -> None:
     if effective_role(actor) not in REGISTRY_WRITERS:
         raise Forbidden("本账号的角色不能办理关爱巡访", code="care.not_permitted")
+
+
+def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Insert many rows in one round trip (``core.bulk``: COPY on PostgreSQL, executemany elsewhere),
+    the values converted as the backend stores them; no ORM instances (tens of thousands of rows)."""
+    sqlite = connection.vendor != "postgresql"
+
+    def value(v: Any) -> Any:
+        if v is None or isinstance(v, int | str):
+            return v
+        if isinstance(v, dt.datetime):
+            return v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ") if sqlite else v
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, dict | list):
+            return json.dumps(v, ensure_ascii=False)
+        return v
+
+    prepared = [tuple(map(value, r)) for r in rows]
+    columns = [str(model._meta.get_field(f).column) for f in fields]  # type: ignore[union-attr]
+    insert_rows(model, columns, prepared)
+    return len(prepared)
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -221,8 +249,24 @@ def care_evaluate(
             ):
                 files[person_id] = (f_id, closed)
         missing = [p for p in new_people if p not in files]
-        CareFile.objects.bulk_create(
-            [CareFile(person_id=p, region_id=region_of[p], opened_on=day) for p in missing], batch_size=2000
+        blank = ("", "", "", "", "", "", "", "")
+        rows_insert(
+            CareFile,
+            [
+                "person",
+                "region",
+                "opened_on",
+                "closing_reason",
+                "living_conditions",
+                "health",
+                "income_source",
+                "guardians",
+                "emergency_contacts",
+                "need_level",
+                "assessment",
+                "updated_at",
+            ],
+            [(p, region_of[p], day, *blank, timezone.now()) for p in missing],
         )
         result.files_opened = len(missing)
         reopen = [files[p][0] for p in new_people if p in files and files[p][1] is not None]
@@ -233,17 +277,16 @@ def care_evaluate(
             for f_id, person_id in CareFile.objects.filter(person_id__in=part).values_list("pk", "person_id"):
                 files[person_id] = (f_id, None)
         facts: dict[int, eng.Facts] = {}
-        for part in _chunks(new_people):
-            facts.update(selectors.facts_for(part, day))
+        if len(new_people) > selectors.WHOLE_REGISTRY:
+            facts = selectors.facts_for(new_people, day)
+        else:
+            for part in _chunks(new_people):
+                facts.update(selectors.facts_for(part, day))
         by_id = {r.pk: r for r in rules}
-        CareMembership.objects.bulk_create(
-            [
-                CareMembership(
-                    file_id=files[p][0], rule_id=r, since=day, reason=selectors.explain(by_id[r], facts[p])
-                )
-                for p, r in new
-            ],
-            batch_size=2000,
+        rows_insert(
+            CareMembership,
+            ["file", "rule", "since", "reason", "end_reason"],
+            [(files[p][0], r, day, selectors.explain(by_id[r], facts[p]), "") for p, r in new],
         )
         result.opened = len(new)
         # memberships no longer matched
@@ -291,7 +334,6 @@ def _alerts_raise(
 ) -> int:
     """政策找人: a new match of a rule with a policy raises an alert, unless the person already applied
     for that item or an alert of that rule was already raised for the file."""
-    from linli.services.models import Application  # services is a lower app; read only here
 
     policy = [(p, r) for p, r in new if rules[r].policy_item]
     if not policy:
@@ -323,12 +365,30 @@ def _alerts_raise(
 # --- visits -----------------------------------------------------------------------------------------
 
 
+VISIT_FIELDS = [
+    "file",
+    "rule",
+    "region",
+    "period_start",
+    "due_on",
+    "visitor",
+    "assigned_to",
+    "staff",
+    "status",
+    "visited_at",
+    "answers",
+    "note",
+    "synthetic",
+]
+
+
 def visits_generate(*, day: dt.date | None = None) -> int:
     """Create the visits owed in the period containing ``day`` for every open membership of a rule
     with a frequency, assigned to the responsible worker. Safe to rerun (one row per file, rule and
     period)."""
     day = day or timezone.localdate()
     grids: dict[str, int] | None = None
+    staff: dict[str, int] = {}
     held = selectors.posts()
     made = 0
     for rule in CareRule.objects.filter(active=True).exclude(frequency=""):
@@ -344,26 +404,35 @@ def visits_generate(*, day: dt.date | None = None) -> int:
         todo = list(rows)
         if not todo:
             continue
+        codes = {code for _, _, code in todo}
         if grids is None:
-            grids = selectors.grid_workers({code for _, _, code in todo})
+            grids, staff = selectors.grid_workers(codes), selectors.grid_staff(codes)
         else:
-            extra = {code for _, _, code in todo} - set(grids)
-            grids.update(selectors.grid_workers(extra))
-        batch = [
-            Visit(
-                file_id=f,
-                rule=rule,
-                region_id=region_id,
-                period_start=start,
-                due_on=end,
-                visitor=rule.visitor,
-                assigned_to_id=selectors.responsible(rule.visitor, code, grids, held),
-            )
-            for f, region_id, code in todo
-        ]
+            grids.update(selectors.grid_workers(codes - set(staff)))
+            staff.update(selectors.grid_staff(codes - set(staff)))
         with transaction.atomic():
-            Visit.objects.bulk_create(batch, batch_size=2000, ignore_conflicts=True)
-        made += len(batch)
+            made += rows_insert(
+                Visit,
+                VISIT_FIELDS,
+                [
+                    (
+                        f,
+                        rule.pk,
+                        region_id,
+                        start,
+                        end,
+                        rule.visitor,
+                        selectors.responsible(rule.visitor, code, grids, held),
+                        staff.get(code) if rule.visitor == Visitor.GRID_WORKER else None,
+                        VisitStatus.DUE,
+                        None,
+                        {},
+                        "",
+                        False,
+                    )
+                    for f, region_id, code in todo
+                ],
+            )
     return made
 
 
@@ -436,8 +505,6 @@ def visit_record(
     prepared = [image_reencode(p.read(), field="photos", label=p.name or "照片") for p in photos]
     need_term = None
     if need_description.strip():
-        from linli.services.models import TaxonomyTerm  # the need goes into the services module's lists
-
         need_term = TaxonomyTerm.objects.filter(code=need_category or "elderly_home").first()
         if need_term is None:
             raise invalid("need_category", "需求类别不存在", "care.referral_target_unknown")
@@ -468,9 +535,6 @@ def visit_record(
             VisitPhoto.objects.create(visit=visit, image=content)
         visit.refresh_from_db()
         if need_term is not None:
-            from linli.services.models import NeedSource
-            from linli.services.services import need_create
-
             need = need_create(
                 actor=actor,
                 category=need_term,
@@ -505,8 +569,6 @@ def alert_confirm(*, actor: User, alert: Alert, provided: Iterable[str] = (), no
     the person, and kept as a referral until it is done."""
     _require_worker(actor)
     require_object_in_scope(actor, alert)
-    from linli.services.models import ServiceItem
-    from linli.services.services import application_submit
 
     item = ServiceItem.objects.filter(code=alert.rule.policy_item, active=True).first()
     if item is None:
@@ -588,9 +650,6 @@ def referral_create(
     unknown = invalid("target", f"转介去向“{target}”不存在", "care.referral_target_unknown")
     with transaction.atomic():
         if kind == ReferralKind.CASE:
-            from linli.cases.models import Category
-            from linli.cases.services import case_create
-
             category = Category.objects.filter(code=target or "elderly_care.help", active=True).first()
             if category is None:
                 raise unknown
@@ -604,9 +663,6 @@ def referral_create(
                 grid=file.region.code if len(file.region.code) > 12 else "",
             )
         elif kind == ReferralKind.NEED:
-            from linli.services.models import NeedSource, TaxonomyTerm
-            from linli.services.services import need_create
-
             term = TaxonomyTerm.objects.filter(code=target or "elderly_home").first()
             if term is None:
                 raise unknown
@@ -619,9 +675,6 @@ def referral_create(
                 source_label="关爱巡访转介",
             )
         elif kind == ReferralKind.APPLICATION:
-            from linli.services.models import ServiceItem
-            from linli.services.services import application_submit
-
             item = ServiceItem.objects.filter(code=target, active=True).first()
             if item is None:
                 raise unknown

@@ -188,6 +188,7 @@ def test_policy_alert_from_a_registry_change_becomes_an_application(
     assert alert.rule.code == "dibao_edge" and alert.status == AlertStatus.OPEN
     services.alert_confirm(actor=worker, alert=alert)
     alert.refresh_from_db()
+    assert alert.application_id is not None
     app = Application.objects.get(pk=alert.application_id)
     assert (app.person, app.item.code) == (care.grandpa, "dibao")
     assert Referral.objects.get(file=alert.file).kind == "application"
