@@ -83,3 +83,35 @@ def test_rule_edit_refuses_an_unknown_tag_by_name(care: Care) -> None:
     ).content.decode()
     assert "未知的标签“orphan_x”" in page
     assert login(care.world.accounts.community_worker).get("/care/rules/").status_code == 200
+
+
+def test_api_visit_record_and_errors(care: Care) -> None:
+    today = timezone.localdate()
+    services.care_evaluate(day=today)
+    services.visits_generate(day=today)
+    c = login(care.world.accounts.grid_worker)
+    mine = c.get("/api/care/visits").json()
+    assert [v["person_masked"] for v in mine] == ["王**"]
+    vid = mine[0]["id"]
+    future = (timezone.now() + dt.timedelta(days=1)).isoformat()
+    r = c.post(f"/api/care/visits/{vid}", {"visited_at": future}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "care.visit_in_future"
+    ok = c.post(f"/api/care/visits/{vid}", {"answers": {"人身安全": "正常"}}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["status"] == "done"
+    again = c.post(f"/api/care/visits/{vid}", {}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "care.visit_already_done"
+    other = login(care.world.accounts.community_worker_b)
+    assert other.post(f"/api/care/visits/{vid}", {}, content_type="application/json").status_code == 404
+    admin = login(care.world.accounts.district_admin)
+    rule = CareRule.objects.get(code="severe_disabled")
+    bad = admin.put(
+        f"/api/care/rules/{rule.pk}",
+        {
+            "name": "重度残疾人",
+            "condition": {"field": "income", "op": "<", "value": 1},
+            "frequency": "quarterly",
+        },
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "care.rule_unknown_field"
+    assert "income" in bad.json()["detail"]
