@@ -108,7 +108,7 @@ def rule_matches(
     rule: CareRule, day: dt.date, *, persons: QuerySet[Person] | None = None
 ) -> QuerySet[Person]:
     """The persons ``rule`` matches on ``day``: one query."""
-    return registered(persons).filter(rule_q(rule.condition, day))
+    return registered(persons).filter(rule_q(rule.condition, day)).order_by()
 
 
 WHOLE_REGISTRY = 20_000  # more persons than this: read the registry in one pass, not by lists of ids

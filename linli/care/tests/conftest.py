@@ -33,7 +33,12 @@ class Care:
 
 @pytest.fixture
 def care(db: None) -> Care:
-    world = build_world()
+    return build_care(build_world())
+
+
+def build_care(world: World) -> Care:
+    """A granny living alone (82, 低保) and a left-behind child with his grandfather in grid A1, and
+    community A's 儿童主任."""
     tree = world.tree
     alone = HouseholdFactory.create(region=tree.grid_a1)
     granny = PersonFactory.create(name="王阿婆", sex="F", birth_date=dt.date(1944, 3, 2), household=alone)
