@@ -235,11 +235,18 @@ def alerts_for(user: Any) -> QuerySet[Alert]:
     return scoped(Alert.objects.select_related("file__person", "rule", "region"), user)
 
 
+OVERDUE_SHOWN_DAYS = (
+    92  # a worker's missed visits stay on his list for a quarter; the overview keeps them all
+)
+
+
 def my_visits(user: Any, today: dt.date) -> QuerySet[Visit]:
-    """What waits for the worker: due in the current period or overdue, assigned to him."""
+    """What waits for the worker: due in the current period, or missed within the last quarter,
+    assigned to him (older misses stay in the community's overview and the file's history)."""
     return (
         visits_for(user)
         .filter(assigned_to=user, status__in=[VisitStatus.DUE, VisitStatus.OVERDUE])
+        .filter(due_on__gte=today - dt.timedelta(days=OVERDUE_SHOWN_DAYS))
         .order_by("due_on", "id")
     )
 

@@ -222,9 +222,9 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     )
     outcome_words = dict(Referral._meta.get_field("outcome").choices or [])
     kind_words = dict(ReferralKind.choices)
-    months = [
-        (timezone.localdate().replace(day=1) - dt.timedelta(days=31 * i)).replace(day=1) for i in range(12)
-    ]
+    months = [timezone.localdate().replace(day=1)]
+    for _ in range(23):  # two years back, month by month
+        months.append((months[-1] - dt.timedelta(days=1)).replace(day=1))
     return render(
         request,
         "care/overview.html",

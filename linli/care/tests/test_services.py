@@ -264,3 +264,25 @@ def test_viewing_a_file_is_audited_unless_by_its_worker(care: Care) -> None:
     assert not services.file_viewed(actor=care.world.accounts.grid_worker, file=f)
     assert services.file_viewed(actor=care.world.accounts.community_worker, file=f)
     assert AuditLog.objects.filter(subject_type="care.carefile", field="care_file").count() == 1
+
+
+def test_figures_feed_the_indicators_with_the_plans_100_percent_target(care: Care) -> None:
+    from linli.care import indicators
+    from linli.core.data_elements import SOURCES
+    from linli.indicators.models import Target
+
+    targets = Target.objects.filter(indicator__code="elderly_monthly_visit_rate")
+    assert sorted(t.plan.seed for t in targets if t.plan) == ["002", "004"]
+    assert all(t.target_value == 100 for t in targets)
+    last = indicators.last_month()
+    services.care_evaluate(day=last)
+    services.visits_generate(day=last)
+    visit = Visit.objects.get(file__person=care.granny, rule__code="special_elderly")
+    services.visit_record(
+        actor=care.world.accounts.grid_worker, visit=visit, visited_at=at(last.replace(day=5))
+    )
+    got = SOURCES["care.visits"].compute(12, care.world.tree.district.code)
+    a = got[care.world.tree.community_a.code]
+    assert (a["care_owed_special_elderly"], a["care_visited_special_elderly"]) == (1, 1)
+    members = SOURCES["care.members"].compute(12, care.world.tree.district.code)
+    assert members[care.world.tree.community_a.code]["care_members_left_behind_child"] == 1
