@@ -96,6 +96,7 @@ def test_policy_alert_becomes_a_one_window_application(world: World, signed_in, 
     expect(page.locator("#application")).to_contain_text("高龄津贴申领")
     alert.refresh_from_db()
     assert alert.status == AlertStatus.CONFIRMED
+    assert alert.application_id is not None
     app = Application.objects.get(pk=alert.application_id)
     assert app.person == care.granny
     v.shot("care-alert-confirmed")
