@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "linli.deliberation",
     "linli.workforce",
     "linli.volunteers",
+    "linli.care",
 ]
 
 MIDDLEWARE = [

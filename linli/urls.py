@@ -30,6 +30,7 @@ urlpatterns = [
     path("deliberation/", include("linli.deliberation.urls")),
     path("workforce/", include("linli.workforce.urls")),
     path("volunteers/", include("linli.volunteers.urls")),
+    path("care/", include("linli.care.urls")),
     path("", include("linli.core.urls")),
 ]
 

@@ -15,6 +15,7 @@ FAMILIES = {code.split(".")[0] for code in CODES}
 # Strings of a code's shape that are not error codes: model labels, schema aliases, JSON keys.
 NOT_CODES = re.compile(
     r"^(registry|services|lifecircle|regions|facilities|cases|indicators)\.[a-z_]+$"
+    r"|^care\.(alert|carefile|members|overdue|referral|referrals|socialcase|visit|visits)$"
     r"|\.(code|name|label|json|starts_at|ends_at)$"
 )
 

@@ -81,6 +81,7 @@ def person_create(*, by: User, data: dict[str, str]) -> Person:
                 note=clean["note"],
             )
             audit_record(actor=by, action=AuditAction.CREATE, subject=person)
+            hooks.changed(person_ids=[person.pk], household_ids=[person.household_id], by=by)
     except IntegrityError as exc:
         if violates(exc, *ID_INDEX):
             raise IdNumberTaken() from None
@@ -161,9 +162,11 @@ def person_update(*, by: User, person: Person, data: dict[str, str]) -> Person:
             if locked.legacy_duplicate and (new_number or not _id_taken(held, exclude_pk=locked.pk)):
                 locked.legacy_duplicate = False  # resolved: a corrected number, or its twins are gone
                 changed.append("legacy_duplicate")
+            old_household = person.household_id
             locked.updated_at = timezone.now()
             locked.save()
             audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"fields": changed})
+            hooks.changed(person_ids=[locked.pk], household_ids=[old_household, locked.household_id], by=by)
     except IntegrityError as exc:
         if violates(exc, *ID_INDEX):
             raise IdNumberTaken() from None
@@ -246,6 +249,7 @@ def person_status_change(
                 for departure in hooks.departures():
                     departure(person=locked, on=on, by=by)
             audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail=detail)
+            hooks.changed(person_ids=[locked.pk], household_ids=[locked.household_id], by=by)
     except IntegrityError as exc:
         if violates(exc, *ID_INDEX):
             raise IdNumberTaken() from None
@@ -311,6 +315,7 @@ def person_tag_add(
                 note=note[:200],
             )
             audit_record(actor=by, action=AuditAction.UPDATE, subject=person, detail={"tag_added": kind})
+            hooks.changed(person_ids=[person.pk], by=by)
     except IntegrityError as exc:
         if violates(exc, "tag_one_open_period", "registry_persontag.person_id"):
             raise overlapping from None
@@ -327,6 +332,7 @@ def person_tag_end(*, by: User, tag: PersonTag, valid_to: dt.date) -> PersonTag:
         tag.valid_to = valid_to
         tag.save(update_fields=["valid_to"])
         audit_record(actor=by, action=AuditAction.UPDATE, subject=tag.person, detail={"tag_ended": tag.kind})
+        hooks.changed(person_ids=[tag.person_id], by=by)
     return tag
 
 

@@ -1,0 +1,225 @@
+"""关爱巡访与政策找人 API (/api/care): the worker's visits and their record, the month's visit rate,
+政策找人 alerts, referrals and the care rules. Reads are scoped (out of scope reads like absent: 404);
+writes go through ``linli.care.services``; a lost race (a visit recorded twice, an alert decided
+twice) answers 409 with its code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from linli.care import selectors, services
+from linli.care.models import CareRule
+from linli.core.api import ERRORS, ConflictOut, acting_user, conflict_response
+from linli.core.errors import Conflict, Forbidden, invalid
+from linli.core.roles import REGISTRY_READERS, effective_role
+
+router = Router(tags=["关爱巡访与政策找人"])
+
+
+def answers_conflict(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(endpoint)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        except Conflict as exc:
+            return conflict_response(exc)
+
+    return wrapped
+
+
+def _staff(request: HttpRequest) -> Any:
+    user = acting_user(request)
+    if effective_role(user) not in REGISTRY_READERS:
+        raise Forbidden("关爱巡访接口供网格员和社区工作人员使用", code="care.not_permitted")
+    return user
+
+
+class VisitOut(Schema):
+    id: int
+    person_masked: str
+    group: str = Field(alias="rule.name")
+    region: str = Field(alias="region.name")
+    period_start: dt.date
+    due_on: dt.date
+    status: str
+    visited_at: dt.datetime | None
+    checklist: list[str] = Field(alias="rule.checklist")
+
+    @staticmethod
+    def resolve_person_masked(obj: Any) -> str:
+        name = obj.file.person.name
+        return name[:1] + "*" * (len(name) - 1)
+
+
+@router.get("/visits", response={200: list[VisitOut], **ERRORS}, summary="我的待巡访和逾期巡访")
+def visits_mine(request: HttpRequest) -> Any:
+    return list(selectors.my_visits(_staff(request), timezone.localdate())[:500])
+
+
+class VisitIn(Schema):
+    visited_at: dt.datetime | None = Field(None, description="到访时间，缺省为现在；不能晚于现在")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    answers: dict[str, str] = Field(default_factory=dict, description="巡访清单项 → 正常 / 需关注")
+    note: str = Field("", max_length=500)
+    next_visit_on: dt.date | None = None
+    need_category: str = Field("", max_length=40, description="发现需求时：需求类别编码")
+    need_description: str = Field("", max_length=500)
+
+
+@router.post(
+    "/visits/{int:visit_id}", response={200: VisitOut, **ERRORS, 409: ConflictOut}, summary="记录一次巡访"
+)
+@answers_conflict
+def visit_record(request: HttpRequest, visit_id: int, payload: VisitIn) -> Any:
+    user = _staff(request)
+    v = selectors.visits_for(user).filter(pk=visit_id).first()
+    if v is None:
+        raise Http404
+    return services.visit_record(actor=user, visit=v, **payload.dict())
+
+
+class RateOut(Schema):
+    key: str
+    name: str
+    owed: int
+    visited: int
+    overdue: int
+    rate: float | None
+
+
+@router.get("/rates", response={200: list[RateOut], **ERRORS}, summary="月探访率（按人群或下级区划）")
+def rates(request: HttpRequest, month: dt.date | None = None, by: str = "rule") -> Any:
+    user = _staff(request)
+    if by not in ("rule", "region"):
+        raise Http404
+    root = user.region_code or "35"
+    n = {2: 4, 4: 6, 6: 9, 9: 12, 12: 15}.get(len(root), 15)
+    return selectors.visit_rates(root, (month or timezone.localdate()).replace(day=1), by=by, n=n)
+
+
+class AlertOut(Schema):
+    id: int
+    person_masked: str
+    policy: str = Field(alias="rule.policy_label")
+    reason: str
+    status: str
+    raised_on: dt.date
+    application_id: int | None
+
+    @staticmethod
+    def resolve_person_masked(obj: Any) -> str:
+        name = obj.file.person.name
+        return name[:1] + "*" * (len(name) - 1)
+
+
+@router.get("/alerts", response={200: list[AlertOut], **ERRORS}, summary="政策找人：待核实的预警")
+def alerts(request: HttpRequest) -> Any:
+    return list(selectors.open_alerts(_staff(request))[:500])
+
+
+class DecisionIn(Schema):
+    decision: str = Field(description="confirm（发起一窗申请）或 dismiss（排除）")
+    reason: str = Field("", max_length=200)
+
+
+@router.post(
+    "/alerts/{int:alert_id}", response={200: AlertOut, **ERRORS, 409: ConflictOut}, summary="核实预警"
+)
+@answers_conflict
+def alert_decide(request: HttpRequest, alert_id: int, payload: DecisionIn) -> Any:
+    user = _staff(request)
+    a = selectors.alerts_for(user).filter(pk=alert_id).first()
+    if a is None:
+        raise Http404
+    if payload.decision == "confirm":
+        return services.alert_confirm(actor=user, alert=a)
+    if payload.decision == "dismiss":
+        return services.alert_dismiss(actor=user, alert=a, reason=payload.reason)
+    raise invalid("decision", "处理应为 confirm 或 dismiss", "care.alert_decision")
+
+
+class ReferralIn(Schema):
+    kind: str = Field(description="case / need / application / social_case")
+    target: str = Field("", max_length=40, description="诉求类别、需求类别或一窗事项的编码")
+    summary: str = Field(max_length=300)
+    visit_id: int | None = None
+
+
+class ReferralOut(Schema):
+    id: int
+    kind: str
+    target_id: int
+    summary: str
+    outcome: str
+
+
+@router.post(
+    "/files/{int:file_id}/referrals", response={201: ReferralOut, **ERRORS, 409: ConflictOut}, summary="转介"
+)
+@answers_conflict
+def referral_create(request: HttpRequest, file_id: int, payload: ReferralIn) -> Any:
+    user = _staff(request)
+    f = selectors.files_for(user).filter(pk=file_id).first()
+    if f is None:
+        raise Http404
+    visit = None
+    if payload.visit_id is not None:
+        visit = selectors.visits_for(user).filter(pk=payload.visit_id).first()
+        if visit is None:
+            raise Http404
+    r = services.referral_create(
+        actor=user, file=f, kind=payload.kind, target=payload.target, summary=payload.summary, visit=visit
+    )
+    return Status(201, r)
+
+
+class RuleOut(Schema):
+    id: int
+    code: str
+    name: str
+    description: str
+    condition: dict[str, Any]
+    frequency: str
+    visitor: str
+    checklist: list[str]
+    policy_item: str
+    policy_label: str
+    active: bool
+
+
+@router.get("/rules", response={200: list[RuleOut], **ERRORS}, summary="关爱人群规则")
+def rules(request: HttpRequest) -> Any:
+    _staff(request)
+    return list(CareRule.objects.all())
+
+
+class RuleIn(Schema):
+    name: str = Field(max_length=40)
+    description: str = Field("", max_length=300)
+    condition: dict[str, Any]
+    frequency: str = ""
+    visitor: str = "grid_worker"
+    checklist: list[str] = Field(default_factory=list)
+    policy_item: str = Field("", max_length=40)
+    policy_label: str = Field("", max_length=40)
+    active: bool = True
+
+
+@router.put(
+    "/rules/{int:rule_id}", response={200: RuleOut, **ERRORS, 409: ConflictOut}, summary="修改规则（区级）"
+)
+@answers_conflict
+def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn) -> Any:
+    user = _staff(request)
+    rule = CareRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise Http404
+    return services.rule_save(actor=user, rule=rule, **payload.dict())

@@ -1,0 +1,325 @@
+"""Reads of the care module: the bulk evaluation of a rule (one query), the person-by-person facts,
+the worker's visits, the visit rate per group and region, scoped lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+
+from linli.care.engine import rules as eng
+from linli.care.models import (
+    Alert,
+    AlertStatus,
+    CareFile,
+    CareMembership,
+    CareRule,
+    CareWorker,
+    Visit,
+    Visitor,
+    VisitStatus,
+)
+from linli.core.models import User
+from linli.core.roles import Role
+from linli.core.scope import scoped, subtree_q
+from linli.regions.models import Region
+from linli.registry.models import Person, PersonStatus, PersonTag, Staff, StaffKind, TagKind
+
+TAGS: dict[str, str] = dict(TagKind.choices)
+
+
+# --- the bulk evaluation ----------------------------------------------------------------------------
+
+
+def _tag_q(node: dict[str, Any], day: dt.date) -> Q:
+    """The person has the tag valid on ``day``: ``pk IN (…)``, evaluated once, not per person."""
+    tags = PersonTag.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day), kind=node["tag"], valid_from__lte=day
+    )
+    if "grade_max" in node:
+        tags = tags.filter(disability_grade__lte=node["grade_max"])
+    return Q(pk__in=tags.values("person_id"))
+
+
+def _household_q(node: dict[str, Any], day: dt.date) -> Q:
+    others = Person.objects.filter(
+        household=OuterRef("household"), status=PersonStatus.ACTIVE, legacy_duplicate=False
+    ).exclude(pk=OuterRef("pk"))
+    if node["household"] == "no_member_under":
+        others = others.filter(birth_date__gt=eng.born_on_or_before(day, node["age"]))
+    return Q(household__isnull=False) & ~Q(Exists(others))
+
+
+def _field_q(node: dict[str, Any], day: dt.date) -> Q:
+    name, op, value = node["field"], node["op"], node["value"]
+    if name == "age":  # age ≥ a ⇔ born on or before the day a years ago: the index on birth_date serves it
+        if op == ">=":
+            return Q(birth_date__lte=eng.born_on_or_before(day, value))
+        if op == ">":
+            return Q(birth_date__lte=eng.born_on_or_before(day, value + 1))
+        if op == "<":
+            return Q(birth_date__gt=eng.born_on_or_before(day, value))
+        if op == "<=":
+            return Q(birth_date__gt=eng.born_on_or_before(day, value + 1))
+        return Q(birth_date__lte=eng.born_on_or_before(day, value)) & Q(
+            birth_date__gt=eng.born_on_or_before(day, value + 1)
+        )
+    return Q(**{f"{name}__in": value}) if op == "in" else Q(**{name: value})
+
+
+def rule_q(condition: dict[str, Any], day: dt.date) -> Q:
+    """The rule's condition as one filter over persons (tags and household through subqueries)."""
+
+    def leaf(n: dict[str, Any]) -> Q:
+        if "field" in n:
+            return _field_q(n, day)
+        if "tag" in n:
+            return _tag_q(n, day)
+        return _household_q(n, day)
+
+    def all_(qs: Sequence[Q]) -> Q:
+        out = Q()
+        for q in qs:
+            out &= q
+        return out
+
+    def any_(qs: Sequence[Q]) -> Q:
+        out = qs[0]
+        for q in qs[1:]:
+            out |= q
+        return out
+
+    return eng.fold(condition, leaf=leaf, all_=all_, any_=any_, not_=lambda q: ~q)
+
+
+def registered(qs: QuerySet[Person] | None = None) -> QuerySet[Person]:
+    return (qs if qs is not None else Person.objects.all()).filter(
+        status=PersonStatus.ACTIVE, legacy_duplicate=False
+    )
+
+
+def rule_matches(
+    rule: CareRule, day: dt.date, *, persons: QuerySet[Person] | None = None
+) -> QuerySet[Person]:
+    """The persons ``rule`` matches on ``day``: one query."""
+    return registered(persons).filter(rule_q(rule.condition, day)).order_by()
+
+
+WHOLE_REGISTRY = 20_000  # more persons than this: read the registry in one pass, not by lists of ids
+
+
+def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
+    """The evaluator's facts of each person (three queries; the whole registry read in one pass when
+    there are many), for the person-by-person check and the explanation of a match."""
+    ids = list(person_ids)
+    many = len(ids) > WHOLE_REGISTRY
+    wanted = set(ids)
+    members: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
+    people = []
+    if many:  # one pass over the registry, without the ORM's per-row conversions
+        table = Person._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT id, birth_date, sex, residence_type, household_id, status, legacy_duplicate FROM {table}"
+            )
+            for pk, birth, sex, residence, hh, status, legacy in cur.fetchall():
+                if isinstance(birth, str):
+                    birth = dt.date(int(birth[:4]), int(birth[5:7]), int(birth[8:10]))
+                if hh is not None and status == PersonStatus.ACTIVE and not legacy:
+                    members[hh].append((pk, birth))
+                if pk in wanted:
+                    people.append((pk, birth, sex, residence, hh))
+    else:
+        people = list(
+            Person.objects.filter(pk__in=ids)
+            .order_by()
+            .values_list("pk", "birth_date", "sex", "residence_type", "household_id")
+        )
+        households = {p[4] for p in people if p[4]}
+        rows = registered().filter(household_id__in=households).order_by()
+        for pk, hh, birth in rows.values_list("pk", "household_id", "birth_date"):
+            members[hh].append((pk, birth))
+    tags: dict[int, dict[str, list[int | None]]] = defaultdict(dict)
+    tag_rows = PersonTag.objects.valid_on(day)
+    if not many:
+        tag_rows = tag_rows.filter(person_id__in=ids)
+    for person_id, kind, grade in tag_rows.order_by().values_list("person_id", "kind", "disability_grade"):
+        if not many or person_id in wanted:
+            tags[person_id].setdefault(kind, []).append(grade)
+    out: dict[int, eng.Facts] = {}
+    for pk, birth, sex, residence, hh in people:
+        out[pk] = eng.Facts(
+            age=eng.age_on(birth, day),
+            sex=sex,
+            residence_type=residence,
+            tags=tags.get(pk, {}),
+            has_household=hh is not None,
+            others_ages=[eng.age_on(b, day) for other, b in members.get(hh, []) if other != pk] if hh else [],
+        )
+    return out
+
+
+def explain(rule: CareRule, facts: eng.Facts) -> str:
+    return eng.explain(rule.condition, facts, TAGS)[:200]
+
+
+# --- who visits -------------------------------------------------------------------------------------
+
+
+def community_code(code: str) -> str:
+    return code[:12]
+
+
+def grid_workers(grid_codes: Iterable[str]) -> dict[str, int]:
+    """The grid worker account of each grid (the first active one by id)."""
+    out: dict[str, int] = {}
+    for u in (
+        User.objects.filter(role=Role.GRID_WORKER, is_active=True, region__code__in=list(grid_codes))
+        .order_by("id")
+        .values("id", "region__code")
+    ):
+        out.setdefault(u["region__code"], u["id"])
+    return out
+
+
+def grid_staff(grid_codes: Iterable[str]) -> dict[str, int]:
+    """The registry's grid worker (Staff) of each grid, for the name on the plan when no account exists."""
+    out: dict[str, int] = {}
+    for sid, code in (
+        Staff.objects.filter(kind=StaffKind.GRID_WORKER, active=True, grids__code__in=list(grid_codes))
+        .order_by("id")
+        .values_list("pk", "grids__code")
+    ):
+        out.setdefault(code, sid)
+    return out
+
+
+def posts() -> dict[tuple[str, str], int]:
+    """(community code, post) → the account holding the community's care post."""
+    return {
+        (w["region__code"], w["post"]): w["user_id"]
+        for w in CareWorker.objects.filter(active=True).values("region__code", "post", "user_id")
+    }
+
+
+def responsible(
+    visitor: str, region_code: str, grids: dict[str, int], held: dict[tuple[str, str], int]
+) -> int | None:
+    """The account owed the work of ``visitor`` for a person of ``region_code``: the grid worker of
+    the grid (else the community's social-assistance assistant), or the community's post holder
+    (else the grid worker)."""
+    community = community_code(region_code)
+    if visitor == Visitor.GRID_WORKER:
+        return grids.get(region_code) or held.get((community, Visitor.ASSISTANCE_ASSISTANT))
+    return held.get((community, visitor)) or grids.get(region_code)
+
+
+# --- lists ------------------------------------------------------------------------------------------
+
+
+def files_for(user: Any) -> QuerySet[CareFile]:
+    return scoped(CareFile.objects.select_related("person", "region"), user)
+
+
+def visits_for(user: Any) -> QuerySet[Visit]:
+    return scoped(Visit.objects.select_related("file__person", "rule", "region"), user)
+
+
+def alerts_for(user: Any) -> QuerySet[Alert]:
+    return scoped(Alert.objects.select_related("file__person", "rule", "region"), user)
+
+
+OVERDUE_SHOWN_DAYS = (
+    92  # a worker's missed visits stay on his list for a quarter; the overview keeps them all
+)
+
+
+def my_visits(user: Any, today: dt.date) -> QuerySet[Visit]:
+    """What waits for the worker: due in the current period, or missed within the last quarter,
+    assigned to him (older misses stay in the community's overview and the file's history)."""
+    return (
+        visits_for(user)
+        .filter(assigned_to=user, status__in=[VisitStatus.DUE, VisitStatus.OVERDUE])
+        .filter(due_on__gte=today - dt.timedelta(days=OVERDUE_SHOWN_DAYS))
+        .order_by("due_on", "id")
+    )
+
+
+def open_alerts(user: Any) -> QuerySet[Alert]:
+    qs = alerts_for(user).filter(status=AlertStatus.OPEN)
+    if getattr(user, "role", "") == Role.GRID_WORKER:
+        return qs.filter(file__region__code__startswith=user.region_code)
+    return qs
+
+
+def is_file_worker(user: Any, file: CareFile) -> bool:
+    """Whether ``user`` is the file's own worker (visits assigned to him): his views are not audited."""
+    return Visit.objects.filter(file=file, assigned_to=user).exists()
+
+
+# --- the visit rate ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Rate:
+    key: str
+    name: str
+    owed: int
+    visited: int
+    overdue: int
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.owed == 0 else round(100.0 * self.visited / self.owed, 1)
+
+
+def owed_visits(month: dt.date) -> QuerySet[Visit]:
+    """The visits owed in the month of ``month``: monthly ones of that month, quarterly ones whose
+    quarter ends in it (a quarter's visit counts in its last month)."""
+    first = month.replace(day=1)
+    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return Visit.objects.filter(due_on__gte=first, due_on__lt=nxt)
+
+
+def visit_rates(root_code: str, month: dt.date, *, by: str = "rule", n: int = 15) -> list[Rate]:
+    """Owed, visited and overdue visits of the month under ``root_code``, per care group (``by="rule"``)
+    or per region prefix of length ``n`` (``by="region"``): one GROUP BY query."""
+    qs = owed_visits(month).filter(subtree_q(root_code, "region__code"))
+    agg = dict(
+        owed=Count("pk"),
+        visited=Count("pk", filter=Q(status=VisitStatus.DONE)),
+        overdue=Count("pk", filter=Q(status=VisitStatus.OVERDUE)),
+    )
+    out: list[Rate] = []
+    if by == "rule":
+        by_rule: list[Any] = list(
+            qs.values("rule__code", "rule__name", "rule__sort").annotate(**agg).order_by("rule__sort")
+        )
+        for r in by_rule:
+            out.append(Rate(r["rule__code"], r["rule__name"], r["owed"], r["visited"], r["overdue"]))
+        return out
+    rows: list[Any] = list(
+        qs.annotate(_p=Substr("region__code", 1, n)).values("_p").annotate(**agg).order_by("_p")
+    )
+    names = dict(Region.objects.filter(code__in=[r["_p"] for r in rows]).values_list("code", "name"))
+    for r in rows:
+        out.append(Rate(r["_p"], names.get(r["_p"], r["_p"]), r["owed"], r["visited"], r["overdue"]))
+    return out
+
+
+def group_counts(root_code: str) -> list[tuple[str, int]]:
+    """The open memberships per care group under ``root_code``."""
+    rows = (
+        CareMembership.objects.filter(until__isnull=True)
+        .filter(subtree_q(root_code, "file__region__code"))
+        .values("rule__name", "rule__sort")
+        .annotate(n=Count("pk"))
+        .order_by("rule__sort")
+    )
+    return [(r["rule__name"], r["n"]) for r in rows]

@@ -1,0 +1,781 @@
+"""Writes of the care module, one keyword-only service each, inside ``transaction.atomic``.
+
+- ``care_evaluate``: every active rule over the registry in bulk (one query per rule), opening files
+  and memberships for new matches, ending those no longer matched, closing files with their reason,
+  and raising 政策找人 alerts for new matches of a rule with a policy.
+- ``visits_generate`` / ``visits_mark_overdue``: the period's visit plan, and the sweep at its end.
+- ``visit_record``: the visit on the phone (position, checklist, photos, a need raised on the spot).
+- ``alert_confirm`` / ``alert_dismiss``; ``referral_create`` / ``referral_close``; ``file_update``;
+  ``rule_save``; ``care_worker_assign``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from linli.care import selectors
+from linli.care.engine import periods
+from linli.care.engine import rules as eng
+from linli.care.models import (
+    Alert,
+    AlertStatus,
+    CareFile,
+    CareMembership,
+    CareRule,
+    CareWorker,
+    NeedLevel,
+    Referral,
+    ReferralKind,
+    ReferralOutcome,
+    SocialCase,
+    Visit,
+    Visitor,
+    VisitPhoto,
+    VisitStatus,
+)
+from linli.cases.models import Category
+from linli.cases.services import case_create
+from linli.core.bulk import insert_rows
+from linli.core.errors import Conflict, Forbidden, invalid
+from linli.core.images import image_reencode
+from linli.core.models import AuditAction, User
+from linli.core.roles import REGISTRY_WRITERS, Role, effective_role
+from linli.core.scope import OutOfScope, require_object_in_scope
+from linli.core.services import audit_record
+from linli.registry.models import Person, PersonStatus
+from linli.services.models import Application, NeedSource, ServiceItem, TaxonomyTerm
+from linli.services.services import application_submit, need_create
+
+CHUNK = 5000
+RULE_EDITORS = frozenset({Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
+MAX_PHOTOS = 4
+
+
+def _require_worker(actor: User) -> None:
+    if effective_role(actor) not in REGISTRY_WRITERS:
+        raise Forbidden("本账号的角色不能办理关爱巡访", code="care.not_permitted")
+
+
+def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Insert many rows in one round trip (``core.bulk``: COPY on PostgreSQL, executemany elsewhere),
+    the values converted as the backend stores them; no ORM instances (tens of thousands of rows)."""
+    sqlite = connection.vendor != "postgresql"
+
+    def value(v: Any) -> Any:
+        if v is None or isinstance(v, int | str):
+            return v
+        if isinstance(v, dt.datetime):
+            return v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ") if sqlite else v
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, dict | list):
+            return json.dumps(v, ensure_ascii=False)
+        return v
+
+    prepared = [tuple(map(value, r)) for r in rows]
+    columns = [str(model._meta.get_field(f).column) for f in fields]  # type: ignore[union-attr]
+    insert_rows(model, columns, prepared)
+    return len(prepared)
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+# --- rules ------------------------------------------------------------------------------------------
+
+
+def rule_condition_check(condition: Any) -> dict[str, Any]:
+    """The condition if every field, tag and operator it names is known; else 422 naming it."""
+    try:
+        eng.validate(condition, selectors.TAGS)
+    except eng.RuleError as exc:
+        raise invalid("condition", exc.message, exc.code) from exc
+    return dict(condition)
+
+
+def rule_save(
+    *,
+    actor: User,
+    rule: CareRule | None = None,
+    code: str = "",
+    name: str,
+    condition: Any,
+    frequency: str,
+    visitor: str,
+    description: str = "",
+    checklist: list[str] | None = None,
+    policy_item: str = "",
+    policy_label: str = "",
+    active: bool = True,
+) -> CareRule:
+    """Create or change a care group's rule (the district's to edit)."""
+    if effective_role(actor) not in RULE_EDITORS:
+        raise Forbidden("关爱人群规则由区（县）民政部门维护", code="care.rule_not_editor")
+    condition = rule_condition_check(condition)
+    if frequency not in ("", periods.MONTHLY, periods.QUARTERLY):
+        raise invalid("frequency", "巡访频次应为每月、每季度或不需巡访", "care.rule_frequency")
+    if visitor not in Visitor.values:
+        raise invalid(
+            "visitor", "巡访人应为网格员、儿童主任、社会救助协理员或社会工作者", "care.rule_visitor"
+        )
+    if not frequency and not policy_item:
+        raise invalid("frequency", "规则应至少规定巡访频次或可能符合的政策", "care.rule_empty")
+    name = (name or "").strip()
+    if len(name) < 2:
+        raise invalid("name", "请填写人群名称", "care.rule_name")
+    items = [c.strip()[:40] for c in (checklist or []) if c.strip()][:12]
+    fields = dict(
+        name=name[:40],
+        condition=condition,
+        frequency=frequency,
+        visitor=visitor,
+        description=description[:300],
+        checklist=items,
+        policy_item=policy_item,
+        policy_label=policy_label[:40],
+        active=active,
+        updated_by=actor,
+        updated_at=timezone.now(),
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                if rule is None:
+                    if not code:
+                        raise invalid("code", "请填写编码", "care.rule_code")
+                    rule = CareRule.objects.create(code=code, **fields)
+                else:
+                    for k, v in fields.items():
+                        setattr(rule, k, v)
+                    rule.save()
+        except IntegrityError as exc:
+            raise Conflict(
+                "name", f"已有名为“{name}”或编码相同的人群规则", code="care.rule_duplicate"
+            ) from exc
+    return rule
+
+
+def care_worker_assign(*, actor: User, region: Any, post: str, user: User) -> CareWorker:
+    """Designate the community's 儿童主任 / 社会救助协理员 / social worker (the previous holder steps down)."""
+    _require_worker(actor)
+    if post not in Visitor.values or post == Visitor.GRID_WORKER:
+        raise invalid("post", "岗位应为儿童主任、社会救助协理员或社会工作者", "care.post_invalid")
+    if len(region.code) != 12:
+        raise invalid("region", "关爱岗位按社区（村）设置", "care.post_region")
+    if not region.code.startswith(actor.region_code) and effective_role(actor) != Role.SYSTEM_ADMIN:
+        raise OutOfScope()
+    with transaction.atomic():
+        CareWorker.objects.filter(region=region, post=post, active=True).update(active=False)
+        return CareWorker.objects.create(region=region, post=post, user=user)
+
+
+# --- evaluation -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    matched: dict[str, int] = field(default_factory=dict)  # rule code → persons matched
+    opened: int = 0  # memberships opened
+    ended: int = 0
+    files_opened: int = 0
+    files_closed: int = 0
+    alerts: int = 0
+
+
+def _end_reason(status: str, rule: CareRule) -> str:
+    if status == PersonStatus.DECEASED:
+        return "死亡"
+    if status == PersonStatus.MOVED_OUT:
+        return "迁出"
+    return f"不再符合“{rule.name}”条件"
+
+
+def care_evaluate(
+    *, day: dt.date | None = None, person_ids: Iterable[int] | None = None, alerts: bool = True
+) -> Evaluation:
+    """Evaluate every active rule (over the whole registry, or over ``person_ids`` and their
+    households' members) and bring files, memberships and alerts in line. Safe to rerun."""
+    day = day or timezone.localdate()
+    rules = list(CareRule.objects.filter(active=True))
+    result = Evaluation()
+    scope: QuerySet[Person] | None = None
+    ids: list[int] | None = None
+    if person_ids is not None:
+        given = list(set(person_ids))
+        households = Person.objects.filter(pk__in=given, household__isnull=False).values("household_id")
+        ids = sorted(
+            set(given) | set(Person.objects.filter(household_id__in=households).values_list("pk", flat=True))
+        )
+        scope = Person.objects.filter(pk__in=ids)
+    matched: dict[int, set[int]] = {}  # rule id → person ids
+    region_of: dict[int, int] = {}
+    for rule in rules:
+        rows = selectors.rule_matches(rule, day, persons=scope).values_list("pk", "region_id")
+        got = set()
+        for pk, region_id in rows.iterator(chunk_size=20000):
+            got.add(pk)
+            region_of[pk] = region_id
+        matched[rule.pk] = got
+        result.matched[rule.code] = len(got)
+    with transaction.atomic():
+        open_ms = CareMembership.objects.filter(until__isnull=True, rule__active=True)
+        if ids is not None:
+            open_ms = open_ms.filter(file__person_id__in=ids)
+        current: dict[tuple[int, int], int] = {}
+        for m_id, person_id, rule_id in open_ms.values_list("pk", "file__person_id", "rule_id"):
+            current[(person_id, rule_id)] = m_id
+        wanted = {(p, r) for r, ps in matched.items() for p in ps}
+        new = sorted(wanted - set(current))
+        gone = [(k, current[k]) for k in current if k not in wanted]
+        # files for the new matches
+        new_people = sorted({p for p, _ in new})
+        files: dict[int, tuple[int, dt.date | None]] = {}
+        for part in _chunks(new_people):
+            for f_id, person_id, closed in CareFile.objects.filter(person_id__in=part).values_list(
+                "pk", "person_id", "closed_on"
+            ):
+                files[person_id] = (f_id, closed)
+        missing = [p for p in new_people if p not in files]
+        blank = ("", "", "", "", "", "", "", "")
+        rows_insert(
+            CareFile,
+            [
+                "person",
+                "region",
+                "opened_on",
+                "closing_reason",
+                "living_conditions",
+                "health",
+                "income_source",
+                "guardians",
+                "emergency_contacts",
+                "need_level",
+                "assessment",
+                "updated_at",
+            ],
+            [(p, region_of[p], day, *blank, timezone.now()) for p in missing],
+        )
+        result.files_opened = len(missing)
+        reopen = [files[p][0] for p in new_people if p in files and files[p][1] is not None]
+        for part in _chunks(reopen):
+            CareFile.objects.filter(pk__in=part).update(closed_on=None, closing_reason="", opened_on=day)
+        result.files_opened += len(reopen)
+        for part in _chunks(missing):
+            for f_id, person_id in CareFile.objects.filter(person_id__in=part).values_list("pk", "person_id"):
+                files[person_id] = (f_id, None)
+        facts: dict[int, eng.Facts] = {}
+        if len(new_people) > selectors.WHOLE_REGISTRY:
+            facts = selectors.facts_for(new_people, day)
+        else:
+            for part in _chunks(new_people):
+                facts.update(selectors.facts_for(part, day))
+        by_id = {r.pk: r for r in rules}
+        rows_insert(
+            CareMembership,
+            ["file", "rule", "since", "reason", "end_reason"],
+            [(files[p][0], r, day, selectors.explain(by_id[r], facts[p]), "") for p, r in new],
+        )
+        result.opened = len(new)
+        # memberships no longer matched
+        if gone:
+            statuses = dict(
+                Person.objects.filter(pk__in={p for (p, _), _ in gone}).values_list("pk", "status")
+            )
+            by_reason: dict[str, list[int]] = defaultdict(list)
+            for (p, r), m_id in gone:
+                by_reason[_end_reason(statuses.get(p, ""), by_id[r])].append(m_id)
+            for reason, m_ids in by_reason.items():
+                for part in _chunks(m_ids):
+                    CareMembership.objects.filter(pk__in=part).update(until=day, end_reason=reason)
+            result.ended = len(gone)
+            touched = sorted({p for (p, _), _ in gone})
+            for part in _chunks(touched):
+                empty = (
+                    CareFile.objects.filter(person_id__in=part, closed_on__isnull=True)
+                    .exclude(memberships__until__isnull=True)
+                    .values_list("pk", flat=True)
+                )
+                for f_id in list(empty):
+                    reasons = list(
+                        CareMembership.objects.filter(file_id=f_id, until=day).values_list(
+                            "end_reason", flat=True
+                        )
+                    )
+                    CareFile.objects.filter(pk=f_id).update(
+                        closed_on=day,
+                        closing_reason="；".join(dict.fromkeys(reasons))[:200] or "不再符合任何关爱人群条件",
+                    )
+                    result.files_closed += 1
+        if alerts:
+            result.alerts = _alerts_raise(new, files, by_id, facts, day, region_of)
+    return result
+
+
+def _alerts_raise(
+    new: list[tuple[int, int]],
+    files: dict[int, tuple[int, dt.date | None]],
+    rules: dict[int, CareRule],
+    facts: dict[int, eng.Facts],
+    day: dt.date,
+    region_of: dict[int, int],
+) -> int:
+    """政策找人: a new match of a rule with a policy raises an alert, unless the person already applied
+    for that item or an alert of that rule was already raised for the file."""
+
+    policy = [(p, r) for p, r in new if rules[r].policy_item]
+    if not policy:
+        return 0
+    items = {rules[r].policy_item for _, r in policy}
+    applied = set(
+        Application.objects.filter(item__code__in=items, person_id__in={p for p, _ in policy}).values_list(
+            "person_id", "item__code"
+        )
+    )
+    seen = set(
+        Alert.objects.filter(file_id__in={files[p][0] for p, _ in policy}).values_list("file_id", "rule_id")
+    )
+    rows = [
+        Alert(
+            file_id=files[p][0],
+            rule_id=r,
+            region_id=region_of[p],
+            reason=selectors.explain(rules[r], facts[p]),
+            raised_on=day,
+        )
+        for p, r in policy
+        if (p, rules[r].policy_item) not in applied and (files[p][0], r) not in seen
+    ]
+    Alert.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+# --- visits -----------------------------------------------------------------------------------------
+
+
+VISIT_FIELDS = [
+    "file",
+    "rule",
+    "region",
+    "period_start",
+    "due_on",
+    "visitor",
+    "assigned_to",
+    "staff",
+    "status",
+    "visited_at",
+    "answers",
+    "note",
+    "synthetic",
+]
+
+
+def visits_generate(*, day: dt.date | None = None) -> int:
+    """Create the visits owed in the period containing ``day`` for every open membership of a rule
+    with a frequency, assigned to the responsible worker. Safe to rerun (one row per file, rule and
+    period)."""
+    day = day or timezone.localdate()
+    grids: dict[str, int] | None = None
+    staff: dict[str, int] = {}
+    held = selectors.posts()
+    made = 0
+    for rule in CareRule.objects.filter(active=True).exclude(frequency=""):
+        start, end = periods.period_of(day, rule.frequency)
+        have = Visit.objects.filter(rule=rule, period_start=start).values("file_id")
+        rows = (
+            CareMembership.objects.filter(
+                rule=rule, until__isnull=True, since__lte=end, file__closed_on__isnull=True
+            )
+            .exclude(file_id__in=have)
+            .values_list("file_id", "file__person__region_id", "file__person__region__code")
+        )
+        todo = list(rows)
+        if not todo:
+            continue
+        codes = {code for _, _, code in todo}
+        if grids is None:
+            grids, staff = selectors.grid_workers(codes), selectors.grid_staff(codes)
+        else:
+            grids.update(selectors.grid_workers(codes - set(staff)))
+            staff.update(selectors.grid_staff(codes - set(staff)))
+        with transaction.atomic():
+            made += rows_insert(
+                Visit,
+                VISIT_FIELDS,
+                [
+                    (
+                        f,
+                        rule.pk,
+                        region_id,
+                        start,
+                        end,
+                        rule.visitor,
+                        selectors.responsible(rule.visitor, code, grids, held),
+                        staff.get(code) if rule.visitor == Visitor.GRID_WORKER else None,
+                        VisitStatus.DUE,
+                        None,
+                        {},
+                        "",
+                        False,
+                    )
+                    for f, region_id, code in todo
+                ],
+            )
+    return made
+
+
+def visits_mark_overdue(*, today: dt.date | None = None) -> int:
+    """A visit still due after its period's last day becomes overdue (one UPDATE)."""
+    today = today or timezone.localdate()
+    return Visit.objects.filter(status=VisitStatus.DUE, due_on__lt=today).update(status=VisitStatus.OVERDUE)
+
+
+def _answers_clean(rule: CareRule, answers: dict[str, str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in (answers or {}).items():
+        if key not in rule.checklist:
+            raise invalid("answers", f"“{key}”不是本人群的巡访清单项", "care.visit_answer_unknown")
+        if value not in ("正常", "需关注"):
+            raise invalid("answers", f"“{key}”应填写正常或需关注", "care.visit_answer_invalid")
+        out[key] = value
+    return out
+
+
+def visit_record(
+    *,
+    actor: User,
+    visit: Visit,
+    visited_at: dt.datetime | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    answers: dict[str, str] | None = None,
+    note: str = "",
+    photos: Sequence[UploadedFile] = (),
+    next_visit_on: dt.date | None = None,
+    need_category: str = "",
+    need_description: str = "",
+    now: dt.datetime | None = None,
+) -> Visit:
+    """Record a visit done on the phone. Also marks done the worker's other visits of the same file in
+    the same period (one visit serves every group). A need raised on the spot goes into the three
+    lists and is kept as a referral of the visit."""
+    _require_worker(actor)
+    try:
+        require_object_in_scope(actor, visit)
+    except OutOfScope as exc:
+        raise OutOfScope("该走访对象不在本账号的数据范围内") from exc
+    now = now or timezone.now()
+    visited_at = visited_at or now
+    if visited_at > now + dt.timedelta(minutes=5):
+        raise invalid("visited_at", "到访时间不能晚于现在", "care.visit_in_future")
+    local_day = timezone.localdate(visited_at)
+    if local_day < visit.period_start:
+        raise invalid(
+            "visited_at",
+            f"到访日期早于本期巡访（{visit.period_start:%Y-%m-%d} 起）",
+            "care.visit_before_period",
+        )
+    if local_day > visit.due_on:
+        raise invalid(
+            "visited_at",
+            f"本期巡访已于 {visit.due_on:%Y-%m-%d} 结束，请记录当期的巡访",
+            "care.visit_period_over",
+        )
+    if (lat is None) != (lon is None) or (
+        lat is not None and not (-90 <= lat <= 90 and -180 <= float(lon or 0) <= 180)
+    ):
+        raise invalid("lat", "到访位置不正确", "care.visit_position")
+    if next_visit_on is not None and next_visit_on <= local_day:
+        raise invalid("next_visit_on", "下次巡访日期应晚于本次", "care.visit_next_date")
+    clean = _answers_clean(visit.rule, answers)
+    if len(photos) > MAX_PHOTOS:
+        raise invalid("photos", f"最多上传 {MAX_PHOTOS} 张照片", "care.visit_photos_too_many")
+    prepared = [image_reencode(p.read(), field="photos", label=p.name or "照片") for p in photos]
+    need_term = None
+    if need_description.strip():
+        need_term = TaxonomyTerm.objects.filter(code=need_category or "elderly_home").first()
+        if need_term is None:
+            raise invalid("need_category", "需求类别不存在", "care.referral_target_unknown")
+    fields = dict(
+        status=VisitStatus.DONE,
+        visited_at=visited_at,
+        lat=lat,
+        lon=lon,
+        answers=clean,
+        note=note.strip()[:500],
+        next_visit_on=next_visit_on,
+        recorded_by=actor,
+    )
+    with transaction.atomic():
+        done = Visit.objects.filter(pk=visit.pk, status__in=[VisitStatus.DUE, VisitStatus.OVERDUE]).update(
+            **fields
+        )
+        if not done:
+            raise Conflict("visit", "这次巡访已经记录过了", code="care.visit_already_done")
+        Visit.objects.filter(
+            file_id=visit.file_id,
+            status__in=[VisitStatus.DUE, VisitStatus.OVERDUE],
+            period_start__lte=local_day,
+            due_on__gte=local_day,
+            visitor=visit.visitor,
+        ).exclude(pk=visit.pk).update(**fields)
+        for content in prepared:
+            VisitPhoto.objects.create(visit=visit, image=content)
+        visit.refresh_from_db()
+        if need_term is not None:
+            need = need_create(
+                actor=actor,
+                category=need_term,
+                description=need_description.strip(),
+                source=NeedSource.VISIT,
+                person=visit.file.person,
+                source_label="关爱巡访",
+            )
+            Referral.objects.create(
+                file=visit.file,
+                visit=visit,
+                region=visit.region,
+                kind=ReferralKind.NEED,
+                target_id=need.pk,
+                summary=need_description.strip()[:300],
+                created_by=actor,
+            )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            subject=visit,
+            subject_label=f"{visit.file.person.name}的巡访记录",
+        )
+    return visit
+
+
+# --- 政策找人 ---------------------------------------------------------------------------------------
+
+
+def alert_confirm(*, actor: User, alert: Alert, provided: Iterable[str] = (), note: str = "") -> Alert:
+    """The worker confirms the alert: the one-window application of the rule's policy is started for
+    the person, and kept as a referral until it is done."""
+    _require_worker(actor)
+    require_object_in_scope(actor, alert)
+
+    item = ServiceItem.objects.filter(code=alert.rule.policy_item, active=True).first()
+    if item is None:
+        raise invalid(
+            "item",
+            f"一窗事项“{alert.rule.policy_label or alert.rule.policy_item}”不存在或已停用",
+            "care.referral_target_unknown",
+        )
+    with transaction.atomic():
+        taken = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
+            status=AlertStatus.CONFIRMED, decided_by=actor, decided_at=timezone.now()
+        )
+        if not taken:
+            raise Conflict("alert", "该预警已经处理过了", code="care.alert_decided")
+        app = application_submit(
+            actor=actor,
+            item=item,
+            person=alert.file.person,
+            provided=provided,
+            note=(note or f"政策找人：{alert.reason}")[:300],
+        )
+        Alert.objects.filter(pk=alert.pk).update(application_id=app.pk)
+        Referral.objects.create(
+            file=alert.file,
+            region=alert.region,
+            kind=ReferralKind.APPLICATION,
+            target_id=app.pk,
+            summary=f"可能符合{alert.rule.policy_label}：{alert.reason}"[:300],
+            created_by=actor,
+        )
+    alert.refresh_from_db()
+    return alert
+
+
+def alert_dismiss(*, actor: User, alert: Alert, reason: str) -> Alert:
+    _require_worker(actor)
+    require_object_in_scope(actor, alert)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise invalid("reason", "请填写排除原因（至少 2 个字）", "care.alert_reason_required")
+    with transaction.atomic():
+        taken = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
+            status=AlertStatus.DISMISSED,
+            dismiss_reason=reason[:200],
+            decided_by=actor,
+            decided_at=timezone.now(),
+        )
+        if not taken:
+            raise Conflict("alert", "该预警已经处理过了", code="care.alert_decided")
+    alert.refresh_from_db()
+    return alert
+
+
+# --- referrals --------------------------------------------------------------------------------------
+
+
+def referral_create(
+    *,
+    actor: User,
+    file: CareFile,
+    kind: str,
+    summary: str,
+    target: str = "",
+    visit: Visit | None = None,
+) -> Referral:
+    """转介 to the right handler: ``case`` (``target`` a request category code), ``need`` (a service
+    category code), ``application`` (a one-window item code) or ``social_case`` (the community's social
+    worker). The handler's own service makes its record; the referral keeps its id."""
+    _require_worker(actor)
+    require_object_in_scope(actor, file)
+    summary = (summary or "").strip()
+    if len(summary) < 2:
+        raise invalid("summary", "请填写转介事由（至少 2 个字）", "care.referral_summary_required")
+    if kind not in ReferralKind.values:
+        raise invalid("kind", "转介去向应为诉求、需求清单、一窗受理或社工个案", "care.referral_kind_unknown")
+    if visit is not None and visit.file_id != file.pk:
+        raise invalid("visit", "该巡访不属于本档案", "care.referral_visit_mismatch")
+    person = file.person
+    unknown = invalid("target", f"转介去向“{target}”不存在", "care.referral_target_unknown")
+    with transaction.atomic():
+        if kind == ReferralKind.CASE:
+            category = Category.objects.filter(code=target or "elderly_care.help", active=True).first()
+            if category is None:
+                raise unknown
+            building = person.household.building_id if person.household_id and person.household else None
+            made: Any = case_create(
+                by=actor,
+                category=category,
+                description=summary,
+                channel="patrol",
+                building_id=building,
+                grid=file.region.code if len(file.region.code) > 12 else "",
+            )
+        elif kind == ReferralKind.NEED:
+            term = TaxonomyTerm.objects.filter(code=target or "elderly_home").first()
+            if term is None:
+                raise unknown
+            made = need_create(
+                actor=actor,
+                category=term,
+                description=summary,
+                source=NeedSource.VISIT,
+                person=person,
+                source_label="关爱巡访转介",
+            )
+        elif kind == ReferralKind.APPLICATION:
+            item = ServiceItem.objects.filter(code=target, active=True).first()
+            if item is None:
+                raise unknown
+            made = application_submit(actor=actor, item=item, person=person, note=summary[:300])
+        else:
+            held = selectors.posts()
+            worker = held.get((selectors.community_code(file.region.code), Visitor.SOCIAL_WORKER))
+            made = SocialCase.objects.create(
+                file=file, region=file.region, worker_id=worker, goal=summary[:300]
+            )
+        referral = Referral.objects.create(
+            file=file,
+            visit=visit,
+            region=file.region,
+            kind=kind,
+            target_id=made.pk,
+            summary=summary[:300],
+            created_by=actor,
+        )
+    return referral
+
+
+def referral_close(*, actor: User, referral: Referral, outcome: str, note: str = "") -> Referral:
+    """Close a referral with its outcome (the file shows it until then)."""
+    _require_worker(actor)
+    require_object_in_scope(actor, referral)
+    if outcome not in ReferralOutcome.values or outcome == ReferralOutcome.OPEN:
+        raise invalid("outcome", "请选择转介结果", "care.referral_outcome")
+    with transaction.atomic():
+        n = Referral.objects.filter(pk=referral.pk, closed_at__isnull=True).update(
+            outcome=outcome, outcome_note=(note or "").strip()[:300], closed_at=timezone.now()
+        )
+        if not n:
+            raise Conflict("referral", "该转介已经结束", code="care.referral_closed")
+        if referral.kind == ReferralKind.SOCIAL_CASE:
+            SocialCase.objects.filter(pk=referral.target_id, closed_at__isnull=True).update(
+                closed_at=timezone.now(), closing_note=(note or "")[:300]
+            )
+    referral.refresh_from_db()
+    return referral
+
+
+# --- files ------------------------------------------------------------------------------------------
+
+FILE_TEXT = {  # field → its length
+    "living_conditions": 300,
+    "health": 300,
+    "income_source": 200,
+    "guardians": 200,
+    "emergency_contacts": 200,
+    "assessment": 500,
+}
+
+
+def file_update(
+    *, actor: User, file: CareFile, need_level: str = "", assessed_on: dt.date | None = None, **text: str
+) -> CareFile:
+    """Update the situation and assessment of a file (the assessment carries its date and level)."""
+    _require_worker(actor)
+    require_object_in_scope(actor, file)
+    unknown = set(text) - set(FILE_TEXT)
+    if unknown:
+        raise ValidationError(f"未知的档案字段：{'、'.join(sorted(unknown))}", code="care.file_field_unknown")
+    if need_level and need_level not in NeedLevel.values:
+        raise invalid("need_level", "需求等级应为一般、较高或高", "care.file_level")
+    today = timezone.localdate()
+    if assessed_on is not None and assessed_on > today:
+        raise invalid("assessed_on", "评估日期不能晚于今天", "care.file_assessed_future")
+    if need_level and assessed_on is None:
+        assessed_on = today
+    with transaction.atomic():
+        for k, v in text.items():
+            setattr(file, k, (v or "").strip()[: FILE_TEXT[k]])
+        file.need_level = need_level or file.need_level
+        file.assessed_on = assessed_on or file.assessed_on
+        file.updated_at = timezone.now()
+        file.save()
+        audit_record(actor=actor, action=AuditAction.UPDATE, subject=file, subject_label=str(file))
+    return file
+
+
+def file_viewed(*, actor: User, file: CareFile) -> bool:
+    """Audit a view of a file by anyone but its own worker; True when a record was written."""
+    if selectors.is_file_worker(actor, file):
+        return False
+    audit_record(
+        actor=actor,
+        action=AuditAction.REVEAL,
+        subject=file,
+        subject_label=str(file),
+        field="care_file",
+        reason="查看关爱档案",
+    )
+    return True
+
+
+def on_registry_change(*, person_ids: list[int], household_ids: list[int], by: Any = None) -> None:
+    """The registry changed these persons (a tag, a status, a household): re-evaluate them and the
+    members of the households concerned after the commit (政策找人)."""
+    ids = set(person_ids)
+    if household_ids:
+        ids |= set(Person.objects.filter(household_id__in=household_ids).values_list("pk", flat=True))
+    if ids:
+        transaction.on_commit(lambda: care_evaluate(person_ids=sorted(ids)))

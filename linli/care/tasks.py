@@ -1,0 +1,26 @@
+"""Background work of 关爱巡访 (Django's tasks framework); every task is safe to run twice.
+
+- ``care_nightly_task``: nightly — the bulk evaluation of every rule (files, memberships, 政策找人
+  alerts), the overdue marking of visits whose period ended, and the current period's visit plan
+  (a new month's visits appear on its first night)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.tasks import task
+
+from linli.care.services import care_evaluate, visits_generate, visits_mark_overdue
+
+
+def care_nightly() -> dict[str, Any]:
+    evaluation = care_evaluate()
+    overdue = visits_mark_overdue()
+    planned = visits_generate()
+    return {**asdict(evaluation), "overdue": overdue, "planned": planned}
+
+
+@task()
+def care_nightly_task() -> dict[str, Any]:
+    return care_nightly()

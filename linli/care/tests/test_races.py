@@ -1,0 +1,37 @@
+"""Rules that hold under concurrency (PostgreSQL): a visit is recorded once, an alert decided once,
+a referral closed once — each by one conditional UPDATE; the losers get 409 codes, nothing doubled."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from linli.care import services
+from linli.care.models import Alert, Referral, Visit, VisitStatus
+from linli.care.tests.conftest import build_care
+from linli.services.models import Application
+from linli.testing.factories import build_world
+from linli.testing.races import on_postgresql, race
+
+pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_visit_is_recorded_once_and_an_alert_decided_once() -> None:
+    care = build_care(build_world())
+    today = timezone.localdate()
+    services.care_evaluate(day=today)
+    services.visits_generate(day=today)
+    worker = care.world.accounts.grid_worker
+    visit = Visit.objects.get(file__person=care.granny, rule__code="special_elderly")
+    outcomes = race([lambda: services.visit_record(actor=worker, visit=visit, note="到访") for _ in range(6)])
+    assert sorted(outcomes) == ["care.visit_already_done"] * 5 + ["ok"]
+    assert Visit.objects.get(pk=visit.pk).status == VisitStatus.DONE
+    alert = Alert.objects.get(file__person=care.granny, rule__code="elderly_80")
+    staff = care.world.accounts.community_worker
+    outcomes = race(
+        [lambda: services.alert_confirm(actor=staff, alert=alert) for _ in range(3)]
+        + [lambda: services.alert_dismiss(actor=staff, alert=alert, reason="已在外地领取") for _ in range(3)]
+    )
+    assert sorted(outcomes).count("ok") == 1 and outcomes.count("care.alert_decided") == 5
+    assert Application.objects.filter(person=care.granny).count() <= 1
+    assert Referral.objects.filter(file__person=care.granny, kind="application").count() <= 1
