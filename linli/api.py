@@ -44,6 +44,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
 
+from linli.accounts.api import router as accounts_router
 from linli.cases.api import router as cases_router
 from linli.core.api import router as core_router
 from linli.core.auth import API_AUTH
@@ -81,6 +82,7 @@ api.add_router("/indicators", indicators_router)
 api.add_router("/lifecircle", lifecircle_router)
 api.add_router("/cases", cases_router)
 api.add_router("/services", services_router)
+api.add_router("/accounts", accounts_router)
 
 NOT_FOUND = "不存在，或不在本账号的数据范围内"
 UNAUTHENTICATED = "未登录，或接口令牌无效、已吊销、已过期"

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "linli.lifecircle",
     "linli.cases",
     "linli.services",
+    "linli.accounts",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("cases/", include("linli.cases.urls")),
     path("open311/v2/", include("linli.cases.open311.urls")),
     path("services/", include("linli.services.urls")),
+    path("manage/", include("linli.accounts.urls")),
     path("", include("linli.core.urls")),
 ]
 
