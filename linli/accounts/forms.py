@@ -49,7 +49,7 @@ class _GrantForm(forms.Form):
     role = forms.ChoiceField(label="角色")
     region = RegionCodeField(label="绑定区域", max_length=15)
     organisation = forms.ModelChoiceField(
-        label="所属单位", queryset=Organisation.objects.none(), required=False
+        label="所属单位", queryset=Organisation.objects.none(), required=False, empty_label="（无）"
     )
 
     def __init__(self, *args: Any, by: User, regions: list[Region], **kwargs: Any) -> None:
@@ -75,9 +75,19 @@ class AccountOpenForm(_GrantForm):
     )
     field_order = ["username", "role", "region", "organisation"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _open_form_labels(self)
+
 
 class AccountChangeForm(_GrantForm):
     pass
+
+
+def _open_form_labels(form: AccountOpenForm) -> None:
+    org_field = form.fields["organisation"]
+    assert isinstance(org_field, forms.ModelChoiceField)
+    org_field.empty_label = "（不填：沿用名册中的单位）"
 
 
 class ReasonForm(forms.Form):
