@@ -23,7 +23,8 @@ run: setup
 	LINLI_DEBUG=1 $(MANAGE) migrate --noinput
 	LINLI_DEBUG=1 $(MANAGE) demo_load --if-empty
 	LINLI_DEBUG=1 $(MANAGE) demo_accounts
-	LINLI_DEBUG=1 $(MANAGE) db_worker --queue-name '*' & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT; \
+	LINLI_DEBUG=1 $(MANAGE) db_worker --queue-name '*' & worker=$$!; \
+	  LINLI_DEBUG=1 $(MANAGE) scheduler & scheduler=$$!; trap "kill $$worker $$scheduler 2>/dev/null" EXIT; \
 	  LINLI_DEBUG=1 $(MANAGE) runserver $(HOST)
 
 test: setup

@@ -45,6 +45,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
 
 from linli.care.api import router as care_router
+from linli.accounts.api import router as accounts_router
 from linli.cases.api import router as cases_router
 from linli.core.api import router as core_router
 from linli.core.auth import API_AUTH
@@ -89,6 +90,7 @@ api.add_router("/deliberation", deliberation_router)
 api.add_router("/workforce", workforce_router)
 api.add_router("/volunteers", volunteers_router)
 api.add_router("/care", care_router)
+api.add_router("/accounts", accounts_router)
 
 NOT_FOUND = "不存在，或不在本账号的数据范围内"
 UNAUTHENTICATED = "未登录，或接口令牌无效、已吊销、已过期"

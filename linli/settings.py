@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "linli.workforce",
     "linli.volunteers",
     "linli.care",
+    "linli.accounts",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,7 @@ if not (DEBUG or TESTING):
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load-balancer probes over plain HTTP
 
 # Background work (Django's tasks framework): a database queue worked by ``manage.py db_worker``
 # (``make run`` starts one); tests run each task at once, in the caller.
@@ -222,11 +224,18 @@ TASKS = {
 # (``linli.core.jobs``); smaller ones are written in the request.
 LINLI_EXPORT_BACKGROUND_ROWS = int(os.environ.get("LINLI_EXPORT_BACKGROUND_ROWS", "3000"))
 
+# Logs are JSON lines on stderr (``linli.core.logs``: request id, no personal data); requests
+# (``linli.request``) and periodic jobs (``linli.jobs``) at LINLI_REQUEST_LOG_LEVEL, the rest at LINLI_LOG_LEVEL.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "linli.core.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        name: {"level": os.environ.get("LINLI_REQUEST_LOG_LEVEL", "WARNING" if DEBUG or TESTING else "INFO")}
+        for name in ("linli.request", "linli.jobs")
+    },
 }
 
 # Map tiles: a URL template such as a Chinese tile service in deployment ("{z}/{x}/{y}" style);

@@ -31,6 +31,7 @@ urlpatterns = [
     path("workforce/", include("linli.workforce.urls")),
     path("volunteers/", include("linli.volunteers.urls")),
     path("care/", include("linli.care.urls")),
+    path("manage/", include("linli.accounts.urls")),
     path("", include("linli.core.urls")),
 ]
 

@@ -44,3 +44,12 @@ class CasesConfig(AppConfig):
         demo_steps.register(
             demo_steps.DemoStep("cases", "诉求办理演示数据", 40, demo.demo_cases_load, demo.demo_cases_loaded)
         )
+        # the schedule (linli.core.schedule): overdue marking, 催办 and escalation every 5 minutes
+        from linli.cases.tasks import cases_sweep_task
+        from linli.core import schedule
+
+        schedule.register(
+            schedule.PeriodicJob(
+                "cases_sweep", "诉求超时巡检与催办", cases_sweep_task, every=schedule.dt.timedelta(minutes=5)
+            )
+        )

@@ -9,7 +9,16 @@ class CoreConfig(AppConfig):
         from axes.signals import user_locked_out
 
         # models are not ready at import time of apps.py (checks and lockout reach the models)
-        from linli.core import checks  # noqa: F401  (registers the deployment checks)
+        from linli.core import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            schedule,
+        )
+        from linli.core.jobs import export_runs_purge
         from linli.core.lockout import audit_lockout
 
+        schedule.register(
+            schedule.PeriodicJob(
+                "exports_purge", "删除过期的导出文件", export_runs_purge, every=schedule.dt.timedelta(hours=1)
+            )
+        )
         user_locked_out.connect(audit_lockout, dispatch_uid="linli.core.audit_lockout")

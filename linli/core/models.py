@@ -312,3 +312,44 @@ class ExportRun(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+
+class ScheduledRun(models.Model):
+    """定时任务运行记录: one due time of one periodic job (``linli.core.schedule``).
+
+    The unique (job, due time) pair is the lock: of several schedulers, the one whose INSERT lands
+    enqueues the run; of several workers, the one whose conditional UPDATE sets ``started_at`` runs it.
+    """
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "运行中"
+        OK = "ok", "成功"
+        FAILED = "failed", "失败"
+
+    job = models.CharField("任务", max_length=64)
+    due_at = models.DateTimeField("应运行时间")
+    enqueued_at = models.DateTimeField("入队时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.QUEUED)
+    duration_ms = models.PositiveIntegerField("用时（毫秒）", null=True, blank=True)
+    worker = models.CharField("执行进程", max_length=100, blank=True)
+    result = models.JSONField("结果摘要", default=dict, blank=True)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "定时任务运行记录"
+        verbose_name_plural = "定时任务运行记录"
+        ordering = ["-due_at", "job"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "due_at"], name="core_scheduledrun_once_per_due_time"),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["queued", "running", "ok", "failed"]),
+                name="core_scheduledrun_outcome_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["job", "-due_at"], name="core_scheduledrun_job_due")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.due_at:%Y-%m-%d %H:%M:%S}（{self.get_outcome_display()}）"

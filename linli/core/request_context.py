@@ -14,12 +14,22 @@ cannot choose the address written about it by sending the header itself.
 from __future__ import annotations
 
 import ipaddress
+import logging
+import re
+import time
+import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from linli.core.logs import request_id_var
+
+request_log = logging.getLogger("linli.request")
+# A request id from the proxy (nginx's $request_id) is kept when it looks like one.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 _client_ip: ContextVar[str | None] = ContextVar("linli_client_ip", default=None)
 
@@ -69,14 +79,36 @@ def current_client_ip() -> str | None:
 
 
 class RequestContextMiddleware:
-    """Keeps the client address of the request in a context variable while it is served."""
+    """Keeps the client address and the request id of the request in context variables while it is
+    served, answers with the id in ``X-Request-ID`` and logs the request as one line (method, path
+    without the query string, status, milliseconds, account id — no personal data)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
         token = _client_ip.set(client_ip(request))
+        id_token = request_id_var.set(request_id)
+        started = time.monotonic()
+        status = 500
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            status = response.status_code
+            response["X-Request-ID"] = request_id
+            return response
         finally:
+            user = getattr(request, "user", None)
+            request_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path[:300],
+                    "status": status,
+                    "duration_ms": int((time.monotonic() - started) * 1000),
+                    "user_id": getattr(user, "pk", None),
+                },
+            )
+            request_id_var.reset(id_token)
             _client_ip.reset(token)

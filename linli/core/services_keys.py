@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 from django.apps import apps
 from django.db import models, transaction
-from django.db.models.functions import Cast
+from django.db.models import Count, Min, Value
+from django.db.models.functions import Cast, StrIndex, Substr
 
+from linli.core.engine.crypto import KeyConfigError
 from linli.core.models import AuditAction, AuditLog
 from linli.core.personal import EncryptedField, cipher
 
@@ -62,3 +64,43 @@ def keys_rotate(*, batch_size: int = 2000) -> dict[str, int]:
         detail={"counts": counts, "key_id": c.current.key_id},
     )
     return counts
+
+
+def keys_check() -> dict[str, int]:
+    """Check that the configured keys open the data: every key id used by an encrypted value is
+    configured, and one value under each key decrypts. Returns the values counted per key id; raises
+    ``KeyConfigError`` naming the missing or wrong key (a restore with the wrong keys fails here)."""
+    c = cipher()
+    configured = {k.key_id for k in c.keys}
+    used: dict[str, int] = {}
+    for model, fields in encrypted_fields():
+        for f in fields:
+            token = Cast(f.attname, output_field=models.TextField())
+            kid = Substr(token, 1, StrIndex(token, Value("$")) - 1)
+            rows = (
+                model._default_manager.annotate(_tok=token)
+                .exclude(_tok__isnull=True)
+                .exclude(_tok="")
+                .annotate(_kid=kid)
+                .values("_kid")
+                .annotate(n=Count("pk"), sample=Min("pk"))
+            )
+            for row in rows:
+                key_id = row["_kid"] or "(无)"
+                used[key_id] = used.get(key_id, 0) + row["n"]
+                if key_id not in configured:
+                    raise KeyConfigError(
+                        f"缺少密钥 {key_id}：{model._meta.verbose_name}的{f.verbose_name}等 {row['n']} 条数据用它加密，"
+                        f"请在 LINLI_FIELD_KEYS 中加入密钥 {key_id}"
+                    )
+                try:
+                    obj = model._default_manager.get(pk=row["sample"])  # decrypts as it loads
+                    value = getattr(obj, f.attname)
+                    if hasattr(value, "reveal"):
+                        value.reveal()
+                except Exception as exc:
+                    raise KeyConfigError(
+                        f"密钥 {key_id} 与数据不符：{model._meta.verbose_name}的{f.verbose_name}无法解密"
+                        f"（配置的 {key_id} 不是加密这些数据时用的那把密钥）"
+                    ) from exc
+    return used

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from linli.core import views
+from linli.core import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +12,6 @@ urlpatterns = [
     path("accounts/", views.account_admin, name="account_admin"),
     path("accounts/<int:pk>/reset-password/", views.account_reset, name="account_reset"),
     path("accounts/unlock/", views.account_unlock_view, name="account_unlock"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

@@ -39,3 +39,12 @@ class ServicesConfig(AppConfig):
             bookings_cancel_on_departure
         )  # a move-out or death cancels the bookings from that day
         register(DemoStep("services", "服务清单、需求、资源与预约", 50, demo.demo_run, demo.demo_loaded))
+        # the schedule (linli.core.schedule): reminders of the bookings of the next 24 hours, hourly
+        from linli.core import schedule
+        from linli.services.services.bookings import bookings_remind_task
+
+        schedule.register(
+            schedule.PeriodicJob(
+                "services_remind", "预约提醒", bookings_remind_task, every=schedule.dt.timedelta(hours=1)
+            )
+        )

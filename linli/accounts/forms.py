@@ -1,0 +1,115 @@
+"""Forms of 账号管理: page input goes through these, then to the same services as the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from linli.accounts.engine import RANK
+from linli.accounts.selectors import manager_code
+from linli.core.models import User
+from linli.core.roles import Role, effective_role
+from linli.regions.models import Region
+from linli.registry.models import Organisation
+
+
+def grantable_roles(by: User) -> list[tuple[str, str]]:
+    """The roles ``by`` may give (below their own), highest first."""
+    own = effective_role(by)
+    limit = RANK[own] if own != Role.SYSTEM_ADMIN else RANK[Role.SYSTEM_ADMIN]
+    roles = [(v, label) for v, label in Role.choices if RANK[v] < limit]
+    return sorted(roles, key=lambda r: -RANK[r[0]])
+
+
+class RegionCodeField(forms.CharField):
+    """A region chosen by its statistical code (a select offers the likely ones)."""
+
+    def clean(self, value: Any) -> Region | None:  # type: ignore[override]
+        code = super().clean(value)
+        if not code:
+            return None
+        region = Region.objects.current().filter(code=code.strip()).first()
+        if region is None:
+            raise forms.ValidationError("没有这个区域", code="accounts.region_unknown")
+        return region
+
+
+class AccountSearchForm(forms.Form):
+    q = forms.CharField(label="账号、姓名或区域", required=False, max_length=64)
+    role = forms.ChoiceField(label="角色", required=False, choices=[("", "全部角色"), *Role.choices])
+    status = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部"), ("active", "启用"), ("must_change", "待本人修改密码"), ("inactive", "已停用")],
+    )
+
+
+class _GrantForm(forms.Form):
+    role = forms.ChoiceField(label="角色")
+    region = RegionCodeField(label="绑定区域", max_length=15)
+    organisation = forms.ModelChoiceField(
+        label="所属单位", queryset=Organisation.objects.none(), required=False, empty_label="（无）"
+    )
+
+    def __init__(self, *args: Any, by: User, regions: list[Region], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = grantable_roles(by)
+        self.fields["region"].widget = forms.Select(
+            choices=[(r.code, f"{r.name}（{r.code}）") for r in regions]
+        )
+        code = manager_code(by)
+        orgs = Organisation.objects.filter(active=True).select_related("region")
+        if code:
+            orgs = orgs.filter(region__code__startswith=code)
+        org_field = self.fields["organisation"]
+        assert isinstance(org_field, forms.ModelChoiceField)
+        org_field.queryset = orgs.order_by("name")
+
+
+class AccountOpenForm(_GrantForm):
+    username = forms.CharField(
+        label="账号名", max_length=150, help_text="登录用，3 位以上字母、数字或 _ . @ + -"
+    )
+    field_order = ["username", "role", "region", "organisation"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _open_form_labels(self)
+
+
+class AccountChangeForm(_GrantForm):
+    pass
+
+
+def _open_form_labels(form: AccountOpenForm) -> None:
+    org_field = form.fields["organisation"]
+    assert isinstance(org_field, forms.ModelChoiceField)
+    org_field.empty_label = "（不填：沿用名册中的单位）"
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="原因", max_length=200, min_length=2, help_text="如：调离岗位、退休、误停用"
+    )
+
+
+class AccountImportForm(forms.Form):
+    file = forms.FileField(label="账号清单（Excel 或 CSV）")
+    dry_run = forms.BooleanField(label="只检查，不开通", required=False)
+
+
+class PersonLinkRequestForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=64)
+    id_number = forms.CharField(label="身份证号", max_length=18, min_length=18)
+
+
+class PersonLinkDecideForm(forms.Form):
+    confirm = forms.TypedChoiceField(
+        label="核对结果",
+        choices=[("1", "已核对身份证件，同意关联"), ("0", "不同意")],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(label="说明", max_length=200, required=False)

@@ -1,0 +1,108 @@
+"""账号管理 in the browser: a district administrator opens a grid worker's account from the staff
+registry; the grid worker signs in on a phone with the one-time password, must change it, and then
+works in their grid; a street coordinator is offered nothing above the street and is refused it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from pytest_django.live_server_helper import LiveServer
+
+from linli.core.models import User
+from linli.registry.models import StaffKind
+from linli.testing.factories import StaffFactory, World
+
+from .conftest import DESKTOP, PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
+
+
+def test_district_admin_opens_a_grid_workers_account_who_signs_in_and_sees_the_grid(
+    world: World, signed_in, browser, live_server: LiveServer
+) -> None:
+    StaffFactory.create(
+        name="王网格", kind=StaffKind.GRID_WORKER, region=world.tree.community_a, grids=[world.tree.grid_a2]
+    )
+    admin = signed_in("district_admin")
+    page = admin.page
+    admin.menu("开通与调整账号")
+    expect(page.locator("h1")).to_have_text("开通与调整账号")
+    page.get_by_role("link", name="从工作人员名册开通账号").click()
+    row = page.locator("#staff tbody tr", has_text="王网格")
+    expect(row).to_contain_text("万福社区第2网格")
+    row.get_by_role("link", name="开通账号").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#id_role")).to_have_value("grid_worker")
+    expect(page.locator("#id_region")).to_have_value(world.tree.grid_a2.code)
+    page.get_by_label("账号名").fill("wang_wangge")
+    admin.shot("accounts-open")
+    page.get_by_role("button", name="开通账号").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_have_text("账号已开通")
+    password = page.locator("#one-time-password").inner_text().strip()
+    assert len(password) == 12
+    admin.shot("accounts-opened")
+    assert admin.page_width() <= DESKTOP["width"] + 2
+
+    # the grid worker, on a phone: the one-time password works once, then a password of their own
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    phone.goto(live_server.url + "/login/")
+    phone.fill("#id_username", "wang_wangge")
+    phone.fill("#id_password", password)
+    phone.get_by_role("button", name="登录").click()
+    phone.wait_for_load_state("networkidle")
+    expect(phone.locator("h1")).to_have_text("修改密码")
+    phone.get_by_label("当前密码").fill(password)
+    phone.get_by_label("新密码", exact=True).fill("Luojiang-patrol-88")
+    phone.get_by_label("再次输入新密码").fill("Luojiang-patrol-88")
+    phone.get_by_role("button", name="修改密码").click()
+    phone.wait_for_url(live_server.url + "/")
+    expect(phone.locator("h1")).to_contain_text("万福社区第2网格")  # their grid's workbench
+    phone.screenshot(path=str(admin.folder / "wang_wangge-home-phone.png"), full_page=True)
+    assert int(phone.evaluate("document.documentElement.scrollWidth")) <= PHONE["width"] + 2
+    user = User.objects.get(username="wang_wangge")
+    assert not user.must_change_password and user.region == world.tree.grid_a2
+    context.close()
+
+
+def test_street_coordinator_cannot_open_an_account_above_the_street(
+    world: World, signed_in, live_server: LiveServer
+) -> None:
+    here = StaffFactory.create(name="李社工", kind=StaffKind.COMMUNITY_WORKER, region=world.tree.community_a)
+    there = StaffFactory.create(
+        name="罗溪社工", kind=StaffKind.COMMUNITY_WORKER, region=world.tree.community_c
+    )
+    street = signed_in("street_coordinator")
+    page = street.page
+    street.menu("开通与调整账号")
+    page.get_by_role("link", name="从工作人员名册开通账号").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#staff")).to_contain_text("李社工")
+    expect(page.locator("#staff")).not_to_contain_text("罗溪社工")  # another street's staff is not offered
+    assert page.goto(f"{live_server.url}/manage/accounts/staff/{there.pk}/open/").status == 404
+    page.goto(f"{live_server.url}/manage/accounts/staff/{here.pk}/open/")
+    roles = page.locator("#id_role option").all_inner_texts()
+    assert "区/市管理员" not in roles and "街道/乡镇协调员" not in roles and "社区工作者" in roles
+    regions = " ".join(page.locator("#id_region option").all_inner_texts())
+    assert "洛江区" not in regions and "万安街道" in regions
+    # choosing the street itself for a community worker: refused, nothing opened
+    page.get_by_label("账号名").fill("li_shegong")
+    page.select_option("#id_region", world.tree.street.code)
+    page.get_by_role("button", name="开通账号").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#open-account .errorlist")).to_contain_text("该角色须绑定到社区/村一级的区域")
+    # a hand-made request for the district is refused the same way
+    token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
+    answer = page.request.post(
+        f"{live_server.url}/manage/accounts/staff/{here.pk}/open/",
+        form={
+            "csrfmiddlewaretoken": token or "",
+            "username": "li_shegong",
+            "role": "community_worker",
+            "region": world.tree.community_c.code,
+        },
+    )
+    assert "不能授予超出本账号管辖范围的区域" in answer.text()
+    street.shot("accounts-refused")
+    assert not User.objects.filter(username="li_shegong").exists()
