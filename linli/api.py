@@ -44,8 +44,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
 
-from linli.care.api import router as care_router
 from linli.accounts.api import router as accounts_router
+from linli.care.api import router as care_router
 from linli.cases.api import router as cases_router
 from linli.core.api import router as core_router
 from linli.core.auth import API_AUTH
@@ -60,8 +60,8 @@ from linli.lifecircle.api import router as lifecircle_router
 from linli.regions.api import router as regions_router
 from linli.registry.api import router as registry_router
 from linli.services.api import router as services_router
-from linli.workforce.api import router as workforce_router
 from linli.volunteers.api import router as volunteers_router
+from linli.workforce.api import router as workforce_router
 
 
 def error_codes_section() -> str:

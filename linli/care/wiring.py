@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-from linli.care import demo, services, todo, views
-from linli.core import demo_steps, home
+import datetime as dt
+
+from linli.care import demo, services, tasks, todo, views
+from linli.core import demo_steps, home, schedule
 from linli.core.context import register_nav
 from linli.core.nearby import register_nearby
 from linli.core.scope import declare
@@ -20,4 +22,10 @@ def connect() -> None:
     register_nearby("care.visits", todo.NEARBY_ROLES, todo.visits_near)
     demo_steps.register(
         demo_steps.DemoStep("care", "关爱巡访演示数据", 60, demo.demo_care_load, demo.demo_care_loaded)
+    )
+    # nightly: the rules over the whole registry (政策找人), overdue visits, this period's visit plan
+    schedule.register(
+        schedule.PeriodicJob(
+            "care_nightly", "关爱人群评估与巡访计划", tasks.care_nightly_task, at=dt.time(1, 30)
+        )
     )

@@ -5,16 +5,18 @@ the demo step."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.urls import reverse
 
-from linli.core import candidates, demo_steps, scope
+from linli.core import candidates, demo_steps, schedule, scope
 from linli.core.context import register_nav
 from linli.core.roles import Role
 from linli.regions import hooks
 from linli.volunteers import demo, selectors, todo
 from linli.volunteers.services import STAFF_ROLES
+from linli.volunteers.tasks import timebank_expire_task
 
 STAFF: frozenset[str] = frozenset(STAFF_ROLES) | {Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
 
@@ -68,6 +70,10 @@ def register() -> None:
     # the region's page: its teams, and whether each community has its 党员志愿服务队
     hooks.register_region_link(hooks.RegionLink("志愿服务队", 40, _teams_of_region))
     candidates.register_candidates("volunteers", volunteer_candidates)
+    # daily: time credits past their validity expire into the community pool's expiry account
+    schedule.register(
+        schedule.PeriodicJob("timebank_expire", "时间银行到期积分", timebank_expire_task, at=dt.time(3, 0))
+    )
     demo_steps.register(
         demo_steps.DemoStep(
             "volunteers", "志愿者、服务队、活动与时间银行", 60, demo.demo_run, demo.demo_loaded

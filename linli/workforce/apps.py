@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 
 from linli.core import demo_steps, home
@@ -13,7 +15,8 @@ class WorkforceConfig(AppConfig):
 
     def ready(self) -> None:
         # models are not ready when apps.py is imported: the modules that import them load here
-        from linli.workforce import demo, nearby, todo, views
+        from linli.core import schedule
+        from linli.workforce import demo, nearby, tasks, todo, views
 
         declare("workforce.patrol", {"region": "grid", "filer": "worker_id"})
         declare("workforce.teammember", {"region": "grid"})
@@ -28,6 +31,12 @@ class WorkforceConfig(AppConfig):
         home.register_todo("workforce.tasks", frozenset({Role.GRID_WORKER}), todo.grid_tasks)
         home.register_todo("workforce.shortfalls", todo.SHORTFALL_ROLES, todo.shortfalls)
         register_nearby("workforce.buildings", frozenset({Role.GRID_WORKER}), nearby.buildings_near)
+        # nightly: tracks older than LINLI_WORKFORCE_TRACK_DAYS keep only their coarse route
+        schedule.register(
+            schedule.PeriodicJob(
+                "tracks_coarsen", "巡查轨迹到期粗化", tasks.tracks_coarsen_task, at=dt.time(2, 30)
+            )
+        )
         demo_steps.register(
             demo_steps.DemoStep(
                 "workforce", "网格巡查、团队、任务与队伍", 90, demo.demo_run, demo.demo_loaded
