@@ -86,8 +86,13 @@ def load_indicators(apps, schema_editor):
 
 
 def unload(apps, schema_editor):
-    apps.get_model("indicators", "Indicator").objects.filter(code__in=[i["code"] for i in INDICATORS]).delete()
-    apps.get_model("deliberation", "Procedure").objects.all().delete()
+    codes = [i["code"] for i in INDICATORS]
+    apps.get_model("indicators", "Target").objects.filter(indicator__code__in=codes).delete()
+    apps.get_model("indicators", "Indicator").objects.filter(code__in=codes).delete()
+    # the catalogue's rows alone (a cascade through the historical models would reach the topics)
+    for model in ("ProcedureStep", "Procedure"):
+        table = apps.get_model("deliberation", model)._meta.db_table
+        schema_editor.execute(f"DELETE FROM {schema_editor.quote_name(table)}")
 
 
 class Migration(migrations.Migration):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,6 +14,12 @@ from linli.facilities.models import Facility, FacilityStatus, FacilityType
 from linli.indicators.models import DataElement, DataValue, Indicator, ValueStatus
 from linli.registry.models import CertificateLevel, ResidenceType, StaffKind
 from linli.testing.factories import HouseholdFactory, PersonFactory, RegionTree, StaffFactory, UserFactory
+
+# What the indicators catalogue itself ships (``data/catalogue.json``): modules above add their own
+# indicators, targets and plans through their migrations, which these tests do not pin.
+_CATALOGUE = json.loads((Path(__file__).resolve().parents[1] / "data" / "catalogue.json").read_text("utf-8"))
+CATALOGUE_INDICATORS = frozenset(i["code"] for i in _CATALOGUE["indicators"])
+CATALOGUE_PLANS = frozenset(p["code"] for p in _CATALOGUE["plans"])
 
 
 def facility(region, type_code: str, building=None, activity=None, office=None, status=FacilityStatus.OPEN):
