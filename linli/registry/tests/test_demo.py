@@ -297,13 +297,12 @@ def test_demo_load_only_registry_skips_the_module_steps(monkeypatch):
     from linli.core import demo_steps
 
     ran: list[str] = []
-    step = demo_steps.DemoStep(
-        name="probe",
-        label="探针",
-        order=999,
-        run=lambda **kw: ran.append("probe") or {},
-        loaded=lambda: False,
-    )
+
+    def probe(**_kw: object) -> dict[str, int]:
+        ran.append("probe")
+        return {}
+
+    step = demo_steps.DemoStep(name="probe", label="探针", order=999, run=probe, loaded=lambda: False)
     monkeypatch.setattr(demo_steps, "STEPS", {"probe": step})
     out = StringIO()
     call_command("demo_load", "--scale", "0.002", "--only-registry", stdout=out)
