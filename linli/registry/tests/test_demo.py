@@ -293,6 +293,28 @@ def test_demo_load_refuses_a_second_load_and_if_empty_skips():
 
 
 @pytest.mark.django_db
+def test_demo_load_only_registry_skips_the_module_steps(monkeypatch):
+    from linli.core import demo_steps
+
+    ran: list[str] = []
+
+    def probe(**_kw: object) -> dict[str, int]:
+        ran.append("probe")
+        return {}
+
+    step = demo_steps.DemoStep(name="probe", label="探针", order=999, run=probe, loaded=lambda: False)
+    monkeypatch.setattr(demo_steps, "STEPS", {"probe": step})
+    out = StringIO()
+    call_command("demo_load", "--scale", "0.002", "--only-registry", stdout=out)
+    assert Person.objects.exists() and Staff.objects.exists()
+    person = Person.objects.exclude(id_number_index="").order_by("pk").first()
+    assert person is not None and len(person.id_number.reveal()) == 18
+    assert ran == [] and "--only-registry" in out.getvalue()
+    call_command("demo_load", "--if-empty", stdout=StringIO())
+    assert ran == ["probe"]
+
+
+@pytest.mark.django_db
 def test_demo_accounts_are_created_idempotently_with_their_scope(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # PBKDF2 would take seconds
     with pytest.raises(CommandError, match="demo_load"):

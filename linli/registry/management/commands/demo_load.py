@@ -39,12 +39,22 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="已有人员数据时什么也不做")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"随机种子（默认 {DEFAULT_SEED}）")
         parser.add_argument("--scale", type=float, default=1.0, help="人口规模倍数（1.0 ≈ 23 万人）")
+        parser.add_argument(
+            "--only-registry",
+            action="store_true",
+            help="只加载区划、网格、楼栋、户、人员、组织和工作人员，不运行各模块后续的演示步骤（备份恢复演练用）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Person.objects.exists():
             self.stdout.write("已有人员数据，跳过基础数据的演示加载（--if-empty）。")
         else:
             self._registry(options)
+        if options["only_registry"]:
+            self.stdout.write(
+                self.style.SUCCESS("只加载了基础数据（--only-registry），各模块的演示步骤未运行。")
+            )
+            return
         for step, counts in run_steps(seed=options["seed"], log=self.stdout.write):
             if counts is None:
                 self.stdout.write(f"{step.label}：已加载，跳过。")
