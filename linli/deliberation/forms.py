@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -100,6 +101,22 @@ class RecordForm(forms.Form):
         initial=RecordKind.MINUTES,
     )
     text = forms.CharField(label="内容", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CorrectionForm(forms.Form):
+    """更正 a signed meeting's record: a new record pointing at the one it corrects, never an edit."""
+
+    corrects = forms.TypedChoiceField(label="更正哪一条记录", coerce=int)
+    text = forms.CharField(
+        label="更正内容",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="写明更正后的内容及原因",
+    )
+
+    def __init__(self, *args: Any, records: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["corrects"].choices = records  # type: ignore[attr-defined]
 
 
 class VoteForm(forms.Form):

@@ -29,9 +29,11 @@ from linli.deliberation.engine import rules
 from linli.deliberation.models import (
     Body,
     Meeting,
+    MeetingRecord,
     Notice,
     NoticeKind,
     ProcedureStep,
+    RecordKind,
     Resolution,
     Topic,
     TopicStatus,
@@ -340,6 +342,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     attendance = list(m.attendance.select_related("person", "proxy"))
     votes = list(m.votes.all()) + list(m.topic.votes.filter(meeting__isnull=True, status=VoteStatus.CLOSED))
     people = _responsible_choices(m) or [(user.pk, str(user))]
+    records = _numbered_records(m)
     return render(
         request,
         "deliberation/meeting.html",
@@ -348,9 +351,10 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "m": m,
             "attendance": attendance,
             "quorum": selectors.quorum_verdict(m),
-            "records": list(m.records.select_related("by")),
+            "records": records,
             "attend_form": f.AttendanceForm(auto_id="att_%s"),
             "record_form": f.RecordForm(auto_id="rec_%s"),
+            "correction_form": f.CorrectionForm(records=_record_choices(records), auto_id="cor_%s"),
             "vote_form": f.VoteForm(auto_id="vote_%s"),
             "resolution_form": f.ResolutionForm(
                 people=people,
@@ -366,6 +370,25 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "resolutions": list(m.resolutions.all()),
         },
     )
+
+
+def _numbered_records(m: Meeting) -> list[MeetingRecord]:
+    """The meeting's history in order, each record given its number (第 n 条), the number of the record a
+    correction corrects (``corrects_no``) and the numbers of the corrections made to it (``corrected_by``)."""
+    records = list(m.records.select_related("by"))
+    no = {r.pk: i for i, r in enumerate(records, start=1)}
+    for r in records:
+        r.no = no[r.pk]  # type: ignore[attr-defined]
+        r.corrects_no = no.get(r.corrects_id) if r.corrects_id else None  # type: ignore[attr-defined]
+        r.corrected_by = [no[c.pk] for c in records if c.corrects_id == r.pk]  # type: ignore[attr-defined]
+    return records
+
+
+def _record_choices(records: list[MeetingRecord]) -> list[tuple[int, str]]:
+    def short(text: str) -> str:
+        return text if len(text) <= 24 else text[:24] + "…"
+
+    return [(r.pk, f"第{r.no}条 {r.get_kind_display()}：{short(r.text)}") for r in records]  # type: ignore[attr-defined]
 
 
 @login_required
@@ -397,6 +420,19 @@ def meeting_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     meeting=m, by=user, kind=form.cleaned_data["kind"], text=form.cleaned_data["text"]
                 )
                 messages.success(request, "已追加记录")
+        elif action == "correct":
+            records = _numbered_records(m)
+            form = f.CorrectionForm(request.POST, records=_record_choices(records))
+            if form.is_valid():
+                old = next(r for r in records if r.pk == form.cleaned_data["corrects"])
+                services.meeting_record_add(
+                    meeting=m,
+                    by=user,
+                    kind=RecordKind.CORRECTION,
+                    text=form.cleaned_data["text"],
+                    corrects=old,
+                )
+                messages.success(request, f"已追加更正（更正第{old.no}条记录）")  # type: ignore[attr-defined]
         elif action == "sign":
             form = f.RecordForm()
             services.meeting_sign(meeting=m, by=user)

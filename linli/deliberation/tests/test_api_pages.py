@@ -186,3 +186,49 @@ def test_execution_rate_and_hall_coverage_elements(world) -> None:
         plan__code="luojiang-2021-2025", indicator__code="deliberation_hall_coverage"
     ).exists()
     cache.clear()
+
+
+def test_signed_minutes_are_corrected_by_a_new_record_shown_in_the_history(world, client_for) -> None:
+    cw = world.accounts.community_worker
+    topic = services.topic_raise(
+        by=cw, title="车棚改造", description="车棚加装充电桩", region=world.tree.community_a
+    )
+    m = services.meeting_call(
+        topic=topic,
+        by=cw,
+        body="council",
+        agenda="议程",
+        starts_at=dt.datetime.now(dt.UTC),
+        members=1,
+        place="议事厅",
+    )
+    services.attendance_record(meeting=m, by=cw, person=world.people.head)
+    wrong = services.meeting_record_add(meeting=m, by=cw, kind=RecordKind.MINUTES, text="同意加装 8 个充电桩")
+    services.meeting_sign(meeting=m, by=cw)
+    client = client_for(cw)
+    page = client.get(f"/deliberation/meetings/{m.pk}/").content.decode()
+    assert "追加更正" in page and "记录人签署</button>" not in page
+    # an empty correction is refused, nothing written
+    r = client.post(f"/deliberation/meetings/{m.pk}/correct/", {"corrects": wrong.pk, "text": " "})
+    assert r.status_code == 302 and m.records.count() == 1
+    r = client.post(
+        f"/deliberation/meetings/{m.pk}/correct/",
+        {"corrects": wrong.pk, "text": "应为 6 个充电桩，笔误"},
+        follow=True,
+    )
+    assert "已追加更正（更正第1条记录）" in r.content.decode()
+    fix = m.records.get(kind=RecordKind.CORRECTION)
+    assert fix.corrects_id == wrong.pk and fix.by == cw
+    wrong.refresh_from_db()
+    assert wrong.text == "同意加装 8 个充电桩"  # the original stays as it was
+    page = client.get(f"/deliberation/meetings/{m.pk}/").content.decode()
+    assert "同意加装 8 个充电桩" in page and "应为 6 个充电桩，笔误" in page
+    assert "更正第1条" in page and 'href="#record-2">第2条</a>' in page
+    # a plain record can no longer be appended, and another meeting's record cannot be "corrected" here
+    r = client.post(f"/deliberation/meetings/{m.pk}/record/", {"kind": "minutes", "text": "补充"})
+    assert m.records.count() == 2
+    # out of scope: the other community's worker sees nothing and can write nothing
+    other = client_for(world.accounts.community_worker_b)
+    assert other.get(f"/deliberation/meetings/{m.pk}/").status_code == 404
+    r = other.post(f"/deliberation/meetings/{m.pk}/correct/", {"corrects": wrong.pk, "text": "改"})
+    assert r.status_code == 404 and m.records.count() == 2
