@@ -125,6 +125,18 @@ class VoteForm(forms.Form):
     secret = forms.BooleanField(label="无记名投票", required=False)
     phone = forms.BooleanField(label="允许居民在手机上投票", required=False)
     at_meeting = forms.BooleanField(label="在本会议上表决（按签到人员）", required=False, initial=True)
+    closes_at = forms.DateTimeField(
+        label="投票截止时间（可不填）",
+        required=False,
+        widget=DATETIME,
+        help_text="到截止时间后系统自动计票；纸质票请在截止前录入。不填则由工作人员手动计票。",
+    )
+
+    def clean_closes_at(self) -> dt.datetime | None:
+        value: dt.datetime | None = self.cleaned_data.get("closes_at")
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError("截止时间须晚于现在")
+        return value
 
 
 class CountsForm(forms.Form):

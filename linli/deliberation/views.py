@@ -451,6 +451,7 @@ def meeting_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     else None,
                     secret=d["secret"],
                     phone=d["phone"],
+                    closes_at=d["closes_at"],
                 )
                 messages.success(request, "表决已发起")
                 return redirect("deliberation:vote", v.pk)
