@@ -204,3 +204,12 @@ class SettingForm(forms.Form):
 
 class ChoiceForm(forms.Form):
     choice = forms.ChoiceField(choices=[("yes", "同意"), ("no", "反对"), ("abstain", "弃权")])
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label="答复",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="答复将显示在公开栏该条意见下方，请勿写电话、身份证号码。",
+    )

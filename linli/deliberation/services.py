@@ -795,6 +795,31 @@ def comment_add(*, notice: Notice, by: Any, text: str, objection: bool = False) 
 
 
 @transaction.atomic
+def comment_reply(*, comment: Comment, by: Any, text: str) -> Comment:
+    """答复居民意见: a worker of the community (or above) answers a comment or objection once; the answer is
+    shown under it on the public board, so it must carry no phone or ID number. One conditional UPDATE:
+    of two workers answering at once, the second is told it was answered."""
+    c = Comment.objects.select_related("notice__region").get(pk=comment.pk)
+    _require_staff(by, c.notice.region)
+    text = text.strip()
+    if len(text) < 2:
+        raise invalid("text", "请填写答复内容", "notice.text_required")
+    found = personal_data_in(text)
+    if found:
+        raise invalid("text", f"答复会在公开栏展示，不能含有{found}", "notice.personal_data")
+    n = Comment.objects.filter(pk=c.pk, replied_at__isnull=True).update(
+        reply=text, replied_by=by, replied_at=timezone.now()
+    )
+    if n == 0:
+        raise Conflict("text", "该意见已经答复过", code="notice.already_replied")
+    c.refresh_from_db()
+    audit_record(
+        actor=by, action="update", subject=c.notice, subject_label=c.notice.title, detail={"reply_to": c.pk}
+    )
+    return c
+
+
+@transaction.atomic
 def setting_save(*, region: Region, by: Any, support_threshold: int, proxy_limit: int) -> None:
     """议事规则设置 of a community: the supporters a resident's topic needs, the proxies one may hold."""
     _require_staff(by, region)

@@ -26,8 +26,10 @@ from linli.core.scope import subtree_q
 from linli.deliberation import forms as f
 from linli.deliberation import selectors, services
 from linli.deliberation.engine import rules
+from linli.deliberation.engine.redact import mask_name, personal_data_in
 from linli.deliberation.models import (
     Body,
+    Comment,
     Meeting,
     MeetingRecord,
     Notice,
@@ -612,7 +614,7 @@ def board_admin(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('deliberation:board_admin')}?region={region.code}")
         except (ValidationError, PermissionDenied) as exc:
             add_service_error(form, exc)
-    notices = list(selectors.board(region).prefetch_related("comments__person")[:50])
+    notices = list(selectors.board(region).prefetch_related("comments__person", "comments__replied_by")[:50])
     return render(
         request,
         "deliberation/board_admin.html",
@@ -623,8 +625,29 @@ def board_admin(request: HttpRequest) -> HttpResponse:
             "communities": communities,
             "notices": notices,
             "today": timezone.localdate(),
+            "reply_form": f.ReplyForm(auto_id=False),
         },
     )
+
+
+@login_required
+@require_POST
+def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """答复 a resident's comment or objection from the staff board; shown under it on the public board."""
+    user = _staff(request)
+    c = Comment.objects.select_related("notice__region").filter(pk=pk).first()
+    if c is None or not selectors.communities_below(user).filter(pk=c.notice.region_id).exists():
+        raise Http404("没有找到该意见")
+    form = f.ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_reply(comment=c, by=user, text=form.cleaned_data["text"])
+            messages.success(request, "已答复，答复将显示在公开栏该条意见下方")
+        except (ValidationError, PermissionDenied) as exc:
+            _refused(request, form, exc)
+    else:
+        _refused(request, form, ValidationError("请填写答复内容"))
+    return redirect(f"{reverse('deliberation:board_admin')}?region={c.notice.region.code}#comment-{c.pk}")
 
 
 # --- resident (phone) --------------------------------------------------------------------------------
@@ -800,15 +823,29 @@ def _community(code: str) -> Region:
 def _public_rows(region: Region) -> list[dict[str, Any]]:
     today = timezone.localdate()
     out = []
-    for n in selectors.board(region, today=today)[:100]:
+    for n in selectors.board(region, today=today).prefetch_related("comments__person")[:100]:
         out.append(
             {
                 "n": n,
                 "current": n.until >= today,
                 "kind": n.get_kind_display(),
+                "comments": [_public_comment(c) for c in n.comments.all()],
             }
         )
     return out
+
+
+def _public_comment(c: Comment) -> dict[str, Any]:
+    """A comment as the public board shows it: the surname only, the text withheld when it carries a phone or
+    ID number, and the community's answer."""
+    return {
+        "pk": c.pk,
+        "who": mask_name(c.person.name),
+        "objection": c.objection,
+        "text": "" if personal_data_in(c.text) else c.text,
+        "reply": c.reply if c.replied_at else "",
+        "replied_at": c.replied_at,
+    }
 
 
 def board(request: HttpRequest, code: str) -> HttpResponse:

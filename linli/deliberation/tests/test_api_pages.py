@@ -232,3 +232,45 @@ def test_signed_minutes_are_corrected_by_a_new_record_shown_in_the_history(world
     assert other.get(f"/deliberation/meetings/{m.pk}/").status_code == 404
     r = other.post(f"/deliberation/meetings/{m.pk}/correct/", {"corrects": wrong.pk, "text": "改"})
     assert r.status_code == 404 and m.records.count() == 2
+
+
+def test_staff_answer_a_comment_once_and_the_board_shows_it_under_the_masked_name(
+    world, client_for, client
+) -> None:
+    from linli.deliberation.models import Comment, Notice
+
+    cw = world.accounts.community_worker
+    notice = services.notice_publish(
+        region=world.tree.community_a,
+        by=cw,
+        kind=NoticeKind.AFFAIRS,
+        title="垃圾分类亭选址",
+        body="拟设于3号楼旁",
+        days=7,
+    )
+    head = world.people.head
+    c = Comment.objects.create(notice=notice, person=head, text="离窗户太近，有异味", objection=True)
+    leak = Comment.objects.create(notice=notice, person=head, text="请打电话 13812345678 联系我")
+    staff = client_for(cw)
+    url = f"/deliberation/board/comments/{c.pk}/reply/"
+    # an answer carrying a phone number is refused (it is public), nothing written
+    r = staff.post(url, {"text": "请联系 13900001111"}, follow=True)
+    assert "不能含有电话号码" in r.content.decode()
+    c.refresh_from_db()
+    assert c.replied_at is None and c.reply == ""
+    r = staff.post(url, {"text": "已调整到5号楼东侧空地，距住宅20米"}, follow=True)
+    assert "已答复" in r.content.decode()
+    c.refresh_from_db()
+    assert c.replied_by == cw and c.reply == "已调整到5号楼东侧空地，距住宅20米"
+    staff.post(url, {"text": "再答复一次"})  # answered once: a second answer is refused
+    c.refresh_from_db()
+    assert c.reply == "已调整到5号楼东侧空地，距住宅20米"
+    # another community's worker: as if absent
+    assert client_for(world.accounts.community_worker_b).post(url, {"text": "越权答复"}).status_code == 404
+    # the public board (no login): surname only, the answer under the comment, the leaking comment withheld
+    page = client.get(f"/deliberation/public/{world.tree.community_a.code}/").content.decode()
+    masked = head.name[0] + "*" * max(len(head.name) - 1, 1)
+    assert masked in page and head.name not in page
+    assert "离窗户太近，有异味" in page and "社区答复" in page and "已调整到5号楼东侧空地" in page
+    assert "13812345678" not in page and "意见含个人信息" in page
+    assert Notice.objects.filter(pk=notice.pk).exists() and leak.pk
