@@ -612,7 +612,7 @@ def votes_close_due(*, now: dt.datetime | None = None) -> DueVotes:
                 v = _count(v)
         except ValidationError as exc:
             done.refused.append(f"{pk}: {'；'.join(exc.messages)}")
-            log.warning("vote.auto_count_refused", extra={"vote": pk, "reason": "；".join(exc.messages)})
+            log.warning("到期表决未能自动计票", extra={"vote": pk, "reason": "；".join(exc.messages)})
             continue
         done.counted += 1
         done.passed += bool(v.passed)
