@@ -304,6 +304,7 @@ CODES: dict[str, str] = {
     "meeting.proxy_limit": "受托人接受的委托已达上限",
     "meeting.signed": "会议记录已签署，只能追加更正记录",
     "meeting.text_required": "请填写会议记录或内容",
+    "notice.already_replied": "该意见已经答复过",
     "notice.days_invalid": "公示期须在 1 到 365 天之间",
     "notice.kind_invalid": "请选择公开类别",
     "notice.not_executed": "决议尚未执行完成，不能发布实施结果",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -102,12 +103,40 @@ class RecordForm(forms.Form):
     text = forms.CharField(label="内容", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class CorrectionForm(forms.Form):
+    """更正 a signed meeting's record: a new record pointing at the one it corrects, never an edit."""
+
+    corrects = forms.TypedChoiceField(label="更正哪一条记录", coerce=int)
+    text = forms.CharField(
+        label="更正内容",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="写明更正后的内容及原因",
+    )
+
+    def __init__(self, *args: Any, records: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["corrects"].choices = records  # type: ignore[attr-defined]
+
+
 class VoteForm(forms.Form):
     question = forms.CharField(label="表决事项", max_length=200)
     rule = forms.ChoiceField(label="表决规则", choices=VoteRule.choices)
     secret = forms.BooleanField(label="无记名投票", required=False)
     phone = forms.BooleanField(label="允许居民在手机上投票", required=False)
     at_meeting = forms.BooleanField(label="在本会议上表决（按签到人员）", required=False, initial=True)
+    closes_at = forms.DateTimeField(
+        label="投票截止时间（可不填）",
+        required=False,
+        widget=DATETIME,
+        help_text="到截止时间后系统自动计票；纸质票请在截止前录入。不填则由工作人员手动计票。",
+    )
+
+    def clean_closes_at(self) -> dt.datetime | None:
+        value: dt.datetime | None = self.cleaned_data.get("closes_at")
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError("截止时间须晚于现在")
+        return value
 
 
 class CountsForm(forms.Form):
@@ -175,3 +204,12 @@ class SettingForm(forms.Form):
 
 class ChoiceForm(forms.Form):
     choice = forms.ChoiceField(choices=[("yes", "同意"), ("no", "反对"), ("abstain", "弃权")])
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label="答复",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="答复将显示在公开栏该条意见下方，请勿写电话、身份证号码。",
+    )

@@ -601,6 +601,10 @@ class Comment(models.Model):
     objection = models.BooleanField("提出异议", default=False)
     text = models.TextField("意见", max_length=1000)
     reply = models.TextField("答复", max_length=1000, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -6,9 +6,12 @@ taken in a fixed order (topic, then meeting, then vote)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
@@ -54,6 +57,8 @@ from linli.deliberation.models import (
 )
 from linli.regions.models import Level, Region
 from linli.registry.models import Building, Person, PersonStatus
+
+log = logging.getLogger("linli.deliberation")
 
 ADULT_YEARS = 18
 
@@ -575,6 +580,47 @@ def vote_count(*, vote: Vote, by: Any) -> Vote:
     """计票: close the vote and decide it by its rule, from the ballots; the explanation says why."""
     v = _open_vote(vote)
     _require_staff(by, v.topic.region)
+    return _count(v)
+
+
+@dataclass
+class DueVotes:
+    """What one run of :func:`votes_close_due` did: votes counted (of which passed) and votes it could not
+    count (no quorum at the meeting, ballots not matching the participants), left open for a person."""
+
+    counted: int = 0
+    passed: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"counted": self.counted, "passed": self.passed, "refused": len(self.refused)}
+
+
+def votes_close_due(*, now: dt.datetime | None = None) -> DueVotes:
+    """到期自动计票 (periodic): count every open vote whose deadline passed, each in its own transaction
+    under the vote's row lock, so that a second run (or a person counting at the same time) finds it closed
+    and does nothing. A vote that cannot be counted stays open and is reported (the 待办 still shows it)."""
+    now = now or timezone.now()
+    done = DueVotes()
+    due = Vote.objects.filter(status=VoteStatus.OPEN, closes_at__lte=now).order_by("closes_at", "pk")
+    for pk in list(due.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                v = Vote.objects.select_for_update(of=("self",)).select_related("topic__region").get(pk=pk)
+                if v.status != VoteStatus.OPEN:
+                    continue  # counted meanwhile
+                v = _count(v)
+        except ValidationError as exc:
+            done.refused.append(f"{pk}: {'；'.join(exc.messages)}")
+            log.warning("到期表决未能自动计票", extra={"vote": pk, "reason": "；".join(exc.messages)})
+            continue
+        done.counted += 1
+        done.passed += bool(v.passed)
+    return done
+
+
+def _count(v: Vote) -> Vote:
+    """Decide the locked open vote ``v`` from its ballots and close it (one conditional UPDATE)."""
     t = tally(v)
     cast = sum(t[c] for c in rules.CHOICES)
     if v.owners_vote:
@@ -746,6 +792,31 @@ def comment_add(*, notice: Notice, by: Any, text: str, objection: bool = False) 
     if len(text.strip()) < 2:
         raise invalid("text", "请填写意见内容", "notice.text_required")
     return Comment.objects.create(notice=notice, person=person, text=text.strip(), objection=objection)
+
+
+@transaction.atomic
+def comment_reply(*, comment: Comment, by: Any, text: str) -> Comment:
+    """答复居民意见: a worker of the community (or above) answers a comment or objection once; the answer is
+    shown under it on the public board, so it must carry no phone or ID number. One conditional UPDATE:
+    of two workers answering at once, the second is told it was answered."""
+    c = Comment.objects.select_related("notice__region").get(pk=comment.pk)
+    _require_staff(by, c.notice.region)
+    text = text.strip()
+    if len(text) < 2:
+        raise invalid("text", "请填写答复内容", "notice.text_required")
+    found = personal_data_in(text)
+    if found:
+        raise invalid("text", f"答复会在公开栏展示，不能含有{found}", "notice.personal_data")
+    n = Comment.objects.filter(pk=c.pk, replied_at__isnull=True).update(
+        reply=text, replied_by=by, replied_at=timezone.now()
+    )
+    if n == 0:
+        raise Conflict("text", "该意见已经答复过", code="notice.already_replied")
+    c.refresh_from_db()
+    audit_record(
+        actor=by, action="update", subject=c.notice, subject_label=c.notice.title, detail={"reply_to": c.pk}
+    )
+    return c
 
 
 @transaction.atomic

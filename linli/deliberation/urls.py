@@ -19,6 +19,7 @@ urlpatterns = [
     path("votes/<int:pk>/<str:action>/", views.vote_act, name="vote_act"),
     path("resolutions/<int:pk>/progress/", views.progress, name="progress"),
     path("board/", views.board_admin, name="board_admin"),
+    path("board/comments/<int:pk>/reply/", views.comment_reply, name="comment_reply"),
     path("mine/", views.resident, name="resident"),
     path("mine/topics/<str:number>/", views.resident_topic, name="resident_topic"),
     path("mine/topics/<str:number>/support/", views.support, name="support"),

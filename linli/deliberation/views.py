@@ -26,12 +26,16 @@ from linli.core.scope import subtree_q
 from linli.deliberation import forms as f
 from linli.deliberation import selectors, services
 from linli.deliberation.engine import rules
+from linli.deliberation.engine.redact import mask_name, personal_data_in
 from linli.deliberation.models import (
     Body,
+    Comment,
     Meeting,
+    MeetingRecord,
     Notice,
     NoticeKind,
     ProcedureStep,
+    RecordKind,
     Resolution,
     Topic,
     TopicStatus,
@@ -340,6 +344,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     attendance = list(m.attendance.select_related("person", "proxy"))
     votes = list(m.votes.all()) + list(m.topic.votes.filter(meeting__isnull=True, status=VoteStatus.CLOSED))
     people = _responsible_choices(m) or [(user.pk, str(user))]
+    records = _numbered_records(m)
     return render(
         request,
         "deliberation/meeting.html",
@@ -348,9 +353,10 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "m": m,
             "attendance": attendance,
             "quorum": selectors.quorum_verdict(m),
-            "records": list(m.records.select_related("by")),
+            "records": records,
             "attend_form": f.AttendanceForm(auto_id="att_%s"),
             "record_form": f.RecordForm(auto_id="rec_%s"),
+            "correction_form": f.CorrectionForm(records=_record_choices(records), auto_id="cor_%s"),
             "vote_form": f.VoteForm(auto_id="vote_%s"),
             "resolution_form": f.ResolutionForm(
                 people=people,
@@ -366,6 +372,25 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "resolutions": list(m.resolutions.all()),
         },
     )
+
+
+def _numbered_records(m: Meeting) -> list[MeetingRecord]:
+    """The meeting's history in order, each record given its number (第 n 条), the number of the record a
+    correction corrects (``corrects_no``) and the numbers of the corrections made to it (``corrected_by``)."""
+    records = list(m.records.select_related("by"))
+    no = {r.pk: i for i, r in enumerate(records, start=1)}
+    for r in records:
+        r.no = no[r.pk]  # type: ignore[attr-defined]
+        r.corrects_no = no.get(r.corrects_id) if r.corrects_id else None  # type: ignore[attr-defined]
+        r.corrected_by = [no[c.pk] for c in records if c.corrects_id == r.pk]  # type: ignore[attr-defined]
+    return records
+
+
+def _record_choices(records: list[MeetingRecord]) -> list[tuple[int, str]]:
+    def short(text: str) -> str:
+        return text if len(text) <= 24 else text[:24] + "…"
+
+    return [(r.pk, f"第{r.no}条 {r.get_kind_display()}：{short(r.text)}") for r in records]  # type: ignore[attr-defined]
 
 
 @login_required
@@ -397,6 +422,19 @@ def meeting_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     meeting=m, by=user, kind=form.cleaned_data["kind"], text=form.cleaned_data["text"]
                 )
                 messages.success(request, "已追加记录")
+        elif action == "correct":
+            records = _numbered_records(m)
+            form = f.CorrectionForm(request.POST, records=_record_choices(records))
+            if form.is_valid():
+                old = next(r for r in records if r.pk == form.cleaned_data["corrects"])
+                services.meeting_record_add(
+                    meeting=m,
+                    by=user,
+                    kind=RecordKind.CORRECTION,
+                    text=form.cleaned_data["text"],
+                    corrects=old,
+                )
+                messages.success(request, f"已追加更正（更正第{old.no}条记录）")  # type: ignore[attr-defined]
         elif action == "sign":
             form = f.RecordForm()
             services.meeting_sign(meeting=m, by=user)
@@ -415,6 +453,7 @@ def meeting_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     else None,
                     secret=d["secret"],
                     phone=d["phone"],
+                    closes_at=d["closes_at"],
                 )
                 messages.success(request, "表决已发起")
                 return redirect("deliberation:vote", v.pk)
@@ -575,7 +614,7 @@ def board_admin(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('deliberation:board_admin')}?region={region.code}")
         except (ValidationError, PermissionDenied) as exc:
             add_service_error(form, exc)
-    notices = list(selectors.board(region).prefetch_related("comments__person")[:50])
+    notices = list(selectors.board(region).prefetch_related("comments__person", "comments__replied_by")[:50])
     return render(
         request,
         "deliberation/board_admin.html",
@@ -586,8 +625,29 @@ def board_admin(request: HttpRequest) -> HttpResponse:
             "communities": communities,
             "notices": notices,
             "today": timezone.localdate(),
+            "reply_form": f.ReplyForm(auto_id=False),
         },
     )
+
+
+@login_required
+@require_POST
+def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """答复 a resident's comment or objection from the staff board; shown under it on the public board."""
+    user = _staff(request)
+    c = Comment.objects.select_related("notice__region").filter(pk=pk).first()
+    if c is None or not selectors.communities_below(user).filter(pk=c.notice.region_id).exists():
+        raise Http404("没有找到该意见")
+    form = f.ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_reply(comment=c, by=user, text=form.cleaned_data["text"])
+            messages.success(request, "已答复，答复将显示在公开栏该条意见下方")
+        except (ValidationError, PermissionDenied) as exc:
+            _refused(request, form, exc)
+    else:
+        _refused(request, form, ValidationError("请填写答复内容"))
+    return redirect(f"{reverse('deliberation:board_admin')}?region={c.notice.region.code}#comment-{c.pk}")
 
 
 # --- resident (phone) --------------------------------------------------------------------------------
@@ -763,15 +823,29 @@ def _community(code: str) -> Region:
 def _public_rows(region: Region) -> list[dict[str, Any]]:
     today = timezone.localdate()
     out = []
-    for n in selectors.board(region, today=today)[:100]:
+    for n in selectors.board(region, today=today).prefetch_related("comments__person")[:100]:
         out.append(
             {
                 "n": n,
                 "current": n.until >= today,
                 "kind": n.get_kind_display(),
+                "comments": [_public_comment(c) for c in n.comments.all()],
             }
         )
     return out
+
+
+def _public_comment(c: Comment) -> dict[str, Any]:
+    """A comment as the public board shows it: the surname only, the text withheld when it carries a phone or
+    ID number, and the community's answer."""
+    return {
+        "pk": c.pk,
+        "who": mask_name(c.person.name),
+        "objection": c.objection,
+        "text": "" if personal_data_in(c.text) else c.text,
+        "reply": c.reply if c.replied_at else "",
+        "replied_at": c.replied_at,
+    }
 
 
 def board(request: HttpRequest, code: str) -> HttpResponse:

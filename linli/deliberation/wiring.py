@@ -23,3 +23,15 @@ def connect(app: AppConfig) -> None:
             "deliberation", "议事协商与村（居）务公开演示数据", 60, demo.demo_load, demo.demo_loaded
         )
     )
+    # the schedule (linli.core.schedule): votes past their deadline are counted every 5 minutes
+    from linli.core import schedule
+    from linli.deliberation.tasks import votes_close_due_task  # imports the services: models must be ready
+
+    schedule.register(
+        schedule.PeriodicJob(
+            "votes_close_due",
+            "到期表决自动计票",
+            votes_close_due_task,
+            every=schedule.dt.timedelta(minutes=5),
+        )
+    )

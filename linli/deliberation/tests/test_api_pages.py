@@ -186,3 +186,91 @@ def test_execution_rate_and_hall_coverage_elements(world) -> None:
         plan__code="luojiang-2021-2025", indicator__code="deliberation_hall_coverage"
     ).exists()
     cache.clear()
+
+
+def test_signed_minutes_are_corrected_by_a_new_record_shown_in_the_history(world, client_for) -> None:
+    cw = world.accounts.community_worker
+    topic = services.topic_raise(
+        by=cw, title="车棚改造", description="车棚加装充电桩", region=world.tree.community_a
+    )
+    m = services.meeting_call(
+        topic=topic,
+        by=cw,
+        body="council",
+        agenda="议程",
+        starts_at=dt.datetime.now(dt.UTC),
+        members=1,
+        place="议事厅",
+    )
+    services.attendance_record(meeting=m, by=cw, person=world.people.head)
+    wrong = services.meeting_record_add(meeting=m, by=cw, kind=RecordKind.MINUTES, text="同意加装 8 个充电桩")
+    services.meeting_sign(meeting=m, by=cw)
+    client = client_for(cw)
+    page = client.get(f"/deliberation/meetings/{m.pk}/").content.decode()
+    assert "追加更正" in page and "记录人签署</button>" not in page
+    # an empty correction is refused, nothing written
+    r = client.post(f"/deliberation/meetings/{m.pk}/correct/", {"corrects": wrong.pk, "text": " "})
+    assert r.status_code == 302 and m.records.count() == 1
+    r = client.post(
+        f"/deliberation/meetings/{m.pk}/correct/",
+        {"corrects": wrong.pk, "text": "应为 6 个充电桩，笔误"},
+        follow=True,
+    )
+    assert "已追加更正（更正第1条记录）" in r.content.decode()
+    fix = m.records.get(kind=RecordKind.CORRECTION)
+    assert fix.corrects_id == wrong.pk and fix.by == cw
+    wrong.refresh_from_db()
+    assert wrong.text == "同意加装 8 个充电桩"  # the original stays as it was
+    page = client.get(f"/deliberation/meetings/{m.pk}/").content.decode()
+    assert "同意加装 8 个充电桩" in page and "应为 6 个充电桩，笔误" in page
+    assert "更正第1条" in page and 'href="#record-2">第2条</a>' in page
+    # a plain record can no longer be appended, and another meeting's record cannot be "corrected" here
+    r = client.post(f"/deliberation/meetings/{m.pk}/record/", {"kind": "minutes", "text": "补充"})
+    assert m.records.count() == 2
+    # out of scope: the other community's worker sees nothing and can write nothing
+    other = client_for(world.accounts.community_worker_b)
+    assert other.get(f"/deliberation/meetings/{m.pk}/").status_code == 404
+    r = other.post(f"/deliberation/meetings/{m.pk}/correct/", {"corrects": wrong.pk, "text": "改"})
+    assert r.status_code == 404 and m.records.count() == 2
+
+
+def test_staff_answer_a_comment_once_and_the_board_shows_it_under_the_masked_name(
+    world, client_for, client
+) -> None:
+    from linli.deliberation.models import Comment, Notice
+
+    cw = world.accounts.community_worker
+    notice = services.notice_publish(
+        region=world.tree.community_a,
+        by=cw,
+        kind=NoticeKind.AFFAIRS,
+        title="垃圾分类亭选址",
+        body="拟设于3号楼旁",
+        days=7,
+    )
+    head = world.people.head
+    c = Comment.objects.create(notice=notice, person=head, text="离窗户太近，有异味", objection=True)
+    leak = Comment.objects.create(notice=notice, person=head, text="请打电话 13812345678 联系我")
+    staff = client_for(cw)
+    url = f"/deliberation/board/comments/{c.pk}/reply/"
+    # an answer carrying a phone number is refused (it is public), nothing written
+    r = staff.post(url, {"text": "请联系 13900001111"}, follow=True)
+    assert "不能含有电话号码" in r.content.decode()
+    c.refresh_from_db()
+    assert c.replied_at is None and c.reply == ""
+    r = staff.post(url, {"text": "已调整到5号楼东侧空地，距住宅20米"}, follow=True)
+    assert "已答复" in r.content.decode()
+    c.refresh_from_db()
+    assert c.replied_by == cw and c.reply == "已调整到5号楼东侧空地，距住宅20米"
+    staff.post(url, {"text": "再答复一次"})  # answered once: a second answer is refused
+    c.refresh_from_db()
+    assert c.reply == "已调整到5号楼东侧空地，距住宅20米"
+    # another community's worker: as if absent
+    assert client_for(world.accounts.community_worker_b).post(url, {"text": "越权答复"}).status_code == 404
+    # the public board (no login): surname only, the answer under the comment, the leaking comment withheld
+    page = client.get(f"/deliberation/public/{world.tree.community_a.code}/").content.decode()
+    masked = head.name[0] + "*" * max(len(head.name) - 1, 1)
+    assert masked in page and head.name not in page
+    assert "离窗户太近，有异味" in page and "社区答复" in page and "已调整到5号楼东侧空地" in page
+    assert "13812345678" not in page and "意见含个人信息" in page
+    assert Notice.objects.filter(pk=notice.pk).exists() and leak.pk

@@ -262,3 +262,64 @@ def test_notice_refuses_personal_data_and_comments_in_period(world) -> None:
             title="x",
             body="y",
         )
+
+
+def test_votes_past_their_deadline_are_counted_by_the_periodic_job_once(world, owners) -> None:
+    from linli.core import schedule
+    from linli.deliberation.models import Vote, VoteStatus
+
+    cw = world.accounts.community_worker
+    now = timezone.now()
+    topic = services.topic_raise(
+        by=cw,
+        title="9号楼外墙维修",
+        description="外墙渗水维修",
+        region=world.tree.community_a,
+        scope=TopicScope.OWNERS,
+        building=owners.building,
+        procedure=Procedure.objects.get(code="sifang_yishi"),
+    )
+    due = services.vote_open(
+        topic=topic,
+        by=cw,
+        question="是否同意动用维修资金",
+        rule="art278_ordinary",
+        phone=True,
+        closes_at=now + dt.timedelta(hours=1),
+    )
+    by_hand = services.vote_open(topic=topic, by=cw, question="是否更换施工单位", rule="art278_ordinary")
+    for account in owners.accounts:
+        services.ballot_cast(vote=due, by=account, choice="yes")
+    services.ballots_record(vote=due, by=cw, ballots=[(owners.owners[3], "yes")])
+    # a meeting vote that cannot be counted: 2 of 6 members present (quorum is two thirds)
+    members = [PersonFactory.create(name=f"委员{i}", region=world.tree.grid_a1) for i in range(2)]
+    m = _meeting(topic, cw, Body.COUNCIL, 6, members)
+    no_quorum = services.vote_open(
+        topic=topic,
+        by=cw,
+        question="会上表决",
+        rule="simple_present",
+        meeting=m,
+        closes_at=now + dt.timedelta(hours=1),
+    )
+    assert services.votes_close_due(now=now).as_dict() == {"counted": 0, "passed": 0, "refused": 0}
+    later = now + dt.timedelta(hours=2)
+    first = services.votes_close_due(now=later)
+    assert (first.counted, first.passed, len(first.refused)) == (1, 1, 1)
+    assert "法定人数" in first.refused[0]
+    due.refresh_from_db()
+    # 4 of 6 owners, 420 of 600 ㎡ took part, all yes: double majority
+    assert due.status == VoteStatus.CLOSED and due.passed is True and due.counted_at is not None
+    assert (due.yes, due.yes_area) == (4, 420)
+    counted_at = due.counted_at
+    # a second run (or a second worker) changes nothing; the vote without deadline and the refused one stay open
+    again = services.votes_close_due(now=later)
+    assert again.counted == 0 and len(again.refused) == 1
+    due.refresh_from_db()
+    assert due.counted_at == counted_at
+    assert set(Vote.objects.filter(status=VoteStatus.OPEN).values_list("pk", flat=True)) == {
+        by_hand.pk,
+        no_quorum.pk,
+    }
+    job = schedule.get("votes_close_due")
+    assert job.cadence == "每 5 分钟"
