@@ -127,10 +127,11 @@ def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
     ids = list(person_ids)
     many = len(ids) > MANY_IDS
     wanted = set(ids)
-    members: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
-    people = []
+    members: dict[int, list[tuple[int, dt.date | str]]] = defaultdict(list)
+    people: list[Any] = []
     if many:  # the ids passed as one parameter; no per-row date conversion by the driver
         table, birth = Person._meta.db_table, _as_text("birth_date")
+        param: Any
         if connection.vendor == "postgresql":
             among, param = "= ANY(%s)", ids
         else:
@@ -156,8 +157,8 @@ def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
         )
         households = {p[4] for p in people if p[4]}
         rows = registered().filter(household_id__in=households).order_by()
-        for pk, hh, birth in rows.values_list("pk", "household_id", "birth_date"):
-            members[hh].append((pk, birth))
+        for pk, hh, born in rows.values_list("pk", "household_id", "birth_date"):
+            members[hh].append((pk, born))
     tags: dict[int, dict[str, list[int | None]]] = defaultdict(dict)
     tag_rows = PersonTag.objects.valid_on(day)
     if not many:
