@@ -4,6 +4,7 @@ the worker's visits, the visit rate per group and region, scoped lists."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -111,30 +112,43 @@ def rule_matches(
     return registered(persons).filter(rule_q(rule.condition, day)).order_by()
 
 
-WHOLE_REGISTRY = 20_000  # more persons than this: read the registry in one pass, not by lists of ids
+WHOLE_REGISTRY = 20_000  # more persons than this: read all their files in one pass, not by lists of ids
+MANY_IDS = 1_000  # more ids than this go to the database as one parameter (a JSON list or an array)
+
+
+def _as_text(column: str) -> str:
+    """The column as ISO text (SQLite stores dates so; PostgreSQL casts) — no per-row conversion."""
+    return f"CAST({column} AS TEXT)" if connection.vendor == "postgresql" else f"({column} || '')"
 
 
 def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
-    """The evaluator's facts of each person (three queries; the whole registry read in one pass when
-    there are many), for the person-by-person check and the explanation of a match."""
+    """The evaluator's facts of each person (three queries; many ids go as one parameter, the rows
+    read as plain tuples), for the person-by-person check and the explanation of a match."""
     ids = list(person_ids)
-    many = len(ids) > WHOLE_REGISTRY
+    many = len(ids) > MANY_IDS
     wanted = set(ids)
-    members: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
-    people = []
-    if many:  # one pass over the registry, without the ORM's per-row conversions
-        table = Person._meta.db_table
+    members: dict[int, list[tuple[int, dt.date | str]]] = defaultdict(list)
+    people: list[Any] = []
+    if many:  # the ids passed as one parameter; no per-row date conversion by the driver
+        table, birth = Person._meta.db_table, _as_text("birth_date")
+        param: Any
+        if connection.vendor == "postgresql":
+            among, param = "= ANY(%s)", ids
+        else:
+            among, param = "IN (SELECT value FROM json_each(%s))", json.dumps(ids)
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT id, birth_date, sex, residence_type, household_id, status, legacy_duplicate FROM {table}"
+                f"SELECT id, {birth}, sex, residence_type, household_id FROM {table} WHERE id {among}",
+                [param],
             )
-            for pk, birth, sex, residence, hh, status, legacy in cur.fetchall():
-                if isinstance(birth, str):
-                    birth = dt.date(int(birth[:4]), int(birth[5:7]), int(birth[8:10]))
-                if hh is not None and status == PersonStatus.ACTIVE and not legacy:
-                    members[hh].append((pk, birth))
-                if pk in wanted:
-                    people.append((pk, birth, sex, residence, hh))
+            people = cur.fetchall()
+            cur.execute(
+                f"SELECT id, household_id, {birth} FROM {table} WHERE status = %s AND NOT legacy_duplicate"
+                f" AND household_id IN (SELECT household_id FROM {table} WHERE id {among})",
+                [PersonStatus.ACTIVE, param],
+            )
+            for pk, hh, b in cur.fetchall():
+                members[hh].append((pk, b))
     else:
         people = list(
             Person.objects.filter(pk__in=ids)
@@ -143,8 +157,8 @@ def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
         )
         households = {p[4] for p in people if p[4]}
         rows = registered().filter(household_id__in=households).order_by()
-        for pk, hh, birth in rows.values_list("pk", "household_id", "birth_date"):
-            members[hh].append((pk, birth))
+        for pk, hh, born in rows.values_list("pk", "household_id", "birth_date"):
+            members[hh].append((pk, born))
     tags: dict[int, dict[str, list[int | None]]] = defaultdict(dict)
     tag_rows = PersonTag.objects.valid_on(day)
     if not many:
@@ -152,21 +166,34 @@ def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
     for person_id, kind, grade in tag_rows.order_by().values_list("person_id", "kind", "disability_grade"):
         if not many or person_id in wanted:
             tags[person_id].setdefault(kind, []).append(grade)
+    year, month_day = day.year, day.isoformat()[5:]
+
+    def age(birth: dt.date | str) -> int:  # ISO text compares like the date it spells
+        b = birth if isinstance(birth, str) else birth.isoformat()
+        return year - int(b[:4]) - (month_day < b[5:10])
+
     out: dict[int, eng.Facts] = {}
     for pk, birth, sex, residence, hh in people:
         out[pk] = eng.Facts(
-            age=eng.age_on(birth, day),
+            age=age(birth),
             sex=sex,
             residence_type=residence,
             tags=tags.get(pk, {}),
             has_household=hh is not None,
-            others_ages=[eng.age_on(b, day) for other, b in members.get(hh, []) if other != pk] if hh else [],
+            others_ages=[age(b) for other, b in members.get(hh, []) if other != pk] if hh else [],
         )
     return out
 
 
-def explain(rule: CareRule, facts: eng.Facts) -> str:
-    return eng.explain(rule.condition, facts, TAGS)[:200]
+def explain(rule: CareRule, facts: eng.Facts, memo: dict[Any, str] | None = None) -> str:
+    """Why ``facts`` match ``rule``; ``memo`` keeps the words of people alike (the bulk run)."""
+    if memo is None:
+        return eng.explain(rule.condition, facts, TAGS)[:200]
+    key = (rule.pk, eng.facts_key(facts))
+    words = memo.get(key)
+    if words is None:
+        words = memo[key] = eng.explain(rule.condition, facts, TAGS)[:200]
+    return words
 
 
 # --- who visits -------------------------------------------------------------------------------------

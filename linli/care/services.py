@@ -83,7 +83,19 @@ def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
             return json.dumps(v, ensure_ascii=False)
         return v
 
-    prepared = [tuple(map(value, r)) for r in rows]
+    rows = list(rows)
+    # convert only the columns whose values need it (tens of thousands of rows: no call per value)
+    plain = {type(None), int, str, bool}
+    needs = [i for i, column in enumerate(zip(*rows, strict=True)) if set(map(type, column)) - plain]
+    if needs:
+        prepared = []
+        for r in rows:
+            out = list(r)
+            for i in needs:
+                out[i] = value(out[i])
+            prepared.append(tuple(out))
+    else:
+        prepared = rows
     columns = [str(model._meta.get_field(f).column) for f in fields]  # type: ignore[union-attr]
     insert_rows(model, columns, prepared)
     return len(prepared)
@@ -243,10 +255,10 @@ def care_evaluate(
         # files for the new matches
         new_people = sorted({p for p, _ in new})
         files: dict[int, tuple[int, dt.date | None]] = {}
-        for part in _chunks(new_people):
-            for f_id, person_id, closed in CareFile.objects.filter(person_id__in=part).values_list(
-                "pk", "person_id", "closed_on"
-            ):
+        whole = len(new_people) > selectors.WHOLE_REGISTRY  # read all files in one pass, not by id lists
+        for part in [[]] if whole else _chunks(new_people):
+            found = CareFile.objects.all() if whole else CareFile.objects.filter(person_id__in=part)
+            for f_id, person_id, closed in found.values_list("pk", "person_id", "closed_on"):
                 files[person_id] = (f_id, closed)
         missing = [p for p in new_people if p not in files]
         blank = ("", "", "", "", "", "", "", "")
@@ -273,20 +285,17 @@ def care_evaluate(
         for part in _chunks(reopen):
             CareFile.objects.filter(pk__in=part).update(closed_on=None, closing_reason="", opened_on=day)
         result.files_opened += len(reopen)
-        for part in _chunks(missing):
-            for f_id, person_id in CareFile.objects.filter(person_id__in=part).values_list("pk", "person_id"):
-                files[person_id] = (f_id, None)
-        facts: dict[int, eng.Facts] = {}
-        if len(new_people) > selectors.WHOLE_REGISTRY:
-            facts = selectors.facts_for(new_people, day)
-        else:
-            for part in _chunks(new_people):
-                facts.update(selectors.facts_for(part, day))
+        for part in [[]] if whole else _chunks(missing):
+            found = CareFile.objects.all() if whole else CareFile.objects.filter(person_id__in=part)
+            for f_id, person_id in found.values_list("pk", "person_id"):
+                files.setdefault(person_id, (f_id, None))
+        facts = selectors.facts_for(new_people, day)
         by_id = {r.pk: r for r in rules}
+        memo: dict[Any, str] = {}
         rows_insert(
             CareMembership,
             ["file", "rule", "since", "reason", "end_reason"],
-            [(files[p][0], r, day, selectors.explain(by_id[r], facts[p]), "") for p, r in new],
+            [(files[p][0], r, day, selectors.explain(by_id[r], facts[p], memo), "") for p, r in new],
         )
         result.opened = len(new)
         # memberships no longer matched

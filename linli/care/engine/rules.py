@@ -114,6 +114,14 @@ class Facts:
     others_ages: list[int] = field(default_factory=list)
 
 
+def facts_key(f: Facts) -> tuple[Any, ...]:
+    """What ``evaluate``/``explain`` read of ``f``: people with equal keys get the same words (the
+    other members' ages matter only through the youngest of them)."""
+    tags = tuple(sorted((k, tuple(sorted(v, key=lambda g: (g is None, g or 0)))) for k, v in f.tags.items()))
+    youngest = min(f.others_ages) if f.others_ages else None
+    return (f.age, f.sex, f.residence_type, tags, f.has_household, youngest)
+
+
 def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 

@@ -118,3 +118,33 @@ def test_bulk_equals_person_by_person(seed: int) -> None:
             assert len(q.captured_queries) == 1
             one_by_one = {pk for pk, f in facts.items() if eng.evaluate(tree, f)}
             assert bulk == one_by_one, (day, tree)
+
+
+@pytest.mark.django_db
+def test_facts_for_many_ids_and_memo_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many ids (one JSON/array parameter, dates read as text) give the same facts as a short list, and
+    the words kept for people alike are the words the explainer gives each of them."""
+    random_registry(random.Random(7))
+    everyone = list(Person.objects.values_list("pk", flat=True))
+    rules = list(CareRule.objects.all())
+    for day in [dt.date(2026, 12, 1), dt.date(2028, 2, 29)]:
+        few = selectors.facts_for(everyone, day)
+        monkeypatch.setattr(selectors, "MANY_IDS", 0)
+        many = selectors.facts_for(everyone, day)
+        monkeypatch.undo()
+        assert many.keys() == few.keys() and len(many) == len(everyone)
+        for pk, f in few.items():
+            g = many[pk]
+            assert (g.age, g.sex, g.residence_type, g.tags, g.has_household) == (
+                f.age,
+                f.sex,
+                f.residence_type,
+                f.tags,
+                f.has_household,
+            )
+            assert sorted(g.others_ages) == sorted(f.others_ages)
+        memo: dict[Any, str] = {}
+        for rule in rules:
+            for f in few.values():
+                if eng.evaluate(rule.condition, f):
+                    assert selectors.explain(rule, f, memo) == selectors.explain(rule, f)
