@@ -388,6 +388,9 @@ CODES: dict[str, str] = {
     "team.not_editor": "只有社区及以上工作人员可以调整网格团队和后备人才库",
     "team.post_unknown": "请选择岗位",
     "team.staff_elsewhere": "该工作人员不在本网格所在的社区或街道",
+    "team.already_ended": "该成员已离任",
+    "team.until_invalid": "离任日期不正确",
+    "team.post_unchanged": "岗位没有变化",
     # 志愿服务与时间银行 (linli.volunteers)
     "activity.age_range_invalid": "最高年龄不能小于最低年龄",
     "activity.end_before_start": "活动结束时间须晚于开始时间",

@@ -61,6 +61,12 @@ class MemberForm(forms.Form):
     unit = forms.CharField(required=False, max_length=100)
 
 
+class MemberEditForm(forms.Form):
+    action = forms.ChoiceField(choices=[("post", "调整岗位"), ("end", "离任")])
+    post = forms.ChoiceField(choices=TeamPost.choices, required=False)
+    on = forms.DateField(required=False, error_messages={"invalid": "请按 年-月-日 填写日期"})
+
+
 class TaskForm(forms.Form):
     title = forms.CharField(max_length=100, required=False)
     kind = forms.ChoiceField(choices=TaskKind.choices)

@@ -82,6 +82,7 @@ class TeamMember(models.Model):
         related_name="+",
     )
     since = models.DateField("任职日期", default=timezone.localdate)
+    until = models.DateField("离任日期", null=True, blank=True)  # ended, kept as history: never deleted
 
     class Meta:
         verbose_name = "网格团队成员"

@@ -156,7 +156,9 @@ def teams(user: Any, root: Region) -> list[Team]:
     table = rules_under(root)
     by_grid = {g.pk: Team(g, required=applicable(g.code, table)[1]) for g in grids}
     order = {p: i for i, p in enumerate(TeamPost.values)}  # 网格长 first, the 楼栋长/单元长 last
-    for m in TeamMember.objects.filter(grid_id__in=list(by_grid)).select_related("staff", "person"):
+    for m in TeamMember.objects.filter(grid_id__in=list(by_grid), until__isnull=True).select_related(
+        "staff", "person"
+    ):
         by_grid[m.grid_id].members.append(m)
     for t in by_grid.values():
         t.members.sort(key=lambda m: (order.get(m.post, 99), m.pk))
@@ -165,7 +167,11 @@ def teams(user: Any, root: Region) -> list[Team]:
 
 def members_by_post(grid: Region, post: str) -> list[TeamMember]:
     """The members of ``grid``'s team in ``post``: where requests, visits and tasks of that post go."""
-    return list(TeamMember.objects.filter(grid=grid, post=post).select_related("staff", "person", "account"))
+    return list(
+        TeamMember.objects.filter(grid=grid, post=post, until__isnull=True).select_related(
+            "staff", "person", "account"
+        )
+    )
 
 
 # --- grid tasks ----------------------------------------------------------------------------------------

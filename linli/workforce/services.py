@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -27,7 +28,7 @@ from linli.regions.models import Level, Region
 from linli.registry.models import Building, Household, Person, Staff
 from linli.services.models import ExcludedTask
 from linli.workforce import selectors
-from linli.workforce.engine import rules, track
+from linli.workforce.engine import batch, rules, track
 from linli.workforce.models import (
     Candidate,
     Duty,
@@ -172,32 +173,41 @@ def summarise(patrol: Patrol) -> track.Summary:
 
 
 def summaries(patrols: Sequence[Patrol]) -> dict[int, track.Summary]:
-    """Each patrol's summary from its stored points: two queries for the whole batch (the points in
-    patrol and time order, the buildings of their grids), then the engine."""
+    """Each patrol's summary from its stored points, set-based: one query for the points of the whole
+    batch in (patrol, time) order, one for the buildings of each grid, then ``engine.batch`` measures
+    every segment and tests every point against its grid at once (numpy / shapely)."""
     by_id = {p.pk: p for p in patrols}
-    pts: dict[int, list[tuple[dt.datetime, float, float, bool]]] = {pk: [] for pk in by_id}
-    for pid, at, la, lo, f in (
+    if not by_id:
+        return {}
+    rows = list(
         TrackPoint.objects.filter(patrol_id__in=list(by_id))
         .order_by("patrol_id", "at")
         .values_list("patrol_id", "at", "lat", "lon", "flagged")
-        .iterator(chunk_size=20000)
-    ):
-        pts[pid].append((at, la, lo, f))
-    blds: dict[str, list[tuple[int, float, float]]] = {}
-    out = {}
-    for pk, p in by_id.items():
+    )
+    n = len(rows)
+    pid = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+    t = np.fromiter((r[1].timestamp() for r in rows), dtype=float, count=n)
+    lat = np.fromiter((r[2] for r in rows), dtype=float, count=n)
+    lon = np.fromiter((r[3] for r in rows), dtype=float, count=n)
+    flagged = np.fromiter((r[4] for r in rows), dtype=bool, count=n)
+    geometries: dict[object, dict | None] = {}
+    blds: dict[object, list[tuple[int, float, float]]] = {}
+    for p in by_id.values():
         code = p.grid.code
-        if code not in blds:
+        if code not in geometries:
+            geometries[code] = p.grid.boundary
             blds[code] = _buildings(code)
-        rows = pts[pk]
-        out[pk] = track.summarise(
-            [track.Point(a.timestamp(), la, lo) for a, la, lo, _ in rows],
-            [f for *_, f in rows],
-            p.grid.boundary,
-            blds[code],
-            radius_m=BUILDING_RADIUS_M,
-        )
-    return out
+    return batch.summarise_many(
+        pid,
+        t,
+        lat,
+        lon,
+        flagged,
+        {pk: p.grid.code for pk, p in by_id.items()},
+        geometries,
+        blds,
+        radius_m=BUILDING_RADIUS_M,
+    )
 
 
 @transaction.atomic
@@ -367,11 +377,60 @@ def team_member_add(
     )
 
 
-@transaction.atomic
-def team_member_remove(*, by: Any, member: TeamMember) -> None:
+def _team_editor(by: Any, member: TeamMember) -> None:
     if effective_role(by) not in TEAM_EDITORS or not region_in_scope(by, member.grid):
         raise Forbidden("只有社区及以上工作人员可以调整网格团队", code="team.not_editor")
-    member.delete()
+
+
+def _ended_on(member: TeamMember, on: Any) -> dt.date:
+    day = on or timezone.localdate()
+    if not isinstance(day, dt.date):
+        raise invalid("until", "请填写离任日期", "team.until_invalid")
+    if day < member.since:
+        raise invalid("until", f"离任日期不能早于任职日期（{member.since:%Y-%m-%d}）", "team.until_invalid")
+    return day
+
+
+@transaction.atomic
+def team_member_end(*, by: Any, member: TeamMember, on: dt.date | None = None) -> TeamMember:
+    """End a membership on ``on`` (today by default): the row stays as history, never deleted. A
+    single conditional UPDATE, so two people ending it at once end it once."""
+    _team_editor(by, member)
+    day = _ended_on(member, on)
+    if not TeamMember.objects.filter(pk=member.pk, until__isnull=True).update(until=day):
+        raise Conflict("member", "该成员已离任", code="team.already_ended")
+    member.until = day
+    audit_record(
+        actor=by,
+        action="update",
+        field="until",
+        subject=member,
+        region_code=member.grid.code,
+        detail={"until": day.isoformat()},
+    )
+    return member
+
+
+@transaction.atomic
+def team_member_change(*, by: Any, member: TeamMember, post: str, on: dt.date | None = None) -> TeamMember:
+    """Change a member's post: the old membership ends on ``on`` and a new one in ``post`` begins
+    that day (the history shows who held which post when)."""
+    if post not in TeamPost.values:
+        raise invalid("post", "请选择岗位", "team.post_unknown")
+    if post == member.post:
+        raise invalid("post", "岗位没有变化", "team.post_unchanged")
+    ended = team_member_end(by=by, member=member, on=on)
+    assert ended.until is not None
+    return TeamMember.objects.create(
+        grid=member.grid,
+        post=post,
+        staff=member.staff,
+        person=member.person,
+        name=member.name,
+        unit=member.unit,
+        account=member.account,
+        since=ended.until,
+    )
 
 
 # --- duty catalogue and 准入 ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("buildings/<int:pk>/fix/", views.building_fix, name="building_fix"),
     path("coverage/", views.coverage, name="coverage"),
     path("teams/", views.teams, name="teams"),
+    path("teams/members/<int:pk>/", views.team_member, name="team_member"),
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/new/", views.task_new, name="task_new"),
     path("tasks/<str:number>/", views.task_detail, name="task"),

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -34,6 +34,7 @@ from linli.workforce.forms import (
     DecideForm,
     EventForm,
     FixForm,
+    MemberEditForm,
     MemberForm,
     NoteForm,
     PointQuery,
@@ -52,6 +53,7 @@ from linli.workforce.models import (
     StaffGrade,
     TaskItem,
     TaskStatus,
+    TeamMember,
     TeamPost,
 )
 
@@ -387,6 +389,49 @@ def teams(request: AuthedHttpRequest) -> HttpResponse:
             "form": form,
             "posts": TeamPost.choices,
             "editor": effective_role(request.user) in services.TEAM_EDITORS,
+        },
+    )
+
+
+@login_required
+def team_member(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """One member: change the post or end the membership on a date (kept as history)."""
+    require_role(request.user, SUPERVISORS, "本账号不能查看网格团队")
+    member = get_object_or_404(
+        scoped(TeamMember.objects.select_related("grid", "staff", "person"), request.user), pk=pk
+    )
+    editor = effective_role(request.user) in services.TEAM_EDITORS
+    form = MemberEditForm(request.POST or None)
+    if request.method == "POST" and editor and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if d["action"] == "end":
+                services.team_member_end(by=request.user, member=member, on=d["on"])
+                messages.success(request, "已登记离任，记录保留在团队历史中")
+            else:
+                services.team_member_change(by=request.user, member=member, post=d["post"] or "", on=d["on"])
+                messages.success(request, "岗位已调整")
+        except (ValidationError, PermissionDenied) as exc:
+            add_service_error(form, exc)
+        else:
+            return redirect(f"{reverse('workforce:teams')}?region={member.grid.code}")
+    history = TeamMember.objects.filter(grid=member.grid).order_by("-since", "-pk")
+    if member.staff_id:
+        history = history.filter(staff_id=member.staff_id)
+    elif member.person_id:
+        history = history.filter(person_id=member.person_id)
+    else:
+        history = history.filter(name=member.name, staff__isnull=True, person__isnull=True)
+    return render(
+        request,
+        "workforce/team_member.html",
+        {
+            "title": "团队成员",
+            "member": member,
+            "form": form,
+            "posts": TeamPost.choices,
+            "editor": editor and member.until is None,
+            "history": history[:50],
         },
     )
 

@@ -90,3 +90,55 @@ def test_patrols_that_count_for_the_rule() -> None:
     day = rules.counts([45, 12, 30], 2)
     assert day.done == 2 and day.met and day.missed == 0
     assert rules.counts([45], 2).missed == 1
+
+
+def test_the_set_based_summary_agrees_with_the_per_patrol_engine() -> None:
+    """Many patrols of several grids (one with a hole, one undrawn) measured at once give the same
+    figures as measuring each on its own: jumps, gaps, leaving the grid, buildings."""
+    import random
+
+    import numpy as np
+
+    from linli.workforce.engine import batch
+
+    holed = {
+        "type": "Polygon",
+        "coordinates": [
+            SQUARE["coordinates"][0],
+            [[118.004, 25.004], [118.006, 25.004], [118.006, 25.006], [118.004, 25.006], [118.004, 25.004]],
+        ],
+    }
+    geoms: dict[object, dict | None] = {"a": SQUARE, "b": holed, "c": None}
+    blds: dict[object, list[tuple[int, float, float]]] = {
+        "a": [(1, 25.0025, 118.0051), (2, 25.009, 118.009)],
+        "b": [(3, 25.005, 118.005)],
+        "c": [],
+    }
+    rnd = random.Random(7)
+    area_of: dict[int, object] = {}
+    cols: tuple[list, list, list, list, list] = ([], [], [], [], [])
+    expected = {}
+    for pk in rnd.sample(range(1, 500), 30):
+        key = rnd.choice("abc")
+        area_of[pk] = key
+        lat, lon, t, pts = 25.005, 118.005, 0.0, []
+        for _ in range(rnd.randint(0, 60)):
+            t += rnd.choice((30, 30, 30, 700))
+            lat += rnd.uniform(-0.0004, 0.0004) + (0.03 if rnd.random() < 0.03 else 0)
+            lon += rnd.uniform(-0.0004, 0.0004)
+            pts.append(track.Point(t, lat, lon))
+        flags = track.flag_jumps(pts)
+        expected[pk] = track.summarise(pts, flags, geoms[key], blds[key], radius_m=30)
+        for p, f in zip(pts, flags, strict=True):
+            for c, v in zip(cols, (pk, p.t, p.lat, p.lon, f), strict=True):
+                c.append(v)
+    order = np.lexsort((np.array(cols[1]), np.array(cols[0])))
+    a_pid, a_t, a_lat, a_lon, a_flag = (np.array(c)[order] for c in cols)
+    got = batch.summarise_many(a_pid, a_t, a_lat, a_lon, a_flag, area_of, geoms, blds, radius_m=30)
+    assert set(got) == set(expected)
+    for pk, e in expected.items():
+        g = got[pk]
+        assert (g.points, g.flagged, g.buildings) == (e.points, e.flagged, e.buildings)
+        assert abs(g.distance_m - e.distance_m) < 1e-6
+        assert abs(g.distance_in_grid_m - e.distance_in_grid_m) < 1e-6
+        assert g.seconds_in_grid == e.seconds_in_grid
