@@ -6,6 +6,8 @@ twice) answers 409 with its code."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -14,11 +16,22 @@ from ninja import Field, Router, Schema, Status
 
 from linli.care import selectors, services
 from linli.care.models import CareRule
-from linli.core.api import ERRORS, ConflictOut, acting_user, answers_conflict
-from linli.core.errors import Forbidden, invalid
+from linli.core.api import ERRORS, ConflictOut, acting_user, conflict_response
+from linli.core.errors import Conflict, Forbidden, invalid
 from linli.core.roles import REGISTRY_READERS, effective_role
 
 router = Router(tags=["关爱巡访与政策找人"])
+
+
+def answers_conflict(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(endpoint)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        except Conflict as exc:
+            return conflict_response(exc)
+
+    return wrapped
 
 
 def _staff(request: HttpRequest) -> Any:

@@ -5,9 +5,8 @@ Also the pieces every router shares: the error schemas, the page-number paginati
 """
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import wraps
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
@@ -64,20 +63,6 @@ class ConflictOut(Schema):
 def conflict_response(exc: Conflict) -> Status[dict[str, Any]]:
     """The 409 answer of a Conflict: its stable code, its message, and the field it concerns."""
     return Status(409, {"code": exc.code, "detail": exc.detail, "errors": {exc.field: [exc.detail]}})
-
-
-def answers_conflict(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """A write endpoint whose service's ``Conflict`` (the loser of a uniqueness or capacity rule) is
-    answered 409 with its code; every other coded error goes to the API's handlers (422, 403)."""
-
-    @wraps(endpoint)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return endpoint(*args, **kwargs)
-        except Conflict as exc:
-            return conflict_response(exc)
-
-    return wrapped
 
 
 # The error responses every endpoint may give (documented in the OpenAPI document): 400 input no

@@ -8,6 +8,8 @@ scope get the same 422 naming ``person_id``.
 """
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -18,7 +20,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.core.api import ERRORS, ConflictOut, ObjectId, OneOf, Pagination, acting_user, answers_conflict
+from linli.core.api import ERRORS, ConflictOut, ObjectId, OneOf, Pagination, acting_user, conflict_response
+from linli.core.errors import Conflict
 from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
 from linli.regions.models import Region
@@ -42,6 +45,20 @@ from linli.services.models import (
 )
 
 router = Router(tags=["服务清单与预约"])
+
+
+def answers_conflict(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A write endpoint whose service's ``Conflict`` (the loser of a uniqueness or capacity rule) is
+    answered 409 with its code; every other coded error goes to the API's handlers (422, 403)."""
+
+    @wraps(endpoint)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        except Conflict as exc:
+            return conflict_response(exc)
+
+    return wrapped
 
 
 class ServiceOut(Schema):

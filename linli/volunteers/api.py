@@ -6,13 +6,16 @@ overdraft) answers 409 with its stable ``code``."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from linli.core.api import ERRORS, ConflictOut, acting_user, answers_conflict
+from linli.core.api import ERRORS, ConflictOut, acting_user, conflict_response
+from linli.core.errors import Conflict
 from linli.core.scope import scoped
 from linli.regions.models import Region
 from linli.registry.models import Person
@@ -21,6 +24,17 @@ from linli.volunteers import selectors, services
 from linli.volunteers.models import Account, Signup, SignupStatus, Volunteer
 
 router = Router(tags=["志愿服务与时间银行"])
+
+
+def answers_conflict(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(endpoint)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        except Conflict as exc:
+            return conflict_response(exc)
+
+    return wrapped
 
 
 class VolunteerIn(Schema):
