@@ -289,7 +289,9 @@ def main() -> None:
     for day_back in range(args.days, 0, -1):
         cells += len(selectors.day_coverage(admin, dist, today - dt.timedelta(days=day_back)))
     t_project = time.perf_counter() - s0
-    print(f"  其中：汇总 {t_sum:.1f} s，写回 {t_store:.1f} s，每日覆盖查询 {t_project - t_sum - t_store:.1f} s")
+    print(
+        f"  其中：汇总 {t_sum:.1f} s，写回 {t_store:.1f} s，每日覆盖查询 {t_project - t_sum - t_store:.1f} s"
+    )
 
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_grid_box")
