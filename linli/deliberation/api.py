@@ -25,7 +25,7 @@ from linli.regions.models import Level, Region
 router = Router(tags=["议事协商与村（居）务公开"])
 
 
-class StepOut(Schema):
+class TopicStepOut(Schema):
     order: int
     name: str
     done_at: dt.datetime | None
@@ -47,7 +47,7 @@ class TopicOut(Schema):
 
 
 class TopicDetailOut(TopicOut):
-    steps: list[StepOut]
+    steps: list[TopicStepOut]
 
     @staticmethod
     def resolve_steps(obj: Topic) -> list[dict[str, Any]]:

@@ -258,7 +258,7 @@ def sign_out(request: HttpRequest, activity_id: int) -> Any:
     return services.signup_sign_out(actor=acting_user(request), signup=s)
 
 
-class ConfirmIn(Schema):
+class HoursConfirmIn(Schema):
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
 
@@ -277,7 +277,7 @@ class RecordOut(Schema):
     summary="组织者确认服务时长",
 )
 @answers_conflict
-def hours_confirm(request: HttpRequest, signup_id: int, payload: ConfirmIn) -> Any:
+def hours_confirm(request: HttpRequest, signup_id: int, payload: HoursConfirmIn) -> Any:
     user = acting_user(request)
     s = Signup.objects.select_related("activity", "volunteer", "position").filter(pk=signup_id).first()
     if s is None or selectors.activity_get(user, s.activity_id) is None:

@@ -120,7 +120,7 @@ class TaskIn(Schema):
     funding: str = ""
 
 
-class TaskOut(Schema):
+class GridTaskOut(Schema):
     number: str
     status: str
     decision: str
@@ -128,7 +128,7 @@ class TaskOut(Schema):
     items: int
 
 
-@router.post("/tasks", response={201: TaskOut, **ERRORS}, summary="派发网格任务（先经社区职责清单准入）")
+@router.post("/tasks", response={201: GridTaskOut, **ERRORS}, summary="派发网格任务（先经社区职责清单准入）")
 def task_create(request: HttpRequest, payload: TaskIn) -> Any:
     user = acting_user(request)
     region = Region.objects.current().filter(code=payload.region).first()
