@@ -10,9 +10,8 @@ class AccountsConfig(AppConfig):
         # models are not ready when apps.py is imported: the pages (which import them) load here
         from linli.accounts import views
         from linli.accounts.models import PersonLink
-        from linli.core.context import register_account_admin, register_nav
+        from linli.core.context import register_nav
         from linli.core.scope import declare
 
         declare(PersonLink._meta.label_lower, {"region": "region"})
         register_nav(views.nav_section, group="系统管理")
-        register_account_admin("accounts:list")  # core's 账号管理 folds into these pages

@@ -31,15 +31,6 @@ class NavRegistration:
 NAV_SECTIONS: list[NavRegistration] = []
 
 
-# The module that manages accounts may take over core's 账号管理 (password reset, lifting a lock): the
-# url name of its page. Core's menu entry then goes, and core's old page redirects there.
-ACCOUNT_ADMIN: list[str] = []
-
-
-def register_account_admin(url_name: str) -> None:
-    ACCOUNT_ADMIN[:] = [url_name]
-
-
 def register_nav(section: NavSection, *, group: str = "") -> None:
     """Add a module's entries to the bar; ``group`` names the menu they share with related modules."""
     if all(r.section is not section for r in NAV_SECTIONS):
@@ -85,7 +76,7 @@ def navigation(user: Any) -> tuple[list[tuple[str, str]], dict[str, str]]:
             group_of.update((name, registration.group) for name, _ in entries)
     if role in AUDITORS:
         nav.append(("audit_log", "审计日志"))
-    if role in REGION_ADMINS and not ACCOUNT_ADMIN:
+    if role in REGION_ADMINS:
         nav.append(("account_admin", "账号管理"))
     return nav, group_of
 

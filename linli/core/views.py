@@ -14,10 +14,9 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from linli.core import context, demo_steps
+from linli.core import demo_steps
 from linli.core.forms import AccountSearchForm, AuditLogFilterForm, PasswordChangeForm, UnlockForm
 from linli.core.home import home_context, page_for
 from linli.core.models import AuditAction, AuthedHttpRequest
@@ -92,10 +91,7 @@ def account_password(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def account_admin(request: AuthedHttpRequest) -> HttpResponse:
     """账号管理: the accounts this administrator manages (password reset) and, for system administrators,
-    the names whose sign-in is locked. Where a module took the accounts over, its page is the place."""
-    if context.ACCOUNT_ADMIN:
-        query = request.GET.urlencode()
-        return redirect(reverse(context.ACCOUNT_ADMIN[0]) + (f"?{query}" if query else ""))
+    the names whose sign-in is locked."""
     require_role(request.user, REGION_ADMINS, "只有区/市管理员和系统管理员可以管理账号")
     form = AccountSearchForm(request.GET or None)
     qs = accounts_manageable(request.user).select_related("region", "organisation")

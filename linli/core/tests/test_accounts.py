@@ -19,7 +19,6 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.core import context
 from linli.core.models import AuditAction, AuditLog, User
 from linli.core.request_context import client_ip
 from linli.core.roles import Role
@@ -33,12 +32,6 @@ on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="threads race only on PostgreSQL (SQLite runs one writer at a time)",
 )
-
-
-@pytest.fixture
-def core_account_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Core's own 账号管理 page, as a kernel without the accounts module serves it."""
-    monkeypatch.setattr(context, "ACCOUNT_ADMIN", [])
 
 
 def login(client: Client, username: str, password: str, ip: str = "10.9.8.7") -> Any:
@@ -135,7 +128,6 @@ def test_the_lock_ends_after_thirty_minutes(world: World) -> None:
     assert login(Client(), user.username, PASSWORD).status_code == 302
 
 
-@pytest.mark.usefixtures("core_account_page")
 def test_a_system_administrator_lifts_the_lock(world: World, client_for: Any) -> None:
     user, admin = world.accounts.community_worker, world.accounts.system_admin
     for _ in range(5):
@@ -159,7 +151,6 @@ def test_a_system_administrator_lifts_the_lock(world: World, client_for: Any) ->
 
 
 @pytest.mark.parametrize("account", ["district_admin", "community_worker"])
-@pytest.mark.usefixtures("core_account_page")
 def test_only_a_system_administrator_lifts_a_lock(world: World, client_for: Any, account: str) -> None:
     user = world.accounts.grid_worker
     for _ in range(5):
@@ -343,7 +334,6 @@ def test_reset_is_a_post(world: World, client_for: Any) -> None:
         ("system_admin", "outsider", True),
     ],
 )
-@pytest.mark.usefixtures("core_account_page")
 def test_who_may_reset_whom_and_the_rest_reads_as_absent(
     world: World, client_for: Any, by: str, target: str, allowed: bool
 ) -> None:
@@ -369,22 +359,11 @@ def test_who_may_reset_whom_and_the_rest_reads_as_absent(
         assert listing.status_code == 403
 
 
-@pytest.mark.usefixtures("core_account_page")
 def test_account_admin_is_in_the_navigation_of_administrators_only(world: World, client_for: Any) -> None:
     url = reverse("account_admin")
     assert url in client_for(world.accounts.district_admin).get(reverse("home")).content.decode()
     assert url in client_for(world.accounts.system_admin).get(reverse("home")).content.decode()
     assert url not in client_for(world.accounts.community_worker).get(reverse("home")).content.decode()
-
-
-def test_with_the_accounts_module_there_is_one_account_place(world: World, client_for: Any) -> None:
-    """The accounts module takes 账号管理 over: one menu entry, and core's old page redirects there."""
-    client = client_for(world.accounts.district_admin)
-    nav = client.get(reverse("home")).context["nav"]
-    assert ("accounts:list", "开通与调整账号") in nav and "account_admin" not in dict(nav)
-    r = client.get(reverse("account_admin"), {"q": "wangge"})
-    assert r.status_code == 302 and r.url == reverse("accounts:list") + "?q=wangge"
-    assert client.get(r.url).status_code == 200
 
 
 # --- exports a cross-site request cannot start --------------------------------------------------------
