@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from linli.core import demo_steps
-from linli.core.roles import AUDITORS, REGION_ADMINS, effective_role
+from linli.core.roles import AUDITORS, REGION_ADMINS, Role, effective_role
 
 # A module's section: called with the user and their effective role, it returns (url name, label) pairs.
 NavSection = Callable[[Any, str], list[tuple[str, str]]]
@@ -72,7 +72,8 @@ def navigation(user: Any) -> tuple[list[tuple[str, str]], dict[str, str]]:
     for registration in NAV_SECTIONS:
         entries = registration.section(user, role)
         nav += entries
-        if registration.group:
+        # a resident's bar stays flat however long: menus would hide the few pages they come for
+        if registration.group and role != Role.RESIDENT:
             group_of.update((name, registration.group) for name, _ in entries)
     if role in AUDITORS:
         nav.append(("audit_log", "审计日志"))

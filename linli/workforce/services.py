@@ -50,7 +50,7 @@ from linli.workforce.models import (
     TrackPoint,
 )
 
-RETENTION_DAYS = getattr(settings, "LINLI_WORKFORCE_TRACK_DAYS", 90)
+RETENTION_DAYS = settings.LINLI_WORKFORCE_TRACK_DAYS
 MAX_POINTS_PER_CALL = 500
 BUILDING_RADIUS_M = 30.0
 TEAM_EDITORS = frozenset(

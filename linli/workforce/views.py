@@ -113,7 +113,7 @@ def patrol(request: AuthedHttpRequest) -> HttpResponse:
         "form": form,
         "active": active,
         "retention": services.RETENTION_DAYS,
-        "interval": getattr(settings, "LINLI_WORKFORCE_TRACK_SECONDS", 30),
+        "interval": settings.LINLI_WORKFORCE_TRACK_SECONDS,
     }
     if active is not None:
         ctx["logs"] = list(PatrolLog.objects.filter(patrol=active).order_by("-at")[:20])
