@@ -18,6 +18,21 @@ from linli.indicators.models import Indicator, Target
 pytestmark = pytest.mark.django_db
 
 
+def _council_with_head(topic, cw, world):
+    """A one-member council meeting on ``topic`` that the household head attends (quorum reached)."""
+    m = services.meeting_call(
+        topic=topic,
+        by=cw,
+        body="council",
+        agenda="议程",
+        starts_at=dt.datetime.now(dt.UTC),
+        members=1,
+        place="议事厅",
+    )
+    services.attendance_record(meeting=m, by=cw, person=world.people.head)
+    return m
+
+
 def test_api_support_and_ballot_conflicts(world, owners, client_for) -> None:
     CommunitySetting.objects.create(region=world.tree.community_a, support_threshold=1)
     r = client_for(world.accounts.resident).post(
@@ -78,16 +93,7 @@ def test_public_board_and_feed_without_login_carry_no_personal_data(world, clien
     topic = services.topic_raise(
         by=cw, title="路灯增设", description="背街小巷增设路灯", region=world.tree.community_a
     )
-    m = services.meeting_call(
-        topic=topic,
-        by=cw,
-        body="council",
-        agenda="议程",
-        starts_at=dt.datetime.now(dt.UTC),
-        members=1,
-        place="议事厅",
-    )
-    services.attendance_record(meeting=m, by=cw, person=world.people.head)
+    m = _council_with_head(topic, cw, world)
     res = services.resolution_make(meeting=m, by=cw, text="同意增设路灯", responsible=cw, due=dt.date.today())
     services.meeting_record_add(meeting=m, by=cw, kind=RecordKind.MINUTES, text="林建国到会")
     services.notice_publish(
@@ -119,16 +125,7 @@ def test_todo_overdue_resolution_and_topic_waiting(world) -> None:
     topic = services.topic_raise(
         by=cw, title="广场照明", description="广场夜间照明改造", region=world.tree.community_a
     )
-    m = services.meeting_call(
-        topic=topic,
-        by=cw,
-        body="council",
-        agenda="议程",
-        starts_at=dt.datetime.now(dt.UTC),
-        members=1,
-        place="议事厅",
-    )
-    services.attendance_record(meeting=m, by=cw, person=world.people.head)
+    m = _council_with_head(topic, cw, world)
     res = services.resolution_make(meeting=m, by=cw, text="同意改造", responsible=cw, due=dt.date.today())
     type(res).objects.filter(pk=res.pk).update(due=dt.date.today() - dt.timedelta(days=3))
     raised = services.topic_raise(by=world.accounts.resident, title="增设座椅", description="公交站增设座椅")
@@ -193,16 +190,7 @@ def test_signed_minutes_are_corrected_by_a_new_record_shown_in_the_history(world
     topic = services.topic_raise(
         by=cw, title="车棚改造", description="车棚加装充电桩", region=world.tree.community_a
     )
-    m = services.meeting_call(
-        topic=topic,
-        by=cw,
-        body="council",
-        agenda="议程",
-        starts_at=dt.datetime.now(dt.UTC),
-        members=1,
-        place="议事厅",
-    )
-    services.attendance_record(meeting=m, by=cw, person=world.people.head)
+    m = _council_with_head(topic, cw, world)
     wrong = services.meeting_record_add(meeting=m, by=cw, kind=RecordKind.MINUTES, text="同意加装 8 个充电桩")
     services.meeting_sign(meeting=m, by=cw)
     client = client_for(cw)
