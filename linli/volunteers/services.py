@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min, Sum
+from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
 from linli.core.errors import Conflict, Forbidden, invalid
@@ -773,11 +773,15 @@ def account_of_region(region: Region, kind: str) -> Account:
         return Account.objects.get(kind=kind, region=region)
 
 
-def balance_of(account: Account) -> Decimal:
-    """Credits minus debits: the balance, derived, never stored."""
-    c = Movement.objects.filter(credit=account).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    d = Movement.objects.filter(debit=account).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    return (Decimal(c) - Decimal(d)).quantize(TENTH)  # SQLite sums decimals as floats
+def balance_of(account: Account | int) -> Decimal:
+    """Credits minus debits: the balance, derived, never stored. One aggregate over the account's
+    movements (``debit = acc OR credit = acc``, a bitmap OR of the two foreign-key indexes)."""
+    pk = account if isinstance(account, int) else account.pk
+    agg = Movement.objects.filter(Q(debit_id=pk) | Q(credit_id=pk)).aggregate(
+        c=Sum("amount", filter=Q(credit_id=pk), default=Decimal(0)),
+        d=Sum("amount", filter=Q(debit_id=pk), default=Decimal(0)),
+    )
+    return (Decimal(agg["c"]) - Decimal(agg["d"])).quantize(TENTH)  # SQLite sums decimals as floats
 
 
 def overdraft_limit(region: Region) -> Decimal:
@@ -809,13 +813,16 @@ def movement_create(
         ledger.check_movement(ledger.Movement(debit.pk, credit.pk, Decimal(amount), kind))
     except ledger.LedgerError as exc:
         raise invalid("amount", str(exc), exc.code) from None
-    locked = Account.objects.select_for_update().get(pk=debit.pk)
-    unlimited = locked.kind in ledger.UNLIMITED_KINDS
-    if not unlimited:
-        try:
-            ledger.check_debit(balance_of(locked), Decimal(amount), limit=overdraft_limit(locked.region))
-        except ledger.LedgerError as exc:
-            raise Conflict("amount", str(exc), code=exc.code) from None
+    # One short transaction: lock the debit row (its region fetched in the same statement), derive the
+    # balance in one aggregate, read the overdraft rule only when the balance alone does not cover it.
+    locked = Account.objects.select_for_update(of=("self",)).select_related("region").get(pk=debit.pk)
+    if locked.kind not in ledger.UNLIMITED_KINDS:
+        balance, amt = balance_of(locked.pk), Decimal(amount)
+        if not ledger.may_debit(balance, amt):
+            try:
+                ledger.check_debit(balance, amt, limit=overdraft_limit(locked.region))
+            except ledger.LedgerError as exc:
+                raise Conflict("amount", str(exc), code=exc.code) from None
     m = Movement(debit=locked, credit=credit, amount=amount, kind=kind, record=record, note=note, by=actor)
     m.save(force_insert=True)
     return m
