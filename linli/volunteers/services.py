@@ -815,7 +815,11 @@ def movement_create(
         raise invalid("amount", str(exc), exc.code) from None
     # One short transaction: lock the debit row (its region fetched in the same statement), derive the
     # balance in one aggregate, read the overdraft rule only when the balance alone does not cover it.
-    locked = Account.objects.select_for_update(of=("self",)).select_related("region").get(pk=debit.pk)
+    # FOR NO KEY UPDATE, not FOR UPDATE: inserting the movement takes a KEY SHARE lock on the credit
+    # row, which FOR UPDATE would block, so two opposite transfers (A→B, B→A) would deadlock.
+    locked = (
+        Account.objects.select_for_update(no_key=True, of=("self",)).select_related("region").get(pk=debit.pk)
+    )
     if locked.kind not in ledger.UNLIMITED_KINDS:
         balance, amt = balance_of(locked.pk), Decimal(amount)
         if not ledger.may_debit(balance, amt):

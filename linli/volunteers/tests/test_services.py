@@ -319,6 +319,29 @@ def test_concurrent_spends_of_one_account_never_overdraw_or_lose_a_movement(worl
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
+def test_opposite_transfers_at_once_neither_deadlock_nor_overdraw(world):
+    """A→B and B→A at the same moment: each locks only its own debit row (no key update), so the
+    movement's key-share lock on the other row never waits on it; every transfer goes through."""
+    a = world.accounts
+    acc_a = services.account_of_person(world.people.head)
+    acc_b = services.account_of_person(world.people.spouse)
+    issuer = services.account_of_region(world.tree.community_a, AccountKind.ISSUER)
+    for acc in (acc_a, acc_b):
+        services.movement_create(actor=None, debit=issuer, credit=acc, amount=D(5), kind="earned")
+
+    def give(debit: object, credit: object) -> None:
+        services.movement_create(
+            actor=a.community_worker, debit=debit, credit=credit, amount=D(1), kind="donated"
+        )
+
+    outcomes = race([lambda: give(acc_a, acc_b), lambda: give(acc_b, acc_a)] * 4)
+    assert outcomes == ["ok"] * 8
+    assert services.balance_of(acc_a) == services.balance_of(acc_b) == D(5)
+    assert selectors.ledger_total() == 0
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_signups_take_one_place_each_and_never_twice(world, make_activity):
     act = make_activity(positions=[("陪伴聊天", 1)])
     v = services.volunteer_register(actor=world.accounts.resident, person=world.people.head, consent=True)
