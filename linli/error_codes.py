@@ -408,6 +408,7 @@ CODES: dict[str, str] = {
     "proof.no_records": "还没有已确认的服务记录，不能出具证明",
     "record.already_confirmed": "该报名的服务时长已经确认过",
     "record.already_corrected": "该记录已被更正过：请更正最新的一条",
+    "record.hours_spent": "服务时长已在时间银行中兑换或转赠，余额不够扣回，更正无法办理",
     "record.content_blank": "请填写服务内容",
     "record.end_before_start": "服务结束时间须晚于开始时间",
     "record.outside_activity": "服务时间超出了活动的起止时间",

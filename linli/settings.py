@@ -39,6 +39,8 @@ _DEV_FIELD_KEYS = "dev1:bGlubGktZGV2ZWxvcG1lbnQta2V5LTMyLWJ5dGVzISE="
 FIELD_KEYS = os.environ.get("LINLI_FIELD_KEYS") or (_DEV_FIELD_KEYS if (DEBUG or TESTING) else "")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("LINLI_ALLOWED_HOSTS", "").split(",") if h]
+# The address the public reaches the site at (printed on proofs, in feeds); "" = the requesting host.
+LINLI_PUBLIC_URL = os.environ.get("LINLI_PUBLIC_URL", "").strip()
 if DEBUG or TESTING:
     ALLOWED_HOSTS += ["127.0.0.1", "localhost", "testserver"]
 

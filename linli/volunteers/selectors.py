@@ -14,7 +14,7 @@ from django.utils import timezone
 from linli.core.models import User
 from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped, subtree_q
-from linli.regions.models import Region
+from linli.regions.models import Level, Region
 from linli.volunteers.engine import stars
 from linli.volunteers.models import (
     Account,
@@ -169,6 +169,16 @@ def team_list(user: User, *, region: Region | None = None) -> QuerySet[Team]:
 def party_team_of(community_code: str) -> Team | None:
     """The community's 党员志愿服务队 (the plan asks for at least one per village or community)."""
     return Team.objects.filter(region__code=community_code, party_team=True).order_by("pk").first()
+
+
+def communities_without_party_team(user: User) -> QuerySet[Region]:
+    """The communities in ``user``'s scope that have no 党员志愿服务队 yet (the plan asks for one each)."""
+    teams = Team.objects.filter(party_team=True, region__code=OuterRef("code"))
+    return (
+        scoped(Region.objects.current().filter(level=Level.COMMUNITY), user)
+        .exclude(Exists(teams))
+        .order_by("code")
+    )
 
 
 def dual_reports(user: User) -> QuerySet[DualReport]:

@@ -567,15 +567,26 @@ def _record(
             note=content[:200],
         )
     elif hours < old:
-        movement_create(
-            actor=actor,
-            debit=person_acc,
-            credit=issuer,
-            amount=old - hours,
-            kind=MovementKind.EXPIRED,
-            record=rec,
-            note=f"服务记录更正：{reason}"[:200],
-        )
+        try:
+            movement_create(
+                actor=actor,
+                debit=person_acc,
+                credit=issuer,
+                amount=old - hours,
+                kind=MovementKind.EXPIRED,
+                record=rec,
+                note=f"服务记录更正：{reason}"[:200],
+            )
+        except Conflict as exc:
+            if exc.code != "timebank.overdraft":
+                raise
+            balance = balance_of(person_acc)
+            raise Conflict(
+                "record",
+                f"这些时长已在时间银行中兑换或转赠，该志愿者现有余额 {balance} 小时，不够扣回 {old - hours} 小时，"
+                "这次更正无法办理。可以先按余额以内的时长更正；余下的差额请报区里，由区管理员调整本地区的透支额度后再更正。",
+                code="record.hours_spent",
+            ) from None
     after = before - old + hours
     new_levels = stars.levels_reached(before, after, thresholds_for(volunteer.region))
     if new_levels:

@@ -91,9 +91,38 @@ def star_items(user: Any) -> list[home.TodoItem]:
     ]
 
 
+def party_team_items(user: Any) -> list[home.TodoItem]:
+    """A community without its 党员志愿服务队: the community worker (or the street, for its communities)
+    is asked to form one."""
+    missing = list(selectors.communities_without_party_team(user).values_list("name", flat=True)[:50])
+    if not missing:
+        return []
+    if len(missing) == 1:
+        title, detail = f"组建{missing[0]}党员志愿服务队", "按规划，每个村（社区）至少有一支党员志愿服务队"
+    else:
+        shown = "、".join(missing[:3]) + ("等" if len(missing) > 3 else "")
+        title, detail = f"{len(missing)} 个村（社区）尚未组建党员志愿服务队", shown
+    return [
+        home.TodoItem(
+            title=title,
+            url=reverse("volunteers:teams"),
+            urgency=home.WAITING,
+            detail=detail,
+            state="待组建",
+            kind="志愿服务",
+            count=len(missing) if len(missing) > 1 else None,
+        )
+    ]
+
+
 def register() -> None:
     home.register_todo(
         "volunteers.confirm", frozenset(STAFF_ROLES) - {Role.GRID_WORKER} | {Role.RESIDENT}, confirm_items
     )
     home.register_todo("volunteers.signups", frozenset({Role.RESIDENT}), signup_items)
     home.register_todo("volunteers.stars", frozenset({Role.RESIDENT}), star_items)
+    home.register_todo(
+        "volunteers.party_team",
+        frozenset({Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR}),
+        party_team_items,
+    )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core.errors import Forbidden
 from linli.core.forms import add_service_error
+from linli.core.links import public_url
 from linli.core.models import AuthedHttpRequest
 from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
@@ -793,7 +794,7 @@ def proof_download(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     ):
         raise Http404(ABSENT)
     try:
-        data = proof_pdf.render(p, verify_url=request.build_absolute_uri(reverse("volunteers:verify")))
+        data = proof_pdf.render(p, verify_url=public_url(request, reverse("volunteers:verify")))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("volunteers:mine")

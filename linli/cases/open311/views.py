@@ -34,6 +34,7 @@ from linli.cases.engine import redact
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Category, Channel
 from linli.core.auth import token_lookup
+from linli.core.links import public_url
 from linli.core.models import ApiToken, User
 from linli.core.paging import MAX_PAGE
 from linli.regions.models import Region
@@ -146,7 +147,7 @@ def _jurisdiction(request: HttpRequest, data: Any = None) -> None:
 @endpoint
 def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
     """GET discovery: where the endpoint is and what it speaks."""
-    base = request.build_absolute_uri(reverse("open311:root"))
+    base = public_url(request, reverse("open311:root"))
     payload = {
         "changeset": CHANGESET,
         "contact": "所在区县 12345 热线 / 社区居委会",

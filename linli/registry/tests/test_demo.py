@@ -281,6 +281,9 @@ def test_demo_load_refuses_a_second_load_and_if_empty_skips():
     out = StringIO()
     call_command("demo_load", "--scale", "0.01", stdout=out)
     assert "演示数据加载完成" in out.getvalue() and "人员：" in out.getvalue()
+    # the demo accounts exist before the modules' steps, which give their community its work
+    assert out.getvalue().index("已创建演示账号") < out.getvalue().index("演示数据已就绪")
+    assert User.objects.filter(username__in=["jumin", "wangge", "shequ"]).count() == 3
     n = Person.objects.count()
     out = StringIO()
     call_command("demo_load", "--if-empty", "--scale", "0.01", stdout=out)

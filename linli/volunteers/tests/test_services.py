@@ -16,6 +16,7 @@ from linli.core.errors import Conflict, error_code
 from linli.testing.races import on_postgresql, race
 from linli.volunteers import selectors, services
 from linli.volunteers.models import (
+    Account,
     AccountKind,
     Movement,
     ServiceRecord,
@@ -158,6 +159,31 @@ def test_hours_never_overlap_corrections_point_at_the_old_and_move_the_ledger(wo
         ServiceRecord.objects.filter(pk=r1.pk).update(hours=9)
     services.record_correct(actor=a.community_worker, record=r2, reason="重复登记，作废", void=True)
     assert services.total_hours(volunteer) == 0 and services.balance_of(acc) == 0
+
+
+def test_hours_already_spent_cannot_be_corrected_away_and_the_refusal_says_what_to_do(world, volunteer):
+    a = world.accounts
+    t0 = timezone.now() - dt.timedelta(days=3)
+    r1 = services.record_add(
+        actor=a.community_worker,
+        volunteer=volunteer,
+        started_at=t0,
+        ended_at=t0 + dt.timedelta(hours=4),
+        content="站点值班",
+    )
+    services.timebank_spend(actor=a.community_worker, person=volunteer.person, amount=D(3), note="理发")
+    records, movements = ServiceRecord.objects.count(), Movement.objects.count()
+    with pytest.raises(Conflict) as exc:
+        services.record_correct(actor=a.community_worker, record=r1, reason="重复登记", void=True)
+    assert exc.value.code == "record.hours_spent"
+    assert "现有余额 1.0 小时，不够扣回 4.0 小时" in str(exc.value.messages)
+    # nothing written
+    assert (ServiceRecord.objects.count(), Movement.objects.count()) == (records, movements)
+    # within the balance the correction goes through
+    r2 = services.record_correct(
+        actor=a.community_worker, record=r1, reason="实际3小时", ended_at=t0 + dt.timedelta(hours=3)
+    )
+    assert r2.hours == D(3) and services.balance_of(services.account_of_person(volunteer.person)) == 0
 
 
 def test_star_levels_follow_the_regions_thresholds_and_notify_once(world, volunteer):
@@ -329,7 +355,7 @@ def test_opposite_transfers_at_once_neither_deadlock_nor_overdraw(world):
     for acc in (acc_a, acc_b):
         services.movement_create(actor=None, debit=issuer, credit=acc, amount=D(5), kind="earned")
 
-    def give(debit: object, credit: object) -> None:
+    def give(debit: Account, credit: Account) -> None:
         services.movement_create(
             actor=a.community_worker, debit=debit, credit=credit, amount=D(1), kind="donated"
         )
@@ -419,3 +445,26 @@ def test_expiry_moves_only_old_unused_credits_and_is_safe_to_repeat(world, volun
     assert services.timebank_expire(today=later) == 1
     assert services.balance_of(acc) == 0 and selectors.ledger_total() == 0
     assert services.timebank_expire(today=later) == 0
+
+
+def test_a_community_without_its_party_team_is_work_on_the_home_page(world):
+    from linli.volunteers import todo
+
+    a, t = world.accounts, world.tree
+    [item] = todo.party_team_items(a.community_worker)
+    assert item.title == f"组建{t.community_a.name}党员志愿服务队" and item.state == "待组建"
+    [street] = todo.party_team_items(a.street_coordinator)
+    assert street.title.startswith("2 个村（社区）尚未组建") and street.count == 2
+    assert todo.party_team_items(a.community_worker_b)[0].title.endswith(
+        f"{t.community_b.name}党员志愿服务队"
+    )
+    services.volunteer_register(
+        actor=a.community_worker, person=world.people.spouse, consent=True, party_member=True
+    )
+    leader = Volunteer.objects.get(person=world.people.spouse)
+    services.team_create(
+        actor=a.community_worker, region=t.community_a, name="党员志愿服务队", party_team=True, leader=leader
+    )
+    assert todo.party_team_items(a.community_worker) == []  # formed: nothing left to do
+    assert todo.party_team_items(a.street_coordinator)[0].title == f"组建{t.community_b.name}党员志愿服务队"
+    assert todo.party_team_items(a.grid_worker) == []  # scoped: the grid sees no community's gap

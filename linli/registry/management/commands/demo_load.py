@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from linli.core.demo_steps import run_steps
-from linli.registry.demo import DEFAULT_SEED, DemoError, demo_load
+from linli.core.models import User
+from linli.registry.demo import DEFAULT_SEED, DemoError, demo_accounts_ensure, demo_load
 from linli.registry.models import Person
 
 LABELS = [
@@ -55,6 +56,14 @@ class Command(BaseCommand):
                 self.style.SUCCESS("只加载了基础数据（--only-registry），各模块的演示步骤未运行。")
             )
             return
+        # The modules' steps give the demo accounts' own community its work (the grid worker's patrols,
+        # the community worker's meetings, the resident's bookings), so the accounts exist before them.
+        if not User.objects.filter(username="jumin").exists():
+            try:
+                demo_accounts_ensure()
+            except DemoError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write("已创建演示账号（各模块的演示数据要用到它们）。")
         for step, counts in run_steps(seed=options["seed"], log=self.stdout.write):
             if counts is None:
                 self.stdout.write(f"{step.label}：已加载，跳过。")
