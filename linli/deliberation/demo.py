@@ -32,6 +32,7 @@ from linli.deliberation.models import (
     Attendance,
     Ballot,
     Channel,
+    Comment,
     CommunitySetting,
     Counter,
     Entitlement,
@@ -508,6 +509,7 @@ def _load(
         "已执行决议": executed,
         "公开事项": len(rows["notice"]) + extra.get("notices", 0),
         "民主议事厅": len(hall_rows),
+        "居民意见": extra.get("comments", 0),
     }
 
 
@@ -750,4 +752,39 @@ def _home(
     if late is not None and late.due >= today:
         Resolution.objects.filter(pk=late.pk).update(due=today - dt.timedelta(days=3))
     out["topics"] += 1
+    out["comments"] = _home_comments(c, people, worker, today)
     return out
+
+
+def _home_comments(c: Region, people: list[int], worker: User, today: dt.date) -> int:
+    """Residents' opinions on 万福's board: a question on the quarter's accounts the community answered,
+    an objection to the assistance list still waiting for its reply (the worker's 待办)."""
+    notices = {
+        n.kind: n for n in Notice.objects.filter(region=c, synthetic=True).order_by("posted_on", "pk")
+    }  # the latest of each kind
+    rows = []
+    finance, relief = notices.get("finance"), notices.get("affairs")
+    if finance is not None and len(people) > 2:
+        rows.append(
+            Comment(
+                notice=finance,
+                person_id=people[1],
+                text="停车位收入这一项比上季度少了不少，是什么原因？",
+                reply="上季度有一笔半年度的租金一次性到账，本季度按月计收，全年合计没有减少。",
+                replied_by=worker,
+                replied_at=_aware(today - dt.timedelta(days=1), 10),
+                at=_aware(today - dt.timedelta(days=2), 20),
+            )
+        )
+    if relief is not None and len(people) > 3:
+        rows.append(
+            Comment(
+                notice=relief,
+                person_id=people[2],
+                objection=True,
+                text="名单里有一户家里新买了车，请社区再核实一下。",
+                at=_aware(today, 8),
+            )
+        )
+    Comment.objects.bulk_create(rows)
+    return len(rows)

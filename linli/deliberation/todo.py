@@ -1,6 +1,7 @@
 """What 议事协商 adds to the home page's 待办 (``linli.core.home.register_todo``): residents' topics that
 have reached their community's support threshold and wait to be taken up (community staff), the
-resolutions past their deadline for the responsible person (overdue first), and the phone votes a
+resolutions past their deadline for the responsible person (overdue first), residents' opinions on the
+board waiting for an answer, and the phone votes a
 resident is entitled to and has not cast."""
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from django.utils import timezone
 
 from linli.core import home
 from linli.core.roles import Role, effective_role
+from linli.core.scope import scoped
 from linli.deliberation import selectors
-from linli.deliberation.models import Resolution, ResolutionStatus, TopicStatus
+from linli.deliberation.models import Comment, Resolution, ResolutionStatus, TopicStatus
 
 ROLES: frozenset[str] = frozenset(Role.values) - {Role.DEPARTMENT_HANDLER}
 SOON = dt.timedelta(days=7)
@@ -59,6 +61,24 @@ def items(user: Any) -> list[home.TodoItem]:
                     state="待受理议题",
                     kind="议事",
                     list_url=reverse("deliberation:topics"),
+                )
+            )
+        # residents' opinions on the board waiting for the community's answer (objections first)
+        unanswered = (
+            scoped(Comment.objects.filter(reply=""), user)
+            .select_related("notice")
+            .order_by("-objection", "at")[: home.TODO_PER_SOURCE]
+        )
+        for c in unanswered:
+            out.append(
+                home.TodoItem(
+                    title=f"答复居民{'异议' if c.objection else '意见'}：{c.notice.title}",
+                    url=reverse("deliberation:board_admin") + f"#comment-{c.pk}",
+                    detail=c.text[:60],
+                    urgency=home.DUE_SOON if c.objection else home.WAITING,
+                    state="待答复",
+                    kind="议事",
+                    list_url=reverse("deliberation:board_admin"),
                 )
             )
     mine = Resolution.objects.filter(responsible=user, status=ResolutionStatus.EXECUTING).select_related(

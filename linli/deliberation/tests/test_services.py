@@ -249,6 +249,15 @@ def test_notice_refuses_personal_data_and_comments_in_period(world) -> None:
     )
     c = services.comment_add(notice=n, by=world.accounts.resident, text="请说明支出明细", objection=True)
     assert c.objection
+    from linli.deliberation import todo
+
+    [waiting] = [i for i in todo.items(cw) if i.state == "待答复"]
+    assert waiting.title == "答复居民异议：2026年第三季度财务收支" and waiting.url.endswith(
+        f"#comment-{c.pk}"
+    )
+    assert not [i for i in todo.items(world.accounts.community_worker_b) if i.state == "待答复"]  # scoped
+    services.comment_reply(comment=c, by=cw, text="明细已张贴在公开栏")
+    assert not [i for i in todo.items(cw) if i.state == "待答复"]  # answered: no longer waiting
     Notice.objects.filter(pk=n.pk).update(posted_on=dt.date.today() - dt.timedelta(days=10))
     n.refresh_from_db()
     with pytest.raises(ValidationError) as e:
