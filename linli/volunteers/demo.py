@@ -405,7 +405,9 @@ def _load(rnd: random.Random, today: dt.date) -> dict[str, int]:
                     ts(signed_out) if signed_out else None,
                 )
                 n_signups += 1
-                if signed_in is None or signed_out is None or rnd.random() < 0.05:  # a few still to confirm
+                # a few of the last fortnight's still wait for the organiser (older ones were confirmed)
+                waiting = a.ends_at > now - dt.timedelta(days=14) and rnd.random() < 0.3
+                if signed_in is None or signed_out is None or waiting:
                     continue
                 start, end = max(signed_in, a.starts_at), min(signed_out, a.ends_at)
                 hours = (Decimal((end - start).total_seconds()) / 3600).quantize(Decimal("0.1"))
