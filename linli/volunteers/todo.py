@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.core import home
-from linli.core.roles import Role
+from linli.core.roles import Role, effective_role
 from linli.volunteers import selectors
 from linli.volunteers.models import SignupStatus
 from linli.volunteers.services import STAFF_ROLES
@@ -20,9 +20,13 @@ CONFIRM_WITHIN = dt.timedelta(days=3)  # hours unconfirmed three days after the 
 
 
 def confirm_items(user: Any) -> list[home.TodoItem]:
+    """Hours to confirm are the organiser's work: staff get their own level's activities (a community's
+    for its worker, a street's for the street), not every activity below them; a team leader gets the team's."""
+    mine = selectors.to_confirm(user)
+    if effective_role(user) not in (Role.RESIDENT, Role.SYSTEM_ADMIN):
+        mine = mine.filter(activity__region_id=user.region_id)
     rows = (
-        selectors.to_confirm(user)
-        .values("activity_id", "activity__title")
+        mine.values("activity_id", "activity__title")
         .annotate(n=Count("pk"), ended=Max("activity__ends_at"))
         .order_by("ended")[: home.TODO_PER_SOURCE]
     )

@@ -468,3 +468,18 @@ def test_a_community_without_its_party_team_is_work_on_the_home_page(world):
     assert todo.party_team_items(a.community_worker) == []  # formed: nothing left to do
     assert todo.party_team_items(a.street_coordinator)[0].title == f"组建{t.community_b.name}党员志愿服务队"
     assert todo.party_team_items(a.grid_worker) == []  # scoped: the grid sees no community's gap
+
+
+def test_hours_to_confirm_are_the_organisers_work_not_every_level_above(world, volunteer, make_activity):
+    from linli.volunteers import todo
+
+    a = world.accounts
+    act = make_activity(hours=2)  # ends within two hours: its participants' hours are due
+    s = services.signup_create(
+        actor=a.resident, activity=act, volunteer=volunteer, position=act.positions.get(name="陪伴聊天")
+    )
+    services.signup_sign_in(actor=a.community_worker, signup=s)
+    [item] = todo.confirm_items(a.community_worker)
+    assert item.title == "确认服务时长：敬老院陪伴" and item.count == 1
+    assert todo.confirm_items(a.street_coordinator) == []  # the community's activity, not the street's
+    assert todo.confirm_items(a.community_worker_b) == []
