@@ -324,3 +324,20 @@ def test_nearby_sources_serve_their_roles_nearest_first(monkeypatch):
     assert [i.url for i in nearby.items_near(None, Role.COMMUNITY_WORKER, 118.6, 24.9)] == ["/b/3"]
     assert nearby.items_near(None, Role.RESIDENT, 118.6, 24.9) == []
     assert len(nearby.items_near(None, Role.GRID_WORKER, 118.6, 24.9, limit=2)) == 2
+
+
+@pytest.mark.usefixtures("only_fresh_todo")
+def test_a_resident_sees_what_waits_for_them_above_their_data_and_nothing_when_nothing_waits(
+    world, client_for
+):
+    resident = world.accounts.resident
+    html = client_for(resident).get(reverse("home")).content.decode()
+    assert "需要您办理的事" not in html and "待办" not in html  # nothing waits: no empty box for a resident
+    home.register_todo(
+        "fresh.votes",
+        frozenset({Role.RESIDENT}),
+        lambda user: [home.TodoItem("请投票：加装电梯", "/v/1/", home.DUE_SOON, due=NOW, kind="议事")],
+    )
+    html = client_for(resident).get(reverse("home")).content.decode()
+    assert "需要您办理的事" in html and "请投票：加装电梯" in html
+    assert html.index("需要您办理的事") < html.index("身份证号")  # above their data
