@@ -48,8 +48,10 @@ def items(user: Any) -> list[home.TodoItem]:
                 )
         return out
     if role in STAFF:
+        # taking a topic up and answering the board are the work of the level the topic or board belongs
+        # to (the community's for its worker, the street's for the street), not of every level above
         waiting = selectors.topics_visible(user).filter(
-            status=TopicStatus.COLLECTING, threshold_reached_at__isnull=False
+            status=TopicStatus.COLLECTING, threshold_reached_at__isnull=False, region_id=user.region_id
         )[: home.TODO_PER_SOURCE]
         for t in waiting:
             out.append(
@@ -65,7 +67,7 @@ def items(user: Any) -> list[home.TodoItem]:
             )
         # residents' opinions on the board waiting for the community's answer (objections first)
         unanswered = (
-            scoped(Comment.objects.filter(reply=""), user)
+            scoped(Comment.objects.filter(reply="", notice__region_id=user.region_id), user)
             .select_related("notice")
             .order_by("-objection", "at")[: home.TODO_PER_SOURCE]
         )

@@ -135,6 +135,8 @@ def test_todo_overdue_resolution_and_topic_waiting(world) -> None:
     assert overdue and overdue[0].urgency == home.OVERDUE and "已超期" in overdue[0].urgency_words()
     assert any(i.title == "增设座椅" and i.state == "待受理议题" for i in items)
     assert not todo.items(world.accounts.community_worker_b)
+    # the community takes its topics up; the street above does not get them as its own work
+    assert not [i for i in todo.items(world.accounts.street_coordinator) if i.state == "待受理议题"]
 
 
 def _neighbour(world):

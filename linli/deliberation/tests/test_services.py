@@ -256,6 +256,7 @@ def test_notice_refuses_personal_data_and_comments_in_period(world) -> None:
         f"#comment-{c.pk}"
     )
     assert not [i for i in todo.items(world.accounts.community_worker_b) if i.state == "待答复"]  # scoped
+    assert not [i for i in todo.items(world.accounts.street_coordinator) if i.state == "待答复"]  # not theirs
     services.comment_reply(comment=c, by=cw, text="明细已张贴在公开栏")
     assert not [i for i in todo.items(cw) if i.state == "待答复"]  # answered: no longer waiting
     Notice.objects.filter(pk=n.pk).update(posted_on=dt.date.today() - dt.timedelta(days=10))
