@@ -15,13 +15,15 @@ class WorkforceConfig(AppConfig):
 
     def ready(self) -> None:
         # models are not ready when apps.py is imported: the modules that import them load here
+        from linli.cases.hooks import register_assignee_resolver
         from linli.core import schedule
-        from linli.workforce import demo, nearby, tasks, todo, views
+        from linli.workforce import demo, nearby, selectors, tasks, todo, views
 
         declare("workforce.patrol", {"region": "grid", "filer": "worker_id"})
         declare("workforce.teammember", {"region": "grid"})
         declare("workforce.taskitem", {"region": "grid"})
         register_nav(views.nav, group="网格工作")
+        register_assignee_resolver(selectors.grid_worker_on)  # a new request in a grid: its 专职网格员
         home.register_link(
             home.HomeLink(
                 "开始巡查", 4, frozenset({Role.GRID_WORKER}), lambda page: "/workforce/patrol/", primary=True

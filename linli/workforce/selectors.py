@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from linli.cases.hooks import Assignee
 from linli.core.roles import Role, effective_role
 from linli.core.scope import region_in_scope, scoped, subtree_q
 from linli.regions.models import Level, Region
@@ -172,6 +173,30 @@ def members_by_post(grid: Region, post: str) -> list[TeamMember]:
             "staff", "person", "account"
         )
     )
+
+
+def grid_worker_on(*, grid: Region, on: dt.date) -> Assignee | None:
+    """The grid's 专职网格员 on ``on``: the longest-serving member of its team in the 网格员 post that
+    day who is a staff grid worker (not a resident helping part-time) with an account to be told on.
+    The requests module asks it for every new request placed in a grid (``cases.hooks``)."""
+    member = (
+        TeamMember.objects.filter(
+            grid=grid,
+            post=TeamPost.WORKER,
+            staff__kind=StaffKind.GRID_WORKER,
+            staff__active=True,
+            account__isnull=False,
+            account__is_active=True,
+            since__lte=on,
+        )
+        .filter(Q(until__isnull=True) | Q(until__gt=on))
+        .select_related("staff")
+        .order_by("since", "pk")
+        .first()
+    )
+    if member is None or member.account_id is None:
+        return None
+    return Assignee(user_id=member.account_id, name=member.label, post=TeamPost.WORKER.label)
 
 
 # --- grid tasks ----------------------------------------------------------------------------------------
@@ -355,3 +380,4 @@ def training_in(root: Region) -> QuerySet[Training]:
 
 def in_scope(user: Any, region: Region) -> bool:
     return region_in_scope(user, region)
+
