@@ -18,6 +18,7 @@ from linli.regions.models import Level, Region
 from linli.registry.models import Household, Person, PersonStatus, ResidenceType, Staff, StaffKind, Training
 from linli.workforce.engine import rules
 from linli.workforce.models import (
+    Candidate,
     GridRule,
     GridTask,
     IncomeBaseline,
@@ -381,3 +382,39 @@ def training_in(root: Region) -> QuerySet[Training]:
 def in_scope(user: Any, region: Region) -> bool:
     return region_in_scope(user, region)
 
+
+# --- the entry forms' reads: grades, the income baseline, the 后备人才库 --------------------------------
+
+
+def graded_staff(root: Region) -> QuerySet[Staff]:
+    """The active community workers under ``root`` with their grade (if set), by community and name."""
+    return (
+        Staff.objects.filter(
+            subtree_q(root.code, "region__code"), kind=StaffKind.COMMUNITY_WORKER, active=True
+        )
+        .select_related("region", "grade")
+        .order_by("region__code", "name", "pk")
+    )
+
+
+def communities_under(root: Region) -> list[Region]:
+    return list(
+        Region.objects.current()
+        .filter(subtree_q(root.code, "code"), level=Level.COMMUNITY)
+        .defer("boundary")
+        .order_by("code")
+    )
+
+
+def income_rows(region: Region) -> list[IncomeBaseline]:
+    return list(IncomeBaseline.objects.filter(region=region).order_by("-year"))
+
+
+def candidates_under(root: Region) -> QuerySet[Candidate]:
+    return Candidate.objects.filter(subtree_q(root.code, "region__code")).select_related("region")
+
+
+def candidate_counts(root: Region) -> dict[str, int]:
+    """Candidates under ``root`` per status (在库培养 / 已任用 / 已退出), one GROUP BY."""
+    rows = candidates_under(root).order_by().values("status").annotate(n=Count("pk"))
+    return {r["status"]: r["n"] for r in rows}

@@ -1,7 +1,7 @@
 """Writes of the workforce module, each one keyword-only function in a transaction.
 
 Refusals are coded errors (``linli.core.errors``): ``patrol.*``, ``team.*``, ``gridtask.*``,
-``proof.*``, ``grade.*``, ``income.*``.
+``proof.*``, ``grade.*``, ``income.*``, ``candidate.*``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from linli.workforce import selectors
 from linli.workforce.engine import batch, rules, track
 from linli.workforce.models import (
     Candidate,
+    CandidateStatus,
     Duty,
     DutyKind,
     GridTask,
@@ -712,6 +713,15 @@ def staff_grade_set(
     obj, _ = StaffGrade.objects.update_or_create(
         staff=staff, defaults={"post": post, "grade": g, "annual_pay": pay, "synthetic": synthetic}
     )
+    if not synthetic:
+        audit_record(
+            actor=by,
+            action="update",
+            field="grade",
+            subject=staff,
+            region_code=staff.region.code,
+            detail={"post": post, "grade": g, "annual_pay": str(pay)},
+        )
     return obj
 
 
@@ -726,7 +736,22 @@ def income_set(*, by: Any, region: Region, year: int, income: Any) -> IncomeBase
         raise invalid("income", "收入应为金额", "income.invalid") from None
     if value <= 0:
         raise invalid("income", "收入应大于 0", "income.invalid")
+    this_year = timezone.localdate().year
+    if not isinstance(year, int) or not 2000 <= year < this_year:
+        raise invalid(
+            "year",
+            f"年度应为 2000–{this_year - 1} 年（填报已公布的上年度及以前的数据）",
+            "income.year_invalid",
+        )
     obj, _ = IncomeBaseline.objects.update_or_create(region=region, year=year, defaults={"income": value})
+    audit_record(
+        actor=by,
+        action="update",
+        field="income",
+        subject=obj,
+        region_code=region.code,
+        detail={"year": year, "income": str(value)},
+    )
     return obj
 
 
@@ -743,14 +768,61 @@ def candidate_add(
 ) -> Candidate:
     if effective_role(by) not in TEAM_EDITORS or not region_in_scope(by, region):
         raise Forbidden("只有社区及以上工作人员可以维护后备人才库", code="team.not_editor")
+    if region.level != Level.COMMUNITY:
+        raise invalid("region", "请选择后备人才所在的社区（村）", "candidate.region_invalid")
     name = " ".join((name or "").split())
     if not name:
         raise invalid("name", "请填写姓名", "team.member_required")
+    this_year = timezone.localdate().year
+    if not isinstance(birth_year, int) or not this_year - 70 <= birth_year <= this_year - 18:
+        raise invalid(
+            "birth_year",
+            f"出生年份应在 {this_year - 70}–{this_year - 18} 年之间",
+            "candidate.birth_year_invalid",
+        )
     return Candidate.objects.create(
         region=region,
         name=name,
         birth_year=birth_year,
-        education=education,
-        current_work=current_work,
-        intended_post=intended_post,
+        education=" ".join((education or "").split())[:20],
+        current_work=" ".join((current_work or "").split())[:100],
+        intended_post=" ".join((intended_post or "").split())[:40],
     )
+
+
+@transaction.atomic
+def candidate_leave(
+    *, by: Any, candidate: Candidate, status: str, outcome: str = "", on: dt.date | None = None
+) -> Candidate:
+    """A candidate leaves the pool: placed in a post (已任用, the post named) or withdrawn (已退出,
+    with the reason). One conditional UPDATE: two people marking him at once mark him once."""
+    if effective_role(by) not in TEAM_EDITORS or not region_in_scope(by, candidate.region):
+        raise Forbidden("只有社区及以上工作人员可以维护后备人才库", code="team.not_editor")
+    if status not in (CandidateStatus.PLACED, CandidateStatus.WITHDRAWN):
+        raise invalid("status", "请选择“已任用”或“已退出”", "candidate.status_invalid")
+    outcome = " ".join((outcome or "").split())
+    if not outcome:
+        what = "任用的岗位" if status == CandidateStatus.PLACED else "退出的原因"
+        raise invalid("outcome", f"请填写{what}", "candidate.outcome_required")
+    if len(outcome) > 100:
+        raise invalid("outcome", "去向或原因请控制在 100 字以内", "candidate.outcome_required")
+    day = on or timezone.localdate()
+    if day < candidate.added_on:
+        raise invalid(
+            "on", f"出库日期不能早于入库日期（{candidate.added_on:%Y-%m-%d}）", "candidate.date_invalid"
+        )
+    done = Candidate.objects.filter(pk=candidate.pk, status=CandidateStatus.POOL).update(
+        status=status, left_on=day, outcome=outcome
+    )
+    if not done:
+        raise Conflict("status", "该人选已不在库中（已任用或已退出）", code="candidate.not_in_pool")
+    candidate.status, candidate.left_on, candidate.outcome = status, day, outcome
+    audit_record(
+        actor=by,
+        action="update",
+        field="status",
+        subject=candidate,
+        region_code=candidate.region.code,
+        detail={"status": status, "outcome": outcome, "on": day.isoformat()},
+    )
+    return candidate

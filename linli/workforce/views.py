@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from linli.cases.services import active_categories
-from linli.core.errors import error_code
+from linli.core.errors import error_code, invalid
 from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
 from linli.core.nearby import items_near
@@ -29,11 +30,16 @@ from linli.registry.models import Building, Staff
 from linli.services.models import ExcludedTask  # the negative list is the services module's, read not copied
 from linli.workforce import selectors, services
 from linli.workforce.forms import (
+    CandidateFilter,
+    CandidateForm,
+    CandidateLeaveForm,
     CheckForm,
     DayForm,
     DecideForm,
     EventForm,
     FixForm,
+    GradeForm,
+    IncomeForm,
     MemberEditForm,
     MemberForm,
     NoteForm,
@@ -44,7 +50,7 @@ from linli.workforce.forms import (
     answers_form,
 )
 from linli.workforce.models import (
-    Candidate,
+    CandidateStatus,
     Duty,
     GridTask,
     LogKind,
@@ -75,6 +81,7 @@ def nav(user: Any, role: str) -> list[tuple[str, str]]:
         ]
         if role != Role.COMMUNITY_WORKER:
             items.append(("workforce:figures", "社区工作者队伍"))
+        items.append(("workforce:candidates", "后备人才库"))
         return items
     return []
 
@@ -685,9 +692,193 @@ def figures(request: AuthedHttpRequest) -> HttpResponse:
             "below": below,
             "income": income,
             "grade_rows": grade_rows,
-            "candidates": list(
-                Candidate.objects.filter(region__code__startswith=root.code).select_related("region")[:100]
-            ),
+            "candidates": list(selectors.candidates_under(root).filter(status=CandidateStatus.POOL)[:100]),
             "posts": dict(StaffGrade._meta.get_field("post").choices or []),
         },
+    )
+
+
+# --- entry forms of the workforce figures: grades, the income baseline, the 后备人才库 ------------------
+
+GRADE_EDITORS = frozenset({Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
+INCOME_EDITORS = frozenset({Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
+
+
+@login_required
+def grades(request: AuthedHttpRequest) -> HttpResponse:
+    """定岗定级: the community workers under the account with their post, grade and pay; each one's
+    link opens the form that sets them."""
+    require_role(request.user, GRADE_EDITORS, "岗位等级由街道或区级确定")
+    root = _root(request, request.GET.get("region", "")[:15])
+    today = timezone.localdate()
+    qs = selectors.graded_staff(root)
+    income = selectors.income_for(root, today.year - 1)
+    return render(
+        request,
+        "workforce/grades.html",
+        {
+            "title": "定岗定级",
+            "root": root,
+            "page": Paginator(qs, 30).get_page(request.GET.get("page")),
+            "income": income,
+            "communities": selectors.communities_under(root),
+        },
+    )
+
+
+@login_required
+def grade_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """One community worker's post and grade in 三岗十八级 and his annual pay."""
+    require_role(request.user, GRADE_EDITORS, "岗位等级由街道或区级确定")
+    staff = get_object_or_404(selectors.graded_staff(_root(request, "")), pk=pk)
+    current = getattr(staff, "grade", None)
+    initial = (
+        {"post": current.post, "grade": current.grade, "annual_pay": current.annual_pay} if current else {}
+    )
+    form = GradeForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.staff_grade_set(
+                    by=request.user, staff=staff, post=d["post"], grade=d["grade"], annual_pay=d["annual_pay"]
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"已保存 {staff.name} 的岗位等级")
+                return redirect(f"{reverse('workforce:grades')}?region={staff.region.code}")
+    income = selectors.income_for(staff.region, timezone.localdate().year - 1)
+    return render(
+        request,
+        "workforce/grade_edit.html",
+        {"title": f"定岗定级：{staff.name}", "staff": staff, "form": form, "income": income},
+        status=status,
+    )
+
+
+@login_required
+def income(request: AuthedHttpRequest) -> HttpResponse:
+    """上年度城镇居民人均可支配收入: the district enters it per year; community workers' pay is read
+    against it (报酬不低于上年度当地城镇居民可支配收入)."""
+    require_role(request.user, SUPERVISORS - {Role.COMMUNITY_WORKER}, "本账号不能查看队伍统计")
+    region = request.user.region or Region.objects.current().filter(level=Level.DISTRICT).first()
+    if region is None:
+        raise Http404("还没有区划")
+    editor = effective_role(request.user) in INCOME_EDITORS
+    year = timezone.localdate().year - 1
+    form = IncomeForm(request.POST or None, initial={"year": year})
+    status = 200
+    if request.method == "POST":
+        if not editor:
+            raise PermissionDenied("城镇居民人均可支配收入由区级填报")
+        status = 400
+        if form.is_valid():
+            try:
+                services.income_set(
+                    by=request.user,
+                    region=region,
+                    year=form.cleaned_data["year"],
+                    income=form.cleaned_data["income"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"已保存 {form.cleaned_data['year']} 年的城镇居民人均可支配收入")
+                return redirect("workforce:income")
+    return render(
+        request,
+        "workforce/income.html",
+        {
+            "title": "城镇居民人均可支配收入",
+            "region": region,
+            "form": form,
+            "editor": editor,
+            "rows": selectors.income_rows(region),
+            "year": year,
+        },
+        status=status,
+    )
+
+
+@login_required
+def candidates(request: AuthedHttpRequest) -> HttpResponse:
+    """后备人才库: the candidates of the account's communities — add one, mark one placed (已任用)
+    or withdrawn (已退出); those who left stay as history."""
+    require_role(request.user, services.TEAM_EDITORS, "只有社区及以上工作人员可以维护后备人才库")
+    root = _root(request, "")
+    communities = selectors.communities_under(root)
+    flt = CandidateFilter(request.GET)
+    chosen = (flt.cleaned_data.get("status") if flt.is_valid() else "") or "pool"
+    form = CandidateForm(request.POST or None, initial={"region": communities[0].code if communities else ""})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            region = next((c for c in communities if c.code == d["region"]), None)
+            try:
+                if region is None:
+                    raise invalid("region", "请选择后备人才所在的社区（村）", "candidate.region_invalid")
+                services.candidate_add(
+                    by=request.user,
+                    region=region,
+                    name=d["name"] or "",
+                    birth_year=d["birth_year"],
+                    education=d["education"],
+                    current_work=d["current_work"],
+                    intended_post=d["intended_post"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"已将 {d['name']} 登记入后备人才库")
+                return redirect("workforce:candidates")
+    qs = selectors.candidates_under(root)
+    if chosen != "all":
+        qs = qs.filter(status=chosen)
+    return render(
+        request,
+        "workforce/candidates.html",
+        {
+            "title": "后备人才库",
+            "root": root,
+            "form": form,
+            "flt": flt,
+            "chosen": chosen,
+            "communities": communities,
+            "counts": selectors.candidate_counts(root),
+            "page": Paginator(qs, 30).get_page(flt.cleaned_data.get("page") if flt.is_valid() else None),
+        },
+        status=status,
+    )
+
+
+@login_required
+def candidate_leave(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Mark a candidate placed or withdrawn (the page of that one form, shown again on an error)."""
+    require_role(request.user, services.TEAM_EDITORS, "只有社区及以上工作人员可以维护后备人才库")
+    candidate = get_object_or_404(selectors.candidates_under(_root(request, "")), pk=pk)
+    form = CandidateLeaveForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.candidate_leave(
+                    by=request.user, candidate=candidate, status=d["status"], outcome=d["outcome"], on=d["on"]
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"{candidate.name}：{candidate.get_status_display()}")
+                return redirect("workforce:candidates")
+    return render(
+        request,
+        "workforce/candidate_leave.html",
+        {"title": f"后备人才出库：{candidate.name}", "candidate": candidate, "form": form},
+        status=status,
     )
