@@ -52,7 +52,7 @@ def test_grid_worker_patrols_reports_an_event_and_completes_a_task(world: World,
     v.shot("patrol-live")
     assert v.page_width() <= 390
 
-    page.locator("#event-category").select_option(index=0)
+    page.locator("#event-category").select_option(index=1)  # 0 is "请选择类别"
     page.locator("#event-text").fill("阳光花园1号楼楼道堆放杂物，堵住消防通道")
     page.locator("#event-submit").click()
     page.wait_for_load_state("networkidle")

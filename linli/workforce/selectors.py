@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from linli.cases.hooks import Assignee
@@ -418,3 +418,20 @@ def candidate_counts(root: Region) -> dict[str, int]:
     """Candidates under ``root`` per status (在库培养 / 已任用 / 已退出), one GROUP BY."""
     rows = candidates_under(root).order_by().values("status").annotate(n=Count("pk"))
     return {r["status"]: r["n"] for r in rows}
+
+
+def grade_summary(root: Region, income: Decimal | None) -> list[dict[str, Any]]:
+    """Per post of 三岗 under ``root``: how many, the lowest and highest grade, the average pay and how
+    many are paid below ``income`` (last year's urban disposable income), one GROUP BY."""
+    below = (
+        Count("pk", filter=Q(annual_pay__lt=income)) if income is not None else Count("pk", filter=Q(pk=None))
+    )
+    rows = (
+        StaffGrade.objects.filter(subtree_q(root.code, "staff__region__code"), staff__active=True)
+        .values("post")
+        .annotate(n=Count("pk"), lo=Min("grade"), hi=Max("grade"), pay=Avg("annual_pay"), below=below)
+        .order_by()
+    )
+    order = list(rules.POSTS)
+    out = [{**r, "label": rules.POSTS.get(r["post"], r["post"])} for r in rows]
+    return sorted(out, key=lambda r: order.index(r["post"]) if r["post"] in order else 99)

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,7 +55,6 @@ from linli.workforce.models import (
     LogKind,
     PatrolLog,
     Proof,
-    StaffGrade,
     TaskItem,
     TaskStatus,
     TeamMember,
@@ -312,6 +310,7 @@ def coverage(request: AuthedHttpRequest) -> HttpResponse:
     day = d.get("day") or timezone.localdate()
     root = _root(request, d.get("region") or "")
     rows = selectors.day_coverage(request.user, root, day)
+    gaps = request.GET.get("gaps") == "1"
     patrols = list(
         selectors.visible_patrols(request.user)
         .filter(day=day, grid__in=[r.grid for r in rows])
@@ -326,12 +325,33 @@ def coverage(request: AuthedHttpRequest) -> HttpResponse:
             "day": day,
             "prev": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1) if day < timezone.localdate() else None,
-            "rows": rows,
+            "rows": [r for r in rows if r.missed] if gaps else rows,
+            "grids": len(rows),
+            "gaps": gaps,
             "met": sum(1 for r in rows if not r.missed),
+            "unmet": sum(1 for r in rows if r.missed),
             "is_today": day == timezone.localdate(),
             "patrols": patrols,
+            "communities": _per_community(root, rows, lambda r: not r.missed),
         },
     )
+
+
+def _per_community(root: Region, rows: list[Any], ok: Any) -> list[tuple[Region, int, int, int]]:
+    """(community, grids, grids that are ``ok``, grids that are not) for each community under a street or district root
+    (empty under a community): what a street coordinator reads before the grids one by one."""
+    if root.level >= Level.COMMUNITY:
+        return []
+    counts: dict[str, list[int]] = {}
+    for r in rows:
+        c = counts.setdefault(r.grid.code[:12], [0, 0])
+        c[0] += 1
+        c[1] += bool(ok(r))
+    return [
+        (c, counts[c.code][0], counts[c.code][1], counts[c.code][0] - counts[c.code][1])
+        for c in selectors.communities_under(root)
+        if c.code in counts
+    ]
 
 
 @login_required
@@ -384,13 +404,19 @@ def teams(request: AuthedHttpRequest) -> HttpResponse:
             messages.success(request, "已加入网格团队")
             return redirect(f"{reverse('workforce:teams')}?region={root.code}")
     rows = selectors.teams(request.user, root)
+    gaps = request.GET.get("gaps") == "1"
     return render(
         request,
         "workforce/teams.html",
         {
             "title": "网格团队",
             "root": root,
-            "rows": rows[:400],
+            "rows": [t for t in rows if t.missing][:400] if gaps else rows[:400],
+            "all_rows": rows[:400],
+            "grids": len(rows),
+            "gaps": gaps,
+            "incomplete_n": sum(1 for t in rows if t.missing),
+            "communities": _per_community(root, rows, lambda t: not t.missing),
             "no_worker": sum(1 for t in rows if t.no_worker),
             "incomplete": sum(1 for t in rows if t.missing),
             "form": form,
@@ -671,12 +697,7 @@ def figures(request: AuthedHttpRequest) -> HttpResponse:
     figs = selectors.community_figures(root)
     training = selectors.training_rows(root, today)
     graded, below, income = selectors.grades_below_income(root, today.year)
-    grades = (
-        StaffGrade.objects.filter(staff__region__code__startswith=root.code)
-        .values("post", "grade")
-        .order_by("post", "grade")
-    )
-    grade_rows = list(grades.annotate(n=Count("pk")))
+    grade_rows = selectors.grade_summary(root, income)
     return render(
         request,
         "workforce/figures.html",
@@ -693,7 +714,6 @@ def figures(request: AuthedHttpRequest) -> HttpResponse:
             "income": income,
             "grade_rows": grade_rows,
             "candidates": list(selectors.candidates_under(root).filter(status=CandidateStatus.POOL)[:100]),
-            "posts": dict(StaffGrade._meta.get_field("post").choices or []),
         },
     )
 
