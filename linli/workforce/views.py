@@ -4,6 +4,7 @@ duty catalogue with its checks, and the workforce figures. Writes go through ``s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -720,6 +721,23 @@ def figures(request: AuthedHttpRequest) -> HttpResponse:
 
 # --- entry forms of the workforce figures: grades, the income baseline, the 后备人才库 ------------------
 
+
+def _posted(
+    request: AuthedHttpRequest, form: Any, write: Callable[[dict[str, Any]], str], to: str
+) -> HttpResponse | None:
+    """A POSTed ``form`` handed to ``write`` (the service call; it answers the success message): the
+    redirect to ``to`` once written, else None with the refusal put on the form (shown again, 400)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        message = write(form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        add_service_error(form, exc)
+        return None
+    messages.success(request, message)
+    return redirect(to)
+
+
 GRADE_EDITORS = frozenset({Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
 INCOME_EDITORS = frozenset({Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
 
@@ -756,26 +774,22 @@ def grade_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         {"post": current.post, "grade": current.grade, "annual_pay": current.annual_pay} if current else {}
     )
     form = GradeForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.staff_grade_set(
-                    by=request.user, staff=staff, post=d["post"], grade=d["grade"], annual_pay=d["annual_pay"]
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(request, f"已保存 {staff.name} 的岗位等级")
-                return redirect(f"{reverse('workforce:grades')}?region={staff.region.code}")
+
+    def write(d: dict[str, Any]) -> str:
+        services.staff_grade_set(
+            by=request.user, staff=staff, post=d["post"], grade=d["grade"], annual_pay=d["annual_pay"]
+        )
+        return f"已保存 {staff.name} 的岗位等级"
+
+    done = _posted(request, form, write, f"{reverse('workforce:grades')}?region={staff.region.code}")
+    if done is not None:
+        return done
     income = selectors.income_for(staff.region, timezone.localdate().year - 1)
     return render(
         request,
         "workforce/grade_edit.html",
         {"title": f"定岗定级：{staff.name}", "staff": staff, "form": form, "income": income},
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -790,24 +804,16 @@ def income(request: AuthedHttpRequest) -> HttpResponse:
     editor = effective_role(request.user) in INCOME_EDITORS
     year = timezone.localdate().year - 1
     form = IncomeForm(request.POST or None, initial={"year": year})
-    status = 200
-    if request.method == "POST":
-        if not editor:
-            raise PermissionDenied("城镇居民人均可支配收入由区级填报")
-        status = 400
-        if form.is_valid():
-            try:
-                services.income_set(
-                    by=request.user,
-                    region=region,
-                    year=form.cleaned_data["year"],
-                    income=form.cleaned_data["income"],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(request, f"已保存 {form.cleaned_data['year']} 年的城镇居民人均可支配收入")
-                return redirect("workforce:income")
+    if request.method == "POST" and not editor:
+        raise PermissionDenied("城镇居民人均可支配收入由区级填报")
+
+    def write(d: dict[str, Any]) -> str:
+        services.income_set(by=request.user, region=region, year=d["year"], income=d["income"])
+        return f"已保存 {d['year']} 年的城镇居民人均可支配收入"
+
+    done = _posted(request, form, write, reverse("workforce:income"))
+    if done is not None:
+        return done
     return render(
         request,
         "workforce/income.html",
@@ -819,7 +825,7 @@ def income(request: AuthedHttpRequest) -> HttpResponse:
             "rows": selectors.income_rows(region),
             "year": year,
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -833,29 +839,25 @@ def candidates(request: AuthedHttpRequest) -> HttpResponse:
     flt = CandidateFilter(request.GET)
     chosen = (flt.cleaned_data.get("status") if flt.is_valid() else "") or "pool"
     form = CandidateForm(request.POST or None, initial={"region": communities[0].code if communities else ""})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            region = next((c for c in communities if c.code == d["region"]), None)
-            try:
-                if region is None:
-                    raise invalid("region", "请选择后备人才所在的社区（村）", "candidate.region_invalid")
-                services.candidate_add(
-                    by=request.user,
-                    region=region,
-                    name=d["name"] or "",
-                    birth_year=d["birth_year"],
-                    education=d["education"],
-                    current_work=d["current_work"],
-                    intended_post=d["intended_post"],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(request, f"已将 {d['name']} 登记入后备人才库")
-                return redirect("workforce:candidates")
+
+    def write(d: dict[str, Any]) -> str:
+        region = next((c for c in communities if c.code == d["region"]), None)
+        if region is None:
+            raise invalid("region", "请选择后备人才所在的社区（村）", "candidate.region_invalid")
+        services.candidate_add(
+            by=request.user,
+            region=region,
+            name=d["name"] or "",
+            birth_year=d["birth_year"],
+            education=d["education"],
+            current_work=d["current_work"],
+            intended_post=d["intended_post"],
+        )
+        return f"已将 {d['name']} 登记入后备人才库"
+
+    done = _posted(request, form, write, reverse("workforce:candidates"))
+    if done is not None:
+        return done
     qs = selectors.candidates_under(root)
     if chosen != "all":
         qs = qs.filter(status=chosen)
@@ -872,7 +874,7 @@ def candidates(request: AuthedHttpRequest) -> HttpResponse:
             "counts": selectors.candidate_counts(root),
             "page": Paginator(qs, 30).get_page(flt.cleaned_data.get("page") if flt.is_valid() else None),
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -882,23 +884,19 @@ def candidate_leave(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     require_role(request.user, services.TEAM_EDITORS, "只有社区及以上工作人员可以维护后备人才库")
     candidate = get_object_or_404(selectors.candidates_under(_root(request, "")), pk=pk)
     form = CandidateLeaveForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.candidate_leave(
-                    by=request.user, candidate=candidate, status=d["status"], outcome=d["outcome"], on=d["on"]
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(request, f"{candidate.name}：{candidate.get_status_display()}")
-                return redirect("workforce:candidates")
+
+    def write(d: dict[str, Any]) -> str:
+        services.candidate_leave(
+            by=request.user, candidate=candidate, status=d["status"], outcome=d["outcome"], on=d["on"]
+        )
+        return f"{candidate.name}：{candidate.get_status_display()}"
+
+    done = _posted(request, form, write, reverse("workforce:candidates"))
+    if done is not None:
+        return done
     return render(
         request,
         "workforce/candidate_leave.html",
         {"title": f"后备人才出库：{candidate.name}", "candidate": candidate, "form": form},
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
