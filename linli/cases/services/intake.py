@@ -193,7 +193,7 @@ def _route_to(case: Case, assignee: hooks.Assignee, now: dt.datetime) -> None:
         actor_name="按岗位分派",
         action=ASSIGN_ACTION,
         unit=grid,
-        note=f"推送至{grid}{assignee.post}{assignee.name}",
+        note=f"推送给{grid}的{assignee.post}{assignee.name}",
         public=False,
     )
     notify([assignee.user_id], case, f"您的网格有新诉求 {case.number}", case.public_description[:200])
