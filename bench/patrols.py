@@ -10,9 +10,10 @@ Figures:
   of patrols sending 20 points a call — beside PostgreSQL's COPY of the same rows (the floor);
 - the month's tracks loaded with COPY (points/s);
 - per-grid coverage of the month: the project computes the patrols' summaries set-based, 5 000
-  patrols at a time (``services.summaries``: one ordered query for the batch's points, every segment's
-  length and duration and every point-in-grid test at once with numpy / shapely) and stores them as
-  ``patrol_end`` does, then ``selectors.day_coverage`` per day — beside one hand-written SQL aggregate (window
+  patrols at a time (``services.patrols_summarise``: one query for the batch's points in (patrol, time)
+  order as plain columns, every segment's length and duration and every point-in-grid test at once
+  with numpy / shapely) and writes them back in one ``UPDATE … FROM (VALUES …)`` per batch, then
+  ``selectors.day_coverage`` per day — beside one hand-written SQL aggregate (window
   functions over the points, grid rectangle test, haversine) giving minutes and metres in grid per
   grid and day: the floor.
 
@@ -248,32 +249,10 @@ def main() -> None:
         f"一个月轨迹：{len(patrols):,} 次巡查，{n_points:,} 个点，COPY（含生成与跳点标记）{t_month:.1f} s，{n_points / t_month:,.0f} 点/秒"
     )
 
-    # 3. coverage: the project's engine per patrol + day_coverage, vs one SQL aggregate
+    # 3. coverage: the project's batched summaries written back + day_coverage, vs one SQL aggregate
     s0 = time.perf_counter()
-    by_grid = {g.pk: g for g in grids}
-    updated = []
-    chunk: list[Patrol] = []
-    every = list(Patrol.objects.all().order_by("pk"))
-    for p in every:
-        p.grid = by_grid[p.grid_id]
-    found: dict[int, track.Summary] = {}
-    for k in range(0, len(every), 5000):
-        chunk = every[k : k + 5000]
-        found.update(services.summaries(chunk))
+    stored = services.patrols_summarise(patrol_ids=list(Patrol.objects.values_list("pk", flat=True)))
     t_sum = time.perf_counter() - s0
-    for p in every:
-        s = found[p.pk]
-        p.minutes_in_grid = round(s.seconds_in_grid / 60, 1)
-        p.distance_in_grid_m = round(s.distance_in_grid_m, 1)
-        p.distance_m = round(s.distance_m, 1)
-        p.points, p.flagged, p.buildings_passed = s.points, s.flagged, len(s.buildings)
-        updated.append(p)
-    Patrol.objects.bulk_update(
-        updated,
-        ["minutes_in_grid", "distance_in_grid_m", "distance_m", "points", "flagged", "buildings_passed"],
-        batch_size=5000,
-    )
-    t_store = time.perf_counter() - s0 - t_sum
     admin = type(
         "A",
         (),
@@ -289,9 +268,7 @@ def main() -> None:
     for day_back in range(args.days, 0, -1):
         cells += len(selectors.day_coverage(admin, dist, today - dt.timedelta(days=day_back)))
     t_project = time.perf_counter() - s0
-    print(
-        f"  其中：汇总 {t_sum:.1f} s，写回 {t_store:.1f} s，每日覆盖查询 {t_project - t_sum - t_store:.1f} s"
-    )
+    print(f"  其中：汇总并写回 {stored:,} 次巡查 {t_sum:.1f} s，每日覆盖查询 {t_project - t_sum:.1f} s")
 
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_grid_box")
@@ -307,9 +284,9 @@ def main() -> None:
         floor_rows = cur.fetchall()
         t_floor = time.perf_counter() - s0
     # the two agree on what they count
-    mine = {(p.grid_id, p.day): 0.0 for p in updated}
-    for p in updated:
-        mine[(p.grid_id, p.day)] += p.minutes_in_grid
+    mine: dict[tuple[int, dt.date], float] = {}
+    for grid_id, day, minutes in Patrol.objects.values_list("grid_id", "day", "minutes_in_grid"):
+        mine[(grid_id, day)] = mine.get((grid_id, day), 0.0) + minutes
     worst = max(abs(float(r[4]) - mine[(r[0], r[1])]) for r in floor_rows)
     print(
         f"覆盖统计：本项目（成批汇总 + 每日覆盖查询）{t_project:.1f} s，{cells:,} 个网格日；手写 SQL 聚合 {t_floor:.1f} s，{len(floor_rows):,} 行；网格内分钟数最大差 {worst:.2f}"

@@ -381,6 +381,7 @@ class CasePhoto(models.Model):
 
 
 PUBLIC_TEXT_ACTION = "public_text"
+ASSIGN_ACTION = "assign"  # a new request told to its grid's post holder (``cases.hooks``)
 
 
 class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
@@ -437,6 +438,8 @@ class CaseEvent(models.Model):
             return "超期"
         if self.action == PUBLIC_TEXT_ACTION:
             return "修改公开内容"
+        if self.action == ASSIGN_ACTION:
+            return "按岗位推送"
         a = wf.ACTIONS.get(self.action)
         return a.label if a else self.action
 

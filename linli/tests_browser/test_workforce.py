@@ -12,9 +12,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from linli.cases.models import Case, Channel
-from linli.testing.factories import World
+from linli.registry.models import StaffKind
+from linli.testing.factories import StaffFactory, World
 from linli.workforce import services
-from linli.workforce.models import GridTask, Patrol, TaskItem, TaskKind
+from linli.workforce.models import Candidate, GridTask, Patrol, StaffGrade, TaskItem, TaskKind
 from linli.workforce.tests.conftest import catalogue, outline
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
@@ -52,7 +53,7 @@ def test_grid_worker_patrols_reports_an_event_and_completes_a_task(world: World,
     v.shot("patrol-live")
     assert v.page_width() <= 390
 
-    page.locator("#event-category").select_option(index=0)
+    page.locator("#event-category").select_option(index=1)  # 0 is "请选择类别"
     page.locator("#event-text").fill("阳光花园1号楼楼道堆放杂物，堵住消防通道")
     page.locator("#event-submit").click()
     page.wait_for_load_state("networkidle")
@@ -125,3 +126,47 @@ def test_community_worker_sees_coverage_and_a_forbidden_task_is_refused(world: W
     expect(page.locator("#title-error")).to_contain_text("政府职能部门")
     d.shot("task-refused")
     assert not GridTask.objects.exists()
+
+
+def test_grades_and_candidates_are_entered_on_the_phone(world: World, signed_in) -> None:
+    """A street coordinator grades a community worker (19 refused in Chinese, 9 kept); a community
+    worker enters a candidate and marks him placed — all at 390×844, nothing wider than the screen."""
+    staff = StaffFactory.create(
+        kind=StaffKind.COMMUNITY_WORKER, post="居委会委员", region=world.tree.community_a, grids=[]
+    )
+    s = signed_in("street_coordinator", phone=True)
+    s.menu("社区工作者队伍")
+    s.page.get_by_role("link", name="定岗定级").click()
+    row = s.page.locator("#grades tbody tr", has_text=staff.name)
+    expect(row).to_contain_text("未定级")
+    row.get_by_role("link", name="定级").click()
+    page = s.page
+    page.locator("#id_post").select_option(value="member")
+    page.locator("#id_grade").fill("19")
+    page.locator("#id_annual_pay").fill("62000")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".errorlist")).to_contain_text("等级应为 1–18 级（三岗十八级）")
+    assert not StaffGrade.objects.exists()
+    page.locator("#id_grade").fill("9")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#grades tbody tr", has_text=staff.name)).to_contain_text("其他专职社区工作者 9 级")
+    assert s.page_width() <= 390
+    s.shot("grades")
+
+    c = signed_in("community_worker", phone=True)
+    c.menu("后备人才库")
+    page = c.page
+    page.get_by_role("link", name="登记后备人选").click()
+    page.locator("#id_name").fill("陈晓")
+    page.locator("#id_birth_year").fill("1994")
+    page.locator("#id_intended_post").fill("居委会主任")
+    page.get_by_role("button", name="登记入库").click()
+    row = page.locator("#candidates tbody tr", has_text="陈晓")
+    row.get_by_role("link", name="任用或退出").click()
+    page.locator("#id_status").select_option(value="placed")
+    page.locator("#id_outcome").fill("居委会副主任")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#candidates")).not_to_contain_text("陈晓")  # left the pool
+    assert Candidate.objects.get().status == "placed"
+    assert c.page_width() <= 390
+    c.shot("candidates")

@@ -5,6 +5,7 @@ through the 准入 check, items completed) and the workforce figures. Reads are 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -13,9 +14,9 @@ from ninja import Field, Query, Router, Schema, Status
 
 from linli.core.api import ERRORS, ConflictOut, acting_user, conflict_response
 from linli.core.errors import Conflict, Forbidden, invalid
-from linli.core.roles import effective_role
+from linli.core.roles import Role, effective_role
 from linli.core.scope import region_in_scope
-from linli.regions.models import Region
+from linli.regions.models import Level, Region
 from linli.workforce import selectors, services
 from linli.workforce.models import Duty
 
@@ -213,3 +214,157 @@ def figures(request: HttpRequest, region: str = "") -> Any:
         }
         for f in selectors.community_figures(_region(user, region))
     ]
+
+
+# --- entry of the workforce figures: grades, the income baseline, the 后备人才库 --------------------------
+
+
+class GradeIn(Schema):
+    post: str
+    grade: int
+    annual_pay: Decimal
+
+
+class GradeOut(Schema):
+    staff: int
+    post: str
+    grade: int
+    annual_pay: Decimal
+
+
+@router.put(
+    "/staff/{int:staff_id}/grade",
+    response={200: GradeOut, **ERRORS},
+    summary="定岗定级（三岗十八级与年度报酬）",
+)
+def grade_set(request: HttpRequest, staff_id: int, payload: GradeIn) -> Any:
+    user = acting_user(request)
+    if user.region is None and effective_role(user) != Role.SYSTEM_ADMIN:
+        raise Forbidden("岗位等级由街道或区级确定", code="grade.not_editor")
+    root = user.region or Region.objects.current().filter(level=Level.DISTRICT).first()
+    staff = selectors.graded_staff(root).filter(pk=staff_id).first() if root is not None else None
+    if staff is None:
+        raise Http404("工作人员不存在或不在本账号的数据范围内")
+    g = services.staff_grade_set(
+        by=user, staff=staff, post=payload.post, grade=payload.grade, annual_pay=payload.annual_pay
+    )
+    return {"staff": staff.pk, "post": g.post, "grade": g.grade, "annual_pay": g.annual_pay}
+
+
+class IncomeIn(Schema):
+    year: int
+    income: Decimal
+    region: str = ""
+
+
+class IncomeOut(Schema):
+    region: str
+    year: int
+    income: Decimal
+
+
+@router.put("/income", response={200: IncomeOut, **ERRORS}, summary="填报上年度城镇居民人均可支配收入")
+def income_set(request: HttpRequest, payload: IncomeIn) -> Any:
+    user = acting_user(request)
+    region = _region(user, payload.region)
+    row = services.income_set(by=user, region=region, year=payload.year, income=payload.income)
+    return {"region": region.code, "year": row.year, "income": row.income}
+
+
+class CandidateIn(Schema):
+    region: str
+    name: str
+    birth_year: int
+    education: str = ""
+    current_work: str = ""
+    intended_post: str = ""
+
+
+class CandidateOut(Schema):
+    id: int
+    region: str
+    name: str
+    birth_year: int
+    education: str
+    current_work: str
+    intended_post: str
+    status: str
+    added_on: dt.date
+    left_on: dt.date | None
+    outcome: str
+
+
+def _candidate_out(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "region": c.region.code,
+        "name": c.name,
+        "birth_year": c.birth_year,
+        "education": c.education,
+        "current_work": c.current_work,
+        "intended_post": c.intended_post,
+        "status": c.status,
+        "added_on": c.added_on,
+        "left_on": c.left_on,
+        "outcome": c.outcome,
+    }
+
+
+def _editor(user: Any) -> Region:
+    if effective_role(user) not in services.TEAM_EDITORS:
+        raise Forbidden("只有社区及以上工作人员可以维护后备人才库", code="team.not_editor")
+    if user.region is not None:
+        return _region(user, "")
+    top = Region.objects.current().defer("boundary").order_by("level", "code").first()
+    if top is None:
+        raise Http404("还没有区划")
+    return top
+
+
+@router.get("/candidates", response={200: list[CandidateOut], **ERRORS}, summary="后备人才库")
+def candidate_list(request: HttpRequest, status: str = "pool") -> Any:
+    qs = selectors.candidates_under(_editor(acting_user(request)))
+    if status != "all":
+        qs = qs.filter(status=status)
+    return [_candidate_out(c) for c in qs[:500]]
+
+
+@router.post("/candidates", response={201: CandidateOut, **ERRORS}, summary="登记后备人选")
+def candidate_add(request: HttpRequest, payload: CandidateIn) -> Any:
+    user = acting_user(request)
+    _editor(user)
+    c = services.candidate_add(
+        by=user,
+        region=_region(user, payload.region),
+        name=payload.name,
+        birth_year=payload.birth_year,
+        education=payload.education,
+        current_work=payload.current_work,
+        intended_post=payload.intended_post,
+    )
+    return Status(201, _candidate_out(c))
+
+
+class LeaveIn(Schema):
+    status: str
+    outcome: str
+    on: dt.date | None = None
+
+
+@router.post(
+    "/candidates/{int:candidate_id}/leave",
+    response={200: CandidateOut, 409: ConflictOut, **ERRORS},
+    summary="后备人选出库（已任用或已退出）",
+)
+def candidate_leave(request: HttpRequest, candidate_id: int, payload: LeaveIn) -> Any:
+    user = acting_user(request)
+    c = selectors.candidates_under(_editor(user)).filter(pk=candidate_id).first()
+    if c is None:
+        raise Http404("人选不存在或不在本账号的数据范围内")
+    try:
+        c = services.candidate_leave(
+            by=user, candidate=c, status=payload.status, outcome=payload.outcome, on=payload.on
+        )
+    except Conflict as exc:
+        return conflict_response(exc)
+    return _candidate_out(c)

@@ -15,16 +15,34 @@ class WorkforceConfig(AppConfig):
 
     def ready(self) -> None:
         # models are not ready when apps.py is imported: the modules that import them load here
+        from linli.cases.hooks import register_assignee_resolver
         from linli.core import schedule
-        from linli.workforce import demo, nearby, tasks, todo, views
+        from linli.workforce import demo, nearby, selectors, tasks, todo, views
 
         declare("workforce.patrol", {"region": "grid", "filer": "worker_id"})
         declare("workforce.teammember", {"region": "grid"})
         declare("workforce.taskitem", {"region": "grid"})
         register_nav(views.nav, group="网格工作")
+        register_assignee_resolver(selectors.grid_worker_on)  # a new request in a grid: its 专职网格员
+        # a patrol under way shows as one to go back to, not one to start
+        gw = frozenset({Role.GRID_WORKER})
+        home.register_panel(home.HomePanel("workforce.patrol_state", 1, gw, todo.patrol_state))
         home.register_link(
             home.HomeLink(
-                "开始巡查", 4, frozenset({Role.GRID_WORKER}), lambda page: "/workforce/patrol/", primary=True
+                "开始巡查",
+                4,
+                gw,
+                lambda page: None if page.get("patrol_active") else "/workforce/patrol/",
+                primary=True,
+            )
+        )
+        home.register_link(
+            home.HomeLink(
+                "巡查进行中，返回",
+                4,
+                gw,
+                lambda page: "/workforce/patrol/" if page.get("patrol_active") else None,
+                primary=True,
             )
         )
         home.register_todo("workforce.patrols", todo.MISSED_ROLES, todo.missed_patrols)

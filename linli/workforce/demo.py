@@ -2,8 +2,9 @@
 teams (some incomplete), two months of patrols with tracks along the synthetic road network for a
 sample of grids (some behind), the duty catalogue with 协助事项 and funding, the 证明事项, grid tasks
 from two departments (one issued and half done, one waiting for the street), posts and grades of the
-community workers with last year's income, and the 后备人才库. Training records are the registry's
-(some overdue by the rotation rules added here)."""
+community workers with last year's income, and the 后备人才库. Training records are the registry's;
+the rotation rules added here would find most of them overdue, so this step adds a recent rotation
+training (titled 演示) for most so that some 10–20 % stay overdue and a few fall due soon."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from linli.indicators.models import Plan, PlanAdoption
 from linli.lifecircle.models import RoadNetwork
 from linli.lifecircle.services import load_network
 from linli.regions.models import Level, Region
-from linli.registry.models import Building, Organisation, OrganisationKind, Staff, StaffKind
+from linli.registry.models import Building, Organisation, OrganisationKind, Staff, StaffKind, Training
+from linli.workforce import selectors
 from linli.workforce.engine import track
 from linli.workforce.models import (
     Candidate,
@@ -188,6 +190,8 @@ def load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[st
     out["职责事项"] = len(DUTIES)
     out["网格任务填报项"] = _tasks(rnd, district, today, duties)
     out["岗位等级"] = _grades(rnd, district)
+    out["轮训记录"] = _trainings(rnd, district, today)
+    log("轮训记录")
     out["后备人才"] = _candidates(rnd, district)
     _adopt(district)
     return out
@@ -556,6 +560,39 @@ def _grades(rnd: random.Random, district: Region) -> int:
         )
     StaffGrade.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(rows)
+
+
+OVERDUE_SHARE = 0.15  # of the community workers under a rotation rule, left overdue
+DUE_SOON_SHARE = 0.05  # and falling due within the next 60 days
+
+
+def _trainings(rnd: random.Random, district: Region, today: dt.date) -> int:
+    """A recent rotation training for the overdue workers but some (~15 %), a few of them due soon."""
+    rows = selectors.training_rows(district, today)
+    overdue = [r for r in rows if r.state == "overdue" and r.rule is not None]
+    keep = round(len(rows) * OVERDUE_SHARE)
+    rnd.shuffle(overdue)
+    soon = round(len(rows) * DUE_SOON_SHARE)
+    made = []
+    for i, r in enumerate(overdue[keep:]):
+        assert r.rule is not None
+        span = r.rule.every_years * 365
+        # the first few were trained so long ago they fall due within 60 days; the rest well inside
+        back = span - rnd.randint(5, 55) if i < soon else rnd.randint(20, span - 90)
+        end = today - dt.timedelta(days=back)
+        start = end - dt.timedelta(days=rnd.randint(0, 2))
+        made.append(
+            Training(
+                staff=r.staff,
+                title=f"{end.year}年{r.rule.name}轮训（演示）",
+                organiser="洛江区委社会工作部（演示）",
+                start_date=start,
+                end_date=end,
+                hours=Decimal(rnd.choice([8, 16, 24])),
+            )
+        )
+    Training.objects.bulk_create(made, batch_size=2000)
+    return len(made)
 
 
 def _candidates(rnd: random.Random, district: Region) -> int:

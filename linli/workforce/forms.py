@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from linli.workforce.engine import rules
 from linli.workforce.models import TaskKind, TaskPer, TeamPost
 
 
@@ -125,3 +126,54 @@ def answers_form(fields: list[dict[str, str]], data: Any = None) -> forms.Form:
     made["item"] = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     cls = type("AnswersForm", (forms.Form,), made)
     return cls(data)  # type: ignore[no-any-return]
+
+
+class GradeForm(forms.Form):
+    """定岗定级: the post in 三岗 and the grade (the 1–18 rule is the service's, refused in Chinese)."""
+
+    post = forms.ChoiceField(label="岗位（三岗）", choices=list(rules.POSTS.items()))
+    grade = forms.IntegerField(label="等级（1–18 级）", error_messages={"invalid": "等级应为 1–18 的整数"})
+    annual_pay = forms.DecimalField(
+        label="年度应发报酬（元）",
+        max_digits=10,
+        decimal_places=0,
+        error_messages={"invalid": "请填写金额（元，整数）"},
+    )
+
+
+class IncomeForm(forms.Form):
+    year = forms.IntegerField(label="年度", error_messages={"invalid": "请填写年份，如 2025"})
+    income = forms.DecimalField(
+        label="城镇居民人均可支配收入（元）",
+        max_digits=10,
+        decimal_places=0,
+        error_messages={"invalid": "请填写金额（元，整数）"},
+    )
+
+
+class CandidateForm(forms.Form):
+    region = forms.CharField(label="所在社区（村）", max_length=15)
+    name = forms.CharField(label="姓名", max_length=64, required=False)
+    birth_year = forms.IntegerField(label="出生年份", error_messages={"invalid": "请填写出生年份，如 1992"})
+    education = forms.CharField(label="学历", max_length=20, required=False)
+    current_work = forms.CharField(label="现工作", max_length=100, required=False)
+    intended_post = forms.CharField(label="拟培养岗位", max_length=40, required=False)
+
+
+class CandidateLeaveForm(forms.Form):
+    status = forms.ChoiceField(label="出库", choices=[("placed", "已任用"), ("withdrawn", "已退出")])
+    outcome = forms.CharField(label="任用的岗位 / 退出的原因", max_length=100, required=False)
+    on = forms.DateField(
+        label="日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请按 年-月-日 填写日期"},
+    )
+
+
+class CandidateFilter(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("pool", "在库培养"), ("placed", "已任用"), ("withdrawn", "已退出"), ("all", "全部")],
+    )
+    page = forms.IntegerField(required=False)

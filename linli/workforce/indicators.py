@@ -18,7 +18,7 @@ from django.utils import timezone
 from linli.core.data_elements import ComputedSource, Grouped, code_range, register
 from linli.regions.models import Level, Region
 from linli.workforce import selectors
-from linli.workforce.models import Candidate, StaffGrade, TeamPost
+from linli.workforce.models import Candidate, CandidateStatus, StaffGrade, TeamPost
 
 ELEMENTS = {
     "grids_total": ("网格数", "个"),
@@ -33,6 +33,7 @@ DEFINITIONS = {
     "grids_with_grid_worker": "网格团队中至少有1名“网格员”岗位成员的网格",
     "workers_training_overdue": "按岗位轮训规则（主任每年、成员每两年）计，最近一次培训结束已超过周期的在岗社区工作者",
     "workers_paid_below_income": "年度应发报酬低于区里填报的上年度城镇居民人均可支配收入",
+    "talent_candidates": "在库培养的后备人选（已任用、已退出的不计）",
 }
 
 
@@ -72,7 +73,7 @@ def compute(n: int, root: str) -> Grouped:
             below = graded.filter(annual_pay__lt=income).annotate(_p=Substr("staff__region__code", 1, n))
             for r in below.values("_p").annotate(c=Count("pk")).order_by():
                 _add(out, r["_p"], "workers_paid_below_income", r["c"])
-    cands = Candidate.objects.filter(code_range("region__code", root)).annotate(
+    cands = Candidate.objects.filter(code_range("region__code", root), status=CandidateStatus.POOL).annotate(
         _p=Substr("region__code", 1, n)
     )
     for r in cands.values("_p").annotate(c=Count("pk")).order_by():

@@ -472,8 +472,15 @@ class IncomeBaseline(models.Model):
         return f"{self.region} {self.year}年 {self.income}元"
 
 
+class CandidateStatus(models.TextChoices):
+    POOL = "pool", "在库培养"
+    PLACED = "placed", "已任用"
+    WITHDRAWN = "withdrawn", "已退出"
+
+
 class Candidate(models.Model):
-    """后备人才: a candidate for the community's 两委 or staff posts."""
+    """后备人才: a candidate for the community's 两委 or staff posts; leaves the pool when placed in a
+    post (已任用) or withdrawn (已退出), kept as history."""
 
     region = models.ForeignKey(
         "regions.Region", verbose_name="社区/村", on_delete=models.PROTECT, related_name="+"
@@ -484,12 +491,28 @@ class Candidate(models.Model):
     current_work = models.CharField("现工作", max_length=100, blank=True)
     intended_post = models.CharField("拟培养岗位", max_length=40, blank=True)
     added_on = models.DateField("入库日期", default=timezone.localdate)
+    status = models.CharField(
+        "状态", max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.POOL
+    )
+    left_on = models.DateField("出库日期", null=True, blank=True)
+    outcome = models.CharField("去向/退出原因", max_length=100, blank=True)
     synthetic = models.BooleanField("演示数据", default=False)
 
     class Meta:
         verbose_name = "后备人才"
         verbose_name_plural = "后备人才库"
         ordering = ["region__code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pool", "placed", "withdrawn"]), name="candidate_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pool", left_on__isnull=True)
+                | (~Q(status="pool") & Q(left_on__isnull=False)),
+                name="candidate_left_when_out",
+            ),
+            models.CheckConstraint(condition=Q(birth_year__gte=1900), name="candidate_birth_year_sane"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from linli.cases.hooks import Assignee
 from linli.core.roles import Role, effective_role
 from linli.core.scope import region_in_scope, scoped, subtree_q
 from linli.regions.models import Level, Region
 from linli.registry.models import Household, Person, PersonStatus, ResidenceType, Staff, StaffKind, Training
 from linli.workforce.engine import rules
 from linli.workforce.models import (
+    Candidate,
     GridRule,
     GridTask,
     IncomeBaseline,
@@ -172,6 +174,30 @@ def members_by_post(grid: Region, post: str) -> list[TeamMember]:
             "staff", "person", "account"
         )
     )
+
+
+def grid_worker_on(*, grid: Region, on: dt.date) -> Assignee | None:
+    """The grid's 专职网格员 on ``on``: the longest-serving member of its team in the 网格员 post that
+    day who is a staff grid worker (not a resident helping part-time) with an account to be told on.
+    The requests module asks it for every new request placed in a grid (``cases.hooks``)."""
+    member = (
+        TeamMember.objects.filter(
+            grid=grid,
+            post=TeamPost.WORKER,
+            staff__kind=StaffKind.GRID_WORKER,
+            staff__active=True,
+            account__isnull=False,
+            account__is_active=True,
+            since__lte=on,
+        )
+        .filter(Q(until__isnull=True) | Q(until__gt=on))
+        .select_related("staff")
+        .order_by("since", "pk")
+        .first()
+    )
+    if member is None or member.account_id is None:
+        return None
+    return Assignee(user_id=member.account_id, name=member.label, post=TeamPost.WORKER.label)
 
 
 # --- grid tasks ----------------------------------------------------------------------------------------
@@ -355,3 +381,57 @@ def training_in(root: Region) -> QuerySet[Training]:
 
 def in_scope(user: Any, region: Region) -> bool:
     return region_in_scope(user, region)
+
+
+# --- the entry forms' reads: grades, the income baseline, the 后备人才库 --------------------------------
+
+
+def graded_staff(root: Region) -> QuerySet[Staff]:
+    """The active community workers under ``root`` with their grade (if set), by community and name."""
+    return (
+        Staff.objects.filter(
+            subtree_q(root.code, "region__code"), kind=StaffKind.COMMUNITY_WORKER, active=True
+        )
+        .select_related("region", "grade")
+        .order_by("region__code", "name", "pk")
+    )
+
+
+def communities_under(root: Region) -> list[Region]:
+    return list(
+        Region.objects.current()
+        .filter(subtree_q(root.code, "code"), level=Level.COMMUNITY)
+        .defer("boundary")
+        .order_by("code")
+    )
+
+
+def income_rows(region: Region) -> list[IncomeBaseline]:
+    return list(IncomeBaseline.objects.filter(region=region).order_by("-year"))
+
+
+def candidates_under(root: Region) -> QuerySet[Candidate]:
+    return Candidate.objects.filter(subtree_q(root.code, "region__code")).select_related("region")
+
+
+def candidate_counts(root: Region) -> dict[str, int]:
+    """Candidates under ``root`` per status (在库培养 / 已任用 / 已退出), one GROUP BY."""
+    rows = candidates_under(root).order_by().values("status").annotate(n=Count("pk"))
+    return {r["status"]: r["n"] for r in rows}
+
+
+def grade_summary(root: Region, income: Decimal | None) -> list[dict[str, Any]]:
+    """Per post of 三岗 under ``root``: how many, the lowest and highest grade, the average pay and how
+    many are paid below ``income`` (last year's urban disposable income), one GROUP BY."""
+    below = (
+        Count("pk", filter=Q(annual_pay__lt=income)) if income is not None else Count("pk", filter=Q(pk=None))
+    )
+    rows = (
+        StaffGrade.objects.filter(subtree_q(root.code, "staff__region__code"), staff__active=True)
+        .values("post")
+        .annotate(n=Count("pk"), lo=Min("grade"), hi=Max("grade"), pay=Avg("annual_pay"), below=below)
+        .order_by()
+    )
+    order = list(rules.POSTS)
+    out = [{**r, "label": rules.POSTS.get(r["post"], r["post"])} for r in rows]
+    return sorted(out, key=lambda r: order.index(r["post"]) if r["post"] in order else 99)

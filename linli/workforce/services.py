@@ -1,7 +1,7 @@
 """Writes of the workforce module, each one keyword-only function in a transaction.
 
 Refusals are coded errors (``linli.core.errors``): ``patrol.*``, ``team.*``, ``gridtask.*``,
-``proof.*``, ``grade.*``, ``income.*``.
+``proof.*``, ``grade.*``, ``income.*``, ``candidate.*``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from linli.cases.models import Case, Channel
@@ -31,6 +31,7 @@ from linli.workforce import selectors
 from linli.workforce.engine import batch, rules, track
 from linli.workforce.models import (
     Candidate,
+    CandidateStatus,
     Duty,
     DutyKind,
     GridTask,
@@ -172,42 +173,137 @@ def summarise(patrol: Patrol) -> track.Summary:
     return summaries([patrol])[patrol.pk]
 
 
-def summaries(patrols: Sequence[Patrol]) -> dict[int, track.Summary]:
-    """Each patrol's summary from its stored points, set-based: one query for the points of the whole
-    batch in (patrol, time) order, one for the buildings of each grid, then ``engine.batch`` measures
-    every segment and tests every point against its grid at once (numpy / shapely)."""
-    by_id = {p.pk: p for p in patrols}
-    if not by_id:
-        return {}
-    rows = list(
-        TrackPoint.objects.filter(patrol_id__in=list(by_id))
-        .order_by("patrol_id", "at")
-        .values_list("patrol_id", "at", "lat", "lon", "flagged")
+def _track_columns(ids: Sequence[int]) -> tuple[np.ndarray, ...]:
+    """(patrol, t in epoch seconds, lat, lon, flagged) of the points of the patrols ``ids``, sorted by
+    (patrol, time) as the LAG step reads them: one query, plain columns, no model instances (on
+    PostgreSQL the epoch is computed by the server, so no datetime is built per point)."""
+    if connection.vendor == "postgresql":
+        table = TrackPoint._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT patrol_id, EXTRACT(EPOCH FROM at)::float8, lat, lon, flagged FROM {table} "
+                "WHERE patrol_id = ANY(%s) ORDER BY patrol_id, at",
+                [list(ids)],
+            )
+            rows = cur.fetchall()
+        n = len(rows)
+        epoch = np.fromiter((r[1] for r in rows), dtype=float, count=n)
+    else:
+        rows = list(
+            TrackPoint.objects.filter(patrol_id__in=list(ids))
+            .order_by("patrol_id", "at")
+            .values_list("patrol_id", "at", "lat", "lon", "flagged")
+        )
+        n = len(rows)
+        epoch = np.fromiter((r[1].timestamp() for r in rows), dtype=float, count=n)
+    return (
+        np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+        epoch,
+        np.fromiter((r[2] for r in rows), dtype=float, count=n),
+        np.fromiter((r[3] for r in rows), dtype=float, count=n),
+        np.fromiter((r[4] for r in rows), dtype=bool, count=n),
     )
-    n = len(rows)
-    pid = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
-    t = np.fromiter((r[1].timestamp() for r in rows), dtype=float, count=n)
-    lat = np.fromiter((r[2] for r in rows), dtype=float, count=n)
-    lon = np.fromiter((r[3] for r in rows), dtype=float, count=n)
-    flagged = np.fromiter((r[4] for r in rows), dtype=bool, count=n)
+
+
+def summaries_of(grid_of: dict[int, Region]) -> dict[int, track.Summary]:
+    """The summaries of the patrols ``grid_of`` names (patrol id → its grid), set-based: one query for
+    the points of the whole batch, one for the buildings of each grid, then ``engine.batch`` measures
+    every segment and tests every point against its grid at once (numpy / shapely)."""
+    if not grid_of:
+        return {}
+    pid, t, lat, lon, flagged = _track_columns(sorted(grid_of))
     geometries: dict[object, dict | None] = {}
     blds: dict[object, list[tuple[int, float, float]]] = {}
-    for p in by_id.values():
-        code = p.grid.code
-        if code not in geometries:
-            geometries[code] = p.grid.boundary
-            blds[code] = _buildings(code)
+    for grid in grid_of.values():
+        if grid.code not in geometries:
+            geometries[grid.code] = grid.boundary
+            blds[grid.code] = _buildings(grid.code)
     return batch.summarise_many(
         pid,
         t,
         lat,
         lon,
         flagged,
-        {pk: p.grid.code for pk, p in by_id.items()},
+        {pk: g.code for pk, g in grid_of.items()},
         geometries,
         blds,
         radius_m=BUILDING_RADIUS_M,
     )
+
+
+def summaries(patrols: Sequence[Patrol]) -> dict[int, track.Summary]:
+    """Each patrol's summary from its stored points (``summaries_of`` with the patrols' grids)."""
+    return summaries_of({p.pk: p.grid for p in patrols})
+
+
+SUMMARY_FIELDS = (
+    "distance_m",
+    "distance_in_grid_m",
+    "minutes_in_grid",
+    "buildings_passed",
+    "flagged",
+    "points",
+)
+
+
+def summary_values(s: track.Summary) -> tuple[float, float, float, int, int, int]:
+    """A summary as the patrol stores it (``SUMMARY_FIELDS``, rounded as the pages show it)."""
+    return (
+        round(s.distance_m, 1),
+        round(s.distance_in_grid_m, 1),
+        round(s.seconds_in_grid / 60, 1),
+        len(s.buildings),
+        s.flagged,
+        s.points,
+    )
+
+
+SUMMARY_BATCH = 5000
+
+
+def patrols_summarise(*, patrol_ids: Sequence[int], batch_size: int = SUMMARY_BATCH) -> int:
+    """Measure and store the summaries of the patrols ``patrol_ids`` (a re-run after a correction, a
+    bulk load): per batch, one query for the points and one statement writing every summary back —
+    on PostgreSQL ``UPDATE … FROM (VALUES …)``, elsewhere ``bulk_update``. Returns how many."""
+    grids: dict[int, Region] = {}
+    done = 0
+    ids = sorted(set(patrol_ids))
+    for k in range(0, len(ids), batch_size):
+        chunk = ids[k : k + batch_size]
+        pairs = list(Patrol.objects.filter(pk__in=chunk).values_list("pk", "grid_id"))
+        grids.update(Region.objects.in_bulk({g for _, g in pairs} - grids.keys()))
+        grid_of = {pk: grids[grid_id] for pk, grid_id in pairs}
+        found = summaries_of(grid_of)
+        with transaction.atomic():
+            _summaries_store({pk: summary_values(s) for pk, s in found.items()})
+        done += len(found)
+    return done
+
+
+def _summaries_store(values: dict[int, tuple[float, float, float, int, int, int]]) -> None:
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        table = Patrol._meta.db_table
+        cols = ", ".join(f"{c} = v.{c}" for c in SUMMARY_FIELDS)
+        rows = ", ".join(
+            ["(%s::bigint, %s::float8, %s::float8, %s::float8, %s::int, %s::int, %s::int)"] * len(values)
+        )
+        params = [x for pk, v in values.items() for x in (pk, *v)]
+        with connection.cursor() as cur:
+            cur.execute(
+                f"UPDATE {table} AS p SET {cols} FROM (VALUES {rows}) AS v(id, {', '.join(SUMMARY_FIELDS)}) "
+                "WHERE p.id = v.id",
+                params,
+            )
+        return
+    patrols = []
+    for pk, v in values.items():
+        p = Patrol(pk=pk)
+        for f, x in zip(SUMMARY_FIELDS, v, strict=True):
+            setattr(p, f, x)
+        patrols.append(p)
+    Patrol.objects.bulk_update(patrols, list(SUMMARY_FIELDS), batch_size=1000)
 
 
 @transaction.atomic
@@ -219,12 +315,8 @@ def patrol_end(*, patrol: Patrol, by: Any, now: dt.datetime | None = None) -> Pa
     s = summarise(patrol)
     patrol.status = PatrolStatus.DONE
     patrol.ended_at = max(now or timezone.now(), patrol.started_at)
-    patrol.distance_m = round(s.distance_m, 1)
-    patrol.distance_in_grid_m = round(s.distance_in_grid_m, 1)
-    patrol.minutes_in_grid = round(s.seconds_in_grid / 60, 1)
-    patrol.buildings_passed = len(s.buildings)
-    patrol.flagged = s.flagged
-    patrol.points = s.points
+    for f, x in zip(SUMMARY_FIELDS, summary_values(s), strict=True):
+        setattr(patrol, f, x)
     patrol.save()
     return patrol
 
@@ -712,6 +804,15 @@ def staff_grade_set(
     obj, _ = StaffGrade.objects.update_or_create(
         staff=staff, defaults={"post": post, "grade": g, "annual_pay": pay, "synthetic": synthetic}
     )
+    if not synthetic:
+        audit_record(
+            actor=by,
+            action="update",
+            field="grade",
+            subject=staff,
+            region_code=staff.region.code,
+            detail={"post": post, "grade": g, "annual_pay": str(pay)},
+        )
     return obj
 
 
@@ -726,7 +827,22 @@ def income_set(*, by: Any, region: Region, year: int, income: Any) -> IncomeBase
         raise invalid("income", "收入应为金额", "income.invalid") from None
     if value <= 0:
         raise invalid("income", "收入应大于 0", "income.invalid")
+    this_year = timezone.localdate().year
+    if not isinstance(year, int) or not 2000 <= year < this_year:
+        raise invalid(
+            "year",
+            f"年度应为 2000–{this_year - 1} 年（填报已公布的上年度及以前的数据）",
+            "income.year_invalid",
+        )
     obj, _ = IncomeBaseline.objects.update_or_create(region=region, year=year, defaults={"income": value})
+    audit_record(
+        actor=by,
+        action="update",
+        field="income",
+        subject=obj,
+        region_code=region.code,
+        detail={"year": year, "income": str(value)},
+    )
     return obj
 
 
@@ -743,14 +859,61 @@ def candidate_add(
 ) -> Candidate:
     if effective_role(by) not in TEAM_EDITORS or not region_in_scope(by, region):
         raise Forbidden("只有社区及以上工作人员可以维护后备人才库", code="team.not_editor")
+    if region.level != Level.COMMUNITY:
+        raise invalid("region", "请选择后备人才所在的社区（村）", "candidate.region_invalid")
     name = " ".join((name or "").split())
     if not name:
         raise invalid("name", "请填写姓名", "team.member_required")
+    this_year = timezone.localdate().year
+    if not isinstance(birth_year, int) or not this_year - 70 <= birth_year <= this_year - 18:
+        raise invalid(
+            "birth_year",
+            f"出生年份应在 {this_year - 70}–{this_year - 18} 年之间",
+            "candidate.birth_year_invalid",
+        )
     return Candidate.objects.create(
         region=region,
         name=name,
         birth_year=birth_year,
-        education=education,
-        current_work=current_work,
-        intended_post=intended_post,
+        education=" ".join((education or "").split())[:20],
+        current_work=" ".join((current_work or "").split())[:100],
+        intended_post=" ".join((intended_post or "").split())[:40],
     )
+
+
+@transaction.atomic
+def candidate_leave(
+    *, by: Any, candidate: Candidate, status: str, outcome: str = "", on: dt.date | None = None
+) -> Candidate:
+    """A candidate leaves the pool: placed in a post (已任用, the post named) or withdrawn (已退出,
+    with the reason). One conditional UPDATE: two people marking him at once mark him once."""
+    if effective_role(by) not in TEAM_EDITORS or not region_in_scope(by, candidate.region):
+        raise Forbidden("只有社区及以上工作人员可以维护后备人才库", code="team.not_editor")
+    if status not in (CandidateStatus.PLACED, CandidateStatus.WITHDRAWN):
+        raise invalid("status", "请选择“已任用”或“已退出”", "candidate.status_invalid")
+    outcome = " ".join((outcome or "").split())
+    if not outcome:
+        what = "任用的岗位" if status == CandidateStatus.PLACED else "退出的原因"
+        raise invalid("outcome", f"请填写{what}", "candidate.outcome_required")
+    if len(outcome) > 100:
+        raise invalid("outcome", "去向或原因请控制在 100 字以内", "candidate.outcome_required")
+    day = on or timezone.localdate()
+    if day < candidate.added_on:
+        raise invalid(
+            "on", f"出库日期不能早于入库日期（{candidate.added_on:%Y-%m-%d}）", "candidate.date_invalid"
+        )
+    done = Candidate.objects.filter(pk=candidate.pk, status=CandidateStatus.POOL).update(
+        status=status, left_on=day, outcome=outcome
+    )
+    if not done:
+        raise Conflict("status", "该人选已不在库中（已任用或已退出）", code="candidate.not_in_pool")
+    candidate.status, candidate.left_on, candidate.outcome = status, day, outcome
+    audit_record(
+        actor=by,
+        action="update",
+        field="status",
+        subject=candidate,
+        region_code=candidate.region.code,
+        detail={"status": status, "outcome": outcome, "on": day.isoformat()},
+    )
+    return candidate

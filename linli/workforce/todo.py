@@ -119,3 +119,8 @@ def shortfalls(user: Any) -> list[home.TodoItem]:
             )
         )
     return items
+
+
+def patrol_state(user: Any, page: dict[str, Any]) -> dict[str, Any]:
+    """The grid worker's home page learns whether his patrol is under way (its links change)."""
+    return {"patrol_active": selectors.active_patrol(user) is not None}

@@ -21,4 +21,9 @@ urlpatterns = [
     path("tasks/<str:number>/do/", views.task_do, name="task_do"),
     path("duties/", views.duties, name="duties"),
     path("figures/", views.figures, name="figures"),
+    path("figures/grades/", views.grades, name="grades"),
+    path("figures/grades/<int:pk>/", views.grade_edit, name="grade_edit"),
+    path("figures/income/", views.income, name="income"),
+    path("candidates/", views.candidates, name="candidates"),
+    path("candidates/<int:pk>/leave/", views.candidate_leave, name="candidate_leave"),
 ]

@@ -4,13 +4,14 @@ duty catalogue with its checks, and the workforce figures. Writes go through ``s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from linli.cases.services import active_categories
-from linli.core.errors import error_code
+from linli.core.errors import error_code, invalid
 from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
 from linli.core.nearby import items_near
@@ -29,11 +30,16 @@ from linli.registry.models import Building, Staff
 from linli.services.models import ExcludedTask  # the negative list is the services module's, read not copied
 from linli.workforce import selectors, services
 from linli.workforce.forms import (
+    CandidateFilter,
+    CandidateForm,
+    CandidateLeaveForm,
     CheckForm,
     DayForm,
     DecideForm,
     EventForm,
     FixForm,
+    GradeForm,
+    IncomeForm,
     MemberEditForm,
     MemberForm,
     NoteForm,
@@ -44,13 +50,12 @@ from linli.workforce.forms import (
     answers_form,
 )
 from linli.workforce.models import (
-    Candidate,
+    CandidateStatus,
     Duty,
     GridTask,
     LogKind,
     PatrolLog,
     Proof,
-    StaffGrade,
     TaskItem,
     TaskStatus,
     TeamMember,
@@ -75,6 +80,7 @@ def nav(user: Any, role: str) -> list[tuple[str, str]]:
         ]
         if role != Role.COMMUNITY_WORKER:
             items.append(("workforce:figures", "社区工作者队伍"))
+        items.append(("workforce:candidates", "后备人才库"))
         return items
     return []
 
@@ -305,6 +311,7 @@ def coverage(request: AuthedHttpRequest) -> HttpResponse:
     day = d.get("day") or timezone.localdate()
     root = _root(request, d.get("region") or "")
     rows = selectors.day_coverage(request.user, root, day)
+    gaps = request.GET.get("gaps") == "1"
     patrols = list(
         selectors.visible_patrols(request.user)
         .filter(day=day, grid__in=[r.grid for r in rows])
@@ -319,12 +326,33 @@ def coverage(request: AuthedHttpRequest) -> HttpResponse:
             "day": day,
             "prev": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1) if day < timezone.localdate() else None,
-            "rows": rows,
+            "rows": [r for r in rows if r.missed] if gaps else rows,
+            "grids": len(rows),
+            "gaps": gaps,
             "met": sum(1 for r in rows if not r.missed),
+            "unmet": sum(1 for r in rows if r.missed),
             "is_today": day == timezone.localdate(),
             "patrols": patrols,
+            "communities": _per_community(root, rows, lambda r: not r.missed),
         },
     )
+
+
+def _per_community(root: Region, rows: list[Any], ok: Any) -> list[tuple[Region, int, int, int]]:
+    """(community, grids, grids that are ``ok``, grids that are not) for each community under a street or district root
+    (empty under a community): what a street coordinator reads before the grids one by one."""
+    if root.level >= Level.COMMUNITY:
+        return []
+    counts: dict[str, list[int]] = {}
+    for r in rows:
+        c = counts.setdefault(r.grid.code[:12], [0, 0])
+        c[0] += 1
+        c[1] += bool(ok(r))
+    return [
+        (c, counts[c.code][0], counts[c.code][1], counts[c.code][0] - counts[c.code][1])
+        for c in selectors.communities_under(root)
+        if c.code in counts
+    ]
 
 
 @login_required
@@ -377,13 +405,19 @@ def teams(request: AuthedHttpRequest) -> HttpResponse:
             messages.success(request, "已加入网格团队")
             return redirect(f"{reverse('workforce:teams')}?region={root.code}")
     rows = selectors.teams(request.user, root)
+    gaps = request.GET.get("gaps") == "1"
     return render(
         request,
         "workforce/teams.html",
         {
             "title": "网格团队",
             "root": root,
-            "rows": rows[:400],
+            "rows": [t for t in rows if t.missing][:400] if gaps else rows[:400],
+            "all_rows": rows[:400],
+            "grids": len(rows),
+            "gaps": gaps,
+            "incomplete_n": sum(1 for t in rows if t.missing),
+            "communities": _per_community(root, rows, lambda t: not t.missing),
             "no_worker": sum(1 for t in rows if t.no_worker),
             "incomplete": sum(1 for t in rows if t.missing),
             "form": form,
@@ -664,12 +698,7 @@ def figures(request: AuthedHttpRequest) -> HttpResponse:
     figs = selectors.community_figures(root)
     training = selectors.training_rows(root, today)
     graded, below, income = selectors.grades_below_income(root, today.year)
-    grades = (
-        StaffGrade.objects.filter(staff__region__code__startswith=root.code)
-        .values("post", "grade")
-        .order_by("post", "grade")
-    )
-    grade_rows = list(grades.annotate(n=Count("pk")))
+    grade_rows = selectors.grade_summary(root, income)
     return render(
         request,
         "workforce/figures.html",
@@ -685,9 +714,189 @@ def figures(request: AuthedHttpRequest) -> HttpResponse:
             "below": below,
             "income": income,
             "grade_rows": grade_rows,
-            "candidates": list(
-                Candidate.objects.filter(region__code__startswith=root.code).select_related("region")[:100]
-            ),
-            "posts": dict(StaffGrade._meta.get_field("post").choices or []),
+            "candidates": list(selectors.candidates_under(root).filter(status=CandidateStatus.POOL)[:100]),
         },
+    )
+
+
+# --- entry forms of the workforce figures: grades, the income baseline, the 后备人才库 ------------------
+
+
+def _posted(
+    request: AuthedHttpRequest, form: Any, write: Callable[[dict[str, Any]], str], to: str
+) -> HttpResponse | None:
+    """A POSTed ``form`` handed to ``write`` (the service call; it answers the success message): the
+    redirect to ``to`` once written, else None with the refusal put on the form (shown again, 400)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        message = write(form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        add_service_error(form, exc)
+        return None
+    messages.success(request, message)
+    return redirect(to)
+
+
+GRADE_EDITORS = frozenset({Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
+INCOME_EDITORS = frozenset({Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
+
+
+@login_required
+def grades(request: AuthedHttpRequest) -> HttpResponse:
+    """定岗定级: the community workers under the account with their post, grade and pay; each one's
+    link opens the form that sets them."""
+    require_role(request.user, GRADE_EDITORS, "岗位等级由街道或区级确定")
+    root = _root(request, request.GET.get("region", "")[:15])
+    today = timezone.localdate()
+    qs = selectors.graded_staff(root)
+    income = selectors.income_for(root, today.year - 1)
+    return render(
+        request,
+        "workforce/grades.html",
+        {
+            "title": "定岗定级",
+            "root": root,
+            "page": Paginator(qs, 30).get_page(request.GET.get("page")),
+            "income": income,
+            "communities": selectors.communities_under(root),
+        },
+    )
+
+
+@login_required
+def grade_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """One community worker's post and grade in 三岗十八级 and his annual pay."""
+    require_role(request.user, GRADE_EDITORS, "岗位等级由街道或区级确定")
+    staff = get_object_or_404(selectors.graded_staff(_root(request, "")), pk=pk)
+    current = getattr(staff, "grade", None)
+    initial = (
+        {"post": current.post, "grade": current.grade, "annual_pay": current.annual_pay} if current else {}
+    )
+    form = GradeForm(request.POST or None, initial=initial)
+
+    def write(d: dict[str, Any]) -> str:
+        services.staff_grade_set(
+            by=request.user, staff=staff, post=d["post"], grade=d["grade"], annual_pay=d["annual_pay"]
+        )
+        return f"已保存 {staff.name} 的岗位等级"
+
+    done = _posted(request, form, write, f"{reverse('workforce:grades')}?region={staff.region.code}")
+    if done is not None:
+        return done
+    income = selectors.income_for(staff.region, timezone.localdate().year - 1)
+    return render(
+        request,
+        "workforce/grade_edit.html",
+        {"title": f"定岗定级：{staff.name}", "staff": staff, "form": form, "income": income},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def income(request: AuthedHttpRequest) -> HttpResponse:
+    """上年度城镇居民人均可支配收入: the district enters it per year; community workers' pay is read
+    against it (报酬不低于上年度当地城镇居民可支配收入)."""
+    require_role(request.user, SUPERVISORS - {Role.COMMUNITY_WORKER}, "本账号不能查看队伍统计")
+    region = request.user.region or Region.objects.current().filter(level=Level.DISTRICT).first()
+    if region is None:
+        raise Http404("还没有区划")
+    editor = effective_role(request.user) in INCOME_EDITORS
+    year = timezone.localdate().year - 1
+    form = IncomeForm(request.POST or None, initial={"year": year})
+    if request.method == "POST" and not editor:
+        raise PermissionDenied("城镇居民人均可支配收入由区级填报")
+
+    def write(d: dict[str, Any]) -> str:
+        services.income_set(by=request.user, region=region, year=d["year"], income=d["income"])
+        return f"已保存 {d['year']} 年的城镇居民人均可支配收入"
+
+    done = _posted(request, form, write, reverse("workforce:income"))
+    if done is not None:
+        return done
+    return render(
+        request,
+        "workforce/income.html",
+        {
+            "title": "城镇居民人均可支配收入",
+            "region": region,
+            "form": form,
+            "editor": editor,
+            "rows": selectors.income_rows(region),
+            "year": year,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def candidates(request: AuthedHttpRequest) -> HttpResponse:
+    """后备人才库: the candidates of the account's communities — add one, mark one placed (已任用)
+    or withdrawn (已退出); those who left stay as history."""
+    require_role(request.user, services.TEAM_EDITORS, "只有社区及以上工作人员可以维护后备人才库")
+    root = _root(request, "")
+    communities = selectors.communities_under(root)
+    flt = CandidateFilter(request.GET)
+    chosen = (flt.cleaned_data.get("status") if flt.is_valid() else "") or "pool"
+    form = CandidateForm(request.POST or None, initial={"region": communities[0].code if communities else ""})
+
+    def write(d: dict[str, Any]) -> str:
+        region = next((c for c in communities if c.code == d["region"]), None)
+        if region is None:
+            raise invalid("region", "请选择后备人才所在的社区（村）", "candidate.region_invalid")
+        services.candidate_add(
+            by=request.user,
+            region=region,
+            name=d["name"] or "",
+            birth_year=d["birth_year"],
+            education=d["education"],
+            current_work=d["current_work"],
+            intended_post=d["intended_post"],
+        )
+        return f"已将 {d['name']} 登记入后备人才库"
+
+    done = _posted(request, form, write, reverse("workforce:candidates"))
+    if done is not None:
+        return done
+    qs = selectors.candidates_under(root)
+    if chosen != "all":
+        qs = qs.filter(status=chosen)
+    return render(
+        request,
+        "workforce/candidates.html",
+        {
+            "title": "后备人才库",
+            "root": root,
+            "form": form,
+            "flt": flt,
+            "chosen": chosen,
+            "communities": communities,
+            "counts": selectors.candidate_counts(root),
+            "page": Paginator(qs, 30).get_page(flt.cleaned_data.get("page") if flt.is_valid() else None),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def candidate_leave(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Mark a candidate placed or withdrawn (the page of that one form, shown again on an error)."""
+    require_role(request.user, services.TEAM_EDITORS, "只有社区及以上工作人员可以维护后备人才库")
+    candidate = get_object_or_404(selectors.candidates_under(_root(request, "")), pk=pk)
+    form = CandidateLeaveForm(request.POST or None)
+
+    def write(d: dict[str, Any]) -> str:
+        services.candidate_leave(
+            by=request.user, candidate=candidate, status=d["status"], outcome=d["outcome"], on=d["on"]
+        )
+        return f"{candidate.name}：{candidate.get_status_display()}"
+
+    done = _posted(request, form, write, reverse("workforce:candidates"))
+    if done is not None:
+        return done
+    return render(
+        request,
+        "workforce/candidate_leave.html",
+        {"title": f"后备人才出库：{candidate.name}", "candidate": candidate, "form": form},
+        status=400 if request.method == "POST" else 200,
     )

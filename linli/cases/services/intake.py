@@ -12,10 +12,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from linli.cases import selectors
+from linli.cases import hooks, selectors
 from linli.cases.engine import redact
 from linli.cases.engine import workflow as wf
-from linli.cases.models import Case, CaseEvent, CasePhoto, Category, Channel
+from linli.cases.models import ASSIGN_ACTION, Case, CaseEvent, CasePhoto, Category, Channel
 from linli.cases.services.caches import active_categories
 from linli.cases.services.location import locate
 from linli.cases.services.notify import notify
@@ -163,7 +163,10 @@ def case_create(
     )
     # Most requests (no photo, no resident to notify, nothing to dispatch) are one statement on
     # PostgreSQL (``case_insert``); the rest add their rows in the same transaction.
-    more = bool(prepared) or bool(case.reporter_id) or would_auto_dispatch(case)
+    assignee = hooks.assignee_for(grid=found_grid, on=timezone.localdate(now))
+    if assignee is not None and by is not None and assignee.user_id == by.pk:
+        assignee = None  # he filed it himself: nothing to tell him
+    more = bool(prepared) or bool(case.reporter_id) or assignee is not None or would_auto_dispatch(case)
     with transaction.atomic() if more else contextlib.nullcontext():
         case_insert(case, event, day=timezone.localdate(now))
         for f in prepared:
@@ -172,6 +175,25 @@ def case_create(
             notify(
                 [case.reporter_id], case, f"已收到您的诉求 {case.number}", "我们会尽快受理，请留意办理进度。"
             )
+        if assignee is not None:
+            _route_to(case, assignee, now)
         if more:
             auto_dispatch(case, now)
     return case
+
+
+def _route_to(case: Case, assignee: hooks.Assignee, now: dt.datetime) -> None:
+    """Tell the grid's post holder of a new request in his grid, and say so in the request's record
+    (for the staff only: the reporter sees the unit that handles it, not the person)."""
+    grid = case.grid.name if case.grid is not None else ""
+    CaseEvent.objects.create(
+        case=case,
+        at=now,
+        actor=None,
+        actor_name="按岗位分派",
+        action=ASSIGN_ACTION,
+        unit=grid,
+        note=f"推送给{grid}的{assignee.post}{assignee.name}",
+        public=False,
+    )
+    notify([assignee.user_id], case, f"您的网格有新诉求 {case.number}", case.public_description[:200])

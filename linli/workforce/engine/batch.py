@@ -66,9 +66,10 @@ def summarise_many(
     patrol = np.asarray(patrol, dtype=np.int64)
     flagged = np.asarray(flagged, dtype=bool)
     ids = np.sort(np.fromiter(area_of.keys(), dtype=np.int64, count=len(area_of)))  # slots in patrol order
-    slot_of = {int(pk): i for i, pk in enumerate(ids)}
     n = len(ids)
-    slot = np.fromiter((slot_of[int(p)] for p in patrol), dtype=np.int64, count=len(patrol))
+    slot = np.searchsorted(ids, patrol)
+    if len(patrol) and (n == 0 or not np.array_equal(ids[np.minimum(slot, n - 1)], patrol)):
+        raise KeyError("a point's patrol is not in area_of")
     points = np.bincount(slot, minlength=n)
     n_flagged = np.bincount(slot[flagged], minlength=n)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from linli.cases.services import caches_clear as cases_caches_clear
 from linli.regions.models import Region
 from linli.registry.models import Building, StaffKind
 from linli.testing.factories import BuildingFactory, StaffFactory, World
@@ -36,6 +37,7 @@ def outline(world: World) -> Building:
     for i, g in enumerate(grids):
         Region.objects.filter(pk=g.pk).update(boundary=square(LAT0, LON0 + STEP * i))
         g.refresh_from_db()
+    cases_caches_clear()  # the requests module locates by the grid outlines it cached from an earlier test
     return BuildingFactory.create(region=world.tree.grid_a1, name="阳光花园1号楼", lat=24.96, lon=118.67)
 
 

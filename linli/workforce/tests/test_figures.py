@@ -60,6 +60,14 @@ def test_figures_by_hand_equal_the_data_elements_and_the_report_carries_them(fro
     StaffGrade.objects.create(staff=director, post="principal", grade=12, annual_pay=Decimal(80000))
     StaffGrade.objects.create(staff=member, post="member", grade=2, annual_pay=Decimal(50000))
     Candidate.objects.create(region=tree.community_a, name="后备甲", birth_year=1995)
+    Candidate.objects.create(  # placed: no longer in the pool, not counted
+        region=tree.community_a,
+        name="后备乙",
+        birth_year=1990,
+        status="placed",
+        left_on=today,
+        outcome="网格长",
+    )
 
     # by hand, community A
     a = tree.community_a.code

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from linli.core.models import AuditLog, User
 from linli.workforce import services
-from linli.workforce.models import Patrol
+from linli.workforce.models import Patrol, TeamMember, TeamPost
 
 from .conftest import Front
 
@@ -73,3 +73,40 @@ def test_the_phone_sends_positions_and_a_supervisor_elsewhere_sees_no_track(
     assert client_for(acc.community_worker).get(f"/workforce/patrols/{p.pk}/").status_code == 200
     assert AuditLog.objects.filter(field="track", actor=acc.community_worker).count() == 1
     assert services.selectors.active_patrol(acc.grid_worker) is None
+
+
+def test_home_offers_to_start_a_patrol_or_to_go_back_to_the_one_under_way(
+    front: Front, client_for: Callable[[User], Client]
+) -> None:
+    gw = front.world.accounts.grid_worker
+    c = client_for(gw)
+    page = c.get("/").content.decode()
+    assert "开始巡查" in page and "巡查进行中，返回" not in page
+    services.patrol_start(by=gw, lat=24.96, lon=118.67, consent=True)
+    page = c.get("/").content.decode()
+    assert "巡查进行中，返回" in page and ">开始巡查<" not in page
+
+
+def test_street_pages_sum_up_per_community_and_filter_the_gaps(
+    front: Front, client_for: Callable[[User], Client]
+) -> None:
+    street = client_for(front.world.accounts.street_coordinator)
+    a = front.world.tree.community_a
+    page = street.get("/workforce/coverage/").content.decode()
+    assert 'id="coverage-communities"' in page and a.name in page
+    a1 = front.world.tree.grid_a1
+    for post in (TeamPost.LEADER, TeamPost.WORKER, TeamPost.POLICE):
+        TeamMember.objects.create(grid=a1, post=post, name=f"{post}成员")
+
+    def grids_listed(url: str) -> str:
+        page = street.get(url).content.decode()
+        return page.split('id="teams-table"')[1].split("</table>")[0]
+
+    assert a1.name in grids_listed("/workforce/teams/")
+    gaps = grids_listed("/workforce/teams/?gaps=1")
+    assert a1.name not in gaps and front.world.tree.grid_a2.name in gaps  # A2 has no team yet
+    # a community's own page has no per-community table
+    assert (
+        'id="coverage-communities"'
+        not in client_for(front.world.accounts.community_worker).get("/workforce/coverage/").content.decode()
+    )

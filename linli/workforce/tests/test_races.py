@@ -74,3 +74,14 @@ def test_a_task_item_is_reported_once(front: Front) -> None:
 
     out = race(6, report)
     assert out.count("ok") == 1 and out.count("gridtask.already_done") == 5
+
+
+def test_a_candidate_leaves_the_pool_once(front: Front) -> None:
+    cw = front.world.accounts.community_worker
+    c = services.candidate_add(by=cw, region=front.world.tree.community_a, name="陈晓", birth_year=1994)
+    out = race(
+        4, lambda: services.candidate_leave(by=cw, candidate=c, status="placed", outcome="居委会副主任")
+    )
+    assert out.count("ok") == 1 and out.count("candidate.not_in_pool") == 3
+    c.refresh_from_db()
+    assert c.status == "placed" and c.outcome == "居委会副主任"

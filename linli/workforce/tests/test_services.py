@@ -249,3 +249,32 @@ def test_a_grade_outside_three_posts_eighteen_levels_is_refused(front: Front) ->
     )
     g = services.staff_grade_set(by=admin, staff=staff, post="member", grade=18, annual_pay=60000)
     assert g.grade == 18
+
+
+def test_summaries_rewritten_in_batches_equal_what_the_end_measured(front: Front) -> None:
+    """``patrols_summarise`` (one point query and one write-back per batch: UPDATE … FROM (VALUES …) on
+    PostgreSQL, bulk_update elsewhere) stores exactly what ``patrol_end`` stored, across batches."""
+    gw = front.world.accounts.grid_worker
+    ended = []
+    for k in range(3):
+        t0 = timezone.now() - dt.timedelta(hours=3 - k)
+        p = start(front, t0)
+        pts = [
+            {
+                "t": (t0 + dt.timedelta(seconds=30 * i)).isoformat(),
+                "lat": 24.9585 + i * 0.00008,
+                "lon": 118.67,
+            }
+            for i in range(1, 40 + 10 * k)
+        ]
+        pts[5]["lat"] = 25.2  # a jump, flagged
+        services.patrol_points_add(patrol=p, by=gw, points=pts)
+        ended.append(services.patrol_end(patrol=p, by=gw, now=t0 + dt.timedelta(minutes=30)))
+    want = {p.pk: tuple(getattr(p, f) for f in services.SUMMARY_FIELDS) for p in ended}
+    assert all(v[2] > 0 and v[4] == 1 for v in want.values())
+    Patrol.objects.update(
+        distance_m=0, distance_in_grid_m=0, minutes_in_grid=0, buildings_passed=0, flagged=0, points=0
+    )
+    assert services.patrols_summarise(patrol_ids=[p.pk for p in ended], batch_size=2) == 3
+    got = {row[0]: tuple(row[1:]) for row in Patrol.objects.values_list("pk", *services.SUMMARY_FIELDS)}
+    assert got == want
