@@ -148,6 +148,7 @@ def account_open(request: AuthedHttpRequest, staff_pk: int) -> HttpResponse:
                 username=form.cleaned_data["username"],
                 role=form.cleaned_data["role"],
                 region=form.cleaned_data["region"],
+                more_regions=form.cleaned_data["more_regions"],
                 organisation=form.cleaned_data["organisation"],
             )
         except ValidationError as exc:
@@ -183,13 +184,22 @@ def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     by = _manager(request)
     target = _account(request, pk)
     regions = _regions(by, getattr(getattr(target, "staff_link", None), "staff", None)) or _regions(by)
-    if target.region and target.region not in regions:
-        regions = [target.region, *regions]
+    held = list(
+        Region.objects.filter(
+            pk__in=[target.region_id, *target.extra_regions.values_list("region_id", flat=True)]
+        )
+    )
+    regions = [r for r in held if r not in regions] + regions
     change = AccountChangeForm(
         request.POST if request.POST.get("action") == "change" else None,
         by=by,
         regions=regions,
-        initial={"role": target.role, "region": target.region_code, "organisation": target.organisation_id},
+        initial={
+            "role": target.role,
+            "region": target.region_code,
+            "more_regions": list(target.more_region_codes or []),
+            "organisation": target.organisation_id,
+        },
     )
     reason = ReasonForm(request.POST if request.POST.get("action") == "status" else None)
     if request.method == "POST" and request.POST.get("action") == "change" and change.is_valid():
@@ -199,6 +209,7 @@ def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 user=target,
                 role=change.cleaned_data["role"],
                 region=change.cleaned_data["region"],
+                more_regions=change.cleaned_data["more_regions"],
                 organisation=change.cleaned_data["organisation"],
             )
         except ValidationError as exc:
@@ -226,6 +237,7 @@ def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "history": StatusChange.objects.filter(user=target).select_related("by")[:20],
             "locked": target.username in {a.username for a in locked_accounts()},
             "staff": getattr(getattr(target, "staff_link", None), "staff", None),
+            "more": sorted((r for r in held if r.pk != target.region_id), key=lambda r: r.code),
         },
     )
 

@@ -106,3 +106,55 @@ def test_street_coordinator_cannot_open_an_account_above_the_street(
     assert "不能授予超出本账号管辖范围的区域" in answer.text()
     street.shot("accounts-refused")
     assert not User.objects.filter(username="li_shegong").exists()
+
+
+def test_district_admin_gives_a_grid_worker_a_second_grid_and_he_sees_the_requests_of_both(
+    world: World, signed_in, live_server: LiveServer
+) -> None:
+    from linli.cases.services import case_create
+    from linli.cases.tests.conftest import build_cases_world
+
+    build_cases_world(world)
+    tree, by = world.tree, world.accounts.street_coordinator
+    numbers = {
+        g.code: case_create(
+            by=by,
+            category="sanitation.complaint",
+            description=f"{g.name}垃圾堆放",
+            channel="hotline",
+            grid=g.code,
+        ).number
+        for g in (tree.grid_a1, tree.grid_a2, tree.grid_b1)
+    }
+    worker = signed_in("grid_worker", phone=True)
+    worker.go("/cases/?queue=all", "two-grids-before")
+    expect(worker.page.locator("main")).to_contain_text(numbers[tree.grid_a1.code])
+    expect(worker.page.locator("main")).not_to_contain_text(numbers[tree.grid_a2.code])
+
+    admin = signed_in("district_admin")
+    page = admin.page
+    admin.menu("开通与调整账号")
+    page.fill("input[name=q]", "grid_worker")
+    page.get_by_role("button", name="查询").click()
+    page.locator("#managed-accounts tbody tr", has_text="网格员小王").get_by_role(
+        "link", name="查看与调整"
+    ).click()
+    page.wait_for_load_state("networkidle")
+    page.locator("#change").get_by_label(tree.grid_a2.name, exact=False).check()
+    admin.shot("accounts-second-grid")
+    page.locator("#change").get_by_role("button", name="保存").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("角色和范围已修改")
+    expect(page.locator("main")).to_contain_text(f"{tree.grid_a1.name}、{tree.grid_a2.name}")
+    assert User.objects.get(username="grid_worker").region_codes == [tree.grid_a1.code, tree.grid_a2.code]
+
+    # the worker, on his phone: his workbench names both grids, his lists hold the requests of both
+    worker.go("/", "two-grids-home")
+    expect(worker.page.locator("h1")).to_contain_text(f"{tree.grid_a1.name}、{tree.grid_a2.name}")
+    for queue in ("todo", "all"):
+        worker.go(f"/cases/?queue={queue}", f"two-grids-{queue}")
+        main = worker.page.locator("main")
+        expect(main).to_contain_text(numbers[tree.grid_a1.code])
+        expect(main).to_contain_text(numbers[tree.grid_a2.code])
+        expect(main).not_to_contain_text(numbers[tree.grid_b1.code])
+    assert worker.page_width() <= PHONE["width"] + 2
