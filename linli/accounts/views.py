@@ -40,7 +40,8 @@ from linli.core.errors import Forbidden
 from linli.core.models import AuthedHttpRequest, User
 from linli.core.roles import Role, effective_role
 from linli.core.scope import OutOfScope
-from linli.core.selectors import locked_accounts
+from linli.core.selectors import is_system_admin, locked_accounts
+from linli.core.services import account_unlock as core_unlock
 from linli.core.tabular import template_header, template_notes, xlsx_bytes
 from linli.regions.models import Level, Region
 from linli.registry.models import Staff, StaffKind
@@ -52,7 +53,7 @@ SCHEDULE_READERS = {Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
 def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
     entries = []
     if role in {Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}:
-        entries.append(("accounts:list", "开通与调整账号"))
+        entries.append(("accounts:list", "账号管理"))
     if role in LINK_CHECKERS:
         entries.append(("accounts:links", "居民账号关联"))
     if role in SCHEDULE_READERS:
@@ -99,18 +100,47 @@ def account_list(request: AuthedHttpRequest) -> HttpResponse:
         by=by, q=filters.get("q", ""), role=filters.get("role", ""), status=filters.get("status", "")
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    locked = {a.username for a in locked_accounts()}
+    locked = locked_accounts()
+    managed = set(
+        accounts_managed(by)
+        .filter(username__in=[a.username for a in locked])
+        .values_list("username", flat=True)
+    )
+    # a system administrator also sees names no page of theirs manages (other administrators, unknown names)
+    shown = [a for a in locked if a.username in managed or is_system_admin(by)]
     return render(
         request,
         "accounts/list.html",
         {
-            "title": "开通与调整账号",
+            "title": "账号管理",
             "form": form,
             "page": page,
             "total": page.paginator.count,
-            "locked": locked,
+            "locked": {a.username for a in locked},
+            "locked_shown": shown,
         },
     )
+
+
+@login_required
+@require_POST
+def locked_unlock(request: AuthedHttpRequest) -> HttpResponse:
+    """解除锁定 from the list: an account ``by`` manages, or (system administrators) any locked name."""
+    by = _manager(request)
+    username = request.POST.get("username", "")[:150]
+    target = accounts_managed(by).filter(username=username).first()
+    try:
+        if target is not None:
+            services.account_unlock(by=by, user=target)
+        elif is_system_admin(by):
+            core_unlock(username=username, by=by, request=request)
+        else:
+            raise Http404("账号不存在，或不在本账号的管理范围内")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已解除账号 {username} 的登录锁定")
+    return redirect("accounts:list")
 
 
 @login_required

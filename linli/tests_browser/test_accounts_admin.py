@@ -25,8 +25,8 @@ def test_district_admin_opens_a_grid_workers_account_who_signs_in_and_sees_the_g
     )
     admin = signed_in("district_admin")
     page = admin.page
-    admin.menu("开通与调整账号")
-    expect(page.locator("h1")).to_have_text("开通与调整账号")
+    admin.menu("账号管理")
+    expect(page.locator("h1")).to_have_text("账号管理")
     page.get_by_role("link", name="从工作人员名册开通账号").click()
     row = page.locator("#staff tbody tr", has_text="王网格")
     expect(row).to_contain_text("万福社区第2网格")
@@ -75,7 +75,7 @@ def test_street_coordinator_cannot_open_an_account_above_the_street(
     )
     street = signed_in("street_coordinator")
     page = street.page
-    street.menu("开通与调整账号")
+    street.menu("账号管理")
     page.get_by_role("link", name="从工作人员名册开通账号").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator("#staff")).to_contain_text("李社工")
@@ -133,7 +133,7 @@ def test_district_admin_gives_a_grid_worker_a_second_grid_and_he_sees_the_reques
 
     admin = signed_in("district_admin")
     page = admin.page
-    admin.menu("开通与调整账号")
+    admin.menu("账号管理")
     page.fill("input[name=q]", "grid_worker")
     page.get_by_role("button", name="查询").click()
     page.locator("#managed-accounts tbody tr", has_text="网格员小王").get_by_role(
