@@ -158,3 +158,53 @@ def test_district_admin_gives_a_grid_worker_a_second_grid_and_he_sees_the_reques
         expect(main).to_contain_text(numbers[tree.grid_a2.code])
         expect(main).not_to_contain_text(numbers[tree.grid_b1.code])
     assert worker.page_width() <= PHONE["width"] + 2
+
+
+def test_a_resident_links_their_account_and_then_sees_their_own_record_on_a_phone(
+    world: World, signed_in, live_server: LiveServer
+) -> None:
+    from linli.core.roles import Role
+    from linli.testing.factories import UserFactory
+
+    person = world.people.in_a2  # 黄美玲, of 万福社区's second grid
+    UserFactory.create(username="huang_ml", display_name="", role=Role.RESIDENT, region=None)
+    resident = signed_in("huang_ml", phone=True)
+    page = resident.page
+    expect(page.locator("main")).to_contain_text("本账号尚未关联居民档案")
+    resident.menu("关联本人档案")
+    page.get_by_label("姓名").fill(person.name)
+    page.get_by_label("身份证号").fill("350504197505050000")  # a wrong number: said plainly, nothing asked
+    page.get_by_role("button", name="提交申请").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("main")).to_contain_text("姓名与身份证号对不上登记的档案")
+    resident.shot("link-mismatch")
+    page.get_by_label("身份证号").fill(person.id_number.reveal())
+    page.get_by_role("button", name="提交申请").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("申请已提交，请带身份证到社区服务站核对")
+    expect(page.locator("main")).to_contain_text("万福社区")
+    resident.shot("link-asked")
+    assert resident.page_width() <= PHONE["width"] + 2
+
+    # the community worker of 万福社区 checks the ID card and confirms, on a phone too
+    worker = signed_in("community_worker", phone=True)
+    worker.menu("居民账号关联")
+    row = worker.page.locator("#links tbody tr", has_text="huang_ml")
+    expect(row).to_contain_text(person.name)
+    expect(row).not_to_contain_text(person.id_number.reveal())  # the ID number masked on the list
+    worker.shot("links")
+    assert worker.page_width() <= PHONE["width"] + 2
+    row.locator("select[name=confirm]").select_option("1")
+    row.get_by_role("button", name="提交").click()
+    worker.page.wait_for_load_state("networkidle")
+    expect(worker.page.locator(".messages")).to_contain_text("已关联")
+    expect(worker.page.locator("#links")).to_contain_text("没有待核对的申请")
+
+    # the resident's home now shows their own record, masked, and their household
+    resident.go("/", "linked-home")
+    main = page.locator("main")
+    expect(main).to_contain_text(person.name)
+    expect(main).to_contain_text(world.tree.grid_a2.name)
+    expect(main).not_to_contain_text(person.id_number.reveal())
+    expect(main).not_to_contain_text("本账号尚未关联居民档案")
+    assert resident.page_width() <= PHONE["width"] + 2
