@@ -69,9 +69,15 @@ class _GrantForm(forms.Form):
         self.fields["region"].widget = forms.Select(choices=choices)
         more = self.fields["more_regions"]
         assert isinstance(more, forms.MultipleChoiceField)
-        level = len(str(self.initial.get("region") or ""))  # offered at the level of the bound region
-        choices = [c for c in choices if not level or len(c[0]) == level]
-        more.choices = choices
+        bound = str(self.initial.get("region") or "")
+        held = set(self.initial.get("more_regions") or [])
+        choices = [c for c in choices if not bound or len(c[0]) == len(bound)]  # the bound region's level
+        if len(choices) > MORE_AS_CHECKBOXES and len(bound) > 6:  # many: the bound region's neighbours
+            choices = [c for c in choices if c[0].startswith(bound[:-3]) or c[0] in held]
+            more.help_text = (
+                "一人负责几个网格（或社区）时勾选其余的（同一上级之内；跨社区的请用批量开通或接口）"
+            )
+        more.choices = choices = [c for c in choices if c[0] != bound]
         more.widget = (
             forms.CheckboxSelectMultiple(choices=choices)
             if len(choices) <= MORE_AS_CHECKBOXES
