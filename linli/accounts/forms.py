@@ -78,6 +78,8 @@ class _GrantForm(forms.Form):
                 "一人负责几个网格（或社区）时勾选其余的（同一上级之内；跨社区的请用批量开通或接口）"
             )
         more.choices = choices = [c for c in choices if c[0] != bound]
+        if not choices:  # nothing else at that level to offer: no empty list on the page
+            del self.fields["more_regions"]
         more.widget = (
             forms.CheckboxSelectMultiple(choices=choices)
             if len(choices) <= MORE_AS_CHECKBOXES
@@ -93,7 +95,7 @@ class _GrantForm(forms.Form):
         org_field.queryset = orgs.order_by("name")
 
     def clean_more_regions(self) -> list[Region]:
-        codes = self.cleaned_data.get("more_regions") or []
+        codes = self.cleaned_data.get("more_regions") or []  # absent when nothing was offered
         return [self._offered[c] for c in codes if c in self._offered]
 
 

@@ -178,7 +178,7 @@ def account_open(request: AuthedHttpRequest, staff_pk: int) -> HttpResponse:
                 username=form.cleaned_data["username"],
                 role=form.cleaned_data["role"],
                 region=form.cleaned_data["region"],
-                more_regions=form.cleaned_data["more_regions"],
+                more_regions=form.cleaned_data.get("more_regions", []),
                 organisation=form.cleaned_data["organisation"],
             )
         except ValidationError as exc:
@@ -239,7 +239,7 @@ def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 user=target,
                 role=change.cleaned_data["role"],
                 region=change.cleaned_data["region"],
-                more_regions=change.cleaned_data["more_regions"],
+                more_regions=change.cleaned_data.get("more_regions", []),
                 organisation=change.cleaned_data["organisation"],
             )
         except ValidationError as exc:
