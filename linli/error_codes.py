@@ -472,6 +472,8 @@ CODES: dict[str, str] = {
     "accounts.grid_not_staffs": "网格员账号须绑定到本人负责的网格",
     "accounts.link_decided": "该申请已由他人处理",
     "accounts.link_pending": "已有一份申请在等待社区核对",
+    "accounts.more_regions_resident": "居民账号只能绑定一个区域",
+    "accounts.more_regions_too_many": "其他区域个数超出上限",
     "accounts.not_a_manager": "本账号不能开通或调整账号",
     "accounts.organisation_out_of_scope": "所属单位不在本账号的管辖范围内",
     "accounts.person_not_found": "姓名与身份证号对不上登记的档案",

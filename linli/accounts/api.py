@@ -1,6 +1,8 @@
 """账号管理 API (/api/accounts): the same services as the pages; an account outside the caller's
 reach answers 404 like a missing one."""
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
@@ -22,6 +24,9 @@ class AccountOut(Schema):
     display_name: str
     role: str
     region_code: str
+    more_region_codes: list[str] = Field(
+        description="本账号另负责的区域（与绑定区域同级，如网格员的其他网格）"
+    )
     organisation_id: int | None
     is_active: bool
     must_change_password: bool
@@ -38,12 +43,18 @@ class AccountOpenIn(Schema):
     username: str = Field(..., min_length=3, max_length=150)
     role: str = Field(..., max_length=32)
     region_code: str = Field(..., min_length=2, max_length=15, pattern=r"^\d+$")
+    more_region_codes: list[Annotated[str, Field(min_length=2, max_length=15, pattern=r"^\d+$")]] = Field(
+        default_factory=list, max_length=20, description="另负责的区域编码（与绑定区域同级）"
+    )
     organisation_id: ObjectId | None = None
 
 
 class AccountChangeIn(Schema):
     role: str = Field(..., max_length=32)
     region_code: str = Field(..., min_length=2, max_length=15, pattern=r"^\d+$")
+    more_region_codes: list[Annotated[str, Field(min_length=2, max_length=15, pattern=r"^\d+$")]] | None = (
+        Field(None, max_length=20, description="另负责的区域编码；不传则保留原有的（按新角色重新检查）")
+    )
     organisation_id: ObjectId | None = None
 
 
@@ -63,6 +74,7 @@ def _out(user: User) -> AccountOut:
         display_name=user.display_name,
         role=user.role,
         region_code=user.region_code,
+        more_region_codes=list(user.more_region_codes or []),
         organisation_id=user.organisation_id,
         is_active=user.is_active,
         must_change_password=user.must_change_password,
@@ -74,6 +86,16 @@ def _region(code: str) -> Region:
     if region is None:
         raise invalid("region_code", "没有这个区域编码", "accounts.region_unknown")
     return region
+
+
+def _regions(codes: list[str]) -> list[Region]:
+    found = {r.code: r for r in Region.objects.current().filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise invalid(
+            "more_region_codes", f"没有这个区域编码：{'、'.join(missing)}", "accounts.region_unknown"
+        )
+    return [found[c] for c in codes]
 
 
 def _organisation(pk: int | None) -> Organisation | None:
@@ -114,6 +136,7 @@ def account_open(request: HttpRequest, payload: AccountOpenIn) -> Status:
         username=payload.username,
         role=payload.role,
         region=_region(payload.region_code),
+        more_regions=_regions(payload.more_region_codes),
         organisation=_organisation(payload.organisation_id),
     )
     return Status(201, OpenedOut(account=_out(opened.user), one_time_password=opened.password))
@@ -131,6 +154,7 @@ def account_change(request: HttpRequest, pk: ObjectId, payload: AccountChangeIn)
         user=_managed(request, pk),
         role=payload.role,
         region=_region(payload.region_code),
+        more_regions=None if payload.more_region_codes is None else _regions(payload.more_region_codes),
         organisation=_organisation(payload.organisation_id),
     )
     return _out(user)

@@ -65,3 +65,27 @@ def grant_refusal(manager_role: str, manager_code: str, role: str, code: str) ->
     if not in_subtree(manager_code, code):
         return ("region", "不能授予超出本账号管辖范围的区域", "accounts.region_out_of_scope")
     return None
+
+
+MORE_REGIONS_MAX = 20  # additional regions of one account
+
+
+def regions_refusal(
+    manager_role: str, manager_code: str, role: str, code: str, more: list[str] | tuple[str, ...] = ()
+) -> tuple[str, str, str] | None:
+    """Why this manager may not bind an account of ``role`` to ``code`` and the additional regions
+    ``more`` (the same level as ``code``, each within the manager's subtree), or None when they may."""
+    refusal = grant_refusal(manager_role, manager_code, role, code)
+    if refusal is not None or not more:
+        return refusal
+    if role == "resident":
+        return ("more_regions", "居民账号只能绑定一个区域", "accounts.more_regions_resident")
+    if len(set(more) - {code}) > MORE_REGIONS_MAX:
+        return ("more_regions", f"其他区域最多 {MORE_REGIONS_MAX} 个", "accounts.more_regions_too_many")
+    for other in more:
+        if len(other) != len(code):
+            return ("more_regions", "其他区域须与绑定区域同一级别（如都是网格）", "accounts.region_level")
+        refusal = grant_refusal(manager_role, manager_code, role, other)
+        if refusal is not None:
+            return ("more_regions", refusal[1], refusal[2])
+    return None

@@ -45,9 +45,17 @@ class AccountSearchForm(forms.Form):
     )
 
 
+MORE_AS_CHECKBOXES = 40  # more offered regions than this: a multiple select instead of checkboxes
+
+
 class _GrantForm(forms.Form):
     role = forms.ChoiceField(label="角色")
     region = RegionCodeField(label="绑定区域", max_length=15)
+    more_regions = forms.MultipleChoiceField(
+        label="另负责的区域",
+        required=False,
+        help_text="一人负责几个网格（或社区）时勾选其余的，须与绑定区域同一级别",
+    )
     organisation = forms.ModelChoiceField(
         label="所属单位", queryset=Organisation.objects.none(), required=False, empty_label="（无）"
     )
@@ -57,9 +65,27 @@ class _GrantForm(forms.Form):
         role_field = self.fields["role"]
         assert isinstance(role_field, forms.ChoiceField)
         role_field.choices = grantable_roles(by)
-        self.fields["region"].widget = forms.Select(
-            choices=[(r.code, f"{r.name}（{r.code}）") for r in regions]
+        choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+        self.fields["region"].widget = forms.Select(choices=choices)
+        more = self.fields["more_regions"]
+        assert isinstance(more, forms.MultipleChoiceField)
+        bound = str(self.initial.get("region") or "")
+        held = set(self.initial.get("more_regions") or [])
+        choices = [c for c in choices if not bound or len(c[0]) == len(bound)]  # the bound region's level
+        if len(choices) > MORE_AS_CHECKBOXES and len(bound) > 6:  # many: the bound region's neighbours
+            choices = [c for c in choices if c[0].startswith(bound[:-3]) or c[0] in held]
+            more.help_text = (
+                "一人负责几个网格（或社区）时勾选其余的（同一上级之内；跨社区的请用批量开通或接口）"
+            )
+        more.choices = choices = [c for c in choices if c[0] != bound]
+        if not choices:  # nothing else at that level to offer: no empty list on the page
+            del self.fields["more_regions"]
+        more.widget = (
+            forms.CheckboxSelectMultiple(choices=choices)
+            if len(choices) <= MORE_AS_CHECKBOXES
+            else forms.SelectMultiple(choices=choices, attrs={"size": 8})
         )
+        self._offered = {r.code: r for r in regions}
         code = manager_code(by)
         orgs = Organisation.objects.filter(active=True).select_related("region")
         if code:
@@ -68,12 +94,16 @@ class _GrantForm(forms.Form):
         assert isinstance(org_field, forms.ModelChoiceField)
         org_field.queryset = orgs.order_by("name")
 
+    def clean_more_regions(self) -> list[Region]:
+        codes = self.cleaned_data.get("more_regions") or []  # absent when nothing was offered
+        return [self._offered[c] for c in codes if c in self._offered]
+
 
 class AccountOpenForm(_GrantForm):
     username = forms.CharField(
         label="账号名", max_length=150, help_text="登录用，3 位以上字母、数字或 _ . @ + -"
     )
-    field_order = ["username", "role", "region", "organisation"]
+    field_order = ["username", "role", "region", "more_regions", "organisation"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

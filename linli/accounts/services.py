@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from linli.accounts.engine import grant_refusal
+from linli.accounts.engine import regions_refusal
 from linli.accounts.models import PersonLink, StaffAccount, StatusChange
 from linli.accounts.selectors import (
     accounts_managed,
@@ -33,7 +34,7 @@ from linli.core.models import AuditAction, User
 from linli.core.personal import blind_lookup
 from linli.core.roles import DEFAULT_EXPORT, DEFAULT_REVEAL, Role, effective_role
 from linli.core.scope import OutOfScope
-from linli.core.services import audit_record, one_time_password
+from linli.core.services import account_regions_set, audit_record, one_time_password
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
 from linli.regions.models import Region
 from linli.registry.models import Organisation, Person, Staff, StaffKind
@@ -59,8 +60,10 @@ def _require_manager(by: User) -> None:
         raise Forbidden("本账号不能开通或调整账号", code="accounts.not_a_manager")
 
 
-def _check_grant(*, by: User, role: str, region: Region | None) -> None:
-    refusal = grant_refusal(effective_role(by), manager_code(by), role, region.code if region else "")
+def _check_grant(*, by: User, role: str, region: Region | None, more: Sequence[Region] = ()) -> None:
+    refusal = regions_refusal(
+        effective_role(by), manager_code(by), role, region.code if region else "", [r.code for r in more]
+    )
     if refusal is not None:
         field, message, code = refusal
         raise invalid(field, message, code)
@@ -104,18 +107,17 @@ def account_open_for_staff(
     role: str,
     region: Region,
     organisation: Organisation | None = None,
+    more_regions: Sequence[Region] = (),
 ) -> Opened:
     """Open an account for ``staff`` (of ``by``'s subtree, without an account yet) with a one-time
-    password it must change at first sign-in."""
+    password it must change at first sign-in. ``more_regions``: the other regions it covers, at the
+    level of ``region`` (a grid worker's other grids)."""
     _require_manager(by)
     if staff_for_account(by=by, pk=staff.pk) is None:
         raise invalid("staff", "该工作人员不在本账号的管辖范围内，或已开通账号", "accounts.staff_unavailable")
-    _check_grant(by=by, role=role, region=region)
+    _check_grant(by=by, role=role, region=region, more=more_regions)
     _check_organisation(by, organisation)
-    if role == Role.GRID_WORKER:
-        grids = {g.code for g in staff.grids.all()}
-        if grids and region.code not in grids:
-            raise invalid("region", "网格员账号须绑定到本人负责的网格", "accounts.grid_not_staffs")
+    _check_staff_grids(staff, role, region, more_regions)
     username = username.strip()
     if not USERNAME.match(username):
         raise invalid("username", "账号名为 3–150 位字母、数字或 _ . @ + -", "accounts.username_invalid")
@@ -133,13 +135,14 @@ def account_open_for_staff(
             user.set_password(password)
             user.save()
             _grant_permissions(user)
+            more = account_regions_set(user=user, regions=list(more_regions))
             StaffAccount.objects.create(staff=staff, user=user, created_by=by)
             audit_record(
                 actor=by,
                 action=AuditAction.CREATE,
                 subject=user,
                 subject_label=_label(user),
-                detail={"staff": staff.pk, "role": role, "region": region.code},
+                detail={"staff": staff.pk, "role": role, "region": region.code, "more_regions": more},
             )
     except IntegrityError:
         if User.objects.filter(username__iexact=username).exists():
@@ -148,22 +151,51 @@ def account_open_for_staff(
     return Opened(user, password)
 
 
+def _check_staff_grids(staff: Staff | None, role: str, region: Region, more: Sequence[Region]) -> None:
+    """A grid worker of the registry is bound only to grids the registry says they are responsible for."""
+    if role != Role.GRID_WORKER or staff is None:
+        return
+    grids = {g.code for g in staff.grids.all()}
+    if grids and region.code not in grids:
+        raise invalid("region", "网格员账号须绑定到本人负责的网格", "accounts.grid_not_staffs")
+    if grids and any(r.code not in grids for r in more):
+        raise invalid("more_regions", "网格员账号须绑定到本人负责的网格", "accounts.grid_not_staffs")
+
+
 def account_change(
-    *, by: User, user: User, role: str, region: Region, organisation: Organisation | None = None
+    *,
+    by: User,
+    user: User,
+    role: str,
+    region: Region,
+    organisation: Organisation | None = None,
+    more_regions: Sequence[Region] | None = None,
 ) -> User:
-    """Change an account's role, region or organisation within ``by``'s reach; audited with before and after."""
+    """Change an account's role, region, other regions (None keeps them, checked against the new role)
+    or organisation within ``by``'s reach; audited with before and after."""
     _require_manager(by)
     user = _managed(by, user)
-    _check_grant(by=by, role=role, region=region)
+    if more_regions is None:
+        more_regions = list(Region.objects.filter(pk__in=user.extra_regions.values("region_id")))
+    _check_grant(by=by, role=role, region=region, more=more_regions)
     _check_organisation(by, organisation)
-    before = {"role": user.role, "region": user.region_code, "organisation": user.organisation_id}
+    staff_link = StaffAccount.objects.filter(user=user).select_related("staff").first()
+    _check_staff_grids(staff_link.staff if staff_link else None, role, region, more_regions)
+    before = {
+        "role": user.role,
+        "region": user.region_code,
+        "more_regions": list(user.more_region_codes or []),
+        "organisation": user.organisation_id,
+    }
     with transaction.atomic():
         user.role, user.region, user.organisation = role, region, organisation
         user.save(update_fields=["role", "region", "organisation"])
         _grant_permissions(user)
+        more = account_regions_set(user=user, regions=list(more_regions))
         after = {
             "role": role,
             "region": region.code,
+            "more_regions": more,
             "organisation": organisation.pk if organisation else None,
         }
         audit_record(
@@ -265,10 +297,11 @@ IMPORT_COLUMNS = [
         "region",
         "绑定区域编码",
         required=True,
-        help="网格 15 位，社区 12 位，街道 9 位",
-        example="350504001001001",
+        help="网格 15 位，社区 12 位，街道 9 位；负责几个网格时填几个编码，用顿号或逗号隔开",
+        example="350504001001001、350504001001002",
     ),
 ]
+CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
 ROLE_BY_LABEL = {label: value for value, label in Role.choices}
 
 
@@ -303,20 +336,31 @@ def accounts_import(*, by: User, upload: IO[bytes], filename: str, dry_run: bool
                 if staff is None:
                     report.add(n, header["staff_name"], "名册中没有这位在岗工作人员", row["staff_name"])
                     continue
-                region = Region.objects.current().filter(code=row["region"]).first()
-                if region is None:
-                    report.add(n, header["region"], "没有这个区域编码", row["region"])
+                codes = [c for c in CODE_SEPARATORS.split(row["region"]) if c]
+                found = {r.code: r for r in Region.objects.current().filter(code__in=codes)}
+                missing = [c for c in codes if c not in found]
+                if missing or not codes:
+                    report.add(n, header["region"], "没有这个区域编码", "、".join(missing) or row["region"])
                     continue
                 try:
                     with transaction.atomic():
                         opened.append(
                             account_open_for_staff(
-                                by=by, staff=staff, username=row["username"], role=role, region=region
+                                by=by,
+                                staff=staff,
+                                username=row["username"],
+                                role=role,
+                                region=found[codes[0]],
+                                more_regions=[found[c] for c in codes[1:]],
                             )
                         )
                 except ValidationError as exc:
                     for field, errors in exc.message_dict.items():
-                        column = {"staff": "staff_name", "organisation": "region"}.get(field, field)
+                        column = {
+                            "staff": "staff_name",
+                            "organisation": "region",
+                            "more_regions": "region",
+                        }.get(field, field)
                         for message in errors:
                             report.add(n, header.get(column, ""), message, row.get(column, ""))
             if report or dry_run:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/staff/", views.staff_pick, name="staff_pick"),
     path("accounts/staff/<int:staff_pk>/open/", views.account_open, name="open"),
     path("accounts/import/", views.account_import, name="import"),
+    path("accounts/unlock/", views.locked_unlock, name="locked_unlock"),
     path("accounts/import/template.xlsx", views.account_import_template, name="import_template"),
     path("accounts/<int:pk>/", views.account_detail, name="detail"),
     path("accounts/<int:pk>/reset-password/", views.account_reset, name="reset"),

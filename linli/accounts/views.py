@@ -40,7 +40,8 @@ from linli.core.errors import Forbidden
 from linli.core.models import AuthedHttpRequest, User
 from linli.core.roles import Role, effective_role
 from linli.core.scope import OutOfScope
-from linli.core.selectors import locked_accounts
+from linli.core.selectors import is_system_admin, locked_accounts
+from linli.core.services import account_unlock as core_unlock
 from linli.core.tabular import template_header, template_notes, xlsx_bytes
 from linli.regions.models import Level, Region
 from linli.registry.models import Staff, StaffKind
@@ -52,7 +53,7 @@ SCHEDULE_READERS = {Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
 def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
     entries = []
     if role in {Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}:
-        entries.append(("accounts:list", "开通与调整账号"))
+        entries.append(("accounts:list", "账号管理"))
     if role in LINK_CHECKERS:
         entries.append(("accounts:links", "居民账号关联"))
     if role in SCHEDULE_READERS:
@@ -99,18 +100,47 @@ def account_list(request: AuthedHttpRequest) -> HttpResponse:
         by=by, q=filters.get("q", ""), role=filters.get("role", ""), status=filters.get("status", "")
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    locked = {a.username for a in locked_accounts()}
+    locked = locked_accounts()
+    managed = set(
+        accounts_managed(by)
+        .filter(username__in=[a.username for a in locked])
+        .values_list("username", flat=True)
+    )
+    # a system administrator also sees names no page of theirs manages (other administrators, unknown names)
+    shown = [a for a in locked if a.username in managed or is_system_admin(by)]
     return render(
         request,
         "accounts/list.html",
         {
-            "title": "开通与调整账号",
+            "title": "账号管理",
             "form": form,
             "page": page,
             "total": page.paginator.count,
-            "locked": locked,
+            "locked": {a.username for a in locked},
+            "locked_shown": shown,
         },
     )
+
+
+@login_required
+@require_POST
+def locked_unlock(request: AuthedHttpRequest) -> HttpResponse:
+    """解除锁定 from the list: an account ``by`` manages, or (system administrators) any locked name."""
+    by = _manager(request)
+    username = request.POST.get("username", "")[:150]
+    target = accounts_managed(by).filter(username=username).first()
+    try:
+        if target is not None:
+            services.account_unlock(by=by, user=target)
+        elif is_system_admin(by):
+            core_unlock(username=username, by=by, request=request)
+        else:
+            raise Http404("账号不存在，或不在本账号的管理范围内")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已解除账号 {username} 的登录锁定")
+    return redirect("accounts:list")
 
 
 @login_required
@@ -148,6 +178,7 @@ def account_open(request: AuthedHttpRequest, staff_pk: int) -> HttpResponse:
                 username=form.cleaned_data["username"],
                 role=form.cleaned_data["role"],
                 region=form.cleaned_data["region"],
+                more_regions=form.cleaned_data.get("more_regions", []),
                 organisation=form.cleaned_data["organisation"],
             )
         except ValidationError as exc:
@@ -183,13 +214,22 @@ def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     by = _manager(request)
     target = _account(request, pk)
     regions = _regions(by, getattr(getattr(target, "staff_link", None), "staff", None)) or _regions(by)
-    if target.region and target.region not in regions:
-        regions = [target.region, *regions]
+    held = list(
+        Region.objects.filter(
+            pk__in=[target.region_id, *target.extra_regions.values_list("region_id", flat=True)]
+        )
+    )
+    regions = [r for r in held if r not in regions] + regions
     change = AccountChangeForm(
         request.POST if request.POST.get("action") == "change" else None,
         by=by,
         regions=regions,
-        initial={"role": target.role, "region": target.region_code, "organisation": target.organisation_id},
+        initial={
+            "role": target.role,
+            "region": target.region_code,
+            "more_regions": list(target.more_region_codes or []),
+            "organisation": target.organisation_id,
+        },
     )
     reason = ReasonForm(request.POST if request.POST.get("action") == "status" else None)
     if request.method == "POST" and request.POST.get("action") == "change" and change.is_valid():
@@ -199,6 +239,7 @@ def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 user=target,
                 role=change.cleaned_data["role"],
                 region=change.cleaned_data["region"],
+                more_regions=change.cleaned_data.get("more_regions", []),
                 organisation=change.cleaned_data["organisation"],
             )
         except ValidationError as exc:
@@ -226,6 +267,7 @@ def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "history": StatusChange.objects.filter(user=target).select_related("by")[:20],
             "locked": target.username in {a.username for a in locked_accounts()},
             "staff": getattr(getattr(target, "staff_link", None), "staff", None),
+            "more": sorted((r for r in held if r.pk != target.region_id), key=lambda r: r.code),
         },
     )
 

@@ -28,7 +28,7 @@ from linli.care.models import (
 )
 from linli.core.models import User
 from linli.core.roles import Role
-from linli.core.scope import scoped, subtree_q
+from linli.core.scope import account_subtrees_q, scoped, subtree_q
 from linli.regions.models import Region
 from linli.registry.models import Person, PersonStatus, PersonTag, Staff, StaffKind, TagKind
 
@@ -281,7 +281,7 @@ def my_visits(user: Any, today: dt.date) -> QuerySet[Visit]:
 def open_alerts(user: Any) -> QuerySet[Alert]:
     qs = alerts_for(user).filter(status=AlertStatus.OPEN)
     if getattr(user, "role", "") == Role.GRID_WORKER:
-        return qs.filter(file__region__code__startswith=user.region_code)
+        return qs.filter(account_subtrees_q(user, "file__region__code"))
     return qs
 
 

@@ -17,7 +17,7 @@ from linli.cases.engine.geo import bbox, haversine_m
 from linli.cases.models import Case, CasePhoto, Category, Kind
 from linli.core.models import User
 from linli.core.roles import Role, effective_role
-from linli.core.scope import scoped
+from linli.core.scope import account_codes, account_subtrees_q, scoped, subtrees_q
 from linli.core.services import REVEAL_PERMISSION
 from linli.regions.models import Level, Region
 from linli.registry.models import Organisation, OrganisationKind, Person
@@ -359,19 +359,18 @@ def map_center(user: User) -> tuple[float, float]:
 
 def patrol_grids(user: User) -> list[Region]:
     """The grids ``user`` reports patrol events in: his own grid, or the grids of his region (at most 300)."""
-    code = user.region_code
-    if not code:
+    if not account_codes(user):
         return []
-    lo, hi = code, code + ";"
     return list(
-        Region.objects.current().filter(level=Level.GRID, code__gte=lo, code__lt=hi).order_by("code")[:300]
+        Region.objects.current().filter(account_subtrees_q(user), level=Level.GRID).order_by("code")[:300]
     )
 
 
 def map_areas(user: User) -> dict[str, Any] | None:
     """Grid (or community) outlines around the account's place, for the map pick."""
-    code = user.region_code[:12] if user.region_code else ""
-    qs = Region.objects.current().filter(code__gte=code, code__lt=code + ";", boundary__isnull=False)
+    communities = sorted({c[:12] for c in account_codes(user)}) or [""]
+    code = communities[0]
+    qs = Region.objects.current().filter(subtrees_q(communities), boundary__isnull=False)
     fine = len(code) >= 12 and qs.filter(level=Level.GRID).exists()
     level = Level.GRID if fine or not qs.filter(level=Level.COMMUNITY).exists() else Level.COMMUNITY
     feats = [

@@ -37,6 +37,17 @@ def register_nav(section: NavSection, *, group: str = "") -> None:
         NAV_SECTIONS.append(NavRegistration(section, group))
 
 
+# The module that manages accounts may take core's 账号管理 over (password reset, lifting a lockout): the
+# url names of its list and of one account's page. Core's menu entry then goes, and core's old pages
+# redirect there (a kernel without such a module keeps its own page).
+ACCOUNT_ADMIN: dict[str, str] = {}
+
+
+def register_account_admin(*, list_url: str, detail_url: str) -> None:
+    ACCOUNT_ADMIN.clear()
+    ACCOUNT_ADMIN.update(list=list_url, detail=detail_url)
+
+
 # With more entries than this the bar shows one menu per module instead of every entry.
 FLAT_NAV_MAX = 8
 
@@ -77,7 +88,7 @@ def navigation(user: Any) -> tuple[list[tuple[str, str]], dict[str, str]]:
             group_of.update((name, registration.group) for name, _ in entries)
     if role in AUDITORS:
         nav.append(("audit_log", "审计日志"))
-    if role in REGION_ADMINS:
+    if role in REGION_ADMINS and not ACCOUNT_ADMIN:
         nav.append(("account_admin", "账号管理"))
     return nav, group_of
 

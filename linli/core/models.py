@@ -50,6 +50,9 @@ class User(AbstractUser):
         default=False,
         help_text="管理员重置密码后为是：登录后必须先修改密码，才能使用其他功能。",
     )
+    # The codes of the account's additional regions (``AccountRegion``), kept beside them in the same
+    # transaction by ``account_regions_set`` so that every scoped read knows them without a query.
+    more_region_codes = models.JSONField("其他区域编码", default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = "账号"
@@ -69,8 +72,37 @@ class User(AbstractUser):
         return self.region.code if self.region is not None else ""
 
     @property
+    def region_codes(self) -> list[str]:
+        """The codes of every region the account is bound to: its own first, then the additional ones
+        (a grid worker covering two grids); [] when unbound."""
+        code = self.region_code
+        return [code, *(c for c in self.more_region_codes or [] if c != code)] if code else []
+
+    @property
     def role_label(self) -> str:
         return Role(self.role).label
+
+
+class AccountRegion(models.Model):
+    """账号的其他区域: a region an account covers besides its own (``User.region``), at the same level —
+    a grid worker responsible for two grids of a community, say. Scope is the OR of the subtrees."""
+
+    user = models.ForeignKey(
+        User, verbose_name="账号", on_delete=models.CASCADE, related_name="extra_regions"
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="区域", on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField("添加时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "账号的其他区域"
+        verbose_name_plural = "账号的其他区域"
+        ordering = ["user", "region__code"]
+        constraints = [models.UniqueConstraint(fields=["user", "region"], name="core_accountregion_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.region}"
 
 
 class AuthedHttpRequest(HttpRequest):

@@ -11,6 +11,11 @@ The region subtree is kernel logic, not a query of the regions app: a region's s
 the prefix of every code below it, and the account already carries its region's code
 (``User.region_code``), so a subtree is the code range ``subtree_range`` (the regions models
 module re-exports both helpers for the modules that filter regions).
+
+An account may cover several regions of one level (``User.region_codes``: its own and those of
+``AccountRegion``, a grid worker with two grids): its scope is the OR of their subtrees
+(``account_codes``, ``subtrees_q``). Code outside the kernel that filters by the account's region
+should use these rather than ``user.region_code``.
 """
 
 from __future__ import annotations
@@ -60,6 +65,30 @@ def subtree_q(code: str, path: str = "code") -> Q:
     return Q(**{f"{path}__gte": lo, f"{path}__lt": hi})
 
 
+def account_codes(user: User | Any) -> list[str]:
+    """The region codes of ``user``'s scope: its own region first, then its additional ones."""
+    codes = getattr(user, "region_codes", None)
+    if codes is None:  # an object standing in for an account (tests, scripts)
+        code = getattr(user, "region_code", "") or ""
+        return [code] if code else []
+    return list(codes)
+
+
+def subtrees_q(codes: list[str] | tuple[str, ...], path: str = "code") -> Q:
+    """Rows whose region code lies in the subtree of any of ``codes`` (none when ``codes`` is empty)."""
+    if not codes:
+        return Q(pk__in=[])
+    q = subtree_q(codes[0], path)
+    for code in codes[1:]:
+        q |= subtree_q(code, path)
+    return q
+
+
+def account_subtrees_q(user: User | Any, path: str = "code") -> Q:
+    """Rows (at ``path``) in the subtree of any of ``user``'s regions; none for an unbound account."""
+    return subtrees_q(account_codes(user), path)
+
+
 # For each scoped model ("app.model"): the paths from a row to what decides who sees it.
 #   region       the row's Region ("" when the rows are regions): readers see their subtree;
 #   self         must equal a resident's own person; household: a resident's household;
@@ -102,7 +131,7 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
     if "region_code" in paths:  # audit log and import runs: own records; auditors see their subtree
         q = Q(**{paths["actor"]: user.pk}) if "actor" in paths else Q(pk__in=[])
         if role == Role.DISTRICT_ADMIN and user.region_id:
-            q |= subtree_q(user.region_code, paths["region_code"])
+            q |= account_subtrees_q(user, paths["region_code"])
         return q
     if role == Role.RESIDENT:
         q = Q(pk__in=[])
@@ -116,9 +145,11 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
     if role not in REGISTRY_READERS or not user.region_id:
         return Q(pk__in=[])
     region_path = paths["region"]
-    q = subtree_q(user.region_code, f"{region_path}__code" if region_path else "code")
-    if "grid" in paths and len(user.region_code) > VILLAGE_CODE_LENGTH:  # bound to a grid
-        q |= subtree_q(user.region_code, f"{paths['grid']}__code")
+    codes = account_codes(user)
+    q = subtrees_q(codes, f"{region_path}__code" if region_path else "code")
+    grids = [c for c in codes if len(c) > VILLAGE_CODE_LENGTH]
+    if "grid" in paths and grids:  # bound to grids
+        q |= subtrees_q(grids, f"{paths['grid']}__code")
     if "filer" in paths:
         q |= Q(**{paths["filer"]: user.pk})
     return q
@@ -133,7 +164,7 @@ def scoped(qs: models.QuerySet, user: User | Any) -> models.QuerySet:
 def region_in_scope(user: User | Any, region: PlaceInTree) -> bool:
     if effective_role(user) == Role.SYSTEM_ADMIN:
         return True
-    return bool(user.region_code) and region.code.startswith(user.region_code)
+    return any(region.code.startswith(code) for code in account_codes(user))
 
 
 def require_region_in_scope(user: User | Any, region: PlaceInTree, *, write: bool = True) -> None:

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from linli.core.errors import Forbidden
-from linli.core.models import AuditAction, AuditLog, User
+from linli.core.models import AccountRegion, AuditAction, AuditLog, User
 from linli.core.personal import SensitiveValue
 from linli.core.request_context import client_ip, current_client_ip
 from linli.core.scope import OutOfScope, require_object_in_scope
@@ -64,6 +64,23 @@ def audit_record(
         client_ip=client_ip(request) if request is not None else current_client_ip(),
         detail=detail or {},
     )
+
+
+def account_regions_set(*, user: User, regions: list[Any]) -> list[str]:
+    """Make ``regions`` (``regions.Region`` rows) the account's additional regions, replacing those it
+    had, and keep ``User.more_region_codes`` beside them. Who may grant what is the caller's rule
+    (``linli.accounts``); the account's own region is never an additional one. Returns the codes."""
+    wanted = {r.pk: r for r in regions if r.pk != user.region_id}
+    codes = sorted({r.code for r in wanted.values()})
+    with transaction.atomic():
+        AccountRegion.objects.filter(user=user).exclude(region_id__in=wanted).delete()
+        have = set(AccountRegion.objects.filter(user=user).values_list("region_id", flat=True))
+        AccountRegion.objects.bulk_create(
+            [AccountRegion(user=user, region=r) for pk, r in wanted.items() if pk not in have]
+        )
+        User.objects.filter(pk=user.pk).update(more_region_codes=codes)
+    user.more_region_codes = codes
+    return codes
 
 
 def personal_reveal(

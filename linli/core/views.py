@@ -14,9 +14,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from linli.core import demo_steps
+from linli.core import context, demo_steps
 from linli.core.forms import AccountSearchForm, AuditLogFilterForm, PasswordChangeForm, UnlockForm
 from linli.core.home import home_context, page_for
 from linli.core.models import AuditAction, AuthedHttpRequest
@@ -92,6 +93,9 @@ def account_password(request: AuthedHttpRequest) -> HttpResponse:
 def account_admin(request: AuthedHttpRequest) -> HttpResponse:
     """账号管理: the accounts this administrator manages (password reset) and, for system administrators,
     the names whose sign-in is locked."""
+    if context.ACCOUNT_ADMIN:  # the accounts module's pages took this one over
+        query = request.GET.urlencode()
+        return redirect(reverse(context.ACCOUNT_ADMIN["list"]) + (f"?{query}" if query else ""))
     require_role(request.user, REGION_ADMINS, "只有区/市管理员和系统管理员可以管理账号")
     form = AccountSearchForm(request.GET or None)
     qs = accounts_manageable(request.user).select_related("region", "organisation")
@@ -116,6 +120,8 @@ def account_admin(request: AuthedHttpRequest) -> HttpResponse:
 @require_POST
 def account_reset(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Reset an account's password; the one-time password is shown on this response only."""
+    if context.ACCOUNT_ADMIN:  # nothing is reset here any more: the account's page does it
+        return redirect(context.ACCOUNT_ADMIN["detail"], pk=pk)
     target = get_object_or_404(accounts_manageable(request.user), pk=pk)
     password = password_reset(user=target, by=request.user, request=request)
     response = render(
@@ -131,6 +137,8 @@ def account_reset(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def account_unlock_view(request: AuthedHttpRequest) -> HttpResponse:
     """解除锁定 (system administrators)."""
+    if context.ACCOUNT_ADMIN:
+        return redirect(context.ACCOUNT_ADMIN["list"])
     require_role(request.user, SYSTEM_ADMINS, "只有系统管理员可以解除登录锁定")
     form = UnlockForm(request.POST)
     if not form.is_valid():

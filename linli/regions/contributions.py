@@ -34,6 +34,18 @@ def home_region(user: Any, page: home.PageContext) -> home.PageContext:
     )
     if region is None:
         return {"region": None, "children": []}
+    codes = scope.account_codes(user)
+    if len(codes) > 1:  # an account covering several regions (a grid worker's grids): their sum and each
+        mine = list(rollup.annotate_rollup(Region.objects.current().filter(code__in=codes)).order_by("code"))
+        total = rollup.annotate_rollup(Region.objects.filter(pk=region.pk)).get()
+        for attr in [a for a in vars(total) if a.endswith("_count")]:
+            setattr(total, attr, sum(getattr(r, attr) for r in mine))
+        return {
+            "region": total,
+            "regions_label": "、".join(r.name for r in mine),
+            "children": mine,
+            "children_heading": "本账号负责的区域",
+        }
     children = rollup.annotate_rollup(
         Region.objects.current().filter(parent=region), ["population", "households", "grids"]
     )

@@ -75,11 +75,13 @@ def test_reset_then_forced_change(
     page.fill("input[name=q]", "community_worker")
     page.get_by_role("button", name="查询").click()
     page.wait_for_load_state("networkidle")
-    row = page.locator("#accounts tbody tr", has_text="万福社工")
-    row.locator("summary", has_text="重置密码").click()
+    row = page.locator("#managed-accounts tbody tr", has_text="万福社工")
     admin.shot(f"accounts-{size}")
     assert _width(page) <= (PHONE if phone else DESKTOP)["width"] + TOLERANCE
-    row.get_by_role("button", name="确认重置").click()
+    row.get_by_role("link", name="查看与调整").click()
+    page.wait_for_load_state("networkidle")
+    page.once("dialog", lambda dialog: dialog.accept())  # a confirmation, should the page ask for one
+    page.locator("#password").get_by_role("button", name="重置密码").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator("h1")).to_have_text("密码已重置")
     password = page.locator("#one-time-password").inner_text().strip()
@@ -119,7 +121,8 @@ def test_lockout_page_and_lifting_it(
     expect(visitor.locator("h1")).to_have_text("账号已暂停登录")  # the right password too
 
     admin = signed_in("system_admin")
-    admin.go("/accounts/", "accounts-locked")
+    admin.go("/accounts/", "accounts-locked")  # core's old address leads to the accounts pages
+    assert admin.page.url.endswith("/manage/accounts/")
     locked = admin.page.locator("#locked-accounts tbody tr", has_text="grid_worker")
     expect(locked).to_contain_text("网格员小王")
     locked.get_by_role("button", name="解除锁定").click()

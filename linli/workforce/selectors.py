@@ -13,7 +13,14 @@ from django.db.models.functions import Substr
 
 from linli.cases.hooks import Assignee
 from linli.core.roles import Role, effective_role
-from linli.core.scope import region_in_scope, scoped, subtree_q
+from linli.core.scope import (
+    account_codes,
+    account_subtrees_q,
+    region_in_scope,
+    scoped,
+    subtree_q,
+    subtrees_q,
+)
 from linli.regions.models import Level, Region
 from linli.registry.models import Household, Person, PersonStatus, ResidenceType, Staff, StaffKind, Training
 from linli.workforce.engine import rules
@@ -68,7 +75,7 @@ def grids_of(user: Any, root: Region | None = None) -> QuerySet[Region]:
     """The grids in the account's scope (under ``root`` when given)."""
     qs = Region.objects.current().filter(level=Level.GRID)
     if effective_role(user) != Role.SYSTEM_ADMIN:
-        qs = qs.filter(subtree_q(user.region_code or "-"))
+        qs = qs.filter(account_subtrees_q(user))
     if root is not None:
         qs = qs.filter(subtree_q(root.code))
     return qs.order_by("code")
@@ -210,14 +217,14 @@ def visible_tasks(user: Any) -> QuerySet[GridTask]:
         return qs
     if role == Role.DEPARTMENT_HANDLER:
         return qs.filter(issuer_org_id=user.organisation_id) if user.organisation_id else qs.none()
-    code = user.region_code or ""
-    if not code:
+    codes = account_codes(user)
+    if not codes:
         return qs.none()
-    # the tasks sent to the account's region or above it, and those its region sent
+    # the tasks sent to the account's regions or above them, and those its regions sent
     return qs.filter(
-        Q(region__code__in=[code[:n] for n in (6, 9, 12) if n <= len(code)])
-        | subtree_q(code, "region__code")
-        | subtree_q(code, "issuer_region__code")
+        Q(region__code__in=sorted({code[:n] for code in codes for n in (6, 9, 12) if n <= len(code)}))
+        | subtrees_q(codes, "region__code")
+        | subtrees_q(codes, "issuer_region__code")
     )
 
 
@@ -244,7 +251,7 @@ def my_open_items(user: Any) -> QuerySet[TaskItem]:
             task__status=TaskStatus.ISSUED,
             **({} if effective_role(user) == Role.SYSTEM_ADMIN else {}),
         )
-        .filter(subtree_q(user.region_code or "-", "grid__code"))
+        .filter(account_subtrees_q(user, "grid__code"))
         .select_related("task", "building", "household", "grid")
     )
 

@@ -22,7 +22,7 @@ from linli.cases.models import Case, Channel
 from linli.cases.services import case_create
 from linli.core.errors import Conflict, Forbidden, invalid
 from linli.core.roles import Role, effective_role
-from linli.core.scope import region_in_scope, subtree_q
+from linli.core.scope import account_codes, region_in_scope, subtree_q
 from linli.core.services import audit_record
 from linli.regions.models import Level, Region
 from linli.registry.models import Building, Household, Person, Staff
@@ -85,11 +85,15 @@ def patrol_start(
         raise Forbidden("只有网格员可以开始巡查", code="patrol.not_grid_worker")
     if not consent:
         raise invalid("consent", "开始巡查前请阅读并同意：巡查期间记录您的位置", "patrol.consent_required")
-    if grid is None:
-        grid = by.region
+    la, lo = _coord(lat, lon)
+    if grid is None:  # the grid of his where he stands (a worker may cover several)
+        codes = account_codes(by)
+        grids = [by.region] if by.region is not None else []
+        if len(codes) > 1:
+            grids = list(Region.objects.current().filter(code__in=codes).order_by("code"))
+        grid = next((g for g in grids if track.in_area(la, lo, g.boundary)), grids[0] if grids else None)
     if grid is None or grid.level != Level.GRID or not region_in_scope(by, grid):
         raise invalid("grid", "请选择本人负责的网格", "patrol.grid_unknown")
-    la, lo = _coord(lat, lon)
     if not track.in_area(la, lo, grid.boundary):
         raise invalid(
             "position", f"您当前的位置不在{grid.name}内，请到网格内再开始巡查", "patrol.outside_grid"

@@ -24,7 +24,7 @@ from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
 from linli.core.nearby import items_near
 from linli.core.roles import Role, effective_role, require_role
-from linli.core.scope import region_in_scope, scoped
+from linli.core.scope import account_subtrees_q, region_in_scope, scoped
 from linli.regions.models import Level, Region
 from linli.registry.models import Building, Staff
 from linli.services.models import ExcludedTask  # the negative list is the services module's, read not copied
@@ -631,7 +631,7 @@ def task_do(request: AuthedHttpRequest, number: str) -> HttpResponse:
     items = list(selectors.my_open_items(request.user).filter(task=task)[:50])
     done = (
         TaskItem.objects.filter(task=task, done_at__isnull=False)
-        .filter(grid__code__startswith=request.user.region_code or "-")
+        .filter(account_subtrees_q(request.user, "grid__code"))
         .count()
     )
     return render(

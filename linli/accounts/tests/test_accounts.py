@@ -281,3 +281,88 @@ def test_pages_and_api_share_the_rules(world: World, grid_staff, client_for):
     assert api.get(f"/api/accounts/{world.accounts.district_admin.pk}").status_code == 404
     assert api.get(f"/api/accounts/{world.accounts.grid_worker.pk}").status_code == 200
     assert client_for(world.accounts.community_worker).get(reverse("accounts:list")).status_code == 403
+
+
+def test_one_account_several_grids(world: World, client_for):
+    """A grid worker covering two grids of a community: the grant rules for each, scope the OR of both
+    subtrees (lists, single objects, regions), the API and the Excel list taking several codes."""
+
+    def refused(*args: Any) -> str:
+        refusal = engine.regions_refusal(*args)
+        return refusal[2] if refusal else ""
+
+    a1, a2, b1 = world.tree.grid_a1, world.tree.grid_a2, world.tree.grid_b1
+    c1 = world.tree.grid_c1.code
+    assert refused("district_admin", "350504", "grid_worker", a1.code, [a2.code]) == ""
+    assert (
+        refused("district_admin", "350504", "grid_worker", a1.code, [a2.code[:12]]) == "accounts.region_level"
+    )
+    assert (
+        refused("street_coordinator", a1.code[:9], "grid_worker", a1.code, [c1])
+        == "accounts.region_out_of_scope"
+    )
+    assert (
+        refused("district_admin", "350504", "resident", a1.code, [a2.code])
+        == "accounts.more_regions_resident"
+    )
+    admin = world.accounts.district_admin
+    staff = StaffFactory.create(
+        name="陈两格", kind=StaffKind.GRID_WORKER, region=world.tree.community_a, grids=[a1, a2]
+    )
+    with pytest.raises(ValidationError) as exc:  # only grids the registry says are theirs
+        services.account_open_for_staff(
+            by=admin, staff=staff, username="chen", role=Role.GRID_WORKER, region=a1, more_regions=[b1]
+        )
+    assert _code(exc) == "accounts.grid_not_staffs"
+    user = services.account_open_for_staff(
+        by=admin, staff=staff, username="chen", role=Role.GRID_WORKER, region=a1, more_regions=[a2]
+    ).user
+    user = User.objects.get(pk=user.pk)
+    assert user.region_codes == [a1.code, a2.code]
+    assert list(user.extra_regions.values_list("region__code", flat=True)) == [a2.code]
+    assert AuditLog.objects.get(action="create", subject_id=str(user.pk)).detail["more_regions"] == [a2.code]
+    from linli.core.scope import region_in_scope, scoped
+    from linli.registry.models import Person
+
+    seen = set(scoped(Person.objects.all(), user).values_list("pk", flat=True))
+    assert world.people.in_a2.pk in seen and world.people.in_b.pk not in seen
+    assert region_in_scope(user, a2) and not region_in_scope(user, b1)
+    # a change that keeps them (None) is checked against the new role; [] drops them
+    with pytest.raises(ValidationError) as exc:
+        services.account_change(
+            by=admin, user=user, role=Role.COMMUNITY_WORKER, region=world.tree.community_a
+        )
+    assert _code(exc) == "accounts.region_level"
+    services.account_change(by=admin, user=user, role=Role.GRID_WORKER, region=a1, more_regions=[])
+    user = User.objects.get(pk=user.pk)
+    assert user.region_codes == [a1.code] and not user.extra_regions.exists()
+    assert not region_in_scope(user, a2)
+    # the API takes and shows the list
+    api = client_for(admin)
+    answer = api.patch(
+        f"/api/accounts/{user.pk}",
+        {"role": "grid_worker", "region_code": a1.code, "more_region_codes": [a2.code]},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200 and answer.json()["more_region_codes"] == [a2.code]
+    answer = api.patch(
+        f"/api/accounts/{user.pk}",
+        {"role": "grid_worker", "region_code": a1.code, "more_region_codes": [b1.code]},
+        content_type="application/json",
+    )
+    assert answer.status_code == 422 and answer.json()["code"] == "accounts.grid_not_staffs"
+    # the page: the other grids are checkboxes of the change form
+    page = api.get(reverse("accounts:detail", args=[user.pk])).content.decode()
+    assert f'name="more_regions" value="{a2.code}"' in page and "checked" in page
+    # the Excel list: several codes in the region cell
+    other = StaffFactory.create(
+        name="林两格", kind=StaffKind.GRID_WORKER, region=world.tree.community_a, grids=[a1, a2]
+    )
+    result = services.accounts_import(
+        by=admin,
+        upload=_sheet([["lin", "林两格", world.tree.community_a.code, "网格员", f"{a1.code}、{a2.code}"]]),
+        filename="清单.xlsx",
+    )
+    assert not result.outcome.report
+    assert User.objects.get(username="lin").region_codes == [a1.code, a2.code]
+    assert other.account_link.user.username == "lin"

@@ -19,6 +19,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from linli.core import context
 from linli.core.models import AuditAction, AuditLog, User
 from linli.core.request_context import client_ip
 from linli.core.roles import Role
@@ -32,6 +33,12 @@ on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="threads race only on PostgreSQL (SQLite runs one writer at a time)",
 )
+
+
+@pytest.fixture
+def core_account_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Core's own 账号管理 page, as a kernel without the accounts module serves it."""
+    monkeypatch.setattr(context, "ACCOUNT_ADMIN", {})
 
 
 def login(client: Client, username: str, password: str, ip: str = "10.9.8.7") -> Any:
@@ -128,6 +135,7 @@ def test_the_lock_ends_after_thirty_minutes(world: World) -> None:
     assert login(Client(), user.username, PASSWORD).status_code == 302
 
 
+@pytest.mark.usefixtures("core_account_page")
 def test_a_system_administrator_lifts_the_lock(world: World, client_for: Any) -> None:
     user, admin = world.accounts.community_worker, world.accounts.system_admin
     for _ in range(5):
@@ -151,6 +159,7 @@ def test_a_system_administrator_lifts_the_lock(world: World, client_for: Any) ->
 
 
 @pytest.mark.parametrize("account", ["district_admin", "community_worker"])
+@pytest.mark.usefixtures("core_account_page")
 def test_only_a_system_administrator_lifts_a_lock(world: World, client_for: Any, account: str) -> None:
     user = world.accounts.grid_worker
     for _ in range(5):
@@ -265,6 +274,7 @@ def _one_time_password(html: str) -> str:
     return found.group(1)
 
 
+@pytest.mark.usefixtures("core_account_page")
 def test_reset_shows_a_one_time_password_and_forces_a_change(world: World, client_for: Any) -> None:
     target, admin = world.accounts.community_worker, world.accounts.system_admin
     target_session = client_for(target)
@@ -300,6 +310,7 @@ def test_reset_shows_a_one_time_password_and_forces_a_change(world: World, clien
     assert not target.must_change_password
 
 
+@pytest.mark.usefixtures("core_account_page")
 def test_reset_lifts_a_lockout(world: World, client_for: Any) -> None:
     target = world.accounts.grid_worker
     for _ in range(5):
@@ -310,6 +321,7 @@ def test_reset_lifts_a_lockout(world: World, client_for: Any) -> None:
     assert AuditLog.objects.get(action=AuditAction.PASSWORD_RESET).detail == {"lockout_lifted": True}
 
 
+@pytest.mark.usefixtures("core_account_page")
 def test_reset_is_a_post(world: World, client_for: Any) -> None:
     target = world.accounts.community_worker
     client = client_for(world.accounts.system_admin)
@@ -334,6 +346,7 @@ def test_reset_is_a_post(world: World, client_for: Any) -> None:
         ("system_admin", "outsider", True),
     ],
 )
+@pytest.mark.usefixtures("core_account_page")
 def test_who_may_reset_whom_and_the_rest_reads_as_absent(
     world: World, client_for: Any, by: str, target: str, allowed: bool
 ) -> None:
@@ -359,11 +372,28 @@ def test_who_may_reset_whom_and_the_rest_reads_as_absent(
         assert listing.status_code == 403
 
 
+@pytest.mark.usefixtures("core_account_page")
 def test_account_admin_is_in_the_navigation_of_administrators_only(world: World, client_for: Any) -> None:
     url = reverse("account_admin")
     assert url in client_for(world.accounts.district_admin).get(reverse("home")).content.decode()
     assert url in client_for(world.accounts.system_admin).get(reverse("home")).content.decode()
     assert url not in client_for(world.accounts.community_worker).get(reverse("home")).content.decode()
+
+
+def test_with_the_accounts_module_there_is_one_account_place(world: World, client_for: Any) -> None:
+    """The accounts module takes 账号管理 over: one menu entry, and core's old pages redirect there."""
+    client = client_for(world.accounts.district_admin)
+    nav = dict(client.get(reverse("home")).context["nav"])
+    assert nav.get("accounts:list") == "账号管理" and "account_admin" not in nav
+    r = client.get(reverse("account_admin"), {"q": "grid"})
+    assert r.status_code == 302 and r.url == reverse("accounts:list") + "?q=grid"
+    assert client.get(r.url).status_code == 200
+    target = world.accounts.grid_worker
+    r = client.post(reverse("account_reset", args=[target.pk]))
+    assert r.status_code == 302 and r.url == reverse("accounts:detail", args=[target.pk])
+    assert User.objects.get(pk=target.pk).check_password(PASSWORD)  # nothing was reset by the old door
+    r = client_for(world.accounts.system_admin).post(reverse("account_unlock"), {"username": target.username})
+    assert r.status_code == 302 and r.url == reverse("accounts:list")
 
 
 # --- exports a cross-site request cannot start --------------------------------------------------------

@@ -66,6 +66,7 @@ def test_no_kernel_module_imports_a_domain_module():
 def bare_kernel(monkeypatch):
     """The kernel with no module registered into its seams."""
     monkeypatch.setattr(context, "NAV_SECTIONS", [])
+    monkeypatch.setattr(context, "ACCOUNT_ADMIN", {})
     monkeypatch.setattr(home, "PANELS", {})
     monkeypatch.setattr(home, "LINKS", {})
     monkeypatch.setattr(home, "TODO_SOURCES", {})

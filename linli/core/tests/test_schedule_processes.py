@@ -1,5 +1,6 @@
 """Two schedulers and two workers against PostgreSQL, as on two machines: the heartbeat job, due every
-2 seconds for a few cycles, runs exactly once per due time (PostgreSQL only; about 20 seconds)."""
+second for a few cycles, runs exactly once per due time (PostgreSQL only). Each machine is one process with one Django setup
+(``schedule_node``: a scheduler and a worker), and the schedulers' clock starts once both are ready."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from django.db import connection
 from linli.core.models import ScheduledRun
 
 ROOT = Path(__file__).resolve().parents[3]
-EVERY = 2  # seconds between due times
-RUN_FOR = 11  # seconds the schedulers run
+EVERY = 1  # seconds between due times
+RUN_FOR = 6  # seconds the schedulers run, once every process is set up
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="several processes need PostgreSQL")
@@ -34,50 +35,30 @@ def test_two_schedulers_and_two_workers_run_each_due_time_once(tmp_path):
         "LINLI_REQUEST_LOG_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
-    workers = [
+    logs = [tmp_path / f"machine{i}.log" for i in (1, 2)]
+    machines = [  # each a scheduler and a worker in one process (``schedule_node``)
         subprocess.Popen(
-            [*manage, "db_worker", "--queue-name", "*", "--no-reload", "--interval", "0.2"],
+            [sys.executable, "-m", "linli.core.tests.schedule_node", str(tmp_path), str(EVERY), str(RUN_FOR)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log.open("w"),
+            cwd=ROOT,
         )
         for log in logs
     ]
-    schedulers = [
-        subprocess.Popen(
-            [
-                *manage,
-                "scheduler",
-                "--every",
-                f"heartbeat={EVERY}",
-                "--tick",
-                "0.2",
-                "--stop-after",
-                str(RUN_FOR),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for _ in (1, 2)
-    ]
     try:
-        for s in schedulers:
-            _, err = s.communicate(timeout=RUN_FOR + 120)  # Django starts slowly on a busy machine
-            assert s.returncode == 0, err.decode()
-        deadline = time.monotonic() + 10  # let the workers finish what is queued
-        while (
-            ScheduledRun.objects.exclude(outcome__in=["ok", "failed"]).exists()
-            and time.monotonic() < deadline
-        ):
-            time.sleep(0.2)
+        deadline = time.monotonic() + 120  # Django starts slowly on a busy machine
+        while len(list(tmp_path.glob("ready-*"))) < len(machines):
+            assert time.monotonic() < deadline, "the processes did not start"
+            assert all(m.poll() is None for m in machines), "a process ended before it was ready"
+            time.sleep(0.05)
+        (tmp_path / "go").touch()  # both are set up: the schedulers' clock starts now
+        for m, log in zip(machines, logs, strict=True):
+            assert m.wait(timeout=RUN_FOR + 60) == 0, log.read_text()[-2000:]
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(timeout=20)
+        for m in machines:
+            if m.poll() is None:
+                m.kill()
 
     runs = list(ScheduledRun.objects.filter(job="heartbeat").order_by("due_at"))
     assert len(runs) >= RUN_FOR // EVERY - 1

@@ -68,6 +68,19 @@ def test_a_patrol_needs_consent_and_the_worker_standing_in_his_grid(front: Front
     assert Patrol.objects.count() == 1
 
 
+def test_a_worker_with_two_grids_patrols_the_one_he_stands_in(front: Front) -> None:
+    """An account covering two grids (``core.AccountRegion``): the patrol starts in the grid he stands in,
+    and his grids are both."""
+    from linli.core.services import account_regions_set
+
+    gw, tree = front.world.accounts.grid_worker, front.world.tree
+    account_regions_set(user=gw, regions=[tree.grid_a2])
+    assert [g.code for g in selectors.grids_of(gw)] == [tree.grid_a1.code, tree.grid_a2.code]
+    assert code_of(services.patrol_start, by=gw, lat=24.96, lon=118.70, consent=True) == "patrol.outside_grid"
+    patrol = services.patrol_start(by=gw, lat=24.96, lon=118.68, consent=True)  # inside grid A2
+    assert patrol.grid == tree.grid_a2
+
+
 def test_points_are_stored_with_jumps_flagged_and_the_end_measures_the_patrol(front: Front) -> None:
     t0 = timezone.now() - dt.timedelta(minutes=40)
     p = start(front, t0)
