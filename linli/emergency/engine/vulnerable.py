@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from linli.care.engine.rules import born_on_or_before
+
 # registry tag codes the categories expect but the registry does not define yet → Chinese label
 EXPECTED_TAGS = {"bedridden": "失能/卧床", "pregnant": "孕产妇", "serious_illness": "重病"}
 # the words for the codes the categories read (registry TagKind labels, care rule names)
@@ -136,16 +138,10 @@ def explain(age: int, tags: set[str], care_groups: set[str], lives_alone: bool) 
     return "；".join(parts)
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def birth_window(c: Category, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
     """The category's age window on ``day`` as birth dates: (born after, born on or before), ``None``
-    where open. ``age >= n`` is "born on or before ``day`` − n years"; ``age < n`` is "born after it"."""
-    after = _years_before(day, c.age_below) if c.age_below is not None else None
-    on_or_before = _years_before(day, c.age_min) if c.age_min is not None else None
+    where open. ``age >= n`` is "born on or before ``day`` − n years"; ``age < n`` is "born after it"
+    (the care engine's day arithmetic, so both modules count ages alike)."""
+    after = born_on_or_before(day, c.age_below) if c.age_below is not None else None
+    on_or_before = born_on_or_before(day, c.age_min) if c.age_min is not None else None
     return after, on_or_before
