@@ -624,16 +624,23 @@ def _num(x: float) -> str:
     return s if "e" not in s else f"{x:.12f}".rstrip("0").rstrip(".")
 
 
+def _set_text(el: Any, name: str, text: str) -> None:
+    try:
+        el.text = text
+    except (ValueError, TypeError):  # control characters, NUL, or not text at all
+        raise CapError(name, "含有 XML 不允许的字符（如控制字符），或不是文字") from None
+
+
 def _sub(parent: Any, name: str, text: str | None) -> None:
     if text:
-        etree.SubElement(parent, f"{{{NS}}}{name}").text = text
+        _set_text(etree.SubElement(parent, f"{{{NS}}}{name}"), name, text)
 
 
 def _sub_pairs(parent: Any, name: str, pairs: list[tuple[str, str]]) -> None:
     for vn, v in pairs:
         el = etree.SubElement(parent, f"{{{NS}}}{name}")
-        etree.SubElement(el, f"{{{NS}}}valueName").text = vn
-        etree.SubElement(el, f"{{{NS}}}value").text = v
+        _set_text(etree.SubElement(el, f"{{{NS}}}valueName"), "valueName", vn)
+        _set_text(etree.SubElement(el, f"{{{NS}}}value"), "value", v)
 
 
 def _render_info(root: Any, info: CapInfo) -> None:

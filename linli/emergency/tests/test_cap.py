@@ -337,6 +337,23 @@ def test_render_never_writes_an_invalid_message() -> None:
     assert e.value.field == "urgency"
 
 
+def test_render_refuses_text_xml_cannot_carry() -> None:
+    a = cap.parse(TYPHOON)
+    a.infos[0].headline = "台风\x00预警"
+    with pytest.raises(cap.CapError) as e:
+        cap.render(a)
+    assert e.value.field == "headline" and "控制字符" in e.value.message
+
+
+def test_a_signed_message_is_read_and_rendered_unsigned() -> None:
+    signed = _swap(
+        "</alert>", '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo/></Signature></alert>'
+    )
+    a = cap.parse(signed)
+    assert a == cap.parse(TYPHOON)
+    assert b"Signature" not in cap.render(a)
+
+
 def test_the_labels_cover_every_value_the_schema_allows() -> None:
     text = cap.schema_path().read_text()
     for labels in (cap.STATUSES, cap.MSG_TYPES, cap.SCOPES, cap.CATEGORIES, cap.RESPONSE_TYPES):
