@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "linli.volunteers",
     "linli.care",
     "linli.accounts",
+    "linli.emergency",
 ]
 
 MIDDLEWARE = [
