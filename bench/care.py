@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
 import sys
 import time
 from pathlib import Path
@@ -31,137 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pgbench_db import pg_reset, setup_django  # noqa: E402
+from bench.synthetic_registry import build_registry  # noqa: E402
 
-TAG_WEIGHTS = [
-    ("empty_nest", 70),
-    ("disabled", 25),
-    ("living_alone", 17),
-    ("dibao", 11),
-    ("left_behind_elderly", 9),
-    ("key_care", 10),
-    ("dibao_edge", 5),
-    ("veteran", 5),
-    ("left_behind_child", 4),
-    ("tekun", 3),
-    ("child_in_difficulty", 1),
-]
 DAY = dt.date(2026, 12, 1)
 SAMPLE = 20_000
-
-
-def build_registry(n: int, seed: int) -> None:
-    from django.db import connection
-
-    from linli.core.bulk import insert_rows
-    from linli.registry.models import Household, Person, PersonTag
-    from linli.testing.factories import build_region_tree
-
-    tree = build_region_tree()
-    grids = [g.pk for gs in tree.grids.values() for g in gs]
-    rng = random.Random(seed)
-    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    households = n * 2 // 5
-    t = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute("SELECT coalesce(max(id), 0) FROM registry_household")
-        h0 = cur.fetchone()[0]
-    insert_rows(
-        Household,
-        ["code", "region_id", "unit", "room", "address", "created_at"],
-        [(f"BH{i:09d}", grids[i % len(grids)], "", "", "", now) for i in range(households)],
-    )
-    people = []
-    kinds = [k for k, _ in TAG_WEIGHTS]
-    weights = [w for _, w in TAG_WEIGHTS]
-    base = dt.date(1926, 1, 1)
-    for i in range(n):
-        hh = h0 + 1 + rng.randrange(households) if rng.random() < 0.93 else None
-        status = "active" if rng.random() < 0.96 else rng.choice(["moved_out", "deceased"])
-        people.append(
-            (
-                f"居民{i}",
-                "",
-                "",
-                "M" if i % 2 else "F",
-                base + dt.timedelta(days=rng.randrange(36500)),
-                "",
-                "",
-                hh,
-                "",
-                "registered",
-                "汉族",
-                grids[(hh or i) % len(grids)],
-                status,
-                "",
-                False,
-                now,
-                now,
-            )
-        )
-    columns = [
-        "name",
-        "id_number",
-        "id_number_index",
-        "sex",
-        "birth_date",
-        "phone",
-        "phone_index",
-        "household_id",
-        "relation",
-        "residence_type",
-        "ethnicity",
-        "region_id",
-        "status",
-        "note",
-        "legacy_duplicate",
-        "created_at",
-        "updated_at",
-    ]
-    with connection.cursor() as cur:
-        cur.execute("SELECT coalesce(max(id), 0) FROM registry_person")
-        p0 = cur.fetchone()[0]
-    insert_rows(Person, columns, people)
-    del people
-    tags = []
-    for i in range(n):
-        if rng.random() < 0.16:
-            kind = rng.choices(kinds, weights)[0]
-            start = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(4000))
-            end = start + dt.timedelta(days=rng.randrange(2500)) if rng.random() < 0.3 else None
-            disabled = kind == "disabled"
-            tags.append(
-                (
-                    p0 + 1 + i,
-                    kind,
-                    "physical" if disabled else "",
-                    rng.randint(1, 4) if disabled else None,
-                    start,
-                    end,
-                    "",
-                    now,
-                )
-            )
-    insert_rows(
-        PersonTag,
-        [
-            "person_id",
-            "kind",
-            "disability_category",
-            "disability_grade",
-            "valid_from",
-            "valid_to",
-            "note",
-            "created_at",
-        ],
-        tags,
-    )
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE registry_person")
-        cur.execute("ANALYZE registry_persontag")
-        cur.execute("ANALYZE registry_household")
-    print(
-        f"  registry: {n:,} persons, {households:,} households, {len(tags):,} tags in {time.perf_counter() - t:.1f} s"
-    )
 
 
 def floor_queries() -> dict[str, str]:

@@ -53,6 +53,7 @@ from linli.core.errors import INVALID, error_code
 from linli.core.middleware import BadInput
 from linli.core.tabular import TableError
 from linli.deliberation.api import router as deliberation_router
+from linli.emergency.api import router as emergency_router
 from linli.error_codes import CODES, KERNEL, PATTERNS
 from linli.facilities.api import router as facilities_router
 from linli.indicators.api import router as indicators_router
@@ -91,6 +92,7 @@ api.add_router("/workforce", workforce_router)
 api.add_router("/volunteers", volunteers_router)
 api.add_router("/care", care_router)
 api.add_router("/accounts", accounts_router)
+api.add_router("/emergency", emergency_router)
 
 NOT_FOUND = "不存在，或不在本账号的数据范围内"
 UNAUTHENTICATED = "未登录，或接口令牌无效、已吊销、已过期"

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "linli.volunteers",
     "linli.care",
     "linli.accounts",
+    "linli.emergency",
 ]
 
 MIDDLEWARE = [

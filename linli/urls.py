@@ -32,6 +32,7 @@ urlpatterns = [
     path("volunteers/", include("linli.volunteers.urls")),
     path("care/", include("linli.care.urls")),
     path("manage/", include("linli.accounts.urls")),
+    path("emergency/", include("linli.emergency.urls")),
     path("", include("linli.core.urls")),
 ]
 

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
@@ -131,7 +131,9 @@ def category_list(request: HttpRequest) -> QuerySet[Category]:
 def case_list(request: HttpRequest, filters: Query[CaseFilter]) -> QuerySet[Case]:
     user = acting_user(request)
     qs = selectors.queue(user, filters.queue)
-    return selectors.with_related(selectors.filter_cases(qs, filters.dict())).order_by("-received_at", "-id")
+    return selectors.with_related(selectors.filter_cases(qs, filters.dict())).order_by(
+        F("priority_flag").desc(), "-received_at", "-id"
+    )
 
 
 def _get(request: HttpRequest, number: str) -> Case:

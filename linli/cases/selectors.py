@@ -15,6 +15,7 @@ from django.utils import timezone
 from linli.cases.engine import workflow as wf
 from linli.cases.engine.geo import bbox, haversine_m
 from linli.cases.models import Case, CasePhoto, Category, Kind
+from linli.core import priority
 from linli.core.models import User
 from linli.core.roles import Role, effective_role
 from linli.core.scope import account_codes, account_subtrees_q, scoped, subtrees_q
@@ -47,7 +48,10 @@ def visible_cases(user: User) -> QuerySet[Case]:
 
 
 def with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.select_related("category", "region", "grid", "coordinator", "handler_region", "handler_org")
+    """The related rows every list shows, and ``priority_flag``: raised in an area under a response."""
+    return qs.select_related(
+        "category", "region", "grid", "coordinator", "handler_region", "handler_org"
+    ).annotate(priority_flag=priority.flag_expression("region__code", "received_at"))
 
 
 # --- who may act, and what -----------------------------------------------------------------------

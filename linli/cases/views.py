@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -201,7 +202,9 @@ def queue(request: AuthedHttpRequest) -> HttpResponse:
     params = form.filters()
     name = form.cleaned_data.get("queue") or ("todo" if effective_role(user) != Role.SYSTEM_ADMIN else "open")
     qs = selectors.with_related(selectors.filter_cases(selectors.queue(user, name), params)).order_by(
-        "resolve_due" if name in ("todo", "open", "overdue") else "-received_at", "-id"
+        F("priority_flag").desc(),
+        "resolve_due" if name in ("todo", "open", "overdue") else "-received_at",
+        "-id",
     )
     page = Paginator(qs, 30).get_page(form.cleaned_data.get("page"))
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()

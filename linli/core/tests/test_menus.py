@@ -17,6 +17,7 @@ from linli.cases import services as case_services
 from linli.cases.models import Channel
 from linli.cases.tests.conftest import build_cases_world, grid_center
 from linli.core.context import navigation
+from linli.emergency.tests.seed import seed as emergency_seed
 from linli.facilities import services as facility_services
 from linli.registry.models import OrganisationKind
 from linli.services import services as service_services
@@ -105,6 +106,7 @@ def _seed(world: World) -> None:
     service_services.need_create(
         actor=a.community_worker, category=meal, description="希望就近助餐", person=world.people.head
     )
+    emergency_seed(world)
 
 
 def _text(html: str) -> str:

@@ -1,0 +1,849 @@
+"""Pages of the emergency module: the overview with readiness, peacetime organisation (灾害信息员,
+最小应急单元, 预案), warnings (enter, issue, import CAP; a resident's plain page), responses (declare,
+step, the one-page timeline with who is not yet reached), the responder's check list (phone), tasks,
+shelters (check-in by registry lookup, who is where, nearest by walking), supplies and drills.
+Writes go through ``services``; reads through ``selectors``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from linli.core.forms import add_service_error
+from linli.core.models import AuthedHttpRequest
+from linli.core.roles import Role, effective_role, require_role
+from linli.core.scope import region_in_scope
+from linli.emergency import forms as f
+from linli.emergency import selectors, services
+from linli.emergency.models import (
+    LEVELS,
+    ActionTask,
+    CheckStatus,
+    EventStatus,
+    Hazard,
+    MovementKind,
+    SupplyMovement,
+    TaskStatus,
+    Warning,
+    WarningStatus,
+)
+from linli.facilities.models import Facility
+from linli.regions.models import Level, Region
+from linli.registry.models import Building, Household, Staff
+
+STAFF = services.STAFF
+KEEPERS = services.KEEPERS
+ISSUERS = services.ISSUERS
+Errors = (ValidationError, PermissionDenied)
+
+
+def nav(user: Any, role: str) -> list[tuple[str, str]]:
+    if role == Role.RESIDENT:
+        return [("emergency:mine", "预警信息")]
+    if role == Role.GRID_WORKER:
+        return [
+            ("emergency:checks", "应急核查"),
+            ("emergency:tasks", "应急任务"),
+            ("emergency:shelters", "避难场所"),
+        ]
+    if role in KEEPERS:
+        return [
+            ("emergency:index", "应急总览"),
+            ("emergency:warnings", "预警"),
+            ("emergency:organisation", "应急组织"),
+            ("emergency:shelters", "避难场所"),
+            ("emergency:supplies", "应急物资"),
+            ("emergency:drills", "应急演练"),
+        ]
+    return []
+
+
+def _staff(request: AuthedHttpRequest, roles: frozenset[str] = STAFF) -> None:
+    require_role(request.user, roles, "本页面供工作人员使用")
+
+
+def _regions(request: AuthedHttpRequest, codes: list[str]) -> list[Region]:
+    """The chosen regions; an unknown code is bad input (scope is the service's to check, naming the field)."""
+    found = {r.code: r for r in Region.objects.current().filter(code__in=codes).defer("boundary")}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationError(
+            {"regions": ValidationError(f"没有这个区划：{missing[0]}", code="emergency.region_unknown")}
+        )
+    return [found[c] for c in codes]
+
+
+def _choices(request: AuthedHttpRequest) -> list[Region]:
+    return list(selectors.communities(request.user)[:400])
+
+
+# --- overview ---------------------------------------------------------------------------------------
+
+
+@login_required
+def index(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request, KEEPERS)
+    user = request.user
+    events = list(selectors.visible_events(user).filter(status=EventStatus.ACTIVE)[:20])
+    warnings = list(
+        selectors.visible_warnings(user).filter(status=WarningStatus.ACTIVE, expires__gt=timezone.now())[:20]
+    )
+    rows = selectors.readiness(user)
+    past = list(selectors.visible_events(user).filter(status=EventStatus.ENDED)[:10])
+    return render(
+        request,
+        "emergency/index.html",
+        {
+            "title": "平战结合 · 应急总览",
+            "events": events,
+            "past": past,
+            "warnings": warnings,
+            "rows": rows,
+            "missing": [r for r in rows if not r.officers],
+            "can_issue": effective_role(user) in ISSUERS,
+        },
+    )
+
+
+# --- peacetime organisation ---------------------------------------------------------------------------
+
+
+@login_required
+def organisation(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request, KEEPERS)
+    user = request.user
+    officer_form = f.OfficerForm(request.POST if request.POST.get("form") == "officer" else None)
+    unit_form = f.UnitForm(request.POST if request.POST.get("form") == "unit" else None)
+    status = 200
+    if request.method == "POST" and officer_form.is_bound and officer_form.is_valid():
+        d = officer_form.cleaned_data
+        try:
+            region = _regions(request, [d["region"]])[0]
+            staff = (
+                Staff.objects.filter(pk=d["staff"]).select_related("region").first() if d["staff"] else None
+            )
+            o = services.info_officer_add(by=user, region=region, staff=staff, name=d["name"] or "")
+            messages.success(request, f"已指定 {o.name} 为 {region.name} 的灾害信息员")
+            return redirect("emergency:organisation")
+        except Errors as exc:
+            add_service_error(officer_form, exc)
+    if request.method == "POST" and unit_form.is_bound and unit_form.is_valid():
+        d = unit_form.cleaned_data
+        building = Building.objects.select_related("region").filter(code=d["building"]).first()
+        if building is None:
+            unit_form.add_error(
+                "building", ValidationError("没有这个小区/楼栋编码", code="emergency.building_unknown")
+            )
+        else:
+            try:
+                u = services.unit_create(
+                    by=user,
+                    building=building,
+                    name=d["name"] or f"{building.name}应急单元",
+                    leader_name=d["leader_name"] or "",
+                    members=d["members"],
+                )
+                messages.success(request, f"已组建 {u.name}")
+                return redirect("emergency:organisation")
+            except Errors as exc:
+                add_service_error(unit_form, exc)
+    if request.method == "POST":
+        status = 400
+    comms = _choices(request)
+    people = Staff.objects.filter(active=True, region__in=comms).order_by("region__code", "name")[:300]
+    return render(
+        request,
+        "emergency/organisation.html",
+        {
+            "title": "应急组织",
+            "officers": selectors.officers(user).order_by("region__code")[:400],
+            "missing": selectors.missing_officers(user),
+            "units": selectors.units(user).order_by("region__code", "name")[:400],
+            "communities": comms,
+            "staff": people,
+            "officer_form": officer_form,
+            "unit_form": unit_form,
+        },
+        status=status,
+    )
+
+
+@login_required
+def plans(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request, KEEPERS)
+    user = request.user
+    rows = list(selectors.stored_plans(user).order_by("region__code", "hazard")[:200])
+    form = f.PlanForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                target = _regions(request, [d["region"]])[0]
+                services.plan_save(
+                    by=user,
+                    region=target,
+                    hazard=d["hazard"],
+                    document={"title": d["title"], "levels": d["actions"]},
+                )
+                messages.success(request, "预案已保存")
+                return redirect(f"{reverse('emergency:plans')}?region={target.code}&hazard={d['hazard']}")
+            except Errors as exc:
+                add_service_error(form, exc)
+        status = 400
+    region: Region | None = (
+        user.region if user.region and user.region.level in (Level.STREET, Level.COMMUNITY) else None
+    )
+    code = request.GET.get("region", "")
+    if code:
+        region = Region.objects.current().filter(code=code).first()
+        if region is None or not region_in_scope(user, region):
+            raise Http404("区划不存在或不在本账号的数据范围内")
+    hazard = request.GET.get("hazard", "typhoon")
+    if hazard not in Hazard.values:
+        hazard = "typhoon"
+    shown = services.plan_for(region, hazard) if region is not None else services.default_plan(hazard)
+    lines = "\n".join(
+        f"{lv} | {selectors.ROLE_LABEL.get(a.who, a.who)} | {a.due_minutes} | {a.title_zh} | {a.description}"
+        for lv in LEVELS
+        for a in shown.levels.get(lv, [])
+    )
+    return render(
+        request,
+        "emergency/plans.html",
+        {
+            "title": "应急预案",
+            "rows": rows,
+            "region": region,
+            "hazard": hazard,
+            "hazards": Hazard.choices,
+            "shown": shown,
+            "levels": [(lv, shown.levels.get(lv, [])) for lv in LEVELS],
+            "lines": lines,
+            "form": form,
+            "labels": selectors.ROLE_LABEL,
+            "editable": region is not None and region.level in (Level.STREET, Level.COMMUNITY),
+        },
+        status=status,
+    )
+
+
+# --- warnings ---------------------------------------------------------------------------------------
+
+
+@login_required
+def warnings(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request)
+    rows = selectors.visible_warnings(request.user).order_by("-sent")[:100]
+    return render(
+        request,
+        "emergency/warnings.html",
+        {
+            "title": "预警",
+            "rows": rows,
+            "can_issue": effective_role(request.user) in ISSUERS,
+            "can_enter": effective_role(request.user) in KEEPERS,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def warning_new(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request, KEEPERS)
+    user = request.user
+    form = f.WarningForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                chosen = _regions(request, f.split_codes(d["regions"]))
+                w = services.warning_create(
+                    by=user,
+                    hazard=d["hazard"],
+                    severity=d["severity"],
+                    urgency=d["urgency"],
+                    certainty=d["certainty"],
+                    headline=d["headline"],
+                    description=d["description"],
+                    instruction=d["instruction"],
+                    onset=d["onset"],
+                    expires=d["expires"],
+                    regions=chosen,
+                    polygon=d["polygon"],
+                    issue=d["issue"],
+                )
+                messages.success(request, f"预警 {w.number} 已发布到 {w.regions.count()} 个社区/村")
+                return redirect("emergency:warning", number=w.number)
+            except Errors as exc:
+                add_service_error(form, exc)
+        status = 400
+    return render(
+        request,
+        "emergency/warning_new.html",
+        {
+            "title": "登记/发布预警",
+            "form": form,
+            "communities": _choices(request),
+            "can_issue": effective_role(user) in ISSUERS,
+        },
+        status=status,
+    )
+
+
+@login_required
+def warning_import(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request, KEEPERS)
+    form = f.CapImportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                chosen = _regions(request, f.split_codes(d["regions"]))
+                w = services.warning_import_cap(by=request.user, xml=d["payload"], regions=chosen)
+                messages.success(request, f"已导入 CAP 预警 {w.number}")
+                return redirect("emergency:warning", number=w.number)
+            except Errors as exc:
+                add_service_error(form, exc, field="xml")
+        status = 400
+    return render(
+        request,
+        "emergency/warning_import.html",
+        {"title": "导入 CAP 预警", "form": form, "communities": _choices(request)},
+        status=status,
+    )
+
+
+def _warning(request: AuthedHttpRequest, number: str) -> Warning:
+    found = selectors.visible_warnings(request.user).filter(number=number).first()
+    if found is None:
+        raise Http404("预警不存在，或不在本账号的数据范围内")
+    return found
+
+
+@login_required
+def warning(request: AuthedHttpRequest, number: str) -> HttpResponse:
+    _staff(request)
+    w = _warning(request, number)
+    form = f.CancelForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.warning_cancel(by=request.user, warning=w, reason=form.cleaned_data["reason"])
+                messages.success(request, "预警已解除")
+                return redirect("emergency:warning", number=w.number)
+            except Errors as exc:
+                add_service_error(form, exc, field="reason")
+        status = 400
+    return render(
+        request,
+        "emergency/warning.html",
+        {
+            "title": f"预警 {w.number}",
+            "w": w,
+            "regions": w.regions.order_by("code"),
+            "form": form,
+            "events": w.events.all(),
+            "can_issue": effective_role(request.user) in ISSUERS,
+        },
+        status=status,
+    )
+
+
+@login_required
+def mine(request: AuthedHttpRequest) -> HttpResponse:
+    """The resident's page: the warnings in force where they live, in plain words, and the nearest shelter."""
+    user = request.user
+    code = (
+        selectors.resident_community_code(user)
+        if effective_role(user) == Role.RESIDENT
+        else (user.region_code or "")[:12]
+    )
+    found = selectors.active_warnings_for(code) if code else []
+    near: list[selectors.NearShelter] = []
+    person = getattr(user, "person", None)
+    if person is not None and person.household_id and person.household.building_id:
+        near = selectors.nearest_shelters(person.household.building, limit=2)
+    return render(request, "emergency/mine.html", {"title": "预警信息", "warnings": found, "near": near})
+
+
+# --- responses --------------------------------------------------------------------------------------
+
+
+@login_required
+def event_new(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request, ISSUERS)
+    user = request.user
+    initial: dict[str, Any] = {}
+    linked = None
+    if request.GET.get("warning"):
+        linked = _warning(request, request.GET["warning"])
+        initial = {
+            "hazard": linked.hazard,
+            "warning": linked.number,
+            "title": f"{linked.event}应急响应",
+            "regions": ",".join(r.code for r in linked.regions.all()),
+        }
+    form = f.DeclareForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                chosen = _regions(request, f.split_codes(d["regions"]))
+                w = _warning(request, d["warning"]) if d["warning"] else None
+                ev = services.response_declare(
+                    actor=user,
+                    level=d["level"],
+                    regions=chosen,
+                    area=d["polygon"],
+                    reason=d["reason"],
+                    hazard=d["hazard"],
+                    title=d["title"],
+                    warning=w,
+                )
+                messages.success(request, f"已启动 {ev.get_level_display()}响应")
+                return redirect("emergency:event", number=ev.number)
+            except Errors as exc:
+                add_service_error(form, exc, field="level")
+        status = 400
+    return render(
+        request,
+        "emergency/event_new.html",
+        {
+            "title": "启动应急响应",
+            "form": form,
+            "communities": _choices(request),
+            "linked": linked,
+            "levels": LEVELS,
+            "district": effective_role(user) in services.DISTRICT,
+        },
+        status=status,
+    )
+
+
+def _event(request: AuthedHttpRequest, number: str) -> Any:
+    found = selectors.visible_events(request.user).filter(number=number).first()
+    if found is None:
+        raise Http404("事件不存在，或不在本账号的数据范围内")
+    return found
+
+
+@login_required
+def event(request: AuthedHttpRequest, number: str) -> HttpResponse:
+    _staff(request)
+    user = request.user
+    ev = _event(request, number)
+    step_form = f.StepForm(request.POST if request.POST.get("form") == "step" else None)
+    report_form = f.ReportForm(request.POST if request.POST.get("form") == "report" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        try:
+            if step_form.is_bound and step_form.is_valid():
+                d = step_form.cleaned_data
+                if d["level"] == "end":
+                    services.response_end(actor=user, event=ev, reason=d["reason"])
+                    messages.success(request, "响应已结束")
+                else:
+                    services.response_step(actor=user, event=ev, level=d["level"], reason=d["reason"])
+                    messages.success(request, "响应级别已调整")
+                return redirect("emergency:event", number=ev.number)
+            if report_form.is_bound and report_form.is_valid():
+                services.event_report(by=user, event=ev, text=report_form.cleaned_data["text"])
+                return redirect("emergency:event", number=ev.number)
+        except Errors as exc:
+            add_service_error(step_form if step_form.is_bound else report_form, exc)
+    community = request.GET.get("community", "")
+    reach = selectors.reach(ev, user)
+    totals = selectors.Reach("", "合计")
+    for r in reach:
+        for k in ("total", "pending", "safe", "sheltered", "needs_help", "unassigned"):
+            setattr(totals, k, getattr(totals, k) + getattr(r, k))
+    pending = list(selectors.not_reached(ev, user, community, 100))
+    for c in pending:
+        c.labels = selectors.category_labels(c.categories)  # type: ignore[attr-defined]
+    tasks = ActionTask.objects.filter(event=ev).select_related("region").order_by("status", "due_at")
+    if effective_role(user) in (Role.GRID_WORKER, Role.COMMUNITY_WORKER):
+        tasks = tasks.filter(region__code__startswith=(user.region_code or "#")[:12])
+    return render(
+        request,
+        "emergency/event.html",
+        {
+            "title": f"{ev.title}",
+            "ev": ev,
+            "timeline": selectors.timeline(ev, user),
+            "reach": reach,
+            "totals": totals,
+            "pending": pending,
+            "community": community,
+            "tasks": tasks[:300],
+            "steps": ev.steps.select_related("by"),
+            "step_form": step_form,
+            "report_form": report_form,
+            "levels": [lv for lv in LEVELS if lv != ev.level],
+            "can_step": effective_role(user) in ISSUERS and ev.status == EventStatus.ACTIVE,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+# --- the responder's check list (phone) ---------------------------------------------------------------
+
+
+@login_required
+def checks(request: AuthedHttpRequest) -> HttpResponse:
+    user = request.user
+    rows = list(selectors.my_checks(user)[:500])
+    todo = [r for r in rows if r.status == CheckStatus.PENDING]
+    done = [r for r in rows if r.status != CheckStatus.PENDING]
+    for r in rows:
+        r.labels = selectors.category_labels(r.categories)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "emergency/checks.html",
+        {"title": "重点人员核查", "todo": todo, "done": done[:100], "total": len(rows)},
+    )
+
+
+@login_required
+def check(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    item = selectors.check_item(user, pk)
+    if item is None:
+        raise Http404("不存在，或不在本账号的数据范围内")
+    form = f.CheckForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            shelter = (
+                Facility.objects.filter(pk=d["shelter"], type__code="shelter").first()
+                if d["shelter"]
+                else None
+            )
+            try:
+                done = services.check_mark(
+                    by=user, item=item, status=d["status"], shelter=shelter, note=d["note"]
+                )
+                words = dict(CheckStatus.choices)[done.status]
+                extra = f"，已转诉求 {done.case_number}" if done.case_number else ""
+                messages.success(request, f"{item.person.name}：{words}{extra}")
+                return redirect("emergency:checks")
+            except Errors as exc:
+                add_service_error(form, exc, field="status")
+        status = 400
+    near = selectors.nearest_shelters(item.building, limit=3) if item.building is not None else []
+    own = item.assignee_id == user.pk
+    phone = item.person.phone.reveal() if own and item.person.phone else ""
+    return render(
+        request,
+        "emergency/check.html",
+        {
+            "title": "核查",
+            "item": item,
+            "labels": selectors.category_labels(item.categories),
+            "form": form,
+            "near": near,
+            "phone": phone,
+            "own": own,
+            "statuses": [c for c in CheckStatus.choices if c[0] != CheckStatus.PENDING],
+        },
+        status=status,
+    )
+
+
+# --- tasks ------------------------------------------------------------------------------------------
+
+
+@login_required
+def tasks(request: AuthedHttpRequest) -> HttpResponse:
+    rows = selectors.my_tasks(request.user)[:200]
+    return render(request, "emergency/tasks.html", {"title": "应急任务", "rows": rows, "now": timezone.now()})
+
+
+@login_required
+def task(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    t = ActionTask.objects.select_related("event", "region").filter(pk=pk).first()
+    if t is None or not (t.assignee_id == user.pk or region_in_scope(user, t.region)):
+        raise Http404("任务不存在，或不在本账号的数据范围内")
+    form = f.TaskDoneForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.task_done(by=user, task=t, note=form.cleaned_data["note"])
+                messages.success(request, "任务已完成")
+                return redirect("emergency:tasks")
+            except Errors as exc:
+                add_service_error(form, exc, field="note")
+        status = 400
+    return render(
+        request,
+        "emergency/task.html",
+        {"title": t.title, "t": t, "form": form, "open": t.status == TaskStatus.OPEN, "now": timezone.now()},
+        status=status,
+    )
+
+
+# --- shelters ---------------------------------------------------------------------------------------
+
+
+@login_required
+def shelters(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request)
+    user = request.user
+    setup = f.ShelterSetupForm(request.POST if request.POST.get("form") == "setup" else None)
+    search = f.SearchForm(request.GET if "id_digits" in request.GET else None)
+    nearest = f.NearestForm(request.GET if "building" in request.GET else None)
+    status = 200
+    if request.method == "POST" and setup.is_bound:
+        status = 400
+        if setup.is_valid():
+            d = setup.cleaned_data
+            facility = Facility.objects.select_related("region", "type").filter(pk=d["facility"]).first()
+            if facility is None:
+                setup.add_error("facility", ValidationError("没有这个设施", code="emergency.not_shelter"))
+            else:
+                try:
+                    services.shelter_setup(
+                        by=user, facility=facility, capacity=d["capacity"], is_open=d["is_open"]
+                    )
+                    messages.success(request, f"{facility.name} 已登记为避难场所")
+                    return redirect("emergency:shelters")
+                except Errors as exc:
+                    add_service_error(setup, exc)
+    found = (
+        selectors.stay_search(user, **search.cleaned_data) if search.is_bound and search.is_valid() else None
+    )
+    near = None
+    if nearest.is_bound and nearest.is_valid():
+        b = Building.objects.select_related("region").filter(code=nearest.cleaned_data["building"]).first()
+        if b is None or not region_in_scope(user, b.region):
+            nearest.add_error("building", "没有这个楼栋编码，或不在本账号的管辖范围内")
+        else:
+            near = (b, selectors.nearest_shelters(b, limit=5))
+    return render(
+        request,
+        "emergency/shelters.html",
+        {
+            "title": "避难场所",
+            "rows": selectors.shelters(user)[:300],
+            "unset": selectors.shelter_facilities_unset(user)[:200]
+            if effective_role(user) in KEEPERS
+            else [],
+            "setup": setup,
+            "search": search,
+            "found": found,
+            "nearest": nearest,
+            "near": near,
+        },
+        status=status,
+    )
+
+
+@login_required
+def shelter(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    user = request.user
+    s = selectors.shelter_of(user, pk)
+    if s is None:
+        raise Http404("避难场所不存在，或不在本账号的数据范围内")
+    form = f.CheckinForm(request.POST if request.POST.get("form") == "checkin" else None)
+    status = 200
+    if request.method == "POST" and form.is_bound:
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            person = selectors.person_lookup(user, d["name"], d["id_number"])
+            if person is None:
+                form.add_error(
+                    "id_number",
+                    ValidationError("姓名与身份证号对不上在册人员", code="emergency.person_not_found"),
+                )
+            else:
+                try:
+                    if d["household"] and person.household_id:
+                        done = services.shelter_checkin(by=user, shelter=s, household=person.household)
+                    else:
+                        done = services.shelter_checkin(by=user, shelter=s, persons=[person])
+                    messages.success(request, f"已登记入住 {len(done)} 人")
+                    return redirect("emergency:shelter", pk=s.pk)
+                except Errors as exc:
+                    add_service_error(form, exc, field="name")
+    s.refresh_from_db()
+    return render(
+        request,
+        "emergency/shelter.html",
+        {"title": s.facility.name, "s": s, "stays": selectors.stays(s)[:500], "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def stay_out(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    from linli.emergency.models import ShelterStay  # noqa: PLC0415
+
+    stay = ShelterStay.objects.select_related("shelter__facility__region").filter(pk=pk).first()
+    if stay is None or not region_in_scope(request.user, stay.shelter.facility.region):
+        raise Http404("不存在")
+    try:
+        services.shelter_checkout(by=request.user, stay=stay)
+        messages.success(request, "已办理离开")
+    except Errors as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("emergency:shelter", pk=stay.shelter_id)
+
+
+# --- supplies ---------------------------------------------------------------------------------------
+
+
+@login_required
+def supplies(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request, KEEPERS)
+    user = request.user
+    which = request.POST.get("form", "")
+    store_form = f.StoreForm(request.POST if which == "store" else None)
+    receive = f.ReceiveForm(request.POST if which == "receive" else None)
+    issue = f.IssueForm(request.POST if which == "issue" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        try:
+            if store_form.is_bound and store_form.is_valid():
+                d = store_form.cleaned_data
+                services.store_create(
+                    by=user, region=_regions(request, [d["region"]])[0], name=d["name"], address=d["address"]
+                )
+                return redirect("emergency:supplies")
+            if receive.is_bound and receive.is_valid():
+                d = receive.cleaned_data
+                store = selectors.stores(user).filter(pk=d["store"]).first()
+                if store is None:
+                    raise ValidationError(
+                        {"store": ValidationError("没有这个储备点", code="emergency.store_unknown")}
+                    )
+                services.supply_receive(
+                    by=user,
+                    store=store,
+                    name=d["name"],
+                    unit=d["unit"],
+                    quantity=d["quantity"],
+                    expires_on=d["expires_on"],
+                )
+                messages.success(request, "已入库")
+                return redirect("emergency:supplies")
+            if issue.is_bound and issue.is_valid():
+                d = issue.cleaned_data
+                supply = selectors.supplies(user).filter(pk=d["supply"]).first()
+                if supply is None:
+                    raise ValidationError(
+                        {"supply": ValidationError("没有这种物资", code="emergency.supply_unknown")}
+                    )
+                if d["returned"]:
+                    services.supply_return(by=user, supply=supply, quantity=d["quantity"])
+                    messages.success(request, "已登记归还")
+                else:
+                    shelter = (
+                        selectors.shelters(user).filter(pk=d["shelter"]).first() if d["shelter"] else None
+                    )
+                    household = (
+                        Household.objects.filter(code=d["household"]).first() if d["household"] else None
+                    )
+                    if d["household"] and household is None:
+                        raise ValidationError(
+                            {
+                                "household": ValidationError(
+                                    "没有这个户编号", code="emergency.household_unknown"
+                                )
+                            }
+                        )
+                    services.supply_issue(
+                        by=user, supply=supply, quantity=d["quantity"], shelter=shelter, household=household
+                    )
+                    messages.success(request, "已发放")
+                return redirect("emergency:supplies")
+        except Errors as exc:
+            add_service_error(
+                store_form if store_form.is_bound else (receive if receive.is_bound else issue), exc
+            )
+    today = timezone.localdate()
+    rows = list(selectors.supplies(user).order_by("store__name", "name", "expires_on")[:500])
+    moves = SupplyMovement.objects.filter(supply__in=[r.pk for r in rows]).select_related(
+        "supply", "shelter__facility", "household"
+    )[:50]
+    return render(
+        request,
+        "emergency/supplies.html",
+        {
+            "title": "应急物资",
+            "stores": list(selectors.stores(user)[:200]),
+            "rows": rows,
+            "moves": moves,
+            "today": today,
+            "shelters": selectors.shelters(user)[:200],
+            "communities": _choices(request),
+            "store_form": store_form,
+            "receive": receive,
+            "issue": issue,
+            "kinds": dict(MovementKind.choices),
+        },
+        status=status,
+    )
+
+
+# --- drills -----------------------------------------------------------------------------------------
+
+
+@login_required
+def drills(request: AuthedHttpRequest) -> HttpResponse:
+    _staff(request, KEEPERS)
+    user = request.user
+    form = f.DrillForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                region = _regions(request, [d["region"]])[0]
+                services.drill_record(
+                    by=user,
+                    region=region,
+                    held_on=d["held_on"],
+                    hazard=d["hazard"],
+                    scenario=d["scenario"],
+                    participants=d["participants"],
+                    findings=d["findings"],
+                )
+                messages.success(request, "演练已登记")
+                return redirect("emergency:drills")
+            except Errors as exc:
+                add_service_error(form, exc)
+    return render(
+        request,
+        "emergency/drills.html",
+        {
+            "title": "应急演练",
+            "rows": selectors.drills(user)[:200],
+            "form": form,
+            "communities": _choices(request),
+            "hazards": Hazard.choices,
+        },
+        status=status,
+    )
