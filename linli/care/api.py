@@ -223,3 +223,91 @@ def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn) -> Any:
     if rule is None:
         raise Http404
     return services.rule_save(actor=user, rule=rule, **payload.dict())
+
+
+class PostOut(Schema):
+    id: int
+    community: str = Field(alias="region.code")
+    community_name: str = Field(alias="region.name")
+    post: str
+    post_label: str
+    user_id: int
+    user_name: str
+    since: dt.date
+    until: dt.date | None
+    active: bool
+    end_reason: str
+
+    @staticmethod
+    def resolve_post_label(obj: Any) -> str:
+        return str(obj.get_post_display())
+
+    @staticmethod
+    def resolve_user_name(obj: Any) -> str:
+        return str(obj.user)
+
+
+class CommunityPostsOut(Schema):
+    community: str
+    community_name: str
+    missing: list[str] = Field(description="缺的必设岗位（儿童主任、社会救助协理员）")
+    posts: list[PostOut] = Field(description="任职记录，现任与已离岗的都在")
+
+
+@router.get("/posts", response={200: list[CommunityPostsOut], **ERRORS}, summary="关爱岗位（按社区）")
+def posts(request: HttpRequest, community: str = "") -> Any:
+    user = _staff(request)
+    regions = selectors.communities_under(user.region_code or "35")
+    if community:
+        regions = regions.filter(code=community)
+    return [
+        {
+            "community": b.region.code,
+            "community_name": b.region.name,
+            "missing": b.missing,
+            "posts": b.history,
+        }
+        for b in selectors.community_posts(list(regions[:500]))
+    ]
+
+
+class PostIn(Schema):
+    community: str = Field(max_length=12, description="社区（村）的 12 位统计用区划代码")
+    post: str = Field(description="child_director / assistance_assistant / social_worker")
+    user_id: int
+    since: dt.date | None = Field(None, description="任职日期，缺省为今天")
+
+
+@router.post("/posts", response={201: PostOut, **ERRORS, 409: ConflictOut}, summary="指定关爱岗位")
+@answers_conflict
+def post_assign(request: HttpRequest, payload: PostIn) -> Any:
+    user = _staff(request)
+    region = selectors.community_for(user, payload.community)
+    if region is None:
+        raise Http404
+    holder = selectors.post_candidates(region.code).filter(pk=payload.user_id).first()
+    if holder is None:
+        raise invalid(
+            "user_id", "应指定本街道（乡镇）在岗的网格员或社区工作人员账号", "care.post_user_invalid"
+        )
+    w = services.care_worker_assign(
+        actor=user, region=region, post=payload.post, user=holder, since=payload.since
+    )
+    return Status(201, w)
+
+
+class PostEndIn(Schema):
+    until: dt.date | None = Field(None, description="离岗日期，缺省为今天")
+    reason: str = Field("", max_length=100)
+
+
+@router.post(
+    "/posts/{int:post_id}/end", response={200: PostOut, **ERRORS, 409: ConflictOut}, summary="办理离岗"
+)
+@answers_conflict
+def post_end(request: HttpRequest, post_id: int, payload: PostEndIn) -> Any:
+    user = _staff(request)
+    w = selectors.post_for(user, post_id)
+    if w is None:
+        raise Http404
+    return services.care_worker_end(actor=user, worker=w, until=payload.until, reason=payload.reason)

@@ -6,8 +6,10 @@ import json
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
-from linli.care.models import CareFile, NeedLevel, ReferralKind, ReferralOutcome
+from linli.care.models import POST_CHOICES, CareFile, NeedLevel, ReferralKind, ReferralOutcome
+from linli.core.models import User
 
 
 class VisitForm(forms.Form):
@@ -105,3 +107,25 @@ class RuleForm(forms.Form):
 
 class RateFilterForm(forms.Form):
     month = forms.CharField(label="月份", required=False, max_length=7)
+
+
+class PostAssignForm(forms.Form):
+    """指定关爱岗位: the post, the account (staff of the community's street) and the start date."""
+
+    post = forms.ChoiceField(
+        label="岗位",
+        choices=POST_CHOICES,
+    )
+    user = forms.ModelChoiceField(label="人员", queryset=User.objects.none(), empty_label="请选择")
+    since = forms.DateField(label="任职日期", required=False)
+
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = candidates
+
+
+class PostEndForm(forms.Form):
+    until = forms.DateField(label="离岗日期", required=False)
+    reason = forms.CharField(label="离岗原因", required=False, max_length=100)

@@ -29,7 +29,7 @@ from linli.care.models import (
 from linli.core.models import User
 from linli.core.roles import Role
 from linli.core.scope import scoped, subtree_q
-from linli.regions.models import Region
+from linli.regions.models import Level, Region
 from linli.registry.models import Person, PersonStatus, PersonTag, Staff, StaffKind, TagKind
 
 TAGS: dict[str, str] = dict(TagKind.choices)
@@ -245,6 +245,90 @@ def responsible(
     if visitor == Visitor.GRID_WORKER:
         return grids.get(region_code) or held.get((community, Visitor.ASSISTANCE_ASSISTANT))
     return held.get((community, visitor)) or grids.get(region_code)
+
+
+# --- care posts (儿童主任, 社会救助协理员, social workers) -------------------------------------------
+
+REQUIRED_POSTS = (
+    Visitor.CHILD_DIRECTOR,
+    Visitor.ASSISTANCE_ASSISTANT,
+)  # one per village/community (seed 001)
+POST_LABELS = dict(Visitor.choices)
+
+
+@dataclass
+class CommunityPosts:
+    """A community's care posts: the holder of each (or none) and the history of designations."""
+
+    region: Region
+    current: dict[str, CareWorker]
+    history: list[CareWorker]
+
+    @property
+    def missing(self) -> list[str]:
+        return [POST_LABELS[p] for p in REQUIRED_POSTS if p not in self.current]
+
+    @property
+    def posts(self) -> list[tuple[str, str, CareWorker | None]]:
+        return [(p, POST_LABELS[p], self.current.get(p)) for p in (*REQUIRED_POSTS, Visitor.SOCIAL_WORKER)]
+
+
+def communities_under(root_code: str) -> QuerySet[Region]:
+    """The communities (villages) in force under ``root_code`` (a grid's code: its community)."""
+    root = root_code[:12] if len(root_code) > 12 else root_code
+    return Region.objects.filter(subtree_q(root), level=Level.COMMUNITY, valid_to__isnull=True).order_by(
+        "code"
+    )
+
+
+def community_posts(regions: Sequence[Region]) -> list[CommunityPosts]:
+    """The posts of ``regions`` (one query for all their designations, current and past)."""
+    out = {r.pk: CommunityPosts(r, {}, []) for r in regions}
+    for w in CareWorker.objects.filter(region_id__in=list(out)).select_related("user", "region"):
+        entry = out[w.region_id]
+        entry.history.append(w)
+        if w.active:
+            entry.current[w.post] = w
+    return list(out.values())
+
+
+def vacant_posts(root_code: str) -> list[tuple[Region, list[str]]]:
+    """The communities under ``root_code`` without their 儿童主任 or 社会救助协理员 (two queries)."""
+    regions = list(communities_under(root_code))
+    held = set(
+        CareWorker.objects.filter(active=True, region__in=regions, post__in=REQUIRED_POSTS).values_list(
+            "region_id", "post"
+        )
+    )
+    out = []
+    for r in regions:
+        missing = [POST_LABELS[p] for p in REQUIRED_POSTS if (r.pk, p) not in held]
+        if missing:
+            out.append((r, missing))
+    return out
+
+
+def post_for(user: Any, pk: int) -> CareWorker | None:
+    """A designation of a community under the account's region (else None: reads like absent)."""
+    root = getattr(user, "region_code", "") or "35"
+    return (
+        CareWorker.objects.filter(pk=pk, region__in=communities_under(root))
+        .select_related("region", "user")
+        .first()
+    )
+
+
+def community_for(user: Any, code: str) -> Region | None:
+    return communities_under(getattr(user, "region_code", "") or "35").filter(code=code).first()
+
+
+def post_candidates(community_code: str) -> QuerySet[User]:
+    """The accounts that may hold a care post of the community: active staff of its street."""
+    return User.objects.filter(
+        is_active=True,
+        role__in=[Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR],
+        region__code__startswith=community_code[:9],
+    ).order_by("region__code", "display_name", "username")
 
 
 # --- lists ------------------------------------------------------------------------------------------

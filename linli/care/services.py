@@ -51,7 +51,7 @@ from linli.core.errors import Conflict, Forbidden, invalid
 from linli.core.images import image_reencode
 from linli.core.models import AuditAction, User
 from linli.core.roles import REGISTRY_WRITERS, Role, effective_role
-from linli.core.scope import OutOfScope, require_object_in_scope
+from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope
 from linli.core.services import audit_record
 from linli.registry.models import Person, PersonStatus
 from linli.services.models import Application, NeedSource, ServiceItem, TaxonomyTerm
@@ -180,18 +180,95 @@ def rule_save(
     return rule
 
 
-def care_worker_assign(*, actor: User, region: Any, post: str, user: User) -> CareWorker:
-    """Designate the community's 儿童主任 / 社会救助协理员 / social worker (the previous holder steps down)."""
-    _require_worker(actor)
-    if post not in Visitor.values or post == Visitor.GRID_WORKER:
+POST_MANAGERS = frozenset(
+    {Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
+)
+CARE_POSTS = (Visitor.CHILD_DIRECTOR, Visitor.ASSISTANCE_ASSISTANT, Visitor.SOCIAL_WORKER)
+STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR})
+
+
+def _require_post_manager(actor: User, region: Any) -> None:
+    if effective_role(actor) not in POST_MANAGERS:
+        raise Forbidden("关爱岗位由社区工作人员或街道（乡镇）工作人员指定", code="care.post_not_permitted")
+    if not region_in_scope(actor, region):
+        raise OutOfScope(f"{region.name}不在本账号的数据范围内")
+
+
+def care_worker_assign(
+    *, actor: User, region: Any, post: str, user: User, since: dt.date | None = None
+) -> CareWorker:
+    """Designate the community's 儿童主任 / 社会救助协理员 / social worker from ``since`` (default today);
+    the previous holder's designation ends that day and stays as the post's history."""
+    _require_post_manager(actor, region)
+    if post not in CARE_POSTS:
         raise invalid("post", "岗位应为儿童主任、社会救助协理员或社会工作者", "care.post_invalid")
     if len(region.code) != 12:
         raise invalid("region", "关爱岗位按社区（村）设置", "care.post_region")
-    if not region.code.startswith(actor.region_code) and effective_role(actor) != Role.SYSTEM_ADMIN:
-        raise OutOfScope()
+    street = region.code[:9]
+    if (
+        not user.is_active
+        or effective_role(user) not in STAFF_ROLES
+        or not (user.region_code or "").startswith(street)
+    ):
+        raise invalid("user", "应指定本街道（乡镇）在岗的网格员或社区工作人员账号", "care.post_user_invalid")
+    today = timezone.localdate()
+    since = since or today
+    if since > today:
+        raise invalid("since", "任职日期不能晚于今天", "care.post_since_future")
     with transaction.atomic():
-        CareWorker.objects.filter(region=region, post=post, active=True).update(active=False)
-        return CareWorker.objects.create(region=region, post=post, user=user)
+        current = CareWorker.objects.select_for_update().filter(region=region, post=post, active=True).first()
+        if current is not None:
+            if current.user_id == user.pk:
+                raise Conflict("user", f"{user}已在此岗位", code="care.post_same_holder")
+            if since < current.since:
+                raise invalid(
+                    "since",
+                    f"任职日期不能早于前任的任职日期（{current.since:%Y-%m-%d}）",
+                    "care.post_since_before",
+                )
+            CareWorker.objects.filter(pk=current.pk).update(
+                active=False, until=since, end_reason="由新任接替", ended_by=actor
+            )
+        worker = CareWorker.objects.create(
+            region=region, post=post, user=user, since=since, assigned_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            subject=worker,
+            subject_label=f"{region.name}{worker.get_post_display()}：{user}",
+        )
+    return worker
+
+
+def care_worker_end(
+    *, actor: User, worker: CareWorker, until: dt.date | None = None, reason: str = ""
+) -> CareWorker:
+    """End a designation on ``until`` (default today): it stays in the post's history; the post is
+    then vacant (flagged on the community's and street's pages) until someone is designated."""
+    _require_post_manager(actor, worker.region)
+    today = timezone.localdate()
+    until = until or today
+    if until > today:
+        raise invalid("until", "离岗日期不能晚于今天", "care.post_until_future")
+    if until < worker.since:
+        raise invalid(
+            "until", f"离岗日期不能早于任职日期（{worker.since:%Y-%m-%d}）", "care.post_until_before"
+        )
+    with transaction.atomic():
+        n = CareWorker.objects.filter(pk=worker.pk, active=True).update(
+            active=False, until=until, end_reason=(reason or "").strip()[:100], ended_by=actor
+        )
+        if not n:
+            raise Conflict("worker", "该岗位任职已经结束", code="care.post_ended")
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            subject=worker,
+            subject_label=f"{worker.region.name}{worker.get_post_display()}离岗：{worker.user}",
+        )
+    worker.refresh_from_db()
+    return worker
 
 
 # --- evaluation -------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -27,12 +28,15 @@ from linli.care import selectors, services
 from linli.care.forms import (
     AlertDecisionForm,
     FileForm,
+    PostAssignForm,
+    PostEndForm,
     ReferralCloseForm,
     ReferralForm,
     RuleForm,
     VisitForm,
 )
 from linli.care.models import (
+    POST_CHOICES,
     AlertStatus,
     CareRule,
     Frequency,
@@ -56,7 +60,12 @@ def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
         return [("care:index", "关爱巡访")]
     if role not in REGISTRY_READERS:
         return []
-    out = [("care:index", "关爱巡访"), ("care:overview", "探访率"), ("care:files", "关爱档案")]
+    out = [
+        ("care:index", "关爱巡访"),
+        ("care:overview", "探访率"),
+        ("care:files", "关爱档案"),
+        ("care:posts", "关爱岗位"),
+    ]
     if role in services.RULE_EDITORS:
         out.append(("care:rules", "关爱人群规则"))
     return out
@@ -241,6 +250,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
             ),
             "overdue": [(v, mask(v.file.person.name)) for v in overdue],
             "groups": selectors.group_counts(root),
+            "vacant": selectors.vacant_posts(root),
             "referrals": [
                 (kind_words.get(r["kind"], ""), outcome_words.get(r["outcome"], "办理中"), r["n"])
                 for r in refs
@@ -437,3 +447,68 @@ def rule_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "tags": sorted(selectors.TAGS.items()),
         },
     )
+
+
+@staff_only
+def posts(request: AuthedHttpRequest) -> HttpResponse:
+    """关爱岗位: each community's 儿童主任, 社会救助协理员 and social worker, the communities missing one
+    flagged, the history of designations; community and street staff designate and end them."""
+    user = request.user
+    root = user.region_code or "35"
+    vacant_only = request.GET.get("vacant") == "1"
+    regions = selectors.communities_under(root)
+    if vacant_only:
+        regions = regions.filter(pk__in=[r.pk for r, _ in selectors.vacant_posts(root)])
+    page = Paginator(regions, 12).get_page(request.GET.get("page"))
+    boards = selectors.community_posts(list(page))
+    editor = effective_role(user) in services.POST_MANAGERS
+    candidates = {
+        street: list(selectors.post_candidates(street)) for street in {b.region.code[:9] for b in boards}
+    }
+    return render(
+        request,
+        "care/posts.html",
+        {
+            "title": "关爱岗位",
+            "page": page,
+            "boards": [(b, candidates[b.region.code[:9]]) for b in boards],
+            "vacant": selectors.vacant_posts(root),
+            "vacant_only": vacant_only,
+            "editor": editor,
+            "post_choices": POST_CHOICES,
+            "today": timezone.localdate(),
+            "g": {"vacant": "1" if vacant_only else ""},
+        },
+    )
+
+
+@staff_only
+@require_POST
+def post_assign(request: AuthedHttpRequest, code: str) -> HttpResponse:
+    region = selectors.community_for(request.user, code)
+    if region is None:
+        raise Http404("社区" + ABSENT)
+    form = PostAssignForm(request.POST, candidates=selectors.post_candidates(region.code))
+    _write(
+        request,
+        form,
+        lambda: services.care_worker_assign(actor=request.user, region=region, **form.cleaned_data),
+        "岗位已指定",
+    )
+    return redirect(f"{reverse('care:posts')}#c{region.code}")
+
+
+@staff_only
+@require_POST
+def post_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    found = selectors.post_for(request.user, pk)
+    if found is None:
+        raise Http404("岗位" + ABSENT)
+    form = PostEndForm(request.POST)
+    _write(
+        request,
+        form,
+        lambda: services.care_worker_end(actor=request.user, worker=found, **form.cleaned_data),
+        "已办理离岗",
+    )
+    return redirect(f"{reverse('care:posts')}#c{found.region.code}")
