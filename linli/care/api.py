@@ -311,3 +311,64 @@ def post_end(request: HttpRequest, post_id: int, payload: PostEndIn) -> Any:
     if w is None:
         raise Http404
     return services.care_worker_end(actor=user, worker=w, until=payload.until, reason=payload.reason)
+
+
+class TargetOut(Schema):
+    kind: str
+    group: str
+    target: str = Field(description="诉求类别、需求类别、一窗事项的编码，或社工账号编号；空为由社工站分派")
+    name: str
+
+
+@router.get(
+    "/files/{int:file_id}/referral-targets",
+    response={200: list[TargetOut], **ERRORS},
+    summary="转介去向（诉求类别、需求类别、一窗事项、社工）",
+)
+def referral_targets(request: HttpRequest, file_id: int) -> Any:
+    f = selectors.files_for(_staff(request)).filter(pk=file_id).first()
+    if f is None:
+        raise Http404
+    out = []
+    for group, options in selectors.referral_targets(f):
+        for value, name in options:
+            kind, _, target = value.partition(":")
+            out.append({"kind": kind, "group": group, "target": target, "name": name})
+    return out
+
+
+class ReferralStateOut(Schema):
+    id: int
+    kind: str
+    target_id: int
+    target: str = Field(description="去向的记录，如“诉求 LJ…”“高龄津贴 办件 YC…”")
+    summary: str
+    target_state: str = Field(description="去向记录当前的状态")
+    closed: bool = Field(description="转介已结束，或去向已办结")
+    outcome: str = Field(description="结果编码；去向已办结而转介尚未同步时为其结果")
+    outcome_note: str
+
+
+@router.get(
+    "/files/{int:file_id}/referrals",
+    response={200: list[ReferralStateOut], **ERRORS},
+    summary="档案的转介及去向的当前状态",
+)
+def referrals_of_file(request: HttpRequest, file_id: int) -> Any:
+    f = selectors.files_for(_staff(request)).filter(pk=file_id).first()
+    if f is None:
+        raise Http404
+    return [
+        {
+            "id": x.referral.pk,
+            "kind": x.referral.kind,
+            "target_id": x.referral.target_id,
+            "target": x.target,
+            "summary": x.referral.summary,
+            "target_state": x.state,
+            "closed": not x.open,
+            "outcome": x.outcome,
+            "outcome_note": x.note,
+        }
+        for x in selectors.referral_states(f.referrals.order_by("-created_at"))
+    ]

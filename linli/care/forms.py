@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from linli.care.models import POST_CHOICES, CareFile, NeedLevel, ReferralKind, ReferralOutcome
+from linli.care.models import POST_CHOICES, CareFile, NeedLevel, ReferralOutcome
 from linli.core.models import User
 
 
@@ -53,13 +53,31 @@ class AlertDecisionForm(forms.Form):
 
 
 class ReferralForm(forms.Form):
-    kind = forms.ChoiceField(label="转介去向", choices=ReferralKind.choices)
-    target = forms.CharField(label="类别/事项", required=False, max_length=40)
+    """转介: one list of where it can go, grouped by kind (request categories, need categories, one-window
+    items, social workers), each option ``kind:target`` with its Chinese name."""
+
+    to = forms.ChoiceField(label="转介给")
     summary = forms.CharField(label="转介事由", max_length=300)
+
+    def __init__(self, *args: Any, targets: list[tuple[str, list[tuple[str, str]]]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "请选择转介去向"), *targets]
+
+    def values(self) -> dict[str, str]:
+        kind, _, target = self.cleaned_data["to"].partition(":")
+        return {"kind": kind, "target": target, "summary": self.cleaned_data["summary"]}
+
+
+# a worker closing a referral says how it ended (已办结 without a word is the handler's closing)
+MANUAL_OUTCOMES = [
+    c for c in ReferralOutcome.choices if c[0] not in (ReferralOutcome.OPEN, ReferralOutcome.DONE)
+]
 
 
 class ReferralCloseForm(forms.Form):
-    outcome = forms.ChoiceField(label="结果", choices=[c for c in ReferralOutcome.choices if c[0]])
+    outcome = forms.ChoiceField(label="结果", choices=MANUAL_OUTCOMES)
     note = forms.CharField(label="结果说明", required=False, max_length=300)
 
 

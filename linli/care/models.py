@@ -330,6 +330,7 @@ class ReferralKind(models.TextChoices):
 
 class ReferralOutcome(models.TextChoices):
     OPEN = "", "办理中"
+    DONE = "done", "已办结"  # the handler closed it without saying whether it was solved
     RESOLVED = "resolved", "已解决"
     PARTLY = "partly", "部分解决"
     UNRESOLVED = "unresolved", "未能解决"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,15 +22,24 @@ from linli.care.models import (
     CareMembership,
     CareRule,
     CareWorker,
+    Referral,
+    ReferralKind,
+    ReferralOutcome,
+    SocialCase,
     Visit,
     Visitor,
     VisitStatus,
 )
+from linli.cases.models import Category
+from linli.cases.selectors import case_progress
 from linli.core.models import User
+from linli.core.progress import Progress
 from linli.core.roles import Role
 from linli.core.scope import scoped, subtree_q
 from linli.regions.models import Level, Region
 from linli.registry.models import Person, PersonStatus, PersonTag, Staff, StaffKind, TagKind
+from linli.services.models import ServiceItem, TaxonomyTerm
+from linli.services.selectors import application_progress, need_progress
 
 TAGS: dict[str, str] = dict(TagKind.choices)
 
@@ -434,3 +443,125 @@ def group_counts(root_code: str) -> list[tuple[str, int]]:
         .order_by("rule__sort")
     )
     return [(r["rule__name"], r["n"]) for r in rows]
+
+
+# --- referrals: where they can go, where they stand --------------------------------------------------
+
+
+def social_workers(community_code: str) -> list[tuple[int, str]]:
+    """The social workers designated in the community's street (its own first): (account, words)."""
+    rows = (
+        CareWorker.objects.filter(
+            active=True, post=Visitor.SOCIAL_WORKER, region__code__startswith=community_code[:9]
+        )
+        .select_related("user", "region")
+        .order_by("region__code", "id")
+    )
+    ordered = sorted(rows, key=lambda w: w.region.code != community_code)
+    return [(w.user_id, f"社工 {w.user}（{w.region.name}）") for w in ordered]
+
+
+def referral_targets(file: CareFile) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Where a referral from ``file`` can go, by kind, as (``kind:target``, Chinese name) — the request
+    categories, the need categories, the one-window items in force and the street's social workers."""
+    cases = [
+        (f"{ReferralKind.CASE}:{c.code}", c.name)
+        for c in Category.objects.filter(active=True).order_by("subject", "kind", "code")
+    ]
+    needs = [
+        (f"{ReferralKind.NEED}:{t.code}", f"{t.parent.name}·{t.name}" if t.parent else t.name)
+        for t in TaxonomyTerm.objects.select_related("parent").order_by("parent__sort", "sort", "code")
+        if t.parent_id is not None
+    ]
+    items = [
+        (f"{ReferralKind.APPLICATION}:{i.code}", i.name) for i in ServiceItem.objects.filter(active=True)
+    ]
+    community = community_code(file.region.code)
+    workers = [(f"{ReferralKind.SOCIAL_CASE}:{pk}", words) for pk, words in social_workers(community)]
+    workers.append((f"{ReferralKind.SOCIAL_CASE}:", "社工个案（由社工站分派社工）"))
+    return [
+        ("诉求（接诉即办）", cases),
+        ("需求清单", needs),
+        ("一窗受理事项", items),
+        ("社工个案", workers),
+    ]
+
+
+def social_case_progress(ids: Sequence[int]) -> dict[int, Progress]:
+    out: dict[int, Progress] = {}
+    for c in SocialCase.objects.filter(pk__in=list(ids)).select_related("worker"):
+        out[c.pk] = Progress(
+            label=f"社工个案（{c.worker}）" if c.worker else "社工个案（待分派社工）",
+            state="已结案" if c.closed_at else "服务中",
+            final=c.closed_at is not None,
+            result=c.closing_note,
+        )
+    return out
+
+
+PROGRESS_OF: dict[str, Callable[[Sequence[int]], dict[int, Progress]]] = {
+    ReferralKind.CASE: case_progress,
+    ReferralKind.NEED: need_progress,
+    ReferralKind.APPLICATION: application_progress,
+    ReferralKind.SOCIAL_CASE: social_case_progress,
+}
+
+
+def referral_progress(referrals: Iterable[Referral]) -> dict[int, Progress]:
+    """Where each referral's target stands, read through its module's selectors (one query per kind)."""
+    referrals = list(referrals)
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for r in referrals:
+        wanted[r.kind].append(r.target_id)
+    states = {kind: PROGRESS_OF[kind](ids) for kind, ids in wanted.items() if kind in PROGRESS_OF}
+    out: dict[int, Progress] = {}
+    for r in referrals:
+        found = states.get(r.kind, {}).get(r.target_id)
+        if found is not None:
+            out[r.pk] = found
+    return out
+
+
+def outcome_of(progress: Progress) -> str:
+    """The referral outcome a closed target means: solved, not solved, or closed without saying."""
+    if progress.resolved is True:
+        return ReferralOutcome.RESOLVED
+    if progress.resolved is False:
+        return ReferralOutcome.UNRESOLVED
+    return ReferralOutcome.DONE
+
+
+@dataclass
+class ReferralState:
+    """A referral as the file shows it: where its target stands now, and whether it is still open
+    (a target its handler closed reads 已办结 with its outcome before the nightly sync closes it)."""
+
+    referral: Referral
+    target: str  # 诉求 LJ…, 高龄津贴 办件 YC…
+    state: str
+    outcome: str  # a ReferralOutcome value; "" while open
+    note: str
+
+    @property
+    def open(self) -> bool:
+        return not self.outcome
+
+    @property
+    def outcome_label(self) -> str:
+        return str(dict(ReferralOutcome.choices).get(self.outcome, "")) if self.outcome else ""
+
+
+def referral_states(referrals: Iterable[Referral]) -> list[ReferralState]:
+    rows = list(referrals)
+    progress = referral_progress(rows)
+    out = []
+    for r in rows:
+        p = progress.get(r.pk)
+        label = p.label if p else ""
+        if r.closed_at:
+            out.append(ReferralState(r, label, "已办结", r.outcome, r.outcome_note))
+        elif p is not None and p.final:
+            out.append(ReferralState(r, label, "已办结", outcome_of(p), p.result))
+        else:
+            out.append(ReferralState(r, label, p.state if p else "办理中", "", ""))
+    return out

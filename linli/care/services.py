@@ -721,8 +721,9 @@ def referral_create(
     visit: Visit | None = None,
 ) -> Referral:
     """转介 to the right handler: ``case`` (``target`` a request category code), ``need`` (a service
-    category code), ``application`` (a one-window item code) or ``social_case`` (the community's social
-    worker). The handler's own service makes its record; the referral keeps its id."""
+    category code), ``application`` (a one-window item code) or ``social_case`` (``target`` the account
+    of a social worker of the street, or empty: the community's social worker, else the 社工站 assigns
+    one). The handler's own service makes its record; the referral keeps its id."""
     _require_worker(actor)
     require_object_in_scope(actor, file)
     summary = (summary or "").strip()
@@ -766,8 +767,14 @@ def referral_create(
                 raise unknown
             made = application_submit(actor=actor, item=item, person=person, note=summary[:300])
         else:
-            held = selectors.posts()
-            worker = held.get((selectors.community_code(file.region.code), Visitor.SOCIAL_WORKER))
+            community = selectors.community_code(file.region.code)
+            if target:
+                chosen = {str(pk): pk for pk, _ in selectors.social_workers(community)}
+                if target not in chosen:
+                    raise invalid("target", "所选社工不在本街道的社工岗位上", "care.referral_target_unknown")
+                worker: int | None = chosen[target]
+            else:
+                worker = selectors.posts().get((community, Visitor.SOCIAL_WORKER))
             made = SocialCase.objects.create(
                 file=file, region=file.region, worker_id=worker, goal=summary[:300]
             )
@@ -781,6 +788,26 @@ def referral_create(
             created_by=actor,
         )
     return referral
+
+
+def referrals_sync(*, referrals: QuerySet[Referral] | None = None) -> int:
+    """Close the open referrals whose request, need or application was closed by its handler, with
+    the outcome it reached and the handler's words (read through the handler's selectors); one
+    conditional UPDATE each, so a worker closing one at the same time wins or loses cleanly."""
+    qs = Referral.objects.filter(closed_at__isnull=True).exclude(kind=ReferralKind.SOCIAL_CASE)
+    if referrals is not None:
+        qs = qs.filter(pk__in=referrals.values("pk"))
+    open_ = list(qs.only("pk", "kind", "target_id"))
+    closed = 0
+    now = timezone.now()
+    for pk, progress in selectors.referral_progress(open_).items():
+        if not progress.final:
+            continue
+        note = f"{progress.label}{progress.state}" + (f"：{progress.result}" if progress.result else "")
+        closed += Referral.objects.filter(pk=pk, closed_at__isnull=True).update(
+            outcome=selectors.outcome_of(progress), outcome_note=note[:300], closed_at=now
+        )
+    return closed
 
 
 def referral_close(*, actor: User, referral: Referral, outcome: str, note: str = "") -> Referral:

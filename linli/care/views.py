@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from linli.care import selectors, services
 from linli.care.forms import (
+    MANUAL_OUTCOMES,
     AlertDecisionForm,
     FileForm,
     PostAssignForm,
@@ -323,10 +324,10 @@ def file_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "memberships": found.memberships.select_related("rule").order_by("-since"),
             "visits": found.visits.select_related("rule", "assigned_to").order_by("-period_start")[:24],
-            "referrals": found.referrals.order_by("-created_at"),
+            "referrals": selectors.referral_states(found.referrals.order_by("-created_at")),
             "alerts": found.alerts.select_related("rule"),
-            "kinds": ReferralKind.choices,
-            "outcomes": [c for c in Referral._meta.get_field("outcome").choices or [] if c[0]],
+            "targets": selectors.referral_targets(found),
+            "outcomes": MANUAL_OUTCOMES,
         },
     )
 
@@ -337,11 +338,17 @@ def refer(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     found = selectors.files_for(request.user).filter(pk=pk).first()
     if found is None:
         raise Http404("关爱档案" + ABSENT)
-    form = ReferralForm(request.POST)
+    form = ReferralForm(request.POST, targets=selectors.referral_targets(found))
     _write(
         request,
         form,
-        lambda: services.referral_create(actor=request.user, file=found, **form.cleaned_data),
+        lambda: services.referral_create(
+            actor=request.user,
+            file=found,
+            kind=form.values()["kind"],
+            target=form.values()["target"],
+            summary=form.values()["summary"],
+        ),
         "已转介",
     )
     return redirect("care:file", pk=pk)
