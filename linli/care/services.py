@@ -67,9 +67,17 @@ def _require_worker(actor: User) -> None:
         raise Forbidden("本账号的角色不能办理关爱巡访", code="care.not_permitted")
 
 
-def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+def rows_insert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    ignore_conflicts: bool = False,
+) -> int:
     """Insert many rows in one round trip (``core.bulk``: COPY on PostgreSQL, executemany elsewhere),
-    the values converted as the backend stores them; no ORM instances (tens of thousands of rows)."""
+    the values converted as the backend stores them; no ORM instances (tens of thousands of rows).
+    With ``ignore_conflicts`` a row a concurrent writer inserted first (a unique key) is skipped, and
+    the rows really inserted are counted."""
     sqlite = connection.vendor != "postgresql"
 
     def value(v: Any) -> Any:
@@ -97,8 +105,39 @@ def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     else:
         prepared = rows
     columns = [str(model._meta.get_field(f).column) for f in fields]  # type: ignore[union-attr]
+    if ignore_conflicts:
+        return _insert_ignoring_conflicts(model, columns, prepared)
     insert_rows(model, columns, prepared)
     return len(prepared)
+
+
+def _insert_ignoring_conflicts(
+    model: type[models.Model], columns: list[str], rows: list[tuple[Any, ...]]
+) -> int:
+    """PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING;
+    SQLite: INSERT OR IGNORE. Inside the caller's transaction."""
+    if not rows:
+        return 0
+    qn = connection.ops.quote_name
+    table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"CREATE TEMP TABLE care_incoming ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"
+            )
+            with cur.cursor.copy(f"COPY care_incoming ({cols}) FROM STDIN") as copy:  # psycopg 3
+                for r in rows:
+                    copy.write_row(r)
+            cur.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM care_incoming ON CONFLICT DO NOTHING"
+            )
+            made = cur.rowcount
+            cur.execute("DROP TABLE care_incoming")
+            return made
+        cur.executemany(
+            f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})", rows
+        )
+        return cur.rowcount
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -479,6 +518,10 @@ def visits_generate(*, day: dt.date | None = None) -> int:
     made = 0
     for rule in CareRule.objects.filter(active=True).exclude(frequency=""):
         start, end = periods.period_of(day, rule.frequency)
+        start_s, end_s = (
+            start.isoformat(),
+            end.isoformat(),
+        )  # as the backend stores them: no per-row conversion
         have = Visit.objects.filter(rule=rule, period_start=start).values("file_id")
         rows = (
             CareMembership.objects.filter(
@@ -496,7 +539,7 @@ def visits_generate(*, day: dt.date | None = None) -> int:
         else:
             grids.update(selectors.grid_workers(codes - set(staff)))
             staff.update(selectors.grid_staff(codes - set(staff)))
-        with transaction.atomic():
+        with transaction.atomic():  # a plan run at the same time may have inserted some: skipped
             made += rows_insert(
                 Visit,
                 VISIT_FIELDS,
@@ -505,19 +548,20 @@ def visits_generate(*, day: dt.date | None = None) -> int:
                         f,
                         rule.pk,
                         region_id,
-                        start,
-                        end,
+                        start_s,
+                        end_s,
                         rule.visitor,
                         selectors.responsible(rule.visitor, code, grids, held),
                         staff.get(code) if rule.visitor == Visitor.GRID_WORKER else None,
                         VisitStatus.DUE,
                         None,
-                        {},
+                        "{}",
                         "",
                         False,
                     )
                     for f, region_id, code in todo
                 ],
+                ignore_conflicts=True,
             )
     return made
 
