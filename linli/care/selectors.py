@@ -130,6 +130,13 @@ def _as_text(column: str) -> str:
     return f"CAST({column} AS TEXT)" if connection.vendor == "postgresql" else f"({column} || '')"
 
 
+def among_ids(ids: Sequence[int]) -> tuple[str, Any]:
+    """``id {sql}`` with many ids as one parameter: an array (PostgreSQL) or a JSON list (SQLite)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", list(ids)
+    return "IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
+
+
 def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
     """The evaluator's facts of each person (three queries; many ids go as one parameter, the rows
     read as plain tuples), for the person-by-person check and the explanation of a match."""
@@ -140,11 +147,7 @@ def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
     people: list[Any] = []
     if many:  # the ids passed as one parameter; no per-row date conversion by the driver
         table, birth = Person._meta.db_table, _as_text("birth_date")
-        param: Any
-        if connection.vendor == "postgresql":
-            among, param = "= ANY(%s)", ids
-        else:
-            among, param = "IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+        among, param = among_ids(ids)
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT id, {birth}, sex, residence_type, household_id FROM {table} WHERE id {among}",

@@ -368,51 +368,27 @@ def care_evaluate(
         wanted = {(p, r) for r, ps in matched.items() for p in ps}
         new = sorted(wanted - set(current))
         gone = [(k, current[k]) for k in current if k not in wanted]
-        # files for the new matches
+        # files for the new matches: those never filed are inserted from the registry in one
+        # INSERT … SELECT; closed ones reopen
         new_people = sorted({p for p, _ in new})
         files: dict[int, tuple[int, dt.date | None]] = {}
         whole = len(new_people) > selectors.WHOLE_REGISTRY  # read all files in one pass, not by id lists
         for part in [[]] if whole else _chunks(new_people):
-            found = CareFile.objects.all() if whole else CareFile.objects.filter(person_id__in=part)
-            for f_id, person_id, closed in found.values_list("pk", "person_id", "closed_on"):
+            have = CareFile.objects.all() if whole else CareFile.objects.filter(person_id__in=part)
+            for f_id, person_id, closed in have.values_list("pk", "person_id", "closed_on"):
                 files[person_id] = (f_id, closed)
         missing = [p for p in new_people if p not in files]
-        blank = ("", "", "", "", "", "", "", "")
-        rows_insert(
-            CareFile,
-            [
-                "person",
-                "region",
-                "opened_on",
-                "closing_reason",
-                "living_conditions",
-                "health",
-                "income_source",
-                "guardians",
-                "emergency_contacts",
-                "need_level",
-                "assessment",
-                "updated_at",
-            ],
-            [(p, region_of[p], day, *blank, timezone.now()) for p in missing],
-        )
-        result.files_opened = len(missing)
+        result.files_opened = _files_insert(missing, day)
         reopen = [files[p][0] for p in new_people if p in files and files[p][1] is not None]
         for part in _chunks(reopen):
             CareFile.objects.filter(pk__in=part).update(closed_on=None, closing_reason="", opened_on=day)
         result.files_opened += len(reopen)
-        for part in [[]] if whole else _chunks(missing):
-            found = CareFile.objects.all() if whole else CareFile.objects.filter(person_id__in=part)
-            for f_id, person_id in found.values_list("pk", "person_id"):
-                files.setdefault(person_id, (f_id, None))
-        facts = selectors.facts_for(new_people, day)
         by_id = {r.pk: r for r in rules}
+        # why each new member is in: the engine's words, once per distinct set of facts
+        facts = selectors.facts_for(new_people, day)
         memo: dict[Any, str] = {}
-        rows_insert(
-            CareMembership,
-            ["file", "rule", "since", "reason", "end_reason"],
-            [(files[p][0], r, day, selectors.explain(by_id[r], facts[p], memo), "") for p, r in new],
-        )
+        why = {(p, r): selectors.explain(by_id[r], facts[p], memo) for p, r in new}
+        _memberships_insert(new, why, day)
         result.opened = len(new)
         # memberships no longer matched
         if gone:
@@ -445,15 +421,14 @@ def care_evaluate(
                     )
                     result.files_closed += 1
         if alerts:
-            result.alerts = _alerts_raise(new, files, by_id, facts, day, region_of)
+            result.alerts = _alerts_raise(new, by_id, why, day, region_of)
     return result
 
 
 def _alerts_raise(
     new: list[tuple[int, int]],
-    files: dict[int, tuple[int, dt.date | None]],
     rules: dict[int, CareRule],
-    facts: dict[int, eng.Facts],
+    reasons: dict[tuple[int, int], str],
     day: dt.date,
     region_of: dict[int, int],
 ) -> int:
@@ -463,28 +438,79 @@ def _alerts_raise(
     policy = [(p, r) for p, r in new if rules[r].policy_item]
     if not policy:
         return 0
+    people = {p for p, _ in policy}
+    file_of = dict(CareFile.objects.filter(person_id__in=people).values_list("person_id", "pk"))
     items = {rules[r].policy_item for _, r in policy}
     applied = set(
-        Application.objects.filter(item__code__in=items, person_id__in={p for p, _ in policy}).values_list(
+        Application.objects.filter(item__code__in=items, person_id__in=people).values_list(
             "person_id", "item__code"
         )
     )
-    seen = set(
-        Alert.objects.filter(file_id__in={files[p][0] for p, _ in policy}).values_list("file_id", "rule_id")
-    )
+    seen = set(Alert.objects.filter(file_id__in=file_of.values()).values_list("file_id", "rule_id"))
     rows = [
         Alert(
-            file_id=files[p][0],
+            file_id=file_of[p],
             rule_id=r,
             region_id=region_of[p],
-            reason=selectors.explain(rules[r], facts[p]),
+            reason=reasons[(p, r)][:200],
             raised_on=day,
         )
         for p, r in policy
-        if (p, rules[r].policy_item) not in applied and (files[p][0], r) not in seen
+        if (p, rules[r].policy_item) not in applied and (file_of[p], r) not in seen
     ]
     Alert.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def _files_insert(people: list[int], day: dt.date) -> int:
+    """Open a file for each of ``people`` (never filed before): one INSERT … SELECT from the registry."""
+    if not people:
+        return 0
+    among, param = selectors.among_ids(people)
+    pg = connection.vendor == "postgresql"
+    now = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {CareFile._meta.db_table} (person_id, region_id, opened_on, closing_reason,"
+            " living_conditions, health, income_source, guardians, emergency_contacts, need_level,"
+            " assessment, updated_at)"
+            f" SELECT id, region_id, %s, '', '', '', '', '', '', '', '', %s FROM {Person._meta.db_table}"
+            f" WHERE id {among}",
+            [
+                day if pg else day.isoformat(),
+                now if pg else now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" "),
+                param,
+            ],
+        )
+        return cur.rowcount
+
+
+def _memberships_insert(new: list[tuple[int, int]], reasons: dict[tuple[int, int], str], day: dt.date) -> int:
+    """The memberships of the new matches, each with its explanation, joined to their files in one
+    INSERT … SELECT (the (person, rule, reason) triples go as one parameter)."""
+    if not new:
+        return 0
+    table, files = CareMembership._meta.db_table, CareFile._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"INSERT INTO {table} (file_id, rule_id, since, reason, end_reason)"
+                " SELECT f.id, x.rule_id, %s, x.reason, ''"
+                " FROM unnest(%s::integer[], %s::integer[], %s::text[]) AS x(person_id, rule_id, reason)"
+                f" JOIN {files} f ON f.person_id = x.person_id",
+                [day, [p for p, _ in new], [r for _, r in new], [reasons[k][:200] for k in new]],
+            )
+        else:
+            cur.execute(
+                f"INSERT INTO {table} (file_id, rule_id, since, reason, end_reason)"
+                " SELECT f.id, json_extract(x.value, '$[1]'), %s, json_extract(x.value, '$[2]'), ''"
+                f" FROM json_each(%s) x JOIN {files} f ON f.person_id = json_extract(x.value, '$[0]')",
+                [
+                    day.isoformat(),
+                    json.dumps([[p, r, reasons[(p, r)][:200]] for p, r in new], ensure_ascii=False),
+                ],
+            )
+        return cur.rowcount
 
 
 # --- visits -----------------------------------------------------------------------------------------
