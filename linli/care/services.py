@@ -237,7 +237,8 @@ def care_worker_assign(
     *, actor: User, region: Any, post: str, user: User, since: dt.date | None = None
 ) -> CareWorker:
     """Designate the community's 儿童主任 / 社会救助协理员 / social worker from ``since`` (default today);
-    the previous holder's designation ends that day and stays as the post's history."""
+    the previous holder's designation ends that day and stays as the post's history, and the post's
+    visits still open in the community pass to the new holder."""
     _require_post_manager(actor, region)
     if post not in CARE_POSTS:
         raise invalid("post", "岗位应为儿童主任、社会救助协理员或社会工作者", "care.post_invalid")
@@ -271,6 +272,12 @@ def care_worker_assign(
         worker = CareWorker.objects.create(
             region=region, post=post, user=user, since=since, assigned_by=actor
         )
+        # the post's visits still open in the community are now the new holder's (one UPDATE)
+        Visit.objects.filter(
+            region__code__startswith=region.code,
+            visitor=post,
+            status__in=[VisitStatus.DUE, VisitStatus.OVERDUE],
+        ).update(assigned_to=user)
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,

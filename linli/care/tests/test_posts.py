@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from linli.care import services
-from linli.care.models import CareWorker, Visitor
+from linli.care.models import CareWorker, Visit, Visitor
 from linli.care.tests.conftest import Care
 from linli.core.errors import error_code
 from linli.core.models import User
@@ -45,12 +45,23 @@ def test_community_worker_replaces_the_child_director_and_the_history_stays(care
         (acc.grid_worker.pk, True, None),
     ]
     assert rows[0].end_reason == "由新任接替" and rows[1].assigned_by == acc.community_worker
+    # the child's visit this month passes to the new 儿童主任
+    services.care_evaluate(day=today)
+    services.visits_generate(day=today)
+    child_visit = Visit.objects.get(file__person=care.child, rule__code="left_behind_child")
+    assert child_visit.assigned_to == acc.grid_worker
+    c.post(
+        f"/care/posts/{tree.community_a.code}/assign/",
+        {"post": Visitor.CHILD_DIRECTOR, "user": care.child_director.pk, "since": today.isoformat()},
+    )
+    child_visit.refresh_from_db()
+    assert child_visit.assigned_to == care.child_director
     c.post(
         f"/care/posts/{tree.community_a.code}/assign/",
         {"post": Visitor.ASSISTANCE_ASSISTANT, "user": acc.community_worker.pk},
     )
     page = c.get("/care/posts/").content.decode()
-    assert "缺社会救助协理员" not in page and "任职记录（3 条）" in page
+    assert "缺社会救助协理员" not in page and "任职记录（4 条）" in page
     assert "缺关爱岗位" not in c.get("/care/overview/").content.decode()
     # ending a designation keeps it, with its date; the post is then vacant again
     current = CareWorker.objects.get(region=tree.community_a, post=Visitor.CHILD_DIRECTOR, active=True)
@@ -60,7 +71,7 @@ def test_community_worker_replaces_the_child_director_and_the_history_stays(care
     c.post(f"/care/posts/{current.pk}/end/", {"until": today.isoformat(), "reason": "调任"})
     current.refresh_from_db()
     assert not current.active and current.until == today and current.end_reason == "调任"
-    assert CareWorker.objects.filter(region=tree.community_a).count() == 3  # nothing deleted
+    assert CareWorker.objects.filter(region=tree.community_a).count() == 4  # nothing deleted
     assert "缺儿童主任" in c.get("/care/posts/").content.decode()
     # another community's post reads like absent; a grid worker cannot designate
     assert c.post(f"/care/posts/{tree.community_b.code}/assign/", {}).status_code == 404
