@@ -365,10 +365,14 @@ OVERDUE_SHOWN_DAYS = (
 
 def my_visits(user: Any, today: dt.date) -> QuerySet[Visit]:
     """What waits for the worker: due in the current period, or missed within the last quarter,
-    assigned to him (older misses stay in the community's overview and the file's history)."""
+    assigned to him (a grid worker: also his grid's visits planned before his account existed) (older misses stay in the community's overview and the file's history)."""
+    mine = Q(assigned_to=user)
+    if getattr(user, "role", "") == Role.GRID_WORKER and user.region_code:
+        # a grid's visit planned before any account held the grid is its grid worker's
+        mine |= Q(assigned_to__isnull=True, visitor=Visitor.GRID_WORKER, region__code=user.region_code)
     return (
         visits_for(user)
-        .filter(assigned_to=user, status__in=[VisitStatus.DUE, VisitStatus.OVERDUE])
+        .filter(mine, status__in=[VisitStatus.DUE, VisitStatus.OVERDUE])
         .filter(due_on__gte=today - dt.timedelta(days=OVERDUE_SHOWN_DAYS))
         .order_by("due_on", "id")
     )

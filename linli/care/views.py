@@ -149,12 +149,21 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
         for v in visits
     ]
     alerts = list(selectors.open_alerts(user)[:50])
+    done_now = 0
+    if not rows:  # "all done" only when something was his to do this period
+        done_now = (
+            selectors.visits_for(user)
+            .filter(assigned_to=user, status=VisitStatus.DONE, period_start__lte=today, due_on__gte=today)
+            .count()
+        )
     return render(
         request,
         "care/index.html",
         {
             "title": "关爱巡访",
             "rows": rows,
+            "done_now": done_now,
+            "staff": effective_role(user) != Role.GRID_WORKER,
             "alerts": [(a, mask(a.file.person.name)) for a in alerts],
             "today": today,
         },
