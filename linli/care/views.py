@@ -194,6 +194,16 @@ def visit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         if ok:
             return redirect("care:index")
     person = found.file.person
+    today = timezone.localdate()
+    # a missed visit of a period that has ended cannot be recorded late: point to this period's one
+    current = None
+    if found.status != VisitStatus.DONE and found.due_on < today:
+        current = (
+            selectors.visits_for(request.user)
+            .filter(file_id=found.file_id, period_start__lte=today, due_on__gte=today)
+            .exclude(status=VisitStatus.DONE)
+            .first()
+        )
     reasons = list(found.file.memberships.filter(until__isnull=True).select_related("rule"))
     last = (
         found.file.visits.filter(status=VisitStatus.DONE).exclude(pk=found.pk).order_by("-visited_at").first()
@@ -204,6 +214,8 @@ def visit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         {
             "title": f"巡访 {person.name}",
             "v": found,
+            "period_over": found.status != VisitStatus.DONE and found.due_on < today,
+            "current": current,
             "person": person,
             "age": person.age_on(timezone.localdate()),
             "home": _home_of(person),

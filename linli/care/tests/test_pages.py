@@ -51,6 +51,14 @@ def test_community_sees_rates_and_overdue_and_file_views_are_audited(care: Care)
     services.care_evaluate(day=last)
     services.visits_generate(day=last)
     services.visits_mark_overdue(today=today)
+    services.visits_generate(day=today)
+    # last month's missed visit cannot be recorded late: its page points to this month's
+    missed = Visit.objects.get(file__person=care.granny, rule__code="special_elderly", period_start=last)
+    now = Visit.objects.get(
+        file__person=care.granny, rule__code="special_elderly", period_start=today.replace(day=1)
+    )
+    page = login(care.world.accounts.grid_worker).get(f"/care/visits/{missed.pk}/").content.decode()
+    assert "不能补记" in page and f"/care/visits/{now.pk}/" in page and 'id="visit-form"' not in page
     c = login(care.world.accounts.community_worker)
     page = c.get(f"/care/overview/?month={last:%Y-%m}").content.decode()
     assert "特殊困难老年人" in page and "逾期未访" in page and "0.0%" in page
