@@ -242,7 +242,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     total_done = sum(r.visited for r in by_rule)
     overdue = list(
         scoped(Visit.objects.filter(status=VisitStatus.OVERDUE), user)
-        .select_related("file__person", "rule", "region", "assigned_to")
+        .select_related("file__person", "rule", "region", "assigned_to", "staff")
         .order_by("-due_on", "region__code")[:100]
     )
     refs = (
@@ -262,6 +262,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
         {
             "title": "特殊困难群体探访率",
             "month": month,
+            "in_progress": month == timezone.localdate().replace(day=1),
             "months": months,
             "by_region": by_region,
             "by_rule": by_rule,
