@@ -498,7 +498,7 @@ def social_case_progress(ids: Sequence[int]) -> dict[int, Progress]:
     out: dict[int, Progress] = {}
     for c in SocialCase.objects.filter(pk__in=list(ids)).select_related("worker"):
         out[c.pk] = Progress(
-            label=f"社工个案（{c.worker}）" if c.worker else "社工个案（待分派社工）",
+            label=f"社工 {c.worker}" if c.worker else "待分派社工",
             state="已结案" if c.closed_at else "服务中",
             final=c.closed_at is not None,
             result=c.closing_note,
