@@ -240,10 +240,12 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     by_rule = selectors.visit_rates(root, month)
     total_owed = sum(r.owed for r in by_rule)
     total_done = sum(r.visited for r in by_rule)
-    overdue = list(
-        scoped(Visit.objects.filter(status=VisitStatus.OVERDUE), user)
-        .select_related("file__person", "rule", "region", "assigned_to", "staff")
-        .order_by("-due_on", "region__code")[:100]
+    missed = scoped(Visit.objects.filter(status=VisitStatus.OVERDUE), user)
+    overdue_total = missed.count()
+    overdue = list(  # the latest 30 (a street's whole list would be pages long on a phone)
+        missed.select_related("file__person", "rule", "region", "assigned_to", "staff").order_by(
+            "-due_on", "region__code"
+        )[:30]
     )
     refs = (
         scoped(Referral.objects.all(), user)
@@ -272,6 +274,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
                 None if not total_owed else round(100.0 * total_done / total_owed, 1),
             ),
             "overdue": [(v, mask(v.file.person.name)) for v in overdue],
+            "overdue_total": overdue_total,
             "groups": selectors.group_counts(root),
             "vacant": selectors.vacant_posts(root),
             "referrals": [
