@@ -223,3 +223,152 @@ def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn) -> Any:
     if rule is None:
         raise Http404
     return services.rule_save(actor=user, rule=rule, **payload.dict())
+
+
+class PostOut(Schema):
+    id: int
+    community: str = Field(alias="region.code")
+    community_name: str = Field(alias="region.name")
+    post: str
+    post_label: str
+    user_id: int
+    user_name: str
+    since: dt.date
+    until: dt.date | None
+    active: bool
+    end_reason: str
+
+    @staticmethod
+    def resolve_post_label(obj: Any) -> str:
+        return str(obj.get_post_display())
+
+    @staticmethod
+    def resolve_user_name(obj: Any) -> str:
+        return str(obj.user)
+
+
+class CommunityPostsOut(Schema):
+    community: str
+    community_name: str
+    missing: list[str] = Field(description="缺的必设岗位（儿童主任、社会救助协理员）")
+    posts: list[PostOut] = Field(description="任职记录，现任与已离岗的都在")
+
+
+@router.get("/posts", response={200: list[CommunityPostsOut], **ERRORS}, summary="关爱岗位（按社区）")
+def posts(request: HttpRequest, community: str = "") -> Any:
+    user = _staff(request)
+    regions = selectors.communities_under(user.region_code or "35")
+    if community:
+        regions = regions.filter(code=community)
+    return [
+        {
+            "community": b.region.code,
+            "community_name": b.region.name,
+            "missing": b.missing,
+            "posts": b.history,
+        }
+        for b in selectors.community_posts(list(regions[:500]))
+    ]
+
+
+class PostIn(Schema):
+    community: str = Field(max_length=12, description="社区（村）的 12 位统计用区划代码")
+    post: str = Field(description="child_director / assistance_assistant / social_worker")
+    user_id: int
+    since: dt.date | None = Field(None, description="任职日期，缺省为今天")
+
+
+@router.post("/posts", response={201: PostOut, **ERRORS, 409: ConflictOut}, summary="指定关爱岗位")
+@answers_conflict
+def post_assign(request: HttpRequest, payload: PostIn) -> Any:
+    user = _staff(request)
+    region = selectors.community_for(user, payload.community)
+    if region is None:
+        raise Http404
+    holder = selectors.post_candidates(region.code).filter(pk=payload.user_id).first()
+    if holder is None:
+        raise invalid(
+            "user_id", "应指定本街道（乡镇）在岗的网格员或社区工作人员账号", "care.post_user_invalid"
+        )
+    w = services.care_worker_assign(
+        actor=user, region=region, post=payload.post, user=holder, since=payload.since
+    )
+    return Status(201, w)
+
+
+class PostEndIn(Schema):
+    until: dt.date | None = Field(None, description="离岗日期，缺省为今天")
+    reason: str = Field("", max_length=100)
+
+
+@router.post(
+    "/posts/{int:post_id}/end", response={200: PostOut, **ERRORS, 409: ConflictOut}, summary="办理离岗"
+)
+@answers_conflict
+def post_end(request: HttpRequest, post_id: int, payload: PostEndIn) -> Any:
+    user = _staff(request)
+    w = selectors.post_for(user, post_id)
+    if w is None:
+        raise Http404
+    return services.care_worker_end(actor=user, worker=w, until=payload.until, reason=payload.reason)
+
+
+class TargetOut(Schema):
+    kind: str
+    group: str
+    target: str = Field(description="诉求类别、需求类别、一窗事项的编码，或社工账号编号；空为由社工站分派")
+    name: str
+
+
+@router.get(
+    "/files/{int:file_id}/referral-targets",
+    response={200: list[TargetOut], **ERRORS},
+    summary="转介去向（诉求类别、需求类别、一窗事项、社工）",
+)
+def referral_targets(request: HttpRequest, file_id: int) -> Any:
+    f = selectors.files_for(_staff(request)).filter(pk=file_id).first()
+    if f is None:
+        raise Http404
+    out = []
+    for group, options in selectors.referral_targets(f):
+        for value, name in options:
+            kind, _, target = value.partition(":")
+            out.append({"kind": kind, "group": group, "target": target, "name": name})
+    return out
+
+
+class ReferralStateOut(Schema):
+    id: int
+    kind: str
+    target_id: int
+    target: str = Field(description="去向的记录，如“诉求 LJ…”“高龄津贴 办件 YC…”")
+    summary: str
+    target_state: str = Field(description="去向记录当前的状态")
+    closed: bool = Field(description="转介已结束，或去向已办结")
+    outcome: str = Field(description="结果编码；去向已办结而转介尚未同步时为其结果")
+    outcome_note: str
+
+
+@router.get(
+    "/files/{int:file_id}/referrals",
+    response={200: list[ReferralStateOut], **ERRORS},
+    summary="档案的转介及去向的当前状态",
+)
+def referrals_of_file(request: HttpRequest, file_id: int) -> Any:
+    f = selectors.files_for(_staff(request)).filter(pk=file_id).first()
+    if f is None:
+        raise Http404
+    return [
+        {
+            "id": x.referral.pk,
+            "kind": x.referral.kind,
+            "target_id": x.referral.target_id,
+            "target": x.target,
+            "summary": x.referral.summary,
+            "target_state": x.state,
+            "closed": not x.open,
+            "outcome": x.outcome,
+            "outcome_note": x.note,
+        }
+        for x in selectors.referral_states(f.referrals.order_by("-created_at"))
+    ]

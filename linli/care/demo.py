@@ -11,6 +11,7 @@ Rows made here are marked ``synthetic``."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Callable
 
@@ -125,11 +126,21 @@ def _year_of_visits(rng: random.Random, today: dt.date) -> int:
     # each grid's diligence: some at 100 %, most a little behind, a few well behind
     diligence = {c: rng.choice([1.0, 1.0, 0.97, 0.93, 0.9, 0.85, 0.75]) for c in sorted(codes)}
     rows: list[tuple[object, ...]] = []
+    # what is the same for many rows is computed once: the periods (and their ISO text, as stored) and
+    # each group's checklist answers as JSON
+    period: dict[tuple[dt.date, str], tuple[dt.date, dt.date, str, str]] = {}
+    answered = {
+        pk: json.dumps({k: "正常" for k in r.checklist}, ensure_ascii=False) for pk, r in rules.items()
+    }
     for month in _months_back(today, 12):
         current = month == today.replace(day=1)
         for file_id, rule_id, since, until, region_id, code in members:
             rule = rules[rule_id]
-            start, end = periods.period_of(month, rule.frequency)
+            known = period.get((month, rule.frequency))
+            if known is None:
+                s_, e_ = periods.period_of(month, rule.frequency)
+                known = period[(month, rule.frequency)] = (s_, e_, s_.isoformat(), e_.isoformat())
+            start, end, start_s, end_s = known
             if end.replace(day=1) != month and not (month == today.replace(day=1) and start <= today <= end):
                 continue  # a quarter's visit is made once: in its last month, or now for the running quarter
             if since > end or (until is not None and until < start):
@@ -151,14 +162,14 @@ def _year_of_visits(rng: random.Random, today: dt.date) -> int:
                     file_id,
                     rule_id,
                     region_id,
-                    start,
-                    end,
+                    start_s,
+                    end_s,
                     rule.visitor,
                     selectors.responsible(rule.visitor, code, accounts, held),
                     staff.get(code) if rule.visitor == Visitor.GRID_WORKER else None,
                     status,
                     when,
-                    {k: "正常" for k in rule.checklist} if when else {},
+                    answered[rule_id] if when else "{}",
                     rng.choice(NOTES) if when else "",
                     True,
                 )

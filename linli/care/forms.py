@@ -6,8 +6,10 @@ import json
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
-from linli.care.models import CareFile, NeedLevel, ReferralKind, ReferralOutcome
+from linli.care.models import POST_CHOICES, CareFile, NeedLevel, ReferralOutcome
+from linli.core.models import User
 
 
 class VisitForm(forms.Form):
@@ -51,13 +53,31 @@ class AlertDecisionForm(forms.Form):
 
 
 class ReferralForm(forms.Form):
-    kind = forms.ChoiceField(label="转介去向", choices=ReferralKind.choices)
-    target = forms.CharField(label="类别/事项", required=False, max_length=40)
+    """转介: one list of where it can go, grouped by kind (request categories, need categories, one-window
+    items, social workers), each option ``kind:target`` with its Chinese name."""
+
+    to = forms.ChoiceField(label="转介给")
     summary = forms.CharField(label="转介事由", max_length=300)
+
+    def __init__(self, *args: Any, targets: list[tuple[str, list[tuple[str, str]]]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "请选择转介去向"), *targets]
+
+    def values(self) -> dict[str, str]:
+        kind, _, target = self.cleaned_data["to"].partition(":")
+        return {"kind": kind, "target": target, "summary": self.cleaned_data["summary"]}
+
+
+# a worker closing a referral says how it ended (已办结 without a word is the handler's closing)
+MANUAL_OUTCOMES = [
+    c for c in ReferralOutcome.choices if c[0] not in (ReferralOutcome.OPEN, ReferralOutcome.DONE)
+]
 
 
 class ReferralCloseForm(forms.Form):
-    outcome = forms.ChoiceField(label="结果", choices=[c for c in ReferralOutcome.choices if c[0]])
+    outcome = forms.ChoiceField(label="结果", choices=MANUAL_OUTCOMES)
     note = forms.CharField(label="结果说明", required=False, max_length=300)
 
 
@@ -105,3 +125,25 @@ class RuleForm(forms.Form):
 
 class RateFilterForm(forms.Form):
     month = forms.CharField(label="月份", required=False, max_length=7)
+
+
+class PostAssignForm(forms.Form):
+    """指定关爱岗位: the post, the account (staff of the community's street) and the start date."""
+
+    post = forms.ChoiceField(
+        label="岗位",
+        choices=POST_CHOICES,
+    )
+    user = forms.ModelChoiceField(label="人员", queryset=User.objects.none(), empty_label="请选择")
+    since = forms.DateField(label="任职日期", required=False)
+
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = candidates
+
+
+class PostEndForm(forms.Form):
+    until = forms.DateField(label="离岗日期", required=False)
+    reason = forms.CharField(label="离岗原因", required=False, max_length=100)

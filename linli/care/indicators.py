@@ -74,7 +74,8 @@ def referrals(n: int, root: str) -> Grouped:
         care_referrals=Count("pk"),
         care_referrals_open=Count("pk", filter=Q(outcome=ReferralOutcome.OPEN)),
         care_referrals_resolved=Count(
-            "pk", filter=Q(outcome__in=[ReferralOutcome.RESOLVED, ReferralOutcome.PARTLY])
+            "pk",
+            filter=Q(outcome__in=[ReferralOutcome.RESOLVED, ReferralOutcome.PARTLY, ReferralOutcome.DONE]),
         ),
         care_referrals_unresolved=Count(
             "pk", filter=Q(outcome__in=[ReferralOutcome.UNRESOLVED, ReferralOutcome.DECLINED])
@@ -124,7 +125,7 @@ register(
         {
             "care_referrals": ("关爱转介件数", "件"),
             "care_referrals_open": ("关爱转介办理中件数", "件"),
-            "care_referrals_resolved": ("关爱转介已解决件数", "件"),
+            "care_referrals_resolved": ("关爱转介已解决（含已办结）件数", "件"),
             "care_referrals_unresolved": ("关爱转介未解决件数", "件"),
         },
         15,

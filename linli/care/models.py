@@ -23,6 +23,10 @@ class Visitor(models.TextChoices):
     SOCIAL_WORKER = "social_worker", "社会工作者"
 
 
+# the posts a community designates (the grid worker is the account bound to the grid)
+POST_CHOICES = [(v, label) for v, label in Visitor.choices if v != Visitor.GRID_WORKER]
+
+
 class Frequency(models.TextChoices):
     NONE = "", "不需巡访（仅政策找人）"
     MONTHLY = "monthly", FREQUENCIES["monthly"]
@@ -67,7 +71,8 @@ class CareRule(models.Model):
 
 class CareWorker(models.Model):
     """关爱岗位: the community's 儿童主任, 社会救助协理员 or social worker who visits its groups
-    (the grid worker of the person's grid needs no designation: the account bound to the grid)."""
+    (the grid worker of the person's grid needs no designation: the account bound to the grid).
+    A designation ends with its date (``until``) and stays as the post's history; never deleted."""
 
     region = models.ForeignKey(
         "regions.Region", verbose_name="社区/村", on_delete=models.PROTECT, related_name="care_workers"
@@ -78,15 +83,34 @@ class CareWorker(models.Model):
     )
     since = models.DateField("任职日期", default=timezone.localdate)
     active = models.BooleanField("在岗", default=True)
+    until = models.DateField("离岗日期", null=True, blank=True)
+    end_reason = models.CharField("离岗原因", max_length=100, blank=True)
+    assigned_by = models.ForeignKey(
+        "core.User", verbose_name="指定人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        "core.User",
+        verbose_name="办理离岗",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "关爱岗位"
         verbose_name_plural = "关爱岗位"
-        ordering = ["region_id", "post"]
+        ordering = ["region_id", "post", "-since", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["region", "post"], condition=Q(active=True), name="care_worker_one_per_post"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(active=False) | Q(until__isnull=True), name="care_worker_active_not_ended"
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=models.F("since")), name="care_worker_period"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -306,6 +330,7 @@ class ReferralKind(models.TextChoices):
 
 class ReferralOutcome(models.TextChoices):
     OPEN = "", "办理中"
+    DONE = "done", "已办结"  # the handler closed it without saying whether it was solved
     RESOLVED = "resolved", "已解决"
     PARTLY = "partly", "部分解决"
     UNRESOLVED = "unresolved", "未能解决"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,15 +22,24 @@ from linli.care.models import (
     CareMembership,
     CareRule,
     CareWorker,
+    Referral,
+    ReferralKind,
+    ReferralOutcome,
+    SocialCase,
     Visit,
     Visitor,
     VisitStatus,
 )
+from linli.cases.models import Category
+from linli.cases.selectors import case_progress
 from linli.core.models import User
+from linli.core.progress import Progress
 from linli.core.roles import Role
 from linli.core.scope import account_subtrees_q, scoped, subtree_q
-from linli.regions.models import Region
+from linli.regions.models import Level, Region
 from linli.registry.models import Person, PersonStatus, PersonTag, Staff, StaffKind, TagKind
+from linli.services.models import ServiceItem, TaxonomyTerm
+from linli.services.selectors import application_progress, need_progress
 
 TAGS: dict[str, str] = dict(TagKind.choices)
 
@@ -121,6 +130,13 @@ def _as_text(column: str) -> str:
     return f"CAST({column} AS TEXT)" if connection.vendor == "postgresql" else f"({column} || '')"
 
 
+def among_ids(ids: Sequence[int]) -> tuple[str, Any]:
+    """``id {sql}`` with many ids as one parameter: an array (PostgreSQL) or a JSON list (SQLite)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", list(ids)
+    return "IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
+
+
 def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
     """The evaluator's facts of each person (three queries; many ids go as one parameter, the rows
     read as plain tuples), for the person-by-person check and the explanation of a match."""
@@ -131,11 +147,7 @@ def facts_for(person_ids: Iterable[int], day: dt.date) -> dict[int, eng.Facts]:
     people: list[Any] = []
     if many:  # the ids passed as one parameter; no per-row date conversion by the driver
         table, birth = Person._meta.db_table, _as_text("birth_date")
-        param: Any
-        if connection.vendor == "postgresql":
-            among, param = "= ANY(%s)", ids
-        else:
-            among, param = "IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+        among, param = among_ids(ids)
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT id, {birth}, sex, residence_type, household_id FROM {table} WHERE id {among}",
@@ -247,6 +259,90 @@ def responsible(
     return held.get((community, visitor)) or grids.get(region_code)
 
 
+# --- care posts (儿童主任, 社会救助协理员, social workers) -------------------------------------------
+
+REQUIRED_POSTS = (
+    Visitor.CHILD_DIRECTOR,
+    Visitor.ASSISTANCE_ASSISTANT,
+)  # one per village/community (seed 001)
+POST_LABELS = dict(Visitor.choices)
+
+
+@dataclass
+class CommunityPosts:
+    """A community's care posts: the holder of each (or none) and the history of designations."""
+
+    region: Region
+    current: dict[str, CareWorker]
+    history: list[CareWorker]
+
+    @property
+    def missing(self) -> list[str]:
+        return [POST_LABELS[p] for p in REQUIRED_POSTS if p not in self.current]
+
+    @property
+    def posts(self) -> list[tuple[str, str, CareWorker | None]]:
+        return [(p, POST_LABELS[p], self.current.get(p)) for p in (*REQUIRED_POSTS, Visitor.SOCIAL_WORKER)]
+
+
+def communities_under(root_code: str) -> QuerySet[Region]:
+    """The communities (villages) in force under ``root_code`` (a grid's code: its community)."""
+    root = root_code[:12] if len(root_code) > 12 else root_code
+    return Region.objects.filter(subtree_q(root), level=Level.COMMUNITY, valid_to__isnull=True).order_by(
+        "code"
+    )
+
+
+def community_posts(regions: Sequence[Region]) -> list[CommunityPosts]:
+    """The posts of ``regions`` (one query for all their designations, current and past)."""
+    out = {r.pk: CommunityPosts(r, {}, []) for r in regions}
+    for w in CareWorker.objects.filter(region_id__in=list(out)).select_related("user", "region"):
+        entry = out[w.region_id]
+        entry.history.append(w)
+        if w.active:
+            entry.current[w.post] = w
+    return list(out.values())
+
+
+def vacant_posts(root_code: str) -> list[tuple[Region, list[str]]]:
+    """The communities under ``root_code`` without their 儿童主任 or 社会救助协理员 (two queries)."""
+    regions = list(communities_under(root_code))
+    held = set(
+        CareWorker.objects.filter(active=True, region__in=regions, post__in=REQUIRED_POSTS).values_list(
+            "region_id", "post"
+        )
+    )
+    out = []
+    for r in regions:
+        missing = [POST_LABELS[p] for p in REQUIRED_POSTS if (r.pk, p) not in held]
+        if missing:
+            out.append((r, missing))
+    return out
+
+
+def post_for(user: Any, pk: int) -> CareWorker | None:
+    """A designation of a community under the account's region (else None: reads like absent)."""
+    root = getattr(user, "region_code", "") or "35"
+    return (
+        CareWorker.objects.filter(pk=pk, region__in=communities_under(root))
+        .select_related("region", "user")
+        .first()
+    )
+
+
+def community_for(user: Any, code: str) -> Region | None:
+    return communities_under(getattr(user, "region_code", "") or "35").filter(code=code).first()
+
+
+def post_candidates(community_code: str) -> QuerySet[User]:
+    """The accounts that may hold a care post of the community: active staff of its street."""
+    return User.objects.filter(
+        is_active=True,
+        role__in=[Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR],
+        region__code__startswith=community_code[:9],
+    ).order_by("region__code", "display_name", "username")
+
+
 # --- lists ------------------------------------------------------------------------------------------
 
 
@@ -269,10 +365,14 @@ OVERDUE_SHOWN_DAYS = (
 
 def my_visits(user: Any, today: dt.date) -> QuerySet[Visit]:
     """What waits for the worker: due in the current period, or missed within the last quarter,
-    assigned to him (older misses stay in the community's overview and the file's history)."""
+    assigned to him (a grid worker: also his grid's visits planned before his account existed) (older misses stay in the community's overview and the file's history)."""
+    mine = Q(assigned_to=user)
+    if getattr(user, "role", "") == Role.GRID_WORKER and user.region_code:
+        # a grid's visit planned before any account held the grid is its grid worker's
+        mine |= Q(assigned_to__isnull=True, visitor=Visitor.GRID_WORKER, region__code=user.region_code)
     return (
         visits_for(user)
-        .filter(assigned_to=user, status__in=[VisitStatus.DUE, VisitStatus.OVERDUE])
+        .filter(mine, status__in=[VisitStatus.DUE, VisitStatus.OVERDUE])
         .filter(due_on__gte=today - dt.timedelta(days=OVERDUE_SHOWN_DAYS))
         .order_by("due_on", "id")
     )
@@ -350,3 +450,125 @@ def group_counts(root_code: str) -> list[tuple[str, int]]:
         .order_by("rule__sort")
     )
     return [(r["rule__name"], r["n"]) for r in rows]
+
+
+# --- referrals: where they can go, where they stand --------------------------------------------------
+
+
+def social_workers(community_code: str) -> list[tuple[int, str]]:
+    """The social workers designated in the community's street (its own first): (account, words)."""
+    rows = (
+        CareWorker.objects.filter(
+            active=True, post=Visitor.SOCIAL_WORKER, region__code__startswith=community_code[:9]
+        )
+        .select_related("user", "region")
+        .order_by("region__code", "id")
+    )
+    ordered = sorted(rows, key=lambda w: w.region.code != community_code)
+    return [(w.user_id, f"社工 {w.user}（{w.region.name}）") for w in ordered]
+
+
+def referral_targets(file: CareFile) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Where a referral from ``file`` can go, by kind, as (``kind:target``, Chinese name) — the request
+    categories, the need categories, the one-window items in force and the street's social workers."""
+    cases = [
+        (f"{ReferralKind.CASE}:{c.code}", c.name)
+        for c in Category.objects.filter(active=True).order_by("subject", "kind", "code")
+    ]
+    needs = [
+        (f"{ReferralKind.NEED}:{t.code}", f"{t.parent.name}·{t.name}" if t.parent else t.name)
+        for t in TaxonomyTerm.objects.select_related("parent").order_by("parent__sort", "sort", "code")
+        if t.parent_id is not None
+    ]
+    items = [
+        (f"{ReferralKind.APPLICATION}:{i.code}", i.name) for i in ServiceItem.objects.filter(active=True)
+    ]
+    community = community_code(file.region.code)
+    workers = [(f"{ReferralKind.SOCIAL_CASE}:{pk}", words) for pk, words in social_workers(community)]
+    workers.append((f"{ReferralKind.SOCIAL_CASE}:", "社工个案（由社工站分派社工）"))
+    return [
+        ("诉求（接诉即办）", cases),
+        ("需求清单", needs),
+        ("一窗受理事项", items),
+        ("社工个案", workers),
+    ]
+
+
+def social_case_progress(ids: Sequence[int]) -> dict[int, Progress]:
+    out: dict[int, Progress] = {}
+    for c in SocialCase.objects.filter(pk__in=list(ids)).select_related("worker"):
+        out[c.pk] = Progress(
+            label=f"社工 {c.worker}" if c.worker else "待分派社工",
+            state="已结案" if c.closed_at else "服务中",
+            final=c.closed_at is not None,
+            result=c.closing_note,
+        )
+    return out
+
+
+PROGRESS_OF: dict[str, Callable[[Sequence[int]], dict[int, Progress]]] = {
+    ReferralKind.CASE: case_progress,
+    ReferralKind.NEED: need_progress,
+    ReferralKind.APPLICATION: application_progress,
+    ReferralKind.SOCIAL_CASE: social_case_progress,
+}
+
+
+def referral_progress(referrals: Iterable[Referral]) -> dict[int, Progress]:
+    """Where each referral's target stands, read through its module's selectors (one query per kind)."""
+    referrals = list(referrals)
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for r in referrals:
+        wanted[r.kind].append(r.target_id)
+    states = {kind: PROGRESS_OF[kind](ids) for kind, ids in wanted.items() if kind in PROGRESS_OF}
+    out: dict[int, Progress] = {}
+    for r in referrals:
+        found = states.get(r.kind, {}).get(r.target_id)
+        if found is not None:
+            out[r.pk] = found
+    return out
+
+
+def outcome_of(progress: Progress) -> str:
+    """The referral outcome a closed target means: solved, not solved, or closed without saying."""
+    if progress.resolved is True:
+        return ReferralOutcome.RESOLVED
+    if progress.resolved is False:
+        return ReferralOutcome.UNRESOLVED
+    return ReferralOutcome.DONE
+
+
+@dataclass
+class ReferralState:
+    """A referral as the file shows it: where its target stands now, and whether it is still open
+    (a target its handler closed reads 已办结 with its outcome before the nightly sync closes it)."""
+
+    referral: Referral
+    target: str  # 诉求 LJ…, 高龄津贴 办件 YC…
+    state: str
+    outcome: str  # a ReferralOutcome value; "" while open
+    note: str
+
+    @property
+    def open(self) -> bool:
+        return not self.outcome
+
+    @property
+    def outcome_label(self) -> str:
+        return str(dict(ReferralOutcome.choices).get(self.outcome, "")) if self.outcome else ""
+
+
+def referral_states(referrals: Iterable[Referral]) -> list[ReferralState]:
+    rows = list(referrals)
+    progress = referral_progress(rows)
+    out = []
+    for r in rows:
+        p = progress.get(r.pk)
+        label = p.label if p else ""
+        if r.closed_at:
+            out.append(ReferralState(r, label, "已办结", r.outcome, r.outcome_note))
+        elif p is not None and p.final:
+            out.append(ReferralState(r, label, "已办结", outcome_of(p), p.result))
+        else:
+            out.append(ReferralState(r, label, p.state if p else "办理中", "", ""))
+    return out

@@ -51,7 +51,7 @@ from linli.core.errors import Conflict, Forbidden, invalid
 from linli.core.images import image_reencode
 from linli.core.models import AuditAction, User
 from linli.core.roles import REGISTRY_WRITERS, Role, effective_role
-from linli.core.scope import OutOfScope, require_object_in_scope
+from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope
 from linli.core.services import audit_record
 from linli.registry.models import Person, PersonStatus
 from linli.services.models import Application, NeedSource, ServiceItem, TaxonomyTerm
@@ -67,9 +67,17 @@ def _require_worker(actor: User) -> None:
         raise Forbidden("本账号的角色不能办理关爱巡访", code="care.not_permitted")
 
 
-def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+def rows_insert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    ignore_conflicts: bool = False,
+) -> int:
     """Insert many rows in one round trip (``core.bulk``: COPY on PostgreSQL, executemany elsewhere),
-    the values converted as the backend stores them; no ORM instances (tens of thousands of rows)."""
+    the values converted as the backend stores them; no ORM instances (tens of thousands of rows).
+    With ``ignore_conflicts`` a row a concurrent writer inserted first (a unique key) is skipped, and
+    the rows really inserted are counted."""
     sqlite = connection.vendor != "postgresql"
 
     def value(v: Any) -> Any:
@@ -97,8 +105,39 @@ def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     else:
         prepared = rows
     columns = [str(model._meta.get_field(f).column) for f in fields]  # type: ignore[union-attr]
+    if ignore_conflicts:
+        return _insert_ignoring_conflicts(model, columns, prepared)
     insert_rows(model, columns, prepared)
     return len(prepared)
+
+
+def _insert_ignoring_conflicts(
+    model: type[models.Model], columns: list[str], rows: list[tuple[Any, ...]]
+) -> int:
+    """PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING;
+    SQLite: INSERT OR IGNORE. Inside the caller's transaction."""
+    if not rows:
+        return 0
+    qn = connection.ops.quote_name
+    table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"CREATE TEMP TABLE care_incoming ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"
+            )
+            with cur.cursor.copy(f"COPY care_incoming ({cols}) FROM STDIN") as copy:  # psycopg 3
+                for r in rows:
+                    copy.write_row(r)
+            cur.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM care_incoming ON CONFLICT DO NOTHING"
+            )
+            made = cur.rowcount
+            cur.execute("DROP TABLE care_incoming")
+            return made
+        cur.executemany(
+            f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})", rows
+        )
+        return cur.rowcount
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -180,18 +219,102 @@ def rule_save(
     return rule
 
 
-def care_worker_assign(*, actor: User, region: Any, post: str, user: User) -> CareWorker:
-    """Designate the community's 儿童主任 / 社会救助协理员 / social worker (the previous holder steps down)."""
-    _require_worker(actor)
-    if post not in Visitor.values or post == Visitor.GRID_WORKER:
+POST_MANAGERS = frozenset(
+    {Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
+)
+CARE_POSTS = (Visitor.CHILD_DIRECTOR, Visitor.ASSISTANCE_ASSISTANT, Visitor.SOCIAL_WORKER)
+STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR})
+
+
+def _require_post_manager(actor: User, region: Any) -> None:
+    if effective_role(actor) not in POST_MANAGERS:
+        raise Forbidden("关爱岗位由社区工作人员或街道（乡镇）工作人员指定", code="care.post_not_permitted")
+    if not region_in_scope(actor, region):
+        raise OutOfScope(f"{region.name}不在本账号的数据范围内")
+
+
+def care_worker_assign(
+    *, actor: User, region: Any, post: str, user: User, since: dt.date | None = None
+) -> CareWorker:
+    """Designate the community's 儿童主任 / 社会救助协理员 / social worker from ``since`` (default today);
+    the previous holder's designation ends that day and stays as the post's history, and the post's
+    visits still open in the community pass to the new holder."""
+    _require_post_manager(actor, region)
+    if post not in CARE_POSTS:
         raise invalid("post", "岗位应为儿童主任、社会救助协理员或社会工作者", "care.post_invalid")
     if len(region.code) != 12:
         raise invalid("region", "关爱岗位按社区（村）设置", "care.post_region")
-    if not region.code.startswith(actor.region_code) and effective_role(actor) != Role.SYSTEM_ADMIN:
-        raise OutOfScope()
+    street = region.code[:9]
+    if (
+        not user.is_active
+        or effective_role(user) not in STAFF_ROLES
+        or not (user.region_code or "").startswith(street)
+    ):
+        raise invalid("user", "应指定本街道（乡镇）在岗的网格员或社区工作人员账号", "care.post_user_invalid")
+    today = timezone.localdate()
+    since = since or today
+    if since > today:
+        raise invalid("since", "任职日期不能晚于今天", "care.post_since_future")
     with transaction.atomic():
-        CareWorker.objects.filter(region=region, post=post, active=True).update(active=False)
-        return CareWorker.objects.create(region=region, post=post, user=user)
+        current = CareWorker.objects.select_for_update().filter(region=region, post=post, active=True).first()
+        if current is not None:
+            if current.user_id == user.pk:
+                raise Conflict("user", f"{user}已在此岗位", code="care.post_same_holder")
+            if since < current.since:
+                raise invalid(
+                    "since",
+                    f"任职日期不能早于前任的任职日期（{current.since:%Y-%m-%d}）",
+                    "care.post_since_before",
+                )
+            CareWorker.objects.filter(pk=current.pk).update(
+                active=False, until=since, end_reason="由新任接替", ended_by=actor
+            )
+        worker = CareWorker.objects.create(
+            region=region, post=post, user=user, since=since, assigned_by=actor
+        )
+        # the post's visits still open in the community are now the new holder's (one UPDATE)
+        Visit.objects.filter(
+            region__code__startswith=region.code,
+            visitor=post,
+            status__in=[VisitStatus.DUE, VisitStatus.OVERDUE],
+        ).update(assigned_to=user)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            subject=worker,
+            subject_label=f"{region.name}{worker.get_post_display()}：{user}",
+        )
+    return worker
+
+
+def care_worker_end(
+    *, actor: User, worker: CareWorker, until: dt.date | None = None, reason: str = ""
+) -> CareWorker:
+    """End a designation on ``until`` (default today): it stays in the post's history; the post is
+    then vacant (flagged on the community's and street's pages) until someone is designated."""
+    _require_post_manager(actor, worker.region)
+    today = timezone.localdate()
+    until = until or today
+    if until > today:
+        raise invalid("until", "离岗日期不能晚于今天", "care.post_until_future")
+    if until < worker.since:
+        raise invalid(
+            "until", f"离岗日期不能早于任职日期（{worker.since:%Y-%m-%d}）", "care.post_until_before"
+        )
+    with transaction.atomic():
+        n = CareWorker.objects.filter(pk=worker.pk, active=True).update(
+            active=False, until=until, end_reason=(reason or "").strip()[:100], ended_by=actor
+        )
+        if not n:
+            raise Conflict("worker", "该岗位任职已经结束", code="care.post_ended")
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            subject=worker,
+            subject_label=f"{worker.region.name}{worker.get_post_display()}离岗：{worker.user}",
+        )
+    worker.refresh_from_db()
+    return worker
 
 
 # --- evaluation -------------------------------------------------------------------------------------
@@ -252,51 +375,27 @@ def care_evaluate(
         wanted = {(p, r) for r, ps in matched.items() for p in ps}
         new = sorted(wanted - set(current))
         gone = [(k, current[k]) for k in current if k not in wanted]
-        # files for the new matches
+        # files for the new matches: those never filed are inserted from the registry in one
+        # INSERT … SELECT; closed ones reopen
         new_people = sorted({p for p, _ in new})
         files: dict[int, tuple[int, dt.date | None]] = {}
         whole = len(new_people) > selectors.WHOLE_REGISTRY  # read all files in one pass, not by id lists
         for part in [[]] if whole else _chunks(new_people):
-            found = CareFile.objects.all() if whole else CareFile.objects.filter(person_id__in=part)
-            for f_id, person_id, closed in found.values_list("pk", "person_id", "closed_on"):
+            have = CareFile.objects.all() if whole else CareFile.objects.filter(person_id__in=part)
+            for f_id, person_id, closed in have.values_list("pk", "person_id", "closed_on"):
                 files[person_id] = (f_id, closed)
         missing = [p for p in new_people if p not in files]
-        blank = ("", "", "", "", "", "", "", "")
-        rows_insert(
-            CareFile,
-            [
-                "person",
-                "region",
-                "opened_on",
-                "closing_reason",
-                "living_conditions",
-                "health",
-                "income_source",
-                "guardians",
-                "emergency_contacts",
-                "need_level",
-                "assessment",
-                "updated_at",
-            ],
-            [(p, region_of[p], day, *blank, timezone.now()) for p in missing],
-        )
-        result.files_opened = len(missing)
+        result.files_opened = _files_insert(missing, day)
         reopen = [files[p][0] for p in new_people if p in files and files[p][1] is not None]
         for part in _chunks(reopen):
             CareFile.objects.filter(pk__in=part).update(closed_on=None, closing_reason="", opened_on=day)
         result.files_opened += len(reopen)
-        for part in [[]] if whole else _chunks(missing):
-            found = CareFile.objects.all() if whole else CareFile.objects.filter(person_id__in=part)
-            for f_id, person_id in found.values_list("pk", "person_id"):
-                files.setdefault(person_id, (f_id, None))
-        facts = selectors.facts_for(new_people, day)
         by_id = {r.pk: r for r in rules}
+        # why each new member is in: the engine's words, once per distinct set of facts
+        facts = selectors.facts_for(new_people, day)
         memo: dict[Any, str] = {}
-        rows_insert(
-            CareMembership,
-            ["file", "rule", "since", "reason", "end_reason"],
-            [(files[p][0], r, day, selectors.explain(by_id[r], facts[p], memo), "") for p, r in new],
-        )
+        why = {(p, r): selectors.explain(by_id[r], facts[p], memo) for p, r in new}
+        _memberships_insert(new, why, day)
         result.opened = len(new)
         # memberships no longer matched
         if gone:
@@ -329,15 +428,14 @@ def care_evaluate(
                     )
                     result.files_closed += 1
         if alerts:
-            result.alerts = _alerts_raise(new, files, by_id, facts, day, region_of)
+            result.alerts = _alerts_raise(new, by_id, why, day, region_of)
     return result
 
 
 def _alerts_raise(
     new: list[tuple[int, int]],
-    files: dict[int, tuple[int, dt.date | None]],
     rules: dict[int, CareRule],
-    facts: dict[int, eng.Facts],
+    reasons: dict[tuple[int, int], str],
     day: dt.date,
     region_of: dict[int, int],
 ) -> int:
@@ -347,28 +445,79 @@ def _alerts_raise(
     policy = [(p, r) for p, r in new if rules[r].policy_item]
     if not policy:
         return 0
+    people = {p for p, _ in policy}
+    file_of = dict(CareFile.objects.filter(person_id__in=people).values_list("person_id", "pk"))
     items = {rules[r].policy_item for _, r in policy}
     applied = set(
-        Application.objects.filter(item__code__in=items, person_id__in={p for p, _ in policy}).values_list(
+        Application.objects.filter(item__code__in=items, person_id__in=people).values_list(
             "person_id", "item__code"
         )
     )
-    seen = set(
-        Alert.objects.filter(file_id__in={files[p][0] for p, _ in policy}).values_list("file_id", "rule_id")
-    )
+    seen = set(Alert.objects.filter(file_id__in=file_of.values()).values_list("file_id", "rule_id"))
     rows = [
         Alert(
-            file_id=files[p][0],
+            file_id=file_of[p],
             rule_id=r,
             region_id=region_of[p],
-            reason=selectors.explain(rules[r], facts[p]),
+            reason=reasons[(p, r)][:200],
             raised_on=day,
         )
         for p, r in policy
-        if (p, rules[r].policy_item) not in applied and (files[p][0], r) not in seen
+        if (p, rules[r].policy_item) not in applied and (file_of[p], r) not in seen
     ]
     Alert.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def _files_insert(people: list[int], day: dt.date) -> int:
+    """Open a file for each of ``people`` (never filed before): one INSERT … SELECT from the registry."""
+    if not people:
+        return 0
+    among, param = selectors.among_ids(people)
+    pg = connection.vendor == "postgresql"
+    now = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {CareFile._meta.db_table} (person_id, region_id, opened_on, closing_reason,"
+            " living_conditions, health, income_source, guardians, emergency_contacts, need_level,"
+            " assessment, updated_at)"
+            f" SELECT id, region_id, %s, '', '', '', '', '', '', '', '', %s FROM {Person._meta.db_table}"
+            f" WHERE id {among}",
+            [
+                day if pg else day.isoformat(),
+                now if pg else now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" "),
+                param,
+            ],
+        )
+        return cur.rowcount
+
+
+def _memberships_insert(new: list[tuple[int, int]], reasons: dict[tuple[int, int], str], day: dt.date) -> int:
+    """The memberships of the new matches, each with its explanation, joined to their files in one
+    INSERT … SELECT (the (person, rule, reason) triples go as one parameter)."""
+    if not new:
+        return 0
+    table, files = CareMembership._meta.db_table, CareFile._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"INSERT INTO {table} (file_id, rule_id, since, reason, end_reason)"
+                " SELECT f.id, x.rule_id, %s, x.reason, ''"
+                " FROM unnest(%s::integer[], %s::integer[], %s::text[]) AS x(person_id, rule_id, reason)"
+                f" JOIN {files} f ON f.person_id = x.person_id",
+                [day, [p for p, _ in new], [r for _, r in new], [reasons[k][:200] for k in new]],
+            )
+        else:
+            cur.execute(
+                f"INSERT INTO {table} (file_id, rule_id, since, reason, end_reason)"
+                " SELECT f.id, json_extract(x.value, '$[1]'), %s, json_extract(x.value, '$[2]'), ''"
+                f" FROM json_each(%s) x JOIN {files} f ON f.person_id = json_extract(x.value, '$[0]')",
+                [
+                    day.isoformat(),
+                    json.dumps([[p, r, reasons[(p, r)][:200]] for p, r in new], ensure_ascii=False),
+                ],
+            )
+        return cur.rowcount
 
 
 # --- visits -----------------------------------------------------------------------------------------
@@ -402,6 +551,10 @@ def visits_generate(*, day: dt.date | None = None) -> int:
     made = 0
     for rule in CareRule.objects.filter(active=True).exclude(frequency=""):
         start, end = periods.period_of(day, rule.frequency)
+        start_s, end_s = (
+            start.isoformat(),
+            end.isoformat(),
+        )  # as the backend stores them: no per-row conversion
         have = Visit.objects.filter(rule=rule, period_start=start).values("file_id")
         rows = (
             CareMembership.objects.filter(
@@ -419,7 +572,7 @@ def visits_generate(*, day: dt.date | None = None) -> int:
         else:
             grids.update(selectors.grid_workers(codes - set(staff)))
             staff.update(selectors.grid_staff(codes - set(staff)))
-        with transaction.atomic():
+        with transaction.atomic():  # a plan run at the same time may have inserted some: skipped
             made += rows_insert(
                 Visit,
                 VISIT_FIELDS,
@@ -428,19 +581,20 @@ def visits_generate(*, day: dt.date | None = None) -> int:
                         f,
                         rule.pk,
                         region_id,
-                        start,
-                        end,
+                        start_s,
+                        end_s,
                         rule.visitor,
                         selectors.responsible(rule.visitor, code, grids, held),
                         staff.get(code) if rule.visitor == Visitor.GRID_WORKER else None,
                         VisitStatus.DUE,
                         None,
-                        {},
+                        "{}",
                         "",
                         False,
                     )
                     for f, region_id, code in todo
                 ],
+                ignore_conflicts=True,
             )
     return made
 
@@ -644,8 +798,9 @@ def referral_create(
     visit: Visit | None = None,
 ) -> Referral:
     """转介 to the right handler: ``case`` (``target`` a request category code), ``need`` (a service
-    category code), ``application`` (a one-window item code) or ``social_case`` (the community's social
-    worker). The handler's own service makes its record; the referral keeps its id."""
+    category code), ``application`` (a one-window item code) or ``social_case`` (``target`` the account
+    of a social worker of the street, or empty: the community's social worker, else the 社工站 assigns
+    one). The handler's own service makes its record; the referral keeps its id."""
     _require_worker(actor)
     require_object_in_scope(actor, file)
     summary = (summary or "").strip()
@@ -689,8 +844,14 @@ def referral_create(
                 raise unknown
             made = application_submit(actor=actor, item=item, person=person, note=summary[:300])
         else:
-            held = selectors.posts()
-            worker = held.get((selectors.community_code(file.region.code), Visitor.SOCIAL_WORKER))
+            community = selectors.community_code(file.region.code)
+            if target:
+                chosen = {str(pk): pk for pk, _ in selectors.social_workers(community)}
+                if target not in chosen:
+                    raise invalid("target", "所选社工不在本街道的社工岗位上", "care.referral_target_unknown")
+                worker: int | None = chosen[target]
+            else:
+                worker = selectors.posts().get((community, Visitor.SOCIAL_WORKER))
             made = SocialCase.objects.create(
                 file=file, region=file.region, worker_id=worker, goal=summary[:300]
             )
@@ -704,6 +865,26 @@ def referral_create(
             created_by=actor,
         )
     return referral
+
+
+def referrals_sync(*, referrals: QuerySet[Referral] | None = None) -> int:
+    """Close the open referrals whose request, need or application was closed by its handler, with
+    the outcome it reached and the handler's words (read through the handler's selectors); one
+    conditional UPDATE each, so a worker closing one at the same time wins or loses cleanly."""
+    qs = Referral.objects.filter(closed_at__isnull=True).exclude(kind=ReferralKind.SOCIAL_CASE)
+    if referrals is not None:
+        qs = qs.filter(pk__in=referrals.values("pk"))
+    open_ = list(qs.only("pk", "kind", "target_id"))
+    closed = 0
+    now = timezone.now()
+    for pk, progress in selectors.referral_progress(open_).items():
+        if not progress.final:
+            continue
+        note = f"{progress.label}{progress.state}" + (f"：{progress.result}" if progress.result else "")
+        closed += Referral.objects.filter(pk=pk, closed_at__isnull=True).update(
+            outcome=selectors.outcome_of(progress), outcome_note=note[:300], closed_at=now
+        )
+    return closed
 
 
 def referral_close(*, actor: User, referral: Referral, outcome: str, note: str = "") -> Referral:

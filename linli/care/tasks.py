@@ -2,7 +2,8 @@
 
 - ``care_nightly_task``: nightly — the bulk evaluation of every rule (files, memberships, 政策找人
   alerts), the overdue marking of visits whose period ended, and the current period's visit plan
-  (a new month's visits appear on its first night)."""
+  (a new month's visits appear on its first night), and the referrals whose request, need or
+  application its handler closed are closed with that outcome."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from typing import Any
 
 from django.tasks import task
 
-from linli.care.services import care_evaluate, visits_generate, visits_mark_overdue
+from linli.care.services import care_evaluate, referrals_sync, visits_generate, visits_mark_overdue
 
 
 def care_nightly() -> dict[str, Any]:
     evaluation = care_evaluate()
     overdue = visits_mark_overdue()
     planned = visits_generate()
-    return {**asdict(evaluation), "overdue": overdue, "planned": planned}
+    referrals = referrals_sync()
+    return {**asdict(evaluation), "overdue": overdue, "planned": planned, "referrals_closed": referrals}
 
 
 @task()

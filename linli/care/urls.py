@@ -12,6 +12,9 @@ urlpatterns = [
     path("files/<int:pk>/refer/", views.refer, name="refer"),
     path("referrals/<int:pk>/close/", views.referral_close, name="referral_close"),
     path("alerts/<int:pk>/", views.alert, name="alert"),
+    path("posts/", views.posts, name="posts"),
+    path("posts/<str:code>/assign/", views.post_assign, name="post_assign"),
+    path("posts/<int:pk>/end/", views.post_end, name="post_end"),
     path("rules/", views.rules, name="rules"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
 ]

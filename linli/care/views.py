@@ -20,19 +20,24 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from linli.care import selectors, services
 from linli.care.forms import (
+    MANUAL_OUTCOMES,
     AlertDecisionForm,
     FileForm,
+    PostAssignForm,
+    PostEndForm,
     ReferralCloseForm,
     ReferralForm,
     RuleForm,
     VisitForm,
 )
 from linli.care.models import (
+    POST_CHOICES,
     AlertStatus,
     CareRule,
     Frequency,
@@ -56,7 +61,12 @@ def nav_section(user: Any, role: str) -> list[tuple[str, str]]:
         return [("care:index", "关爱巡访")]
     if role not in REGISTRY_READERS:
         return []
-    out = [("care:index", "关爱巡访"), ("care:overview", "探访率"), ("care:files", "关爱档案")]
+    out = [
+        ("care:index", "关爱巡访"),
+        ("care:overview", "探访率"),
+        ("care:files", "关爱档案"),
+        ("care:posts", "关爱岗位"),
+    ]
     if role in services.RULE_EDITORS:
         out.append(("care:rules", "关爱人群规则"))
     return out
@@ -139,12 +149,21 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
         for v in visits
     ]
     alerts = list(selectors.open_alerts(user)[:50])
+    done_now = 0
+    if not rows:  # "all done" only when something was his to do this period
+        done_now = (
+            selectors.visits_for(user)
+            .filter(assigned_to=user, status=VisitStatus.DONE, period_start__lte=today, due_on__gte=today)
+            .count()
+        )
     return render(
         request,
         "care/index.html",
         {
             "title": "关爱巡访",
             "rows": rows,
+            "done_now": done_now,
+            "staff": effective_role(user) != Role.GRID_WORKER,
             "alerts": [(a, mask(a.file.person.name)) for a in alerts],
             "today": today,
         },
@@ -175,6 +194,16 @@ def visit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         if ok:
             return redirect("care:index")
     person = found.file.person
+    today = timezone.localdate()
+    # a missed visit of a period that has ended cannot be recorded late: point to this period's one
+    current = None
+    if found.status != VisitStatus.DONE and found.due_on < today:
+        current = (
+            selectors.visits_for(request.user)
+            .filter(file_id=found.file_id, period_start__lte=today, due_on__gte=today)
+            .exclude(status=VisitStatus.DONE)
+            .first()
+        )
     reasons = list(found.file.memberships.filter(until__isnull=True).select_related("rule"))
     last = (
         found.file.visits.filter(status=VisitStatus.DONE).exclude(pk=found.pk).order_by("-visited_at").first()
@@ -185,6 +214,8 @@ def visit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         {
             "title": f"巡访 {person.name}",
             "v": found,
+            "period_over": found.status != VisitStatus.DONE and found.due_on < today,
+            "current": current,
             "person": person,
             "age": person.age_on(timezone.localdate()),
             "home": _home_of(person),
@@ -209,10 +240,12 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     by_rule = selectors.visit_rates(root, month)
     total_owed = sum(r.owed for r in by_rule)
     total_done = sum(r.visited for r in by_rule)
-    overdue = list(
-        scoped(Visit.objects.filter(status=VisitStatus.OVERDUE), user)
-        .select_related("file__person", "rule", "region", "assigned_to")
-        .order_by("-due_on", "region__code")[:100]
+    missed = scoped(Visit.objects.filter(status=VisitStatus.OVERDUE), user)
+    overdue_total = missed.count()
+    overdue = list(  # the latest 30 (a street's whole list would be pages long on a phone)
+        missed.select_related("file__person", "rule", "region", "assigned_to", "staff").order_by(
+            "-due_on", "region__code"
+        )[:30]
     )
     refs = (
         scoped(Referral.objects.all(), user)
@@ -231,6 +264,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
         {
             "title": "特殊困难群体探访率",
             "month": month,
+            "in_progress": month == timezone.localdate().replace(day=1),
             "months": months,
             "by_region": by_region,
             "by_rule": by_rule,
@@ -240,7 +274,9 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
                 None if not total_owed else round(100.0 * total_done / total_owed, 1),
             ),
             "overdue": [(v, mask(v.file.person.name)) for v in overdue],
+            "overdue_total": overdue_total,
             "groups": selectors.group_counts(root),
+            "vacant": selectors.vacant_posts(root),
             "referrals": [
                 (kind_words.get(r["kind"], ""), outcome_words.get(r["outcome"], "办理中"), r["n"])
                 for r in refs
@@ -313,10 +349,10 @@ def file_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "memberships": found.memberships.select_related("rule").order_by("-since"),
             "visits": found.visits.select_related("rule", "assigned_to").order_by("-period_start")[:24],
-            "referrals": found.referrals.order_by("-created_at"),
+            "referrals": selectors.referral_states(found.referrals.order_by("-created_at")),
             "alerts": found.alerts.select_related("rule"),
-            "kinds": ReferralKind.choices,
-            "outcomes": [c for c in Referral._meta.get_field("outcome").choices or [] if c[0]],
+            "targets": selectors.referral_targets(found),
+            "outcomes": MANUAL_OUTCOMES,
         },
     )
 
@@ -327,11 +363,17 @@ def refer(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     found = selectors.files_for(request.user).filter(pk=pk).first()
     if found is None:
         raise Http404("关爱档案" + ABSENT)
-    form = ReferralForm(request.POST)
+    form = ReferralForm(request.POST, targets=selectors.referral_targets(found))
     _write(
         request,
         form,
-        lambda: services.referral_create(actor=request.user, file=found, **form.cleaned_data),
+        lambda: services.referral_create(
+            actor=request.user,
+            file=found,
+            kind=form.values()["kind"],
+            target=form.values()["target"],
+            summary=form.values()["summary"],
+        ),
         "已转介",
     )
     return redirect("care:file", pk=pk)
@@ -437,3 +479,68 @@ def rule_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "tags": sorted(selectors.TAGS.items()),
         },
     )
+
+
+@staff_only
+def posts(request: AuthedHttpRequest) -> HttpResponse:
+    """关爱岗位: each community's 儿童主任, 社会救助协理员 and social worker, the communities missing one
+    flagged, the history of designations; community and street staff designate and end them."""
+    user = request.user
+    root = user.region_code or "35"
+    vacant_only = request.GET.get("vacant") == "1"
+    regions = selectors.communities_under(root)
+    if vacant_only:
+        regions = regions.filter(pk__in=[r.pk for r, _ in selectors.vacant_posts(root)])
+    page = Paginator(regions, 12).get_page(request.GET.get("page"))
+    boards = selectors.community_posts(list(page))
+    editor = effective_role(user) in services.POST_MANAGERS
+    candidates = {
+        street: list(selectors.post_candidates(street)) for street in {b.region.code[:9] for b in boards}
+    }
+    return render(
+        request,
+        "care/posts.html",
+        {
+            "title": "关爱岗位",
+            "page": page,
+            "boards": [(b, candidates[b.region.code[:9]]) for b in boards],
+            "vacant": selectors.vacant_posts(root),
+            "vacant_only": vacant_only,
+            "editor": editor,
+            "post_choices": POST_CHOICES,
+            "today": timezone.localdate(),
+            "g": {"vacant": "1" if vacant_only else ""},
+        },
+    )
+
+
+@staff_only
+@require_POST
+def post_assign(request: AuthedHttpRequest, code: str) -> HttpResponse:
+    region = selectors.community_for(request.user, code)
+    if region is None:
+        raise Http404("社区" + ABSENT)
+    form = PostAssignForm(request.POST, candidates=selectors.post_candidates(region.code))
+    _write(
+        request,
+        form,
+        lambda: services.care_worker_assign(actor=request.user, region=region, **form.cleaned_data),
+        "岗位已指定",
+    )
+    return redirect(f"{reverse('care:posts')}#c{region.code}")
+
+
+@staff_only
+@require_POST
+def post_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    found = selectors.post_for(request.user, pk)
+    if found is None:
+        raise Http404("岗位" + ABSENT)
+    form = PostEndForm(request.POST)
+    _write(
+        request,
+        form,
+        lambda: services.care_worker_end(actor=request.user, worker=found, **form.cleaned_data),
+        "已办理离岗",
+    )
+    return redirect(f"{reverse('care:posts')}#c{found.region.code}")

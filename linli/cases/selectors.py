@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from linli.cases.engine.geo import bbox, haversine_m
 from linli.cases.models import Case, CasePhoto, Category, Kind
 from linli.core import priority
 from linli.core.models import User
+from linli.core.progress import Progress
 from linli.core.roles import Role, effective_role
 from linli.core.scope import account_codes, account_subtrees_q, scoped, subtrees_q
 from linli.core.services import REVEAL_PERMISSION
@@ -527,3 +529,35 @@ def measures_total(rows: list[MeasureRow]) -> MeasureRow:
             )
         ),
     )
+
+
+def case_progress(ids: Iterable[int]) -> dict[int, Progress]:
+    """Where the requests ``ids`` stand, for a module that referred to them (care referrals): one
+    query; a request merged into another reads as the one it was merged into."""
+    rows = {
+        c.pk: c
+        for c in Case.objects.filter(pk__in=list(ids))
+        .select_related("merged_into")
+        .only(
+            "pk",
+            "number",
+            "status",
+            "resolved",
+            "reply",
+            "merged_into__number",
+            "merged_into__status",
+            "merged_into__resolved",
+            "merged_into__reply",
+        )
+    }
+    out: dict[int, Progress] = {}
+    for pk, c in rows.items():
+        shown = c.merged_into if c.status == wf.MERGED and c.merged_into is not None else c
+        out[pk] = Progress(
+            label=f"诉求 {c.number}",
+            state=wf.STATE_LABELS.get(shown.status, shown.status),
+            final=shown.status == wf.CLOSED,
+            resolved=shown.resolved,
+            result=(shown.reply or "")[:200],
+        )
+    return out

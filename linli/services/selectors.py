@@ -16,14 +16,17 @@ from django.utils import timezone
 
 from linli.core.candidates import Candidate, candidates_for
 from linli.core.models import User
+from linli.core.progress import Progress
 from linli.core.scope import scoped
 from linli.registry.models import Person, PersonStatus, Relation
 from linli.registry.selectors import PersonFilter, person_list
 from linli.services.engine import matching, schedule, search
 from linli.services.models import (
     Application,
+    ApplicationStatus,
     Booking,
     Need,
+    NeedStatus,
     Project,
     Resource,
     ResourceStatus,
@@ -545,3 +548,44 @@ def match_batch(user: User, needs: Sequence[Need], *, include_resources: bool = 
         else np.zeros((len(needs), len(providers)), dtype=np.float32)
     )
     return Batch(needs, providers, (na, pa), scores)
+
+
+def need_progress(ids: Sequence[int]) -> dict[int, Progress]:
+    """Where the needs ``ids`` stand, for a module that referred to them (care referrals): one query.
+    Served is final and resolved; closed is final, its outcome in the closing note."""
+    out: dict[int, Progress] = {}
+    rows = (
+        Need.objects.filter(pk__in=list(ids))
+        .select_related("category")
+        .only("pk", "status", "match_note", "category__name")
+    )
+    for n in rows:
+        out[n.pk] = Progress(
+            label=f"需求·{n.category.name}",
+            state=n.get_status_display(),
+            final=n.status in (NeedStatus.SERVED, NeedStatus.CLOSED),
+            resolved=True if n.status == NeedStatus.SERVED else None,
+            result=n.match_note,
+        )
+    return out
+
+
+def application_progress(ids: Sequence[int]) -> dict[int, Progress]:
+    """Where the one-window applications ``ids`` stand, for a module that referred to them: one query.
+    Done is final and resolved, refused final and not resolved."""
+    out: dict[int, Progress] = {}
+    rows = (
+        Application.objects.filter(pk__in=list(ids))
+        .select_related("item")
+        .only("pk", "number", "status", "result", "item__name")
+    )
+    for a in rows:
+        final = a.status in (ApplicationStatus.DONE, ApplicationStatus.REFUSED)
+        out[a.pk] = Progress(
+            label=f"{a.item.name} 办件 {a.number}",
+            state=a.get_status_display(),
+            final=final,
+            resolved=(a.status == ApplicationStatus.DONE) if final else None,
+            result=a.result,
+        )
+    return out

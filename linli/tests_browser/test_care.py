@@ -41,6 +41,8 @@ def test_grid_worker_records_a_visit_with_photo_and_need(world: World, signed_in
     page.locator("#photos").set_input_files(
         files=[{"name": "门口.jpg", "mimeType": "image/jpeg", "buffer": image_bytes("JPEG", (64, 48))}]
     )
+    expect(page.locator("#photos-state")).to_have_text("已选择 1 张照片")  # in Chinese, not "Choose Files"
+    expect(page.locator("label[for=photos]")).to_have_text("拍照或选择照片")
     page.locator("#need-box summary").click()
     page.locator("#need_category").select_option(value="elderly_meal")
     page.locator("#need_description").fill("希望每天送午餐上门")

@@ -7,7 +7,7 @@ import datetime as dt
 from django.test import Client
 from django.utils import timezone
 
-from linli.care import services
+from linli.care import selectors, services
 from linli.care.models import Alert, AlertStatus, CareFile, CareRule, Visit, VisitStatus
 from linli.care.tests.conftest import Care
 from linli.core.models import AuditLog, User
@@ -39,6 +39,10 @@ def test_worker_records_a_visit_from_his_list(care: Care) -> None:
     assert visit.status == VisitStatus.DONE and visit.answers == {"人身安全": "正常", "健康状况": "需关注"}
     other = care.world.accounts.community_worker_b
     assert login(other).get(f"/care/visits/{visit.pk}/").status_code == 404  # out of scope reads like absent
+    # a visit planned before the grid had an account is the grid worker's once he has one
+    Visit.objects.filter(pk=visit.pk).update(status=VisitStatus.DUE, assigned_to=None, visited_at=None)
+    assert "王**" in c.get("/care/").content.decode()
+    assert not selectors.my_visits(care.child_director, today).filter(pk=visit.pk).exists()
 
 
 def test_community_sees_rates_and_overdue_and_file_views_are_audited(care: Care) -> None:
@@ -47,6 +51,14 @@ def test_community_sees_rates_and_overdue_and_file_views_are_audited(care: Care)
     services.care_evaluate(day=last)
     services.visits_generate(day=last)
     services.visits_mark_overdue(today=today)
+    services.visits_generate(day=today)
+    # last month's missed visit cannot be recorded late: its page points to this month's
+    missed = Visit.objects.get(file__person=care.granny, rule__code="special_elderly", period_start=last)
+    now = Visit.objects.get(
+        file__person=care.granny, rule__code="special_elderly", period_start=today.replace(day=1)
+    )
+    page = login(care.world.accounts.grid_worker).get(f"/care/visits/{missed.pk}/").content.decode()
+    assert "不能补记" in page and f"/care/visits/{now.pk}/" in page and 'id="visit-form"' not in page
     c = login(care.world.accounts.community_worker)
     page = c.get(f"/care/overview/?month={last:%Y-%m}").content.decode()
     assert "特殊困难老年人" in page and "逾期未访" in page and "0.0%" in page

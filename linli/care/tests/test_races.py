@@ -35,3 +35,15 @@ def test_a_visit_is_recorded_once_and_an_alert_decided_once() -> None:
     assert sorted(outcomes).count("ok") == 1 and outcomes.count("care.alert_decided") == 5
     assert Application.objects.filter(person=care.granny).count() <= 1
     assert Referral.objects.filter(file__person=care.granny, kind="application").count() <= 1
+
+
+def test_two_plan_runs_at_once_make_each_visit_once() -> None:
+    care = build_care(build_world())
+    today = timezone.localdate()
+    services.care_evaluate(day=today)
+    outcomes = race([lambda: services.visits_generate(day=today) for _ in range(4)])
+    assert outcomes == ["ok"] * 4  # nobody fails on the unique key: a visit already planned is skipped
+    owed = Visit.objects.filter(period_start__lte=today, due_on__gte=today)
+    assert owed.count() == owed.values("file", "rule").distinct().count() > 0
+    assert owed.filter(file__person=care.granny, rule__code="special_elderly").count() == 1
+    assert services.visits_generate(day=today) == 0

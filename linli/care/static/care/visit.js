@@ -1,7 +1,16 @@
-/* 巡访 (care/visit.html): "记录我的位置" puts the phone's position into the form's hidden fields.
+/* 巡访 (care/visit.html): "记录我的位置" puts the phone's position into the form's hidden fields; the
+ * photo picker says in Chinese how many photos were chosen.
  * Only numbers and fixed words are written to the page, as text. */
 (function () {
   'use strict';
+  var photos = document.getElementById('photos');
+  var photosState = document.getElementById('photos-state');
+  if (photos && photosState) {
+    photos.addEventListener('change', function () {
+      var n = photos.files ? photos.files.length : 0;
+      photosState.textContent = n ? '已选择 ' + n + ' 张照片' + (n > 4 ? '（最多 4 张，请重新选择）' : '') : '未选择照片';
+    });
+  }
   var button = document.getElementById('locate');
   if (!button) { return; }
   var state = document.getElementById('locate-state');
