@@ -18,6 +18,7 @@ from linli.emergency.engine import cap
 from linli.emergency.models import CheckItem, Event, Shelter, ShelterStay, Supply, Warning
 from linli.emergency.tests.conftest import Front, open_shelter
 from linli.emergency.tests.seed import seed
+from linli.registry.models import Person
 from linli.testing.factories import PersonFactory
 from linli.testing.races import on_postgresql, race
 
@@ -180,9 +181,11 @@ def test_full_shelter_holds_under_racing_check_ins(world) -> None:  # type: igno
     )
     people = [PersonFactory.create(region=world.tree.grid_a1) for _ in range(5)]
     cw = world.accounts.community_worker
-    outcomes = race(
-        [lambda p=p: services.shelter_checkin(by=cw, shelter=shelter, persons=[p]) for p in people]
-    )
+
+    def check_in(person: Person) -> Callable[[], object]:
+        return lambda: services.shelter_checkin(by=cw, shelter=shelter, persons=[person])
+
+    outcomes = race([check_in(p) for p in people])
     assert sorted(outcomes) == ["emergency.shelter_full"] * 3 + ["ok"] * 2
     assert Shelter.objects.get(pk=shelter.pk).occupancy == 2 == ShelterStay.objects.count()
 
