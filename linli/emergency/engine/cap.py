@@ -363,13 +363,13 @@ def _time(text: str, name: str, path: str) -> dt.datetime:
     return t
 
 
+_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+
+
 def _float(text: str, name: str, path: str, what: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise CapError(name, f"{what}“{text}”不是数字", path=path) from None
-    _need(v == v and v not in (float("inf"), float("-inf")), name, f"{what}“{text}”不是数字", path)
-    return v
+    """A decimal number as CAP writes coordinates and radii (no exponent, no "nan", no "1_0")."""
+    _need(bool(_DECIMAL.match(text)), name, f"{what}“{text}”不是数字", path)
+    return float(text)
 
 
 def _point(pair: str, name: str, path: str) -> tuple[float, float]:
