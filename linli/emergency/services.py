@@ -765,77 +765,49 @@ def event_report(*, by: User, event: Event, text: str) -> EventLog:
 # --- the vulnerable-person list -------------------------------------------------------------------
 
 
-def _person_columns(today: dt.date) -> tuple[str, list[Any]]:
-    """What the categories read of a person ``p``, each in one subquery: ``tm`` a bit mask of the
-    tags valid today, ``gm`` of the open care groups, ``al`` 1 when living alone (a household and no
-    other active member), ``bd`` the birth date. Three probes a person, whatever the categories."""
+def _category_sql(today: dt.date) -> list[tuple[str, int, str, list[Any]]]:
+    """(category key, priority, SQL condition over person ``p``, params) for each category of
+    ``engine.vulnerable`` — its fields compiled as they are read person by person there (an age window
+    as birth dates, and any of its tags, care groups or living alone), the same definition the
+    benchmark's floor query compiles."""
     from linli.care.models import CareFile, CareMembership, CareRule  # noqa: PLC0415 — table names only
     from linli.registry.models import PersonTag  # noqa: PLC0415 — table names only
 
     tag_t, person_t = PersonTag._meta.db_table, Person._meta.db_table
     file_t, mem_t, rule_t = CareFile._meta.db_table, CareMembership._meta.db_table, CareRule._meta.db_table
-    tags, groups = _bits(vulnerable.tag_codes()), _bits(vulnerable.care_group_codes())
-    params: list[Any] = []
-    cols = ["p.birth_date AS bd"]
-    if tags:
-        whens = " ".join("WHEN %s THEN %s" for _ in tags)
-        cols.append(
-            f"COALESCE((SELECT SUM(DISTINCT CASE t.kind {whens} END) FROM {tag_t} t WHERE t.person_id = p.id "
-            f"AND t.kind IN ({', '.join(['%s'] * len(tags))}) AND t.valid_from <= %s "
-            f"AND (t.valid_to IS NULL OR t.valid_to >= %s)), 0) AS tm"
-        )
-        params += [v for kv in tags.items() for v in kv] + list(tags) + [today, today]
-    else:
-        cols.append("0 AS tm")
-    if groups:
-        whens = " ".join("WHEN %s THEN %s" for _ in groups)
-        cols.append(
-            f"COALESCE((SELECT SUM(DISTINCT CASE r.code {whens} END) FROM {file_t} f "
-            f"JOIN {mem_t} m ON m.file_id = f.id JOIN {rule_t} r ON r.id = m.rule_id WHERE f.person_id = p.id "
-            f"AND f.closed_on IS NULL AND m.until IS NULL AND r.code IN ({', '.join(['%s'] * len(groups))})), 0) AS gm"
-        )
-        params += [v for kv in groups.items() for v in kv] + list(groups)
-    else:
-        cols.append("0 AS gm")
-    if any(c.alone for c in vulnerable.CATEGORIES):
-        cols.append(
-            f"CASE WHEN p.household_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {person_t} o WHERE "
-            f"o.household_id = p.household_id AND o.id <> p.id AND o.status = %s AND NOT o.legacy_duplicate) "
-            f"THEN 1 ELSE 0 END AS al"
-        )
-        params.append(PersonStatus.ACTIVE)
-    else:
-        cols.append("0 AS al")
-    return ", ".join(cols), params
-
-
-def _bits(codes: set[str]) -> dict[str, int]:
-    return {code: 1 << i for i, code in enumerate(sorted(codes))}
-
-
-def _category_sql(today: dt.date) -> list[tuple[str, int, str]]:
-    """(category key, priority, SQL condition over the columns of ``_person_columns`` as ``x``) for each
-    category of ``engine.vulnerable`` — its fields compiled as they are read person by person there
-    (an age window as birth dates, and any of its tags, care groups or living alone). Only constants
-    of the engine go into the text (bit masks, ISO dates)."""
-    tags, groups = _bits(vulnerable.tag_codes()), _bits(vulnerable.care_group_codes())
     out = []
     for c in vulnerable.CATEGORIES:
-        anyof = []
+        anyof: list[str] = []
+        params: list[Any] = []
         if c.tags:
-            anyof.append(f"(x.tm & {sum(tags[t] for t in c.tags)}) <> 0")
+            anyof.append(
+                f"EXISTS (SELECT 1 FROM {tag_t} t WHERE t.person_id = p.id AND t.kind IN "
+                f"({', '.join(['%s'] * len(c.tags))}) AND t.valid_from <= %s AND (t.valid_to IS NULL OR t.valid_to >= %s))"
+            )
+            params += [*c.tags, today, today]
         if c.care_groups:
-            anyof.append(f"(x.gm & {sum(groups[g] for g in c.care_groups)}) <> 0")
+            anyof.append(
+                f"EXISTS (SELECT 1 FROM {file_t} f JOIN {mem_t} m ON m.file_id = f.id "
+                f"JOIN {rule_t} r ON r.id = m.rule_id WHERE f.person_id = p.id AND f.closed_on IS NULL "
+                f"AND m.until IS NULL AND r.code IN ({', '.join(['%s'] * len(c.care_groups))}))"
+            )
+            params += list(c.care_groups)
         if c.alone:
-            anyof.append("x.al = 1")
+            anyof.append(
+                f"(p.household_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {person_t} o WHERE "
+                f"o.household_id = p.household_id AND o.id <> p.id AND o.status = %s AND NOT o.legacy_duplicate))"
+            )
+            params.append(PersonStatus.ACTIVE)
         parts = ["(" + " OR ".join(anyof) + ")"] if anyof else []
         after, on_or_before = vulnerable.birth_window(c, today)
         if after is not None:
-            parts.append(f"x.bd > '{after.isoformat()}'")
+            parts.append("p.birth_date > %s")
+            params.append(after)
         if on_or_before is not None:
-            parts.append(f"x.bd <= '{on_or_before.isoformat()}'")
+            parts.append("p.birth_date <= %s")
+            params.append(on_or_before)
         if parts:
-            out.append((c.key, c.priority, "(" + " AND ".join(parts) + ")"))
+            out.append((c.key, c.priority, "(" + " AND ".join(parts) + ")", params))
     return out
 
 
@@ -874,14 +846,15 @@ def checklist_build(event: Event) -> int:
     )
     area = " OR ".join(["(r.code >= %s AND r.code < %s)"] * len(communities))
     area_params: list[Any] = [x for c in communities for x in (c.code, c.code + ";")]
-    matched = " OR ".join(sql for _, _, sql in cats)
-    concat = " || ".join(f"(CASE WHEN {sql} THEN '{key},' ELSE '' END)" for key, _, sql in cats)
-    prio = (
-        "CASE "
-        + " ".join(f"WHEN {sql} THEN {int(pr)}" for _, pr, sql in sorted(cats, key=lambda c: c[1]))
-        + " ELSE 99 END"
+    matched = " OR ".join(f"x.c{i}" for i in range(len(cats)))
+    flags = ", ".join(f"{sql} AS c{i}" for i, (_, _, sql, _) in enumerate(cats))
+    flag_params = [p for _, _, _, ps in cats for p in ps]
+    concat = " || ".join(
+        f"(CASE WHEN x.c{i} THEN '{code},' ELSE '' END)" for i, (code, _, _, _) in enumerate(cats)
     )
-    columns, column_params = _person_columns(today)
+    # the WHEN order follows priority (1 first); a flag's index is its place in the category list
+    order = sorted(range(len(cats)), key=lambda i: cats[i][1])
+    prio = "CASE " + " ".join(f"WHEN x.c{i} THEN {int(cats[i][1])}" for i in order) + " ELSE 99 END"
     responders = _responder_rows(communities)
     if responders:
         values = ", ".join(["(%s, %s, %s, %s)"] * len(responders))
@@ -893,7 +866,7 @@ def checklist_build(event: Event) -> int:
         m_cte, m_params, m_join, m_col = "", [], "", "NULL"
     materialized = "MATERIALIZED " if connection.vendor in ("postgresql", "sqlite") else ""
     x_cte = (
-        f"x AS {materialized}(SELECT p.id, p.region_id, SUBSTR(r.code, 1, 12) AS cc, h.building_id, {columns} "
+        f"x AS {materialized}(SELECT p.id, p.region_id, SUBSTR(r.code, 1, 12) AS cc, h.building_id, {flags} "
         f"FROM {person_t} p JOIN {region_t} r ON r.id = p.region_id "
         f"LEFT JOIN {house_t} h ON h.id = p.household_id "
         f"WHERE p.status = %s AND ({area}))"
@@ -909,7 +882,7 @@ def checklist_build(event: Event) -> int:
     )
     params = [
         *m_params,
-        *column_params,
+        *flag_params,
         PersonStatus.ACTIVE,
         *area_params,
         event.pk,
