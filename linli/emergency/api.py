@@ -10,7 +10,6 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
@@ -22,6 +21,11 @@ from linli.emergency.models import LEVELS, CheckStatus, Event, Warning
 from linli.regions.models import Region
 
 router = Router(tags=["平战结合（应急）"])
+
+
+def cap_path(number: str) -> str:
+    """Where a warning's CAP 1.2 message is served (public)."""
+    return f"/api/emergency/warnings/{number}.cap"
 
 
 def _regions(codes: list[str]) -> list[Region]:
@@ -71,7 +75,7 @@ class WarningOut(Schema):
 
     @staticmethod
     def resolve_cap_url(obj: Warning) -> str:
-        return reverse("api-1.0.0:emergency_warning_cap", args=[obj.number])
+        return cap_path(obj.number)
 
 
 class WarningCapIn(Schema):
@@ -111,7 +115,6 @@ def warning_import(request: HttpRequest, payload: WarningCapIn) -> Any:
     "/warnings/{number}.cap",
     response={200: None, **ERRORS},
     auth=None,
-    url_name="emergency_warning_cap",
     summary="预警的 CAP 1.2 报文（公开，不含个人信息）",
 )
 def warning_cap(request: HttpRequest, number: str) -> HttpResponse:
@@ -135,7 +138,7 @@ def warning_feed(request: HttpRequest) -> HttpResponse:
     updated = max((w.sent for w in rows), default=now)
     entries = []
     for w in rows:
-        link = base + reverse("api-1.0.0:emergency_warning_cap", args=[w.number])
+        link = base + cap_path(w.number)
         entries.append(
             "<entry>"
             f"<id>urn:linli:warning:{escape(w.identifier)}</id>"

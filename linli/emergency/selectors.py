@@ -18,7 +18,7 @@ from linli.core.personal import blind_lookup
 from linli.core.priority import PriorityWindow
 from linli.core.roles import Role, effective_role
 from linli.core.scope import region_in_scope, scoped, subtree_q
-from linli.emergency.engine import cap
+from linli.emergency.engine import cap, plans
 from linli.emergency.models import (
     ActionTask,
     CheckItem,
@@ -44,14 +44,7 @@ from linli.lifecircle.models import LifeCircleSettings
 from linli.regions.models import Level, Region
 from linli.registry.models import Building, Person, PersonStatus
 
-ROLE_LABEL = {
-    "grid_team": "网格团队",
-    "unit": "最小应急单元",
-    "info_officer": "灾害信息员",
-    "volunteers": "志愿者",
-    "community_staff": "社区工作人员",
-    "street_staff": "街道工作人员",
-}
+ROLE_LABEL = plans.WHO  # who an action of a plan goes to, in words
 
 
 def _code(user: User) -> str | None:
@@ -438,18 +431,15 @@ class NearShelter:
         return max(1, round(self.metres / 1.1 / 60))
 
 
-def nearest_shelters(building: Building, limit: int = 3) -> list[NearShelter]:
-    """The nearest open shelters with room, by walking distance over the life-circle network (else the
-    straight line × the detour factor), within the building's district."""
+def nearest_shelters(building: Building, limit: int = 3, *, open_only: bool = True) -> list[NearShelter]:
+    """The nearest open shelters with room (``open_only``; else every designated one), by walking
+    distance over the life-circle network (else the straight line × the detour factor), within the
+    building's district."""
     if building.lat is None or building.lon is None:
         return []
+    usable = Q(is_open=True, occupancy__lt=F("capacity")) if open_only else Q()
     cands = list(
-        Shelter.objects.filter(
-            is_open=True,
-            occupancy__lt=F("capacity"),
-            facility__lat__isnull=False,
-            facility__lon__isnull=False,
-        )
+        Shelter.objects.filter(usable, facility__lat__isnull=False, facility__lon__isnull=False)
         .filter(subtree_q(building.region.code[:6], "facility__region__code"))
         .select_related("facility")
     )

@@ -615,11 +615,15 @@ def _step(
         cancelled += ActionTask.objects.filter(event=event, status=TaskStatus.OPEN).update(
             status=TaskStatus.CANCELLED, note="响应结束，任务取消"
         )
-    words = {("", new): "启动", (old, ""): "结束"}.get(
-        (old if not new else "", new if not old else ""),
-        "提升" if new and old and LEVELS.index(new) < LEVELS.index(old) else "降低",
-    )
-    text = f"{_name(actor)} {words}响应：{old or '—'} → {new or '结束'}。理由：{reason}"
+    kind = plans.step_kind(old or None, new or None)
+    was, now_ = LEVEL_WORDS.get(old, ""), LEVEL_WORDS.get(new, "")
+    what = {
+        "declare": f"启动{now_}响应",
+        "raise": f"由{was}提升为{now_}响应",
+        "lower": f"由{was}降低为{now_}响应",
+        "end": f"结束响应（原{was}）",
+    }[kind]
+    text = f"{_name(actor)} {what}。理由：{reason}"
     if started or cancelled:
         text += f"（新任务 {started} 项，取消 {cancelled} 项）"
     _log(event, LogKind.DECISION, text, actor, at=step.at)
@@ -670,7 +674,7 @@ def response_declare(
         ev = Event.objects.create(
             number=number,
             hazard=hazard,
-            title=(title.strip() or f"{Hazard(hazard).label}{ResponseWords.get(level, '')}应急响应")[:120],
+            title=(title.strip() or f"{Hazard(hazard).label}{LEVEL_WORDS.get(level, '')}应急响应")[:120],
             region=home,
             level=level,
             warning=warning,
@@ -686,7 +690,7 @@ def response_declare(
     return ev
 
 
-ResponseWords = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级", "IV": "Ⅳ级"}
+LEVEL_WORDS = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级", "IV": "Ⅳ级"}
 
 
 def response_step(*, actor: User, event: Event, level: str, reason: str) -> Event:
@@ -759,13 +763,6 @@ def event_report(*, by: User, event: Event, text: str) -> EventLog:
 
 
 # --- the vulnerable-person list -------------------------------------------------------------------
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def _category_sql(today: dt.date) -> list[tuple[str, int, str, list[Any]]]:

@@ -30,6 +30,7 @@ from linli.emergency.models import (
     EventStatus,
     Hazard,
     MovementKind,
+    ResponseLevel,
     SupplyMovement,
     TaskStatus,
     Warning,
@@ -98,6 +99,9 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
     )
     rows = selectors.readiness(user)
     past = list(selectors.visible_events(user).filter(status=EventStatus.ENDED)[:10])
+    today = timezone.localdate()
+    stock = selectors.supplies(user).filter(quantity__gt=0)
+    batches = (stock.count(), stock.exclude(expires_on__lt=today).count())
     return render(
         request,
         "emergency/index.html",
@@ -108,6 +112,7 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
             "warnings": warnings,
             "rows": rows,
             "missing": [r for r in rows if not r.officers],
+            "batches": batches,
             "can_issue": effective_role(user) in ISSUERS,
         },
     )
@@ -324,11 +329,16 @@ def warning_import(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
-def _warning(request: AuthedHttpRequest, number: str) -> Warning:
-    found = selectors.visible_warnings(request.user).filter(number=number).first()
+def _one(qs: Any, number: str, what: str) -> Any:
+    """The row of ``number`` in what the account sees; out of scope reads like absent."""
+    found = qs.filter(number=number).first()
     if found is None:
-        raise Http404("预警不存在，或不在本账号的数据范围内")
+        raise Http404(f"{what}不存在，或不在本账号的数据范围内")
     return found
+
+
+def _warning(request: AuthedHttpRequest, number: str) -> Warning:
+    return _one(selectors.visible_warnings(request.user), number, "预警")  # type: ignore[no-any-return]
 
 
 @login_required
@@ -374,7 +384,7 @@ def mine(request: AuthedHttpRequest) -> HttpResponse:
     near: list[selectors.NearShelter] = []
     person = getattr(user, "person", None)
     if person is not None and person.household_id and person.household.building_id:
-        near = selectors.nearest_shelters(person.household.building, limit=2)
+        near = selectors.nearest_shelters(person.household.building, limit=2, open_only=False)
     return render(request, "emergency/mine.html", {"title": "预警信息", "warnings": found, "near": near})
 
 
@@ -426,7 +436,7 @@ def event_new(request: AuthedHttpRequest) -> HttpResponse:
             "form": form,
             "communities": _choices(request),
             "linked": linked,
-            "levels": LEVELS,
+            "levels": ResponseLevel.choices,
             "district": effective_role(user) in services.DISTRICT,
         },
         status=status,
@@ -434,10 +444,7 @@ def event_new(request: AuthedHttpRequest) -> HttpResponse:
 
 
 def _event(request: AuthedHttpRequest, number: str) -> Any:
-    found = selectors.visible_events(request.user).filter(number=number).first()
-    if found is None:
-        raise Http404("事件不存在，或不在本账号的数据范围内")
-    return found
+    return _one(selectors.visible_events(request.user), number, "事件")
 
 
 @login_required
@@ -492,7 +499,7 @@ def event(request: AuthedHttpRequest, number: str) -> HttpResponse:
             "steps": ev.steps.select_related("by"),
             "step_form": step_form,
             "report_form": report_form,
-            "levels": [lv for lv in LEVELS if lv != ev.level],
+            "levels": [c for c in ResponseLevel.choices if c[0] != ev.level],
             "can_step": effective_role(user) in ISSUERS and ev.status == EventStatus.ACTIVE,
             "now": timezone.now(),
         },

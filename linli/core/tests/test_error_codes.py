@@ -16,7 +16,7 @@ FAMILIES = {code.split(".")[0] for code in CODES}
 NOT_CODES = re.compile(
     r"^(registry|services|lifecircle|regions|facilities|cases|indicators)\.[a-z_]+$"
     r"|^care\.(alert|carefile|members|overdue|referral|referrals|socialcase|visit|visits)$"
-    r"|^emergency\.(checkitem|shelterstay|checks|tasks|officers|warnings|events)$"
+    r"|^emergency\.(checkitem|shelterstay|checks|tasks|officers|warnings|events|readiness)$"
     r"|\.(code|name|label|json|starts_at|ends_at)$"
 )
 
