@@ -269,6 +269,10 @@ LINLI_CASES_AUTODISPATCH_THRESHOLD = float(os.environ.get("LINLI_CASES_AUTODISPA
 # Dotted path of the class that sends text messages to reporters (``send(phone, text)``); the
 # default writes them to the log.
 LINLI_CASES_SMS_SENDER = os.environ.get("LINLI_CASES_SMS_SENDER", "linli.cases.services.notify.LogSender")
+# 应急预警: the class that sends a warning to an SMS gateway or the emergency broadcast platform.
+LINLI_EMERGENCY_PROVIDER = os.environ.get(
+    "LINLI_EMERGENCY_PROVIDER", "linli.emergency.providers.LoggingProvider"
+)
 
 
 def _tile_source(template: str) -> list[str]:

@@ -313,7 +313,7 @@ def post_end(request: HttpRequest, post_id: int, payload: PostEndIn) -> Any:
     return services.care_worker_end(actor=user, worker=w, until=payload.until, reason=payload.reason)
 
 
-class TargetOut(Schema):
+class ReferralTargetOut(Schema):
     kind: str
     group: str
     target: str = Field(description="诉求类别、需求类别、一窗事项的编码，或社工账号编号；空为由社工站分派")
@@ -322,7 +322,7 @@ class TargetOut(Schema):
 
 @router.get(
     "/files/{int:file_id}/referral-targets",
-    response={200: list[TargetOut], **ERRORS},
+    response={200: list[ReferralTargetOut], **ERRORS},
     summary="转介去向（诉求类别、需求类别、一窗事项、社工）",
 )
 def referral_targets(request: HttpRequest, file_id: int) -> Any:

@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from linli.core.api import ERRORS, ConflictOut, acting_user, conflict_response
 from linli.core.errors import Conflict, invalid
+from linli.core.links import public_url
 from linli.emergency import selectors, services
 from linli.emergency.engine import cap
 from linli.emergency.models import LEVELS, CheckStatus, Event, Warning
@@ -134,7 +135,7 @@ def warning_cap(request: HttpRequest, number: str) -> HttpResponse:
 def warning_feed(request: HttpRequest) -> HttpResponse:
     rows = selectors.public_warnings()
     now = timezone.now()
-    base = request.build_absolute_uri("/")[:-1]
+    base = public_url(request, "/")[:-1]
     updated = max((w.sent for w in rows), default=now)
     entries = []
     for w in rows:

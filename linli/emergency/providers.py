@@ -52,7 +52,7 @@ class LoggingProvider:
 
 
 def provider() -> Provider:
-    path = getattr(settings, "LINLI_EMERGENCY_PROVIDER", "") or DEFAULT_PROVIDER
+    path = settings.LINLI_EMERGENCY_PROVIDER or DEFAULT_PROVIDER
     cls = import_string(path)
     return cls()  # type: ignore[no-any-return]
 

@@ -15,7 +15,11 @@ pytestmark = pytest.mark.django_db
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 SESSION_ONLY = {("POST", "/api/tokens")}  # a token may not issue tokens
 # anyone may check a 志愿服务证明's code (the answer carries a masked name only)
-PUBLIC = {("GET", "/api/volunteers/proofs/verify/{code}")}
+PUBLIC = {
+    ("GET", "/api/volunteers/proofs/verify/{code}"),
+    ("GET", "/api/emergency/warnings/{number}.cap"),  # CAP 1.2 for other warning systems
+    ("GET", "/api/emergency/warnings.atom"),
+}
 
 
 def _path_view(callback):  # the ninja PathView a URL pattern's view function closes over
