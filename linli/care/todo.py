@@ -9,6 +9,7 @@ import datetime as dt
 import math
 from typing import Any
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,7 +50,29 @@ def visit_items(user: Any) -> list[home.TodoItem]:
     return out
 
 
+SUPERVISING: frozenset[str] = frozenset({Role.STREET_COORDINATOR, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN})
+
+
 def alert_items(user: Any) -> list[home.TodoItem]:
+    """The community (and its grids) checks each alert; a street or district sees one line per policy of
+    what still waits in its communities, not every person."""
+    if getattr(user, "role", "") in SUPERVISING or getattr(user, "is_superuser", False):
+        rows = (
+            selectors.open_alerts(user)
+            .values("rule__policy_label")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "rule__policy_label")
+        )
+        return [
+            home.TodoItem(
+                title=f"{r['n']} 人可能符合{r['rule__policy_label']}，待社区核实",
+                url=reverse("care:index"),
+                state="待督促",
+                kind="政策找人",
+                count=r["n"],
+            )
+            for r in rows
+        ]
     return [
         home.TodoItem(
             title=f"{a.file.person.name[:1]}** 可能符合{a.rule.policy_label}",

@@ -62,6 +62,22 @@ def test_evaluation_opens_files_with_the_reason_and_raises_alerts(care: Care) ->
     assert (again.opened, again.alerts, again.ended) == (0, 0, 0)
 
 
+def test_alerts_are_the_communitys_to_check_and_one_line_per_policy_above_it(care: Care) -> None:
+    from linli.care import todo
+
+    services.care_evaluate(day=NOV)
+    a = care.world.accounts
+    mine = [i for i in todo.alert_items(a.community_worker) if i.kind == "政策找人"]
+    assert len(mine) == 2 and all(i.state == "待核实" for i in mine)  # each of 王阿婆's, to check
+    street = {i.title for i in todo.alert_items(a.street_coordinator)}
+    assert street == {"1 人可能符合特困人员救助供养，待社区核实", "1 人可能符合高龄津贴，待社区核实"}
+    district = todo.alert_items(a.district_admin)  # 苏阿婆 too: the most waiting first
+    assert [(i.title, i.count, i.state) for i in district] == [
+        ("2 人可能符合高龄津贴，待社区核实", 2, "待督促"),
+        ("1 人可能符合特困人员救助供养，待社区核实", 1, "待督促"),
+    ]
+
+
 def test_leaving_every_group_closes_the_file_with_the_reason(care: Care) -> None:
     services.care_evaluate(day=NOV)
     tag = care.child.tags.get()
