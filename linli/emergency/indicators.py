@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -32,52 +32,93 @@ DEFINITIONS = {
 }
 
 
-def compute(n: int, root: str) -> Grouped:
+def _grouped(rows: object, codes: tuple[str, ...]) -> Grouped:
     out: Grouped = {}
-
-    def put(rows: object, code: str) -> None:
-        for r in rows:  # type: ignore[attr-defined]
-            out.setdefault(r["_p"], {})[code] = Decimal(r["v"] or 0)
-
-    officers = InfoOfficer.objects.filter(code_range("region__code", root), until__isnull=True)
-    put(
-        officers.annotate(_p=Substr("region__code", 1, n))
-        .values("_p")
-        .annotate(v=Count("region", distinct=True))
-        .order_by(),
-        "communities_with_info_officer",
-    )
-    shelters = Shelter.objects.filter(code_range("facility__region__code", root))
-    put(
-        shelters.annotate(_p=Substr("facility__region__code", 1, n))
-        .values("_p")
-        .annotate(v=Sum("capacity"))
-        .order_by(),
-        "shelter_places",
-    )
-    today = timezone.localdate()
-    stock = Supply.objects.filter(code_range("store__region__code", root), quantity__gt=0).annotate(
-        _p=Substr("store__region__code", 1, n)
-    )
-    put(stock.values("_p").annotate(v=Count("id")).order_by(), "supply_batches")
-    valid = stock.exclude(expires_on__lt=today)
-    put(valid.values("_p").annotate(v=Count("id")).order_by(), "supply_batches_valid")
-    drills = Drill.objects.filter(
-        code_range("region__code", root), held_on__gt=today - dt.timedelta(days=365)
-    )
-    put(
-        drills.annotate(_p=Substr("region__code", 1, n))
-        .values("_p")
-        .annotate(v=Count("region", distinct=True))
-        .order_by(),
-        "communities_drilled_12m",
-    )
-    for d in out.values():
-        for code in ELEMENTS:
-            d.setdefault(code, Decimal(0))
+    for r in rows:  # type: ignore[attr-defined]
+        out[r["_p"]] = {code: Decimal(r[code] or 0) for code in codes}
     return out
 
 
-SOURCE = ComputedSource(key="emergency.readiness", elements=ELEMENTS, finest=12, compute=compute)
-SOURCE.definitions.update(DEFINITIONS)
-register(SOURCE)
+# One GROUP BY per source (the indicators' evaluation runs each source once for all regions).
+
+
+def info_officers(n: int, root: str) -> Grouped:
+    rows = (
+        InfoOfficer.objects.filter(code_range("region__code", root), until__isnull=True)
+        .annotate(_p=Substr("region__code", 1, n))
+        .values("_p")
+        .annotate(communities_with_info_officer=Count("region", distinct=True))
+        .order_by()
+    )
+    return _grouped(rows, ("communities_with_info_officer",))
+
+
+def shelter_places(n: int, root: str) -> Grouped:
+    rows = (
+        Shelter.objects.filter(code_range("facility__region__code", root))
+        .annotate(_p=Substr("facility__region__code", 1, n))
+        .values("_p")
+        .annotate(shelter_places=Sum("capacity"))
+        .order_by()
+    )
+    return _grouped(rows, ("shelter_places",))
+
+
+def supplies(n: int, root: str) -> Grouped:
+    today = timezone.localdate()
+    rows = (
+        Supply.objects.filter(code_range("store__region__code", root), quantity__gt=0)
+        .annotate(_p=Substr("store__region__code", 1, n))
+        .values("_p")
+        .annotate(
+            supply_batches=Count("id"),
+            supply_batches_valid=Count("id", filter=~Q(expires_on__lt=today)),
+        )
+        .order_by()
+    )
+    return _grouped(rows, ("supply_batches", "supply_batches_valid"))
+
+
+def drills(n: int, root: str) -> Grouped:
+    since = timezone.localdate() - dt.timedelta(days=365)
+    rows = (
+        Drill.objects.filter(code_range("region__code", root), held_on__gt=since)
+        .annotate(_p=Substr("region__code", 1, n))
+        .values("_p")
+        .annotate(communities_drilled_12m=Count("region", distinct=True))
+        .order_by()
+    )
+    return _grouped(rows, ("communities_drilled_12m",))
+
+
+def _source(key: str, codes: tuple[str, ...], compute: object) -> ComputedSource:
+    source = ComputedSource(
+        key=f"emergency.{key}",
+        elements={c: ELEMENTS[c] for c in codes},
+        finest=12,
+        compute=compute,  # type: ignore[arg-type]
+    )
+    source.definitions.update({c: DEFINITIONS[c] for c in codes if c in DEFINITIONS})
+    return source
+
+
+SOURCES = [
+    _source("info_officers", ("communities_with_info_officer",), info_officers),
+    _source("shelters", ("shelter_places",), shelter_places),
+    _source("supplies", ("supply_batches", "supply_batches_valid"), supplies),
+    _source("drills", ("communities_drilled_12m",), drills),
+]
+for _s in SOURCES:
+    register(_s)
+
+
+def compute(n: int, root: str) -> Grouped:
+    """All the readiness figures of the regions below ``root`` grouped by code prefix of length ``n``."""
+    out: Grouped = {}
+    for source in SOURCES:
+        for prefix, values in source.compute(n, root).items():
+            out.setdefault(prefix, {}).update(values)
+    for values in out.values():
+        for code in ELEMENTS:
+            values.setdefault(code, Decimal(0))
+    return out
