@@ -20,7 +20,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -115,6 +116,13 @@ class _Ids:
         n = self.next[model]
         self.next[model] = n + 1
         return n
+
+    def reset_sequences(self) -> None:
+        """After the bulk inserts: PostgreSQL's sequences move past the keys handed out here, so rows
+        created the ordinary way afterwards (万福's story) do not collide with them."""
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), list(self.next)):
+                cursor.execute(sql)
 
 
 def demo_load(
@@ -496,6 +504,7 @@ def _load(
     TopicStep.objects.bulk_create(rows["step"], batch_size=1000)
     Progress.objects.bulk_create(rows["progress"], batch_size=1000)
     Notice.objects.bulk_create(rows["notice"], batch_size=1000)
+    ids.reset_sequences()
     home = next((c for c in communities if c.code == HOME), None)
     home_worker = staff.get(HOME) or fallback
     extra = _home(rng, home, procs, steps, home_worker, today) if home and home_worker else {}
