@@ -287,7 +287,7 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
         qs = qs.filter(region__code__gte=code, region__code__lt=code + ";")
     if params.get("q"):
         q = params["q"].strip()
-        qs = qs.filter(Q(number__contains=q) | Q(description__contains=q) | Q(address__contains=q))
+        qs = qs.filter(Q(number__includes=q) | Q(description__includes=q) | Q(address__includes=q))
     for key, lookup in (("start", "received_at__date__gte"), ("end", "received_at__date__lte")):
         if params.get(key):
             with contextlib.suppress(ValueError):

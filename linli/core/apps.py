@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
         from linli.core import (
             checks,  # noqa: F401  (registers the deployment checks)
             schedule,
+            search,  # noqa: F401  (registers the ``__includes`` lookup)
         )
         from linli.core.jobs import export_runs_purge
         from linli.core.lockout import audit_lockout

@@ -88,9 +88,9 @@ def audit_entries(
     if action:
         qs = qs.filter(action=action)
     if actor_contains:
-        qs = qs.filter(actor_name__contains=actor_contains)
+        qs = qs.filter(actor_name__includes=actor_contains)
     if subject_contains:
-        qs = qs.filter(subject_label__contains=subject_contains)
+        qs = qs.filter(subject_label__includes=subject_contains)
     if date_from:
         qs = qs.filter(at__date__gte=date_from)
     if date_to:

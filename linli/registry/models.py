@@ -211,7 +211,7 @@ class Person(models.Model):
     (重复登记), and nothing sets the mark again.
     """
 
-    name = models.CharField("姓名", max_length=64)  # searched with contains: a B-tree index would not help
+    name = models.CharField("姓名", max_length=64)  # searched with __includes: a bigram index (core.search)
     id_number = EncryptedField("公民身份号码", kind="id_number", index_field="id_number_index")
     id_number_index = models.CharField(
         "身份证号盲索引", max_length=40, blank=True, db_index=True, editable=False

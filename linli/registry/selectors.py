@@ -63,7 +63,7 @@ def person_search_q(q: str) -> Q:
         return blind_lookup("id_number_index", text)
     if text.isdigit() and len(text) in (11, 12):
         return blind_lookup("phone_index", text)
-    return Q(name__contains=text)
+    return Q(name__includes=text)
 
 
 def person_list(
@@ -131,7 +131,7 @@ def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Hous
         Household.objects.select_related("region", "building").annotate(members_count=_count(members)), user
     )
     if q:
-        qs = qs.filter(Q(code__contains=q) | Q(address__contains=q))
+        qs = qs.filter(Q(code__includes=q) | Q(address__includes=q))
     if region:
         qs = qs.filter(subtree_q(region, "region__code"))
     return qs.order_by("code")
@@ -163,13 +163,13 @@ def household_search(*, user: Any, q: str) -> list[HouseholdHit]:
     heads = Person.objects.filter(
         household=OuterRef("pk"), relation=Relation.HEAD, status=PersonStatus.ACTIVE
     )
-    by_head = Person.objects.filter(relation=Relation.HEAD, status=PersonStatus.ACTIVE, name__contains=q)
+    by_head = Person.objects.filter(relation=Relation.HEAD, status=PersonStatus.ACTIVE, name__includes=q)
     rows = (
         scoped(Household.objects.select_related("region"), user)
         .filter(
-            Q(address__contains=q)
-            | Q(code__contains=q)
-            | Q(building__name__contains=q)
+            Q(address__includes=q)
+            | Q(code__includes=q)
+            | Q(building__name__includes=q)
             | Q(pk__in=by_head.values("household_id"))
         )
         .annotate(head_name=Subquery(heads.order_by("pk").values("name")[:1]))
@@ -194,7 +194,7 @@ def building_list(*, user: Any, q: str = "", region: str = "", kind: str = "") -
         user,
     )
     if q:
-        qs = qs.filter(Q(code__contains=q) | Q(name__contains=q) | Q(address__contains=q))
+        qs = qs.filter(Q(code__includes=q) | Q(name__includes=q) | Q(address__includes=q))
     if region:
         qs = qs.filter(subtree_q(region, "region__code"))
     if kind:
@@ -402,7 +402,7 @@ def address_search(*, user: Any, q: str) -> list[BuildingHit]:
         return []
     qs = Building.objects.filter(region__code__startswith=district)
     for w in words:
-        qs = qs.filter(Q(name__contains=w) | Q(address__contains=w))
+        qs = qs.filter(Q(name__includes=w) | Q(address__includes=w))
     rows = (
         qs.annotate(name_length=Length("name"))
         .values_list(

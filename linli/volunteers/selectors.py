@@ -41,7 +41,7 @@ def volunteer_list(user: User, *, q: str = "", status: str = VolunteerStatus.ACT
     if status:
         qs = qs.filter(status=status)
     if q:
-        qs = qs.filter(Q(person__name__contains=q) | Q(number=q))
+        qs = qs.filter(Q(person__name__includes=q) | Q(number=q))
     return qs.annotate(
         hours=Sum("records__hours", filter=Q(records__corrected_by__isnull=True)),
     )
