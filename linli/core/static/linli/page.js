@@ -8,6 +8,10 @@
  *   <select data-show-items=".sel">              shows the elements .sel whose data-item equals the
  *                                                chosen value, hides the others
  *   <… data-remove-after-request hx-get=…>       removes itself once its htmx request has finished
+ *   <input type="file">                          gets a large Chinese button ("拍照或选择照片" for images,
+ *                                                "选择文件" otherwise, or data-pick-label) and a line
+ *                                                saying what was chosen: the browser's own control is
+ *                                                small and speaks the browser's language
  *
  * Listeners sit on the document, so fragments swapped in by htmx behave the same.
  */
@@ -37,6 +41,39 @@
     if (!el) { return; }
     var field = document.querySelector(el.dataset.fill);
     if (field) { field.value = el.dataset.value || ''; }
+  });
+
+  function enhanceFileInputs(root) {
+    root.querySelectorAll('input[type=file]:not(.file-hidden)').forEach(function (input) {
+      var images = (input.getAttribute('accept') || '').indexOf('image') === 0;
+      var noun = images ? '照片' : '文件';
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'btn secondary file-button';
+      button.textContent = input.dataset.pickLabel || (images ? '拍照或选择照片' : '选择文件');
+      var state = document.createElement('span');
+      state.className = 'muted file-state';
+      state.setAttribute('aria-live', 'polite');
+      state.textContent = '未选择' + noun;
+      input.classList.add('file-hidden');
+      input.tabIndex = -1;
+      input.after(button, ' ', state);
+      button.addEventListener('click', function () { input.click(); });
+      input.addEventListener('change', function () {
+        var files = input.files ? input.files.length : 0;
+        if (!files) { state.textContent = '未选择' + noun; }
+        else if (files === 1) { state.textContent = '已选择：' + input.files[0].name; }
+        else { state.textContent = '已选择 ' + files + ' 个' + noun; }
+      });
+    });
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', function () { enhanceFileInputs(document); });
+  } else {
+    enhanceFileInputs(document);
+  }
+  document.addEventListener('htmx:afterSwap', function (e) {
+    if (e.target instanceof Element) { enhanceFileInputs(e.target); }
   });
 
   document.addEventListener('htmx:afterRequest', function (e) {
