@@ -17,7 +17,9 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed
+# Python and npm packages install side by side (npm's few packages take as long as pip's first step).
+setup:
+	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed node_modules/.installed
 
 run: setup
 	LINLI_DEBUG=1 $(MANAGE) migrate --noinput
