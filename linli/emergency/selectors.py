@@ -308,7 +308,7 @@ def my_tasks(user: User) -> QuerySet[ActionTask]:
             status=TaskStatus.OPEN,
             event__status=EventStatus.ACTIVE,
         )
-        .select_related("event", "region")
+        .select_related("event", "region", "unit")
         .order_by("due_at", "id")
     )
 
@@ -384,8 +384,10 @@ def unit_candidates(user: User, unit: EmergencyUnit, q: str, limit: int = 10) ->
     if not q:
         return out
     code = unit.region.code
+    inside = UnitMember.objects.filter(unit=unit)  # those already in the unit are not offered again
     team = (
         TeamMember.objects.filter(subtree_q(code, "grid__code"), until__isnull=True)
+        .exclude(pk__in=inside.filter(team_member__isnull=False).values("team_member_id"))
         .filter(Q(name__contains=q) | Q(staff__name__contains=q) | Q(person__name__contains=q))
         .select_related("grid", "staff", "person")
         .order_by("grid__code", "id")[:limit]
@@ -399,6 +401,7 @@ def unit_candidates(user: User, unit: EmergencyUnit, q: str, limit: int = 10) ->
     vols = (
         Volunteer.objects.filter(subtree_q(code, "region__code"), status=VolunteerStatus.ACTIVE)
         .filter(person__name__contains=q)
+        .exclude(pk__in=inside.filter(volunteer__isnull=False).values("volunteer_id"))
         .select_related("person", "region")
         .order_by("number")[:limit]
     )
@@ -411,7 +414,11 @@ def unit_candidates(user: User, unit: EmergencyUnit, q: str, limit: int = 10) ->
         Candidate("volunteer", v.pk, v.person.name, f"志愿者 {v.number}", v.person_id in with_account)
         for v in vols
     ]
-    people = list(person_list(user=user, filters=PersonFilter(q=q, region=code, status="active"))[:limit])
+    adults = PersonFilter(q=q, region=code, status="active", age_min=16)  # a unit's members are 16 or older
+    found = person_list(user=user, filters=adults).exclude(
+        pk__in=inside.filter(person__isnull=False).values("person_id")
+    )
+    people = list(found[:limit])
     with_account = set(
         User.objects.filter(is_active=True, person__in=people).values_list("person_id", flat=True)
     )

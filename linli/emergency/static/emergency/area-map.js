@@ -75,12 +75,12 @@
     (data.shelters || []).forEach(function (s) {
       if (Number.isFinite(s.lat) && Number.isFinite(s.lon)) {
         var m = L.circleMarker([s.lat, s.lon], {radius: 8, color: '#1e7e34', weight: 2, fillColor: '#2ecc71', fillOpacity: 0.9}).addTo(map);
-        M.tooltip(m, M.lines(['避难场所', s.name]));
+        M.tooltip(m, s.name, {permanent: true, direction: 'top'});
         bounds.extend([s.lat, s.lon]);
       }
     });
     M.boundaries(map, {region: el.dataset.region || '', fit: !bounds.isValid()});
-    if (bounds.isValid()) { M.fit(map, bounds); }
+    if (bounds.isValid()) { M.fit(map, bounds.pad(0.15)); }
   }
 
   document.querySelectorAll('.em-draw-map').forEach(drawer);
