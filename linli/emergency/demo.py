@@ -191,17 +191,21 @@ def _load(rnd: random.Random, today: dt.date, street_user: User) -> dict[str, in
 def _tags(rnd: random.Random, today: dt.date) -> int:
     """A few residents of each of 万安街道's communities tagged 失能/卧床 (75+), 孕产妇 (women 22–38) and
     重病, so that the check list shows those categories too (the tags' note says 演示)."""
-    base = Person.objects.filter(region__code__startswith=STREET, status=PersonStatus.ACTIVE)
+    b22, b38, b45, b75 = (born_on_or_before(today, n) for n in (22, 38, 45, 75))
+    # one pass over a sample of the street's residents (every 11th), read as plain values
+    sample = list(
+        Person.objects.filter(region__code__startswith=STREET, status=PersonStatus.ACTIVE)
+        .annotate(k=F("id") % 11)
+        .filter(k=0)
+        .values_list("id", "sex", "birth_date")
+    )
     pools = {
-        TagKind.BEDRIDDEN: base.filter(birth_date__lte=born_on_or_before(today, 75)),
-        TagKind.PREGNANT: base.filter(
-            sex="F", birth_date__lte=born_on_or_before(today, 22), birth_date__gt=born_on_or_before(today, 38)
-        ),
-        TagKind.SERIOUS_ILLNESS: base.filter(birth_date__lte=born_on_or_before(today, 45)),
+        TagKind.BEDRIDDEN: [p for p, _s, b in sample if b <= b75],
+        TagKind.PREGNANT: [p for p, sex, b in sample if sex == "F" and b38 < b <= b22],
+        TagKind.SERIOUS_ILLNESS: [p for p, _s, b in sample if b <= b45],
     }
     rows = []
-    for kind, qs in pools.items():
-        ids = list(qs.order_by("id").values_list("id", flat=True)[:20000])
+    for kind, ids in pools.items():
         for pid in rnd.sample(ids, min(len(ids), 40)):
             rows.append(
                 PersonTag(
@@ -286,14 +290,9 @@ def _units(
             if vols.get(code):
                 vid, pid, name = vols[code][rnd.randrange(len(vols[code]))]
                 people.append(
-                    UnitMember(
-                        source=MemberSource.VOLUNTEER,
-                        volunteer_id=vid,
-                        person_id=pid,
-                        name=name,
-                        duty="物资发放",
-                    )
+                    UnitMember(source=MemberSource.VOLUNTEER, volunteer_id=vid, person_id=pid, name=name)
                 )
+                people[-1].duty = "物资发放"
             if mine and resident is not None and resident.person_id is not None:
                 pid, name, account = resident.person_id, resident.display_name or "居民", resident.pk
             elif residents.get(code):
@@ -302,14 +301,9 @@ def _units(
                 pid = 0
             if pid:
                 people.append(
-                    UnitMember(
-                        source=MemberSource.RESIDENT,
-                        person_id=pid,
-                        account_id=account,
-                        name=name,
-                        duty="看护独居老人",
-                    )
+                    UnitMember(source=MemberSource.RESIDENT, person_id=pid, account_id=account, name=name)
                 )
+                people[-1].duty = "看护独居老人"
             unit = EmergencyUnit(
                 region=by_code[code],
                 building_id=bid,
