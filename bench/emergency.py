@@ -39,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pgbench_db import pg_reset, setup_django  # noqa: E402
+from bench.pgbench_db import setup_django  # noqa: E402
 from bench.synthetic_registry import District, build_district, build_registry  # noqa: E402
 
 PER_COMMUNITY = 10_000
@@ -59,6 +59,35 @@ FLOOR_CATEGORIES = {
     "disabled",
     "special_elderly",
 }
+
+
+def db_drop(admin_url: str, name: str) -> None:
+    """Drop the bench's database the plain way (the role may not use ``WITH (FORCE)``): Django's
+    connections closed, any other session of this role on it ended, then ``DROP DATABASE``."""
+    import psycopg
+    from django.conf import settings
+
+    if settings.configured:
+        from django.db import connections
+
+        connections.close_all()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()",
+            [name],
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def db_create(admin_url: str, name: str) -> str:
+    """A fresh database ``name`` (a leftover of an earlier run dropped first); its URL."""
+    import psycopg
+
+    db_drop(admin_url, name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{admin_url.rsplit('/', 1)[0]}/{name}"
 
 
 def fill_care_groups(grids: list[int]) -> None:
@@ -259,7 +288,7 @@ def main() -> None:
     communities = max(n // PER_COMMUNITY, area_communities)
     base, name = a.pg_url.rsplit("/", 1)
     admin = f"{base}/postgres"
-    url = pg_reset(admin, name)
+    url = db_create(admin, name)
     print(
         f"emergency bench: {n:,} persons, an area of {area_communities * PER_COMMUNITY:,} on PostgreSQL ({name})"
     )
@@ -326,9 +355,8 @@ def main() -> None:
         f"floor_persons={len(ids)} unassigned={unassigned} area={area_communities * PER_COMMUNITY} registry={n} "
         f"ratio={declare_s / floor_s:.2f}"
     )
-    connection.close()
     if not a.keep:
-        pg_reset(admin, name, drop_only=True)
+        db_drop(admin, name)
     sys.exit(0 if listed == ids and not unassigned else 1)
 
 

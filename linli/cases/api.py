@@ -53,6 +53,10 @@ class CaseOut(Schema):
     overdue: bool
     reply: str
     rating: str
+    priority: bool = Field(
+        alias="priority_flag",
+        description="应急优先：在应急响应期间、响应区域内提出的诉求（列表排在最前）",
+    )
 
 
 class CaseIn(Schema):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -15,18 +14,13 @@ from ninja import Field, Router, Schema, Status
 
 from linli.core.api import ERRORS, ConflictOut, acting_user, conflict_response
 from linli.core.errors import Conflict, invalid
-from linli.core.links import public_url
 from linli.emergency import selectors, services
 from linli.emergency.engine import cap
+from linli.emergency.feeds import WarningFeed, cap_path
 from linli.emergency.models import LEVELS, CheckStatus, Event, Warning
 from linli.regions.models import Region
 
 router = Router(tags=["平战结合（应急）"])
-
-
-def cap_path(number: str) -> str:
-    """Where a warning's CAP 1.2 message is served (public)."""
-    return f"/api/emergency/warnings/{number}.cap"
 
 
 def _regions(codes: list[str]) -> list[Region]:
@@ -133,32 +127,7 @@ def warning_cap(request: HttpRequest, number: str) -> HttpResponse:
     summary="生效预警的 Atom 订阅（公开，每条链接 CAP 报文）",
 )
 def warning_feed(request: HttpRequest) -> HttpResponse:
-    rows = selectors.public_warnings()
-    now = timezone.now()
-    base = public_url(request, "/")[:-1]
-    updated = max((w.sent for w in rows), default=now)
-    entries = []
-    for w in rows:
-        link = base + cap_path(w.number)
-        entries.append(
-            "<entry>"
-            f"<id>urn:linli:warning:{escape(w.identifier)}</id>"
-            f"<title>{escape(w.headline)}</title>"
-            f"<updated>{w.sent.isoformat()}</updated>"
-            f"<author><name>{escape(w.sender_name or w.sender)}</name></author>"
-            f"<summary>{escape(w.area_desc)}：{escape(w.description[:300])}</summary>"
-            f'<link rel="alternate" type="application/cap+xml" href="{escape(link)}"/>'
-            "</entry>"
-        )
-    feed = (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">'
-        f"<id>{escape(base)}/api/emergency/warnings.atom</id>"
-        "<title>邻里 · 生效中的预警</title>"
-        f"<updated>{updated.isoformat()}</updated>"
-        f'<link rel="self" href="{escape(base)}/api/emergency/warnings.atom"/>' + "".join(entries) + "</feed>"
-    )
-    return HttpResponse(feed.encode(), content_type="application/atom+xml; charset=utf-8")
+    return WarningFeed()(request)
 
 
 class EmergencyDeclareIn(Schema):

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from linli.care.engine.rules import born_on_or_before
 from linli.core.models import User
 from linli.core.roles import Role
 from linli.emergency import services
@@ -44,7 +46,17 @@ from linli.emergency.models import (
 )
 from linli.facilities.models import Facility
 from linli.regions.models import Level, Region
-from linli.registry.models import Building, BuildingKind, Household, Staff, StaffKind
+from linli.registry.models import (
+    Building,
+    BuildingKind,
+    Household,
+    Person,
+    PersonStatus,
+    PersonTag,
+    Staff,
+    StaffKind,
+    TagKind,
+)
 
 DISTRICT = "350504"
 STREET = "350504001"  # 万安街道: the demo's street account
@@ -105,44 +117,9 @@ def _load(rnd: random.Random, today: dt.date, street_user: User) -> dict[str, in
             )
         )
     InfoOfficer.objects.bulk_create(officers)
-    # 最小应急单元 on the estates (and natural villages) of each community, leaders from the community's staff
-    units: list[EmergencyUnit] = []
-    members: list[UnitMember] = []
-    estates = Building.objects.filter(
-        region__code__startswith=DISTRICT, kind__in=[BuildingKind.ESTATE, BuildingKind.NATURAL_VILLAGE]
-    ).select_related("region")
-    by_c: dict[str, list[Building]] = {}
-    for b in estates:
-        by_c.setdefault(b.region.code[:12], []).append(b)
-    communities_by_code = {c.code: c for c in communities}
-    for code, blds in by_c.items():
-        if code not in communities_by_code:
-            continue
-        for b in blds[: 2 if rnd.random() < 0.8 else 0]:
-            people = staff_by_c.get(code) or []
-            leader = people[rnd.randrange(len(people))].name if people else "楼栋长"
-            units.append(
-                EmergencyUnit(
-                    region=communities_by_code[code],
-                    building=b,
-                    name=f"{b.name}应急单元",
-                    leader_name=leader,
-                    synthetic=True,
-                )
-            )
-    EmergencyUnit.objects.bulk_create(units)
-    for u in units:
-        for src, duty in (
-            (MemberSource.GRID_TEAM, "通知转移"),
-            (MemberSource.VOLUNTEER, "物资发放"),
-            (MemberSource.RESIDENT, "看护独居老人"),
-        ):
-            members.append(
-                UnitMember(
-                    unit=u, source=src, name=f"{u.leader_name[:1]}{'明芳强'[len(members) % 3]}", duty=duty
-                )
-            )
-    UnitMember.objects.bulk_create(members)
+    # 最小应急单元 on the estates (and natural villages) of each community: leader and members picked from
+    # the community's grid team, its volunteers and its residents (links, as the unit page picks them)
+    units, members = _units(rnd, communities, staff_by_c)
     street = Region.objects.current().get(code=STREET)
     for hazard in ("typhoon", "flood"):
         p = plans.DEFAULT_PLANS[hazard]
@@ -206,8 +183,144 @@ def _load(rnd: random.Random, today: dt.date, street_user: User) -> dict[str, in
         "避难场所": len(sites),
         "演练": len(drills),
     }
+    counts["卧床/孕产妇/重病标签"] = _tags(rnd, today)
     counts.update(_past_typhoon(rnd, today, street_user, sites))
     return counts
+
+
+def _tags(rnd: random.Random, today: dt.date) -> int:
+    """A few residents of each of 万安街道's communities tagged 失能/卧床 (75+), 孕产妇 (women 22–38) and
+    重病, so that the check list shows those categories too (the tags' note says 演示)."""
+    b22, b38, b45, b75 = (born_on_or_before(today, n) for n in (22, 38, 45, 75))
+    # one pass over a sample of the street's residents (every 11th), read as plain values
+    sample = list(
+        Person.objects.filter(region__code__startswith=STREET, status=PersonStatus.ACTIVE)
+        .annotate(k=F("id") % 11)
+        .filter(k=0)
+        .values_list("id", "sex", "birth_date")
+    )
+    pools = {
+        TagKind.BEDRIDDEN: [p for p, _s, b in sample if b <= b75],
+        TagKind.PREGNANT: [p for p, sex, b in sample if sex == "F" and b38 < b <= b22],
+        TagKind.SERIOUS_ILLNESS: [p for p, _s, b in sample if b <= b45],
+    }
+    rows = []
+    for kind, ids in pools.items():
+        for pid in rnd.sample(ids, min(len(ids), 40)):
+            rows.append(
+                PersonTag(
+                    person_id=pid,
+                    kind=kind,
+                    valid_from=today - dt.timedelta(days=rnd.randint(30, 400)),
+                    note="演示数据",
+                )
+            )
+    PersonTag.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _units(
+    rnd: random.Random, communities: list[Region], staff_by_c: dict[str, list[Staff]]
+) -> tuple[list[EmergencyUnit], list[UnitMember]]:
+    """Two units on most communities' estates. The leader is a member of the grid team — in the grid
+    of the demo's grid worker (``wangge``) linked to that account, with the demo resident (``jumin``) a
+    member of the same unit, so that both logins see its tasks during a response — then a volunteer
+    and a resident of the community. Read as plain values: loading person rows would decrypt their
+    personal fields, seconds for nothing."""
+    from linli.volunteers.models import Volunteer  # noqa: PLC0415 — read only here
+    from linli.workforce.models import TeamMember  # noqa: PLC0415 — read only here
+
+    by_code = {c.code: c for c in communities}
+    team: dict[str, list[dict[str, Any]]] = {}
+    for row in TeamMember.objects.filter(grid__code__startswith=DISTRICT, until__isnull=True).values(
+        "id", "grid__code", "post", "staff__name", "person_id", "person__name", "name", "account_id"
+    ):
+        one: dict[str, Any] = dict(row)
+        one["label"] = one["staff__name"] or one["person__name"] or one["name"]
+        team.setdefault(one["grid__code"][:12], []).append(one)
+    vols: dict[str, list[tuple[int, int, str]]] = {}
+    for vid, pid, name, vcode in Volunteer.objects.filter(
+        region__code__startswith=DISTRICT, status="active"
+    ).values_list("id", "person_id", "person__name", "region__code")[:3000]:
+        vols.setdefault(vcode[:12], []).append((vid, pid, name))
+    residents: dict[str, list[tuple[int, str]]] = {}
+    for pid, name, code in (
+        Person.objects.filter(region__code__startswith=DISTRICT, status=PersonStatus.ACTIVE)
+        .annotate(k=F("id") % 97)
+        .filter(k=0)
+        .values_list("id", "name", "region__code")
+    ):
+        residents.setdefault(code[:12], []).append((pid, name))
+    worker = User.objects.filter(username="wangge", role=Role.GRID_WORKER, is_active=True).first()
+    worker_grid = worker.region_code if worker is not None else ""
+    resident = User.objects.filter(username="jumin", role=Role.RESIDENT, person__isnull=False).first()
+    estates = Building.objects.filter(
+        region__code__startswith=DISTRICT, kind__in=[BuildingKind.ESTATE, BuildingKind.NATURAL_VILLAGE]
+    ).values_list("id", "name", "region__code")
+    by_c: dict[str, list[tuple[int, str]]] = {}
+    for bid, bname, bcode in estates:
+        by_c.setdefault(bcode[:12], []).append((bid, bname))
+    picked: list[tuple[EmergencyUnit, list[UnitMember]]] = []
+    for code, blds in by_c.items():
+        if code not in by_code:
+            continue
+        wanted = rnd.random() < 0.8 or code == worker_grid[:12]
+        for k, (bid, bname) in enumerate(blds[: 2 if wanted else 0]):
+            mine = worker is not None and code == worker_grid[:12] and k == 0
+            crew = team.get(code, [])
+            own = [t for t in crew if t["grid__code"] == worker_grid and t["post"] == "worker"]
+            t = (own[0] if own else None) if mine else (crew[rnd.randrange(len(crew))] if crew else None)
+            if mine or t is not None:
+                lead = UnitMember(
+                    source=MemberSource.GRID_TEAM,
+                    team_member_id=t["id"] if t else None,
+                    person_id=None if mine or t is None else t["person_id"],
+                    account_id=worker.pk if mine and worker is not None else (t["account_id"] if t else None),
+                    name=(worker.display_name if mine and worker is not None else "")
+                    or (t["label"] if t else "网格员"),
+                )
+            else:
+                staff = staff_by_c.get(code) or []
+                lead = UnitMember(
+                    source=MemberSource.UNLISTED,
+                    name=staff[rnd.randrange(len(staff))].name if staff else "楼栋长",
+                )
+            lead.duty, lead.leader = "通知转移、统筹", True
+            people = [lead]
+            if vols.get(code):
+                vid, pid, name = vols[code][rnd.randrange(len(vols[code]))]
+                people.append(
+                    UnitMember(source=MemberSource.VOLUNTEER, volunteer_id=vid, person_id=pid, name=name)
+                )
+                people[-1].duty = "物资发放"
+            if mine and resident is not None and resident.person_id is not None:
+                pid, name, account = resident.person_id, resident.display_name or "居民", resident.pk
+            elif residents.get(code):
+                (pid, name), account = residents[code][rnd.randrange(len(residents[code]))], None
+            else:
+                pid = 0
+            if pid:
+                people.append(
+                    UnitMember(source=MemberSource.RESIDENT, person_id=pid, account_id=account, name=name)
+                )
+                people[-1].duty = "看护独居老人"
+            unit = EmergencyUnit(
+                region=by_code[code],
+                building_id=bid,
+                name=f"{bname}应急单元",
+                leader_id=lead.account_id,
+                leader_name=lead.name[:64],
+                synthetic=True,
+            )
+            picked.append((unit, people))
+    units = EmergencyUnit.objects.bulk_create([u for u, _ in picked])
+    members = []
+    for u, people in picked:
+        for m in people:
+            m.unit = u
+            members.append(m)
+    UnitMember.objects.bulk_create(members)
+    return units, members
 
 
 def _any_admin() -> User:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from linli.emergency.models import LEVELS, Certainty, CheckStatus, Hazard, Severity, Urgency
+from linli.emergency.models import LEVELS, Certainty, CheckStatus, Hazard, MemberSource, Severity, Urgency
 
 WHO_WORDS = {
     "网格团队": "grid_team",
@@ -42,23 +42,21 @@ class UnitForm(forms.Form):
     building = forms.CharField(max_length=32, label="小区/楼栋编码")
     name = forms.CharField(max_length=80, required=False)
     leader_name = forms.CharField(max_length=64, required=False)
-    members = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
 
-    def clean_members(self) -> list[dict[str, Any]]:
-        """One member a line: 来源 姓名 分工 (来源: 网格团队 / 志愿者 / 居民)."""
-        sources = {"网格团队": "grid_team", "志愿者": "volunteer", "居民": "resident"}
-        out = []
-        for i, line in enumerate(self.cleaned_data["members"].splitlines(), start=1):
-            parts = line.split()
-            if not parts:
-                continue
-            if parts[0] not in sources or len(parts) < 2:
-                raise ValidationError(
-                    f"第 {i} 行应为“来源 姓名 分工”，来源为网格团队、志愿者或居民",
-                    code="emergency.member_invalid",
-                )
-            out.append({"source": sources[parts[0]], "name": parts[1], "duty": " ".join(parts[2:])})
-        return out
+
+class MemberForm(forms.Form):
+    """A member chosen from a list (``source`` and the record's id) or, ``unlisted``, typed by name."""
+
+    source = forms.ChoiceField(choices=MemberSource.choices)
+    record = forms.IntegerField(required=False, min_value=1)
+    name = forms.CharField(required=False, max_length=64)
+    duty = forms.CharField(required=False, max_length=60)
+    leader = forms.BooleanField(required=False)
+
+
+class MemberChangeForm(forms.Form):
+    member = forms.IntegerField(min_value=1)
+    change = forms.ChoiceField(choices=[("leader", "设为单元长"), ("remove", "移出")])
 
 
 class PlanForm(forms.Form):
@@ -88,8 +86,7 @@ class PlanForm(forms.Form):
             except ValueError:
                 raise ValidationError(f"第 {i} 行：时限应为分钟数", code="emergency.plan_invalid") from None
             levels.setdefault(level, []).append(
-                {
-                    "key": f"a{i}",
+                {  # no key: the service keeps each action's key across edits (``plans.carry_keys``)
                     "title": parts[3],
                     "who": who,
                     "due_minutes": minutes,

@@ -118,10 +118,14 @@ class MemberSource(models.TextChoices):
     GRID_TEAM = "grid_team", "网格团队"
     VOLUNTEER = "volunteer", "志愿者"
     RESIDENT = "resident", "居民"
+    UNLISTED = "unlisted", "名册外人员"
 
 
 class UnitMember(models.Model):
-    """最小应急单元成员."""
+    """最小应急单元成员: a member linked to the record they were chosen from — a grid team member
+    (workforce), a registered volunteer, a registry resident — with the account that gets the unit's
+    tasks where there is one; ``source`` ``unlisted`` is someone typed by name, in none of the lists.
+    ``leader``: the unit's 单元长 (at most one)."""
 
     unit = models.ForeignKey(
         EmergencyUnit, verbose_name="单元", on_delete=models.CASCADE, related_name="members"
@@ -143,13 +147,33 @@ class UnitMember(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    team_member = models.ForeignKey(
+        "workforce.TeamMember",
+        verbose_name="网格团队成员",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer",
+        verbose_name="志愿者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     name = models.CharField("姓名", max_length=64)
     duty = models.CharField("分工", max_length=60, blank=True)
+    leader = models.BooleanField("单元长", default=False)
 
     class Meta:
         verbose_name = "应急单元成员"
         verbose_name_plural = "应急单元成员"
-        ordering = ["unit_id", "id"]
+        ordering = ["unit_id", "-leader", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit"], condition=Q(leader=True), name="unitmember_one_leader"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -35,6 +35,7 @@ from linli.emergency.models import (
     Supply,
     SupplyStore,
     TaskStatus,
+    UnitMember,
     Warning,
     WarningStatus,
 )
@@ -302,8 +303,12 @@ def my_checks(user: User, event: Event | None = None) -> QuerySet[CheckItem]:
 
 def my_tasks(user: User) -> QuerySet[ActionTask]:
     return (
-        ActionTask.objects.filter(assignee=user, status=TaskStatus.OPEN, event__status=EventStatus.ACTIVE)
-        .select_related("event", "region")
+        ActionTask.objects.filter(
+            Q(assignee=user) | Q(unit__in=UnitMember.objects.filter(account=user).values("unit_id")),
+            status=TaskStatus.OPEN,
+            event__status=EventStatus.ACTIVE,
+        )
+        .select_related("event", "region", "unit")
         .order_by("due_at", "id")
     )
 
@@ -353,6 +358,102 @@ def units(user: User) -> QuerySet[EmergencyUnit]:
         _in(EmergencyUnit.objects.filter(active=True), user, "region__code")
         .select_related("region", "building")
         .annotate(n_members=Count("members"))
+    )
+
+
+@dataclass
+class Candidate:
+    """Someone who can join a 最小应急单元: from which list, the record's id, name and what they are."""
+
+    source: str
+    pk: int
+    name: str
+    detail: str
+    has_account: bool
+
+
+def unit_candidates(user: User, unit: EmergencyUnit, q: str, limit: int = 10) -> dict[str, list[Candidate]]:
+    """The people of the unit's community whose name contains ``q``, per list: its grid teams
+    (current members), its registered volunteers, its residents (the account's registry scope)."""
+    from linli.registry.selectors import PersonFilter, person_list  # noqa: PLC0415 — the registry's own search
+    from linli.volunteers.models import Volunteer, VolunteerStatus  # noqa: PLC0415 — read only here
+    from linli.workforce.models import TeamMember  # noqa: PLC0415 — read only here
+
+    q = q.strip()
+    out: dict[str, list[Candidate]] = {"grid_team": [], "volunteer": [], "resident": []}
+    if not q:
+        return out
+    code = unit.region.code
+    inside = UnitMember.objects.filter(unit=unit)  # those already in the unit are not offered again
+    team = (
+        TeamMember.objects.filter(subtree_q(code, "grid__code"), until__isnull=True)
+        .exclude(pk__in=inside.filter(team_member__isnull=False).values("team_member_id"))
+        .filter(Q(name__contains=q) | Q(staff__name__contains=q) | Q(person__name__contains=q))
+        .select_related("grid", "staff", "person")
+        .order_by("grid__code", "id")[:limit]
+    )
+    out["grid_team"] = [
+        Candidate(
+            "grid_team", t.pk, t.label, f"{t.grid.name} · {t.get_post_display()}", t.account_id is not None
+        )
+        for t in team
+    ]
+    vols = (
+        Volunteer.objects.filter(subtree_q(code, "region__code"), status=VolunteerStatus.ACTIVE)
+        .filter(person__name__contains=q)
+        .exclude(pk__in=inside.filter(volunteer__isnull=False).values("volunteer_id"))
+        .select_related("person", "region")
+        .order_by("number")[:limit]
+    )
+    with_account = set(
+        User.objects.filter(is_active=True, person__in=[v.person_id for v in vols]).values_list(
+            "person_id", flat=True
+        )
+    )
+    out["volunteer"] = [
+        Candidate("volunteer", v.pk, v.person.name, f"志愿者 {v.number}", v.person_id in with_account)
+        for v in vols
+    ]
+    adults = PersonFilter(q=q, region=code, status="active", age_min=16)  # a unit's members are 16 or older
+    found = person_list(user=user, filters=adults).exclude(
+        pk__in=inside.filter(person__isnull=False).values("person_id")
+    )
+    people = list(found[:limit])
+    with_account = set(
+        User.objects.filter(is_active=True, person__in=people).values_list("person_id", flat=True)
+    )
+    out["resident"] = [
+        Candidate(
+            "resident",
+            p.pk,
+            p.name,
+            f"{p.age}岁 · {p.household.building.name if p.household and p.household.building else p.region.name}",
+            p.pk in with_account,
+        )
+        for p in people
+    ]
+    return out
+
+
+def unit_record(unit: EmergencyUnit, source: str, pk: int | None) -> Any:
+    """The record a member is chosen from (``source``'s list, in the unit's community), or None."""
+    from linli.registry.models import Person  # noqa: PLC0415 — read only here
+    from linli.volunteers.models import Volunteer  # noqa: PLC0415 — read only here
+    from linli.workforce.models import TeamMember  # noqa: PLC0415 — read only here
+
+    model: Any = {"grid_team": TeamMember, "volunteer": Volunteer, "resident": Person}.get(source)
+    if model is None or pk is None:
+        return None
+    path = "grid__code" if source == "grid_team" else "region__code"
+    related = {
+        "grid_team": ["grid", "staff", "person"],
+        "volunteer": ["person", "region"],
+        "resident": ["region"],
+    }
+    return (
+        model.objects.filter(subtree_q(unit.region.code, path), pk=pk)
+        .select_related(*related[source])
+        .first()
     )
 
 

@@ -10,7 +10,7 @@ database rules reached by one conditional UPDATE each.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -236,8 +236,7 @@ def unit_create(
         raise invalid("name", "请填写单元名称", "emergency.name_required")
     if not leader_name and leader is not None:
         leader_name = _name(leader)
-    if not leader_name:
-        raise invalid("leader_name", "请填写单元长", "emergency.name_required")
+    leader_name = leader_name or "（待定）"  # chosen afterwards from the lists (``unit_leader_set``)
     if EmergencyUnit.objects.filter(building=building, active=True).exists():
         raise Conflict("building", "该小区/楼栋已有最小应急单元", code="emergency.unit_exists")
     unit = EmergencyUnit.objects.create(
@@ -256,6 +255,88 @@ def unit_create(
             person=m.get("person"),
             account=m.get("account"),
         )
+    return unit
+
+
+def _member_account(source: str, record: Any) -> User | None:
+    """The account that gets a member's tasks: the grid team member's own, else the account of the
+    person (a volunteer's, a resident's) when one is linked to them."""
+    if source == MemberSource.GRID_TEAM and record.account_id:
+        return User.objects.filter(pk=record.account_id, is_active=True).first()
+    person_id = getattr(record, "person_id", None) if source != MemberSource.RESIDENT else record.pk
+    if person_id is None:
+        return None
+    return User.objects.filter(person_id=person_id, is_active=True).order_by("id").first()
+
+
+def unit_member_add(
+    *, by: User, unit: EmergencyUnit, source: str, record: Any = None, name: str = "", duty: str = ""
+) -> UnitMember:
+    """Add a member to a 最小应急单元, chosen from a list — ``record`` a grid team member (workforce), a
+    volunteer or a registry person of the unit's community, kept as a link with the account that gets
+    the unit's tasks — or, ``source`` ``unlisted``, typed by name (someone in none of the lists)."""
+    _require(by, KEEPERS, "只有社区、街道和区的工作人员可以调整应急单元")
+    _in_scope(by, unit.region, "unit")
+    if source not in MemberSource.values:
+        raise invalid("source", "请从网格团队、志愿者或居民中选择成员", "emergency.member_invalid")
+    code = unit.region.code
+    links: dict[str, Any] = {}
+    if source == MemberSource.UNLISTED:
+        name = name.strip()
+        if not name:
+            raise invalid("name", "请填写名册外人员的姓名", "emergency.name_required")
+    else:
+        place: dict[str, Callable[[Any], str]] = {
+            MemberSource.GRID_TEAM: lambda r: r.grid.code,
+            MemberSource.VOLUNTEER: lambda r: r.region.code,
+            MemberSource.RESIDENT: lambda r: r.region.code,
+        }
+        if record is None or not place[source](record).startswith(code):
+            raise invalid("record", "请从本社区的名单中选择成员", "emergency.member_invalid")
+        names: dict[str, Callable[[Any], str]] = {
+            MemberSource.GRID_TEAM: lambda r: r.label,
+            MemberSource.VOLUNTEER: lambda r: r.person.name,
+            MemberSource.RESIDENT: lambda r: r.name,
+        }
+        name = names[source](record)
+        links = {
+            "team_member": record if source == MemberSource.GRID_TEAM else None,
+            "volunteer": record if source == MemberSource.VOLUNTEER else None,
+            "person": record.person if source == MemberSource.VOLUNTEER else None,
+            "account": _member_account(source, record),
+        }
+        if source == MemberSource.RESIDENT:
+            links["person"] = record
+        elif source == MemberSource.GRID_TEAM:
+            links["person"] = record.person
+    with transaction.atomic():
+        m = UnitMember.objects.create(
+            unit=unit, source=source, name=name[:64], duty=duty.strip()[:60], **links
+        )
+    return m
+
+
+def unit_member_remove(*, by: User, member: UnitMember) -> None:
+    """Take a member out of their unit (the unit keeps no leader when it was the leader)."""
+    unit = member.unit
+    _require(by, KEEPERS, "只有社区、街道和区的工作人员可以调整应急单元")
+    _in_scope(by, unit.region, "unit")
+    with transaction.atomic():
+        if member.leader:
+            EmergencyUnit.objects.filter(pk=unit.pk).update(leader=None, leader_name="（待定）")
+        member.delete()
+
+
+def unit_leader_set(*, by: User, member: UnitMember) -> EmergencyUnit:
+    """Make a member the unit's 单元长: the unit's tasks go to their account (none for someone unlisted)."""
+    unit = member.unit
+    _require(by, KEEPERS, "只有社区、街道和区的工作人员可以调整应急单元")
+    _in_scope(by, unit.region, "unit")
+    with transaction.atomic():
+        UnitMember.objects.filter(unit=unit, leader=True).update(leader=False)
+        UnitMember.objects.filter(pk=member.pk).update(leader=True)
+        EmergencyUnit.objects.filter(pk=unit.pk).update(leader=member.account, leader_name=member.name[:64])
+    unit.refresh_from_db()
     return unit
 
 
@@ -285,6 +366,8 @@ def plan_save(*, by: User, region: Region, hazard: str, document: dict[str, Any]
     _in_scope(by, region)
     if hazard not in Hazard.values:
         raise invalid("hazard", "请选择灾种", "emergency.hazard_unknown")
+    if isinstance(document, dict):  # an edit keeps its actions' keys: running responses find tasks by them
+        document = {**document, "levels": plans.carry_keys(plan_for(region, hazard), document.get("levels"))}
     try:
         plan = plans.validate_plan({**document, "hazard": hazard})
     except plans.PlanError as exc:
@@ -728,9 +811,16 @@ def response_end(*, actor: User, event: Event, reason: str) -> Event:
     return event
 
 
+def task_holder(user: User, task: ActionTask) -> bool:
+    """The task is the account's: assigned to it, or a task of a 最小应急单元 it is a member of."""
+    return task.assignee_id == user.pk or (
+        task.unit_id is not None and UnitMember.objects.filter(unit_id=task.unit_id, account=user).exists()
+    )
+
+
 def task_done(*, by: User, task: ActionTask, note: str = "") -> ActionTask:
     """A task of the response reported done by its assignee (or staff of its community)."""
-    if task.assignee_id != by.pk and not region_in_scope(by, task.region):
+    if not task_holder(by, task) and not region_in_scope(by, task.region):
         raise Forbidden("只有任务责任人或本社区工作人员可以办结任务", code="emergency.not_assignee")
     with transaction.atomic():
         n = ActionTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
@@ -811,6 +901,74 @@ def _category_sql(today: dt.date) -> list[tuple[str, int, str, list[Any]]]:
     return out
 
 
+def _candidate_sql(today: dt.date) -> tuple[str, list[Any]]:
+    """One condition over person ``p`` true when the person is in any category — the categories folded
+    into one EXISTS over tags, one over care groups and one living-alone test (each branch with its
+    category's age window), as the benchmark's floor is written: the per-category flags are then
+    computed only for the persons it lets through, not for everyone in the area."""
+    from linli.care.models import CareFile, CareMembership, CareRule  # noqa: PLC0415 — table names only
+    from linli.registry.models import PersonTag  # noqa: PLC0415 — table names only
+
+    tag_t, person_t = PersonTag._meta.db_table, Person._meta.db_table
+    file_t, mem_t, rule_t = CareFile._meta.db_table, CareMembership._meta.db_table, CareRule._meta.db_table
+    bare: list[tuple[str, list[Any]]] = []
+    by_tag: list[tuple[str, list[Any]]] = []
+    by_group: list[tuple[str, list[Any]]] = []
+    alone: list[tuple[str, list[Any]]] = []
+    for c in vulnerable.CATEGORIES:
+        after, on_or_before = vulnerable.birth_window(c, today)
+        age = ["p.birth_date > %s"] * (after is not None) + ["p.birth_date <= %s"] * (
+            on_or_before is not None
+        )
+        age_params: list[Any] = [d for d in (after, on_or_before) if d is not None]
+        age_sql = " AND ".join(age) or "1 = 1"
+        if c.tags:
+            ph = ", ".join(["%s"] * len(c.tags))
+            by_tag.append((f"(t.kind IN ({ph}) AND {age_sql})", [*c.tags, *age_params]))
+        if c.care_groups:
+            ph = ", ".join(["%s"] * len(c.care_groups))
+            by_group.append((f"(r.code IN ({ph}) AND {age_sql})", [*c.care_groups, *age_params]))
+        if c.alone:
+            alone.append((f"({age_sql})", age_params))
+        if not (c.tags or c.care_groups or c.alone):
+            bare.append((f"({age_sql})", age_params))
+
+    def any_of(terms: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+        return "(" + " OR ".join(t for t, _ in terms) + ")", [p for _, ps in terms for p in ps]
+
+    parts: list[tuple[str, list[Any]]] = list(bare)
+    if by_tag:
+        cond, ps = any_of(by_tag)
+        parts.append(
+            (
+                f"EXISTS (SELECT 1 FROM {tag_t} t WHERE t.person_id = p.id AND t.valid_from <= %s "
+                f"AND (t.valid_to IS NULL OR t.valid_to >= %s) AND {cond})",
+                [today, today, *ps],
+            )
+        )
+    if by_group:
+        cond, ps = any_of(by_group)
+        parts.append(
+            (
+                f"EXISTS (SELECT 1 FROM {file_t} f JOIN {mem_t} m ON m.file_id = f.id JOIN {rule_t} r "
+                f"ON r.id = m.rule_id WHERE f.person_id = p.id AND f.closed_on IS NULL AND m.until IS NULL "
+                f"AND {cond})",
+                ps,
+            )
+        )
+    if alone:
+        cond, ps = any_of(alone)
+        parts.append(
+            (
+                f"({cond} AND p.household_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {person_t} o "
+                f"WHERE o.household_id = p.household_id AND o.id <> p.id AND o.status = %s "
+                f"AND NOT o.legacy_duplicate))",
+                [*ps, PersonStatus.ACTIVE],
+            )
+        )
+    return any_of(parts) if parts else ("(1 = 0)", [])
+
+
 def _responder_rows(communities: Sequence[Region]) -> list[tuple[int, int, int, int]]:
     """(grid id, k, account id, n): the grid workers of each grid, numbered for a balanced share."""
     by_grid: dict[int, list[int]] = {}
@@ -844,8 +1002,14 @@ def checklist_build(event: Event) -> int:
         EmergencyUnit._meta.db_table,
         Building._meta.db_table,
     )
-    area = " OR ".join(["(r.code >= %s AND r.code < %s)"] * len(communities))
-    area_params: list[Any] = [x for c in communities for x in (c.code, c.code + ";")]
+    # the persons by their region key (the index on registry_person.region_id), not by a range join on
+    # region codes that made the planner read the whole person table
+    area_q = Q(pk__in=[])
+    for c in communities:
+        area_q |= subtree_q(c.code, "code")
+    area_ids = list(Region.objects.filter(area_q).values_list("pk", flat=True))
+    area = f"p.region_id IN ({', '.join(['%s'] * len(area_ids))})"
+    candidate, candidate_params = _candidate_sql(today)
     matched = " OR ".join(f"x.c{i}" for i in range(len(cats)))
     flags = ", ".join(f"{sql} AS c{i}" for i, (_, _, sql, _) in enumerate(cats))
     flag_params = [p for _, _, _, ps in cats for p in ps]
@@ -866,10 +1030,11 @@ def checklist_build(event: Event) -> int:
         m_cte, m_params, m_join, m_col = "", [], "", "NULL"
     materialized = "MATERIALIZED " if connection.vendor in ("postgresql", "sqlite") else ""
     x_cte = (
-        f"x AS {materialized}(SELECT p.id, p.region_id, SUBSTR(r.code, 1, 12) AS cc, h.building_id, {flags} "
+        # the building by a lookup per listed person (a join made PostgreSQL hash the whole household table)
+        f"x AS {materialized}(SELECT p.id, p.region_id, SUBSTR(r.code, 1, 12) AS cc, "
+        f"(SELECT h.building_id FROM {house_t} h WHERE h.id = p.household_id) AS building_id, {flags} "
         f"FROM {person_t} p JOIN {region_t} r ON r.id = p.region_id "
-        f"LEFT JOIN {house_t} h ON h.id = p.household_id "
-        f"WHERE p.status = %s AND ({area}))"
+        f"WHERE p.status = %s AND {area} AND {candidate})"
     )
     ctes = ", ".join(c for c in (m_cte, x_cte) if c)
     sql = (
@@ -884,7 +1049,8 @@ def checklist_build(event: Event) -> int:
         *m_params,
         *flag_params,
         PersonStatus.ACTIVE,
-        *area_params,
+        *area_ids,
+        *candidate_params,
         event.pk,
         CheckStatus.PENDING,
         event.pk,

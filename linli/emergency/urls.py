@@ -6,6 +6,7 @@ app_name = "emergency"
 urlpatterns = [
     path("", views.index, name="index"),
     path("organisation/", views.organisation, name="organisation"),
+    path("units/<int:pk>/", views.unit, name="unit"),
     path("plans/", views.plans, name="plans"),
     path("warnings/", views.warnings, name="warnings"),
     path("warnings/new/", views.warning_new, name="warning_new"),

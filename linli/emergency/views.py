@@ -6,6 +6,7 @@ Writes go through ``services``; reads through ``selectors``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -44,6 +45,7 @@ STAFF = services.STAFF
 KEEPERS = services.KEEPERS
 ISSUERS = services.ISSUERS
 Errors = (ValidationError, PermissionDenied)
+MEMBER_LISTS = {"grid_team": "网格团队", "volunteer": "志愿者", "resident": "本社区居民"}
 
 
 def nav(user: Any, role: str) -> list[tuple[str, str]]:
@@ -84,6 +86,38 @@ def _regions(request: AuthedHttpRequest, codes: list[str]) -> list[Region]:
 
 def _choices(request: AuthedHttpRequest) -> list[Region]:
     return list(selectors.communities(request.user)[:400])
+
+
+def _submit(
+    request: AuthedHttpRequest,
+    form: Any,
+    write: Callable[[dict[str, Any]], tuple[str, str]],
+    field: str | None = None,
+) -> HttpResponse | None:
+    """The one way a page writes: a POSTed, valid ``form``'s data handed to ``write`` (it calls the
+    service and answers the success message and where to go next) — the redirect there; or ``None``,
+    the service's refusal put on the form (on ``field`` when it names none) for the page to show
+    again, with ``_status`` 400."""
+    posted = request.method == "POST" and form.is_bound and form.is_valid()
+    try:
+        done = write(dict(form.cleaned_data)) if posted else None
+    except Errors as exc:
+        add_service_error(form, exc, field=field)
+        done = None
+    if done is None:
+        return None
+    if done[0]:
+        messages.success(request, done[0])
+    return redirect(done[1])
+
+
+def _status(request: AuthedHttpRequest) -> int:
+    """200, or 400 when the page is shown again after a POST (a refusal, a form error)."""
+    return 400 if request.method == "POST" else 200
+
+
+def _unknown(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
 
 
 # --- overview ---------------------------------------------------------------------------------------
@@ -127,41 +161,29 @@ def organisation(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     officer_form = f.OfficerForm(request.POST if request.POST.get("form") == "officer" else None)
     unit_form = f.UnitForm(request.POST if request.POST.get("form") == "unit" else None)
-    status = 200
-    if request.method == "POST" and officer_form.is_bound and officer_form.is_valid():
-        d = officer_form.cleaned_data
-        try:
-            region = _regions(request, [d["region"]])[0]
-            staff = (
-                Staff.objects.filter(pk=d["staff"]).select_related("region").first() if d["staff"] else None
-            )
-            o = services.info_officer_add(by=user, region=region, staff=staff, name=d["name"] or "")
-            messages.success(request, f"已指定 {o.name} 为 {region.name} 的灾害信息员")
-            return redirect("emergency:organisation")
-        except Errors as exc:
-            add_service_error(officer_form, exc)
-    if request.method == "POST" and unit_form.is_bound and unit_form.is_valid():
-        d = unit_form.cleaned_data
+
+    def officer(d: dict[str, Any]) -> tuple[str, str]:
+        region = _regions(request, [d["region"]])[0]
+        staff = Staff.objects.filter(pk=d["staff"]).select_related("region").first() if d["staff"] else None
+        o = services.info_officer_add(by=user, region=region, staff=staff, name=d["name"] or "")
+        return f"已指定 {o.name} 为 {region.name} 的灾害信息员", reverse("emergency:organisation")
+
+    def unit(d: dict[str, Any]) -> tuple[str, str]:
         building = Building.objects.select_related("region").filter(code=d["building"]).first()
         if building is None:
-            unit_form.add_error(
-                "building", ValidationError("没有这个小区/楼栋编码", code="emergency.building_unknown")
-            )
-        else:
-            try:
-                u = services.unit_create(
-                    by=user,
-                    building=building,
-                    name=d["name"] or f"{building.name}应急单元",
-                    leader_name=d["leader_name"] or "",
-                    members=d["members"],
-                )
-                messages.success(request, f"已组建 {u.name}")
-                return redirect("emergency:organisation")
-            except Errors as exc:
-                add_service_error(unit_form, exc)
-    if request.method == "POST":
-        status = 400
+            raise _unknown("building", "没有这个小区/楼栋编码", "emergency.building_unknown")
+        u = services.unit_create(
+            by=user,
+            building=building,
+            name=d["name"] or f"{building.name}应急单元",
+            leader_name=d["leader_name"] or "",
+        )
+        return f"已组建 {u.name}，请从名单中选择单元长和成员", reverse("emergency:unit", args=[u.pk])
+
+    done = _submit(request, officer_form, officer) or _submit(request, unit_form, unit)
+    if done is not None:
+        return done
+    status = _status(request)
     comms = _choices(request)
     people = Staff.objects.filter(active=True, region__in=comms).order_by("region__code", "name")[:300]
     return render(
@@ -182,28 +204,77 @@ def organisation(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @login_required
+def unit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """One 最小应急单元: its leader and members, each chosen from the community's grid teams, its
+    volunteers or its residents (search by name), or typed by name when in none of the lists."""
+    _staff(request, KEEPERS)
+    user = request.user
+    u = selectors.units(user).filter(pk=pk).first()
+    if u is None:
+        raise Http404("应急单元不存在，或不在本账号的数据范围内")
+    here = reverse("emergency:unit", args=[u.pk])
+    add = f.MemberForm(request.POST if request.POST.get("form") == "member" else None)
+    change = f.MemberChangeForm(request.POST if request.POST.get("form") == "change" else None)
+
+    def join(d: dict[str, Any]) -> tuple[str, str]:
+        record = selectors.unit_record(u, d["source"], d["record"])
+        m = services.unit_member_add(
+            by=user, unit=u, source=d["source"], record=record, name=d["name"], duty=d["duty"]
+        )
+        if d["leader"]:
+            services.unit_leader_set(by=user, member=m)
+            return f"{m.name} 已任单元长", here
+        return f"{m.name} 已加入", here
+
+    def alter(d: dict[str, Any]) -> tuple[str, str]:
+        m = u.members.filter(pk=d["member"]).first()
+        if m is None:
+            raise _unknown("member", "没有这名成员", "emergency.member_invalid")
+        if d["change"] == "remove":
+            services.unit_member_remove(by=user, member=m)
+            return f"{m.name} 已移出", here
+        services.unit_leader_set(by=user, member=m)
+        return f"{m.name} 已任单元长", here
+
+    done = _submit(request, add, join, field="record") or _submit(request, change, alter, field="member")
+    if done is not None:
+        return done
+    q = request.GET.get("q", "").strip()[:20]
+    return render(
+        request,
+        "emergency/unit.html",
+        {
+            "title": u.name,
+            "u": u,
+            "members": u.members.select_related("account").order_by("-leader", "id"),
+            "q": q,
+            "found": [(MEMBER_LISTS[k], rows) for k, rows in selectors.unit_candidates(user, u, q).items()]
+            if q
+            else None,
+            "add": add,
+            "change": change,
+        },
+        status=_status(request),
+    )
+
+
+@login_required
 def plans(request: AuthedHttpRequest) -> HttpResponse:
     _staff(request, KEEPERS)
     user = request.user
     rows = list(selectors.stored_plans(user).order_by("region__code", "hazard")[:200])
     form = f.PlanForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                target = _regions(request, [d["region"]])[0]
-                services.plan_save(
-                    by=user,
-                    region=target,
-                    hazard=d["hazard"],
-                    document={"title": d["title"], "levels": d["actions"]},
-                )
-                messages.success(request, "预案已保存")
-                return redirect(f"{reverse('emergency:plans')}?region={target.code}&hazard={d['hazard']}")
-            except Errors as exc:
-                add_service_error(form, exc)
-        status = 400
+
+    def save(d: dict[str, Any]) -> tuple[str, str]:
+        target = _regions(request, [d["region"]])[0]
+        document = {"title": d["title"], "levels": d["actions"]}
+        services.plan_save(by=user, region=target, hazard=d["hazard"], document=document)
+        return "预案已保存", f"{reverse('emergency:plans')}?region={target.code}&hazard={d['hazard']}"
+
+    done = _submit(request, form, save)
+    if done is not None:
+        return done
+    status = _status(request)
     region: Region | None = (
         user.region if user.region and user.region.level in (Level.STREET, Level.COMMUNITY) else None
     )
@@ -266,32 +337,19 @@ def warning_new(request: AuthedHttpRequest) -> HttpResponse:
     _staff(request, KEEPERS)
     user = request.user
     form = f.WarningForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                chosen = _regions(request, f.split_codes(d["regions"]))
-                w = services.warning_create(
-                    by=user,
-                    hazard=d["hazard"],
-                    severity=d["severity"],
-                    urgency=d["urgency"],
-                    certainty=d["certainty"],
-                    headline=d["headline"],
-                    description=d["description"],
-                    instruction=d["instruction"],
-                    onset=d["onset"],
-                    expires=d["expires"],
-                    regions=chosen,
-                    polygon=d["polygon"],
-                    issue=d["issue"],
-                )
-                messages.success(request, f"预警 {w.number} 已发布到 {w.regions.count()} 个社区/村")
-                return redirect("emergency:warning", number=w.number)
-            except Errors as exc:
-                add_service_error(form, exc)
-        status = 400
+
+    def create(d: dict[str, Any]) -> tuple[str, str]:
+        chosen = _regions(request, f.split_codes(d.pop("regions")))
+        w = services.warning_create(by=user, regions=chosen, **d)
+        done = "已发布到" if w.status == WarningStatus.ACTIVE else "已登记（未发布），涉及"
+        return f"预警 {w.number} {done} {w.regions.count()} 个社区/村", reverse(
+            "emergency:warning", args=[w.number]
+        )
+
+    done = _submit(request, form, create)
+    if done is not None:
+        return done
+    status = _status(request)
     return render(
         request,
         "emergency/warning_new.html",
@@ -309,18 +367,16 @@ def warning_new(request: AuthedHttpRequest) -> HttpResponse:
 def warning_import(request: AuthedHttpRequest) -> HttpResponse:
     _staff(request, KEEPERS)
     form = f.CapImportForm(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                chosen = _regions(request, f.split_codes(d["regions"]))
-                w = services.warning_import_cap(by=request.user, xml=d["payload"], regions=chosen)
-                messages.success(request, f"已导入 CAP 预警 {w.number}")
-                return redirect("emergency:warning", number=w.number)
-            except Errors as exc:
-                add_service_error(form, exc, field="xml")
-        status = 400
+
+    def load(d: dict[str, Any]) -> tuple[str, str]:
+        chosen = _regions(request, f.split_codes(d["regions"]))
+        w = services.warning_import_cap(by=request.user, xml=d["payload"], regions=chosen)
+        return f"已导入 CAP 预警 {w.number}", reverse("emergency:warning", args=[w.number])
+
+    done = _submit(request, form, load, field="xml")
+    if done is not None:
+        return done
+    status = _status(request)
     return render(
         request,
         "emergency/warning_import.html",
@@ -346,16 +402,15 @@ def warning(request: AuthedHttpRequest, number: str) -> HttpResponse:
     _staff(request)
     w = _warning(request, number)
     form = f.CancelForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.warning_cancel(by=request.user, warning=w, reason=form.cleaned_data["reason"])
-                messages.success(request, "预警已解除")
-                return redirect("emergency:warning", number=w.number)
-            except Errors as exc:
-                add_service_error(form, exc, field="reason")
-        status = 400
+
+    def cancel(d: dict[str, Any]) -> tuple[str, str]:
+        services.warning_cancel(by=request.user, warning=w, reason=d["reason"])
+        return "预警已解除", reverse("emergency:warning", args=[w.number])
+
+    done = _submit(request, form, cancel, field="reason")
+    if done is not None:
+        return done
+    status = _status(request)
     return render(
         request,
         "emergency/warning.html",
@@ -366,6 +421,7 @@ def warning(request: AuthedHttpRequest, number: str) -> HttpResponse:
             "form": form,
             "events": w.events.all(),
             "can_issue": effective_role(request.user) in ISSUERS,
+            "map_data": {"polygons": [{"points": w.polygon, "label": w.headline}]},
         },
         status=status,
     )
@@ -385,7 +441,19 @@ def mine(request: AuthedHttpRequest) -> HttpResponse:
     person = getattr(user, "person", None)
     if person is not None and person.household_id and person.household.building_id:
         near = selectors.nearest_shelters(person.household.building, limit=2, open_only=False)
-    return render(request, "emergency/mine.html", {"title": "预警信息", "warnings": found, "near": near})
+    map_data = {
+        "polygons": [{"points": w.polygon, "label": w.headline} for w in found if w.polygon],
+        "shelters": [
+            {"name": n.shelter.facility.name, "lat": n.shelter.facility.lat, "lon": n.shelter.facility.lon}
+            for n in near
+            if n.shelter.facility.lat is not None
+        ],
+    }
+    return render(
+        request,
+        "emergency/mine.html",
+        {"title": "预警信息", "warnings": found, "near": near, "map_data": map_data},
+    )
 
 
 # --- responses --------------------------------------------------------------------------------------
@@ -406,28 +474,24 @@ def event_new(request: AuthedHttpRequest) -> HttpResponse:
             "regions": ",".join(r.code for r in linked.regions.all()),
         }
     form = f.DeclareForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                chosen = _regions(request, f.split_codes(d["regions"]))
-                w = _warning(request, d["warning"]) if d["warning"] else None
-                ev = services.response_declare(
-                    actor=user,
-                    level=d["level"],
-                    regions=chosen,
-                    area=d["polygon"],
-                    reason=d["reason"],
-                    hazard=d["hazard"],
-                    title=d["title"],
-                    warning=w,
-                )
-                messages.success(request, f"已启动 {ev.get_level_display()}响应")
-                return redirect("emergency:event", number=ev.number)
-            except Errors as exc:
-                add_service_error(form, exc, field="level")
-        status = 400
+
+    def declare(d: dict[str, Any]) -> tuple[str, str]:
+        ev = services.response_declare(
+            actor=user,
+            level=d["level"],
+            regions=_regions(request, f.split_codes(d["regions"])),
+            area=d["polygon"],
+            reason=d["reason"],
+            hazard=d["hazard"],
+            title=d["title"],
+            warning=_warning(request, d["warning"]) if d["warning"] else None,
+        )
+        return f"已启动 {ev.get_level_display()}响应", reverse("emergency:event", args=[ev.number])
+
+    done = _submit(request, form, declare, field="level")
+    if done is not None:
+        return done
+    status = _status(request)
     return render(
         request,
         "emergency/event_new.html",
@@ -454,24 +518,23 @@ def event(request: AuthedHttpRequest, number: str) -> HttpResponse:
     ev = _event(request, number)
     step_form = f.StepForm(request.POST if request.POST.get("form") == "step" else None)
     report_form = f.ReportForm(request.POST if request.POST.get("form") == "report" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        try:
-            if step_form.is_bound and step_form.is_valid():
-                d = step_form.cleaned_data
-                if d["level"] == "end":
-                    services.response_end(actor=user, event=ev, reason=d["reason"])
-                    messages.success(request, "响应已结束")
-                else:
-                    services.response_step(actor=user, event=ev, level=d["level"], reason=d["reason"])
-                    messages.success(request, "响应级别已调整")
-                return redirect("emergency:event", number=ev.number)
-            if report_form.is_bound and report_form.is_valid():
-                services.event_report(by=user, event=ev, text=report_form.cleaned_data["text"])
-                return redirect("emergency:event", number=ev.number)
-        except Errors as exc:
-            add_service_error(step_form if step_form.is_bound else report_form, exc)
+    here = reverse("emergency:event", args=[ev.number])
+
+    def step(d: dict[str, Any]) -> tuple[str, str]:
+        if d["level"] == "end":
+            services.response_end(actor=user, event=ev, reason=d["reason"])
+            return "响应已结束", here
+        services.response_step(actor=user, event=ev, level=d["level"], reason=d["reason"])
+        return "响应级别已调整", here
+
+    def report(d: dict[str, Any]) -> tuple[str, str]:
+        services.event_report(by=user, event=ev, text=d["text"])
+        return "情况已记入时间线", here
+
+    done = _submit(request, step_form, step) or _submit(request, report_form, report)
+    if done is not None:
+        return done
+    status = _status(request)
     community = request.GET.get("community", "")
     reach = selectors.reach(ev, user)
     totals = selectors.Reach("", "合计")
@@ -532,26 +595,21 @@ def check(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if item is None:
         raise Http404("不存在，或不在本账号的数据范围内")
     form = f.CheckForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            d = form.cleaned_data
-            shelter = (
-                Facility.objects.filter(pk=d["shelter"], type__code="shelter").first()
-                if d["shelter"]
-                else None
-            )
-            try:
-                done = services.check_mark(
-                    by=user, item=item, status=d["status"], shelter=shelter, note=d["note"]
-                )
-                words = dict(CheckStatus.choices)[done.status]
-                extra = f"，已转诉求 {done.case_number}" if done.case_number else ""
-                messages.success(request, f"{item.person.name}：{words}{extra}")
-                return redirect("emergency:checks")
-            except Errors as exc:
-                add_service_error(form, exc, field="status")
-        status = 400
+
+    def mark(d: dict[str, Any]) -> tuple[str, str]:
+        shelter = (
+            Facility.objects.filter(pk=d["shelter"], type__code="shelter").first() if d["shelter"] else None
+        )
+        done = services.check_mark(by=user, item=item, status=d["status"], shelter=shelter, note=d["note"])
+        extra = f"，已转为求助诉求 {done.case_number}" if done.case_number else ""
+        return f"{item.person.name}：{dict(CheckStatus.choices)[done.status]}{extra}", reverse(
+            "emergency:checks"
+        )
+
+    done = _submit(request, form, mark, field="status")
+    if done is not None:
+        return done
+    status = _status(request)
     near = selectors.nearest_shelters(item.building, limit=3) if item.building is not None else []
     own = item.assignee_id == user.pk
     phone = item.person.phone.reveal() if own and item.person.phone else ""
@@ -585,19 +643,18 @@ def tasks(request: AuthedHttpRequest) -> HttpResponse:
 def task(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     t = ActionTask.objects.select_related("event", "region").filter(pk=pk).first()
-    if t is None or not (t.assignee_id == user.pk or region_in_scope(user, t.region)):
+    if t is None or not (services.task_holder(user, t) or region_in_scope(user, t.region)):
         raise Http404("任务不存在，或不在本账号的数据范围内")
     form = f.TaskDoneForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.task_done(by=user, task=t, note=form.cleaned_data["note"])
-                messages.success(request, "任务已完成")
-                return redirect("emergency:tasks")
-            except Errors as exc:
-                add_service_error(form, exc, field="note")
-        status = 400
+
+    def finish(d: dict[str, Any]) -> tuple[str, str]:
+        services.task_done(by=user, task=t, note=d["note"])
+        return "任务已完成", reverse("emergency:tasks")
+
+    done = _submit(request, form, finish, field="note")
+    if done is not None:
+        return done
+    status = _status(request)
     return render(
         request,
         "emergency/task.html",
@@ -616,23 +673,18 @@ def shelters(request: AuthedHttpRequest) -> HttpResponse:
     setup = f.ShelterSetupForm(request.POST if request.POST.get("form") == "setup" else None)
     search = f.SearchForm(request.GET if "id_digits" in request.GET else None)
     nearest = f.NearestForm(request.GET if "building" in request.GET else None)
-    status = 200
-    if request.method == "POST" and setup.is_bound:
-        status = 400
-        if setup.is_valid():
-            d = setup.cleaned_data
-            facility = Facility.objects.select_related("region", "type").filter(pk=d["facility"]).first()
-            if facility is None:
-                setup.add_error("facility", ValidationError("没有这个设施", code="emergency.not_shelter"))
-            else:
-                try:
-                    services.shelter_setup(
-                        by=user, facility=facility, capacity=d["capacity"], is_open=d["is_open"]
-                    )
-                    messages.success(request, f"{facility.name} 已登记为避难场所")
-                    return redirect("emergency:shelters")
-                except Errors as exc:
-                    add_service_error(setup, exc)
+
+    def register(d: dict[str, Any]) -> tuple[str, str]:
+        facility = Facility.objects.select_related("region", "type").filter(pk=d["facility"]).first()
+        if facility is None:
+            raise _unknown("facility", "没有这个设施", "emergency.not_shelter")
+        services.shelter_setup(by=user, facility=facility, capacity=d["capacity"], is_open=d["is_open"])
+        return f"{facility.name} 已登记为避难场所", reverse("emergency:shelters")
+
+    done = _submit(request, setup, register)
+    if done is not None:
+        return done
+    status = _status(request)
     found = (
         selectors.stay_search(user, **search.cleaned_data) if search.is_bound and search.is_valid() else None
     )
@@ -670,27 +722,21 @@ def shelter(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if s is None:
         raise Http404("避难场所不存在，或不在本账号的数据范围内")
     form = f.CheckinForm(request.POST if request.POST.get("form") == "checkin" else None)
-    status = 200
-    if request.method == "POST" and form.is_bound:
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            person = selectors.person_lookup(user, d["name"], d["id_number"])
-            if person is None:
-                form.add_error(
-                    "id_number",
-                    ValidationError("姓名与身份证号对不上在册人员", code="emergency.person_not_found"),
-                )
-            else:
-                try:
-                    if d["household"] and person.household_id:
-                        done = services.shelter_checkin(by=user, shelter=s, household=person.household)
-                    else:
-                        done = services.shelter_checkin(by=user, shelter=s, persons=[person])
-                    messages.success(request, f"已登记入住 {len(done)} 人")
-                    return redirect("emergency:shelter", pk=s.pk)
-                except Errors as exc:
-                    add_service_error(form, exc, field="name")
+
+    def checkin(d: dict[str, Any]) -> tuple[str, str]:
+        person = selectors.person_lookup(user, d["name"], d["id_number"])
+        if person is None:
+            raise _unknown("id_number", "姓名与身份证号对不上在册人员", "emergency.person_not_found")
+        if d["household"] and person.household_id:
+            stays = services.shelter_checkin(by=user, shelter=s, household=person.household)
+        else:
+            stays = services.shelter_checkin(by=user, shelter=s, persons=[person])
+        return f"已登记入住 {len(stays)} 人", reverse("emergency:shelter", args=[s.pk])
+
+    done = _submit(request, form, checkin, field="name")
+    if done is not None:
+        return done
+    status = _status(request)
     s.refresh_from_db()
     return render(
         request,
@@ -728,67 +774,41 @@ def supplies(request: AuthedHttpRequest) -> HttpResponse:
     store_form = f.StoreForm(request.POST if which == "store" else None)
     receive = f.ReceiveForm(request.POST if which == "receive" else None)
     issue = f.IssueForm(request.POST if which == "issue" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        try:
-            if store_form.is_bound and store_form.is_valid():
-                d = store_form.cleaned_data
-                services.store_create(
-                    by=user, region=_regions(request, [d["region"]])[0], name=d["name"], address=d["address"]
-                )
-                return redirect("emergency:supplies")
-            if receive.is_bound and receive.is_valid():
-                d = receive.cleaned_data
-                store = selectors.stores(user).filter(pk=d["store"]).first()
-                if store is None:
-                    raise ValidationError(
-                        {"store": ValidationError("没有这个储备点", code="emergency.store_unknown")}
-                    )
-                services.supply_receive(
-                    by=user,
-                    store=store,
-                    name=d["name"],
-                    unit=d["unit"],
-                    quantity=d["quantity"],
-                    expires_on=d["expires_on"],
-                )
-                messages.success(request, "已入库")
-                return redirect("emergency:supplies")
-            if issue.is_bound and issue.is_valid():
-                d = issue.cleaned_data
-                supply = selectors.supplies(user).filter(pk=d["supply"]).first()
-                if supply is None:
-                    raise ValidationError(
-                        {"supply": ValidationError("没有这种物资", code="emergency.supply_unknown")}
-                    )
-                if d["returned"]:
-                    services.supply_return(by=user, supply=supply, quantity=d["quantity"])
-                    messages.success(request, "已登记归还")
-                else:
-                    shelter = (
-                        selectors.shelters(user).filter(pk=d["shelter"]).first() if d["shelter"] else None
-                    )
-                    household = (
-                        Household.objects.filter(code=d["household"]).first() if d["household"] else None
-                    )
-                    if d["household"] and household is None:
-                        raise ValidationError(
-                            {
-                                "household": ValidationError(
-                                    "没有这个户编号", code="emergency.household_unknown"
-                                )
-                            }
-                        )
-                    services.supply_issue(
-                        by=user, supply=supply, quantity=d["quantity"], shelter=shelter, household=household
-                    )
-                    messages.success(request, "已发放")
-                return redirect("emergency:supplies")
-        except Errors as exc:
-            add_service_error(
-                store_form if store_form.is_bound else (receive if receive.is_bound else issue), exc
-            )
+    here = reverse("emergency:supplies")
+
+    def add_store(d: dict[str, Any]) -> tuple[str, str]:
+        region = _regions(request, [d["region"]])[0]
+        services.store_create(by=user, region=region, name=d["name"], address=d["address"])
+        return "储备点已登记", here
+
+    def take_in(d: dict[str, Any]) -> tuple[str, str]:
+        store = selectors.stores(user).filter(pk=d.pop("store")).first()
+        if store is None:
+            raise _unknown("store", "没有这个储备点", "emergency.store_unknown")
+        services.supply_receive(by=user, store=store, **d)
+        return "已入库", here
+
+    def hand_out(d: dict[str, Any]) -> tuple[str, str]:
+        supply = selectors.supplies(user).filter(pk=d["supply"]).first()
+        if supply is None:
+            raise _unknown("supply", "没有这种物资", "emergency.supply_unknown")
+        if d["returned"]:
+            services.supply_return(by=user, supply=supply, quantity=d["quantity"])
+            return "已登记归还", here
+        shelter = selectors.shelters(user).filter(pk=d["shelter"]).first() if d["shelter"] else None
+        household = Household.objects.filter(code=d["household"]).first() if d["household"] else None
+        if d["household"] and household is None:
+            raise _unknown("household", "没有这个户编号", "emergency.household_unknown")
+        services.supply_issue(
+            by=user, supply=supply, quantity=d["quantity"], shelter=shelter, household=household
+        )
+        return "已发放", here
+
+    done = _submit(request, store_form, add_store) or _submit(request, receive, take_in)
+    done = done or _submit(request, issue, hand_out)
+    if done is not None:
+        return done
+    status = _status(request)
     today = timezone.localdate()
     rows = list(selectors.supplies(user).order_by("store__name", "name", "expires_on")[:500])
     moves = SupplyMovement.objects.filter(supply__in=[r.pk for r in rows]).select_related(
@@ -822,26 +842,16 @@ def drills(request: AuthedHttpRequest) -> HttpResponse:
     _staff(request, KEEPERS)
     user = request.user
     form = f.DrillForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                region = _regions(request, [d["region"]])[0]
-                services.drill_record(
-                    by=user,
-                    region=region,
-                    held_on=d["held_on"],
-                    hazard=d["hazard"],
-                    scenario=d["scenario"],
-                    participants=d["participants"],
-                    findings=d["findings"],
-                )
-                messages.success(request, "演练已登记")
-                return redirect("emergency:drills")
-            except Errors as exc:
-                add_service_error(form, exc)
+
+    def record(d: dict[str, Any]) -> tuple[str, str]:
+        region = _regions(request, [d.pop("region")])[0]
+        services.drill_record(by=user, region=region, **d)
+        return "演练已登记", reverse("emergency:drills")
+
+    done = _submit(request, form, record)
+    if done is not None:
+        return done
+    status = _status(request)
     return render(
         request,
         "emergency/drills.html",

@@ -304,6 +304,9 @@ class TagKind(models.TextChoices):
     CHILD_IN_DIFFICULTY = "child_in_difficulty", "困境儿童"
     VETERAN = "veteran", "退役军人"
     KEY_CARE = "key_care", "重点关爱对象"
+    BEDRIDDEN = "bedridden", "失能/卧床"
+    PREGNANT = "pregnant", "孕产妇"
+    SERIOUS_ILLNESS = "serious_illness", "重病"
 
 
 # Tags derived from the birth date, never stored: (key, label, minimum age).

@@ -35,6 +35,17 @@ def test_street_warns_two_communities_declares_level_three_and_district_reads_th
     page.locator("input[name=expires]").fill(until.strftime("%Y-%m-%dT%H:%M"))
     page.locator(f"input.em-region[value='{tree.community_a.code}']").check()
     page.locator(f"input.em-region[value='{tree.community_b.code}']").check()
+    # the area drawn on the map: each click a corner written into the (editable) field; undo, clear
+    drawn = page.locator(".em-draw-map")
+    for x, y in ((60, 60), (200, 70), (150, 180)):
+        drawn.click(position={"x": x, "y": y})
+    polygon = page.locator("input[name=polygon]")
+    expect(drawn).to_have_attribute("data-points", "3")
+    assert len(polygon.input_value().split(";")) == 3
+    page.get_by_role("button", name="撤销上一个点").click()
+    assert len(polygon.input_value().split(";")) == 2
+    page.get_by_role("button", name="清除范围").click()
+    expect(polygon).to_have_value("")
     page.locator("input[name=issue]").check()
     page.get_by_role("button", name="发布到影响范围内的居民和工作人员").click()
     page.wait_for_load_state("networkidle")

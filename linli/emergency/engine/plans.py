@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 LEVELS = ("I", "II", "III", "IV")  # Ⅰ highest
@@ -215,6 +216,67 @@ def validate_plan(raw: Any) -> Plan:
     unknown = sorted(set(levels_raw) - set(LEVELS))
     _need(not unknown, f"levels.{unknown[0] if unknown else ''}", f"响应级别应为 {'、'.join(LEVELS)} 之一")
     return Plan(hazard=hazard, title=title, levels=levels)
+
+
+def carry_keys(previous: Plan | None, levels_raw: Any) -> Any:
+    """``levels_raw`` (a plan's ``levels`` as edited, actions possibly without ``key``) with every
+    missing key filled so that an edit never renames an action: a line kept or edited keeps the key of
+    the action it was, a new line gets a new key. A running response finds its tasks by these keys, so
+    a renamed key would cancel the wrong tasks on a level change.
+
+    Matching, for the actions without a key: the same title at the same level; then the same title at
+    another level (a line moved); then, level by level in order, an unmatched earlier action that looks
+    like it (same responsible party or a similar title) — an edited line. Anything left is new:
+    ``a<n>`` past the highest such key used. Keys given are kept (the API may send them)."""
+    if not isinstance(levels_raw, dict):
+        return levels_raw
+    old = [(lv, a) for lv in LEVELS for a in (previous.levels.get(lv, []) if previous else [])]
+    given = {
+        item["key"]
+        for items in levels_raw.values()
+        if isinstance(items, list)
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("key"), str)
+    }
+    used: set[int] = {i for i, (_, a) in enumerate(old) if a.key in given}
+    out: dict[str, Any] = {}
+    todo: list[tuple[str, dict[str, Any]]] = []
+    for lv, items in levels_raw.items():
+        if not isinstance(items, list):
+            out[lv] = items
+            continue
+        out[lv] = [dict(item) if isinstance(item, dict) else item for item in items]
+        todo += [(lv, item) for item in out[lv] if isinstance(item, dict) and not item.get("key")]
+
+    def taken(lv: str) -> set[str]:
+        return {str(i["key"]) for i in out.get(lv, []) if isinstance(i, dict) and i.get("key")}
+
+    def similar(a: Action, item: dict[str, Any]) -> bool:
+        title = str(item.get("title") or "")
+        same_who = a.who == item.get("who")
+        return same_who or SequenceMatcher(None, a.title_zh, title).ratio() >= 0.5
+
+    passes = (
+        lambda olv, a, lv, item: olv == lv and a.title_zh == str(item.get("title") or "").strip(),
+        lambda olv, a, lv, item: a.title_zh == str(item.get("title") or "").strip(),
+        lambda olv, a, lv, item: olv == lv and similar(a, item),
+    )
+    for match in passes:
+        for lv, item in todo:
+            if item.get("key"):
+                continue
+            for i, (olv, a) in enumerate(old):
+                if i not in used and a.key not in taken(lv) and match(olv, a, lv, item):
+                    item["key"] = a.key
+                    used.add(i)
+                    break
+    numbers = [int(k[1:]) for k in given | {a.key for _, a in old} if re.fullmatch(r"a\d{1,9}", k)]
+    n = max(numbers, default=0)
+    for _lv, item in todo:
+        if not item.get("key"):
+            n += 1
+            item["key"] = f"a{n}"
+    return out
 
 
 def plan_as_dict(plan: Plan) -> dict[str, Any]:

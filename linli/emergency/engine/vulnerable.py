@@ -11,11 +11,10 @@ holds. The ``Category`` fields are the whole definition: ``classify``/``explain`
 person, and the emergency app's bulk query and the benchmark's floor query compile the same fields into
 SQL (``birth_window`` turns the age window into birth dates).
 
-Tag codes that the registry does not have yet (``EXPECTED_TAGS``): ``bedridden`` (失能/卧床),
-``pregnant`` (孕产妇), ``serious_illness`` (重病). Until the registry adds them to ``TagKind`` those
-categories find only people reached another way (a care group, an age window); the rest use codes that
-exist: tags ``living_alone``, ``disabled``, ``left_behind_child``, ``child_in_difficulty``, ``tekun``, and
-the care groups ``special_elderly``, ``severe_disabled``, ``left_behind_child``, ``child_in_difficulty``.
+The codes are the registry's ``TagKind``: tags ``bedridden`` (失能/卧床), ``pregnant`` (孕产妇),
+``serious_illness`` (重病), ``living_alone``, ``disabled``, ``left_behind_child``, ``child_in_difficulty``,
+``tekun``; and the care groups ``special_elderly``, ``severe_disabled``, ``left_behind_child``,
+``child_in_difficulty``.
 """
 
 from __future__ import annotations
@@ -25,8 +24,6 @@ from dataclasses import dataclass
 
 from linli.care.engine.rules import born_on_or_before
 
-# registry tag codes the categories expect but the registry does not define yet → Chinese label
-EXPECTED_TAGS = {"bedridden": "失能/卧床", "pregnant": "孕产妇", "serious_illness": "重病"}
 # the words for the codes the categories read (registry TagKind labels, care rule names)
 TAG_ZH = {
     "living_alone": "独居",
@@ -34,7 +31,9 @@ TAG_ZH = {
     "tekun": "特困",
     "left_behind_child": "留守儿童",
     "child_in_difficulty": "困境儿童",
-    **EXPECTED_TAGS,
+    "bedridden": "失能/卧床",
+    "pregnant": "孕产妇",
+    "serious_illness": "重病",
 }
 CARE_GROUP_ZH = {
     "special_elderly": "特殊困难老年人",

@@ -61,11 +61,10 @@ def test_api_warning_scope_cap_export_and_feed(
     assert alert.infos[0].headline == "暴雨黄色预警"
     assert front.alone.name.encode() not in public.content
     feed = client.get("/api/emergency/warnings.atom")
-    assert (
-        feed.status_code == 200
-        and "暴雨黄色预警" in feed.content.decode()
-        and f"{number}.cap" in feed.content.decode()
-    )
+    text = feed.content.decode()
+    assert feed.status_code == 200 and feed["Content-Type"].startswith("application/atom+xml")
+    assert "暴雨黄色预警" in text and f"{number}.cap" in text and 'type="application/cap+xml"' in text
+    assert front.alone.name not in text
     bad = cw.post("/api/emergency/warnings/cap", {"xml": "<alert/>"}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["code"] == "emergency.cap_invalid"
 
@@ -89,10 +88,18 @@ def test_api_declare_step_and_checks(front: Front, token_client_for: Callable[[U
     gw = token_client_for(acc.grid_worker)
     mine = gw.get("/api/emergency/checks").json()
     assert [m["person_name"] for m in mine] == [front.alone.name]
-    r = gw.post(f"/api/emergency/checks/{mine[0]['id']}", {"status": "safe"}, content_type="application/json")
-    assert r.status_code == 200 and r.json()["status"] == "safe"
+    r = gw.post(
+        f"/api/emergency/checks/{mine[0]['id']}",
+        {"status": "needs_help", "note": "腿脚不便，需要协助转移"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["status"] == "needs_help"
     reach = token_client_for(acc.district_admin).get(f"/api/emergency/events/{number}/reach").json()
-    assert reach[0]["safe"] == 1 and reach[0]["pending"] == reach[0]["total"] - 1
+    assert reach[0]["needs_help"] == 1 and reach[0]["pending"] == reach[0]["total"] - 1
+    # the request it opened carries the emergency flag in the cases API (list and detail)
+    case = cw.get(f"/api/cases/{r.json()['case_number']}").json()
+    assert case["priority"] is True
+    assert cw.get("/api/cases/").json()["items"][0]["number"] == case["number"]
     timeline = street.get(f"/api/emergency/events/{number}/timeline").json()
     assert any(e["kind"] == "decision" for e in timeline)
 

@@ -212,3 +212,31 @@ def test_an_edited_plan_is_refused_naming_the_field(raw: object, field: str, wor
 )
 def test_the_hazard_of_a_warning_event(event: str, hazard: str | None) -> None:
     assert eng.hazard_of(event) == hazard
+
+
+def test_carry_keys_keeps_kept_and_edited_lines_keys_and_gives_new_lines_new_ones() -> None:
+    old = eng.validate_plan(
+        {
+            "hazard": "flood",
+            "title": "洪涝预案",
+            "levels": {
+                "IV": [
+                    eng._a("a1", "巡查", "grid_team", 60, ""),
+                    eng._a("a2", "信息报送", "info_officer", 60, ""),
+                ],
+                "I": [eng._a("a2", "信息报送（每小时）", "info_officer", 30, "")],
+            },
+        }
+    )
+    edited = {
+        "IV": [
+            {"title": "广播", "who": "community_staff", "due_minutes": 10},
+            {"title": "信息报送", "who": "info_officer", "due_minutes": 60},
+            {"title": "巡查河道", "who": "grid_team", "due_minutes": 60},
+        ],
+        "I": [{"title": "信息报送（每半小时）", "who": "info_officer", "due_minutes": 30}],
+    }
+    got = eng.carry_keys(old, edited)
+    assert [a["key"] for a in got["IV"]] == ["a3", "a2", "a1"] and got["I"][0]["key"] == "a2"
+    assert "key" not in edited["IV"][0]  # the input is not changed
+    assert [a["key"] for a in eng.carry_keys(None, edited)["IV"]] == ["a1", "a2", "a3"]

@@ -290,3 +290,86 @@ def test_peacetime_records_and_readiness(front: Front) -> None:
             },
         )
     assert any(k.startswith("document.levels.IV") for k in bad.value.error_dict)
+
+
+def test_a_plan_edit_keeps_action_keys_so_a_level_change_cancels_the_right_tasks(front: Front) -> None:
+    from linli.emergency.forms import PlanForm
+
+    w, acc = front.world, front.world.accounts
+    community = w.tree.community_a
+
+    def save(lines: str) -> None:
+        form = PlanForm(
+            {"region": community.code, "hazard": "typhoon", "title": "万福台风预案", "actions": lines}
+        )
+        assert form.is_valid(), form.errors
+        doc = {"title": form.cleaned_data["title"], "levels": form.cleaned_data["actions"]}
+        services.plan_save(by=acc.community_worker, region=community, hazard="typhoon", document=doc)
+
+    save(
+        "Ⅳ | 网格团队 | 60 | 巡查低洼地带 | \n"
+        "Ⅳ | 灾害信息员 | 120 | 信息报送 | \n"
+        "Ⅲ | 应急单元 | 90 | 转移低洼处居民 | \n"
+        "Ⅲ | 社区 | 120 | 清点物资 | "
+    )
+    ev = _declare(front)
+    mine = ActionTask.objects.filter(event=ev, region=community)
+    level_three = {t.pk for t in mine if t.level == "III"}
+    assert level_three and {t.level for t in mine} == {"III"}  # one step: all started at Ⅲ
+    by_title = {t.title: t.action_key for t in mine}
+    # an edit: a new first line, a reworded line, a reordered level — no key is renamed
+    save(
+        "Ⅳ | 社区 | 30 | 广播提醒 | \n"
+        "Ⅳ | 网格团队 | 60 | 巡查低洼地带 | \n"
+        "Ⅳ | 灾害信息员 | 120 | 信息报送 | \n"
+        "Ⅲ | 社区 | 120 | 清点物资 | \n"
+        "Ⅲ | 应急单元 | 90 | 转移低洼处和危房居民 | "
+    )
+    plan = services.plan_for(community, "typhoon")
+    keys = {a.title_zh: a.key for actions in plan.levels.values() for a in actions}
+    assert keys["转移低洼处和危房居民"] == by_title["转移低洼处居民"]
+    assert keys["巡查低洼地带"] == by_title["巡查低洼地带"] and keys["清点物资"] == by_title["清点物资"]
+    assert keys["广播提醒"] not in by_title.values()
+    services.response_step(actor=acc.street_coordinator, event=ev, level="IV", reason="风力减弱")
+    cancelled = {t.pk for t in mine.filter(status=TaskStatus.CANCELLED)}
+    ivs = {by_title["巡查低洼地带"], by_title["信息报送"]}
+    assert cancelled == {t.pk for t in mine.filter(step__new_level="III") if t.action_key not in ivs}
+    assert (
+        mine.filter(action_key__in=ivs, status=TaskStatus.OPEN).count()
+        == mine.filter(action_key__in=ivs).count()
+    )
+
+
+def test_unit_members_are_links_and_account_holders_get_the_units_tasks(front: Front) -> None:
+    from linli.emergency.models import MemberSource
+    from linli.workforce.models import TeamMember, TeamPost
+
+    w, acc = front.world, front.world.accounts
+    cw = acc.community_worker
+    unit = services.unit_create(by=cw, building=w.people.building, name="阳光花园应急单元", leader_name="")
+    assert unit.leader_name == "（待定）" and unit.leader is None
+    worker = TeamMember.objects.create(
+        grid=w.tree.grid_a1, post=TeamPost.WORKER, name="张网格", account=acc.grid_worker
+    )
+    m = services.unit_member_add(
+        by=cw, unit=unit, source=MemberSource.GRID_TEAM, record=worker, duty="通知转移"
+    )
+    assert (m.team_member, m.account, m.name) == (worker, acc.grid_worker, "张网格")
+    head = services.unit_member_add(by=cw, unit=unit, source=MemberSource.RESIDENT, record=w.people.head)
+    assert head.person == w.people.head and head.account == acc.resident  # the resident's own account
+    services.unit_leader_set(by=cw, member=head)
+    unit.refresh_from_db()
+    assert (unit.leader, unit.leader_name) == (acc.resident, w.people.head.name)
+    guard = services.unit_member_add(by=cw, unit=unit, source=MemberSource.UNLISTED, name="物业保安老陈")
+    assert guard.source == "unlisted" and guard.account is None and guard.person is None
+    with pytest.raises(ValidationError) as exc:  # someone of another community is not on the lists
+        services.unit_member_add(by=cw, unit=unit, source=MemberSource.RESIDENT, record=front.infant)
+    assert "record" in exc.value.error_dict
+    ev = _declare(front)
+    unit_tasks = ActionTask.objects.filter(event=ev, unit=unit)
+    assert unit_tasks.exists() and all(t.assignee == acc.resident for t in unit_tasks)
+    mine = set(selectors.my_tasks(acc.grid_worker).values_list("pk", flat=True))
+    assert set(unit_tasks.values_list("pk", flat=True)) <= mine  # a member who is a grid worker sees them
+    t = unit_tasks.first()
+    assert t is not None
+    services.task_done(by=acc.grid_worker, task=t, note="已通知")
