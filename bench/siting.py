@@ -116,11 +116,15 @@ def main() -> None:
         tp, res = run_project(cost, w, p, args.limit)
         ours = covered(cost, w, res.chosen)
         gap_max = max(gap_max, res.gap)
-        head = f"{n:>7}{m:>6}{p:>4} | {ours:>16,.0f}{tp:>8.2f}  {res.method:<26}{res.gap:>7.2%} | "
+        print(
+            f"{n:>7}{m:>6}{p:>4} | {ours:>16,.0f}{tp:>8.2f}  {res.method:<26}{res.gap:>7.2%} | ",
+            end="",
+            flush=True,
+        )
         peer = run_spopt(cost, w, p, args.peer_limit)
         if peer is None:
             timed_out.append(f"{n}x{m}")
-            print(head + f"timed out after {args.peer_limit:g} s", flush=True)
+            print(f"timed out after {args.peer_limit:g} s", flush=True)
             continue
         ts, chosen = peer
         theirs = covered(cost, w, chosen)
@@ -128,7 +132,7 @@ def main() -> None:
         worst = min(worst, share)
         t_proj += tp
         t_peer += ts
-        print(head + f"{theirs:>14,.0f}{ts:>8.2f} | {share:>8.4%}", flush=True)
+        print(f"{theirs:>14,.0f}{ts:>8.2f} | {share:>8.4%}", flush=True)
     ratio = f"{t_proj / t_peer:.3f}" if t_peer else "n/a"
     print(
         f"BENCH siting sizes={len(sizes)} largest={sizes[-1][0]}x{sizes[-1][1]} worst_share={worst:.4f} "

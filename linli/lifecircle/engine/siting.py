@@ -22,10 +22,10 @@ in its dual form (one row per candidate; ``lp_bound``) and checked as a Lagrangi
 for any multipliers (``lagrange_bound``) — on clustered instances it is far tighter than the
 submodular bound (0.3 % above the optimum where the optimum is known, against 30 %) — and iterated
 local search (``Cover``: the best of all swaps at once from cover counts, shakes around one site,
-greedy completion) on the LP's support and the candidates next in line, from the better of the
-greedy set and the LP's largest sites. Where the LP is too large or does not finish in its share of
-the time, the Lagrangian bound by subgradient steps stands in. p-median keeps greedy + swaps (and
-the exact MILP on small instances).
+greedy completion) on the LP's support and the candidates next in line, from the best of the greedy
+set, the LP's largest sites and — when the LP's support is small — HiGHS' MILP restricted to it.
+Where the LP is too large or does not finish in its share of the time, the Lagrangian bound by
+subgradient steps stands in. p-median keeps greedy + swaps (and the exact MILP on small instances).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 EXACT_NNZ = 20_000  # instances up to this many (demand, candidate) pairs are solved exactly
 LP_NNZ = 3_000_000  # reduced maximal covering up to this size gets its LP bound; beyond, a Lagrangian one
+RESTRICTED_MAX = 300  # the MILP restricted to the LP's support runs when it has at most this many candidates
 PATIENCE = 400  # rounds of the iterated local search without a gain before it stops
 
 
@@ -516,6 +517,19 @@ def _solve_covering(
     values = [cover.value(s) for s in improved]
     extra["start_values"] = values
     first = improved[int(np.argmax(values))]
+    if lp is not None and len(support):
+        # HiGHS on the model restricted to the LP's support and the best set, when that is small
+        # (on clustered instances it often finds the optimum the swaps miss)
+        pool = np.unique(np.concatenate((support, search.cols[first])))
+        if len(pool) <= RESTRICTED_MAX and deadline - time.perf_counter() > 1:
+            sub = _restrict(red, pool)
+            sub_sel, sub_value, _ = exact(
+                Problem(sub.S, sub.w), k, time_limit=0.6 * (deadline - time.perf_counter())
+            )
+            extra.update(restricted_value=sub_value, restricted_candidates=len(pool))
+            if sub_value > values[int(np.argmax(values))] and all(int(sub.cols[j]) in where for j in sub_sel):
+                first = [where[int(sub.cols[j])] for j in sub_sel]
+                label = "LP bound+restricted MILP+local search"
     if patience is None:  # a few shakes per candidate on small models, PATIENCE on large ones
         patience = min(PATIENCE, 4 * cover.m + 20)
     sel, value, rounds = cover.search(first, k, seed=seed, bound=bound, patience=patience, deadline=deadline)
