@@ -225,3 +225,70 @@ def test_lagrangian_bound_is_valid(seed):
     bound, pool = sit.lagrangian(p, 3, p.value(chosen))
     assert bound >= best - 1e-6
     assert all(0 <= j < p.m for j in pool)
+
+
+def _covering_instance(seed: int, n: int = 40, m: int = 12) -> sit.Problem:
+    """Random maximal covering with the shapes reduction must handle: duplicated demand points,
+    a duplicated candidate, a candidate inside another's coverage, points already covered."""
+    rng = np.random.default_rng(seed)
+    a = (rng.random((n, m)) < 0.25).astype(float)
+    a[n // 2 :: 4] = a[n // 2 - 1 :: 4][: len(a[n // 2 :: 4])]  # identical coverage sets
+    a[:, 1] = a[:, 0]  # the same candidate twice
+    a[:, 2] = a[:, 3] * (rng.random(n) < 0.5)  # within candidate 3's coverage
+    already = rng.random(n) < 0.15
+    return sit.covering_problem(sp.csr_matrix(a), rng.integers(1, 30, n), already)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_covering_reduction_keeps_the_optimum(seed):
+    p = _covering_instance(seed)
+    red = sit.reduce_covering(p)
+    assert red.S.shape[0] < p.n and len(red.cols) < p.m  # merged points, dropped candidates
+    assert 1 not in set(red.cols.tolist()) and 2 not in set(red.cols.tolist())
+    rp = sit.Problem(red.S, red.w)
+    for k in (1, 3):
+        best = _brute(p, k)
+        kk = min(k, rp.m)
+        assert _brute(rp, kk) == pytest.approx(best)
+        # a reduced solution means the same in the original
+        sol = max(itertools.combinations(range(rp.m), kk), key=lambda c: rp.value(list(c)))
+        assert p.value([int(red.cols[j]) for j in sol]) == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_covering_search_is_optimal_or_within_its_proven_gap(seed):
+    p = _covering_instance(seed, n=60, m=14)
+    for k in (2, 4):
+        best = _brute(p, k)
+        res = sit.solve(p, k, method="search", time_limit=10, seed=seed)
+        exact = sit.solve(p, k, method="exact")
+        assert exact.value == pytest.approx(best) and exact.method == "exact"
+        assert len(set(res.chosen)) == len(res.chosen) <= k
+        assert res.value == pytest.approx(p.value(res.chosen))
+        assert res.value <= best + 1e-9 <= res.bound + 1e-6  # the claimed bound is a proof
+        assert res.value >= (1 - res.gap) * res.bound - 1e-6
+        assert res.value == pytest.approx(best)  # and on instances this small it finds the optimum
+        again = sit.solve(p, k, method="search", time_limit=10, seed=seed)
+        assert again.chosen == res.chosen  # deterministic for a seed
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lp_and_lagrange_bounds_hold(seed):
+    p = _covering_instance(seed)
+    red = sit.reduce_covering(p)
+    best = _brute(p, 3)
+    lp = sit.lp_bound(red, 3, time_limit=10)
+    assert lp is not None and lp[0] >= best - 1e-6
+    rng = np.random.default_rng(seed)
+    for _ in range(5):  # any multipliers give a proof, the LP's are the best
+        lam = rng.random(len(red.w)) * red.w
+        assert sit.lagrange_bound(red.S, red.w, 3, lam) >= lp[0] - 1e-6
+
+
+def test_covering_search_keeps_its_time_limit():
+    rng = np.random.default_rng(5)
+    a = sp.random(4000, 400, density=0.04, random_state=5, format="csr")
+    p = sit.covering_problem(a, rng.integers(1, 100, 4000))
+    res = sit.solve(p, 30, method="search", time_limit=1.5)
+    assert res.seconds < 6 and len(res.chosen) == 30
+    assert res.value <= res.bound and res.method.endswith(("bound+local search", "exact"))
