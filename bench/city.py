@@ -38,7 +38,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -113,7 +112,10 @@ def night_jobs() -> list[tuple[str, str]]:
     from linli.core import schedule
 
     jobs = [(j.name, j.label) for j in schedule.jobs()]
-    return jobs + [("indicators_snapshot", "指标快照（全市各级）"), ("lifecircle_recompute", "生活圈全量重算（各区）")]
+    return jobs + [
+        ("indicators_snapshot", "指标快照（全市各级）"),
+        ("lifecircle_recompute", "生活圈全量重算（各区）"),
+    ]
 
 
 def run_job(name: str) -> dict[str, Any]:
@@ -131,7 +133,9 @@ def run_job(name: str) -> dict[str, Any]:
         from linli.regions.models import Level, Region
 
         out = {}
-        for d in Region.objects.current().filter(level=Level.DISTRICT, code__startswith="4401").order_by("code"):
+        for d in (
+            Region.objects.current().filter(level=Level.DISTRICT, code__startswith="4401").order_by("code")
+        ):
             t = time.perf_counter()
             run = recompute(d)
             out[d.code] = f"{run.buildings} buildings {time.perf_counter() - t:.0f} s"
@@ -153,15 +157,16 @@ def night(url: str) -> tuple[float, float, list[tuple[str, str, float, float, st
             text=True,
             cwd=ROOT,
         )
-        s = time.perf_counter() - t
+        wall = time.perf_counter() - t
         out = proc.stdout.strip().splitlines()
         info = json.loads(out[-1]) if proc.returncode == 0 and out else {}
+        s = float(info.get("seconds", wall))  # the job itself, without the child's start-up
         mb = float(info.get("maxrss_mb", 0))
         note = info.get("result", "") if proc.returncode == 0 else "FAILED: " + proc.stderr.strip()[-300:]
         rows.append((name, label, s, mb, str(note)[:160]))
         total += s
         peak = max(peak, mb)
-        print(f"  {name:<24}{s:8.1f} s {mb:8.0f} MB  {label}  {str(note)[:110]}", flush=True)
+        print(f"  {name:<24}{s:8.1f} s {mb:8.0f} MB  (process {wall:5.1f} s)  {label}  {str(note)[:100]}", flush=True)
     return total, peak, rows
 
 
@@ -170,7 +175,16 @@ def job_main(name: str, url: str) -> None:
     t = time.perf_counter()
     result = run_job(name)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": time.perf_counter() - t, "maxrss_mb": rss, "result": json.dumps(result, ensure_ascii=False, default=str)[:300]}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - t,
+                "maxrss_mb": rss,
+                "result": json.dumps(result, ensure_ascii=False, default=str)[:300],
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 # --- the pages --------------------------------------------------------------------------------------
@@ -182,7 +196,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="--scale 0.01")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--reuse", action="store_true", help="keep a database of the same scale and seed")
-    ap.add_argument("--pg-url", default="postgres://linli:linli@127.0.0.1/postgres", help="the server (any db)")
+    ap.add_argument(
+        "--pg-url", default="postgres://linli:linli@127.0.0.1/postgres", help="the server (any db)"
+    )
     ap.add_argument("--template", default="", help="a migrated empty database to copy instead of migrating")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--skip", default="", help="comma list of parts to skip: night,pages")
@@ -197,7 +213,10 @@ def main() -> None:
     name = db_name(scale, a.seed)
     url = f"{base}/{name}"
     fresh = prepare(f"{base}/postgres", name, scale, a.seed, a.reuse, a.template)
-    print(f"city bench: 广州 at scale {scale}, seed {a.seed}, database {name} ({'new' if fresh else 'reused'})", flush=True)
+    print(
+        f"city bench: 广州 at scale {scale}, seed {a.seed}, database {name} ({'new' if fresh else 'reused'})",
+        flush=True,
+    )
     setup(url)
     from django.core.management import call_command
     from django.db import connection

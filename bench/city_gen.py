@@ -28,8 +28,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 # 广州's districts: code, name, streets, share of villages among its communities
 DISTRICTS = [
     ("440103", "荔湾区", 22, 0.0),
@@ -57,17 +55,181 @@ DAY = dt.date(2026, 12, 1)  # "today" of the city: a year of requests ends here
 NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 PASSWORD = "linli-city-2026"
 
-WORDS = (
-    "沙河 五山 石牌 员村 车陂 新塘 龙洞 棠下 天园 兴华 黄村 珠吉 凤凰 猎德 冼村 林和 登峰 华林 逢源 昌华 "
-    "多宝 金花 彩虹 南源 西村 站前 桥中 冲口 花地 石围塘 茶滘 东漖 海龙 白鹤洞 北京 人民 光塔 六榕 流花 "
-    "东山 农林 梅花村 黄花岗 华乐 建设 大塘 珠光 大东 白云 矿泉 赤岗 新港 滨江 素社 海幢 南华西 龙凤 沙园 "
-    "江海 凤阳 瑞宝 江南中 昌岗 南石头 官洲 华洲 琶洲 南洲 三元里 松洲 景泰 同德 黄石 京溪 永平 嘉禾 均禾 "
-    "石井 金沙 云城 鹤龙 白云湖 石门 龙归 人和 太和 钟落潭 江高 萝岗 夏港 鱼珠 长洲 红山 大沙 文冲 穗东 "
-    "南岗 联和 永和 长岭 九佛 龙湖 新龙 市桥 沙头 东环 桥南 小谷围 大石 洛浦 钟村 石壁 大龙 石碁 南村 "
-    "新造 化龙 石楼 沙湾 新华 花城 秀全 新雅 狮岭 花山 花东 炭步 赤坭 梯面 南沙 珠江 龙穴 万顷沙 黄阁 "
-    "横沥 大岗 东涌 榄核 街口 城郊 江埔 太平 温泉 良口 吕田 鳌头 荔城 增江 朱村 永宁 荔湖 宁西 派潭 正果 "
-    "小楼 仙村 石滩 中新 新塘 荔景 翠湖 明珠 康乐 锦绣 金碧 荔港 富丽 碧桂 祈福 丽江 星河 雅居 华景"
-).split()
+WORDS = [
+    "沙河",
+    "五山",
+    "石牌",
+    "员村",
+    "车陂",
+    "新塘",
+    "龙洞",
+    "棠下",
+    "天园",
+    "兴华",
+    "黄村",
+    "珠吉",
+    "凤凰",
+    "猎德",
+    "冼村",
+    "林和",
+    "登峰",
+    "华林",
+    "逢源",
+    "昌华",
+    "多宝",
+    "金花",
+    "彩虹",
+    "南源",
+    "西村",
+    "站前",
+    "桥中",
+    "冲口",
+    "花地",
+    "石围塘",
+    "茶滘",
+    "东漖",
+    "海龙",
+    "白鹤洞",
+    "北京",
+    "人民",
+    "光塔",
+    "六榕",
+    "流花",
+    "东山",
+    "农林",
+    "梅花村",
+    "黄花岗",
+    "华乐",
+    "建设",
+    "大塘",
+    "珠光",
+    "大东",
+    "白云",
+    "矿泉",
+    "赤岗",
+    "新港",
+    "滨江",
+    "素社",
+    "海幢",
+    "南华西",
+    "龙凤",
+    "沙园",
+    "江海",
+    "凤阳",
+    "瑞宝",
+    "江南中",
+    "昌岗",
+    "南石头",
+    "官洲",
+    "华洲",
+    "琶洲",
+    "南洲",
+    "三元里",
+    "松洲",
+    "景泰",
+    "同德",
+    "黄石",
+    "京溪",
+    "永平",
+    "嘉禾",
+    "均禾",
+    "石井",
+    "金沙",
+    "云城",
+    "鹤龙",
+    "白云湖",
+    "石门",
+    "龙归",
+    "人和",
+    "太和",
+    "钟落潭",
+    "江高",
+    "萝岗",
+    "夏港",
+    "鱼珠",
+    "长洲",
+    "红山",
+    "大沙",
+    "文冲",
+    "穗东",
+    "南岗",
+    "联和",
+    "永和",
+    "长岭",
+    "九佛",
+    "龙湖",
+    "新龙",
+    "市桥",
+    "沙头",
+    "东环",
+    "桥南",
+    "小谷围",
+    "大石",
+    "洛浦",
+    "钟村",
+    "石壁",
+    "大龙",
+    "石碁",
+    "南村",
+    "新造",
+    "化龙",
+    "石楼",
+    "沙湾",
+    "新华",
+    "花城",
+    "秀全",
+    "新雅",
+    "狮岭",
+    "花山",
+    "花东",
+    "炭步",
+    "赤坭",
+    "梯面",
+    "南沙",
+    "珠江",
+    "龙穴",
+    "万顷沙",
+    "黄阁",
+    "横沥",
+    "大岗",
+    "东涌",
+    "榄核",
+    "街口",
+    "城郊",
+    "江埔",
+    "太平",
+    "温泉",
+    "良口",
+    "吕田",
+    "鳌头",
+    "荔城",
+    "增江",
+    "朱村",
+    "永宁",
+    "荔湖",
+    "宁西",
+    "派潭",
+    "正果",
+    "小楼",
+    "仙村",
+    "石滩",
+    "中新",
+    "新塘",
+    "荔景",
+    "翠湖",
+    "明珠",
+    "康乐",
+    "锦绣",
+    "金碧",
+    "荔港",
+    "富丽",
+    "碧桂",
+    "祈福",
+    "丽江",
+    "星河",
+    "雅居",
+    "华景",
+]
 SURNAMES = list("陈李黄张梁林刘吴何罗郑谢冯叶蔡邓曾彭许苏潘钟卢杨朱麦周胡赵徐江孙马高关欧")
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌辉坤锦荣伦妹嫦好彩")
 # age bands of 广州 (2020 census shape): (from, to, weight %)
@@ -140,11 +302,13 @@ def copy_rows(model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]]) -
     consts = tuple(_constant(f) for f in extra)
     cols = ", ".join(connection.ops.quote_name(c) for c in [*columns, *(f.column for f in extra)])
     n = 0
-    with connection.cursor() as cur:
-        with cur.cursor.copy(f"COPY {model._meta.db_table} ({cols}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row(r + consts if consts else r)
-                n += 1
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(f"COPY {model._meta.db_table} ({cols}) FROM STDIN") as copy,
+    ):
+        for r in rows:
+            copy.write_row(r + consts if consts else r)
+            n += 1
     return n
 
 
@@ -180,7 +344,16 @@ class SideCopy:
 
 
 HH_COLS = ["id", "code", "region_id", "building_id", "unit", "room", "address", "created_at"]
-TAG_COLS = ["id", "person_id", "kind", "disability_category", "disability_grade", "valid_from", "valid_to", "note"]
+TAG_COLS = [
+    "id",
+    "person_id",
+    "kind",
+    "disability_category",
+    "disability_grade",
+    "valid_from",
+    "valid_to",
+    "note",
+]
 TAG_COLS += ["created_at"]
 
 
@@ -396,7 +569,16 @@ def gen_people(city: City) -> int:
                     for h in range(max(1, round(HOUSEHOLDS_PER_BUILDING * rng.uniform(0.5, 1.5)))):
                         hid += 1
                         hh_out[0].write(
-                            (hid, f"H{hid:09d}", gid, b, f"{h // 4 + 1}单元", f"{h % 4 + 1}0{h % 2 + 1}", "", NOW)
+                            (
+                                hid,
+                                f"H{hid:09d}",
+                                gid,
+                                b,
+                                f"{h // 4 + 1}单元",
+                                f"{h % 4 + 1}0{h % 2 + 1}",
+                                "",
+                                NOW,
+                            )
                         )
                         size = pick(rng, HH_SIZES)
                         head_lo, head_hi = _age_band(rng)
@@ -406,13 +588,21 @@ def gen_people(city: City) -> int:
                         head_age = (DAY - head_birth).days / 365.25
                         members: list[tuple[str, dt.date]] = [("head", head_birth)]
                         if size >= 2:
-                            members.append(("spouse", head_birth + dt.timedelta(days=rng.randrange(-1500, 1500))))
+                            members.append(
+                                ("spouse", head_birth + dt.timedelta(days=rng.randrange(-1500, 1500)))
+                            )
                         for _ in range(size - len(members) - (1 if size >= 5 else 0)):
                             child_age = max(0.1, head_age - rng.uniform(22, 38))
                             members.append(("child", DAY - dt.timedelta(days=int(child_age * 365.25))))
                         if size >= 5:
                             members.append(
-                                ("parent", DAY - dt.timedelta(days=int(min(100, head_age + rng.uniform(22, 32)) * 365.25)))
+                                (
+                                    "parent",
+                                    DAY
+                                    - dt.timedelta(
+                                        days=int(min(100, head_age + rng.uniform(22, 32)) * 365.25)
+                                    ),
+                                )
                             )
                         alone = size == 1
                         elderly_pair = size == 2 and head_age >= 60
@@ -425,7 +615,9 @@ def gen_people(city: City) -> int:
                                 status = "moved_out"
                             elif r < 0.018:
                                 status = "deceased"
-                            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+                            name = rng.choice(SURNAMES) + "".join(
+                                rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2)))
+                            )
                             if status == "active":
                                 if age >= 60 and alone and rng.random() < 0.9:
                                     tag(pid, "living_alone", rng)
@@ -445,7 +637,7 @@ def gen_people(city: City) -> int:
                                     tag(pid, "left_behind_child", rng)
                                 if age < 18 and rng.random() < 0.0008:
                                     tag(pid, "child_in_difficulty", rng)
-                                if 35 <= age and rng.random() < 0.01:
+                                if age >= 35 and rng.random() < 0.01:
                                     tag(pid, "veteran", rng)
                                 if rng.random() < 0.003:
                                     tag(pid, "key_care", rng)
@@ -463,7 +655,9 @@ def gen_people(city: City) -> int:
                                 hid,
                                 relation,
                                 rng.choice(("registered", "registered", "resident", "floating", "separated")),
-                                "汉族" if rng.random() < 0.97 else rng.choice(("壮族", "回族", "满族", "土家族", "瑶族")),
+                                "汉族"
+                                if rng.random() < 0.97
+                                else rng.choice(("壮族", "回族", "满族", "土家族", "瑶族")),
                                 gid,
                                 status,
                                 "",
@@ -545,7 +739,10 @@ def gen_accounts(city: City) -> int:
     grants = [
         (uid, perms[code])
         for (username, role, _, _), uid in zip(specs, range(1, len(specs) + 1), strict=True)
-        for code, granted in (("reveal_personal_data", DEFAULT_REVEAL), ("export_personal_data", DEFAULT_EXPORT))
+        for code, granted in (
+            ("reveal_personal_data", DEFAULT_REVEAL),
+            ("export_personal_data", DEFAULT_EXPORT),
+        )
         if role in granted
     ]
     copy_rows(through, ["user_id", "permission_id"], grants)
@@ -587,7 +784,17 @@ def gen_organisations(city: City) -> int:
             rows.append((oid, f"广州市{names[d]}{dep}", "department", "", city.regions[d], "", "", "", True))
     return copy_rows(
         Organisation,
-        ["id", "name", "kind", "credit_code", "region_id", "address", "contact_name", "contact_phone", "active"],
+        [
+            "id",
+            "name",
+            "kind",
+            "credit_code",
+            "region_id",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "active",
+        ],
         rows,
     )
 
@@ -691,7 +898,9 @@ def gen_cases(city: City) -> int:
     def ev(case: int, at: dt.datetime, action: str, frm: str, to: str, unit: str, note: str = "") -> None:
         nonlocal eid
         eid += 1
-        events_out[0].write((eid, case, at, "系统" if action == "overdue" else unit, action, frm, to, unit, note, True))
+        events_out[0].write(
+            (eid, case, at, "系统" if action == "overdue" else unit, action, frm, to, unit, note, True)
+        )
 
     def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal cid
@@ -726,7 +935,9 @@ def gen_cases(city: City) -> int:
                 closed = replied + dt.timedelta(days=rng.uniform(0.5, 5))
                 reached = ["received", "accepted", "dispatched", "in_progress", "replied", "closed"]
                 stage = reached.index(status) if status in reached else (4 if status == "review" else 2)
-                rating = pick(rng, [("satisfied", 72), ("basic", 18), ("unsatisfied", 10)]) if stage >= 5 else ""
+                rating = (
+                    pick(rng, [("satisfied", 72), ("basic", 18), ("unsatisfied", 10)]) if stage >= 5 else ""
+                )
                 grid = city.grids[ccode][rng.randrange(len(city.grids[ccode]))]
                 ev(cid, received, "create", "", "received", "社区", "登记")
                 if stage >= 1:
@@ -734,7 +945,15 @@ def gen_cases(city: City) -> int:
                 if stage >= 2:
                     ev(cid, dispatched, "dispatch", "accepted", "dispatched", unit_name, f"派至{unit_name}")
                 if stage >= 4:
-                    ev(cid, replied, "reply", "in_progress", "replied", unit_name, "已派人现场处理，问题已解决")
+                    ev(
+                        cid,
+                        replied,
+                        "reply",
+                        "in_progress",
+                        "replied",
+                        unit_name,
+                        "已派人现场处理，问题已解决",
+                    )
                 if stage >= 5:
                     ev(cid, closed, "rate", "replied", "closed", "居民", rating)
                 open_ = status not in ("closed",)
@@ -777,21 +996,43 @@ def gen_cases(city: City) -> int:
                     "bench",
                 )
 
-    with Loose("cases_case", "cases_caseevent"):
-        with SideCopy(
+    with (
+        Loose("cases_case", "cases_caseevent"),
+        SideCopy(
             CaseEvent,
-            ["id", "case_id", "at", "actor_name", "action", "from_status", "to_status", "unit", "note", "public"],
-        ) as side:
-            events_out.append(side)
-            n = copy_rows(
-                Case,
-                ["id", "number", "category_id", "channel", "description", "public_description", "status"]
-                + ["region_id", "grid_id", "lat", "lon", "reporter_person_id", "owner_region_id"]
-                + ["coordinator_id", "handler_region_id", "handler_org_id", "escalation_level", "received_at"]
-                + ["accepted_at", "dispatched_at", "responded_at", "replied_at", "closed_at", "updated_at"]
-                + ["response_due", "resolve_due", "overdue", "reply", "resolved", "rating", "rated_at", "source"],
-                rows(),
-            )
+            [
+                "id",
+                "case_id",
+                "at",
+                "actor_name",
+                "action",
+                "from_status",
+                "to_status",
+                "unit",
+                "note",
+                "public",
+            ],
+        ) as side,
+    ):
+        events_out.append(side)
+        n = copy_rows(
+            Case,
+            ["id", "number", "category_id", "channel", "description", "public_description", "status"]
+            + ["region_id", "grid_id", "lat", "lon", "reporter_person_id", "owner_region_id"]
+            + ["coordinator_id", "handler_region_id", "handler_org_id", "escalation_level", "received_at"]
+            + ["accepted_at", "dispatched_at", "responded_at", "replied_at", "closed_at", "updated_at"]
+            + [
+                "response_due",
+                "resolve_due",
+                "overdue",
+                "reply",
+                "resolved",
+                "rating",
+                "rated_at",
+                "source",
+            ],
+            rows(),
+        )
     copy_rows(CaseCounter, ["day", "last"], sorted(per_day.items()))
     print(f"  {'  cases_caseevent':<34}{eid:>12,} rows (with the requests)", flush=True)
     return n
@@ -938,7 +1179,16 @@ def gen_volunteers(city: City) -> int:
     with Loose("volunteers_volunteer"):
         n = copy_rows(
             Volunteer,
-            ["id", "person_id", "region_id", "number", "status", "registered_by", "consent_at", "consent_text"]
+            [
+                "id",
+                "person_id",
+                "region_id",
+                "number",
+                "status",
+                "registered_by",
+                "consent_at",
+                "consent_text",
+            ]
             + ["skills", "registered_at", "source"],
             vols(),
         )
@@ -1001,7 +1251,18 @@ def gen_volunteers(city: City) -> int:
                 )
     copy_rows(
         Activity,
-        ["id", "title", "region_id", "description", "place", "lat", "lon", "starts_at", "ends_at", "checkin_code"]
+        [
+            "id",
+            "title",
+            "region_id",
+            "description",
+            "place",
+            "lat",
+            "lon",
+            "starts_at",
+            "ends_at",
+            "checkin_code",
+        ]
         + ["status", "created_at", "source"],
         acts,
     )
@@ -1010,7 +1271,16 @@ def gen_volunteers(city: City) -> int:
     with Loose("volunteers_servicerecord"):
         nr = copy_rows(
             ServiceRecord,
-            ["id", "volunteer_id", "activity_id", "content", "started_at", "ended_at", "hours", "confirmed_at"]
+            [
+                "id",
+                "volunteer_id",
+                "activity_id",
+                "content",
+                "started_at",
+                "ended_at",
+                "hours",
+                "confirmed_at",
+            ]
             + ["reason", "source"],
             records,
         )
@@ -1103,7 +1373,7 @@ def finish(city: City) -> None:
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), coalesce((SELECT max(id) FROM {t}), 0) + 1, false)"
             )
-        cur.execute("VACUUM ANALYZE") if False else cur.execute("ANALYZE")
+        cur.execute("ANALYZE")
 
 
 def generate(scale: float, seed: int) -> City:
