@@ -557,6 +557,8 @@ def gen_people(city: City) -> int:
             )
         )
 
+    started = time.perf_counter()
+
     def persons() -> Iterator[tuple[Any, ...]]:
         nonlocal pid, hid
         for ccode in city.communities:
@@ -608,6 +610,11 @@ def gen_people(city: City) -> int:
                         elderly_pair = size == 2 and head_age >= 60
                         for relation, birth in members:
                             pid += 1
+                            if pid % 1_000_000 == 0:  # a long stream says how far it got
+                                took = time.perf_counter() - started
+                                print(
+                                    f"    … {pid:,} persons in {took:.0f} s ({pid / took:,.0f}/s)", flush=True
+                                )
                             age = (DAY - birth).days / 365.25
                             status = "active"
                             r = rng.random()

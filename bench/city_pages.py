@@ -79,7 +79,9 @@ class Timing:
 FORM = re.compile(r"<form\b[^>]*>(.*?)</form>", re.S | re.I)
 SELECT = re.compile(r'<select\b[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.S | re.I)
 OPTION = re.compile(r'<option\b[^>]*value="([^"]*)"', re.I)
-TEXT = re.compile(r'<input\b[^>]*type="(?:search|text)"[^>]*>', re.I)
+TEXT = re.compile(
+    r'<input\b(?![^>]*type="(?!search|text)[^"]*")[^>]*>', re.I
+)  # a text box: no type, or text/search
 NAME = re.compile(r'name="([^"]+)"')
 
 
