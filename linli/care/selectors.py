@@ -335,12 +335,17 @@ def community_for(user: Any, code: str) -> Region | None:
 
 
 def post_candidates(community_code: str) -> QuerySet[User]:
-    """The accounts that may hold a care post of the community: active staff of its street."""
-    return User.objects.filter(
-        is_active=True,
-        role__in=[Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR],
-        region__code__startswith=community_code[:9],
-    ).order_by("region__code", "display_name", "username")
+    """The accounts that may hold a care post of the community: active staff of its street (with their
+    region, which the choice names: one query, not one per account)."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            role__in=[Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_COORDINATOR],
+            region__code__startswith=community_code[:9],
+        )
+        .select_related("region")
+        .order_by("region__code", "display_name", "username")
+    )
 
 
 # --- lists ------------------------------------------------------------------------------------------
