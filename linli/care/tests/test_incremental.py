@@ -62,12 +62,15 @@ def _change(care: Care, rng: random.Random, homes: list[Household], n: int) -> s
     try:
         if kind == "tag":
             k = rng.choice(KINDS)
-            extra = (
-                {"disability_category": "physical", "disability_grade": rng.randint(1, 4)}
-                if k == "disabled"
-                else {}
+            disabled = k == "disabled"
+            person_tag_add(
+                by=by,
+                person=p,
+                kind=k,
+                valid_from=dt.date(2026, 1, 1),
+                disability_category="physical" if disabled else "",
+                disability_grade=rng.randint(1, 4) if disabled else None,
             )
-            person_tag_add(by=by, person=p, kind=k, valid_from=dt.date(2026, 1, 1), **extra)
         elif kind == "untag":
             tag = PersonTag.objects.filter(person__in=people, valid_to__isnull=True).order_by("pk").first()
             if tag is not None:
@@ -106,7 +109,7 @@ def test_registry_changes_reevaluated_incrementally_equal_a_full_evaluation(
     rng = random.Random(19)
     homes = _street(care, rng)
     services.care_evaluate()
-    kinds = []
+    kinds: list[str] = []
     for _round in range(3):
         for _ in range(8):
             with django_capture_on_commit_callbacks(execute=True):
