@@ -536,6 +536,7 @@ def access_update(region: Region, changes: FacilityChanges, *, today: dt.date | 
     by_id = {t.pk: t for t in types}
     touched: set[int] = set()
     touched_communities: set[str] = set()
+    writes: list[Access] = []
     for type_id, points in sorted(affected.items()):
         t = by_id[type_id]
         plat = np.array([p[0] for p in points], dtype=np.float64)
@@ -591,30 +592,32 @@ def access_update(region: Region, changes: FacilityChanges, *, today: dt.date | 
         kept = ids[keep]
         if not len(kept):
             continue
+        writes += [
+            Access(**dict(zip(ACCESS_COLUMNS, r, strict=True)))
+            for r in _access_rows(kept, type_id, res, mins[keep], snap, method, speed)
+        ]
+        touched.update(kept.tolist())
+        touched_communities.update(r[3][:12] for r, k in zip(rows, keep.tolist(), strict=True) if k)
+    codes = sorted(c for c in touched_communities if c in rural_of)
+    with transaction.atomic():  # the rows, their communities' coverage and the record: all or nothing
         Access.objects.bulk_create(
-            [
-                Access(**dict(zip(ACCESS_COLUMNS, r, strict=True)))
-                for r in _access_rows(kept, type_id, res, mins[keep], snap, method, speed)
-            ],
+            writes,
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["type", "building"],
             update_fields=["distance_m", "minutes", "within", "threshold_min", "snap_m", "method"],
         )
-        touched.update(kept.tolist())
-        touched_communities.update(r[3][:12] for r, k in zip(rows, keep.tolist(), strict=True) if k)
-    codes = sorted(c for c in touched_communities if c in rural_of)
-    if codes:
-        coverage_recount(root, codes, [by_id[t] for t in sorted(affected)], method, today=today)
-    return ComputeRun.objects.create(
-        region=root,
-        network=rn,
-        method=method,
-        incremental=True,
-        buildings=len(touched),
-        types=len(affected),
-        seconds=time.perf_counter() - t0,
-    )
+        if codes:
+            coverage_recount(root, codes, [by_id[t] for t in sorted(affected)], method, today=today)
+        return ComputeRun.objects.create(
+            region=root,
+            network=rn,
+            method=method,
+            incremental=True,
+            buildings=len(touched),
+            types=len(affected),
+            seconds=time.perf_counter() - t0,
+        )
 
 
 def coverage_recount(
