@@ -47,11 +47,14 @@ TAGS: dict[str, str] = dict(TagKind.choices)
 # --- the bulk evaluation ----------------------------------------------------------------------------
 
 
-def _tag_q(node: dict[str, Any], day: dt.date) -> Q:
-    """The person has the tag valid on ``day``: ``pk IN (…)``, evaluated once, not per person."""
+def _tag_q(node: dict[str, Any], day: dt.date, among: Sequence[int] | None = None) -> Q:
+    """The person has the tag valid on ``day``: ``pk IN (…)``, evaluated once, not per person; over
+    ``among`` only the tags of those persons are read (not every tag of the kind in the city)."""
     tags = PersonTag.objects.filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=day), kind=node["tag"], valid_from__lte=day
     )
+    if among is not None:
+        tags = tags.filter(person_id__in=among)
     if "grade_max" in node:
         tags = tags.filter(disability_grade__lte=node["grade_max"])
     return Q(pk__in=tags.values("person_id"))
@@ -83,14 +86,14 @@ def _field_q(node: dict[str, Any], day: dt.date) -> Q:
     return Q(**{f"{name}__in": value}) if op == "in" else Q(**{name: value})
 
 
-def rule_q(condition: dict[str, Any], day: dt.date) -> Q:
+def rule_q(condition: dict[str, Any], day: dt.date, among: Sequence[int] | None = None) -> Q:
     """The rule's condition as one filter over persons (tags and household through subqueries)."""
 
     def leaf(n: dict[str, Any]) -> Q:
         if "field" in n:
             return _field_q(n, day)
         if "tag" in n:
-            return _tag_q(n, day)
+            return _tag_q(n, day, among)
         return _household_q(n, day)
 
     def all_(qs: Sequence[Q]) -> Q:
@@ -115,10 +118,16 @@ def registered(qs: QuerySet[Person] | None = None) -> QuerySet[Person]:
 
 
 def rule_matches(
-    rule: CareRule, day: dt.date, *, persons: QuerySet[Person] | None = None
+    rule: CareRule,
+    day: dt.date,
+    *,
+    persons: QuerySet[Person] | None = None,
+    among: Sequence[int] | None = None,
 ) -> QuerySet[Person]:
-    """The persons ``rule`` matches on ``day``: one query."""
-    return registered(persons).filter(rule_q(rule.condition, day)).order_by()
+    """The persons ``rule`` matches on ``day`` (among ``persons``, or the ids ``among``): one query."""
+    if among is not None:
+        persons = (persons if persons is not None else Person.objects.all()).filter(pk__in=among)
+    return registered(persons).filter(rule_q(rule.condition, day, among)).order_by()
 
 
 WHOLE_REGISTRY = 20_000  # more persons than this: read all their files in one pass, not by lists of ids

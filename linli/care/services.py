@@ -346,7 +346,6 @@ def care_evaluate(
     day = day or timezone.localdate()
     rules = list(CareRule.objects.filter(active=True))
     result = Evaluation()
-    scope: QuerySet[Person] | None = None
     ids: list[int] | None = None
     if person_ids is not None:
         given = list(set(person_ids))
@@ -354,11 +353,10 @@ def care_evaluate(
         ids = sorted(
             set(given) | set(Person.objects.filter(household_id__in=households).values_list("pk", flat=True))
         )
-        scope = Person.objects.filter(pk__in=ids)
     matched: dict[int, set[int]] = {}  # rule id → person ids
     region_of: dict[int, int] = {}
     for rule in rules:
-        rows = selectors.rule_matches(rule, day, persons=scope).values_list("pk", "region_id")
+        rows = selectors.rule_matches(rule, day, among=ids).values_list("pk", "region_id")
         got = set()
         for pk, region_id in rows.iterator(chunk_size=20000):
             got.add(pk)

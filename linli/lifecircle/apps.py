@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 
 from linli.core import catalogues
@@ -30,6 +32,18 @@ class LifecircleConfig(AppConfig):
         register_nav(
             nav, group="设施与生活圈"
         )  # coverage data elements: lifecircle/indicators.py, found by the indicators app
+        from linli.core import schedule
+        from linli.lifecircle import tasks
+
+        # nightly: every computed root in full (facility changes are brought up to date incrementally)
+        schedule.register(
+            schedule.PeriodicJob(
+                "lifecircle_nightly",
+                "生活圈步行可达性全量重算",
+                tasks.lifecircle_nightly_task,
+                at=dt.time(2, 40),
+            )
+        )
         register(
             DemoStep("lifecircle", "生活圈（合成路网与步行可达性）", 30, demo.demo_run, demo.demo_loaded)
         )

@@ -210,7 +210,8 @@ class Coverage(models.Model):
 
 
 class ComputeRun(models.Model):
-    """One recomputation of access and coverage for a city/district."""
+    """One recomputation of access and coverage for a city/district, or one incremental update of
+    the buildings around changed facilities."""
 
     region = models.ForeignKey(
         "regions.Region", verbose_name="区域", on_delete=models.CASCADE, related_name="+"
@@ -222,6 +223,8 @@ class ComputeRun(models.Model):
     buildings = models.PositiveIntegerField("楼栋数", default=0)
     types = models.PositiveIntegerField("设施类型数", default=0)
     seconds = models.FloatField("用时（秒）", default=0)
+    # an update around changed facilities (its ``buildings`` are those recomputed), not the whole root
+    incremental = models.BooleanField("增量更新", default=False)
     finished_at = models.DateTimeField("完成时间", default=timezone.now)
 
     class Meta:

@@ -241,8 +241,16 @@ def facilities_of(region: Region, user: User, type: FacilityType | None) -> list
 
 
 def latest_run(region: Region) -> ComputeRun | None:
+    """The latest full computation covering ``region``, with ``update``: the latest incremental update
+    after it (facilities changed since), or None."""
     codes = [*region.ancestors_codes(), region.code]
-    return ComputeRun.objects.filter(region__code__in=codes).select_related("network").first()
+    runs = ComputeRun.objects.filter(region__code__in=codes)
+    run = runs.filter(incremental=False).select_related("network").first()
+    if run is not None:
+        run.update = runs.filter(  # type: ignore[attr-defined]
+            incremental=True, region=run.region_id, finished_at__gte=run.finished_at
+        ).first()
+    return run
 
 
 def active_network(region: Region) -> RoadNetwork | None:

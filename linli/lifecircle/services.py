@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from scipy.spatial import cKDTree
 
@@ -176,16 +177,28 @@ def group_filters(today: dt.date) -> dict[str, Q]:
     }
 
 
+def _among(codes: Sequence[str], path: str) -> Q:
+    """Under any of the region ``codes`` (one code-range test each)."""
+    if not codes:
+        return Q(pk__in=[])
+    q = subtree_q(codes[0], path)
+    for code in codes[1:]:
+        q |= subtree_q(code, path)
+    return q
+
+
 def building_population(
-    building_ids: np.ndarray, region_code: str, today: dt.date | None = None
+    building_ids: np.ndarray, region_code: str | Sequence[str], today: dt.date | None = None
 ) -> dict[str, np.ndarray]:
-    """Active residents per building (aligned with ``building_ids``), in total and by target group."""
+    """Active residents per building (aligned with ``building_ids``), in total and by target group,
+    counted under ``region_code`` (or under each of a list of codes: the communities of an update)."""
     today = today or timezone.localdate()
     filters = group_filters(today)
     agg = {g: Count("id", filter=q) if q else Count("id") for g, q in filters.items()}
+    codes = [region_code] if isinstance(region_code, str) else list(region_code)
     rows = (
         Person.objects.filter(status=PersonStatus.ACTIVE, household__building__isnull=False)
-        .filter(subtree_q(region_code, "household__building__region__code"))
+        .filter(_among(codes, "household__building__region__code"))
         .values("household__building_id")
         .annotate(**agg)
         .order_by()
@@ -216,24 +229,25 @@ class Frame:
     rural: np.ndarray  # bool per building
 
 
-def load_frame(root: Region) -> Frame:
+def load_frame(root: Region, communities: Sequence[str] | None = None) -> Frame:
+    """The buildings with coordinates under ``root`` (or only in the given ``communities``)."""
+    codes = [root.code] if communities is None else list(communities)
     rows = list(
-        Building.objects.filter(subtree_q(root.code, "region__code"), lat__isnull=False, lon__isnull=False)
+        Building.objects.filter(_among(codes, "region__code"), lat__isnull=False, lon__isnull=False)
         .order_by("id")
         .values_list("id", "lat", "lon", "region__code")
     )
-    communities = list(
-        Region.objects.current().filter(subtree_q(root.code), level=Level.COMMUNITY).order_by("code")
-    )
-    index = {c.code: i for i, c in enumerate(communities)}
+    communities_q = subtree_q(root.code) if communities is None else Q(code__in=codes)
+    regions = list(Region.objects.current().filter(communities_q, level=Level.COMMUNITY).order_by("code"))
+    index = {c.code: i for i, c in enumerate(regions)}
     comm = np.array([index.get(r[3][:12], -1) for r in rows], dtype=np.int64)
-    rural_c = np.array([c.urban_rural == UrbanRural.RURAL for c in communities] + [False])
+    rural_c = np.array([c.urban_rural == UrbanRural.RURAL for c in regions] + [False])
     return Frame(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
         lat=np.array([r[1] for r in rows], dtype=np.float64),
         lon=np.array([r[2] for r in rows], dtype=np.float64),
         community=comm,
-        communities=communities,
+        communities=regions,
         rural=rural_c[comm],
     )
 
@@ -288,6 +302,56 @@ def open_facilities(root: Region) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     return {t: (np.array([p[0] for p in v]), np.array([p[1] for p in v])) for t, v in by_type.items()}
 
 
+def straight_projection(lat: np.ndarray, lon: np.ndarray) -> Projection:
+    """The projection of the straight-line fallback: around the root's buildings, its centre rounded to
+    0.01° so that an update around one facility (which reads the centre with one AVG) projects exactly
+    as the full recompute did (≈ 1 km off the mean changes a kilometre's walk by a few centimetres)."""
+    if len(lat) == 0:
+        return Projection(0.0, 0.0)
+    return Projection(round(float(np.mean(lat)), 2), round(float(np.mean(lon)), 2))
+
+
+def _limit_m(t: FacilityType, cfg: LifeCircleSettings) -> float:
+    """The type's largest threshold in metres (its circle, or the rural circle where that is longer)."""
+    longest = type_minutes(t, np.array([False, cfg.rural_mode]), cfg).max()
+    return float(longest) * 60 * cfg.walking_speed
+
+
+ACCESS_COLUMNS = [
+    "building_id",
+    "type_id",
+    "distance_m",
+    "minutes",
+    "within",
+    "threshold_min",
+    "snap_m",
+    "method",
+]
+
+
+def _access_rows(
+    ids: np.ndarray,
+    type_id: int,
+    res: eng.TypeAccess,
+    mins: np.ndarray,
+    snap: np.ndarray,
+    method: str,
+    speed: float,
+) -> list[tuple[Any, ...]]:
+    """The Access rows of one type (values in ``ACCESS_COLUMNS`` order): what the pages read."""
+    d = res.distance
+    finite = np.isfinite(d)
+    dist = np.where(finite, np.round(d, 1), -1).tolist()
+    mn = np.where(finite, np.round(d / speed, 2), -1).tolist()
+    cnt = (res.count if res.count is not None else np.zeros(len(d), np.int32)).tolist()
+    thr = mins.astype(int).tolist()
+    snap_r = np.round(snap, 1).tolist()
+    return [
+        (b, type_id, None if x < 0 else x, None if y < 0 else y, c, th, s, method)
+        for b, x, y, c, th, s in zip(ids.tolist(), dist, mn, cnt, thr, snap_r, strict=True)
+    ]
+
+
 def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
     """Recompute access (every building × type) and coverage for the region's computation root."""
     t0 = time.perf_counter()
@@ -307,8 +371,11 @@ def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
         results, snap = eng.network_access(net, facilities, targets, limits)
         method = Method.NETWORK
     else:
+        proj = straight_projection(frame.lat, frame.lon)
         results = (
-            eng.straight_access(facilities, targets, cfg.detour_factor, limits) if len(frame.ids) else []
+            eng.straight_access(facilities, targets, cfg.detour_factor, limits, proj=proj)
+            if len(frame.ids)
+            else []
         )
         snap = np.zeros(len(frame.ids))
         method = Method.STRAIGHT
@@ -316,31 +383,9 @@ def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
     with transaction.atomic():
         Access.objects.filter(subtree_q(root.code, "building__region__code")).delete()
         Coverage.objects.filter(subtree_q(root.code, "region__code")).delete()
-        cols = [
-            "building_id",
-            "type_id",
-            "distance_m",
-            "minutes",
-            "within",
-            "threshold_min",
-            "snap_m",
-            "method",
-        ]
         speed = cfg.walking_speed * 60
-        snap_r = np.round(snap, 1).tolist()
-        ids = frame.ids.tolist()
         for t, res, mins in zip(types, results, minutes, strict=True):
-            d = res.distance
-            finite = np.isfinite(d)
-            dist = np.where(finite, np.round(d, 1), -1).tolist()
-            mn = np.where(finite, np.round(d / speed, 2), -1).tolist()
-            cnt = (res.count if res.count is not None else np.zeros(len(d), np.int32)).tolist()
-            thr = mins.astype(int).tolist()
-            rows = [
-                (b, t.pk, None if x < 0 else x, None if y < 0 else y, c, th, s, method)
-                for b, x, y, c, th, s in zip(ids, dist, mn, cnt, thr, snap_r, strict=True)
-            ]
-            insert_rows(Access, cols, rows)
+            insert_rows(Access, ACCESS_COLUMNS, _access_rows(frame.ids, t.pk, res, mins, snap, method, speed))
         rule_limit = rule_minutes(frame.rural, cfg) * 60 * cfg.walking_speed
         _store_coverage(frame, types, results, limits, minutes, pop, method, rule_limit)
         run = ComputeRun.objects.create(
@@ -354,7 +399,14 @@ def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
     return run
 
 
+COVERAGE_FIELDS = ["group", "population", "within", "within_15", "buildings_short", "threshold_min", "method"]
+
+
 def _store_coverage(frame, types, results, limits, minutes, pop, method, rule_limit) -> None:
+    """Coverage per community of ``frame`` and type, inserted or brought up to date in place.
+
+    Judged on the distances as stored (rounded to 0.1 m), so that coverage recomputed later from the
+    Access rows of a few communities is exactly what the full recompute gives."""
     nc = len(frame.communities)
     ok = frame.community >= 0
     comm = frame.community[ok]
@@ -362,8 +414,9 @@ def _store_coverage(frame, types, results, limits, minutes, pop, method, rule_li
     for t, res, lim, mins in zip(types, results, limits, minutes, strict=True):
         g = type_group(t)
         w = pop[g][ok]
-        inside = (res.distance <= lim)[ok]
-        inside_15 = (res.distance <= rule_limit)[ok]
+        d = np.round(res.distance, 1)
+        inside = (d <= lim)[ok]
+        inside_15 = (d <= rule_limit)[ok]
         total = np.bincount(comm, weights=w, minlength=nc)
         within = np.bincount(comm, weights=w * inside, minlength=nc)
         within_15 = np.bincount(comm, weights=w * inside_15, minlength=nc)
@@ -386,7 +439,213 @@ def _store_coverage(frame, types, results, limits, minutes, pop, method, rule_li
                     method=method,
                 )
             )
-    Coverage.objects.bulk_create(objs, batch_size=2000)
+    Coverage.objects.bulk_create(
+        objs,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["region", "type"],
+        update_fields=COVERAGE_FIELDS,
+    )
+
+
+def recomputed_roots() -> list[Region]:
+    """The roots whose access was computed (what the nightly run and a settings change recompute)."""
+    ids = ComputeRun.objects.filter(incremental=False).values("region_id")
+    return list(Region.objects.filter(pk__in=ids).order_by("code"))
+
+
+# --- incremental access on a facility change ------------------------------------------------------
+
+FacilityChanges = dict[int, list[tuple[float, float]]]  # type id → positions where an open one came or went
+# a change further than this from the bulk of the district is a recompute of its own: an update whose
+# buildings are this share of the root is as dear as the full run
+INCREMENTAL_MAX_SHARE = 0.5
+
+
+def _affected_types(changes: FacilityChanges, types: list[FacilityType]) -> FacilityChanges:
+    """The changed types and the types their facilities also serve (``ALSO_SERVES``)."""
+    by_id = {t.pk: t for t in types}
+    by_code = {t.code: t.pk for t in types}
+    out: FacilityChanges = {}
+    for type_id, points in changes.items():
+        t = by_id.get(type_id)
+        if t is None:  # an inactive type: no access kept for it
+            continue
+        for tid in [type_id, *(by_code[c] for c in ALSO_SERVES.get(t.code, ()) if c in by_code)]:
+            out.setdefault(tid, []).extend(points)
+    return out
+
+
+def _near_buildings(root: Region, lat: np.ndarray, lon: np.ndarray, reach: float) -> list[tuple]:
+    """The buildings of ``root`` inside the box of ``reach`` metres around the points (a walk is never
+    shorter than the straight line: 5 % and 10 m of slack for the projection)."""
+    pad = reach / 0.95 + 10
+    dlat = pad / 111_000
+    dlon = pad / (111_000 * max(np.cos(np.radians(float(np.max(np.abs(lat))))), 0.1))
+    return list(
+        Building.objects.filter(
+            subtree_q(root.code, "region__code"),
+            lat__gte=float(lat.min()) - dlat,
+            lat__lte=float(lat.max()) + dlat,
+            lon__gte=float(lon.min()) - dlon,
+            lon__lte=float(lon.max()) + dlon,
+        ).values_list("id", "lat", "lon", "region__code")
+    )
+
+
+def _may_change(to_point: np.ndarray, stored: np.ndarray, limit: float) -> np.ndarray:
+    """The buildings whose access a change at the points may change: within the largest threshold of
+    one (their counts), or with a stored nearest walk at least as long as their walk to one (a closed
+    facility was their nearest, a new one is nearer; 0.5 m of slack for the stored rounding; nothing
+    reachable before: any point they reach)."""
+    return (to_point <= limit) | (np.isfinite(to_point) & (to_point <= stored + 0.5))
+
+
+def access_update(region: Region, changes: FacilityChanges, *, today: dt.date | None = None) -> ComputeRun:
+    """Bring access and coverage up to date after facilities of some types opened, closed or moved at
+    the given positions (``changes``: type id → the old and new positions), without recomputing the
+    root: only the buildings whose nearest walk or within-circle count can change are recomputed.
+
+    Those are the buildings within the type's largest threshold of a changed position (their counts
+    and within-circle state), and the buildings beyond it whose stored nearest walk is at least their
+    walk to a changed position (a closed facility was their nearest, a new one is nearer). Their
+    Access rows are updated in place, then the coverage of their communities is recounted from the
+    stored rows. A root never computed is computed in full."""
+    t0 = time.perf_counter()
+    root = compute_root(region)
+    if not ComputeRun.objects.filter(region=root, incremental=False).exists():
+        return recompute(root, today=today)
+    cfg = LifeCircleSettings.get()
+    types = _types()
+    affected = _affected_types(changes, types)
+    rn = network_for(root)
+    method = Method.NETWORK if rn is not None else Method.STRAIGHT
+    net = load_network(rn) if rn is not None else None
+    proj = None
+    if net is None:
+        avg = Building.objects.filter(
+            subtree_q(root.code, "region__code"), lat__isnull=False, lon__isnull=False
+        ).aggregate(lat=Avg("lat"), lon=Avg("lon"))
+        proj = Projection(round(avg["lat"] or 0.0, 2), round(avg["lon"] or 0.0, 2))
+    communities = list(
+        Region.objects.current().filter(subtree_q(root.code), level=Level.COMMUNITY).order_by("code")
+    )
+    rural_of = {c.code: c.urban_rural == UrbanRural.RURAL for c in communities}
+    fac = open_facilities(root)
+    speed = cfg.walking_speed * 60
+    by_id = {t.pk: t for t in types}
+    touched: set[int] = set()
+    touched_communities: set[str] = set()
+    writes: list[Access] = []
+    for type_id, points in sorted(affected.items()):
+        t = by_id[type_id]
+        plat = np.array([p[0] for p in points], dtype=np.float64)
+        plon = np.array([p[1] for p in points], dtype=np.float64)
+        limit = _limit_m(t, cfg)
+        near = _near_buildings(root, plat, plon, limit)
+        far = list(
+            Access.objects.filter(subtree_q(root.code, "building__region__code"), type_id=type_id)
+            .filter(Q(distance_m__isnull=True) | Q(distance_m__gt=limit))
+            .filter(building__lat__isnull=False, building__lon__isnull=False)
+            .values_list(
+                "building_id", "building__lat", "building__lon", "building__region__code", "distance_m"
+            )
+        )
+        # a building beyond the threshold keeps its stored walk (null: none reachable) for the test below
+        beyond = {r[0]: (np.inf if r[4] is None else r[4]) for r in far}
+        seen = {r[0] for r in near}
+        rows = [(*r, beyond.get(r[0], -np.inf)) for r in near] + [r for r in far if r[0] not in seen]
+        if not rows:
+            continue
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        lat = np.array([r[1] for r in rows], dtype=np.float64)
+        lon = np.array([r[2] for r in rows], dtype=np.float64)
+        stored = np.array([np.inf if r[4] is None else r[4] for r in rows], dtype=np.float64)
+        mins = type_minutes(t, np.array([rural_of.get(r[3][:12], False) for r in rows]), cfg)
+        here = fac.get(type_id, (np.zeros(0), np.zeros(0)))
+        if net is not None:
+            node, snap = net.snap(lat, lon)
+            groups = eng.snap_groups(net, [here, (plat, plon)])
+            dist = eng.nearest_node_distances(net, groups)
+            to_point = dist[1, node] + snap
+            keep = _may_change(to_point, stored, limit)
+            node, snap = node[keep], snap[keep]
+            res = eng.TypeAccess(
+                dist[0, node] + snap,
+                eng.count_within(net, groups[0], node, snap, mins[keep] * 60 * cfg.walking_speed),
+                "network",
+            )
+        else:
+            assert proj is not None
+            to_point = eng.straight_access([(plat, plon)], (lat, lon), cfg.detour_factor, proj=proj)[
+                0
+            ].distance
+            keep = _may_change(to_point, stored, limit)
+            snap = np.zeros(int(keep.sum()))
+            res = eng.straight_access(
+                [here],
+                (lat[keep], lon[keep]),
+                cfg.detour_factor,
+                [mins[keep] * 60 * cfg.walking_speed],
+                proj=proj,
+            )[0]
+        kept = ids[keep]
+        if not len(kept):
+            continue
+        writes += [
+            Access(**dict(zip(ACCESS_COLUMNS, r, strict=True)))
+            for r in _access_rows(kept, type_id, res, mins[keep], snap, method, speed)
+        ]
+        touched.update(kept.tolist())
+        touched_communities.update(r[3][:12] for r, k in zip(rows, keep.tolist(), strict=True) if k)
+    codes = sorted(c for c in touched_communities if c in rural_of)
+    with transaction.atomic():  # the rows, their communities' coverage and the record: all or nothing
+        Access.objects.bulk_create(
+            writes,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["type", "building"],
+            update_fields=["distance_m", "minutes", "within", "threshold_min", "snap_m", "method"],
+        )
+        if codes:
+            coverage_recount(root, codes, [by_id[t] for t in sorted(affected)], method, today=today)
+        return ComputeRun.objects.create(
+            region=root,
+            network=rn,
+            method=method,
+            incremental=True,
+            buildings=len(touched),
+            types=len(affected),
+            seconds=time.perf_counter() - t0,
+        )
+
+
+def coverage_recount(
+    root: Region,
+    codes: Sequence[str],
+    types: Sequence[FacilityType],
+    method: str,
+    *,
+    today: dt.date | None = None,
+) -> None:
+    """Coverage of ``types`` in the communities ``codes`` recounted from the stored Access rows and the
+    residents of those communities only (the same arithmetic as the full recompute)."""
+    cfg = LifeCircleSettings.get()
+    frame = load_frame(root, codes)
+    pos = {int(b): i for i, b in enumerate(frame.ids)}
+    dist = {t.pk: np.full(len(frame.ids), np.inf) for t in types}
+    for type_id, building_id, d in Access.objects.filter(
+        _among(codes, "building__region__code"), type__in=list(types), distance_m__isnull=False
+    ).values_list("type_id", "building_id", "distance_m"):
+        i = pos.get(building_id)
+        if i is not None:
+            dist[type_id][i] = d
+    results = [eng.TypeAccess(dist[t.pk], None, method) for t in types]
+    minutes = [type_minutes(t, frame.rural, cfg) for t in types]
+    limits = [m * 60 * cfg.walking_speed for m in minutes]
+    pop = building_population(frame.ids, codes, today)
+    rule_limit = rule_minutes(frame.rural, cfg) * 60 * cfg.walking_speed
+    _store_coverage(frame, list(types), results, limits, minutes, pop, method, rule_limit)
 
 
 # --- siting ---------------------------------------------------------------------------------------

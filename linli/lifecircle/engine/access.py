@@ -79,11 +79,26 @@ def count_within(
     counts = np.zeros(len(target_node), dtype=np.int32)
     if len(sources.node) == 0 or len(target_node) == 0:
         return counts
+    sources = near_sources(net, sources, target_node, float(np.max(limit)))
     for block in pair_blocks(net, sources, target_node, target_offset, float(np.max(limit))):
         counts += (
             block <= np.broadcast_to(np.asarray(limit, dtype=np.float64), (len(target_node),))[None, :]
         ).sum(axis=0, dtype=np.int32)
     return counts
+
+
+def near_sources(net: Network, sources: Sources, target_node: np.ndarray, limit: float) -> Sources:
+    """The sources that may lie within ``limit`` of a target: a walk is never shorter than the straight
+    line between its nodes (5 % and a metre of slack for the local projection), so the others, which
+    cannot count, are not searched from (what keeps an update around one facility small)."""
+    if len(sources.node) == 0 or len(target_node) == 0:
+        return sources
+    reach = np.maximum(limit - sources.offset, 0) / 0.95 + 1.0
+    tree = cKDTree(net.xy[np.unique(target_node)])
+    near = tree.query_ball_point(net.xy[sources.node], reach, return_length=True) > 0
+    if near.all():
+        return sources
+    return Sources(sources.node[near], sources.offset[near])
 
 
 def pair_blocks(
@@ -179,11 +194,14 @@ def straight_access(
     targets: tuple[np.ndarray, np.ndarray],
     detour: float,
     thresholds: Sequence[float | np.ndarray] | None = None,
+    proj: Projection | None = None,
 ) -> list[TypeAccess]:
-    """Fallback without a network: straight-line distance × ``detour``."""
-    lat_all = np.concatenate([targets[0]] + [f[0] for f in facilities])
-    lon_all = np.concatenate([targets[1]] + [f[1] for f in facilities])
-    proj = Projection.around(lat_all, lon_all)
+    """Fallback without a network: straight-line distance × ``detour`` (in ``proj``, by default one
+    around all the points)."""
+    if proj is None:
+        lat_all = np.concatenate([targets[0]] + [f[0] for f in facilities])
+        lon_all = np.concatenate([targets[1]] + [f[1] for f in facilities])
+        proj = Projection.around(lat_all, lon_all)
     txy = proj.forward(*targets)
     results = []
     for k, (lat, lon) in enumerate(facilities):

@@ -191,6 +191,7 @@ def person_set_status(*, by: User, person: Person, status: str, note: str = "") 
                 locked.note = note[:200]
             locked.save(update_fields=["status", "note", "updated_at"])
             audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"status": status})
+            hooks.changed(person_ids=[locked.pk], household_ids=[locked.household_id], by=by)
     except IntegrityError as exc:
         if violates(exc, *ID_INDEX):
             raise IdNumberTaken() from None

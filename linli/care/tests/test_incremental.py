@@ -1,0 +1,152 @@
+"""A registry change re-evaluates only the persons concerned, and that equals a full evaluation: random
+registry changes (tags added and ended, households changed, persons registered, moving out, dying,
+status set) each brought in line by the registry's hook, then a full ``care_evaluate`` finds nothing
+left to open, end or alert."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from linli.care import services
+from linli.care.models import CareFile, CareMembership
+from linli.care.tests.conftest import Care
+from linli.core.engine import idnumber
+from linli.core.scope import OutOfScope
+from linli.registry.models import Household, Person, PersonStatus, PersonTag
+from linli.registry.services import (
+    person_create,
+    person_set_status,
+    person_status_change,
+    person_tag_add,
+    person_tag_end,
+    person_update,
+)
+from linli.testing.factories import HouseholdFactory, PersonFactory
+
+KINDS = ["dibao", "tekun", "dibao_edge", "left_behind_child", "disabled", "living_alone", "key_care"]
+
+
+def _state() -> tuple[set, set]:
+    memberships = set(
+        CareMembership.objects.filter(until__isnull=True).values_list("file__person_id", "rule_id", "reason")
+    )
+    files = set(CareFile.objects.filter(closed_on__isnull=True).values_list("person_id", flat=True))
+    return memberships, files
+
+
+def _street(care: Care, rng: random.Random) -> list[Household]:
+    """Twelve households in community A of one to four persons of every age."""
+    tree = care.world.tree
+    homes = []
+    for _ in range(12):
+        h = HouseholdFactory.create(region=rng.choice([tree.grid_a1, tree.grid_a2]))
+        homes.append(h)
+        for _ in range(rng.randint(1, 4)):
+            PersonFactory.create(household=h, age=rng.choice([3, 9, 15, 35, 58, 62, 70, 79, 80, 85, 92]))
+    return homes
+
+
+def _change(care: Care, rng: random.Random, homes: list[Household], n: int) -> str:
+    by = care.world.accounts.community_worker
+    today = timezone.localdate()
+    people = list(Person.objects.filter(household__in=homes).order_by("pk"))
+    p = rng.choice(people)
+    kind = rng.choice(["tag", "tag", "untag", "move", "register", "leave", "status"])
+    try:
+        if kind == "tag":
+            k = rng.choice(KINDS)
+            disabled = k == "disabled"
+            person_tag_add(
+                by=by,
+                person=p,
+                kind=k,
+                valid_from=dt.date(2026, 1, 1),
+                disability_category="physical" if disabled else "",
+                disability_grade=rng.randint(1, 4) if disabled else None,
+            )
+        elif kind == "untag":
+            tag = PersonTag.objects.filter(person__in=people, valid_to__isnull=True).order_by("pk").first()
+            if tag is not None:
+                person_tag_end(by=by, tag=tag, valid_to=today)
+        elif kind == "move":
+            person_update(by=by, person=p, data={"household_code": rng.choice(homes).code})
+        elif kind == "register":
+            birth = today.replace(year=today.year - rng.choice([8, 40, 81]), day=1)
+            sex = rng.choice("MF")
+            person_create(
+                by=by,
+                data={
+                    "name": f"新登记{n}",
+                    "id_number": idnumber.make("350504", birth, 900 + n, sex),
+                    "sex": "男" if sex == "M" else "女",
+                    "birth_date": birth.isoformat(),
+                    "household_code": rng.choice(homes).code,
+                    "residence_type": "户籍人口",
+                },
+            )
+        elif kind == "leave":
+            if p.status == PersonStatus.ACTIVE:
+                person_status_change(by=by, person=p, kind=rng.choice(["moved_out", "deceased"]), on=today)
+        else:  # the status set directly (the admin's correction)
+            person_set_status(
+                by=by, person=p, status=rng.choice([PersonStatus.ACTIVE, PersonStatus.MOVED_OUT])
+            )
+    except (ValidationError, OutOfScope):
+        return kind + "（拒绝）"
+    return kind
+
+
+def test_registry_changes_reevaluated_incrementally_equal_a_full_evaluation(
+    care: Care, django_capture_on_commit_callbacks
+) -> None:
+    rng = random.Random(19)
+    homes = _street(care, rng)
+    services.care_evaluate()
+    kinds: list[str] = []
+    for _round in range(3):
+        for _ in range(8):
+            with django_capture_on_commit_callbacks(execute=True):
+                kinds.append(_change(care, rng, homes, len(kinds)))
+        before = _state()
+        full = services.care_evaluate()
+        assert (full.opened, full.ended, full.files_opened, full.files_closed, full.alerts) == (
+            0,
+            0,
+            0,
+            0,
+            0,
+        ), kinds
+        assert _state() == before
+    assert sum(not k.endswith("（拒绝）") for k in kinds) >= 15
+    # the status set directly re-evaluates too: 王阿婆 moved out leaves her groups at once
+    by = care.world.accounts.community_worker
+    with django_capture_on_commit_callbacks(execute=True):
+        person_set_status(by=by, person=care.granny, status=PersonStatus.MOVED_OUT)
+    assert not CareMembership.objects.filter(file__person=care.granny, until__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_registry_change_evaluates_only_the_persons_household(
+    care: Care, django_capture_on_commit_callbacks
+) -> None:
+    """The hook's evaluation reads the person's household, not the registry: its queries name the ids."""
+    rng = random.Random(3)
+    _street(care, rng)
+    services.care_evaluate()
+    by = care.world.accounts.community_worker
+    with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
+        person_tag_add(by=by, person=care.grandpa, kind="dibao_edge", valid_from=dt.date(2026, 1, 1))
+    reads = [
+        q["sql"] for q in ctx.captured_queries if "registry_persontag" in q["sql"] and "SELECT" in q["sql"]
+    ]
+    assert reads
+    # every read of the tags is bounded by the persons concerned (no scan of every tag of a kind)
+    bounded = ('"person_id" IN (', '"person_id" = ')
+    assert all(any(b in sql for b in bounded) for sql in reads), reads
