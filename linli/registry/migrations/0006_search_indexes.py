@@ -6,7 +6,7 @@ from linli.core.search import bigram_index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0004_person_status_event"), ("core", "0007_bigram_search")]
+    dependencies = [("registry", "0005_person_tag_emergency_kinds"), ("core", "0007_bigram_search")]
 
     operations = [
         bigram_index("registry_person", "name"),
