@@ -43,14 +43,14 @@ class Includes(Lookup):
 
     lookup_name = "includes"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = Contains(self.lhs, self.rhs).as_sql(compiler, connection)
         if connection.vendor != "postgresql" or not isinstance(self.rhs, str) or len(self.rhs) < 2:
-            return sql, list(params)
+            return sql, tuple(params)
         lhs_sql, lhs_params = compiler.compile(self.lhs)
         return (
             f"(linli_bigrams(({lhs_sql})::text) @> linli_bigrams(%s) AND {sql})",
-            [*lhs_params, self.rhs, *params],
+            (*lhs_params, self.rhs, *params),
         )
 
 
