@@ -227,7 +227,9 @@ def test_demo_load_is_plausible_and_plants_the_audit_findings():
     assert kinds[TagKind.LIVING_ALONE] / old == pytest.approx(0.10, abs=0.03)
     assert kinds[TagKind.EMPTY_NEST] / old == pytest.approx(0.40, abs=0.05)
     assert kinds[TagKind.DISABLED] / len(persons) == pytest.approx(0.025, abs=0.005)
-    assert set(kinds) == set(TagKind.values)
+    # the emergency module's demo step gives a few residents the tags its check list reads
+    later = {TagKind.BEDRIDDEN, TagKind.PREGNANT, TagKind.SERIOUS_ILLNESS}
+    assert set(kinds) == set(TagKind.values) - later
     assert not PersonTag.objects.filter(valid_from__gt=today).exists()
     assert PersonTag.objects.filter(valid_to__lt=today).exists()
     for t in PersonTag.objects.select_related("person"):
