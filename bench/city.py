@@ -166,7 +166,10 @@ def night(url: str) -> tuple[float, float, list[tuple[str, str, float, float, st
         rows.append((name, label, s, mb, str(note)[:160]))
         total += s
         peak = max(peak, mb)
-        print(f"  {name:<24}{s:8.1f} s {mb:8.0f} MB  (process {wall:5.1f} s)  {label}  {str(note)[:100]}", flush=True)
+        print(
+            f"  {name:<24}{s:8.1f} s {mb:8.0f} MB  (process {wall:5.1f} s)  {label}  {str(note)[:100]}",
+            flush=True,
+        )
     return total, peak, rows
 
 
