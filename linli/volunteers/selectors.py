@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from linli.core.models import User
@@ -42,9 +42,17 @@ def volunteer_list(user: User, *, q: str = "", status: str = VolunteerStatus.ACT
         qs = qs.filter(status=status)
     if q:
         qs = qs.filter(Q(person__name__includes=q) | Q(number=q))
-    return qs.annotate(
-        hours=Sum("records__hours", filter=Q(records__corrected_by__isnull=True)),
+    # hours as a correlated subquery, not a join grouped by volunteer: PostgreSQL then sums the hours of
+    # the page's thirty rows only, instead of every volunteer of the city before the LIMIT (15 s at
+    # 412 000 volunteers, bench/city.py)
+    hours = (
+        ServiceRecord.objects.filter(volunteer=OuterRef("pk"), corrected_by__isnull=True)
+        .order_by()
+        .values("volunteer")
+        .annotate(s=Sum("hours"))
+        .values("s")
     )
+    return qs.annotate(hours=Subquery(hours))
 
 
 def my_volunteer(user: User) -> Volunteer | None:

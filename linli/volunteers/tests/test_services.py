@@ -147,6 +147,8 @@ def test_hours_never_overlap_corrections_point_at_the_old_and_move_the_ledger(wo
     )
     assert r2.corrects == r1 and r2.hours == D("2.0")
     assert services.total_hours(volunteer) == D("2.0")
+    # the register's column counts the correction, not the record it replaced
+    assert selectors.volunteer_list(a.community_worker).get(pk=volunteer.pk).hours == D("2.0")
     assert (
         _code(services.record_correct, actor=a.community_worker, record=r1, reason="再改")
         == "record.already_corrected"
