@@ -529,6 +529,7 @@ def _age_band(rng: random.Random) -> tuple[int, int]:
 def gen_people(city: City) -> int:
     """Households in every building, persons in households with ages that fit (a head, a spouse, children
     a generation younger, a grandparent in the big ones), tags from their circumstances. Returns persons."""
+    from bench.synthetic_registry import PERSON_COPY_COLUMNS
     from linli.registry.models import Household, Person, PersonTag
 
     rng = random.Random(city.seed + 2)
@@ -674,26 +675,7 @@ def gen_people(city: City) -> int:
                             )
             city.person_range[ccode] = (first_person, pid)
 
-    cols = [
-        "id",
-        "name",
-        "id_number",
-        "id_number_index",
-        "sex",
-        "birth_date",
-        "phone",
-        "phone_index",
-        "household_id",
-        "relation",
-        "residence_type",
-        "ethnicity",
-        "region_id",
-        "status",
-        "note",
-        "legacy_duplicate",
-        "created_at",
-        "updated_at",
-    ]
+    cols = ["id", *PERSON_COPY_COLUMNS]
     t = time.perf_counter()
     with Loose("registry_household", "registry_person", "registry_persontag"):
         # households and tags stream through connections of their own beside the persons' COPY

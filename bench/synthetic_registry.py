@@ -41,6 +41,28 @@ class District:
         return [g for gs in self.grids.values() for g in gs]
 
 
+# registry_person's columns as the synthetic registries write them (bench/city_gen.py adds the id)
+PERSON_COPY_COLUMNS = [
+    "name",
+    "id_number",
+    "id_number_index",
+    "sex",
+    "birth_date",
+    "phone",
+    "phone_index",
+    "household_id",
+    "relation",
+    "residence_type",
+    "ethnicity",
+    "region_id",
+    "status",
+    "note",
+    "legacy_duplicate",
+    "created_at",
+    "updated_at",
+]
+
+
 def build_district(streets: int, communities: int, grids: int, buildings: int) -> District:
     """Under the test tree's district 350504: ``streets`` streets (codes 350504201…) of ``communities``
     communities of ``grids`` grids, each grid with ``buildings`` buildings."""
@@ -173,25 +195,7 @@ def build_registry(
                 now,
             )
         )
-    columns = [
-        "name",
-        "id_number",
-        "id_number_index",
-        "sex",
-        "birth_date",
-        "phone",
-        "phone_index",
-        "household_id",
-        "relation",
-        "residence_type",
-        "ethnicity",
-        "region_id",
-        "status",
-        "note",
-        "legacy_duplicate",
-        "created_at",
-        "updated_at",
-    ]
+    columns = PERSON_COPY_COLUMNS
     with connection.cursor() as cur:
         cur.execute("SELECT coalesce(max(id), 0) FROM registry_person")
         p0 = cur.fetchone()[0]

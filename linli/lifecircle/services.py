@@ -24,6 +24,7 @@ from scipy.spatial import cKDTree
 
 from linli.core.bulk import insert_rows
 from linli.core.models import AuditAction, User
+from linli.core.scope import subtrees_q
 from linli.core.services import audit_record
 from linli.facilities.models import Facility, FacilityStatus, FacilityType
 from linli.lifecircle import tasks
@@ -177,16 +178,6 @@ def group_filters(today: dt.date) -> dict[str, Q]:
     }
 
 
-def _among(codes: Sequence[str], path: str) -> Q:
-    """Under any of the region ``codes`` (one code-range test each)."""
-    if not codes:
-        return Q(pk__in=[])
-    q = subtree_q(codes[0], path)
-    for code in codes[1:]:
-        q |= subtree_q(code, path)
-    return q
-
-
 def building_population(
     building_ids: np.ndarray, region_code: str | Sequence[str], today: dt.date | None = None
 ) -> dict[str, np.ndarray]:
@@ -198,7 +189,7 @@ def building_population(
     codes = [region_code] if isinstance(region_code, str) else list(region_code)
     rows = (
         Person.objects.filter(status=PersonStatus.ACTIVE, household__building__isnull=False)
-        .filter(_among(codes, "household__building__region__code"))
+        .filter(subtrees_q(list(codes), "household__building__region__code"))
         .values("household__building_id")
         .annotate(**agg)
         .order_by()
@@ -233,7 +224,7 @@ def load_frame(root: Region, communities: Sequence[str] | None = None) -> Frame:
     """The buildings with coordinates under ``root`` (or only in the given ``communities``)."""
     codes = [root.code] if communities is None else list(communities)
     rows = list(
-        Building.objects.filter(_among(codes, "region__code"), lat__isnull=False, lon__isnull=False)
+        Building.objects.filter(subtrees_q(list(codes), "region__code"), lat__isnull=False, lon__isnull=False)
         .order_by("id")
         .values_list("id", "lat", "lon", "region__code")
     )
@@ -635,7 +626,7 @@ def coverage_recount(
     pos = {int(b): i for i, b in enumerate(frame.ids)}
     dist = {t.pk: np.full(len(frame.ids), np.inf) for t in types}
     for type_id, building_id, d in Access.objects.filter(
-        _among(codes, "building__region__code"), type__in=list(types), distance_m__isnull=False
+        subtrees_q(list(codes), "building__region__code"), type__in=list(types), distance_m__isnull=False
     ).values_list("type_id", "building_id", "distance_m"):
         i = pos.get(building_id)
         if i is not None:
