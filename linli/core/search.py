@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import migrations
+from django.db.migrations.operations.base import Operation
 from django.db.models import CharField, Lookup, TextField
 from django.db.models.lookups import Contains
 
@@ -58,37 +58,45 @@ CharField.register_lookup(Includes)
 TextField.register_lookup(Includes)
 
 
-def _vendor_is_postgresql(schema_editor: Any) -> bool:
-    return bool(schema_editor.connection.vendor == "postgresql")
+class _PostgreSQLOnly(Operation):
+    """SQL run on PostgreSQL only, without touching the models' state: a ``RunPython`` would make Django
+    render every model of the project for it (about a second each on a fresh ``migrate``)."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, forward: str, backward: str, description: str) -> None:
+        self.forward, self.backward, self.description = forward, backward, description
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return (self.__class__.__qualname__, [self.forward, self.backward, self.description], {})
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(self.forward)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(self.backward)
+
+    def describe(self) -> str:
+        return self.description
 
 
-def bigram_function() -> migrations.RunPython:
+def bigram_function() -> Operation:
     """The migration operation that creates ``linli_bigrams`` (core's; PostgreSQL only)."""
-
-    def forward(apps: Any, schema_editor: Any) -> None:
-        if _vendor_is_postgresql(schema_editor):
-            schema_editor.execute(FUNCTION_SQL)
-
-    def backward(apps: Any, schema_editor: Any) -> None:
-        if _vendor_is_postgresql(schema_editor):
-            schema_editor.execute("DROP FUNCTION IF EXISTS linli_bigrams(text)")
-
-    return migrations.RunPython(forward, backward, elidable=False)
+    return _PostgreSQLOnly(FUNCTION_SQL, "DROP FUNCTION IF EXISTS linli_bigrams(text)", "linli_bigrams")
 
 
-def bigram_index(table: str, column: str) -> migrations.RunPython:
+def bigram_index(table: str, column: str) -> Operation:
     """The migration operation that indexes ``table.column`` for ``__includes`` (PostgreSQL only;
     the migration must depend on core's ``0007_bigram_search``)."""
     name = f"{table}_{column}_bigm"
-
-    def forward(apps: Any, schema_editor: Any) -> None:
-        if _vendor_is_postgresql(schema_editor):
-            schema_editor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin (linli_bigrams(("{column}")::text))'
-            )
-
-    def backward(apps: Any, schema_editor: Any) -> None:
-        if _vendor_is_postgresql(schema_editor):
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
-
-    return migrations.RunPython(forward, backward, elidable=False)
+    return _PostgreSQLOnly(
+        f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin (linli_bigrams(("{column}")::text))',
+        f'DROP INDEX IF EXISTS "{name}"',
+        f"bigram index {name}",
+    )
