@@ -90,6 +90,42 @@ def db_create(admin_url: str, name: str) -> str:
     return f"{admin_url.rsplit('/', 1)[0]}/{name}"
 
 
+def db_comment(admin_url: str, name: str) -> str | None:
+    """The comment on database ``name`` (where a kept run writes its size and seed), or None."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+    return row[0] if row else None
+
+
+def district_load() -> District:
+    """The ``District`` an earlier run's ``build_district`` made, read back from its regions."""
+    from linli.regions.models import Level, Region
+    from linli.registry.models import Building
+
+    streets: dict[int, list[int]] = {}
+    grids: dict[int, list[int]] = {}
+    buildings: dict[int, list[int]] = {}
+    bench = Region.objects.filter(source="bench").order_by("code")
+    for pk, parent, level in bench.values_list("pk", "parent_id", "level"):
+        if level == Level.STREET:
+            streets[pk] = []
+        elif level == Level.COMMUNITY:
+            streets[parent].append(pk)
+            grids[pk] = []
+        elif level == Level.GRID:
+            grids[parent].append(pk)
+            buildings[pk] = []
+    for pk, region in (
+        Building.objects.filter(region_id__in=list(buildings)).order_by("pk").values_list("pk", "region_id")
+    ):
+        buildings[region].append(pk)
+    return District(streets=streets, grids=grids, buildings=buildings)
+
+
 def fill_care_groups(grids: list[int]) -> None:
     """Open care files and memberships of the persons of ``grids`` for the groups the emergency
     categories read, from the care bench's hand-written rule queries (what ``care_evaluate`` would
@@ -282,13 +318,21 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=0, help="another registry size (an area of 5 communities)")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards (to look at plans)")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse a database an earlier --keep run generated with the same size and seed (implies --keep)",
+    )
     a = ap.parse_args()
+    a.keep = a.keep or a.reuse
     n = a.persons or (1_000_000 if a.quick else 10_000_000)
     area_communities = COMMUNITIES_PER_STREET if n >= 10_000_000 else 5
     communities = max(n // PER_COMMUNITY, area_communities)
     base, name = a.pg_url.rsplit("/", 1)
     admin = f"{base}/postgres"
-    url = db_create(admin, name)
+    stamp = f"linli emergency bench persons={n} seed={a.seed}"
+    reused = a.reuse and db_comment(admin, name) == stamp
+    url = f"{base}/{name}" if reused else db_create(admin, name)
     print(
         f"emergency bench: {n:,} persons, an area of {area_communities * PER_COMMUNITY:,} on PostgreSQL ({name})"
     )
@@ -299,6 +343,7 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from linli.core.models import User
     from linli.emergency.engine import vulnerable
     from linli.emergency.models import CheckItem
     from linli.emergency.services import response_declare
@@ -306,13 +351,24 @@ def main() -> None:
 
     if {c.key for c in vulnerable.CATEGORIES} != FLOOR_CATEGORIES:
         sys.exit("engine.vulnerable's categories changed: write them into the floor query first")
-    district = build_district(max(2, communities // area_communities), area_communities, GRIDS, BUILDINGS)
-    build_registry(n, a.seed, grids=district.all_grids, buildings=district.buildings)
-    measured, warm = list(district.streets)[:2]  # the second street's declaration warms the code and caches
-    fill_care_groups([g for s in (measured, warm) for c in district.streets[s] for g in district.grids[c]])
-    actors = {s: responders(district, s) for s in (measured, warm)}
+    if reused:
+        district = district_load()
+        measured, warm = list(district.streets)[:2]
+        actors = {s: User.objects.get(username=f"bench_street{s}") for s in (measured, warm)}
+        print("  reusing the registry, care groups and responders of an earlier run", flush=True)
+    else:
+        district = build_district(max(2, communities // area_communities), area_communities, GRIDS, BUILDINGS)
+        build_registry(n, a.seed, grids=district.all_grids, buildings=district.buildings)
+        measured, warm = list(district.streets)[:2]  # the second street's declaration warms code and caches
+        fill_care_groups(
+            [g for s in (measured, warm) for c in district.streets[s] for g in district.grids[c]]
+        )
+        actors = {s: responders(district, s) for s in (measured, warm)}
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        if not reused:
+            cur.execute("ANALYZE")
+            if a.keep:
+                cur.execute(f'COMMENT ON DATABASE "{name}" IS %s', [stamp])
         cur.execute("SET jit = off")  # both sides: its compile time (≈1.5 s a statement here) hides the work
     day = timezone.localdate()  # the day checklist_build reads ages and tags on
 
