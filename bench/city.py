@@ -205,6 +205,12 @@ def main() -> None:
     ap.add_argument("--template", default="", help="a migrated empty database to copy instead of migrating")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--skip", default="", help="comma list of parts to skip: night,pages")
+    ap.add_argument(
+        "--db", default="", help="an existing city database (a copy, say) to measure; no generation"
+    )
+    ap.add_argument(
+        "--only", default="", help="comma list: time only the pages and lists whose URL or name has one"
+    )
     ap.add_argument("--job", help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -213,9 +219,9 @@ def main() -> None:
         return
     scale = 0.01 if a.quick else a.scale
     base = a.pg_url.rsplit("/", 1)[0]
-    name = db_name(scale, a.seed)
+    name = a.db or db_name(scale, a.seed)
     url = f"{base}/{name}"
-    fresh = prepare(f"{base}/postgres", name, scale, a.seed, a.reuse, a.template)
+    fresh = False if a.db else prepare(f"{base}/postgres", name, scale, a.seed, a.reuse, a.template)
     print(
         f"city bench: 广州 at scale {scale}, seed {a.seed}, database {name} ({'new' if fresh else 'reused'})",
         flush=True,
@@ -251,7 +257,7 @@ def main() -> None:
     if "pages" not in skip:
         from bench.city_pages import walk
 
-        p95_max, over, ratio = walk(repeat=a.repeat)
+        p95_max, over, ratio = walk(repeat=a.repeat, only=[w for w in a.only.split(",") if w])
     print(
         f"BENCH city scale={scale} pages_p95_max_ms={p95_max:.0f} pages_over_target={over} nightly_s={nightly_s:.0f} "
         f"peak_mb={peak:.0f} ratio={ratio:.1f} generation_s={gen_s:.0f} db_gb={database_size() / 2**30:.2f}"

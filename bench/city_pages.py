@@ -167,9 +167,10 @@ def api_lists() -> list[str]:
     return sorted(out)
 
 
-def walk(*, repeat: int) -> tuple[float, int, float]:
+def walk(*, repeat: int, only: list[str] | None = None) -> tuple[float, int, float]:
     """Time every page and API list of both accounts; print them and the ones over target. Returns (worst
-    p95 ms, URLs over target, worst page's p95 / its floor)."""
+    p95 ms, URLs over target, worst page's p95 / its floor). ``only``: just the pages and lists whose URL
+    or menu name contains one of these words."""
     from django.core.signals import request_started
     from django.db import reset_queries
     from django.test import Client
@@ -181,6 +182,11 @@ def walk(*, repeat: int) -> tuple[float, int, float]:
     # each request would empty the query log that CaptureQueriesContext reads: the walk empties it itself
     request_started.disconnect(reset_queries)
     apis = api_lists()
+
+    def wanted(url: str, label: str) -> bool:
+        return not only or any(w in url or w in label for w in only)
+
+    apis = [p for p in apis if wanted(p, "API")]
     results: list[Timing] = []
     for username, who in ACCOUNTS:
         user = User.objects.get(username=username)
@@ -196,6 +202,8 @@ def walk(*, repeat: int) -> tuple[float, int, float]:
                 url = reverse(url_name)
             except NoReverseMatch:
                 print(f"  {label}: {url_name} needs arguments, skipped")
+                continue
+            if not wanted(url, label):
                 continue
             t = measure(client, username, label, url, repeat)
             results.append(t)
@@ -221,6 +229,8 @@ def walk(*, repeat: int) -> tuple[float, int, float]:
             print(
                 f"             slowest SQL {t.slow_ms:.0f} ms ({t.queries} statements): {sql[:300]}{'…' if len(sql) > 300 else ''}"
             )
+    if not results:
+        return 0.0, 0, 0.0
     ok = [t for t in results if t.status < 400] or results
     worst = max(ok, key=lambda t: t.p95)
     return worst.p95, len(over), worst.ratio
