@@ -10,4 +10,32 @@ Each door type has one behaviour for a page number out of range:
   one past the end (or below 1) the last page; nothing reaches the database unbounded.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 MAX_PAGE = 1_000_000
+
+
+class MappedRows:
+    """A queryset whose rows are turned into something else one page at a time: what a list hands to
+    ``Paginator`` or the API's pagination when each page needs a second, grouped query (figures per
+    grid or per community) that must not run over every row of a city. ``count()`` is the queryset's
+    count; slicing fetches that slice of rows and passes the list to ``convert``."""
+
+    def __init__(self, queryset: Any, convert: Callable[[list[Any]], list[Any]]) -> None:
+        self.queryset = queryset
+        self.convert = convert
+
+    def all(self) -> "MappedRows":
+        return self
+
+    def count(self) -> int:
+        return int(self.queryset.count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[Any]:
+        if not isinstance(key, slice):
+            raise TypeError("MappedRows is sliced a page at a time")
+        return self.convert(list(self.queryset[key]))
