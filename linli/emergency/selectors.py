@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from scipy.sparse.csgraph import dijkstra
 
@@ -353,6 +354,17 @@ def missing_officers(user: User, root: Region | None = None) -> list[Region]:
     return list(communities(user, root).exclude(pk__in=have))
 
 
+def without_officer(user: User) -> QuerySet[Region]:
+    """The communities in view with no serving 灾害信息员 in them (at the community or one of its
+    grids, as the readiness figures count them), by code."""
+    officer = InfoOfficer.objects.filter(
+        until__isnull=True,
+        region__code__gte=OuterRef("code"),
+        region__code__lt=Concat(OuterRef("code"), Value(";")),
+    )
+    return communities(user).filter(~Exists(officer)).defer("boundary")
+
+
 def units(user: User) -> QuerySet[EmergencyUnit]:
     return (
         _in(EmergencyUnit.objects.filter(active=True), user, "region__code")
@@ -594,10 +606,15 @@ class Readiness:
 
 
 def readiness(user: User, root: Region | None = None) -> list[Readiness]:
-    """Per community in view: the readiness figures (a handful of GROUP BY queries, not per row)."""
+    """Per community in view (the first 400; pages page ``communities`` and call ``readiness_of``)."""
+    return readiness_of(list(communities(user, root)[:400]))
+
+
+def readiness_of(comms: list[Region]) -> list[Readiness]:
+    """Per community of ``comms`` (a page by code): the readiness figures (a handful of GROUP BY
+    queries over the code range of the page, not per row)."""
     from linli.facilities.models import Facility  # noqa: PLC0415 — counts only
 
-    comms = list(communities(user, root)[:400])
     if not comms:
         return []
     lo, hi = min(c.code for c in comms), max(c.code for c in comms) + ";"
