@@ -10,8 +10,12 @@ Each door type has one behaviour for a page number out of range:
   one past the end (or below 1) the last page; nothing reaches the database unbounded.
 """
 
+import json
 from collections.abc import Callable
 from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
 
 MAX_PAGE = 1_000_000
 
@@ -39,3 +43,28 @@ class MappedRows:
         if not isinstance(key, slice):
             raise TypeError("MappedRows is sliced a page at a time")
         return self.convert(list(self.queryset[key]))
+
+
+EXACT_COUNT_UP_TO = 10_000
+
+
+def list_count(rows: Any) -> tuple[int, bool]:
+    """(how many rows a paged list has, whether that is an estimate). On PostgreSQL a list the planner
+    expects to hold more than ``EXACT_COUNT_UP_TO`` rows is given the planner's estimate (``EXPLAIN``,
+    no scan of the city for a pager); smaller lists, and every list on SQLite, are counted exactly."""
+    if isinstance(rows, MappedRows):
+        rows = rows.queryset
+    if not isinstance(rows, QuerySet):
+        return len(rows), False
+    connection = connections[rows.db]
+    if connection.vendor == "postgresql":
+        sql, params = rows.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cur.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        if estimate > EXACT_COUNT_UP_TO:
+            return estimate, True
+    return int(rows.count()), False

@@ -341,7 +341,7 @@ def communities(user: User, root: Region | None = None) -> QuerySet[Region]:
     qs = Region.objects.current().filter(level=Level.COMMUNITY)
     if root is not None:
         qs = qs.filter(subtree_q(root.code))
-    return _in(qs, user, "code").order_by("code")
+    return _in(qs, user, "code").defer("boundary").order_by("code")
 
 
 def officers(user: User) -> QuerySet[InfoOfficer]:
@@ -362,7 +362,7 @@ def without_officer(user: User) -> QuerySet[Region]:
         region__code__gte=OuterRef("code"),
         region__code__lt=Concat(OuterRef("code"), Value(";")),
     )
-    return communities(user).filter(~Exists(officer)).defer("boundary")
+    return communities(user).filter(~Exists(officer))
 
 
 def units(user: User) -> QuerySet[EmergencyUnit]:
@@ -649,9 +649,17 @@ def readiness_of(comms: list[Region]) -> list[Readiness]:
     for r in group(Shelter.objects.all(), "facility__region__code", n=Sum("capacity")):
         if r["_c"] in out:
             out[r["_c"]].shelter_places = r["n"] or 0
-    for r in group(Person.objects.filter(status=PersonStatus.ACTIVE), "region__code", n=Count("id")):
-        if r["_c"] in out:
-            out[r["_c"]].residents = r["n"]
+    # residents by the page's region ids (an index probe per region), not a join over every person
+    codes = dict(Region.objects.filter(code__gte=lo, code__lt=hi).values_list("pk", "code").order_by())
+    for r in (
+        Person.objects.filter(status=PersonStatus.ACTIVE, region_id__in=list(codes))
+        .values("region_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        c = codes[r["region_id"]][:12]
+        if c in out:
+            out[c].residents += r["n"]
     for r in group(
         Supply.objects.filter(quantity__gt=0),
         "store__region__code",

@@ -134,9 +134,9 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
     warnings = list(
         selectors.visible_warnings(user).filter(status=WarningStatus.ACTIVE, expires__gt=timezone.now())[:20]
     )
-    page = Paginator(
-        MappedRows(selectors.communities(user).defer("boundary"), selectors.readiness_of), 50
-    ).get_page(request.GET.get("page"))
+    page = Paginator(MappedRows(selectors.communities(user), selectors.readiness_of), 50).get_page(
+        request.GET.get("page")
+    )
     missing = selectors.without_officer(user)
     past = list(selectors.visible_events(user).filter(status=EventStatus.ENDED)[:10])
     today = timezone.localdate()
@@ -193,14 +193,20 @@ def organisation(request: AuthedHttpRequest) -> HttpResponse:
         return done
     status = _status(request)
     comms = _choices(request)
-    people = Staff.objects.filter(active=True, region__in=comms).order_by("region__code", "name")[:300]
+    people = (
+        Staff.objects.filter(active=True, region__in=[c.pk for c in comms])
+        .select_related("region")
+        .order_by("region__code", "name")[:300]
+    )
+    missing = selectors.without_officer(user)
     return render(
         request,
         "emergency/organisation.html",
         {
             "title": "应急组织",
             "officers": selectors.officers(user).order_by("region__code")[:400],
-            "missing": selectors.missing_officers(user),
+            "missing": list(missing[:MISSING_SHOWN]),
+            "missing_n": missing.count(),
             "units": selectors.units(user).order_by("region__code", "name")[:400],
             "communities": comms,
             "staff": people,

@@ -487,12 +487,23 @@ def figures_of(communities: list[Region]) -> list[CommunityFigures]:
         )
         return {r.pop("_p"): r for r in rows}
 
-    hh = by12(Household.objects.all(), "region__code", n=Count("pk"))
+    # the regions of the page first, then the rows by their region id: an index probe per region
+    # rather than a join the planner may turn into a scan of every person of the city
+    codes = dict(Region.objects.filter(code__gte=lo, code__lt=hi).values_list("pk", "code").order_by())
+
+    def by_region(qs: QuerySet[Any], **agg: Any) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for r in qs.filter(region_id__in=list(codes)).values("region_id").annotate(**agg).order_by():
+            row = out.setdefault(codes[r.pop("region_id")][:12], dict.fromkeys(agg, 0))
+            for k, v in r.items():
+                row[k] += v or 0
+        return out
+
+    hh = by_region(Household.objects.all(), n=Count("pk"))
     living = Q(status=PersonStatus.ACTIVE) & ~Q(residence_type=ResidenceType.SEPARATED)
-    ppl = by12(Person.objects.filter(living), "region__code", n=Count("pk"))
-    st = by12(
+    ppl = by_region(Person.objects.filter(living), n=Count("pk"))
+    st = by_region(
         Staff.objects.filter(active=True),
-        "region__code",
         w=Count("pk", filter=Q(kind=StaffKind.COMMUNITY_WORKER)),
         c=Count("pk", filter=~Q(certificate_level="")),
     )
