@@ -11,8 +11,8 @@ Each door type has one behaviour for a page number out of range:
 """
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, overload
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -20,17 +20,19 @@ from django.db.models import QuerySet
 MAX_PAGE = 1_000_000
 
 
-class MappedRows:
+class MappedRows[T]:
     """A queryset whose rows are turned into something else one page at a time: what a list hands to
     ``Paginator`` or the API's pagination when each page needs a second, grouped query (figures per
     grid or per community) that must not run over every row of a city. ``count()`` is the queryset's
     count; slicing fetches that slice of rows and passes the list to ``convert``."""
 
-    def __init__(self, queryset: Any, convert: Callable[[list[Any]], list[Any]]) -> None:
+    CHUNK = 500
+
+    def __init__(self, queryset: Any, convert: Callable[[list[Any]], list[T]]) -> None:
         self.queryset = queryset
         self.convert = convert
 
-    def all(self) -> "MappedRows":
+    def all(self) -> "MappedRows[T]":
         return self
 
     def count(self) -> int:
@@ -39,10 +41,23 @@ class MappedRows:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, key: slice) -> list[Any]:
-        if not isinstance(key, slice):
-            raise TypeError("MappedRows is sliced a page at a time")
-        return self.convert(list(self.queryset[key]))
+    @overload
+    def __getitem__(self, key: int) -> T: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[T]: ...
+
+    def __getitem__(self, key: int | slice) -> T | list[T]:
+        if isinstance(key, slice):
+            return self.convert(list(self.queryset[key]))
+        return self.convert([self.queryset[key]])[0]
+
+    def __iter__(self) -> Iterator[T]:
+        """Every row, converted a chunk at a time (a page reads a slice, not this)."""
+        start = 0
+        while chunk := self[start : start + self.CHUNK]:
+            yield from chunk
+            start += self.CHUNK
 
 
 EXACT_COUNT_UP_TO = 10_000

@@ -651,15 +651,16 @@ def readiness_of(comms: list[Region]) -> list[Readiness]:
             out[r["_c"]].shelter_places = r["n"] or 0
     # residents by the page's region ids (an index probe per region), not a join over every person
     codes = dict(Region.objects.filter(code__gte=lo, code__lt=hi).values_list("pk", "code").order_by())
-    for r in (
+    for region_id, n in (
         Person.objects.filter(status=PersonStatus.ACTIVE, region_id__in=list(codes))
         .values("region_id")
         .annotate(n=Count("id"))
+        .values_list("region_id", "n")
         .order_by()
     ):
-        c = codes[r["region_id"]][:12]
+        c = codes[region_id][:12]
         if c in out:
-            out[c].residents += r["n"]
+            out[c].residents += n
     for r in group(
         Supply.objects.filter(quantity__gt=0),
         "store__region__code",

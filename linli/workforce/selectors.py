@@ -249,7 +249,7 @@ def coverage_rollup(user: Any, root: Region, day: dt.date, n: int) -> list[Rollu
         .annotate(grids=Count("pk"), ok=Count("pk", filter=Q(counted__gte=F("required"))))
         .order_by("_p")
     )
-    return _rolled(list(rows))
+    return _rolled([dict(r) for r in rows])
 
 
 # --- teams ------------------------------------------------------------------------------------------
@@ -345,7 +345,7 @@ def team_rollup(user: Any, root: Region, n: int) -> list[Rollup]:
         )
         .order_by("_p")
     )
-    return _rolled(list(rows))
+    return _rolled([dict(r) for r in rows])
 
 
 def members_by_post(grid: Region, post: str) -> list[TeamMember]:
@@ -610,10 +610,11 @@ def graded_staff(root: Region) -> QuerySet[Staff]:
 
 
 def communities_under(root: Region) -> list[Region]:
+    """The communities under ``root`` for a form's choice (code and name only: a city has thousands)."""
     return list(
         Region.objects.current()
         .filter(subtree_q(root.code, "code"), level=Level.COMMUNITY)
-        .defer("boundary")
+        .only("id", "code", "name", "level", "parent_id")
         .order_by("code")
     )
 
