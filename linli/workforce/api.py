@@ -74,9 +74,16 @@ class CoverageOut(Schema):
 
 def _region(user: Any, code: str) -> Region:
     if not code:
-        if user.region is None:
+        if user.region is not None:
+            return user.region  # type: ignore[no-any-return]
+        top = None
+        if (
+            effective_role(user) == Role.SYSTEM_ADMIN
+        ):  # no region of its own: the top of the tree, as the pages
+            top = Region.objects.current().defer("boundary").order_by("level", "code").first()
+        if top is None:
             raise Http404("本账号没有所辖区域")
-        return user.region  # type: ignore[no-any-return]
+        return top
     found = Region.objects.current().filter(code=code).defer("boundary").first()
     if found is None or not region_in_scope(user, found):
         raise Http404("区划不存在或不在本账号的数据范围内")
