@@ -12,6 +12,7 @@ from linli.accounts import selectors, services
 from linli.core.api import ERRORS, ObjectId, Pagination, acting_user
 from linli.core.errors import invalid
 from linli.core.models import User
+from linli.core.paging import MappedRows
 from linli.regions.models import Region
 from linli.registry.models import Organisation
 
@@ -111,13 +112,13 @@ def _managed(request: HttpRequest, pk: int) -> User:
     return get_object_or_404(selectors.accounts_managed(acting_user(request)), pk=pk)
 
 
-@router.get("", response={200: list[AccountOut], **ERRORS}, summary="本账号管理的账号")
+@router.get("", response={200: list[AccountOut], **ERRORS}, summary="本账号管理的账号（分页）")
 @paginate(Pagination)
-def account_list(request: HttpRequest, filters: Query[AccountFilter]) -> list[AccountOut]:
+def account_list(request: HttpRequest, filters: Query[AccountFilter]) -> MappedRows:
     qs = selectors.accounts_search(
         by=acting_user(request), q=filters.q, role=filters.role, status=filters.status
     )
-    return [_out(u) for u in qs]
+    return MappedRows(qs, lambda users: [_out(u) for u in users])  # one page of accounts read, not all
 
 
 @router.post(

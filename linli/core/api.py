@@ -20,7 +20,7 @@ from pydantic_core import CoreSchema, core_schema
 from linli.core.auth import api_token_issue, api_token_revoke, session_auth
 from linli.core.errors import Conflict
 from linli.core.models import ApiToken, AuditAction, AuditLog, User
-from linli.core.paging import MAX_PAGE
+from linli.core.paging import EXACT_COUNT_UP_TO, MAX_PAGE, list_count
 from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION
@@ -116,7 +116,8 @@ class OneOf:
 
 class Pagination(PageNumberPagination):
     """Page-number pagination: ``page`` from 1 to MAX_PAGE, ``page_size`` up to 200 (more is a 422
-    naming the field, not a silent cut); a page past the end is an empty list (see ``linli.core.paging``)."""
+    naming the field, not a silent cut); a page past the end is an empty list; a list of more than
+    ``EXACT_COUNT_UP_TO`` rows is counted by the planner's estimate (see ``linli.core.paging``)."""
 
     class Input(Schema):
         page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码，从 1 开始，最大 {MAX_PAGE}")
@@ -124,16 +125,21 @@ class Pagination(PageNumberPagination):
 
     class Output(Schema):
         items: list[Any]
-        count: int
+        count: int = Field(
+            description=f"条数；超过 {EXACT_COUNT_UP_TO} 条时可能是估算值（见 count_estimated）"
+        )
+        count_estimated: bool = Field(description="count 是否为估算值（大列表不逐条计数）")
         page: int
         page_size: int
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
         size = pagination.page_size
         offset = (pagination.page - 1) * size
+        count, estimated = list_count(queryset)
         return {
             "items": queryset[offset : offset + size],
-            "count": self._items_count(queryset),
+            "count": count,
+            "count_estimated": estimated,
             "page": pagination.page,
             "page_size": size,
         }

@@ -10,4 +10,76 @@ Each door type has one behaviour for a page number out of range:
   one past the end (or below 1) the last page; nothing reaches the database unbounded.
 """
 
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, overload
+
+from django.db import connections
+from django.db.models import QuerySet
+
 MAX_PAGE = 1_000_000
+
+
+class MappedRows[T]:
+    """A queryset whose rows are turned into something else one page at a time: what a list hands to
+    ``Paginator`` or the API's pagination when each page needs a second, grouped query (figures per
+    grid or per community) that must not run over every row of a city. ``count()`` is the queryset's
+    count; slicing fetches that slice of rows and passes the list to ``convert``."""
+
+    CHUNK = 500
+
+    def __init__(self, queryset: Any, convert: Callable[[list[Any]], list[T]]) -> None:
+        self.queryset = queryset
+        self.convert = convert
+
+    def all(self) -> "MappedRows[T]":
+        return self
+
+    def count(self) -> int:
+        return int(self.queryset.count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, key: int) -> T: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[T]: ...
+
+    def __getitem__(self, key: int | slice) -> T | list[T]:
+        if isinstance(key, slice):
+            return self.convert(list(self.queryset[key]))
+        return self.convert([self.queryset[key]])[0]
+
+    def __iter__(self) -> Iterator[T]:
+        """Every row, converted a chunk at a time (a page reads a slice, not this)."""
+        start = 0
+        while chunk := self[start : start + self.CHUNK]:
+            yield from chunk
+            start += self.CHUNK
+
+
+EXACT_COUNT_UP_TO = 10_000
+
+
+def list_count(rows: Any) -> tuple[int, bool]:
+    """(how many rows a paged list has, whether that is an estimate). On PostgreSQL a list the planner
+    expects to hold more than ``EXACT_COUNT_UP_TO`` rows is given the planner's estimate (``EXPLAIN``,
+    no scan of the city for a pager); smaller lists, and every list on SQLite, are counted exactly."""
+    if isinstance(rows, MappedRows):
+        rows = rows.queryset
+    if not isinstance(rows, QuerySet):
+        return len(rows), False
+    connection = connections[rows.db]
+    if connection.vendor == "postgresql":
+        sql, params = rows.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cur.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        if estimate > EXACT_COUNT_UP_TO:
+            return estimate, True
+    return int(rows.count()), False

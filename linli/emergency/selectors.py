@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from scipy.sparse.csgraph import dijkstra
 
@@ -340,7 +341,7 @@ def communities(user: User, root: Region | None = None) -> QuerySet[Region]:
     qs = Region.objects.current().filter(level=Level.COMMUNITY)
     if root is not None:
         qs = qs.filter(subtree_q(root.code))
-    return _in(qs, user, "code").order_by("code")
+    return _in(qs, user, "code").defer("boundary").order_by("code")
 
 
 def officers(user: User) -> QuerySet[InfoOfficer]:
@@ -351,6 +352,17 @@ def missing_officers(user: User, root: Region | None = None) -> list[Region]:
     """The communities without a 灾害信息员 (seed 000/002: at least one in every community)."""
     have = InfoOfficer.objects.filter(until__isnull=True).values("region_id")
     return list(communities(user, root).exclude(pk__in=have))
+
+
+def without_officer(user: User) -> QuerySet[Region]:
+    """The communities in view with no serving 灾害信息员 in them (at the community or one of its
+    grids, as the readiness figures count them), by code."""
+    officer = InfoOfficer.objects.filter(
+        until__isnull=True,
+        region__code__gte=OuterRef("code"),
+        region__code__lt=Concat(OuterRef("code"), Value(";")),
+    )
+    return communities(user).filter(~Exists(officer))
 
 
 def units(user: User) -> QuerySet[EmergencyUnit]:
@@ -594,10 +606,15 @@ class Readiness:
 
 
 def readiness(user: User, root: Region | None = None) -> list[Readiness]:
-    """Per community in view: the readiness figures (a handful of GROUP BY queries, not per row)."""
+    """Per community in view (the first 400; pages page ``communities`` and call ``readiness_of``)."""
+    return readiness_of(list(communities(user, root)[:400]))
+
+
+def readiness_of(comms: list[Region]) -> list[Readiness]:
+    """Per community of ``comms`` (a page by code): the readiness figures (a handful of GROUP BY
+    queries over the code range of the page, not per row)."""
     from linli.facilities.models import Facility  # noqa: PLC0415 — counts only
 
-    comms = list(communities(user, root)[:400])
     if not comms:
         return []
     lo, hi = min(c.code for c in comms), max(c.code for c in comms) + ";"
@@ -632,9 +649,18 @@ def readiness(user: User, root: Region | None = None) -> list[Readiness]:
     for r in group(Shelter.objects.all(), "facility__region__code", n=Sum("capacity")):
         if r["_c"] in out:
             out[r["_c"]].shelter_places = r["n"] or 0
-    for r in group(Person.objects.filter(status=PersonStatus.ACTIVE), "region__code", n=Count("id")):
-        if r["_c"] in out:
-            out[r["_c"]].residents = r["n"]
+    # residents by the page's region ids (an index probe per region), not a join over every person
+    codes = dict(Region.objects.filter(code__gte=lo, code__lt=hi).values_list("pk", "code").order_by())
+    for region_id, n in (
+        Person.objects.filter(status=PersonStatus.ACTIVE, region_id__in=list(codes))
+        .values("region_id")
+        .annotate(n=Count("id"))
+        .values_list("region_id", "n")
+        .order_by()
+    ):
+        c = codes[region_id][:12]
+        if c in out:
+            out[c].residents += n
     for r in group(
         Supply.objects.filter(quantity__gt=0),
         "store__region__code",

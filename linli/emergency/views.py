@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
+from linli.core.paging import MappedRows
 from linli.core.roles import Role, effective_role, require_role
 from linli.core.scope import region_in_scope
 from linli.emergency import forms as f
@@ -45,6 +47,7 @@ STAFF = services.STAFF
 KEEPERS = services.KEEPERS
 ISSUERS = services.ISSUERS
 Errors = (ValidationError, PermissionDenied)
+MISSING_SHOWN = 60  # communities named on the overview as lacking a 灾害信息员; the rest are counted
 MEMBER_LISTS = {"grid_team": "网格团队", "volunteer": "志愿者", "resident": "本社区居民"}
 
 
@@ -131,7 +134,10 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
     warnings = list(
         selectors.visible_warnings(user).filter(status=WarningStatus.ACTIVE, expires__gt=timezone.now())[:20]
     )
-    rows = selectors.readiness(user)
+    page = Paginator(MappedRows(selectors.communities(user), selectors.readiness_of), 50).get_page(
+        request.GET.get("page")
+    )
+    missing = selectors.without_officer(user)
     past = list(selectors.visible_events(user).filter(status=EventStatus.ENDED)[:10])
     today = timezone.localdate()
     stock = selectors.supplies(user).filter(quantity__gt=0)
@@ -144,8 +150,10 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
             "events": events,
             "past": past,
             "warnings": warnings,
-            "rows": rows,
-            "missing": [r for r in rows if not r.officers],
+            "rows": list(page.object_list),
+            "page": page,
+            "missing": list(missing[:MISSING_SHOWN]),
+            "missing_n": missing.count(),
             "batches": batches,
             "can_issue": effective_role(user) in ISSUERS,
         },
@@ -185,14 +193,20 @@ def organisation(request: AuthedHttpRequest) -> HttpResponse:
         return done
     status = _status(request)
     comms = _choices(request)
-    people = Staff.objects.filter(active=True, region__in=comms).order_by("region__code", "name")[:300]
+    people = (
+        Staff.objects.filter(active=True, region__in=[c.pk for c in comms])
+        .select_related("region")
+        .order_by("region__code", "name")[:300]
+    )
+    missing = selectors.without_officer(user)
     return render(
         request,
         "emergency/organisation.html",
         {
             "title": "应急组织",
             "officers": selectors.officers(user).order_by("region__code")[:400],
-            "missing": selectors.missing_officers(user),
+            "missing": list(missing[:MISSING_SHOWN]),
+            "missing_n": missing.count(),
             "units": selectors.units(user).order_by("region__code", "name")[:400],
             "communities": comms,
             "staff": people,

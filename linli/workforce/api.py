@@ -2,8 +2,6 @@
 through the 准入 check, items completed) and the workforce figures. Reads are scoped; writes go through
 ``linli.workforce.services`` — the same calls as the pages."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -11,9 +9,11 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
-from linli.core.api import ERRORS, ConflictOut, acting_user, conflict_response
+from linli.core.api import ERRORS, ConflictOut, Pagination, acting_user, conflict_response
 from linli.core.errors import Conflict, Forbidden, invalid
+from linli.core.paging import MappedRows
 from linli.core.roles import Role, effective_role
 from linli.core.scope import region_in_scope
 from linli.regions.models import Level, Region
@@ -55,8 +55,9 @@ def patrol_points(request: HttpRequest, payload: PointsIn) -> Any:
 
 
 class CoverageIn(Schema):
-    region: str = ""
-    day: dt.date | None = None
+    region: str = Field("", max_length=15, description="区划编码（默认本账号所辖区域）")
+    day: dt.date | None = Field(None, description="日期（默认今天）")
+    gaps: bool = Field(False, description="只列当天未达到“一日两巡”的网格")
 
 
 class CoverageOut(Schema):
@@ -73,35 +74,47 @@ class CoverageOut(Schema):
 
 def _region(user: Any, code: str) -> Region:
     if not code:
-        if user.region is None:
+        if user.region is not None:
+            return user.region  # type: ignore[no-any-return]
+        top = None
+        if (
+            effective_role(user) == Role.SYSTEM_ADMIN
+        ):  # no region of its own: the top of the tree, as the pages
+            top = Region.objects.current().defer("boundary").order_by("level", "code").first()
+        if top is None:
             raise Http404("本账号没有所辖区域")
-        return user.region  # type: ignore[no-any-return]
+        return top
     found = Region.objects.current().filter(code=code).defer("boundary").first()
     if found is None or not region_in_scope(user, found):
         raise Http404("区划不存在或不在本账号的数据范围内")
     return found
 
 
-@router.get("/coverage", response={200: list[CoverageOut], **ERRORS}, summary="巡查覆盖（每个网格一天）")
+def _coverage_out(r: selectors.GridDay) -> dict[str, Any]:
+    return {
+        "grid": r.grid.code,
+        "grid_name": r.grid.name,
+        "required": r.required,
+        "done": r.done,
+        "patrols": r.patrols,
+        "minutes": r.minutes,
+        "distance_m": r.distance_m,
+        "buildings": r.buildings,
+        "missed": r.missed,
+    }
+
+
+@router.get(
+    "/coverage", response={200: list[CoverageOut], **ERRORS}, summary="巡查覆盖（每个网格一天，分页）"
+)
+@paginate(Pagination)
 def coverage(request: HttpRequest, filters: Query[CoverageIn]) -> Any:
     user = acting_user(request)
     if effective_role(user) not in selectors.SUPERVISORS:
         raise Forbidden("本账号不能查看巡查覆盖")
-    rows = selectors.day_coverage(user, _region(user, filters.region), filters.day or timezone.localdate())
-    return [
-        {
-            "grid": r.grid.code,
-            "grid_name": r.grid.name,
-            "required": r.required,
-            "done": r.done,
-            "patrols": r.patrols,
-            "minutes": r.minutes,
-            "distance_m": r.distance_m,
-            "buildings": r.buildings,
-            "missed": r.missed,
-        }
-        for r in rows
-    ]
+    day = filters.day or timezone.localdate()
+    grids = selectors.coverage_grids(user, _region(user, filters.region), day, gaps=filters.gaps)
+    return MappedRows(grids, lambda gs: [_coverage_out(r) for r in selectors.coverage_of(gs, day)])
 
 
 class FieldIn(Schema):
@@ -194,26 +207,29 @@ class FigureOut(Schema):
     grids_without_worker: int
 
 
-@router.get("/figures", response={200: list[FigureOut], **ERRORS}, summary="社区工作者配备（每个社区）")
+def _figure_out(f: selectors.CommunityFigures) -> dict[str, Any]:
+    return {
+        "community": f.region.code,
+        "name": f.region.name,
+        "households": f.households,
+        "residents": f.residents,
+        "workers": f.workers,
+        "certified": f.certified,
+        "per_300_households": f.per_300_households,
+        "per_10k_residents": f.per_10k_residents,
+        "grids": f.grids,
+        "grids_without_worker": f.grids_without_worker,
+    }
+
+
+@router.get("/figures", response={200: list[FigureOut], **ERRORS}, summary="社区工作者配备（每个社区，分页）")
+@paginate(Pagination)
 def figures(request: HttpRequest, region: str = "") -> Any:
     user = acting_user(request)
     if effective_role(user) not in selectors.SUPERVISORS:
         raise Forbidden("本账号不能查看队伍统计")
-    return [
-        {
-            "community": f.region.code,
-            "name": f.region.name,
-            "households": f.households,
-            "residents": f.residents,
-            "workers": f.workers,
-            "certified": f.certified,
-            "per_300_households": f.per_300_households,
-            "per_10k_residents": f.per_10k_residents,
-            "grids": f.grids,
-            "grids_without_worker": f.grids_without_worker,
-        }
-        for f in selectors.community_figures(_region(user, region))
-    ]
+    communities = selectors.communities_of(_region(user, region))
+    return MappedRows(communities, lambda cs: [_figure_out(f) for f in selectors.figures_of(cs)])
 
 
 # --- entry of the workforce figures: grades, the income baseline, the 后备人才库 --------------------------

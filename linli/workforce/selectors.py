@@ -8,8 +8,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Substr
 
 from linli.cases.hooks import Assignee
 from linli.core.roles import Role, effective_role
@@ -113,12 +131,50 @@ class GridDay:
         return max(0, self.required - self.done)
 
 
-def day_coverage(user: Any, root: Region, day: dt.date) -> list[GridDay]:
-    """Per grid under ``root`` on ``day``: patrols done against the rule, time and distance in the
-    grid, buildings passed (one aggregate query over the day's patrols)."""
-    grids = list(grids_of(user, root).defer("boundary"))
-    table = rules_under(root)
-    rows = {g.pk: GridDay(g, applicable(g.code, table)[0]) for g in grids}
+def required_patrols(table: dict[str, tuple[int, list[str]]]) -> Any:
+    """The patrols a day owed in each grid, as an SQL expression: the nearest rule up the tree
+    (``applicable``), the most specific rule code first."""
+    whens = [
+        When(code__startswith=code, then=Value(rule[0]))
+        for code, rule in sorted(table.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    ]
+    if not whens:
+        return Value(rules.PATROLS_PER_DAY, output_field=IntegerField())
+    return Case(*whens, default=Value(rules.PATROLS_PER_DAY), output_field=IntegerField())
+
+
+def patrols_counted(day: dt.date) -> Any:
+    """Patrols of ``day`` in the grid (outer row) that count for the rule: one indexed probe per grid."""
+    found = (
+        Patrol.objects.filter(
+            grid=OuterRef("pk"),
+            day=day,
+            status=PatrolStatus.DONE,
+            minutes_in_grid__gte=rules.MIN_PATROL_MINUTES,
+        )
+        .order_by()
+        .values("grid")
+        .annotate(c=Count("pk"))
+        .values("c")[:1]
+    )
+    return Coalesce(Subquery(found, output_field=IntegerField()), Value(0))
+
+
+def coverage_grids(user: Any, root: Region, day: dt.date, *, gaps: bool = False) -> QuerySet[Region]:
+    """The grids under ``root`` in the account's scope, each with ``required`` (patrols a day by the
+    rule), by code; with ``gaps`` only those short of it on ``day``. Page it, then ``coverage_of``."""
+    qs = grids_of(user, root).defer("boundary").annotate(required=required_patrols(rules_under(root)))
+    if gaps:
+        qs = qs.annotate(counted=patrols_counted(day)).filter(counted__lt=F("required"))
+    return qs
+
+
+def coverage_of(grids: list[Region], day: dt.date) -> list[GridDay]:
+    """Per grid of ``grids`` (from ``coverage_grids``) on ``day``: patrols done against the rule, time
+    and distance in the grid, buildings passed (one aggregate query over those grids' patrols)."""
+    rows = {g.pk: GridDay(g, g.required) for g in grids}  # type: ignore[attr-defined]
+    if not rows:
+        return []
     agg = (
         Patrol.objects.filter(day=day, grid_id__in=list(rows), status=PatrolStatus.DONE)
         .values("grid_id")
@@ -136,6 +192,64 @@ def day_coverage(user: Any, root: Region, day: dt.date) -> list[GridDay]:
         row.patrols, row.done = r["n"], r["ok"]
         row.minutes, row.distance_m, row.buildings = r["m"] or 0.0, r["d"] or 0.0, r["b"] or 0
     return list(rows.values())
+
+
+def day_coverage(user: Any, root: Region, day: dt.date) -> list[GridDay]:
+    """Every grid under ``root`` on ``day`` (a community's few grids; larger roots page
+    ``coverage_grids`` or read ``coverage_rollup``)."""
+    return coverage_of(list(coverage_grids(user, root, day)), day)
+
+
+@dataclass
+class Rollup:
+    """Grids of one street or community under the root: how many, how many are fine (the day's patrols
+    met, or the team complete), and grids without a grid worker (teams)."""
+
+    region: Region
+    grids: int
+    ok: int
+    no_worker: int = 0
+
+    @property
+    def short(self) -> int:
+        return self.grids - self.ok
+
+
+def child_length(root: Region) -> int:
+    """The code length the grids under ``root`` are summed up by: streets under a city or district,
+    communities under a street, the grids themselves below that."""
+    if root.level <= Level.DISTRICT:
+        return 9
+    if root.level == Level.STREET:
+        return 12
+    return 15
+
+
+def _rolled(rows: list[dict[str, Any]]) -> list[Rollup]:
+    names = {
+        r.code: r
+        for r in Region.objects.current().filter(code__in=[row["_p"] for row in rows]).defer("boundary")
+    }
+    return [
+        Rollup(names[row["_p"]], row["grids"], row["ok"], row.get("no_worker", 0))
+        for row in rows
+        if row["_p"] in names
+    ]
+
+
+def coverage_rollup(user: Any, root: Region, day: dt.date, n: int) -> list[Rollup]:
+    """Grids and grids that met the day's patrols per region code prefix of length ``n`` under
+    ``root`` (one GROUP BY, a probe of the day's patrols per grid)."""
+    rows = (
+        grids_of(user, root)
+        .order_by()
+        .annotate(required=required_patrols(rules_under(root)), counted=patrols_counted(day))
+        .annotate(_p=Substr("code", 1, n))
+        .values("_p")
+        .annotate(grids=Count("pk"), ok=Count("pk", filter=Q(counted__gte=F("required"))))
+        .order_by("_p")
+    )
+    return _rolled([dict(r) for r in rows])
 
 
 # --- teams ------------------------------------------------------------------------------------------
@@ -160,10 +274,46 @@ class Team:
         return TeamPost.WORKER not in self.posts
 
 
-def teams(user: Any, root: Region) -> list[Team]:
-    grids = list(grids_of(user, root).defer("boundary"))
+def _has_post(post: str) -> Exists:
+    return Exists(TeamMember.objects.filter(grid=OuterRef("pk"), post=post, until__isnull=True))
+
+
+def team_complete(table: dict[str, tuple[int, list[str]]]) -> Any:
+    """Whether the grid's team (outer row) has every post its rule requires, as an SQL expression."""
+
+    def all_of(posts: list[str]) -> Any:
+        if not posts:
+            return Value(True, output_field=BooleanField())
+        q = Q(_has_post(posts[0]))
+        for p in posts[1:]:
+            q &= Q(_has_post(p))
+        return ExpressionWrapper(q, output_field=BooleanField())
+
+    whens = [
+        When(code__startswith=code, then=all_of(rule[1]))
+        for code, rule in sorted(table.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    ]
+    if not whens:
+        return all_of(list(DEFAULT_REQUIRED))
+    return Case(*whens, default=all_of(list(DEFAULT_REQUIRED)), output_field=BooleanField())
+
+
+def team_grids(user: Any, root: Region, *, gaps: bool = False) -> QuerySet[Region]:
+    """The grids under ``root`` in the account's scope, by code; with ``gaps`` only those whose team
+    lacks a post its rule requires. Page it, then ``teams_of``."""
+    qs = grids_of(user, root).defer("boundary")
+    if gaps:
+        qs = qs.annotate(complete=team_complete(rules_under(root))).filter(complete=False)
+    return qs
+
+
+def teams_of(grids: list[Region], root: Region) -> list[Team]:
+    """The teams of ``grids`` (their current members, 网格长 first) with the posts their rule requires
+    (one query for the members)."""
     table = rules_under(root)
     by_grid = {g.pk: Team(g, required=applicable(g.code, table)[1]) for g in grids}
+    if not by_grid:
+        return []
     order = {p: i for i, p in enumerate(TeamPost.values)}  # 网格长 first, the 楼栋长/单元长 last
     for m in TeamMember.objects.filter(grid_id__in=list(by_grid), until__isnull=True).select_related(
         "staff", "person"
@@ -172,6 +322,30 @@ def teams(user: Any, root: Region) -> list[Team]:
     for t in by_grid.values():
         t.members.sort(key=lambda m: (order.get(m.post, 99), m.pk))
     return list(by_grid.values())
+
+
+def teams(user: Any, root: Region) -> list[Team]:
+    """Every team under ``root`` (a community's few grids; larger roots page ``team_grids``)."""
+    return teams_of(list(team_grids(user, root)), root)
+
+
+def team_rollup(user: Any, root: Region, n: int) -> list[Rollup]:
+    """Grids, grids with a complete team and grids without a grid worker per region code prefix of
+    length ``n`` under ``root`` (one GROUP BY)."""
+    rows = (
+        grids_of(user, root)
+        .order_by()
+        .annotate(complete=team_complete(rules_under(root)), has_worker=_has_post(TeamPost.WORKER))
+        .annotate(_p=Substr("code", 1, n))
+        .values("_p")
+        .annotate(
+            grids=Count("pk"),
+            ok=Count("pk", filter=Q(complete=True)),
+            no_worker=Count("pk", filter=Q(has_worker=False)),
+        )
+        .order_by("_p")
+    )
+    return _rolled([dict(r) for r in rows])
 
 
 def members_by_post(grid: Region, post: str) -> list[TeamMember]:
@@ -284,16 +458,28 @@ class CommunityFigures:
         return max(0, need - self.workers)
 
 
-def community_figures(root: Region) -> list[CommunityFigures]:
-    """Per community under ``root``: households, residents, community workers, certified social
-    workers, grids and grids without a grid worker (a few grouped queries)."""
-    communities = list(
-        Region.objects.current().filter(level=Level.COMMUNITY).filter(subtree_q(root.code)).defer("boundary")
+def communities_of(root: Region) -> QuerySet[Region]:
+    """The communities under ``root`` by code: page it, then ``figures_of``."""
+    return (
+        Region.objects.current()
+        .filter(level=Level.COMMUNITY)
+        .filter(subtree_q(root.code))
+        .defer("boundary")
+        .order_by("code")
     )
+
+
+def figures_of(communities: list[Region]) -> list[CommunityFigures]:
+    """Per community of ``communities`` (a page by code, from ``communities_of``): households,
+    residents, community workers, certified social workers, grids and grids without a grid worker
+    (one GROUP BY per figure over the code range of the page, not the whole root)."""
+    if not communities:
+        return []
+    lo, hi = min(c.code for c in communities), max(c.code for c in communities) + ";"
 
     def by12(qs: QuerySet[Any], path: str, **agg: Any) -> dict[str, dict[str, int]]:
         rows = (
-            qs.filter(subtree_q(root.code, path))
+            qs.filter(**{f"{path}__gte": lo, f"{path}__lt": hi})
             .annotate(_p=Substr(path, 1, 12))
             .values("_p")
             .annotate(**agg)
@@ -301,21 +487,35 @@ def community_figures(root: Region) -> list[CommunityFigures]:
         )
         return {r.pop("_p"): r for r in rows}
 
-    hh = by12(Household.objects.all(), "region__code", n=Count("pk"))
+    # the regions of the page first, then the rows by their region id: an index probe per region
+    # rather than a join the planner may turn into a scan of every person of the city
+    codes = dict(Region.objects.filter(code__gte=lo, code__lt=hi).values_list("pk", "code").order_by())
+
+    def by_region(qs: QuerySet[Any], **agg: Any) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for r in qs.filter(region_id__in=list(codes)).values("region_id").annotate(**agg).order_by():
+            row = out.setdefault(codes[r.pop("region_id")][:12], dict.fromkeys(agg, 0))
+            for k, v in r.items():
+                row[k] += v or 0
+        return out
+
+    hh = by_region(Household.objects.all(), n=Count("pk"))
     living = Q(status=PersonStatus.ACTIVE) & ~Q(residence_type=ResidenceType.SEPARATED)
-    ppl = by12(Person.objects.filter(living), "region__code", n=Count("pk"))
-    st = by12(
+    ppl = by_region(Person.objects.filter(living), n=Count("pk"))
+    st = by_region(
         Staff.objects.filter(active=True),
-        "region__code",
         w=Count("pk", filter=Q(kind=StaffKind.COMMUNITY_WORKER)),
         c=Count("pk", filter=~Q(certificate_level="")),
     )
-    grids = Region.objects.current().filter(level=Level.GRID).filter(subtree_q(root.code))
-    g_all = by12(grids, "code", n=Count("pk"))
-    g_worker = by12(grids.filter(team__post=TeamPost.WORKER).distinct(), "code", n=Count("pk", distinct=True))
+    grids = (
+        Region.objects.current()
+        .filter(level=Level.GRID)
+        .annotate(has_worker=Exists(TeamMember.objects.filter(grid=OuterRef("pk"), post=TeamPost.WORKER)))
+    )
+    g = by12(grids, "code", n=Count("pk"), w=Count("pk", filter=Q(has_worker=True)))
     out = []
     for c in communities:
-        total_g = g_all.get(c.code, {}).get("n", 0)
+        total_g = g.get(c.code, {}).get("n", 0)
         out.append(
             CommunityFigures(
                 c,
@@ -324,10 +524,15 @@ def community_figures(root: Region) -> list[CommunityFigures]:
                 st.get(c.code, {}).get("w", 0),
                 st.get(c.code, {}).get("c", 0),
                 total_g,
-                total_g - g_worker.get(c.code, {}).get("n", 0),
+                total_g - g.get(c.code, {}).get("w", 0),
             )
         )
     return out
+
+
+def community_figures(root: Region) -> list[CommunityFigures]:
+    """Per community under ``root`` (a district's at most; the pages page ``communities_of``)."""
+    return figures_of(list(communities_of(root)))
 
 
 @dataclass
@@ -405,10 +610,11 @@ def graded_staff(root: Region) -> QuerySet[Staff]:
 
 
 def communities_under(root: Region) -> list[Region]:
+    """The communities under ``root`` for a form's choice (code and name only: a city has thousands)."""
     return list(
         Region.objects.current()
         .filter(subtree_q(root.code, "code"), level=Level.COMMUNITY)
-        .defer("boundary")
+        .only("id", "code", "name", "level", "parent_id")
         .order_by("code")
     )
 

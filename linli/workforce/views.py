@@ -23,6 +23,7 @@ from linli.core.errors import error_code, invalid
 from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
 from linli.core.nearby import items_near
+from linli.core.paging import MappedRows
 from linli.core.roles import Role, effective_role, require_role
 from linli.core.scope import account_subtrees_q, region_in_scope, scoped
 from linli.regions.models import Level, Region
@@ -302,16 +303,32 @@ def _root(request: AuthedHttpRequest, code: str) -> Region:
     return top
 
 
+PER_PAGE = 50
+LEVEL_WORDS = {9: "街道（乡镇）", 12: "社区（村）"}
+
+
 @login_required
 def coverage(request: AuthedHttpRequest) -> HttpResponse:
-    """巡查覆盖: per grid on a day — patrols against the rule, time and distance in the grid, buildings passed."""
+    """巡查覆盖: the streets (or communities) under the root summed up first, then its grids a page at a
+    time — patrols against the rule, time and distance in the grid, buildings passed."""
     require_role(request.user, SUPERVISORS, "本账号不能查看巡查覆盖")
     f = DayForm(request.GET)
     d = f.cleaned_data if f.is_valid() else {}
     day = d.get("day") or timezone.localdate()
     root = _root(request, d.get("region") or "")
-    rows = selectors.day_coverage(request.user, root, day)
     gaps = request.GET.get("gaps") == "1"
+    n = selectors.child_length(root)
+    groups = selectors.coverage_rollup(request.user, root, day, n)
+    grids = sum(g.grids for g in groups)
+    met = sum(g.ok for g in groups)
+    page = Paginator(
+        MappedRows(
+            selectors.coverage_grids(request.user, root, day, gaps=gaps),
+            lambda gs: selectors.coverage_of(gs, day),
+        ),
+        PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     patrols = list(
         selectors.visible_patrols(request.user)
         .filter(day=day, grid__in=[r.grid for r in rows])
@@ -326,33 +343,18 @@ def coverage(request: AuthedHttpRequest) -> HttpResponse:
             "day": day,
             "prev": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1) if day < timezone.localdate() else None,
-            "rows": [r for r in rows if r.missed] if gaps else rows,
-            "grids": len(rows),
+            "rows": rows,
+            "page": page,
+            "grids": grids,
             "gaps": gaps,
-            "met": sum(1 for r in rows if not r.missed),
-            "unmet": sum(1 for r in rows if r.missed),
+            "met": met,
+            "unmet": grids - met,
             "is_today": day == timezone.localdate(),
             "patrols": patrols,
-            "communities": _per_community(root, rows, lambda r: not r.missed),
+            "communities": groups if n < 15 else [],
+            "level_word": LEVEL_WORDS.get(n, ""),
         },
     )
-
-
-def _per_community(root: Region, rows: list[Any], ok: Any) -> list[tuple[Region, int, int, int]]:
-    """(community, grids, grids that are ``ok``, grids that are not) for each community under a street or district root
-    (empty under a community): what a street coordinator reads before the grids one by one."""
-    if root.level >= Level.COMMUNITY:
-        return []
-    counts: dict[str, list[int]] = {}
-    for r in rows:
-        c = counts.setdefault(r.grid.code[:12], [0, 0])
-        c[0] += 1
-        c[1] += bool(ok(r))
-    return [
-        (c, counts[c.code][0], counts[c.code][1], counts[c.code][0] - counts[c.code][1])
-        for c in selectors.communities_under(root)
-        if c.code in counts
-    ]
 
 
 @login_required
@@ -404,22 +406,33 @@ def teams(request: AuthedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, "已加入网格团队")
             return redirect(f"{reverse('workforce:teams')}?region={root.code}")
-    rows = selectors.teams(request.user, root)
     gaps = request.GET.get("gaps") == "1"
+    n = selectors.child_length(root)
+    groups = selectors.team_rollup(request.user, root, n)
+    grids = sum(g.grids for g in groups)
+    incomplete = grids - sum(g.ok for g in groups)
+    page = Paginator(
+        MappedRows(
+            selectors.team_grids(request.user, root, gaps=gaps), lambda gs: selectors.teams_of(gs, root)
+        ),
+        PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     return render(
         request,
         "workforce/teams.html",
         {
             "title": "网格团队",
             "root": root,
-            "rows": [t for t in rows if t.missing][:400] if gaps else rows[:400],
-            "all_rows": rows[:400],
-            "grids": len(rows),
+            "rows": rows,
+            "page": page,
+            "grids": grids,
             "gaps": gaps,
-            "incomplete_n": sum(1 for t in rows if t.missing),
-            "communities": _per_community(root, rows, lambda t: not t.missing),
-            "no_worker": sum(1 for t in rows if t.no_worker),
-            "incomplete": sum(1 for t in rows if t.missing),
+            "incomplete_n": incomplete,
+            "communities": groups if n < 15 else [],
+            "level_word": LEVEL_WORDS.get(n, ""),
+            "no_worker": sum(g.no_worker for g in groups),
+            "incomplete": incomplete,
             "form": form,
             "posts": TeamPost.choices,
             "editor": effective_role(request.user) in services.TEAM_EDITORS,
@@ -695,7 +708,9 @@ def figures(request: AuthedHttpRequest) -> HttpResponse:
     require_role(request.user, SUPERVISORS - {Role.COMMUNITY_WORKER}, "本账号不能查看队伍统计")
     root = _root(request, "")
     today = timezone.localdate()
-    figs = selectors.community_figures(root)
+    page = Paginator(MappedRows(selectors.communities_of(root), selectors.figures_of), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     training = selectors.training_rows(root, today)
     graded, below, income = selectors.grades_below_income(root, today.year)
     grade_rows = selectors.grade_summary(root, income)
@@ -705,7 +720,8 @@ def figures(request: AuthedHttpRequest) -> HttpResponse:
         {
             "title": "社区工作者队伍",
             "root": root,
-            "figs": figs,
+            "figs": list(page.object_list),
+            "page": page,
             "overdue": [t for t in training if t.state == "overdue"][:50],
             "due": sum(1 for t in training if t.state == "due"),
             "overdue_n": sum(1 for t in training if t.state == "overdue"),

@@ -267,6 +267,12 @@ def test_peacetime_records_and_readiness(front: Front) -> None:
     rows = {r.region.code: r for r in selectors.readiness(acc.street_coordinator)}
     assert rows[tree.community_a.code].officers == 1 and rows[tree.community_a.code].drills_12m == 1
     assert "缺灾害信息员" in rows[tree.community_b.code].notes
+    # the overview names the same communities without reading the figures of every one
+    assert (
+        [c.code for c in selectors.without_officer(acc.street_coordinator)]
+        == [code for code, r in sorted(rows.items()) if not r.officers]
+        == [tree.community_b.code]
+    )
     plan = services.plan_save(
         by=acc.community_worker,
         region=tree.community_a,

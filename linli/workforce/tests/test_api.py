@@ -60,8 +60,19 @@ def test_api_tasks_coverage_and_points(front: Front, token_client_for: Callable[
 
     cw = token_client_for(acc.community_worker)
     r = cw.get("/api/workforce/coverage")
-    assert r.status_code == 200 and {row["grid"] for row in r.json()} == {
-        g.code for g in front.world.tree.grids[front.world.tree.community_a.code]
-    }
+    grids_a = {g.code for g in front.world.tree.grids[front.world.tree.community_a.code]}
+    assert r.status_code == 200 and {row["grid"] for row in r.json()["items"]} == grids_a
+    assert r.json()["count"] == len(grids_a)
+    # paged: one grid a page, the pages together are the whole list, in code order
+    pages = [
+        cw.get(f"/api/workforce/coverage?page_size=1&page={n}").json() for n in range(1, len(grids_a) + 2)
+    ]
+    assert [p["items"][0]["grid"] for p in pages[:-1]] == sorted(grids_a) and pages[-1]["items"] == []
+    # no patrol today: every grid is short of the rule
+    gaps = cw.get("/api/workforce/coverage?gaps=true").json()
+    assert gaps["count"] == len(grids_a) and all(row["missed"] > 0 for row in gaps["items"])
+    assert cw.get("/api/workforce/coverage?page_size=201").status_code == 422
     assert cw.get(f"/api/workforce/coverage?region={front.world.tree.community_b.code}").status_code == 404
     assert gw.get("/api/workforce/figures").status_code == 403
+    mine = cw.get("/api/workforce/figures").json()
+    assert mine["count"] == 1 and mine["items"][0]["community"] == front.world.tree.community_a.code

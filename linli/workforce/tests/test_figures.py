@@ -90,7 +90,11 @@ def test_figures_by_hand_equal_the_data_elements_and_the_report_carries_them(fro
     assert got["workers_graded"] == 2 and got["workers_paid_below_income"] == 1
     assert got["talent_candidates"] == 1
 
-    figs = {f.region.code: f for f in selectors.community_figures(tree.district)}[a]
+    whole = selectors.community_figures(tree.district)
+    figs = {f.region.code: f for f in whole}[a]
+    # a page of one community reads the same figures as the whole district
+    for c in selectors.communities_of(tree.district):
+        assert selectors.figures_of([c]) == [f for f in whole if f.region.pk == c.pk]
     assert (figs.households, figs.residents, figs.workers, figs.certified) == (
         households,
         residents,
