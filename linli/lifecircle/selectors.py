@@ -11,8 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Sum
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, FloatField, Max, Q, Sum
+from django.db.models.functions import Cast, Greatest, NullIf, Substr
+from django.db.models.lookups import LessThan
 
 from linli.core.models import User
 from linli.core.roles import Role, effective_role, require_role
@@ -27,7 +28,7 @@ from linli.lifecircle.models import (
     RoadNetwork,
     SitingRun,
 )
-from linli.regions.models import Level, Region, UrbanRural, subtree_q
+from linli.regions.models import CODE_LENGTH, Level, Region, UrbanRural, subtree_q
 
 READERS = frozenset(
     {Role.DISTRICT_ADMIN, Role.STREET_COORDINATOR, Role.SYSTEM_ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER}
@@ -165,17 +166,118 @@ def community_table(
             kind = "rural" if row.region.urban_rural == UrbanRural.RURAL else "urban"
             met[kind][1] += 1
             met[kind][0] += int(ok)
-        summary.append(
-            {
-                "rule": rule,
-                "urban": met["urban"],
-                "rural": met["rural"],
-                "urban_share": met["urban"][0] / met["urban"][1] if met["urban"][1] else None,
-                "rural_share": met["rural"][0] / met["rural"][1] if met["rural"][1] else None,
-                "missing": [(names.get(c, c), n) for c, n in missing.most_common(3)],
-            }
-        )
+        summary.append(_summary_item(rule, met, missing, names))
     return list(rows.values()), types, summary
+
+
+@dataclass
+class AreaRow:
+    """One district or street of the roll-up: its communities, the rules they meet, each type's share."""
+
+    region: Region
+    communities: int = 0  # current communities/villages
+    populated: int = 0  # of which with residents in the computed coverage
+    shares: dict[str, float | None] = field(default_factory=dict)
+    met: dict[str, int] = field(default_factory=dict)  # rule code → communities meeting it
+
+
+def _rule_types(rules: list[CircleRule]) -> dict[str, list[FacilityType]]:
+    return {r.code: list(r.types.all()) for r in rules}
+
+
+def coverage_rollup(region: Region) -> tuple[list[AreaRow], list[FacilityType], list[dict[str, Any]]]:
+    """The coverage of ``region`` (a city or district) by its child areas, from the stored ``Coverage``
+    rows: per child, the share of each rule type's target group within 15 minutes (summed over its
+    communities) and how many communities meet each rule; plus the same goal summary as
+    ``community_table`` gives for the whole region.
+
+    Two GROUP BY queries over ``Coverage`` (per community, per child area × type), whatever the number
+    of communities. The caller is responsible for scope (``region`` must be visible to the account: its
+    subtree then is).
+    """
+    if region.level >= Level.STREET:
+        raise ValueError("coverage_rollup is for a city or district; a street shows its communities")
+    child_level = Level(region.level + 1)
+    child_n = CODE_LENGTH[child_level]
+    rules = list(CircleRule.objects.prefetch_related("types"))
+    rule_types = _rule_types(rules)
+    shown_ids = sorted({t.pk for ts in rule_types.values() for t in ts})
+    types = list(FacilityType.objects.filter(pk__in=shown_ids).order_by("sort"))
+    code_of = {t.pk: t.code for t in types}
+    names = {t.code: t.name for t in types}
+    cov = Coverage.objects.filter(subtree_q(region.code, "region__code"), region__valid_to__isnull=True)
+
+    # per community: whether anyone lives there, and per rule type whether it has a row and whether
+    # its target group's share is below each rule's minimum (the same test as ``community_table``)
+    share = Cast("within_15", FloatField()) / NullIf("population", 0)  # as Python divides
+    minima = sorted({r.min_share for r in rules})
+    agg: dict[str, Any] = {"pop": Max("population")}
+    for tid in shown_ids:
+        agg[f"has_{tid}"] = Count("pk", filter=Q(type_id=tid))
+        for i, m in enumerate(minima):
+            agg[f"low_{tid}_{i}"] = Count("pk", filter=Q(LessThan(share, m), type_id=tid))
+    per_community = (
+        cov.values("region_id", "region__code", "region__urban_rural")
+        .annotate(**agg)
+        .order_by("region__code")  # the order of ``community_table``: ties among short types alike
+    )
+    children = {
+        r.code: AreaRow(r)
+        for r in Region.objects.current().filter(subtree_q(region.code), level=child_level).order_by("code")
+    }
+    for r in (
+        Region.objects.current()
+        .filter(subtree_q(region.code), level=Level.COMMUNITY)
+        .annotate(_p=Substr("code", 1, child_n))
+        .values("_p")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        if r["_p"] in children:
+            children[r["_p"]].communities = r["n"]
+    met = {rule.code: {"urban": [0, 0], "rural": [0, 0]} for rule in rules}
+    missing: dict[str, Counter[str]] = {rule.code: Counter() for rule in rules}
+    for c in per_community:
+        if not c["pop"]:
+            continue  # nobody lives there (or nothing computed): judged by no rule
+        row = children.get(c["region__code"][:child_n])
+        if row is not None:
+            row.populated += 1
+        kind = "rural" if c["region__urban_rural"] == UrbanRural.RURAL else "urban"
+        for rule in rules:
+            i = minima.index(rule.min_share)
+            below = [t.code for t in rule_types[rule.code] if not c[f"has_{t.pk}"] or c[f"low_{t.pk}_{i}"]]
+            ok = not below
+            missing[rule.code].update(below)
+            met[rule.code][kind][1] += 1
+            met[rule.code][kind][0] += int(ok)
+            if row is not None:
+                row.met[rule.code] = row.met.get(rule.code, 0) + int(ok)
+    for r in (
+        cov.filter(type_id__in=shown_ids)
+        .annotate(_p=Substr("region__code", 1, child_n))
+        .values("_p", "type_id")
+        .annotate(w=Sum("within_15"), p=Sum("population"))
+        .order_by()
+    ):
+        row = children.get(r["_p"])
+        if row is not None:
+            row.shares[code_of[r["type_id"]]] = (r["w"] / r["p"]) if r["p"] else None
+    summary = [_summary_item(rule, met[rule.code], missing[rule.code], names) for rule in rules]
+    return list(children.values()), types, summary
+
+
+def _summary_item(
+    rule: CircleRule, met: dict[str, list[int]], missing: Counter[str], names: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "rule": rule,
+        "urban": met["urban"],
+        "rural": met["rural"],
+        "urban_share": met["urban"][0] / met["urban"][1] if met["urban"][1] else None,
+        "rural_share": met["rural"][0] / met["rural"][1] if met["rural"][1] else None,
+        "missing": [(names.get(c, c), n) for c, n in missing.most_common(3)],
+    }
 
 
 def gap_communities(

@@ -24,7 +24,7 @@ from linli.lifecircle.models import (
     RoadNetwork,
     SitingRun,
 )
-from linli.lifecircle.selectors import community_table, coverage_by_region
+from linli.lifecircle.selectors import community_table, coverage_by_region, coverage_rollup
 from linli.lifecircle.services import LifeCircleError, load_network, network_save, recompute, siting_run
 from linli.regions.models import Region
 from linli.registry.demo import demo_load
@@ -139,7 +139,15 @@ def test_pages_and_api(world, client_for):
     c = client_for(world.accounts.district_admin)
     page = c.get("/lifecircle/?type=elderly_station")
     assert page.status_code == 200 and "合成路网（演示）" in page.content.decode()
-    assert c.get("/lifecircle/coverage/").status_code == 200
+    # the district by its streets, each linking down to its communities
+    tree = world.tree
+    district_page = c.get("/lifecircle/coverage/").content.decode()
+    assert f'href="?region={tree.street.code}"' in district_page and tree.street.name in district_page
+    assert tree.community_a.name not in district_page
+    street_page = c.get(f"/lifecircle/coverage/?region={tree.street.code}").content.decode()
+    assert tree.community_a.name in street_page and tree.community_b.name in street_page
+    assert f'href="?region={district.code}"' in street_page  # back up to the district
+    assert c.get(f"/lifecircle/coverage/?region={tree.street.code}&page=x").status_code == 200
     gj = c.get("/api/lifecircle/buildings?type=elderly_station").json()
     assert len(gj["features"]) == len(blds)
     f = Facility.objects.get(code="F1")
@@ -207,7 +215,31 @@ def test_demo_step_on_small_demo(db):
     short = [r for r in rows if r.rules.get("convenient") is False and r.region.urban_rural == "rural"]
     # … and for a reason: an everyday facility most of their residents cannot walk to
     assert all(any((r.shares.get(c) or 0) < 0.8 for c in everyday) for r in short)
+    _rollup_agrees_with_the_community_table(district, rows, summary)
     assert np.isfinite(net.length).all()
+
+
+def _rollup_agrees_with_the_community_table(district, rows, summary):
+    """The district's roll-up by streets (GROUP BY over the stored coverage) says what the community
+    table says: the same goal summary, and per street the sum of its communities."""
+    areas, types, rolled = coverage_rollup(district)
+    assert [(s["rule"].code, s["urban"], s["rural"], s["missing"]) for s in rolled] == [
+        (s["rule"].code, s["urban"], s["rural"], s["missing"]) for s in summary
+    ]
+    assert {a.region.code for a in areas} == set(
+        Region.objects.current().filter(parent=district).values_list("code", flat=True)
+    )
+    for area in areas:
+        mine = [r for r in rows if r.region.code.startswith(area.region.code)]
+        assert area.communities == len(mine)
+        assert area.populated == sum(1 for r in mine if r.populated)
+        for rule in CircleRule.objects.all():
+            assert area.met.get(rule.code, 0) == sum(1 for r in mine if r.rules.get(rule.code))
+        for t in types:
+            cov = Coverage.objects.filter(region__code__startswith=area.region.code, type=t).aggregate(
+                w=Sum("within_15"), p=Sum("population")
+            )
+            assert area.shares.get(t.code) == (pytest.approx(cov["w"] / cov["p"]) if cov["p"] else None)
 
 
 def test_facility_change_recomputes_in_background(world, django_capture_on_commit_callbacks, monkeypatch):
