@@ -334,12 +334,30 @@ def access_points(region: Region, user: User, type: FacilityType) -> list[dict[s
     )
 
 
-def facilities_of(region: Region, user: User, type: FacilityType | None) -> list[Facility]:
+def facilities_of(
+    region: Region,
+    user: User,
+    type: FacilityType | None,
+    *,
+    status: str = "",
+    bbox: tuple[float, float, float, float] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Facility]:
+    """The located facilities around ``region`` (a street or community: its whole district, since
+    residents walk across borders), of one type and/or status, inside ``bbox`` (min lon, min lat, max
+    lon, max lat; WGS-84) when given; ``limit``/``offset`` take one page in id order."""
     root = region.code[:6] if region.level > Level.DISTRICT else region.code
     qs = Facility.objects.filter(subtree_q(root, "region__code"), lat__isnull=False)
     if type is not None:
         qs = qs.filter(type=type)
-    return list(qs.select_related("type"))
+    if status:
+        qs = qs.filter(status=status)
+    if bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        qs = qs.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
+    qs = qs.select_related("type").order_by("pk")
+    return list(qs[offset : offset + limit] if limit is not None else qs[offset:])
 
 
 def latest_run(region: Region) -> ComputeRun | None:

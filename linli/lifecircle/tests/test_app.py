@@ -150,6 +150,7 @@ def test_pages_and_api(world, client_for):
     assert c.get(f"/lifecircle/coverage/?region={tree.street.code}&page=x").status_code == 200
     gj = c.get("/api/lifecircle/buildings?type=elderly_station").json()
     assert len(gj["features"]) == len(blds)
+    _facilities_layer_pages_and_boxes(c)
     f = Facility.objects.get(code="F1")
     iso = c.get(f"/api/lifecircle/isochrone/{f.pk}").json()
     assert iso["features"] and {x["properties"]["band"] for x in iso["features"]} <= {5, 10, 15}
@@ -167,6 +168,34 @@ def test_pages_and_api(world, client_for):
         content_type="application/json",
     )
     assert api.status_code == 200 and "gained" in api.json()
+
+
+def _facilities_layer_pages_and_boxes(c):
+    """/api/lifecircle/facilities: pages by limit/offset in id order, keeps to the map's bbox, filters by
+    status; a bbox that is not four numbers in range is a 422 naming it."""
+
+    def names(query):
+        res = c.get(f"/api/lifecircle/facilities?{query}")
+        assert res.status_code == 200, res.content
+        return [f["properties"]["name"] for f in res.json()["features"]], res.json()["properties"]
+
+    every, props = names("")
+    assert sorted(every) == ["养老站一", "超市一", "闲置用房一", "闲置用房二"]
+    assert props == {"limit": 500, "offset": 0, "next_offset": None}
+    first, props = names("limit=3")
+    assert first == every[:3] and props["next_offset"] == 3
+    rest, props = names("limit=3&offset=3")
+    assert rest == every[3:] and props["next_offset"] is None
+    assert names("type=elderly_station&status=vacant")[0] == ["闲置用房一", "闲置用房二"]
+    # the box around the elderly station and the first vacant premises, not the supermarket
+    assert sorted(names("bbox=118.66,24.955,118.668,24.97")[0]) == ["闲置用房一"]
+    assert sorted(names("bbox=118.66,24.955,118.68,24.97")[0]) == ["养老站一", "闲置用房一", "闲置用房二"]
+    for bad in ("1,2,3", "a,b,c,d", "118.7,24.9,118.6,25.0", "0,0,200,10", "nan,0,1,1"):
+        res = c.get(f"/api/lifecircle/facilities?bbox={bad}")
+        assert res.status_code == 422 and "bbox" in res.json()["errors"], bad
+    for bad in ("limit=0", "limit=2001", "offset=-1", "status=gone"):
+        res = c.get(f"/api/lifecircle/facilities?{bad}")
+        assert res.status_code == 422 and bad.split("=")[0] in res.json()["errors"], bad
 
 
 def test_scope_and_roles(world, client_for):
