@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
@@ -479,8 +479,15 @@ def targets_for(region: Region) -> dict[str, Target]:
 
 
 def data_years() -> list[int]:
-    years = set(DataValue.objects.filter(current=True).values_list("year", flat=True).distinct())
-    return sorted(years | {timezone.localdate().year})
+    """The years with current values, and this year: one indexed step per year found (a city's
+    snapshot holds hundreds of thousands of rows a year; DISTINCT would read them all)."""
+    years = {timezone.localdate().year}
+    current = DataValue.objects.filter(current=True).order_by()
+    y = current.aggregate(y=Min("year"))["y"]
+    while y is not None:
+        years.add(y)
+        y = current.filter(year__gt=y).aggregate(y=Min("year"))["y"]
+    return sorted(years)
 
 
 @dataclass
