@@ -281,24 +281,32 @@ def _summary_item(
 
 
 def gap_communities(
-    region: Region, user: User, type: FacilityType, below: float = 0.8
-) -> list[dict[str, Any]]:
+    region: Region, user: User, type: FacilityType, below: float = 0.8, limit: int = 12
+) -> tuple[list[dict[str, Any]], int]:
+    """The communities whose share of ``type`` lies below ``below``, lowest share first (then the most
+    residents outside): the first ``limit`` and how many there are, filtered and sorted in the database."""
     communities = scoped(Region.objects.current(), user).filter(subtree_q(region.code), level=Level.COMMUNITY)
+    share = Cast("within_15", FloatField()) / NullIf("population", 0)  # as ``Coverage.share_15``
+    qs = (
+        Coverage.objects.filter(region__in=communities, type=type)
+        .annotate(_share=share, _short=F("population") - F("within_15"))
+        .filter(_share__lt=below)
+    )
     out: list[dict[str, Any]] = []
-    for cov in Coverage.objects.filter(region__in=communities, type=type).select_related("region"):
-        share = cov.share_15
-        if share is not None and share < below:
-            item: dict[str, Any] = {
+    for cov in (
+        qs.select_related("region").defer("region__boundary").order_by("_share", "-_short", "pk")[:limit]
+    ):
+        out.append(
+            {
                 "region": cov.region,
-                "share": share,
+                "share": cov.share_15,
                 "population": cov.population,
                 "short": cov.population - cov.within_15,
                 "buildings_short": cov.buildings_short,
                 "threshold": cov.threshold_min,
             }
-            out.append(item)
-    out.sort(key=lambda d: (d["share"], -d["short"]))
-    return out
+        )
+    return out, qs.count()
 
 
 def gap_buildings(region: Region, user: User, type: FacilityType, limit: int = 15) -> list[Access]:

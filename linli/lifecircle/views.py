@@ -52,6 +52,7 @@ def map_page(request: AuthedHttpRequest) -> HttpResponse:
     region, type_code = _query(request)
     t = _type(type_code)
     net = sel.active_network(region)
+    gaps, gap_count = sel.gap_communities(region, request.user, t)
     return render(
         request,
         "lifecircle/map.html",
@@ -62,7 +63,8 @@ def map_page(request: AuthedHttpRequest) -> HttpResponse:
             "types": sel.active_types(),
             "network": net,
             "run": sel.latest_run(region),
-            "gaps": sel.gap_communities(region, request.user, t),
+            "gaps": gaps,
+            "gaps_more": gap_count - len(gaps),
             "gap_buildings": sel.gap_buildings(region, request.user, t),
             "cfg": LifeCircleSettings.get(),
             "problems": Problem.choices,

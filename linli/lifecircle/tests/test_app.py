@@ -24,7 +24,12 @@ from linli.lifecircle.models import (
     RoadNetwork,
     SitingRun,
 )
-from linli.lifecircle.selectors import community_table, coverage_by_region, coverage_rollup
+from linli.lifecircle.selectors import (
+    community_table,
+    coverage_by_region,
+    coverage_rollup,
+    gap_communities,
+)
 from linli.lifecircle.services import LifeCircleError, load_network, network_save, recompute, siting_run
 from linli.regions.models import Region
 from linli.registry.demo import demo_load
@@ -245,6 +250,16 @@ def test_demo_step_on_small_demo(db):
     # … and for a reason: an everyday facility most of their residents cannot walk to
     assert all(any((r.shares.get(c) or 0) < 0.8 for c in everyday) for r in short)
     _rollup_agrees_with_the_community_table(district, rows, summary)
+    # the gap list: filtered and sorted in the database as the share says
+    es = FacilityType.objects.get(code="elderly_station")
+    gaps, n = gap_communities(district, User.objects.get(username="quxian"), es, limit=5)
+    low = sorted(
+        (c.share_15, -(c.population - c.within_15))
+        for c in Coverage.objects.filter(type=es)
+        if c.share_15 is not None and c.share_15 < 0.8
+    )
+    assert n == len(low) > 5
+    assert [(g["share"], -g["short"]) for g in gaps] == low[:5]
     assert np.isfinite(net.length).all()
 
 
