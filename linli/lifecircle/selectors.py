@@ -28,6 +28,7 @@ from linli.lifecircle.models import (
     RoadNetwork,
     SitingRun,
 )
+from linli.regions.indicators import holds_everything
 from linli.regions.models import CODE_LENGTH, Level, Region, UrbanRural, subtree_q
 
 READERS = frozenset(
@@ -166,7 +167,7 @@ def community_table(
             kind = "rural" if row.region.urban_rural == UrbanRural.RURAL else "urban"
             met[kind][1] += 1
             met[kind][0] += int(ok)
-        summary.append(_summary_item(rule, met, missing, names))
+        summary.append(_summary_item(rule, met, missing, names, list(rule.types.all())))
     return list(rows.values()), types, summary
 
 
@@ -206,77 +207,108 @@ def coverage_rollup(region: Region) -> tuple[list[AreaRow], list[FacilityType], 
     code_of = {t.pk: t.code for t in types}
     names = {t.code: t.name for t in types}
     cov = Coverage.objects.filter(subtree_q(region.code, "region__code"), region__valid_to__isnull=True)
-
-    # per community: whether anyone lives there, and per rule type whether it has a row and whether
-    # its target group's share is below each rule's minimum (the same test as ``community_table``)
     share = Cast("within_15", FloatField()) / NullIf("population", 0)  # as Python divides
     minima = sorted({r.min_share for r in rules})
+
+    # per community: whether anyone lives there, and per rule how many of its types have a row and
+    # how many of those fall below its minimum (it meets the rule with every row and none below)
     agg: dict[str, Any] = {"pop": Max("population")}
-    for tid in shown_ids:
-        agg[f"has_{tid}"] = Count("pk", filter=Q(type_id=tid))
-        for i, m in enumerate(minima):
-            agg[f"low_{tid}_{i}"] = Count("pk", filter=Q(LessThan(share, m), type_id=tid))
-    per_community = (
-        cov.values("region_id", "region__code", "region__urban_rural")
-        .annotate(**agg)
-        .order_by("region__code")  # the order of ``community_table``: ties among short types alike
-    )
+    for rule in rules:
+        ids = [t.pk for t in rule_types[rule.code]]
+        agg[f"has_{rule.pk}"] = Count("pk", filter=Q(type_id__in=ids))
+        agg[f"low_{rule.pk}"] = Count("pk", filter=Q(LessThan(share, rule.min_share), type_id__in=ids))
+    # grouped by the region key alone; when the region holds the whole database (a city's own
+    # deployment) without the join that only says "inside": rows of other regions are never looked up
+    whole = holds_everything(region.code)
+    rows = Coverage.objects.all() if whole else cov
+    per_community = {r["region_id"]: r for r in rows.values("region_id").annotate(**agg).order_by()}
     children = {
         r.code: AreaRow(r)
         for r in Region.objects.current().filter(subtree_q(region.code), level=child_level).order_by("code")
     }
-    for r in (
+    met = {rule.code: {"urban": [0, 0], "rural": [0, 0]} for rule in rules}
+    populated, empty = 0, []  # communities with residents; those with rows but nobody in them
+    for pk, code, urban_rural in (
         Region.objects.current()
         .filter(subtree_q(region.code), level=Level.COMMUNITY)
-        .annotate(_p=Substr("code", 1, child_n))
-        .values("_p")
-        .annotate(n=Count("pk"))
-        .order_by()
+        .values_list("pk", "code", "urban_rural")
     ):
-        if r["_p"] in children:
-            children[r["_p"]].communities = r["n"]
-    met = {rule.code: {"urban": [0, 0], "rural": [0, 0]} for rule in rules}
-    missing: dict[str, Counter[str]] = {rule.code: Counter() for rule in rules}
-    for c in per_community:
-        if not c["pop"]:
+        row = children.get(code[:child_n])
+        if row is not None:
+            row.communities += 1
+        c = per_community.get(pk)
+        if c is None or not c["pop"]:
+            if c is not None:
+                empty.append(pk)
             continue  # nobody lives there (or nothing computed): judged by no rule
-        row = children.get(c["region__code"][:child_n])
+        populated += 1
         if row is not None:
             row.populated += 1
-        kind = "rural" if c["region__urban_rural"] == UrbanRural.RURAL else "urban"
+        kind = "rural" if urban_rural == UrbanRural.RURAL else "urban"
         for rule in rules:
-            i = minima.index(rule.min_share)
-            below = [t.code for t in rule_types[rule.code] if not c[f"has_{t.pk}"] or c[f"low_{t.pk}_{i}"]]
-            ok = not below
-            missing[rule.code].update(below)
+            ok = c[f"has_{rule.pk}"] == len(rule_types[rule.code]) and not c[f"low_{rule.pk}"]
             met[rule.code][kind][1] += 1
             met[rule.code][kind][0] += int(ok)
             if row is not None:
                 row.met[rule.code] = row.met.get(rule.code, 0) + int(ok)
-    for r in (
+
+    # per child area and type: the share, and for the summary's short types the rows and those below
+    rows_of: Counter[int] = Counter()
+    low_of: dict[tuple[int, int], int] = Counter()
+    by_area = (
         cov.filter(type_id__in=shown_ids)
         .annotate(_p=Substr("region__code", 1, child_n))
         .values("_p", "type_id")
-        .annotate(w=Sum("within_15"), p=Sum("population"))
+        .annotate(
+            w=Sum("within_15"),
+            p=Sum("population"),
+            n=Count("pk"),
+            **{f"low_{i}": Count("pk", filter=Q(LessThan(share, m))) for i, m in enumerate(minima)},
+        )
         .order_by()
-    ):
+    )
+    for r in by_area:
+        rows_of[r["type_id"]] += r["n"]
+        for i in range(len(minima)):
+            low_of[(r["type_id"], i)] += r[f"low_{i}"]
         row = children.get(r["_p"])
         if row is not None:
             row.shares[code_of[r["type_id"]]] = (r["w"] / r["p"]) if r["p"] else None
-    summary = [_summary_item(rule, met[rule.code], missing[rule.code], names) for rule in rules]
+    if empty:  # rows of communities nobody lives in are no row of a populated community
+        for tid, n in (
+            Coverage.objects.filter(region_id__in=empty, type_id__in=shown_ids)
+            .values_list("type_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            rows_of[tid] -= n
+    summary = []
+    for rule in rules:
+        i = minima.index(rule.min_share)
+        # short of a type: a populated community without its row, or with its share below the minimum
+        missing = Counter(
+            {t.code: populated - rows_of[t.pk] + low_of[(t.pk, i)] for t in rule_types[rule.code]}
+        )
+        summary.append(_summary_item(rule, met[rule.code], +missing, names, rule_types[rule.code]))
     return list(children.values()), types, summary
 
 
 def _summary_item(
-    rule: CircleRule, met: dict[str, list[int]], missing: Counter[str], names: dict[str, str]
+    rule: CircleRule,
+    met: dict[str, list[int]],
+    missing: Counter[str],
+    names: dict[str, str],
+    types: list[FacilityType],
 ) -> dict[str, Any]:
+    order = {t.code: i for i, t in enumerate(types)}  # ties: in the rule's order of types
+    short = sorted(missing.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
     return {
         "rule": rule,
         "urban": met["urban"],
         "rural": met["rural"],
         "urban_share": met["urban"][0] / met["urban"][1] if met["urban"][1] else None,
         "rural_share": met["rural"][0] / met["rural"][1] if met["rural"][1] else None,
-        "missing": [(names.get(c, c), n) for c, n in missing.most_common(3)],
+        "missing": [(names.get(c, c), n) for c, n in short[:3]],
     }
 
 
