@@ -307,7 +307,8 @@ def _snapshot_values(
     memo: dict[tuple[str, int], tuple[str, ...]],
 ) -> None:
     """The snapshot's values of computed ``elements`` summed (or averaged) up to each prefix in the
-    database: one GROUP BY per entry level and length, whatever the number of units below.
+    database: one GROUP BY per entry level (at the finest length asked; the coarser lengths sum its
+    groups), whatever the number of units below.
 
     The snapshot holds one row per element and unit of its entry level (the whole year, period 0),
     so the time aggregation of ``_stored_values`` is the row itself and only the hierarchy remains.
@@ -333,17 +334,24 @@ def _snapshot_values(
             .annotate(_l=Length("region__code"))
             .filter(_l=entry)
         )
-        for n in lengths:
-            if n > entry:
-                continue
+        usable = [n for n in lengths if n <= entry]
+        if not usable:
+            continue
+        # one GROUP BY at the finest length asked; the coarser ones sum its groups
+        finest: dict[tuple[int, str], tuple[Decimal, int]] = {}
+        for r in (
+            base.annotate(_p=Substr("region__code", 1, usable[-1]))
+            .values("element_id", "_p")
+            .annotate(total=Sum("value"), units=Count("pk"))
+            .order_by()
+        ):
+            finest[(r["element_id"], r["_p"])] = (r["total"], r["units"])
+        for n in usable:
             got: dict[tuple[int, str], tuple[Decimal, int]] = {}
-            for r in (
-                base.annotate(_p=Substr("region__code", 1, n))
-                .values("element_id", "_p")
-                .annotate(total=Sum("value"), units=Count("pk"))
-                .order_by()
-            ):
-                got[(r["element_id"], r["_p"])] = (Decimal(r["total"]), r["units"])
+            for (element_id, prefix), (total, units) in finest.items():
+                key = (element_id, prefix[:n])
+                t0, u0 = got.get(key, (ZERO, 0))
+                got[key] = (t0 + total, u0 + units)
             for e in els:
                 for prefix in _prefixes(root_code, n, memo):
                     total, units = got.get((e.pk, prefix), (ZERO, 0))

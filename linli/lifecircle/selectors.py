@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, F, FloatField, Max, Q, Sum
 from django.db.models.functions import Cast, Greatest, NullIf, Substr
@@ -221,7 +221,9 @@ def coverage_rollup(region: Region) -> tuple[list[AreaRow], list[FacilityType], 
     # deployment) without the join that only says "inside": rows of other regions are never looked up
     whole = holds_everything(region.code)
     rows = Coverage.objects.all() if whole else cov
-    per_community = {r["region_id"]: r for r in rows.values("region_id").annotate(**agg).order_by()}
+    per_community: dict[int, dict[str, Any]] = {
+        r["region_id"]: cast(dict[str, Any], r) for r in rows.values("region_id").annotate(**agg).order_by()
+    }
     children = {
         r.code: AreaRow(r)
         for r in Region.objects.current().filter(subtree_q(region.code), level=child_level).order_by("code")
@@ -267,7 +269,7 @@ def coverage_rollup(region: Region) -> tuple[list[AreaRow], list[FacilityType], 
         )
         .order_by()
     )
-    for r in by_area:
+    for r in cast(list[dict[str, Any]], by_area):
         rows_of[r["type_id"]] += r["n"]
         for i in range(len(minima)):
             low_of[(r["type_id"], i)] += r[f"low_{i}"]
