@@ -136,7 +136,21 @@ class DataValue(models.Model):
     class Meta:
         ordering = ["element", "region__code", "year", "period", "-version"]
         verbose_name = verbose_name_plural = "指标填报值"
-        indexes = [models.Index(fields=["year", "element", "current"], name="datavalue_year_element")]
+        indexes = [
+            models.Index(fields=["year", "element", "current"], name="datavalue_year_element"),
+            # the values page and the approval queue read the reported values, never the snapshot's
+            # (a city's snapshot holds hundreds of thousands of rows a year)
+            models.Index(
+                fields=["year", "region"],
+                condition=Q(current=True) & ~Q(source="snapshot"),
+                name="datavalue_reported",
+            ),
+            models.Index(
+                fields=["year", "region"],
+                condition=Q(current=True, status="submitted"),
+                name="datavalue_submitted",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["element", "region", "year", "period"],

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from linli.indicators.models import (
     DataElement,
     DataValue,
     ElementKind,
+    HierarchyAgg,
     Indicator,
     PlanAdoption,
     PlanTask,
@@ -58,6 +59,7 @@ class ElementTable:
     defaults: dict[int, dict[str, Decimal]] = field(default_factory=dict)
     prefixes: dict[int, tuple[str, ...]] = field(default_factory=dict)  # the regions of each code length
     applicable: dict[int, set[str]] = field(default_factory=dict)  # elements that exist at each length
+    computed_at: dt.datetime | None = None  # when the snapshot read for computed elements was taken
 
     def row(self, prefix: str) -> dict[str, Decimal | None]:
         base: dict[str, Decimal | None] = dict(self.defaults.get(len(prefix), {}))
@@ -86,6 +88,39 @@ def snapshot_years(element_codes: Iterable[str]) -> set[tuple[str, int]]:
     )
 
 
+def snapshot_elements(elements: Iterable[DataElement], year: int) -> set[str]:
+    """Codes of the computed ``elements`` whose values of ``year`` the nightly snapshot keeps (one
+    indexed probe per element, not a scan of the snapshot's rows)."""
+    ids = [e.pk for e in elements if e.kind == ElementKind.COMPUTED]
+    if not ids:
+        return set()
+    kept = DataValue.objects.filter(
+        element=OuterRef("pk"), year=year, current=True, source=SNAPSHOT
+    ).order_by()
+    return set(
+        DataElement.objects.filter(pk__in=ids)
+        .annotate(_kept=Exists(kept))
+        .filter(_kept=True)
+        .values_list("code", flat=True)
+    )
+
+
+def snapshot_time(root_code: str, year: int) -> dt.datetime | None:
+    """When the snapshot of ``year`` under ``root_code`` was taken (None: there is none)."""
+    return (
+        DataValue.objects.filter(
+            source=SNAPSHOT,
+            year=year,
+            current=True,
+            region__code__gte=root_code,
+            region__code__lt=root_code + ";",
+        )
+        .order_by()
+        .values_list("entered_at", flat=True)
+        .first()
+    )
+
+
 def element_table(
     elements: list[DataElement],
     root_code: str,
@@ -100,12 +135,14 @@ def element_table(
     table = ElementTable()
     memo: dict[tuple[str, int], tuple[str, ...]] = {}
     computed = [e for e in elements if e.kind == ElementKind.COMPUTED]
-    snap = snapshot_years(e.code for e in computed) if computed else set()
+    snap = snapshot_elements(computed, year)
     live: dict[str, list[str]] = defaultdict(list)
     stored: list[DataElement] = [e for e in elements if e.kind == ElementKind.REPORTED]
+    kept: list[DataElement] = []  # read from the nightly snapshot
     for e in computed:
-        if (e.code, year) in snap:
-            stored.append(e)
+        # the snapshot keeps the entry level and above; finer levels of this year are computed live
+        if e.code in snap and (year != today.year or lengths[-1] <= level_length(e.entry_level)):
+            kept.append(e)
         elif year == today.year:
             src = data_elements.source_of(e.code)
             if src is not None:
@@ -143,6 +180,9 @@ def element_table(
             finer, finer_n = rolled, n
     if stored:
         _stored_values(table, stored, root_code, lengths, year, memo)
+    if kept:
+        _snapshot_values(table, kept, root_code, lengths, year, memo)
+        table.computed_at = snapshot_time(root_code, year)
     return table
 
 
@@ -223,6 +263,7 @@ def _stored_values(
             region__code__lt=root_code + ";",
         )
         .exclude(status=ValueStatus.REJECTED)
+        .order_by()
         .values_list("element_id", "region__code", "period", "value")
     )
     per_unit: dict[tuple[int, str], list[tuple[int, Decimal]]] = defaultdict(list)
@@ -255,6 +296,76 @@ def _stored_values(
                     len(got),
                     expected.get((entry, e.applies_to, prefix), 0),
                 )
+
+
+def _snapshot_values(
+    table: ElementTable,
+    elements: list[DataElement],
+    root_code: str,
+    lengths: list[int],
+    year: int,
+    memo: dict[tuple[str, int], tuple[str, ...]],
+) -> None:
+    """The snapshot's values of computed ``elements`` summed (or averaged) up to each prefix in the
+    database: one GROUP BY per entry level (at the finest length asked; the coarser lengths sum its
+    groups), whatever the number of units below.
+
+    The snapshot holds one row per element and unit of its entry level (the whole year, period 0),
+    so the time aggregation of ``_stored_values`` is the row itself and only the hierarchy remains.
+    """
+    by_entry: dict[int, list[DataElement]] = defaultdict(list)
+    for e in elements:
+        by_entry[level_length(e.entry_level)].append(e)
+    expected = _expected_units(
+        root_code, lengths, {(level_length(e.entry_level), e.applies_to) for e in elements}
+    )
+    for entry, els in by_entry.items():
+        by_id = {e.pk: e for e in els}
+        base = (
+            DataValue.objects.filter(
+                element_id__in=list(by_id),
+                year=year,
+                current=True,
+                source=SNAPSHOT,
+                region__code__gte=root_code,
+                region__code__lt=root_code + ";",
+            )
+            .exclude(status=ValueStatus.REJECTED)
+            .annotate(_l=Length("region__code"))
+            .filter(_l=entry)
+        )
+        usable = [n for n in lengths if n <= entry]
+        if not usable:
+            continue
+        # one GROUP BY at the finest length asked; the coarser ones sum its groups
+        finest: dict[tuple[int, str], tuple[Decimal, int]] = {}
+        for r in (
+            base.annotate(_p=Substr("region__code", 1, usable[-1]))
+            .values("element_id", "_p")
+            .annotate(total=Sum("value"), units=Count("pk"))
+            .order_by()
+        ):
+            finest[(r["element_id"], r["_p"])] = (r["total"], r["units"])
+        for n in usable:
+            got: dict[tuple[int, str], tuple[Decimal, int]] = {}
+            for (element_id, prefix), (total, units) in finest.items():
+                key = (element_id, prefix[:n])
+                t0, u0 = got.get(key, (ZERO, 0))
+                got[key] = (t0 + total, u0 + units)
+            for e in els:
+                for prefix in _prefixes(root_code, n, memo):
+                    total, units = got.get((e.pk, prefix), (ZERO, 0))
+                    if not units:
+                        value = None
+                    elif e.hierarchy_agg == HierarchyAgg.AVG:
+                        value = total / units
+                    else:
+                        value = total
+                    table.values[prefix][e.code] = value
+                    table.completeness[prefix][e.code] = (
+                        units,
+                        expected.get((entry, e.applies_to, prefix), 0),
+                    )
 
 
 def _expected_units(
@@ -376,8 +487,15 @@ def targets_for(region: Region) -> dict[str, Target]:
 
 
 def data_years() -> list[int]:
-    years = set(DataValue.objects.filter(current=True).values_list("year", flat=True).distinct())
-    return sorted(years | {timezone.localdate().year})
+    """The years with current values, and this year: one indexed step per year found (a city's
+    snapshot holds hundreds of thousands of rows a year; DISTINCT would read them all)."""
+    years = {timezone.localdate().year}
+    current = DataValue.objects.filter(current=True).order_by()
+    y = current.aggregate(y=Min("year"))["y"]
+    while y is not None:
+        years.add(y)
+        y = current.filter(year__gt=y).aggregate(y=Min("year"))["y"]
+    return sorted(years)
 
 
 @dataclass
@@ -392,6 +510,7 @@ class Attainment:
     trend: list[tuple[int, Decimal | None]]
     completeness: list[tuple[str, int, int]]  # reported elements: (name, reported, expected)
     missing_names: list[str] = field(default_factory=list)  # names of the elements without a value
+    computed_at: dt.datetime | None = None  # the snapshot its computed figures come from (None: live)
 
     @property
     def partial(self) -> list[tuple[str, int, int]]:
@@ -399,9 +518,12 @@ class Attainment:
         return [c for c in self.completeness if 0 < c[1] < c[2]]
 
 
-def attainment(region: Region, year: int, *, with_trend: bool = True) -> list[Attainment]:
-    """Value, target, gap, status, progress, laggard children and trend of every targeted indicator."""
+def attainment(region: Region, year: int, *, with_trend: bool = True, only: str = "") -> list[Attainment]:
+    """Value, target, gap, status, progress, laggard children and trend of every targeted indicator
+    (``only``: of that one indicator)."""
     targets = targets_for(region)
+    if only:
+        targets = {only: targets[only]} if only in targets else {}
     inds = list(Indicator.objects.filter(code__in=list(targets)))
     compiled, _errors = compiled_indicators(inds)
     n, child_n = len(region.code), _child_length(region)
@@ -457,6 +579,7 @@ def attainment(region: Region, year: int, *, with_trend: bool = True) -> list[At
                 trend=trend.get(code, []),
                 completeness=comp,
                 missing_names=[elements[m].name if m in elements else m for m in v.missing],
+                computed_at=table.computed_at,
             )
         )
     return out

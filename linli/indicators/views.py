@@ -186,6 +186,7 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
             "chart": chart,
             "chosen": chosen,
             "crumbs": _crumbs(region, request.user),
+            "computed_at": rows[0].computed_at if rows else None,
             "children_regions": Region.objects.current().filter(parent=region).order_by("code"),
             "adoptions": PlanAdoption.objects.filter(
                 region__code__in=region.ancestors_codes() + [region.code]
@@ -208,13 +209,15 @@ def indicator_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
     _require(request)
     ind = get_object_or_404(Indicator, code=code)
     _f, region, year = _place(request)
-    rows = [a for a in selectors.attainment(region, year) if a.indicator.code == code]
+    rows = selectors.attainment(region, year, only=code)
     a = rows[0] if rows else None
     compiled, errors = selectors.compiled_indicators([ind])
     trend: list[tuple[int, Any]] = a.trend if a else []
+    computed_at = a.computed_at if a else None
     if a is None and compiled:
-        vals, _ = selectors.evaluate(compiled, region.code, [len(region.code)], year)
+        vals, table = selectors.evaluate(compiled, region.code, [len(region.code)], year)
         value = vals.get(region.code, {}).get(code)
+        computed_at = table.computed_at
     else:
         value = a.value if a else None
     children = selectors.children_attainment(region, year, ind)
@@ -235,6 +238,7 @@ def indicator_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
             "value_text": _fmt(value.value if value else None, ind.decimals),
             "formula_text": formula_text(ind),
             "errors": errors.get(code, ""),
+            "computed_at": computed_at,
             "children": children,
             "elements": elements,
             "crumbs": _crumbs(region, request.user),

@@ -6,19 +6,25 @@ ValidationError handler: 422 ``{"code", "detail", "errors"}``, as the pages show
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
-from linli.core.api import ERRORS, acting_user
-from linli.facilities.models import Facility, FacilityType
+from linli.core.api import ERRORS, OneOf, acting_user
+from linli.core.paging import MAX_PAGE
+from linli.facilities.models import Facility, FacilityStatus, FacilityType
 from linli.lifecircle import selectors as sel
 from linli.lifecircle.services import isochrone, siting_run
 from linli.regions.models import Region
 
 router = Router(tags=["生活圈"])
+
+MAX_LIMIT = 2000  # facilities per page of the map layer
+MAX_OFFSET = MAX_PAGE * 200  # as far as the page-number lists reach, inside a 64-bit OFFSET
 
 
 def _region(request: HttpRequest, code: str | None) -> Region:
@@ -57,10 +63,70 @@ def buildings(request: HttpRequest, type: str, region: str = "") -> dict[str, An
     return _fc(feats, type=t.code, straight=any(p["method"] == "straight" for p in pts))
 
 
-@router.get("/facilities", response={200: dict, **ERRORS}, summary="设施位置（GeoJSON 点）")
-def facilities(request: HttpRequest, type: str = "", region: str = "") -> dict[str, Any]:
-    r = _region(request, region)
-    t = _type(type) if type else None
+class FacilityQuery(Schema):
+    type: str = Field("", description="设施类型编码；留空为全部类型")
+    region: str = Field("", description="区划代码；街道、社区给出其所在区县的设施。留空为本账号的区划")
+    status: Annotated[str, OneOf(FacilityStatus.values, description="状态，如 vacant（闲置用房）")] = ""
+    bbox: str = Field(
+        "", description="只要这个范围内的设施：最小经度,最小纬度,最大经度,最大纬度（WGS-84），地图给出视野"
+    )
+    limit: int = Field(500, ge=1, le=MAX_LIMIT, description=f"最多返回多少处，最多 {MAX_LIMIT}")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过前多少处（按设施编号排序）")
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, v: str) -> str:
+        if v:
+            parse_bbox(v)
+        return v
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``minlng,minlat,maxlng,maxlat`` as four numbers in range, min before max (else ValueError)."""
+    try:
+        box = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise ValueError("应为 最小经度,最小纬度,最大经度,最大纬度 四个数") from None
+    if len(box) != 4 or not all(math.isfinite(x) for x in box):
+        raise ValueError("应为 最小经度,最小纬度,最大经度,最大纬度 四个数")
+    min_lon, min_lat, max_lon, max_lat = box
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise ValueError("经度应在 -180～180、纬度在 -90～90 之间，且最小值不大于最大值")
+    return min_lon, min_lat, max_lon, max_lat
+
+
+class FacilityPageOut(Schema):
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="还有更多时，下一页的 offset；已是最后一页为 null")
+
+
+class FacilityCollectionOut(Schema):
+    type: str = Field("FeatureCollection")
+    features: list[dict[str, Any]] = Field(
+        description="GeoJSON 点：id、name、type（类型名称）、status、status_label"
+    )
+    properties: FacilityPageOut
+
+
+@router.get(
+    "/facilities",
+    response={200: FacilityCollectionOut, **ERRORS},
+    summary="设施位置（GeoJSON 点，分页，可按地图视野筛选）",
+)
+def facilities(request: HttpRequest, q: Query[FacilityQuery]) -> dict[str, Any]:
+    r = _region(request, q.region)
+    t = _type(q.type) if q.type else None
+    rows = sel.facilities_of(
+        r,
+        acting_user(request),
+        t,
+        status=q.status,
+        bbox=parse_bbox(q.bbox) if q.bbox else None,
+        limit=q.limit + 1,  # one more says whether there is a next page
+        offset=q.offset,
+    )
+    more = len(rows) > q.limit
     feats = [
         {
             "type": "Feature",
@@ -73,9 +139,17 @@ def facilities(request: HttpRequest, type: str = "", region: str = "") -> dict[s
                 "status_label": f.get_status_display(),
             },
         }
-        for f in sel.facilities_of(r, acting_user(request), t)
+        for f in rows[: q.limit]
     ]
-    return _fc(feats)
+    return {
+        "type": "FeatureCollection",
+        "features": feats,
+        "properties": {
+            "limit": q.limit,
+            "offset": q.offset,
+            "next_offset": q.offset + q.limit if more else None,
+        },
+    }
 
 
 @router.get("/communities", response={200: dict, **ERRORS}, summary="社区边界与覆盖率（GeoJSON 面）")

@@ -14,6 +14,7 @@ class RegionTypeForm(forms.Form):
 
     region = forms.CharField(required=False)
     type = forms.CharField(required=False)
+    page = forms.CharField(required=False)  # the coverage table's page (``Paginator.get_page`` judges it)
 
 
 class SitingForm(forms.Form):

@@ -10,11 +10,13 @@ import datetime as dt
 import urllib.parse
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from linli.core.models import AuthedHttpRequest
+from linli.core.scope import region_in_scope
 from linli.core.tabular import csv_lines, xlsx_bytes
 from linli.facilities.models import Facility, FacilityType
 from linli.lifecircle import selectors as sel
@@ -22,7 +24,7 @@ from linli.lifecircle.forms import ExportForm, RegionTypeForm, SitingForm
 from linli.lifecircle.models import LifeCircleSettings, Problem, TargetGroup
 from linli.lifecircle.services import SITING_HEADER, LifeCircleError, siting_run
 from linli.lifecircle.services import siting_export as siting_export_rows
-from linli.regions.models import Region
+from linli.regions.models import Level, Region
 
 
 def _region(request: AuthedHttpRequest, code: str) -> Region:
@@ -50,6 +52,7 @@ def map_page(request: AuthedHttpRequest) -> HttpResponse:
     region, type_code = _query(request)
     t = _type(type_code)
     net = sel.active_network(region)
+    gaps, gap_count = sel.gap_communities(region, request.user, t)
     return render(
         request,
         "lifecircle/map.html",
@@ -60,7 +63,8 @@ def map_page(request: AuthedHttpRequest) -> HttpResponse:
             "types": sel.active_types(),
             "network": net,
             "run": sel.latest_run(region),
-            "gaps": sel.gap_communities(region, request.user, t),
+            "gaps": gaps,
+            "gaps_more": gap_count - len(gaps),
             "gap_buildings": sel.gap_buildings(region, request.user, t),
             "cfg": LifeCircleSettings.get(),
             "problems": Problem.choices,
@@ -123,19 +127,37 @@ def siting_export(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return resp
 
 
+COVERAGE_PAGE_SIZE = 50
+
+
 @login_required
 def coverage(request: AuthedHttpRequest) -> HttpResponse:
-    region, _type_code = _query(request)
-    rows, types, summary = sel.community_table(region, request.user)
-    for row in rows:
-        row.cells = [row.shares.get(t.code) for t in types]  # type: ignore[attr-defined]
+    """A city or district by its districts/streets (one roll-up of the stored coverage); a street or
+    community by its communities, paged."""
+    form = RegionTypeForm(request.GET)
+    form.is_valid()  # every field is optional text
+    region = _region(request, form.cleaned_data["region"])
+    areas, page = None, None
+    if region.level < Level.STREET:
+        areas, types, summary = sel.coverage_rollup(region)
+        for area in areas:
+            area.cells = [area.shares.get(t.code) for t in types]  # type: ignore[attr-defined]
+            area.rule_cells = [area.met.get(s["rule"].code, 0) for s in summary]  # type: ignore[attr-defined]
+    else:
+        rows, types, summary = sel.community_table(region, request.user)
+        page = Paginator(rows, COVERAGE_PAGE_SIZE).get_page(form.cleaned_data["page"])
+        for row in page:
+            row.cells = [row.shares.get(t.code) for t in types]  # type: ignore[attr-defined]
     return render(
         request,
         "lifecircle/coverage.html",
         {
             "title": "生活圈覆盖",
             "region": region,
-            "rows": rows,
+            "crumbs": [a for a in region.ancestors() if region_in_scope(request.user, a)],
+            "areas": areas,
+            "child_label": Level(region.level + 1).label if areas is not None else "",
+            "page": page,
             "types": types,
             "summary": summary,
             "run": sel.latest_run(region),

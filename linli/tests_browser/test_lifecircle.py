@@ -36,6 +36,8 @@ def test_map_gaps_siting_and_isochrone(world: World, signed_in) -> None:
     v.go("/lifecircle/?type=elderly_station", "lifecircle-map")
     expect(page.locator("h1")).to_contain_text("生活圈")
     expect(page.locator("#map")).to_have_attribute("data-loaded", str(with_coords))
+    # the facilities of the view: the elderly station and the two vacant premises, each drawn once
+    expect(page.locator("#map")).to_have_attribute("data-facilities", "3")
     expect(page.get_by_text("合成路网（演示）").first).to_be_visible()
     # the far end of the row of buildings is beyond the 15-minute circle: a gap
     gaps = page.locator("#gaps")

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from linli.core.data_elements import source_of
 from linli.indicators import selectors
 from linli.indicators.engine import rules
-from linli.indicators.models import Indicator
+from linli.indicators.models import DataElement, Indicator
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +134,37 @@ def test_snapshot_keeps_a_year_for_the_trend(small):
     got, _ = values_at("350504", small.year - 1, ["csc_coverage", "csc_area_per_100_households"])
     assert q(got["csc_coverage"].value) == Decimal("75.00")
     assert q(got["csc_area_per_100_households"].value) == q(Decimal(65000) / 15)
+
+
+def test_this_years_snapshot_reads_as_the_live_evaluation(small):
+    """Once the night has kept this year's computed values, every level reads them (summed in the
+    database) and gets what the live GROUP BYs gave, with the time they were computed."""
+    from linli.indicators import services
+
+    compiled, _ = selectors.compiled_indicators()
+    lengths = [6, 9, 12, 15]
+    live, live_table = selectors.evaluate(compiled, "350504", lengths, small.year)
+    assert live_table.computed_at is None
+    assert services.snapshot_take(year=small.year, root_code="350504") > 0
+    for asked in ([6, 9, 12], [9], [15]):  # the snapshot keeps communities and above; grids stay live
+        kept, table = selectors.evaluate(compiled, "350504", asked, small.year)
+        assert (table.computed_at is not None) == (asked != [15])
+        assert {p for p in live if len(p) in asked} == set(kept)
+        for prefix, row in kept.items():
+            for code, got in row.items():
+                v = live[prefix][code]
+                assert (q(got.value, "0.0001"), got.gap_reason) == (q(v.value, "0.0001"), v.gap_reason), (
+                    prefix,
+                    code,
+                )
+    assert selectors.snapshot_time("350504", small.year) is not None
+    assert selectors.snapshot_time("350504", small.year - 3) is None
+    # the elements are read from the snapshot (one probe each), not computed again
+    elements = list(DataElement.objects.filter(kind="computed"))
+    assert selectors.snapshot_elements(elements, small.year) == {
+        e.code for e in elements if source_of(e.code) is not None
+    }
+    assert selectors.snapshot_elements(elements, small.year - 3) == set()
 
 
 def test_evaluation_queries_do_not_grow_with_regions(small, django_assert_max_num_queries):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.indicators import services
 from linli.indicators.models import DataValue, Plan, ValueStatus
@@ -25,6 +26,24 @@ def test_dashboard_shows_attainment_and_laggards(adopted, users, client_for, dja
     assert r.status_code == 200
     assert "城乡社区综合服务设施覆盖率" in html and "未达标" in html and "罗溪镇" in html
     assert "注册志愿者人数”仅 3/4 个单位填报" in html
+
+
+def test_dashboard_and_indicator_say_when_the_figures_were_computed(adopted, users, client_for):
+    """Before the night the computed figures are live; once kept by the snapshot, both pages read it and
+    say when it was computed, with the same figures."""
+    c = client_for(users["district"])
+    dashboard = reverse("indicators:dashboard")
+    detail = reverse("indicators:indicator", args=["csc_coverage"])
+    before = c.get(dashboard, {"year": adopted.year}).content.decode()
+    assert "实时计算" in before and "计算于" not in before
+    assert "实时计算" in c.get(detail, {"year": adopted.year}).content.decode()
+    services.snapshot_take(year=adopted.year, root_code=adopted.tree.district.code)
+    at = DataValue.objects.filter(source="snapshot").values_list("entered_at", flat=True).first()
+    after = c.get(dashboard, {"year": adopted.year}).content.decode()
+    assert f"计算于 {timezone.localtime(at):%Y-%m-%d %H:%M}" in after
+    assert after.split('id="attainment"')[1] == before.split('id="attainment"')[1]
+    page = c.get(detail, {"year": adopted.year}).content.decode()
+    assert f"{timezone.localtime(at):%Y-%m-%d %H:%M}（模块计算的数据每晚更新" in page
 
 
 def test_navigation_entry_for_planners(users, client_for, tree):

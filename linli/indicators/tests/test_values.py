@@ -182,3 +182,15 @@ def test_broken_indicator_formula_is_reported_not_raised(db):
     compiled, errors = selectors.compiled_indicators()
     assert "broken" in errors and "结尾缺少运算数" in errors["broken"]
     assert len(compiled) == Indicator.objects.count() - 1
+
+
+def test_data_years_are_the_years_with_current_values_and_this_one(tree, users):
+    from django.utils import timezone
+
+    this = timezone.localdate().year
+    assert selectors.data_years() == [this]
+    for who, year in (("community_a", 2019), ("community_a", 2023), ("community_c", 2023)):
+        submit(users[who], users[who].region, year=year)
+    old = submit(users["community_c"], tree.community_c, year=2017)
+    DataValue.objects.filter(pk=old.pk).update(current=False)  # only current versions count
+    assert selectors.data_years() == sorted({2019, 2023, this})

@@ -24,7 +24,12 @@ from linli.lifecircle.models import (
     RoadNetwork,
     SitingRun,
 )
-from linli.lifecircle.selectors import community_table, coverage_by_region
+from linli.lifecircle.selectors import (
+    community_table,
+    coverage_by_region,
+    coverage_rollup,
+    gap_communities,
+)
 from linli.lifecircle.services import LifeCircleError, load_network, network_save, recompute, siting_run
 from linli.regions.models import Region
 from linli.registry.demo import demo_load
@@ -139,9 +144,18 @@ def test_pages_and_api(world, client_for):
     c = client_for(world.accounts.district_admin)
     page = c.get("/lifecircle/?type=elderly_station")
     assert page.status_code == 200 and "合成路网（演示）" in page.content.decode()
-    assert c.get("/lifecircle/coverage/").status_code == 200
+    # the district by its streets, each linking down to its communities
+    tree = world.tree
+    district_page = c.get("/lifecircle/coverage/").content.decode()
+    assert f'href="?region={tree.street.code}"' in district_page and tree.street.name in district_page
+    assert tree.community_a.name not in district_page
+    street_page = c.get(f"/lifecircle/coverage/?region={tree.street.code}").content.decode()
+    assert tree.community_a.name in street_page and tree.community_b.name in street_page
+    assert f'href="?region={district.code}"' in street_page  # back up to the district
+    assert c.get(f"/lifecircle/coverage/?region={tree.street.code}&page=x").status_code == 200
     gj = c.get("/api/lifecircle/buildings?type=elderly_station").json()
     assert len(gj["features"]) == len(blds)
+    _facilities_layer_pages_and_boxes(c)
     f = Facility.objects.get(code="F1")
     iso = c.get(f"/api/lifecircle/isochrone/{f.pk}").json()
     assert iso["features"] and {x["properties"]["band"] for x in iso["features"]} <= {5, 10, 15}
@@ -159,6 +173,34 @@ def test_pages_and_api(world, client_for):
         content_type="application/json",
     )
     assert api.status_code == 200 and "gained" in api.json()
+
+
+def _facilities_layer_pages_and_boxes(c):
+    """/api/lifecircle/facilities: pages by limit/offset in id order, keeps to the map's bbox, filters by
+    status; a bbox that is not four numbers in range is a 422 naming it."""
+
+    def names(query):
+        res = c.get(f"/api/lifecircle/facilities?{query}")
+        assert res.status_code == 200, res.content
+        return [f["properties"]["name"] for f in res.json()["features"]], res.json()["properties"]
+
+    every, props = names("")
+    assert sorted(every) == ["养老站一", "超市一", "闲置用房一", "闲置用房二"]
+    assert props == {"limit": 500, "offset": 0, "next_offset": None}
+    first, props = names("limit=3")
+    assert first == every[:3] and props["next_offset"] == 3
+    rest, props = names("limit=3&offset=3")
+    assert rest == every[3:] and props["next_offset"] is None
+    assert names("type=elderly_station&status=vacant")[0] == ["闲置用房一", "闲置用房二"]
+    # the box around the elderly station and the first vacant premises, not the supermarket
+    assert sorted(names("bbox=118.66,24.955,118.668,24.97")[0]) == ["闲置用房一"]
+    assert sorted(names("bbox=118.66,24.955,118.68,24.97")[0]) == ["养老站一", "闲置用房一", "闲置用房二"]
+    for bad in ("1,2,3", "a,b,c,d", "118.7,24.9,118.6,25.0", "0,0,200,10", "nan,0,1,1"):
+        res = c.get(f"/api/lifecircle/facilities?bbox={bad}")
+        assert res.status_code == 422 and "bbox" in res.json()["errors"], bad
+    for bad in ("limit=0", "limit=2001", "offset=-1", "status=gone"):
+        res = c.get(f"/api/lifecircle/facilities?{bad}")
+        assert res.status_code == 422 and bad.split("=")[0] in res.json()["errors"], bad
 
 
 def test_scope_and_roles(world, client_for):
@@ -207,7 +249,41 @@ def test_demo_step_on_small_demo(db):
     short = [r for r in rows if r.rules.get("convenient") is False and r.region.urban_rural == "rural"]
     # … and for a reason: an everyday facility most of their residents cannot walk to
     assert all(any((r.shares.get(c) or 0) < 0.8 for c in everyday) for r in short)
+    _rollup_agrees_with_the_community_table(district, rows, summary)
+    # the gap list: filtered and sorted in the database as the share says
+    es = FacilityType.objects.get(code="elderly_station")
+    gaps, n = gap_communities(district, User.objects.get(username="quxian"), es, limit=5)
+    low = sorted(
+        (c.share_15, -(c.population - c.within_15))
+        for c in Coverage.objects.filter(type=es)
+        if c.share_15 is not None and c.share_15 < 0.8
+    )
+    assert n == len(low) > 5
+    assert [(g["share"], -g["short"]) for g in gaps] == low[:5]
     assert np.isfinite(net.length).all()
+
+
+def _rollup_agrees_with_the_community_table(district, rows, summary):
+    """The district's roll-up by streets (GROUP BY over the stored coverage) says what the community
+    table says: the same goal summary, and per street the sum of its communities."""
+    areas, types, rolled = coverage_rollup(district)
+    assert [(s["rule"].code, s["urban"], s["rural"], s["missing"]) for s in rolled] == [
+        (s["rule"].code, s["urban"], s["rural"], s["missing"]) for s in summary
+    ]
+    assert {a.region.code for a in areas} == set(
+        Region.objects.current().filter(parent=district).values_list("code", flat=True)
+    )
+    for area in areas:
+        mine = [r for r in rows if r.region.code.startswith(area.region.code)]
+        assert area.communities == len(mine)
+        assert area.populated == sum(1 for r in mine if r.populated)
+        for rule in CircleRule.objects.all():
+            assert area.met.get(rule.code, 0) == sum(1 for r in mine if r.rules.get(rule.code))
+        for t in types:
+            cov = Coverage.objects.filter(region__code__startswith=area.region.code, type=t).aggregate(
+                w=Sum("within_15"), p=Sum("population")
+            )
+            assert area.shares.get(t.code) == (pytest.approx(cov["w"] / cov["p"]) if cov["p"] else None)
 
 
 def test_facility_change_recomputes_in_background(world, django_capture_on_commit_callbacks, monkeypatch):

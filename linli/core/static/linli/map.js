@@ -228,6 +228,14 @@
     }
   }
 
+  /* the map's view (grown by ``pad``, a fraction of its size) as an API's bbox: "minlng,minlat,maxlng,maxlat"
+   * in WGS-84 (a GCJ-02 map unprojects to WGS-84 itself). */
+  function bbox(map, pad) {
+    var b = map.getBounds().pad(pad || 0);
+    function c(x, lo, hi) { return Math.min(hi, Math.max(lo, x)).toFixed(6); }
+    return [c(b.getWest(), -180, 180), c(b.getSouth(), -90, 90), c(b.getEast(), -180, 180), c(b.getNorth(), -90, 90)].join(',');
+  }
+
   /* fetch a JSON answer: a promise of {ok, data}; an answer that is not JSON gives {ok: false, data: {}}. */
   function getJSON(url) {
     return fetch(url, {credentials: 'same-origin', headers: {Accept: 'application/json'}}).then(function (r) {
@@ -249,7 +257,7 @@
 
   window.LinliMap = {
     DEFAULT_CENTRE: DEFAULT_CENTRE, maps: maps, create: create, geojson: geojson, outline: outline, fit: fit,
-    boundaries: boundaries, wgsToGcj: wgsToGcj, gcjToWgs: gcjToWgs,
+    boundaries: boundaries, bbox: bbox, wgsToGcj: wgsToGcj, gcjToWgs: gcjToWgs,
     getJSON: getJSON, island: island, num: num, node: node, lines: lines, tooltip: tooltip, popup: popup,
     idLink: idLink, escapeHTML: escapeHTML
   };

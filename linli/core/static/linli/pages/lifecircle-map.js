@@ -2,10 +2,12 @@
  * the nearest facility of the chosen type, the facilities (and vacant premises) with a link to their
  * isochrone, and the sites a siting run proposes (drawn when its result is swapped in by htmx).
  * The map element carries data-type, data-region, data-communities/-buildings/-facilities (the layers'
- * URLs) and data-isochrone (a facility's isochrone page, ending in /0/). */
+ * URLs) and data-isochrone (a facility's isochrone page, ending in /0/); once drawn it carries
+ * data-loaded (buildings) and data-facilities (facilities in view). */
 (function () {
   'use strict';
   var M = window.LinliMap;
+  var FACILITY_LIMIT = 1000;  // per request; more in view asks the user to zoom in
   var el = document.getElementById('map');
   var d = el.dataset;
   var map = M.create(el, {preferCanvas: true, background: '#f4f1ea'});
@@ -29,16 +31,42 @@
   });
   var sites = L.layerGroup().addTo(map);
   var q = '?type=' + encodeURIComponent(d.type) + '&region=' + encodeURIComponent(d.region);
-  // one request after another: the layers are small, and the server answers them in turn anyway
-  var urls = [d.communities + q, d.buildings + q, d.facilities + q, d.facilities + '?type=&region=' + encodeURIComponent(d.region)];
   function features(r) { return {type: 'FeatureCollection', features: (r.ok && r.data.features) || []}; }
-  urls.reduce(function (p, u) {
-    return p.then(function (acc) { return M.getJSON(u).then(function (r) { return acc.concat([features(r)]); }); });
-  }, Promise.resolve([])).then(function (g) {
-    comm.addData(g[0]); blds.addData(g[1]); facs.addData(g[2]);
-    facs.addData({type: 'FeatureCollection', features: g[3].features.filter(function (f) { return f.properties.status === 'vacant'; })});
+  // The facilities come for the map's view (a city has tens of thousands): those of the chosen type,
+  // and the vacant premises of any type (siting candidates), again whenever the view moves.
+  var note = document.getElementById('facility-note');
+  var shown = 0;
+  function loadFacilities() {
+    var seq = ++shown;
+    var box = '&bbox=' + M.bbox(map, 0.2) + '&limit=' + FACILITY_LIMIT;
+    var typed = M.getJSON(d.facilities + q + box);
+    var vacant = M.getJSON(d.facilities + '?status=vacant&region=' + encodeURIComponent(d.region) + box);
+    Promise.all([typed, vacant]).then(function (rs) {
+      if (seq !== shown) { return; }  // the view moved on meanwhile
+      var seen = {}, feats = [];
+      rs.forEach(function (r) {
+        features(r).features.forEach(function (f) {
+          if (!seen[f.properties.id]) { seen[f.properties.id] = true; feats.push(f); }
+        });
+      });
+      facs.clearLayers();
+      facs.addData({type: 'FeatureCollection', features: feats});
+      var more = rs.some(function (r) { return r.ok && r.data.properties && r.data.properties.next_offset !== null; });
+      note.textContent = more ? '视野内设施较多，只显示了一部分；放大地图可看到全部。' : '';
+      el.dataset.facilities = feats.length;
+    });
+  }
+  // one request after another: the layers are small, and the server answers them in turn anyway
+  M.getJSON(d.communities + q).then(function (r) {
+    comm.addData(features(r));
+    return M.getJSON(d.buildings + q);
+  }).then(function (r) {
+    var b = features(r);
+    blds.addData(b);
     M.fit(map, comm.getBounds().isValid() ? comm.getBounds() : blds.getBounds());
-    el.dataset.loaded = g[1].features.length;
+    el.dataset.loaded = b.features.length;
+    loadFacilities();
+    map.on('moveend', loadFacilities);
   });
   document.body.addEventListener('htmx:afterSwap', function (e) {
     if (e.target.id !== 'siting-result') { return; }
