@@ -248,8 +248,8 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     overdue_total = selectors.overdue_count(user)
     overdue = list(  # the latest 30 (a street's whole list would be pages long on a phone)
         missed.select_related("file__person", "rule", "region", "assigned_to", "staff").order_by(
-            "-due_on", "region__code"
-        )[:30]
+            "-due_on", "-id"
+        )[:30]  # the index on (status, due_on) walked backwards: not every miss of the month sorted by place
     )
     refs = (
         scoped(Referral.objects.all(), user)

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case as DbCase
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -516,19 +515,16 @@ def _count_live(qs: QuerySet[Case], group: str, into: Counts) -> None:
     _merge(into, qs.order_by().values(field).annotate(**measure_aggregates()), group, field)
 
 
-def _summary_label(group: str) -> Any:
-    def name_of(model: type[Any], column: str = "name") -> Subquery:
-        return Subquery(model.objects.filter(pk=OuterRef("key")).order_by().values(column)[:1])
-
-    if group == "month":
-        return F("month")
-    if group == "community":
-        return name_of(Region)
-    if group == "street":
-        return name_of(Region, "parent__name")
+def _summary_names(group: str, dim: str, keys: list[int]) -> dict[int, Any]:
+    """The name each key of ``dim`` is grouped by (one query for the keys of one dimension)."""
+    if group in ("community", "street"):
+        column = "name" if group == "community" else "parent__name"
+        return dict(Region.objects.filter(pk__in=keys).values_list("pk", column))
     if group in ("category", "kind"):
-        return name_of(Category, "subject" if group == "category" else "kind")
-    return DbCase(When(dim=MeasureDim.ORG, then=name_of(Organisation)), default=name_of(Region))
+        column = "subject" if group == "category" else "kind"
+        return dict(Category.objects.filter(pk__in=keys).values_list("pk", column))
+    model = Organisation if dim == MeasureDim.ORG else Region
+    return dict(model.objects.filter(pk__in=keys).values_list("pk", "name"))
 
 
 SUMMARY_DIMS = {
@@ -542,19 +538,25 @@ SUMMARY_DIMS = {
 
 
 def _count_summary(group: str, areas: Q | None, first: dt.date | None, last: dt.date, into: Counts) -> None:
-    """The summarised months ``first``…``last`` counted per group from ``CaseMonth``: one query, the
-    group's name read beside each row (not one query per name)."""
+    """The summarised months ``first``…``last`` counted per group from ``CaseMonth``: one GROUP BY on
+    the stored keys, then the names of those keys (one query per dimension), folded by name as the
+    live count groups."""
     qs = CaseMonth.objects.filter(dim__in=SUMMARY_DIMS[group], month__lte=last)
     if first is not None:
         qs = qs.filter(month__gte=first)
     if areas is not None:
         qs = qs.filter(areas)
-    rows = (
-        qs.annotate(_label=_summary_label(group))
-        .values("_label")
-        .annotate(**{c: Sum(c) for c in MEASURE_COUNTERS})
-        .order_by()
-    )
+    sums = {c: Sum(c) for c in MEASURE_COUNTERS}
+    if group == "month":
+        _merge(into, qs.values("month").annotate(**sums).order_by(), group, "month")
+        return
+    rows = list(qs.values("dim", "key").annotate(**sums).order_by())
+    names: dict[tuple[str, int], Any] = {}
+    for dim in {r["dim"] for r in rows}:
+        keys = [r["key"] for r in rows if r["dim"] == dim]
+        names.update({(dim, k): n for k, n in _summary_names(group, dim, keys).items()})
+    for r in rows:
+        r["_label"] = names.get((r["dim"], r["key"]))
     _merge(into, rows, group, "_label")
 
 
