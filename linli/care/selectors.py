@@ -464,15 +464,17 @@ def visit_rates(root_code: str, month: dt.date, *, by: str = "rule", n: int = 15
     agg = dict(owed=Sum("owed"), visited=Sum("visited"), overdue=Sum("overdue"))
     out: list[Rate] = []
     if by == "rule":
-        for r in qs.values("rule__code", "rule__name", "rule__sort").annotate(**agg).order_by("rule__sort"):
+        per_rule: list[Any] = list(
+            qs.values("rule__code", "rule__name", "rule__sort").annotate(**agg).order_by("rule__sort")
+        )
+        for r in per_rule:
             if r["owed"]:
                 out.append(Rate(r["rule__code"], r["rule__name"], r["owed"], r["visited"], r["overdue"]))
         return out
-    rows = [
-        r
-        for r in qs.annotate(_p=Substr("region_code", 1, n)).values("_p").annotate(**agg).order_by("_p")
-        if r["owed"]
-    ]
+    per_region: list[Any] = list(
+        qs.annotate(_p=Substr("region_code", 1, n)).values("_p").annotate(**agg).order_by("_p")
+    )
+    rows = [r for r in per_region if r["owed"]]
     names = dict(Region.objects.filter(code__in=[r["_p"] for r in rows]).values_list("code", "name"))
     for r in rows:
         out.append(Rate(r["_p"], names.get(r["_p"], r["_p"]), r["owed"], r["visited"], r["overdue"]))

@@ -601,13 +601,16 @@ def visit_tally_apply(tally: Tally) -> None:
     with connection.cursor() as cur:
         for i in range(0, len(rows), 500):
             part = rows[i : i + 500]
+            params: list[Any] = [
+                v if pg or not isinstance(v, dt.date) else v.isoformat() for r in part for v in r
+            ]
             cur.execute(
                 f"INSERT INTO {table} (month, region_code, rule_id, owed, visited, overdue) VALUES "
                 + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(part))
                 + " ON CONFLICT (month, region_code, rule_id) DO UPDATE SET"
                 f" owed = {table}.owed + excluded.owed, visited = {table}.visited + excluded.visited,"
                 f" overdue = {table}.overdue + excluded.overdue",
-                [v if pg or not isinstance(v, dt.date) else v.isoformat() for r in part for v in r],
+                params,
             )
 
 

@@ -548,9 +548,10 @@ def _count_summary(group: str, areas: Q | None, first: dt.date | None, last: dt.
         qs = qs.filter(areas)
     sums = {c: Sum(c) for c in MEASURE_COUNTERS}
     if group == "month":
-        _merge(into, qs.values("month").annotate(**sums).order_by(), group, "month")
+        by_month: list[Any] = list(qs.values("month").annotate(**sums).order_by())
+        _merge(into, by_month, group, "month")
         return
-    rows = list(qs.values("dim", "key").annotate(**sums).order_by())
+    rows: list[Any] = list(qs.values("dim", "key").annotate(**sums).order_by())
     names: dict[tuple[str, int], Any] = {}
     for dim in {r["dim"] for r in rows}:
         keys = [r["key"] for r in rows if r["dim"] == dim]

@@ -144,10 +144,13 @@ def apply(tally: Tally) -> None:
     with connection.cursor() as cur:
         for i in range(0, len(rows), 300):
             part = rows[i : i + 300]
+            params: list[Any] = [
+                v.isoformat() if isinstance(v, dt.date) and not pg else v for r in part for v in r
+            ]
             cur.execute(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([marks] * len(part))}"
                 f" ON CONFLICT (dim, month, area_code, key) DO UPDATE SET {sets}",
-                [v.isoformat() if isinstance(v, dt.date) and not pg else v for r in part for v in r],
+                params,
             )
 
 

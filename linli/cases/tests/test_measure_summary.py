@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,7 +51,7 @@ def act_randomly(cw: CasesWorld, rng: random.Random, case: Case) -> None:
         if not actions:
             continue
         action = rng.choice(actions)
-        extra: dict[str, object] = {}
+        extra: dict[str, Any] = {}
         if action in ("dispatch", "reassign"):
             if rng.random() < 0.5:
                 extra["unit_org"] = cw.chengguan.pk
@@ -94,6 +95,7 @@ GROUP_USERS = (
 
 def check(cw: CasesWorld, today: dt.date) -> None:
     through = selectors.summary_through()
+    assert through is not None
     held = Case.objects.filter(received_at__lt=measures._day_start(through + dt.timedelta(days=1)))
     assert measures.summary_now() == measures.case_measures_counted(held)
     a = cw.world.accounts
