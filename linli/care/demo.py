@@ -85,6 +85,7 @@ def demo_care_load(
         log("  正在生成一年的巡访记录…")
         _spread_since(rng, today)
         visits = _year_of_visits(rng, today)
+        services.visit_tallies_rebuild()  # the year of visits went in by bulk: its monthly summary
         alerts = _alert_outcomes(rng, today)
         referrals = _referrals(rng, today)
     return {

@@ -245,6 +245,7 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["assigned_to", "status", "due_on"], name="care_visit_worker"),
             models.Index(fields=["period_start", "rule"], name="care_visit_period"),
+            models.Index(fields=["status", "due_on"], name="care_visit_status_due"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -260,6 +261,31 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.period_start:%Y-%m}"
+
+
+class VisitMonth(models.Model):
+    """巡访月汇总: the visits owed in a month (by ``due_on``) per community and care group, with how many
+    were done and how many missed. Kept by delta in the same transaction as every write of a visit
+    (``care.services``) and rebuilt from the visits by the nightly job; the rate pages roll it up by
+    region prefix instead of counting a year of visits."""
+
+    month = models.DateField("月份")
+    region_code = models.CharField("社区/村编码", max_length=12)
+    rule = models.ForeignKey(CareRule, verbose_name="人群", on_delete=models.CASCADE, related_name="+")
+    owed = models.IntegerField("应访", default=0)
+    visited = models.IntegerField("已访", default=0)
+    overdue = models.IntegerField("逾期未访", default=0)
+
+    class Meta:
+        verbose_name = "巡访月汇总"
+        verbose_name_plural = "巡访月汇总"
+        ordering = ["month", "region_code", "rule_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "region_code", "rule"], name="care_visit_month_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.month:%Y-%m} {self.visited}/{self.owed}"
 
 
 class VisitPhoto(models.Model):

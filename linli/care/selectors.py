@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from linli.care.engine import rules as eng
@@ -27,6 +27,7 @@ from linli.care.models import (
     ReferralOutcome,
     SocialCase,
     Visit,
+    VisitMonth,
     Visitor,
     VisitStatus,
 )
@@ -34,8 +35,8 @@ from linli.cases.models import Category
 from linli.cases.selectors import case_progress
 from linli.core.models import User
 from linli.core.progress import Progress
-from linli.core.roles import Role
-from linli.core.scope import account_subtrees_q, scoped, subtree_q
+from linli.core.roles import REGISTRY_READERS, Role, effective_role
+from linli.core.scope import account_codes, account_subtrees_q, scoped, subtree_q, subtrees_q
 from linli.regions.models import Level, Region
 from linli.registry.models import Person, PersonStatus, PersonTag, Staff, StaffKind, TagKind
 from linli.services.models import ServiceItem, TaxonomyTerm
@@ -313,20 +314,41 @@ def community_posts(regions: Sequence[Region]) -> list[CommunityPosts]:
     return list(out.values())
 
 
-def vacant_posts(root_code: str) -> list[tuple[Region, list[str]]]:
-    """The communities under ``root_code`` without their 儿童主任 or 社会救助协理员 (two queries)."""
-    regions = list(communities_under(root_code))
-    held = set(
-        CareWorker.objects.filter(active=True, region__in=regions, post__in=REQUIRED_POSTS).values_list(
-            "region_id", "post"
-        )
-    )
-    out = []
-    for r in regions:
-        missing = [POST_LABELS[p] for p in REQUIRED_POSTS if (r.pk, p) not in held]
-        if missing:
-            out.append((r, missing))
-    return out
+@dataclass
+class Vacancies:
+    """The communities without their 儿童主任 or 社会救助协理员: how many, and the first of them."""
+
+    count: int
+    rows: list[tuple[Region, list[str]]]
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.rows)
+
+
+def vacant_communities(root_code: str) -> QuerySet[Region]:
+    """The communities under ``root_code`` missing a required post, as one query (``NOT EXISTS`` per
+    post), with ``has_<post>`` annotated — not a Python pass over every community of the city."""
+    held = {
+        f"has_{p}": Exists(CareWorker.objects.filter(region=OuterRef("pk"), active=True, post=p))
+        for p in REQUIRED_POSTS
+    }
+    missing = Q()
+    for name in held:
+        missing |= Q(**{name: False})
+    return communities_under(root_code).annotate(**held).filter(missing)
+
+
+def vacant_posts(root_code: str, *, first: int = 20) -> Vacancies:
+    """How many communities under ``root_code`` miss their 儿童主任 or 社会救助协理员, and the first
+    ``first`` of them with what each misses (two queries, whatever the size of the city)."""
+    qs = vacant_communities(root_code)
+    rows = [(r, [POST_LABELS[p] for p in REQUIRED_POSTS if not getattr(r, f"has_{p}")]) for r in qs[:first]]
+    count = len(rows) if len(rows) < first else qs.count()
+    return Vacancies(count, rows)
 
 
 def post_for(user: Any, pk: int) -> CareWorker | None:
@@ -428,9 +450,40 @@ def owed_visits(month: dt.date) -> QuerySet[Visit]:
     return Visit.objects.filter(due_on__gte=first, due_on__lt=nxt)
 
 
+SUMMARY_DEPTH = 12  # VisitMonth counts per community: finer (a grid) is counted from the visits
+
+
 def visit_rates(root_code: str, month: dt.date, *, by: str = "rule", n: int = 15) -> list[Rate]:
     """Owed, visited and overdue visits of the month under ``root_code``, per care group (``by="rule"``)
-    or per region prefix of length ``n`` (``by="region"``): one GROUP BY query."""
+    or per region prefix of length ``n`` (``by="region"``): one GROUP BY query over the monthly
+    summary (``VisitMonth``), or over the visits themselves below a community (a grid's rows)."""
+    first = month.replace(day=1)
+    if len(root_code) > SUMMARY_DEPTH or (by == "region" and n > SUMMARY_DEPTH):
+        return visit_rates_counted(root_code, first, by=by, n=n)
+    qs = VisitMonth.objects.filter(month=first).filter(subtree_q(root_code, "region_code"))
+    agg = dict(owed=Sum("owed"), visited=Sum("visited"), overdue=Sum("overdue"))
+    out: list[Rate] = []
+    if by == "rule":
+        per_rule: list[Any] = list(
+            qs.values("rule__code", "rule__name", "rule__sort").annotate(**agg).order_by("rule__sort")
+        )
+        for r in per_rule:
+            if r["owed"]:
+                out.append(Rate(r["rule__code"], r["rule__name"], r["owed"], r["visited"], r["overdue"]))
+        return out
+    per_region: list[Any] = list(
+        qs.annotate(_p=Substr("region_code", 1, n)).values("_p").annotate(**agg).order_by("_p")
+    )
+    rows = [r for r in per_region if r["owed"]]
+    names = dict(Region.objects.filter(code__in=[r["_p"] for r in rows]).values_list("code", "name"))
+    for r in rows:
+        out.append(Rate(r["_p"], names.get(r["_p"], r["_p"]), r["owed"], r["visited"], r["overdue"]))
+    return out
+
+
+def visit_rates_counted(root_code: str, month: dt.date, *, by: str = "rule", n: int = 15) -> list[Rate]:
+    """``visit_rates`` counted from the visits (a grid's rates; and the reference the summary is
+    tested equal to)."""
     qs = owed_visits(month).filter(subtree_q(root_code, "region__code"))
     agg = dict(
         owed=Count("pk"),
@@ -452,6 +505,19 @@ def visit_rates(root_code: str, month: dt.date, *, by: str = "rule", n: int = 15
     for r in rows:
         out.append(Rate(r["_p"], names.get(r["_p"], r["_p"]), r["owed"], r["visited"], r["overdue"]))
     return out
+
+
+def overdue_count(user: Any) -> int:
+    """The missed visits the account may see, all months: the sum of the monthly summary over its
+    regions (counted from the visits for an account bound to grids)."""
+    codes, role = account_codes(user), effective_role(user)
+    everything = role == Role.SYSTEM_ADMIN
+    if not everything and (role not in REGISTRY_READERS or not codes or max(map(len, codes)) > SUMMARY_DEPTH):
+        return scoped(Visit.objects.filter(status=VisitStatus.OVERDUE), user).count()
+    qs = VisitMonth.objects.all()
+    if not everything:
+        qs = qs.filter(subtrees_q(codes, "region_code"))
+    return qs.aggregate(n=Sum("overdue"))["n"] or 0
 
 
 def group_counts(root_code: str) -> list[tuple[str, int]]:

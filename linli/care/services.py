@@ -21,7 +21,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from linli.care import selectors
@@ -40,6 +41,7 @@ from linli.care.models import (
     ReferralOutcome,
     SocialCase,
     Visit,
+    VisitMonth,
     Visitor,
     VisitPhoto,
     VisitStatus,
@@ -53,6 +55,7 @@ from linli.core.models import AuditAction, User
 from linli.core.roles import REGISTRY_WRITERS, Role, effective_role
 from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope
 from linli.core.services import audit_record
+from linli.regions.models import Region
 from linli.registry.models import Person, PersonStatus
 from linli.services.models import Application, NeedSource, ServiceItem, TaxonomyTerm
 from linli.services.services import application_submit, need_create
@@ -67,17 +70,9 @@ def _require_worker(actor: User) -> None:
         raise Forbidden("本账号的角色不能办理关爱巡访", code="care.not_permitted")
 
 
-def rows_insert(
-    model: type[models.Model],
-    fields: Sequence[str],
-    rows: Iterable[tuple[Any, ...]],
-    *,
-    ignore_conflicts: bool = False,
-) -> int:
-    """Insert many rows in one round trip (``core.bulk``: COPY on PostgreSQL, executemany elsewhere),
-    the values converted as the backend stores them; no ORM instances (tens of thousands of rows).
-    With ``ignore_conflicts`` a row a concurrent writer inserted first (a unique key) is skipped, and
-    the rows really inserted are counted."""
+def _prepared(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The values converted as the backend stores them, only in the columns that need it (tens of
+    thousands of rows: no call per value)."""
     sqlite = connection.vendor != "postgresql"
 
     def value(v: Any) -> Any:
@@ -91,35 +86,67 @@ def rows_insert(
             return json.dumps(v, ensure_ascii=False)
         return v
 
-    rows = list(rows)
-    # convert only the columns whose values need it (tens of thousands of rows: no call per value)
     plain = {type(None), int, str, bool}
     needs = [i for i, column in enumerate(zip(*rows, strict=True)) if set(map(type, column)) - plain]
-    if needs:
-        prepared = []
-        for r in rows:
-            out = list(r)
-            for i in needs:
-                out[i] = value(out[i])
-            prepared.append(tuple(out))
-    else:
-        prepared = rows
-    columns = [str(model._meta.get_field(f).column) for f in fields]  # type: ignore[union-attr]
+    if not needs:
+        return rows
+    prepared = []
+    for r in rows:
+        out = list(r)
+        for i in needs:
+            out[i] = value(out[i])
+        prepared.append(tuple(out))
+    return prepared
+
+
+def _columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
+    return [str(model._meta.get_field(f).column) for f in fields]  # type: ignore[union-attr]
+
+
+def rows_insert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    ignore_conflicts: bool = False,
+) -> int:
+    """Insert many rows in one round trip (``core.bulk``: COPY on PostgreSQL, executemany elsewhere),
+    the values converted as the backend stores them; no ORM instances (tens of thousands of rows).
+    With ``ignore_conflicts`` a row a concurrent writer inserted first (a unique key) is skipped, and
+    the rows really inserted are counted."""
+    prepared = _prepared(list(rows))
+    columns = _columns(model, fields)
     if ignore_conflicts:
-        return _insert_ignoring_conflicts(model, columns, prepared)
+        return len(_insert_ignoring_conflicts(model, columns, prepared, returning=[columns[0]]))
     insert_rows(model, columns, prepared)
     return len(prepared)
 
 
+def rows_insert_new(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """Like ``rows_insert(ignore_conflicts=True)``, returning the fields ``returning`` of the rows
+    really inserted (not those a concurrent writer inserted first)."""
+    return _insert_ignoring_conflicts(
+        model, _columns(model, fields), _prepared(list(rows)), returning=_columns(model, returning)
+    )
+
+
 def _insert_ignoring_conflicts(
-    model: type[models.Model], columns: list[str], rows: list[tuple[Any, ...]]
-) -> int:
-    """PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING;
-    SQLite: INSERT OR IGNORE. Inside the caller's transaction."""
+    model: type[models.Model], columns: list[str], rows: list[tuple[Any, ...]], *, returning: list[str]
+) -> list[tuple[Any, ...]]:
+    """Stage the rows in a temporary table (COPY on PostgreSQL), then one ``INSERT … SELECT`` that skips
+    the rows whose unique key exists (``ON CONFLICT DO NOTHING``, SQLite's ``INSERT OR IGNORE``) and
+    returns the columns ``returning`` of those inserted. Inside the caller's transaction."""
     if not rows:
-        return 0
+        return []
     qn = connection.ops.quote_name
     table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
+    back = ", ".join(qn(c) for c in returning)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(
@@ -130,14 +157,19 @@ def _insert_ignoring_conflicts(
                     copy.write_row(r)
             cur.execute(
                 f"INSERT INTO {table} ({cols}) SELECT {cols} FROM care_incoming ON CONFLICT DO NOTHING"
+                f" RETURNING {back}"
             )
-            made = cur.rowcount
-            cur.execute("DROP TABLE care_incoming")
-            return made
-        cur.executemany(
-            f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})", rows
-        )
-        return cur.rowcount
+        else:
+            cur.execute(f"CREATE TEMP TABLE care_incoming AS SELECT {cols} FROM {table} WHERE 0")
+            cur.executemany(
+                f"INSERT INTO care_incoming ({cols}) VALUES ({', '.join(['%s'] * len(columns))})", rows
+            )
+            cur.execute(
+                f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM care_incoming RETURNING {back}"
+            )
+        made = [tuple(r) for r in cur.fetchall()]
+        cur.execute("DROP TABLE care_incoming")
+        return made
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -538,6 +570,77 @@ VISIT_FIELDS = [
 ]
 
 
+# --- the monthly tally (VisitMonth), kept by delta ----------------------------------------------------
+
+# (month, community code, rule) → [owed, visited, overdue]
+Tally = dict[tuple[dt.date, str, int], list[int]]
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def tally_add(tally: Tally, *, code: str, rule_id: int, due_on: Any, status: str, sign: int = 1) -> None:
+    """Count (``sign`` 1) or uncount (−1) one visit of ``status`` in ``tally``."""
+    key = (_as_date(due_on).replace(day=1), code[:12], rule_id)
+    row = tally.setdefault(key, [0, 0, 0])
+    row[0] += sign
+    row[1] += sign * (status == VisitStatus.DONE)
+    row[2] += sign * (status == VisitStatus.OVERDUE)
+
+
+def visit_tally_apply(tally: Tally) -> None:
+    """Add ``tally`` to the monthly summary: ``INSERT … ON CONFLICT DO UPDATE SET n = n + d``, the keys
+    in one fixed order (two writers never wait on each other's rows crosswise). Inside the caller's
+    transaction: the summary moves with the visits it counts."""
+    rows = [(m, code, rule, *v) for (m, code, rule), v in sorted(tally.items()) if any(v)]
+    if not rows:
+        return
+    pg = connection.vendor == "postgresql"
+    table = VisitMonth._meta.db_table
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 500):
+            part = rows[i : i + 500]
+            params: list[Any] = [
+                v if pg or not isinstance(v, dt.date) else v.isoformat() for r in part for v in r
+            ]
+            cur.execute(
+                f"INSERT INTO {table} (month, region_code, rule_id, owed, visited, overdue) VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(part))
+                + " ON CONFLICT (month, region_code, rule_id) DO UPDATE SET"
+                f" owed = {table}.owed + excluded.owed, visited = {table}.visited + excluded.visited,"
+                f" overdue = {table}.overdue + excluded.overdue",
+                params,
+            )
+
+
+def visit_tallies_rebuild() -> int:
+    """Recount the monthly summary from the visits (the nightly job; after a bulk load): one DELETE and
+    one ``INSERT … SELECT … GROUP BY``. On PostgreSQL the summary is locked against the writers' deltas
+    meanwhile, so a visit recorded during the recount is counted once: by the recount if it committed
+    before, by its own delta after. Returns the number of summary rows."""
+    counted = (
+        Visit.objects.annotate(_m=TruncMonth("due_on"), _c=Substr("region__code", 1, 12))
+        .values("_m", "_c", "rule_id")
+        .annotate(
+            _owed=Count("pk"),
+            _visited=Count("pk", filter=Q(status=VisitStatus.DONE)),
+            _overdue=Count("pk", filter=Q(status=VisitStatus.OVERDUE)),
+        )
+        .order_by()
+    )
+    sql, params = counted.query.sql_with_params()
+    table = VisitMonth._meta.db_table
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        cur.execute(f"DELETE FROM {table}")
+        cur.execute(
+            f"INSERT INTO {table} (month, region_code, rule_id, owed, visited, overdue) {sql}", params
+        )
+        return cur.rowcount
+
+
 def visits_generate(*, day: dt.date | None = None) -> int:
     """Create the visits owed in the period containing ``day`` for every open membership of a rule
     with a frequency, assigned to the responsible worker. Safe to rerun (one row per file, rule and
@@ -571,7 +674,8 @@ def visits_generate(*, day: dt.date | None = None) -> int:
             grids.update(selectors.grid_workers(codes - set(staff)))
             staff.update(selectors.grid_staff(codes - set(staff)))
         with transaction.atomic():  # a plan run at the same time may have inserted some: skipped
-            made += rows_insert(
+            code_of = {f: code for f, _, code in todo}
+            inserted = rows_insert_new(
                 Visit,
                 VISIT_FIELDS,
                 [
@@ -592,15 +696,37 @@ def visits_generate(*, day: dt.date | None = None) -> int:
                     )
                     for f, region_id, code in todo
                 ],
-                ignore_conflicts=True,
+                returning=["file"],
             )
+            tally: Tally = {}
+            for (f,) in inserted:
+                tally_add(tally, code=code_of[f], rule_id=rule.pk, due_on=end, status=VisitStatus.DUE)
+            visit_tally_apply(tally)
+            made += len(inserted)
     return made
 
 
 def visits_mark_overdue(*, today: dt.date | None = None) -> int:
     """A visit still due after its period's last day becomes overdue (one UPDATE)."""
     today = today or timezone.localdate()
-    return Visit.objects.filter(status=VisitStatus.DUE, due_on__lt=today).update(status=VisitStatus.OVERDUE)
+    table, regions = Visit._meta.db_table, Region._meta.db_table
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET status = %s WHERE status = %s AND due_on < %s"
+            f" RETURNING (SELECT code FROM {regions} WHERE {regions}.id = {table}.region_id), rule_id, due_on",
+            [
+                VisitStatus.OVERDUE,
+                VisitStatus.DUE,
+                today if connection.vendor == "postgresql" else today.isoformat(),
+            ],
+        )
+        marked = cur.fetchall()
+        tally: Tally = {}
+        for code, rule_id, due_on in marked:
+            tally_add(tally, code=code, rule_id=rule_id, due_on=due_on, status=VisitStatus.DUE, sign=-1)
+            tally_add(tally, code=code, rule_id=rule_id, due_on=due_on, status=VisitStatus.OVERDUE)
+        visit_tally_apply(tally)
+    return len(marked)
 
 
 def _answers_clean(rule: CareRule, answers: dict[str, str] | None) -> dict[str, str]:
@@ -679,19 +805,33 @@ def visit_record(
         next_visit_on=next_visit_on,
         recorded_by=actor,
     )
+    open_ = [VisitStatus.DUE, VisitStatus.OVERDUE]
     with transaction.atomic():
-        done = Visit.objects.filter(pk=visit.pk, status__in=[VisitStatus.DUE, VisitStatus.OVERDUE]).update(
-            **fields
+        # the visit and the worker's other open visits of the file in the period, locked, with what the
+        # monthly summary counted them as
+        serves = list(
+            Visit.objects.select_for_update(of=("self",))
+            .filter(
+                Q(pk=visit.pk)
+                | Q(
+                    file_id=visit.file_id,
+                    period_start__lte=local_day,
+                    due_on__gte=local_day,
+                    visitor=visit.visitor,
+                ),
+                status__in=open_,
+            )
+            .order_by("pk")
+            .values_list("pk", "status", "region__code", "rule_id", "due_on")
         )
-        if not done:
+        if visit.pk not in {row[0] for row in serves}:
             raise Conflict("visit", "这次巡访已经记录过了", code="care.visit_already_done")
-        Visit.objects.filter(
-            file_id=visit.file_id,
-            status__in=[VisitStatus.DUE, VisitStatus.OVERDUE],
-            period_start__lte=local_day,
-            due_on__gte=local_day,
-            visitor=visit.visitor,
-        ).exclude(pk=visit.pk).update(**fields)
+        Visit.objects.filter(pk__in=[row[0] for row in serves], status__in=open_).update(**fields)
+        tally: Tally = {}
+        for _, status, code, rule_id, due_on in serves:
+            tally_add(tally, code=code, rule_id=rule_id, due_on=due_on, status=status, sign=-1)
+            tally_add(tally, code=code, rule_id=rule_id, due_on=due_on, status=VisitStatus.DONE)
+        visit_tally_apply(tally)
         for content in prepared:
             VisitPhoto.objects.create(visit=visit, image=content)
         visit.refresh_from_db()

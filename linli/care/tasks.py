@@ -3,7 +3,9 @@
 - ``care_nightly_task``: nightly — the bulk evaluation of every rule (files, memberships, 政策找人
   alerts), the overdue marking of visits whose period ended, and the current period's visit plan
   (a new month's visits appear on its first night), and the referrals whose request, need or
-  application its handler closed are closed with that outcome."""
+  application its handler closed are closed with that outcome; last, the monthly summary of visits
+  is recounted from the visits (the writes keep it by delta: the recount catches what they cannot,
+  such as a bulk load)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,13 @@ from typing import Any
 
 from django.tasks import task
 
-from linli.care.services import care_evaluate, referrals_sync, visits_generate, visits_mark_overdue
+from linli.care.services import (
+    care_evaluate,
+    referrals_sync,
+    visit_tallies_rebuild,
+    visits_generate,
+    visits_mark_overdue,
+)
 
 
 def care_nightly() -> dict[str, Any]:
@@ -20,7 +28,14 @@ def care_nightly() -> dict[str, Any]:
     overdue = visits_mark_overdue()
     planned = visits_generate()
     referrals = referrals_sync()
-    return {**asdict(evaluation), "overdue": overdue, "planned": planned, "referrals_closed": referrals}
+    tallies = visit_tallies_rebuild()
+    return {
+        **asdict(evaluation),
+        "overdue": overdue,
+        "planned": planned,
+        "referrals_closed": referrals,
+        "visit_month_rows": tallies,
+    }
 
 
 @task()

@@ -228,6 +228,10 @@ def visit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# the level one below the account's region: a city's districts, a district's streets … a community's grids
+LOWER_LEVEL = {2: 4, 4: 6, 6: 9, 9: 12, 12: 15}
+
+
 @staff_only
 def overview(request: AuthedHttpRequest) -> HttpResponse:
     """探访率: the month's visit rate per grid (or community) and care group, overdue visits, group counts,
@@ -235,17 +239,17 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     month = _month(request.GET.get("month"))
     root = user.region_code or "35"
-    n = {6: 9, 9: 12, 12: 15}.get(len(root), 15)
-    by_region = selectors.visit_rates(root, month, by="region", n=min(n, 15))
+    n = LOWER_LEVEL.get(len(root), 15)
+    by_region = selectors.visit_rates(root, month, by="region", n=n)
     by_rule = selectors.visit_rates(root, month)
     total_owed = sum(r.owed for r in by_rule)
     total_done = sum(r.visited for r in by_rule)
     missed = scoped(Visit.objects.filter(status=VisitStatus.OVERDUE), user)
-    overdue_total = missed.count()
+    overdue_total = selectors.overdue_count(user)
     overdue = list(  # the latest 30 (a street's whole list would be pages long on a phone)
         missed.select_related("file__person", "rule", "region", "assigned_to", "staff").order_by(
-            "-due_on", "region__code"
-        )[:30]
+            "-due_on", "-id"
+        )[:30]  # the index on (status, due_on) walked backwards: not every miss of the month sorted by place
     )
     refs = (
         scoped(Referral.objects.all(), user)
@@ -281,7 +285,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
                 (kind_words.get(r["kind"], ""), outcome_words.get(r["outcome"], "办理中"), r["n"])
                 for r in refs
             ],
-            "level_word": {9: "街道/乡镇", 12: "社区/村", 15: "网格"}.get(min(n, 15), "网格"),
+            "level_word": {4: "市", 6: "区县", 9: "街道/乡镇", 12: "社区/村", 15: "网格"}.get(n, "网格"),
         },
     )
 
@@ -490,7 +494,7 @@ def posts(request: AuthedHttpRequest) -> HttpResponse:
     vacant_only = request.GET.get("vacant") == "1"
     regions = selectors.communities_under(root)
     if vacant_only:
-        regions = regions.filter(pk__in=[r.pk for r, _ in selectors.vacant_posts(root)])
+        regions = selectors.vacant_communities(root)
     page = Paginator(regions, 12).get_page(request.GET.get("page"))
     boards = selectors.community_posts(list(page))
     editor = effective_role(user) in services.POST_MANAGERS

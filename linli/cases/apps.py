@@ -45,11 +45,17 @@ class CasesConfig(AppConfig):
             demo_steps.DemoStep("cases", "诉求办理演示数据", 40, demo.demo_cases_load, demo.demo_cases_loaded)
         )
         # the schedule (linli.core.schedule): overdue marking, 催办 and escalation every 5 minutes
-        from linli.cases.tasks import cases_sweep_task
+        from linli.cases.tasks import case_measures_task, cases_sweep_task
         from linli.core import schedule
 
         schedule.register(
             schedule.PeriodicJob(
                 "cases_sweep", "诉求超时巡检与催办", cases_sweep_task, every=schedule.dt.timedelta(minutes=5)
+            )
+        )
+        # nightly: yesterday's requests into the monthly summary the measures page reads
+        schedule.register(
+            schedule.PeriodicJob(
+                "case_measures", "诉求统计月汇总", case_measures_task, at=schedule.dt.time(0, 20)
             )
         )

@@ -213,6 +213,7 @@ def demo_cases_load(
     model = services.routing_train()
     counts["派单目录"] = rules
     counts["派单助手样本"] = model.samples
+    services.case_measures_roll(full=True)  # the year of requests went in by bulk: its monthly summary
     return counts
 
 

@@ -153,7 +153,7 @@ class CaseFilterForm(forms.Form):
 
 
 class MeasureFilterForm(forms.Form):
-    """诉求统计: the grouping and the period (the past year unless given)."""
+    """诉求统计: the grouping and the period (the last twelve months unless given)."""
 
     group = forms.CharField(required=False)
     start = forms.DateField(required=False)
@@ -164,8 +164,12 @@ class MeasureFilterForm(forms.Form):
         return group if group in selectors.GROUPS else "unit"
 
     def period(self, today: dt.date) -> tuple[dt.date, dt.date]:
-        """(start, end): as given, else the past year; the past year too when a date is not understood."""
-        year_ago = today - dt.timedelta(days=365)
+        """(start, end): as given, else the last twelve months — from the first day of the month eleven
+        months back to today, whole months as the statistics are kept —; that too when a date is not
+        understood."""
+        year_ago = today.replace(day=1)
+        for _ in range(11):
+            year_ago = (year_ago - dt.timedelta(days=1)).replace(day=1)
         if not self.is_valid():
             return year_ago, today
         return self.cleaned_data["start"] or year_ago, self.cleaned_data["end"] or today

@@ -495,3 +495,59 @@ class RoutingModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trained_at:%Y-%m-%d %H:%M}（{self.samples} 条）"
+
+
+class MeasureDim(models.TextChoices):
+    PLACE = "place", "所在社区/村"  # key: the request's region (community); area: its code
+    CATEGORY = "category", "分类"  # key: the category; area: the street's code (9 digits)
+    ORG = "org", "承办部门"  # key: the handling department; area: the street's code
+    UNIT = "unit", "承办社区/街道"  # key: the handling (else coordinating) region; area: the street's code
+
+
+class CaseMonth(models.Model):
+    """诉求统计月汇总: the counts behind 响应率、按期办结率、解决率、满意率 of the requests received in a
+    month (local time), per place, per category and per handling unit (``dim``, ``key``) within an
+    area (``area_code``: the community for places, its street otherwise — what data scope filters by).
+
+    Holds the requests received up to ``CaseMonthMark.through``: the nightly job adds each past day
+    once; an action on such a request afterwards moves its counts in the same transaction (by delta).
+    Requests received later (today) are counted live. Merged requests count nowhere."""
+
+    month = models.DateField("月份")
+    dim = models.CharField("维度", max_length=8, choices=MeasureDim.choices)
+    area_code = models.CharField("区划编码", max_length=12)
+    key = models.BigIntegerField("分组")
+    total = models.IntegerField("诉求", default=0)
+    responded_on_time = models.IntegerField("按时响应", default=0)
+    finished = models.IntegerField("已答复", default=0)
+    finished_on_time = models.IntegerField("按期答复", default=0)
+    resolved = models.IntegerField("已解决", default=0)
+    rated = models.IntegerField("已评价", default=0)
+    satisfied = models.IntegerField("满意", default=0)
+
+    class Meta:
+        verbose_name = "诉求统计月汇总"
+        verbose_name_plural = "诉求统计月汇总"
+        ordering = ["month", "dim", "area_code", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["dim", "month", "area_code", "key"], name="case_month_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dim} {self.area_code} {self.key}: {self.total}"
+
+
+class CaseMonthMark(models.Model):
+    """诉求统计汇总截止日: one row — ``CaseMonth`` holds the requests received up to ``through`` (local
+    date; null: nothing summarised yet, everything is counted live)."""
+
+    through = models.DateField("汇总截止日", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "诉求统计汇总截止日"
+        verbose_name_plural = "诉求统计汇总截止日"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"汇总至 {self.through or '—'}"

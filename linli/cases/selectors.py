@@ -9,17 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from linli.cases.engine import workflow as wf
 from linli.cases.engine.geo import bbox, haversine_m
-from linli.cases.models import Case, CasePhoto, Category, Kind
+from linli.cases.models import Case, CaseMonth, CaseMonthMark, CasePhoto, Category, Kind, MeasureDim
 from linli.core import priority
 from linli.core.models import User
 from linli.core.progress import Progress
-from linli.core.roles import Role, effective_role
+from linli.core.roles import REGISTRY_READERS, Role, effective_role
 from linli.core.scope import account_codes, account_subtrees_q, scoped, subtrees_q
 from linli.core.services import REVEAL_PERMISSION
 from linli.regions.models import Level, Region
@@ -446,6 +446,183 @@ MEASURE_DEFINITIONS = {
 }
 
 
+MEASURE_COUNTERS = (
+    "total",
+    "responded_on_time",
+    "finished",
+    "finished_on_time",
+    "resolved",
+    "rated",
+    "satisfied",
+)
+
+
+def measure_aggregates() -> dict[str, Count]:
+    """The seven counts behind the four rates, over requests (the summary keeps the same counts)."""
+    return dict(
+        total=Count("pk"),
+        responded_on_time=Count(
+            "pk", filter=Q(responded_at__isnull=False, responded_at__lte=F("response_due"))
+        ),
+        finished=Count("pk", filter=Q(replied_at__isnull=False)),
+        finished_on_time=Count("pk", filter=Q(replied_at__isnull=False, replied_at__lte=F("resolve_due"))),
+        resolved=Count("pk", filter=Q(replied_at__isnull=False, resolved=True)),
+        rated=Count("pk", filter=~Q(rating="")),
+        satisfied=Count("pk", filter=Q(rating__in=[wf.SATISFIED, wf.BASIC])),
+    )
+
+
+Counts = dict[str, list[int]]  # label → the seven counters
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _received_between(qs: QuerySet[Case], start: dt.date | None, end: dt.date | None) -> QuerySet[Case]:
+    """Received on local days ``start``…``end`` (either open), as bounds on the indexed column."""
+    if start:
+        qs = qs.filter(received_at__gte=_day_start(start))
+    if end:
+        qs = qs.filter(received_at__lt=_day_start(end + dt.timedelta(days=1)))
+    return qs
+
+
+def _label(group: str, key: Any) -> str:
+    if group == "month":
+        if isinstance(key, dt.datetime):
+            return timezone.localtime(key).strftime("%Y-%m")
+        return key.isoformat()[:7] if isinstance(key, dt.date) else str(key)[:7]
+    if group == "kind":
+        return Kind(key).label if key in Kind.values else str(key)
+    return str(key or "—")
+
+
+def _merge(into: Counts, rows: Iterable[dict[str, Any]], group: str, key: str) -> None:
+    for r in rows:
+        slot = into.setdefault(_label(group, r[key]), [0] * len(MEASURE_COUNTERS))
+        for i, c in enumerate(MEASURE_COUNTERS):
+            slot[i] += r[c] or 0
+
+
+def _count_live(qs: QuerySet[Case], group: str, into: Counts) -> None:
+    """The requests of ``qs`` counted per group: one aggregate query."""
+    field, _ = GROUPS[group]
+    if group == "month":
+        qs = qs.annotate(month=TruncMonth("received_at"))
+    if group == "unit":
+        qs = qs.annotate(unit=Coalesce("handler_org__name", "handler_region__name", "coordinator__name"))
+    _merge(into, qs.order_by().values(field).annotate(**measure_aggregates()), group, field)
+
+
+def _summary_names(group: str, dim: str, keys: list[int]) -> dict[int, Any]:
+    """The name each key of ``dim`` is grouped by (one query for the keys of one dimension)."""
+    if group in ("community", "street"):
+        column = "name" if group == "community" else "parent__name"
+        return dict(Region.objects.filter(pk__in=keys).values_list("pk", column))
+    if group in ("category", "kind"):
+        column = "subject" if group == "category" else "kind"
+        return dict(Category.objects.filter(pk__in=keys).values_list("pk", column))
+    model = Organisation if dim == MeasureDim.ORG else Region
+    return dict(model.objects.filter(pk__in=keys).values_list("pk", "name"))
+
+
+SUMMARY_DIMS = {
+    "community": [MeasureDim.PLACE],
+    "street": [MeasureDim.PLACE],
+    "month": [MeasureDim.PLACE],
+    "category": [MeasureDim.CATEGORY],
+    "kind": [MeasureDim.CATEGORY],
+    "unit": [MeasureDim.ORG, MeasureDim.UNIT],
+}
+
+
+def _count_summary(group: str, areas: Q | None, first: dt.date | None, last: dt.date, into: Counts) -> None:
+    """The summarised months ``first``…``last`` counted per group from ``CaseMonth``: one GROUP BY on
+    the stored keys, then the names of those keys (one query per dimension), folded by name as the
+    live count groups."""
+    qs = CaseMonth.objects.filter(dim__in=SUMMARY_DIMS[group], month__lte=last)
+    if first is not None:
+        qs = qs.filter(month__gte=first)
+    if areas is not None:
+        qs = qs.filter(areas)
+    sums = {c: Sum(c) for c in MEASURE_COUNTERS}
+    if group == "month":
+        by_month: list[Any] = list(qs.values("month").annotate(**sums).order_by())
+        _merge(into, by_month, group, "month")
+        return
+    rows: list[Any] = list(qs.values("dim", "key").annotate(**sums).order_by())
+    names: dict[tuple[str, int], Any] = {}
+    for dim in {r["dim"] for r in rows}:
+        keys = [r["key"] for r in rows if r["dim"] == dim]
+        names.update({(dim, k): n for k, n in _summary_names(group, dim, keys).items()})
+    for r in rows:
+        r["_label"] = names.get((r["dim"], r["key"]))
+    _merge(into, rows, group, "_label")
+
+
+@dataclass
+class _Summarised:
+    """Where an account's measures may be read from the summary: its areas (None: the whole city) and
+    the requests it filed outside them (staff see those too), counted live."""
+
+    areas: Q | None
+    filed_elsewhere: QuerySet[Case] | None
+
+
+def _summarised(user: User, group: str) -> _Summarised | None:
+    """None when the account's requests cannot be read from the summary (residents, departments,
+    accounts bound below the summary's areas): they are counted live, and are few."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    role = effective_role(user)
+    if role == Role.SYSTEM_ADMIN:
+        return _Summarised(None, None)
+    if role not in REGISTRY_READERS or user.role in (Role.RESIDENT, Role.DEPARTMENT_HANDLER):
+        return None
+    codes = account_codes(user)
+    depth = 12 if SUMMARY_DIMS[group] == [MeasureDim.PLACE] else 9
+    if not codes or not user.region_id or max(map(len, codes)) > depth:
+        return None
+    filed = Case.objects.filter(created_by=user).exclude(subtrees_q(codes, "region__code"))
+    return _Summarised(subtrees_q(codes, "area_code"), filed.exclude(status=wf.MERGED))
+
+
+def summary_through() -> dt.date | None:
+    """The last day the summary holds (None: nothing summarised yet)."""
+    return CaseMonthMark.objects.values_list("through", flat=True).order_by("id").first()
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def summary_split(
+    start: dt.date | None, end: dt.date | None, through: dt.date | None
+) -> tuple[dt.date | None, dt.date, list[tuple[dt.date | None, dt.date | None]]] | None:
+    """How the days ``start``…``end`` are read: (first month, last month) from the summary — whole
+    months, the last one up to ``through`` — and the rest live, as day ranges (the start of a month
+    begun mid-way, the days after the summary: today). None: everything live."""
+    if through is None:
+        return None
+    hi = through if end is None else min(end, through)
+    if start is not None and start > hi:
+        return None
+    first = None if start is None else start if start.day == 1 else _month_end(start) + dt.timedelta(days=1)
+    last = hi.replace(day=1)
+    if hi != _month_end(hi) and hi != through:  # a month cut short by ``end``: counted live
+        last = (last - dt.timedelta(days=1)).replace(day=1)
+    if first is not None and first > last:
+        return None
+    live: list[tuple[dt.date | None, dt.date | None]] = []
+    if start is not None and first is not None and start < first:
+        live.append((start, first - dt.timedelta(days=1)))
+    covered = min(_month_end(last), through)
+    if end is None or end > covered:
+        live.append((covered + dt.timedelta(days=1), end))
+    return first, last, live
+
+
 def measures(
     user: User,
     group: str,
@@ -454,62 +631,45 @@ def measures(
     end: dt.date | None = None,
     params: dict[str, str] | None = None,
 ) -> list[MeasureRow]:
-    """响应率、按期办结率、解决率、满意率 grouped by ``group`` — one aggregate query."""
-    field, _ = GROUPS[group]
-    qs = visible_cases(user).exclude(status=wf.MERGED)
+    """响应率、按期办结率、解决率、满意率 grouped by ``group``: the whole months the summary holds from
+    ``CaseMonth`` (one query), the rest — today, a month begun mid-way — counted live (one aggregate
+    query each, on the indexed time of receipt); everything live with ``params`` or for an account the
+    summary cannot scope."""
+    live = visible_cases(user).exclude(status=wf.MERGED)
     if params:
-        qs = filter_cases(qs, params)
-    if start:
-        qs = qs.filter(received_at__date__gte=start)
-    if end:
-        qs = qs.filter(received_at__date__lte=end)
-    if group == "month":
-        qs = qs.annotate(month=TruncMonth("received_at"))
-    if group == "unit":
-        qs = qs.annotate(unit=Coalesce("handler_org__name", "handler_region__name", "coordinator__name"))
-    rows = (
-        qs.order_by()
-        .values(field)
-        .annotate(
-            total=Count("pk"),
-            responded_on_time=Count(
-                "pk", filter=Q(responded_at__isnull=False, responded_at__lte=F("response_due"))
-            ),
-            finished=Count("pk", filter=Q(replied_at__isnull=False)),
-            finished_on_time=Count(
-                "pk", filter=Q(replied_at__isnull=False, replied_at__lte=F("resolve_due"))
-            ),
-            resolved=Count("pk", filter=Q(replied_at__isnull=False, resolved=True)),
-            rated=Count("pk", filter=~Q(rating="")),
-            satisfied=Count("pk", filter=Q(rating__in=[wf.SATISFIED, wf.BASIC])),
-        )
-        .order_by("-total")
-    )
-    out = []
-    for r in rows:
-        key = r[field]
-        if group == "month":
-            label = (
-                timezone.localtime(key).strftime("%Y-%m") if isinstance(key, dt.datetime) else str(key)[:7]
-            )
-        elif group == "kind":
-            label = Kind(key).label if key in Kind.values else str(key)
-        else:
-            label = str(key or "—")
-        out.append(
-            MeasureRow(
-                label,
-                r["total"],
-                r["responded_on_time"],
-                r["finished"],
-                r["finished_on_time"],
-                r["resolved"],
-                r["rated"],
-                r["satisfied"],
-            )
-        )
+        live = filter_cases(live, params)
+    counts: Counts = {}
+    how = None if params else _summarised(user, group)
+    through = None if how is None else summary_through()
+    split = summary_split(start, end, through)
+    if how is None or split is None:
+        _count_live(_received_between(live, start, end), group, counts)
+    else:
+        first, last, ranges = split
+        _count_summary(group, how.areas, first, last, counts)
+        for a, b in ranges:
+            _count_live(_received_between(live, a, b), group, counts)
+        if how.filed_elsewhere is not None:  # filed by the account outside its areas, in the summarised days
+            covered = min(_month_end(last), through or last)
+            _count_live(_received_between(how.filed_elsewhere, first, covered), group, counts)
+    return _rows_of(counts, group)
+
+
+def measures_live(
+    user: User, group: str, *, start: dt.date | None = None, end: dt.date | None = None
+) -> list[MeasureRow]:
+    """``measures`` counted from the requests alone (the reference the summary is checked against)."""
+    counts: Counts = {}
+    _count_live(_received_between(visible_cases(user).exclude(status=wf.MERGED), start, end), group, counts)
+    return _rows_of(counts, group)
+
+
+def _rows_of(counts: Counts, group: str) -> list[MeasureRow]:
+    out = [MeasureRow(label, *c) for label, c in counts.items() if c[0]]
     if group == "month":
         out.sort(key=lambda m: m.label)
+    else:
+        out.sort(key=lambda m: (-m.total, m.label))
     return out
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.tasks import task
 
-from linli.cases.services import cases_sweep, routing_train
+from linli.cases.services import case_measures_roll, cases_sweep, routing_train
 
 
 @task()
@@ -17,3 +19,9 @@ def cases_sweep_task() -> dict[str, int]:
 def routing_train_task() -> int:
     """Retrain the routing assistant from past requests."""
     return routing_train().samples
+
+
+@task()
+def case_measures_task() -> dict[str, Any]:
+    """Nightly: the days since the last run added to the monthly summary of the measures."""
+    return case_measures_roll()

@@ -435,7 +435,7 @@ def measures(request: AuthedHttpRequest) -> HttpResponse:
     form = MeasureFilterForm(request.GET)
     start, end = form.period(timezone.localdate())
     if form.errors:
-        messages.error(request, "日期格式应为 YYYY-MM-DD，已改用近一年")
+        messages.error(request, "日期格式应为 YYYY-MM-DD，已改用近12个月")
     group = form.cleaned_data.get("group") or "unit"
     rows = selectors.measures(request.user, group, start=start, end=end)
     total = selectors.measures_total(rows)

@@ -11,6 +11,7 @@ By concern:
 - ``routing``      the dispatch assistant and the dispatch catalogue;
 - ``notify``       in-app notifications and the pluggable SMS sender;
 - ``numbering``    request numbers and the one path that inserts a new request;
+- ``measures``     the monthly summary of the measures: the nightly roll, the delta of an action;
 - ``location``     community and grid of a point, a building or an address;
 - ``validation``   checks of typed text, phones, links and photos;
 - ``caches``       every per-process cache, and ``caches_clear``.
@@ -24,6 +25,7 @@ from linli.cases.services.caches import active_categories, caches_clear, calenda
 from linli.cases.services.disclosure import case_public_text_edit, reporter_reveal
 from linli.cases.services.intake import STAFF_CHANNELS, case_create
 from linli.cases.services.location import locate, locate_point
+from linli.cases.services.measures import case_measures_roll
 from linli.cases.services.notify import LogSender, SmsSender, notifications_read, sms_sender
 from linli.cases.services.numbering import case_insert, number_sequence_advance
 from linli.cases.services.outcome import case_close, case_rate, case_reopen, case_reply
@@ -94,6 +96,7 @@ __all__ = [
     "case_dispatch",
     "case_escalate",
     "case_insert",
+    "case_measures_roll",
     "case_merge",
     "case_public_text_edit",
     "case_rate",

@@ -21,6 +21,7 @@ from linli.cases import selectors
 from linli.cases.engine import timing
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, CaseEvent, Category
+from linli.cases.services import measures
 from linli.cases.services.caches import calendar
 from linli.cases.services.notify import notify, notify_coordinator, notify_handler, notify_unit
 from linli.cases.services.validation import clean_text
@@ -124,14 +125,40 @@ def transition(
     return versioned_write(case, version=version, fields=fields, event=event)
 
 
+# what the measures count a request by (``services.measures``): a write touching one moves the summary
+MEASURED_FIELDS = frozenset(
+    {
+        "status",
+        "region",
+        "region_id",
+        "category",
+        "category_id",
+        "handler_org",
+        "handler_org_id",
+        "handler_region",
+        "handler_region_id",
+        "coordinator",
+        "coordinator_id",
+        "responded_at",
+        "response_due",
+        "replied_at",
+        "resolve_due",
+        "resolved",
+        "rating",
+    }
+)
+
+
 def versioned_write(case: Case, *, version: int, fields: dict[str, Any], event: CaseEvent) -> Case:
     """Write ``fields`` and ``event`` if the request is still at ``version`` (else ``stale``); one
     conditional ``UPDATE`` decides, so the answer holds under concurrency. Joins the caller's
     transaction, if any."""
     with transaction.atomic():
+        counted = measures.tracked(case) if MEASURED_FIELDS & fields.keys() else None
         updated = Case.objects.filter(pk=case.pk, version=version).update(version=F("version") + 1, **fields)
         if not updated:
             raise stale(case)
+        measures.tracked_apply(counted, [case.pk])  # the monthly summary moves with the request
         event.case = case
         event.save(force_insert=True)
     for k, v in fields.items():
