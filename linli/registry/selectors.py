@@ -112,7 +112,42 @@ def person_list(
             qs = qs.filter(
                 Exists(PersonTag.objects.valid_on(today).filter(person=OuterRef("pk"), kind=f.tag))
             )
-    return qs.order_by("region__code", "household_id", "id")
+    # by region id (the index of persons by region walks it; regions are numbered in code order when
+    # loaded), so a page of the city is read from the index, not sorted out of 1.8 M rows
+    return qs.order_by("region_id", "household_id", "id")
+
+
+COUNT_EXACT_MAX = 10_000  # past this a filtered list says "1 万余", counting no further
+
+# The count of persons of each status filter (``PersonFilter.status``, "" for every status).
+STATUS_COUNTERS: dict[str, list[str]] = {
+    PersonStatus.ACTIVE: [RegionCounter.PERSONS_ACTIVE],
+    PersonStatus.MOVED_OUT: [RegionCounter.PERSONS_MOVED_OUT],
+    PersonStatus.DECEASED: [RegionCounter.PERSONS_DECEASED],
+    "": [RegionCounter.PERSONS_ACTIVE, RegionCounter.PERSONS_MOVED_OUT, RegionCounter.PERSONS_DECEASED],
+}
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """How many rows a list has: ``n`` exactly, or (``more``) at least ``n``, counted no further."""
+
+    n: int
+    more: bool = False
+
+
+def person_list_count(*, user: Any, filters: PersonFilter | None = None) -> ListCount:
+    """The count of ``person_list``'s rows for its pager, without counting the city on every request:
+    a list filtered by region and status only is summed from the kept counts (``RegionCount``, exact);
+    any other filter counts at most ``COUNT_EXACT_MAX`` + 1 rows."""
+    f = filters or PersonFilter()
+    only_region = not (f.q or f.tag or f.residence_type or f.sex or f.no_household)
+    if only_region and f.age_min is None and f.age_max is None and f.status in STATUS_COUNTERS:
+        counters = STATUS_COUNTERS[f.status]
+        counts = region_counts(user=user, code=f.region, counters=counters)
+        return ListCount(sum(counts.values()))
+    n = person_list(user=user, filters=f).order_by()[: COUNT_EXACT_MAX + 1].count()
+    return ListCount(min(n, COUNT_EXACT_MAX), more=n > COUNT_EXACT_MAX)
 
 
 def person_detail(*, user: Any, pk: int) -> Person:
