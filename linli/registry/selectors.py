@@ -188,6 +188,17 @@ def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Hous
     return qs.order_by("code")
 
 
+def household_list_count(*, user: Any, q: str = "", region: str = "") -> ListCount:
+    """The count of ``household_list``'s rows for its pager: summed from the kept counts
+    (``RegionCount``) unless searched, then counted up to ``COUNT_EXACT_MAX`` + 1."""
+    if not q:
+        return ListCount(
+            region_counts(user=user, code=region, counters=[RegionCounter.HOUSEHOLDS])["households"]
+        )
+    n = household_list(user=user, q=q, region=region).order_by()[: COUNT_EXACT_MAX + 1].count()
+    return ListCount(min(n, COUNT_EXACT_MAX), more=n > COUNT_EXACT_MAX)
+
+
 HOUSEHOLD_SEARCH_MAX = 20
 
 
