@@ -56,7 +56,9 @@ def persons(request: AuthedHttpRequest) -> HttpResponse:
         "statuses": PersonStatus.choices,
         "regions": scoped(
             Region.objects.current().filter(level__in=[Level.STREET, Level.COMMUNITY]), request.user
-        ).order_by("code"),
+        )
+        .only("code", "name", "level")  # not the outlines: a city has 3 000 of them
+        .order_by("code"),
         "can_write": can_write(request),
         "can_export": request.user.has_perm(EXPORT_PERMISSION),
         "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
