@@ -149,7 +149,7 @@ def _buildings(q: Q, into: Counter[Key]) -> None:
         .values("region_id")
         .annotate(
             t=Count("pk"),
-            e=Count("pk", filter=dwelling & ~Exists(households)),
+            e=Count("pk", filter=dwelling & Q(~Exists(households))),
             u=Count("pk", filter=dwelling & (Q(lat__isnull=True) | Q(lon__isnull=True))),
         )
         .values_list("region_id", "t", "e", "u")
@@ -168,7 +168,7 @@ def _outside_grid(q: Q, into: Counter[Key]) -> None:
     import shapely
     from shapely.geometry import shape
 
-    points: dict[int, list[tuple[float, float]]] = {}
+    points: dict[int, list[tuple[float | None, float | None]]] = {}  # located: neither is None
     located = (
         Building.objects.filter(q)
         .exclude(kind__in=NOT_DWELLINGS)
