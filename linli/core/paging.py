@@ -8,12 +8,17 @@ Each door type has one behaviour for a page number out of range:
   keeps ``(page − 1) × page_size`` inside the 64-bit OFFSET every database takes.
 - pages: Django's ``Paginator.get_page`` — a page number that is not a number shows the first page,
   one past the end (or below 1) the last page; nothing reaches the database unbounded.
+
+A list of a city counts its rows once per request for its pager: ``CountedPaginator`` takes a count
+the caller already has (a kept summary, or a count that stopped at a bound, ``more``) instead of
+running ``COUNT(*)`` over the rows.
 """
 
 import json
 from collections.abc import Callable, Iterator
 from typing import Any, overload
 
+from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -83,3 +88,17 @@ def list_count(rows: Any) -> tuple[int, bool]:
         if estimate > EXACT_COUNT_UP_TO:
             return estimate, True
     return int(rows.count()), False
+
+
+class CountedPaginator(Paginator):
+    """A ``Paginator`` whose count is given (``count``), not counted; ``more`` says the list has more
+    rows than that (the pager then offers the pages of the first ``count`` rows)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int, more: bool = False) -> None:
+        super().__init__(object_list, per_page)
+        self._given = count
+        self.more = more
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._given

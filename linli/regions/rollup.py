@@ -3,6 +3,10 @@
 Each module registers what it counts with ``register``; ``annotate_rollup`` adds one correlated
 sub-query per counter (as ``<key>_count``) to a Region queryset, so a whole level of the tree with all its counts is
 one SQL statement.
+
+A counter counts its rows, or (``total``) sums a column of them: a module that keeps a summary per
+region (the registry's ``RegionCount``: a few rows per grid instead of millions of persons) registers
+the summary rows and their count column, and the tree sums a few thousand rows at the city's level.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat
 
 
@@ -21,6 +25,7 @@ class Counter:
     label: str
     queryset: Callable[[], models.QuerySet]  # rows to count (lazy, so apps load first)
     region_path: str  # path from a row to its Region, e.g. "region"; "" when rows are regions
+    total: str = ""  # a column to sum instead of counting the rows (rows that are summaries)
 
 
 COUNTERS: dict[str, Counter] = {}
@@ -38,7 +43,7 @@ def _count_in_subtree(counter: Counter) -> Subquery:
         .order_by()
         .annotate(_one=Value(1))
         .values("_one")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum(counter.total) if counter.total else Count("pk"))
         .values("n")
     )
     return Subquery(rows, output_field=models.IntegerField())

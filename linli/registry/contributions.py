@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,16 +18,25 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.core import demo_steps, home, scope
+from linli.core import demo_steps, home, schedule, scope
 from linli.core.context import register_nav
 from linli.core.roles import IMPORTERS, REGISTRY_READERS, Role
 from linli.regions import hooks, rollup
 from linli.regions.models import Level, Region
 from linli.registry import todo
 from linli.registry.demo import demo_accounts_list
-from linli.registry.models import Building, Household, Person, PersonStatus, PersonTag, TagKind
+from linli.registry.models import (
+    Building,
+    Person,
+    PersonStatus,
+    PersonTag,
+    RegionCount,
+    RegionCounter,
+    TagKind,
+)
 from linli.registry.selectors import person_tags_display, years_ago
 from linli.registry.services import staff_assign_grid_worker
+from linli.registry.services.counts import region_counts_nightly_task, region_counts_rebuild
 
 BASIC_DATA = "基础数据"  # the menu shared with regions' 区划网格
 RESIDENTS: frozenset[str] = frozenset({Role.RESIDENT})
@@ -130,6 +140,18 @@ def _of_region(name: str) -> Any:
     return lambda region: f"{reverse(name)}?{urlencode({'region': region.code})}"
 
 
+def _counted(counter: str) -> Any:
+    return lambda: RegionCount.objects.filter(counter=counter)
+
+
+def _counts_loaded() -> bool:
+    return RegionCount.objects.exists()
+
+
+def _counts_rebuild(**_: Any) -> dict[str, int]:
+    return {"区域计数": region_counts_rebuild()}
+
+
 def register() -> None:
     scope.declare("registry.person", {"region": "region", "self": "pk", "household": "household_id"})
     scope.declare("registry.household", {"region": "region", "household": "pk"})
@@ -140,13 +162,15 @@ def register() -> None:
     scope.declare("registry.training", {"region": "staff__region"})
     scope.declare("registry.organisation", {"region": "region", "organisation": "pk"})
 
-    rollup.register(
-        rollup.Counter(
-            "population", "人口", lambda: Person.objects.filter(status=PersonStatus.ACTIVE), "region"
-        )
-    )
-    rollup.register(rollup.Counter("households", "户数", lambda: Household.objects.all(), "region"))
-    rollup.register(rollup.Counter("buildings", "楼栋数", lambda: Building.objects.all(), "region"))
+    scope.declare("registry.regioncount", {"region": "region"})
+
+    # the tree's roll-ups sum the maintained counts per region (RegionCount), not the registry's rows
+    for key, label, counter in [
+        ("population", "人口", RegionCounter.PERSONS_ACTIVE),
+        ("households", "户数", RegionCounter.HOUSEHOLDS),
+        ("buildings", "楼栋数", RegionCounter.BUILDINGS),
+    ]:
+        rollup.register(rollup.Counter(key, label, _counted(counter), "region", total="n"))
 
     register_nav(nav, group=BASIC_DATA)
     home.register_panel(home.HomePanel("registry.me", 10, RESIDENTS, home_me, "registry/home/_me.html"))
@@ -159,6 +183,15 @@ def register() -> None:
     home.register_link(home.HomeLink("四个不漏核查", 20, REGISTRY_READERS, _url("registry:audit")))
     home.register_todo("registry.imports", todo.ROLES, todo.import_items)
 
+    # after the regions' sketched boundaries (order 5), which decide the buildings outside their grid
+    demo_steps.register(
+        demo_steps.DemoStep("registry_counts", "基础数据区域计数", 6, _counts_rebuild, _counts_loaded)
+    )
+    schedule.register(
+        schedule.PeriodicJob(
+            "registry_counts", "基础数据区域计数重算", region_counts_nightly_task, at=dt.time(1, 0)
+        )
+    )
     demo_steps.register_accounts(demo_accounts_list)
     hooks.register_grid_worker_assigner(staff_assign_grid_worker)
     hooks.register_map_layer(building_points)

@@ -561,3 +561,46 @@ class Training(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}（{self.start_date:%Y-%m-%d}）"
+
+
+class RegionCounter(models.TextChoices):
+    """What ``RegionCount`` counts; each is a count of registry rows registered at one region."""
+
+    PERSONS_ACTIVE = "persons_active", "在册人员"
+    PERSONS_MOVED_OUT = "persons_moved_out", "迁出人员"
+    PERSONS_DECEASED = "persons_deceased", "死亡人员"
+    PERSONS_NO_HOUSEHOLD = "persons_no_household", "未入户的在册人员"
+    PERSONS_DUPLICATE = "persons_duplicate", "身份证号重复的在册人员"
+    HOUSEHOLDS = "households", "户"
+    HOUSEHOLDS_EMPTY = "households_empty", "无在册人员的户"
+    BUILDINGS = "buildings", "楼栋/小区/自然村"
+    DWELLINGS_EMPTY = "dwellings_empty", "无户的楼栋"
+    DWELLINGS_UNLOCATED = "dwellings_unlocated", "缺少坐标的楼栋"
+    DWELLINGS_OUTSIDE_GRID = "dwellings_outside_grid", "落在网格边界外的楼栋"
+
+
+class RegionCount(models.Model):
+    """区域计数: how many registry rows of one kind (``counter``) are registered directly at ``region``.
+
+    Kept by delta in the same transaction as every registry write (``services.counts``), rebuilt
+    whole by the nightly job; a region's figure over its subtree is the sum of its rows by code range
+    (``selectors.region_counts``), so a district or the city sums a few thousand rows, not millions.
+    A missing row is a zero.
+    """
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="区域", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    counter = models.CharField("计数项", max_length=32, choices=RegionCounter.choices)
+    n = models.IntegerField("数量", default=0)
+
+    class Meta:
+        verbose_name = "区域计数"
+        verbose_name_plural = "区域计数"
+        ordering = ["region_id", "counter"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "counter"], name="region_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.get_counter_display()} {self.n}"

@@ -6,8 +6,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Length, NullIf
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Length, NullIf, Substr
 from django.utils import timezone
 
 from linli.core.personal import blind_lookup
@@ -22,6 +36,8 @@ from linli.registry.models import (
     Person,
     PersonStatus,
     PersonTag,
+    RegionCount,
+    RegionCounter,
     Relation,
     Staff,
     TagKind,
@@ -96,7 +112,42 @@ def person_list(
             qs = qs.filter(
                 Exists(PersonTag.objects.valid_on(today).filter(person=OuterRef("pk"), kind=f.tag))
             )
-    return qs.order_by("region__code", "household_id", "id")
+    # by region id (the index of persons by region walks it; regions are numbered in code order when
+    # loaded), so a page of the city is read from the index, not sorted out of 1.8 M rows
+    return qs.order_by("region_id", "household_id", "id")
+
+
+COUNT_EXACT_MAX = 10_000  # past this a filtered list says "1 万余", counting no further
+
+# The count of persons of each status filter (``PersonFilter.status``, "" for every status).
+STATUS_COUNTERS: dict[str, list[str]] = {
+    PersonStatus.ACTIVE: [RegionCounter.PERSONS_ACTIVE],
+    PersonStatus.MOVED_OUT: [RegionCounter.PERSONS_MOVED_OUT],
+    PersonStatus.DECEASED: [RegionCounter.PERSONS_DECEASED],
+    "": [RegionCounter.PERSONS_ACTIVE, RegionCounter.PERSONS_MOVED_OUT, RegionCounter.PERSONS_DECEASED],
+}
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """How many rows a list has: ``n`` exactly, or (``more``) at least ``n``, counted no further."""
+
+    n: int
+    more: bool = False
+
+
+def person_list_count(*, user: Any, filters: PersonFilter | None = None) -> ListCount:
+    """The count of ``person_list``'s rows for its pager, without counting the city on every request:
+    a list filtered by region and status only is summed from the kept counts (``RegionCount``, exact);
+    any other filter counts at most ``COUNT_EXACT_MAX`` + 1 rows."""
+    f = filters or PersonFilter()
+    only_region = not (f.q or f.tag or f.residence_type or f.sex or f.no_household)
+    if only_region and f.age_min is None and f.age_max is None and f.status in STATUS_COUNTERS:
+        counters = STATUS_COUNTERS[f.status]
+        counts = region_counts(user=user, code=f.region, counters=counters)
+        return ListCount(sum(counts.values()))
+    n = person_list(user=user, filters=f).order_by()[: COUNT_EXACT_MAX + 1].count()
+    return ListCount(min(n, COUNT_EXACT_MAX), more=n > COUNT_EXACT_MAX)
 
 
 def person_detail(*, user: Any, pk: int) -> Person:
@@ -135,6 +186,17 @@ def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Hous
     if region:
         qs = qs.filter(subtree_q(region, "region__code"))
     return qs.order_by("code")
+
+
+def household_list_count(*, user: Any, q: str = "", region: str = "") -> ListCount:
+    """The count of ``household_list``'s rows for its pager: summed from the kept counts
+    (``RegionCount``) unless searched, then counted up to ``COUNT_EXACT_MAX`` + 1."""
+    if not q:
+        return ListCount(
+            region_counts(user=user, code=region, counters=[RegionCounter.HOUSEHOLDS])["households"]
+        )
+    n = household_list(user=user, q=q, region=region).order_by()[: COUNT_EXACT_MAX + 1].count()
+    return ListCount(min(n, COUNT_EXACT_MAX), more=n > COUNT_EXACT_MAX)
 
 
 HOUSEHOLD_SEARCH_MAX = 20
@@ -340,8 +402,68 @@ def audit_entries(*, user: Any, region: Region, check: str) -> QuerySet[Any]:
     return rows.annotate(entry_kind=Value("building"), id_number=Value(""))
 
 
+# The maintained count (``RegionCount``) behind each check; 居不漏格 is the registered persons counted at
+# a region that is not a grid.
+CHECK_COUNTERS: dict[str, str] = {
+    "buildings_without_households": RegionCounter.DWELLINGS_EMPTY,
+    "households_without_persons": RegionCounter.HOUSEHOLDS_EMPTY,
+    "persons_without_household": RegionCounter.PERSONS_NO_HOUSEHOLD,
+    "persons_without_grid": RegionCounter.PERSONS_ACTIVE,
+    "buildings_outside_grid": RegionCounter.DWELLINGS_OUTSIDE_GRID,
+    "buildings_without_location": RegionCounter.DWELLINGS_UNLOCATED,
+    "duplicate_persons": RegionCounter.PERSONS_DUPLICATE,
+}
+OFF_GRID_CHECK = "persons_without_grid"
+
+
+def region_counts_by(
+    *, user: Any, code: str, width: int | None = None, counters: list[str] | None = None
+) -> dict[tuple[str, bool], dict[str, int]]:
+    """The registry's counts (``RegionCount``) in the subtree of ``code`` and ``user``'s scope, summed
+    by the first ``width`` digits of the region code (default: the whole subtree as one) and by
+    whether the region is a grid: {(code prefix, at a grid): {counter: n}}. One grouped query over
+    the summary rows (a few per grid), never over the registry; out of scope reads as absent."""
+    width = width or len(code)
+    rows = scoped(RegionCount.objects.filter(subtree_q(code, "region__code")), user)
+    if counters is not None:
+        rows = rows.filter(counter__in=counters)
+    grouped = (
+        rows.order_by()
+        .values(
+            prefix=Substr("region__code", 1, width),
+            grid=ExpressionWrapper(Q(region__level=Level.GRID), output_field=BooleanField()),
+            key=F("counter"),
+        )
+        .annotate(total=Sum("n"))
+        .values_list("prefix", "grid", "key", "total")
+    )
+    out: dict[tuple[str, bool], dict[str, int]] = {}
+    for prefix, grid, key, total in grouped:
+        bucket = out.setdefault((prefix, bool(grid)), {})
+        bucket[key] = bucket.get(key, 0) + (total or 0)
+    return out
+
+
+def region_counts(*, user: Any, code: str, counters: list[str] | None = None) -> dict[str, int]:
+    """The registry's counts over the whole subtree of ``code`` in ``user``'s scope: {counter: n}
+    (every ``RegionCounter``, 0 when none). Indicators and home pages read their figures here."""
+    out = {c: 0 for c in (counters if counters is not None else RegionCounter.values)}
+    for bucket in region_counts_by(user=user, code=code, counters=counters).values():
+        for key, n in bucket.items():
+            out[key] = out.get(key, 0) + n
+    return out
+
+
+def _check_counts(bucket: dict[str, int], at_grid: bool) -> dict[str, int]:
+    return {
+        check: 0 if check == OFF_GRID_CHECK and at_grid else bucket.get(counter, 0)
+        for check, counter in CHECK_COUNTERS.items()
+    }
+
+
 def four_no_miss(*, user: Any, region: Region) -> tuple[list[AuditRow], AuditRow]:
-    """四个不漏 per child region of ``region`` and the total, each check one grouped query.
+    """四个不漏 per child region of ``region`` and the total, from the maintained counts
+    (``RegionCount``): one grouped query over the summary rows of the subtree.
 
     The total also counts rows registered at ``region`` itself (e.g. a person registered at the
     community, in no grid yet), which no child's row holds.
@@ -357,11 +479,13 @@ def four_no_miss(*, user: Any, region: Region) -> tuple[list[AuditRow], AuditRow
     def bucket(code: str) -> AuditRow | None:
         return rows.get(code[:width]) or (own if code == region.code and width > len(code) else None)
 
-    for check, _ in CHECKS:
-        found = audit_details(user=user, region=region, check=check)
-        for code, n in found.order_by().values_list("region__code").annotate(n=Count("pk")):
+    counted = region_counts_by(
+        user=user, code=region.code, width=width, counters=list(set(CHECK_COUNTERS.values()))
+    )
+    for (prefix, at_grid), found in counted.items():
+        for check, n in _check_counts(found, at_grid).items():
             total.counts[check] += n
-            if (row := bucket(code)) is not None:
+            if (row := bucket(prefix)) is not None:
                 row.counts[check] += n
     return list(rows.values()) + ([own] if own.total else []), total
 

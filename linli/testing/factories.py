@@ -26,11 +26,13 @@ from typing import Any, cast
 
 import factory
 from django.contrib.auth.models import Permission
+from django.db import transaction
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from linli.core.engine import idnumber
 from linli.core.models import ApiToken, User
+from linli.core.personal import cipher
 from linli.core.roles import DEFAULT_EXPORT, DEFAULT_REVEAL, Role
 from linli.regions.models import CODE_LENGTH, Level, Region, UrbanRural
 from linli.registry.models import (
@@ -46,6 +48,7 @@ from linli.registry.models import (
     StaffKind,
     TagKind,
 )
+from linli.registry.services.counts import counts_kept
 
 PASSWORD = "linli-test-pass-2024"
 
@@ -197,6 +200,15 @@ def _birth(n: int) -> dt.date:
     return dt.date(1940, 1, 1) + dt.timedelta(days=(n * 97) % 27000)
 
 
+def _counted(kind: str, create: Any, **watch: Any) -> Any:
+    """Create a row the way the registry's services do, keeping the counts (``RegionCount``):
+    ``kind`` is what the row is to ``CountsDelta.created`` (persons, households, buildings)."""
+    with transaction.atomic(), counts_kept(**watch) as counts:
+        obj = create()
+        counts.created(**{kind: [obj.pk]})
+    return obj
+
+
 class BuildingFactory(DjangoModelFactory[Building]):
     class Meta:
         model = Building
@@ -209,6 +221,12 @@ class BuildingFactory(DjangoModelFactory[Building]):
     lat = 24.96
     lon = 118.67
     floors = 6
+
+    @classmethod
+    def _create(cls, model_class: type[Building], *args: Any, **kwargs: Any) -> Building:
+        return _counted(
+            "buildings", lambda: super(BuildingFactory, cls)._create(model_class, *args, **kwargs)
+        )
 
 
 class HouseholdFactory(DjangoModelFactory[Household]):
@@ -223,6 +241,15 @@ class HouseholdFactory(DjangoModelFactory[Household]):
     address = factory.LazyAttribute(
         lambda o: f"{o.building.address if o.building else o.region.name}{o.unit}{o.room}"
     )
+
+    @classmethod
+    def _create(cls, model_class: type[Household], *args: Any, **kwargs: Any) -> Household:
+        building = kwargs.get("building")
+        return _counted(
+            "households",
+            lambda: super(HouseholdFactory, cls)._create(model_class, *args, **kwargs),
+            buildings=[building.pk if building else kwargs.get("building_id")],
+        )
 
 
 class PersonFactory(DjangoModelFactory[Person]):
@@ -247,7 +274,15 @@ class PersonFactory(DjangoModelFactory[Person]):
 
     @classmethod
     def _create(cls, model_class: type[Person], *args: Any, **kwargs: Any) -> Person:
-        return _as_loaded(super()._create(model_class, *args, **kwargs), "id_number", "phone")
+        household = kwargs.get("household")
+        number = kwargs.get("id_number")
+        person = _counted(
+            "persons",
+            lambda: super(PersonFactory, cls)._create(model_class, *args, **kwargs),
+            households=[household.pk if household else kwargs.get("household_id")],
+            id_indexes=cipher().blind_indexes(str(number)) if isinstance(number, str) and number else [],
+        )
+        return _as_loaded(person, "id_number", "phone")
 
 
 class PersonTagFactory(DjangoModelFactory[PersonTag]):

@@ -17,11 +17,12 @@ from django.utils import timezone
 from linli.core.imports import ImportOutcome, Rollback, import_finish, import_progress
 from linli.core.models import ImportRun, User
 from linli.core.roles import IMPORTERS, effective_role
-from linli.core.scope import OutOfScope, scoped
+from linli.core.scope import VILLAGE_CODE_LENGTH, OutOfScope, scoped
 from linli.core.tabular import Column, ErrorReport, TableError, read_table
 from linli.regions.models import Level, Region
 from linli.registry.models import Household, Person, PersonStatus
 from linli.registry.services._common import REGION_ABSENT, violates
+from linli.registry.services.counts import region_counts_rebuild
 
 BATCH_SIZE = 5000  # rows validated, looked up and written together
 Batch = list[tuple[int, dict[str, Any]]]  # (row number in the file, cleaned values)
@@ -210,6 +211,9 @@ def run_import(
                 report.add(2, "", "文件中没有数据行")
             if report or dry_run:
                 raise Rollback
+            # the imported communities recounted before the commit: the counts land with the rows
+            if by_region:
+                region_counts_rebuild(codes=sorted({code[:VILLAGE_CODE_LENGTH] for code in by_region}))
     except Rollback:
         pass
     return import_finish(

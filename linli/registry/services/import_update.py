@@ -44,6 +44,7 @@ from linli.registry.services._common import (
 )
 from linli.registry.services._streaming import RegionCache
 from linli.registry.services.columns import BUILDING_COLUMNS, HOUSEHOLD_COLUMNS, PERSON_COLUMNS
+from linli.registry.services.counts import counts_kept
 from linli.registry.services.persons import person_create, person_tag_add, person_tag_end, person_update
 from linli.registry.services.places import building_create, household_create
 
@@ -465,15 +466,25 @@ def _apply_place(
         place = model.objects.select_for_update().get(pk=plan.target.pk)
         clean, _ = clean_row(plan.data)
         present = set(plan.data)
+        watched = [
+            place.pk,
+            getattr(place, f"{link_field}_id"),
+        ]  # a household's building, a building's parent
         if "region_code" in present and clean["region_code"] != place.region.code:
             place.region_id = regions.by_code[clean["region_code"]]  # checked in the dry run
         if link_column in present:
             code = clean[link_column]
             setattr(place, link_field, Building.objects.filter(code=code).first() if code else None)
+            watched.append(getattr(place, f"{link_field}_id"))
         for key in keys:
             if key in present:
                 setattr(place, key, clean[key])
-        place.save()
+        if model is Household:
+            kept = counts_kept(households=watched[:1], buildings=watched[1:])
+        else:
+            kept = counts_kept(buildings=watched[:1])
+        with kept:
+            place.save()
         fields = [c[0] for c in plan.changes]
         audit_record(
             actor=by, action=AuditAction.UPDATE, subject=place, detail={"fields": fields, "import": True}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from linli.core.engine import idnumber
 from linli.core.errors import invalid
 from linli.core.models import AuditAction, User
-from linli.core.personal import blind_lookup
+from linli.core.personal import blind_lookup, cipher
 from linli.core.scope import region_in_scope, require_object_in_scope, require_region_in_scope
 from linli.core.services import audit_record
 from linli.regions.models import Region
@@ -43,6 +43,19 @@ from linli.registry.services._common import (
     violates,
 )
 from linli.registry.services.columns import PERSON_LABELS
+from linli.registry.services.counts import counts_kept
+
+
+def _indexes(plain: str) -> list[str]:
+    """Every blind index ``plain`` may be stored under (the ID-number groups a write may change)."""
+    return list(cipher().blind_indexes(plain)) if plain else []
+
+
+def _person_counts(person: Person) -> Any:
+    """``counts_kept`` of a change of ``person``'s status (neither household nor number changes)."""
+    return counts_kept(
+        persons=[person.pk], households=[person.household_id], id_indexes=[person.id_number_index]
+    )
 
 
 def _id_taken(plain: str, exclude_pk: int | None = None) -> bool:
@@ -67,19 +80,24 @@ def person_create(*, by: User, data: dict[str, str]) -> Person:
         with transaction.atomic():
             if clean["id_number"] and _id_taken(clean["id_number"]):
                 raise IdNumberTaken()
-            person = Person.objects.create(
-                name=clean["name"],
-                id_number=clean["id_number"],
-                sex=clean["sex"],
-                birth_date=clean["birth_date"],
-                phone=clean["phone"],
-                household=household,
-                relation=clean["relation"],
-                residence_type=clean["residence_type"],
-                ethnicity=clean["ethnicity"],
-                region=region,
-                note=clean["note"],
+            kept = counts_kept(
+                households=[household.pk if household else None], id_indexes=_indexes(clean["id_number"])
             )
+            with kept as counts:
+                person = Person.objects.create(
+                    name=clean["name"],
+                    id_number=clean["id_number"],
+                    sex=clean["sex"],
+                    birth_date=clean["birth_date"],
+                    phone=clean["phone"],
+                    household=household,
+                    relation=clean["relation"],
+                    residence_type=clean["residence_type"],
+                    ethnicity=clean["ethnicity"],
+                    region=region,
+                    note=clean["note"],
+                )
+                counts.created(persons=[person.pk])
             audit_record(actor=by, action=AuditAction.CREATE, subject=person)
             hooks.changed(person_ids=[person.pk], household_ids=[person.household_id], by=by)
     except IntegrityError as exc:
@@ -140,6 +158,7 @@ def person_update(*, by: User, person: Person, data: dict[str, str]) -> Person:
         with transaction.atomic():
             locked = Person.objects.select_for_update().get(pk=person.pk)
             held = locked.id_number.reveal() if locked.id_number else ""
+            held_index, held_household = locked.id_number_index, locked.household_id
             new_number = clean["id_number"] != held
             # A number that stays the same is not checked again: a legacy duplicate can still be edited.
             registered = locked.status != PersonStatus.MOVED_OUT
@@ -164,7 +183,12 @@ def person_update(*, by: User, person: Person, data: dict[str, str]) -> Person:
                 changed.append("legacy_duplicate")
             old_household = person.household_id
             locked.updated_at = timezone.now()
-            locked.save()
+            with counts_kept(
+                persons=[locked.pk],
+                households=[old_household, locked.household_id, held_household],
+                id_indexes=[held_index, *_indexes(clean["id_number"])],
+            ):
+                locked.save()
             audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"fields": changed})
             hooks.changed(person_ids=[locked.pk], household_ids=[old_household, locked.household_id], by=by)
     except IntegrityError as exc:
@@ -189,7 +213,8 @@ def person_set_status(*, by: User, person: Person, status: str, note: str = "") 
             locked.status, locked.updated_at = status, timezone.now()
             if note:
                 locked.note = note[:200]
-            locked.save(update_fields=["status", "note", "updated_at"])
+            with _person_counts(locked):
+                locked.save(update_fields=["status", "note", "updated_at"])
             audit_record(actor=by, action=AuditAction.UPDATE, subject=locked, detail={"status": status})
             hooks.changed(person_ids=[locked.pk], household_ids=[locked.household_id], by=by)
     except IntegrityError as exc:
@@ -236,7 +261,8 @@ def person_status_change(
                 if locked.id_number and _id_taken(locked.id_number.reveal(), exclude_pk=locked.pk):
                     raise IdNumberTaken()
             locked.status, locked.updated_at = STATUS_AFTER[StatusEventKind(kind)], timezone.now()
-            locked.save(update_fields=["status", "updated_at"])
+            with _person_counts(locked):
+                locked.save(update_fields=["status", "updated_at"])
             event = PersonStatusEvent.objects.create(person=locked, kind=kind, on=on, note=note[:200], by=by)
             detail: dict[str, Any] = {"status_change": kind, "on": on.isoformat()}
             if kind in LEAVING:

@@ -26,6 +26,7 @@ from linli.registry.services._common import (
     violates,
 )
 from linli.registry.services.columns import BUILDING_LABELS, HOUSEHOLD_LABELS
+from linli.registry.services.counts import counts_kept
 
 
 def household_create(*, by: User, data: dict[str, str]) -> Household:
@@ -111,7 +112,13 @@ def _create_coded[M: (Household, Building)](
         with transaction.atomic():
             if model._default_manager.filter(code=fields["code"]).exists():
                 raise code_taken
-            row = model._default_manager.create(**fields)
+            building = fields.get("building") if model is Household else None
+            with counts_kept(buildings=[building.pk if building else None]) as counts:
+                row = model._default_manager.create(**fields)
+                if model is Household:
+                    counts.created(households=[row.pk])
+                else:
+                    counts.created(buildings=[row.pk])
             audit_record(actor=by, action=AuditAction.CREATE, subject=row)
     except IntegrityError as exc:
         if violates(exc, f"{meta.db_table}_code", f"{meta.db_table}.code"):

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
+from linli.core.paging import CountedPaginator
 from linli.core.scope import scoped
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION, personal_reveal
 from linli.regions.models import Level, Region
@@ -30,6 +30,7 @@ from linli.registry.selectors import (
     TAG_FILTERS,
     person_detail,
     person_list,
+    person_list_count,
     person_tags_display,
 )
 from linli.registry.views.common import can_write, is_htmx, require_reader, require_writer
@@ -40,7 +41,9 @@ def persons(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     f = PersonFilterForm(request.GET).to_filter()
     qs = person_list(user=request.user, filters=f).prefetch_related("tags")
-    page = Paginator(qs, 30).get_page(ListFilterForm(request.GET).values()["page"])
+    counted = person_list_count(user=request.user, filters=f)
+    pager = CountedPaginator(qs, 30, count=counted.n, more=counted.more)
+    page = pager.get_page(ListFilterForm(request.GET).values()["page"])
     today = timezone.localdate()
     rows = [(p, person_tags_display(p, today)) for p in page]
     ctx = {
@@ -53,7 +56,9 @@ def persons(request: AuthedHttpRequest) -> HttpResponse:
         "statuses": PersonStatus.choices,
         "regions": scoped(
             Region.objects.current().filter(level__in=[Level.STREET, Level.COMMUNITY]), request.user
-        ).order_by("code"),
+        )
+        .only("code", "name", "level")  # not the outlines: a city has 3 000 of them
+        .order_by("code"),
         "can_write": can_write(request),
         "can_export": request.user.has_perm(EXPORT_PERMISSION),
         "can_reveal": request.user.has_perm(REVEAL_PERMISSION),

@@ -11,13 +11,20 @@ from django.shortcuts import redirect, render
 
 from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
+from linli.core.paging import CountedPaginator
 from linli.core.roles import REGISTRY_READERS, Role, require_role
 from linli.core.scope import scoped
 from linli.regions.models import Level, Region
 from linli.registry import services
 from linli.registry.forms import HouseholdForm, KindFilterForm, ListFilterForm
 from linli.registry.models import Building, BuildingKind, Household, OrganisationKind, Person, StaffKind
-from linli.registry.selectors import building_list, household_list, organisation_list, staff_list
+from linli.registry.selectors import (
+    building_list,
+    household_list,
+    household_list_count,
+    organisation_list,
+    staff_list,
+)
 from linli.registry.selectors import household_search as selectors_household_search
 from linli.registry.views.common import can_write, require_reader, require_writer
 
@@ -26,7 +33,9 @@ from linli.registry.views.common import can_write, require_reader, require_write
 def households(request: AuthedHttpRequest) -> HttpResponse:
     require_reader(request)
     f = ListFilterForm(request.GET).values()
-    page = Paginator(household_list(user=request.user, q=f["q"], region=f["region"]), 30).get_page(f["page"])
+    counted = household_list_count(user=request.user, q=f["q"], region=f["region"])
+    rows = household_list(user=request.user, q=f["q"], region=f["region"])
+    page = CountedPaginator(rows, 30, count=counted.n, more=counted.more).get_page(f["page"])
     return render(
         request,
         "registry/households.html",
