@@ -1379,4 +1379,12 @@ def generate(scale: float, seed: int) -> City:
     timed(city, "care (files, groups, visits)", gen_care, city)
     timed(city, "lifecircle_roadnetwork (nodes)", gen_networks, city)
     timed(city, "sequences, ANALYZE", finish, city)
+    timed(city, "registry_regioncount (kept counts)", gen_region_counts)
     return city
+
+
+def gen_region_counts() -> int:
+    """The registry's kept counts per region, as a deployment keeps them (the pages read them)."""
+    from linli.registry.services.counts import region_counts_rebuild
+
+    return region_counts_rebuild()
