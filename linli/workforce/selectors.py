@@ -40,7 +40,16 @@ from linli.core.scope import (
     subtrees_q,
 )
 from linli.regions.models import Level, Region
-from linli.registry.models import Household, Person, PersonStatus, ResidenceType, Staff, StaffKind, Training
+from linli.registry.models import (
+    Person,
+    PersonStatus,
+    RegionCount,
+    RegionCounter,
+    ResidenceType,
+    Staff,
+    StaffKind,
+    Training,
+)
 from linli.workforce.engine import rules
 from linli.workforce.models import (
     Candidate,
@@ -469,10 +478,12 @@ def communities_of(root: Region) -> QuerySet[Region]:
     )
 
 
-def figures_of(communities: list[Region]) -> list[CommunityFigures]:
-    """Per community of ``communities`` (a page by code, from ``communities_of``): households,
-    residents, community workers, certified social workers, grids and grids without a grid worker
-    (one GROUP BY per figure over the code range of the page, not the whole root)."""
+def figures_of(communities: list[Region], *, residents: bool = True) -> list[CommunityFigures]:
+    """Per community of ``communities`` (a page by code, from ``communities_of``): households (from
+    the registry's kept counts), residents, community workers, certified social workers, grids and
+    grids without a grid worker (one GROUP BY per figure over the code range of the page, not the
+    whole root). ``residents=False`` leaves the residents at 0 (the home page's shortfalls need only
+    the households, and counting the persons of a city is its dearest part)."""
     if not communities:
         return []
     lo, hi = min(c.code for c in communities), max(c.code for c in communities) + ";"
@@ -499,9 +510,9 @@ def figures_of(communities: list[Region]) -> list[CommunityFigures]:
                 row[k] += v or 0
         return out
 
-    hh = by_region(Household.objects.all(), n=Count("pk"))
+    hh = by_region(RegionCount.objects.filter(counter=RegionCounter.HOUSEHOLDS), n=Sum("n"))
     living = Q(status=PersonStatus.ACTIVE) & ~Q(residence_type=ResidenceType.SEPARATED)
-    ppl = by_region(Person.objects.filter(living), n=Count("pk"))
+    ppl = by_region(Person.objects.filter(living), n=Count("pk")) if residents else {}
     st = by_region(
         Staff.objects.filter(active=True),
         w=Count("pk", filter=Q(kind=StaffKind.COMMUNITY_WORKER)),
@@ -530,9 +541,9 @@ def figures_of(communities: list[Region]) -> list[CommunityFigures]:
     return out
 
 
-def community_figures(root: Region) -> list[CommunityFigures]:
+def community_figures(root: Region, *, residents: bool = True) -> list[CommunityFigures]:
     """Per community under ``root`` (a district's at most; the pages page ``communities_of``)."""
-    return figures_of(list(communities_of(root)))
+    return figures_of(list(communities_of(root)), residents=residents)
 
 
 @dataclass
