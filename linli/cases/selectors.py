@@ -676,18 +676,7 @@ def _rows_of(counts: Counts, group: str) -> list[MeasureRow]:
 def measures_total(rows: list[MeasureRow]) -> MeasureRow:
     return MeasureRow(
         "合计",
-        *(
-            sum(getattr(r, f) for r in rows)
-            for f in (
-                "total",
-                "responded_on_time",
-                "finished",
-                "finished_on_time",
-                "resolved",
-                "rated",
-                "satisfied",
-            )
-        ),
+        *(sum(getattr(r, f) for r in rows) for f in MEASURE_COUNTERS),
     )
 
 
