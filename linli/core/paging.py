@@ -69,25 +69,27 @@ EXACT_COUNT_UP_TO = 10_000
 
 
 def list_count(rows: Any) -> tuple[int, bool]:
-    """(how many rows a paged list has, whether that is an estimate). On PostgreSQL a list the planner
-    expects to hold more than ``EXACT_COUNT_UP_TO`` rows is given the planner's estimate (``EXPLAIN``,
-    no scan of the city for a pager); smaller lists, and every list on SQLite, are counted exactly."""
+    """(how many rows a paged list has, whether that is an estimate). The rows are counted up to
+    ``EXACT_COUNT_UP_TO`` + 1 (one bounded statement, whatever the list's size); a longer list is, on
+    PostgreSQL, given the planner's estimate (``EXPLAIN``, no scan of the city for a pager) and, on
+    SQLite, counted whole."""
     if isinstance(rows, MappedRows):
         rows = rows.queryset
     if not isinstance(rows, QuerySet):
         return len(rows), False
+    n = int(rows.order_by()[: EXACT_COUNT_UP_TO + 1].count())
+    if n <= EXACT_COUNT_UP_TO:
+        return n, False
     connection = connections[rows.db]
-    if connection.vendor == "postgresql":
-        sql, params = rows.order_by().values("pk").query.sql_with_params()
-        with connection.cursor() as cur:
-            cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-            plan = cur.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
-        if estimate > EXACT_COUNT_UP_TO:
-            return estimate, True
-    return int(rows.count()), False
+    if connection.vendor != "postgresql":
+        return int(rows.count()), False
+    sql, params = rows.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cur.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return max(int(plan[0]["Plan"]["Plan Rows"]), n), True
 
 
 class CountedPaginator(Paginator):

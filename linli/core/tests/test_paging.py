@@ -34,6 +34,8 @@ def test_a_small_list_is_counted_exactly(world) -> None:  # type: ignore[no-unty
     assert paging.list_count(qs) == (qs.count(), False)
     assert paging.list_count(paging.MappedRows(qs, list)) == (qs.count(), False)
     assert paging.list_count([1, 2, 3]) == (3, False)
+    # an out-of-scope reader's list is one that can match nothing (``pk__in=[]``): zero, not an error
+    assert paging.list_count(Region.objects.filter(pk__in=[])) == (0, False)
 
 
 def test_a_large_list_gets_the_planner_estimate_on_postgresql(world, monkeypatch, token_client_for) -> None:  # type: ignore[no-untyped-def]
