@@ -22,12 +22,12 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from scipy.spatial import cKDTree
 
-from linli.core.bulk import insert_rows
 from linli.core.models import AuditAction, User
 from linli.core.scope import subtrees_q
 from linli.core.services import audit_record
 from linli.facilities.models import Facility, FacilityStatus, FacilityType
 from linli.lifecircle import tasks
+from linli.lifecircle.access_store import TypeRows, drop_types, store_type
 from linli.lifecircle.engine import access as eng
 from linli.lifecircle.engine import siting as sit
 from linli.lifecircle.engine.geo import DATUMS, Projection, arrays_to_wgs84
@@ -320,6 +320,23 @@ ACCESS_COLUMNS = [
 ]
 
 
+def _type_rows(
+    res: eng.TypeAccess, mins: np.ndarray, snap: np.ndarray, method: str, speed: float
+) -> TypeRows:
+    """The stored values of one type's access (distances rounded to 0.1 m, minutes to 0.01): what the
+    pages read."""
+    d = res.distance
+    finite = np.isfinite(d)
+    return TypeRows(
+        distance=np.where(finite, np.round(d, 1), -1.0),
+        minutes=np.where(finite, np.round(d / speed, 2), -1.0),
+        within=(res.count if res.count is not None else np.zeros(len(d))).astype(np.int64),
+        threshold=mins.astype(np.int64),
+        snap=np.round(snap, 1),
+        network=method == Method.NETWORK,
+    )
+
+
 def _access_rows(
     ids: np.ndarray,
     type_id: int,
@@ -329,18 +346,8 @@ def _access_rows(
     method: str,
     speed: float,
 ) -> list[tuple[Any, ...]]:
-    """The Access rows of one type (values in ``ACCESS_COLUMNS`` order): what the pages read."""
-    d = res.distance
-    finite = np.isfinite(d)
-    dist = np.where(finite, np.round(d, 1), -1).tolist()
-    mn = np.where(finite, np.round(d / speed, 2), -1).tolist()
-    cnt = (res.count if res.count is not None else np.zeros(len(d), np.int32)).tolist()
-    thr = mins.astype(int).tolist()
-    snap_r = np.round(snap, 1).tolist()
-    return [
-        (b, type_id, None if x < 0 else x, None if y < 0 else y, c, th, s, method)
-        for b, x, y, c, th, s in zip(ids.tolist(), dist, mn, cnt, thr, snap_r, strict=True)
-    ]
+    """The Access rows of one type (values in ``ACCESS_COLUMNS`` order)."""
+    return _type_rows(res, mins, snap, method, speed).tuples(ids, type_id, np.ones(len(ids), dtype=bool))
 
 
 def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
@@ -372,11 +379,20 @@ def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
         method = Method.STRAIGHT
     pop = building_population(frame.ids, root.code, today)
     with transaction.atomic():
-        Access.objects.filter(subtree_q(root.code, "building__region__code")).delete()
-        Coverage.objects.filter(subtree_q(root.code, "region__code")).delete()
+        # the rows as a delete-and-insert of the root would leave them, written as a difference
+        unlocated = Building.objects.filter(subtree_q(root.code, "region__code")).filter(
+            Q(lat__isnull=True) | Q(lon__isnull=True)
+        )
+        Access.objects.filter(building__in=unlocated).delete()
+        drop_types(
+            frame.ids, FacilityType.objects.exclude(pk__in=[t.pk for t in types]).values_list("pk", flat=True)
+        )
         speed = cfg.walking_speed * 60
         for t, res, mins in zip(types, results, minutes, strict=True):
-            insert_rows(Access, ACCESS_COLUMNS, _access_rows(frame.ids, t.pk, res, mins, snap, method, speed))
+            store_type(frame.ids, t.pk, _type_rows(res, mins, snap, method, speed), ACCESS_COLUMNS)
+        Coverage.objects.filter(subtree_q(root.code, "region__code")).exclude(
+            region__in=frame.communities, type__in=types
+        ).delete()
         rule_limit = rule_minutes(frame.rural, cfg) * 60 * cfg.walking_speed
         _store_coverage(frame, types, results, limits, minutes, pop, method, rule_limit)
         run = ComputeRun.objects.create(
@@ -430,8 +446,19 @@ def _store_coverage(frame, types, results, limits, minutes, pop, method, rule_li
                     method=method,
                 )
             )
+    stored = {
+        (r[0], r[1]): r[2:]
+        for r in Coverage.objects.filter(region__in=frame.communities, type__in=types).values_list(
+            "region_id", "type_id", *COVERAGE_FIELDS
+        )
+    }
+    changed = [
+        o
+        for o in objs
+        if stored.get((o.region_id, o.type_id)) != tuple(getattr(o, f) for f in COVERAGE_FIELDS)
+    ]
     Coverage.objects.bulk_create(
-        objs,
+        changed,
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["region", "type"],
