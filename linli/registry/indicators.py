@@ -2,34 +2,35 @@
 
 Imported by the indicators module at start (``autodiscover_modules("indicators")``); registers its
 sources into the kernel seam ``linli.core.data_elements``. The tables are large: they are grouped by
-their region key (``linli.regions.indicators.by_region``), not by a code prefix per row.
+their region key (``linli.regions.indicators.by_region``), not by a code prefix per row; the persons
+and households are read from the registry's kept counts (``RegionCount``).
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from linli.core.data_elements import ComputedSource, Grouped, register
 from linli.regions.indicators import by_region
-from linli.registry.models import Household, Person, PersonStatus, ResidenceType, Staff, StaffKind
+from linli.registry.models import RegionCount, RegionCounter, Staff, StaffKind
 
 
 def persons(n: int, root: str) -> Grouped:
-    living = ~Q(residence_type=ResidenceType.SEPARATED)
+    """常住人口 and 户籍人口 from the kept counts (``RegionCount``, a few rows a grid), not the persons."""
     return by_region(
-        Person.objects.filter(status=PersonStatus.ACTIVE),
+        RegionCount.objects.all(),
         n,
         root,
         urban_split={"urban_resident_population": "resident_population"},
-        resident_population=Count("pk", filter=living),
-        registered_population=Count(
-            "pk", filter=Q(residence_type__in=[ResidenceType.REGISTERED, ResidenceType.SEPARATED])
-        ),
+        resident_population=Sum("n", filter=Q(counter=RegionCounter.PERSONS_RESIDENT)),
+        registered_population=Sum("n", filter=Q(counter=RegionCounter.PERSONS_REGISTERED)),
     )
 
 
 def households(n: int, root: str) -> Grouped:
-    return by_region(Household.objects.all(), n, root, households=Count("pk"))
+    return by_region(
+        RegionCount.objects.filter(counter=RegionCounter.HOUSEHOLDS), n, root, households=Sum("n")
+    )
 
 
 def staff(n: int, root: str) -> Grouped:

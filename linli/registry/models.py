@@ -577,6 +577,9 @@ class RegionCounter(models.TextChoices):
     DWELLINGS_EMPTY = "dwellings_empty", "无户的楼栋"
     DWELLINGS_UNLOCATED = "dwellings_unlocated", "缺少坐标的楼栋"
     DWELLINGS_OUTSIDE_GRID = "dwellings_outside_grid", "落在网格边界外的楼栋"
+    # the population figures of the indicators (常住人口, 户籍人口): in-register persons by residence
+    PERSONS_RESIDENT = "persons_resident", "常住在册人员（不含人户分离）"
+    PERSONS_REGISTERED = "persons_registered", "户籍在册人员（含人户分离）"
 
 
 class RegionCount(models.Model):

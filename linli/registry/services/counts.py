@@ -36,6 +36,7 @@ from linli.registry.models import (
     PersonStatus,
     RegionCount,
     RegionCounter,
+    ResidenceType,
 )
 
 Key = tuple[int, str]  # (region id, counter)
@@ -44,6 +45,8 @@ NOT_DWELLINGS = (
     BuildingKind.NATURAL_VILLAGE,
 )  # 小区 and 自然村 hold no household themselves
 UPSERT_BATCH = 500
+# 户籍人口: registered here, living here or elsewhere (人户分离)
+REGISTERED_TYPES = (ResidenceType.REGISTERED, ResidenceType.SEPARATED)
 
 
 @dataclass
@@ -98,8 +101,10 @@ def _persons(q: Q, into: Counter[Key]) -> None:
             m=Count("pk", filter=Q(status=PersonStatus.MOVED_OUT)),
             d=Count("pk", filter=Q(status=PersonStatus.DECEASED)),
             h=Count("pk", filter=active & Q(household__isnull=True)),
+            r=Count("pk", filter=active & ~Q(residence_type=ResidenceType.SEPARATED)),
+            g=Count("pk", filter=active & Q(residence_type__in=REGISTERED_TYPES)),
         )
-        .values_list("region_id", "a", "m", "d", "h")
+        .values_list("region_id", "a", "m", "d", "h", "r", "g")
     )
     _add(
         into,
@@ -109,6 +114,8 @@ def _persons(q: Q, into: Counter[Key]) -> None:
             RegionCounter.PERSONS_MOVED_OUT,
             RegionCounter.PERSONS_DECEASED,
             RegionCounter.PERSONS_NO_HOUSEHOLD,
+            RegionCounter.PERSONS_RESIDENT,
+            RegionCounter.PERSONS_REGISTERED,
         ],
     )
 
