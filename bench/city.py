@@ -8,9 +8,10 @@
    password ``linli-city-2026``). The schema comes from ``migrate`` on an empty database, the rows from
    COPY. The database is named for scale and seed (``linli_city_s0_1_r1``) and carries the pair in its
    comment: ``--reuse`` keeps it when the comment matches and skips generation.
-2. **The nightly cycle**: every job of the scheduler's registry (``linli.core.schedule.jobs()``) plus the
-   two nightly recomputations that no job runs yet (indicators snapshot of the whole city, the full
-   life-circle recompute of every district), one after another, each in a child process of its own:
+2. **The nightly cycle**: every job of the scheduler's registry (``linli.core.schedule.jobs()``: among
+   them the indicators snapshot of the whole city and the full life-circle recompute of every
+   computed district), one after another, each in a child process of its own, after the first
+   computation of the life circle of a new city (timed and printed, not counted in the night):
    its seconds and its peak memory (``RUSAGE_CHILDREN`` maxrss of that child). Target: all within 15
    minutes at scale 1, no process over 2 GB. The night runs before the pages: the pages are the morning
    after (access and coverage computed).
@@ -108,33 +109,29 @@ def database_size() -> int:
 
 
 def night_jobs() -> list[tuple[str, str]]:
-    """(name, label) of every job of the night: the scheduler's registry, then the two recomputations."""
+    """(name, label) of every job of the night: the scheduler's registry, after the first computation of
+    the life circle of every district that has none yet (a new city's, not a night's work)."""
     from linli.core import schedule
 
-    jobs = [(j.name, j.label) for j in schedule.jobs()]
-    return jobs + [
-        ("indicators_snapshot", "指标快照（全市各级）"),
-        ("lifecircle_recompute", "生活圈全量重算（各区）"),
-    ]
+    return [("lifecircle_first", "生活圈首次计算（尚未计算的区）")] + [(j.name, j.label) for j in schedule.jobs()]
 
 
 def run_job(name: str) -> dict[str, Any]:
     """Run one job of the night in this (child) process; its result, as text."""
     from linli.core import schedule
 
-    if name == "indicators_snapshot":
-        from django.utils import timezone
-
-        from linli.indicators.services import snapshot_take
-
-        return {"values": snapshot_take(year=timezone.localdate().year, root_code="4401")}
-    if name == "lifecircle_recompute":
+    if name == "lifecircle_first":
+        from linli.lifecircle.models import ComputeRun
         from linli.lifecircle.services import recompute
         from linli.regions.models import Level, Region
 
         out = {}
+        done = ComputeRun.objects.filter(incremental=False).values("region_id")
         for d in (
-            Region.objects.current().filter(level=Level.DISTRICT, code__startswith="4401").order_by("code")
+            Region.objects.current()
+            .filter(level=Level.DISTRICT, code__startswith="4401")
+            .exclude(pk__in=done)
+            .order_by("code")
         ):
             t = time.perf_counter()
             run = recompute(d)
@@ -164,8 +161,9 @@ def night(url: str) -> tuple[float, float, list[tuple[str, str, float, float, st
         mb = float(info.get("maxrss_mb", 0))
         note = info.get("result", "") if proc.returncode == 0 else "FAILED: " + proc.stderr.strip()[-300:]
         rows.append((name, label, s, mb, str(note)[:160]))
-        total += s
-        peak = max(peak, mb)
+        if name != "lifecircle_first":  # a new city's first computation, not a night's work
+            total += s
+            peak = max(peak, mb)
         print(
             f"  {name:<24}{s:8.1f} s {mb:8.0f} MB  (process {wall:5.1f} s)  {label}  {str(note)[:100]}",
             flush=True,

@@ -29,6 +29,17 @@ class IndicatorsConfig(AppConfig):
             demo_steps.DemoStep("indicators", "规划指标与监测演示数据", 20, demo.demo_run, demo.demo_loaded)
         )
         post_migrate.connect(_sync, sender=self)
+        import datetime as dt
+
+        from linli.core import schedule
+        from linli.indicators.services import snapshot_nightly_task
+
+        # after the night's recounts (registry 01:00, life circle 02:40): what the pages read next day
+        schedule.register(
+            schedule.PeriodicJob(
+                "indicators_snapshot", "规划指标快照（全市各级）", snapshot_nightly_task, at=dt.time(4, 10)
+            )
+        )
 
 
 def _sync(**_kwargs: Any) -> None:

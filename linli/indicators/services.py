@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 
 from linli.core import data_elements
@@ -490,49 +491,57 @@ def tasks_import(
 # --- snapshots of computed elements -------------------------------------------------------------
 
 
-@transaction.atomic
 def snapshot_take(
     *, year: int, root_code: str, factor: dict[str, Decimal] | None = None, source: str = "snapshot"
 ) -> int:
-    """Keep this year's computed values at their entry level (so that later years can show the trend).
+    """Keep this year's computed values at their entry level (what the pages read, and what later
+    years show as the trend); the number of values kept.
 
-    ``factor`` scales values per element (used by the demo to make an earlier year); real
-    snapshots leave it empty.
+    Computed before the write (one pass of every source, at the finest entry level it serves, rolled
+    up; on PostgreSQL the sources' grouped queries run side by side on their own connections), then
+    the year's snapshot under ``root_code`` is replaced in one short transaction. ``factor`` scales
+    values per element (used by the demo to make an earlier year); real snapshots leave it empty.
     """
     elements = [
         e for e in DataElement.objects.filter(kind=ElementKind.COMPUTED) if data_elements.source_of(e.code)
     ]
     today = timezone.localdate()
-    by_level: dict[int, list[DataElement]] = {}
-    for e in elements:
-        by_level.setdefault(CODE_LENGTH[Level(e.entry_level)], []).append(e)
-    regions = {r.code: r for r in Region.objects.current().subtree(root_code)}
+    lengths = {e.code: CODE_LENGTH[Level(e.entry_level)] for e in elements}
+    regions = {r.code: r.pk for r in Region.objects.current().subtree(root_code)}
+    table = element_table(elements, root_code, set(lengths.values()), today.year, today=today, live=True)
+    now = timezone.now()
     rows = []
-    DataValue.objects.filter(
-        source=SNAPSHOT, year=year, region__code__gte=root_code, region__code__lt=root_code + ";"
-    ).delete()
-    for n, els in by_level.items():
-        table = element_table(els, root_code, [n], today.year, today=today)
-        for prefix in table.prefixes.get(n, ()):
-            vals = table.row(prefix)
-            region = regions.get(prefix)
-            if region is None:
+    for e in elements:
+        for prefix in table.prefixes.get(lengths[e.code], ()):
+            region_id = regions.get(prefix)
+            v = table.get(prefix, e.code)
+            if region_id is None or v is None:
                 continue
-            for e in els:
-                v = vals.get(e.code)
-                if v is None:
-                    continue
-                if factor and e.code in factor:
-                    v = (v * factor[e.code]).quantize(Decimal("1"))
-                rows.append(
-                    DataValue(
-                        element=e,
-                        region=region,
-                        year=year,
-                        value=v,
-                        status=ValueStatus.APPROVED,
-                        source=SNAPSHOT,
-                    )
+            if factor and e.code in factor:
+                v = (v * factor[e.code]).quantize(Decimal("1"))
+            rows.append(
+                DataValue(
+                    element_id=e.pk,
+                    region_id=region_id,
+                    year=year,
+                    value=v,
+                    status=ValueStatus.APPROVED,
+                    source=SNAPSHOT,
+                    entered_at=now,
                 )
-    DataValue.objects.bulk_create(rows, batch_size=2000)
+            )
+    with transaction.atomic():
+        DataValue.objects.filter(
+            source=SNAPSHOT, year=year, region__code__gte=root_code, region__code__lt=root_code + ";"
+        ).delete()
+        DataValue.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+@task()
+def snapshot_nightly_task() -> dict[str, int]:
+    """The nightly snapshot of this year's computed values, for every top region the database holds
+    (a city deployment: the city)."""
+    year = timezone.localdate().year
+    roots = Region.objects.current().filter(parent__isnull=True).order_by("code")
+    return {r.code: snapshot_take(year=year, root_code=r.code) for r in roots}

@@ -10,6 +10,7 @@ from linli.core.data_elements import source_of
 from linli.indicators import selectors
 from linli.indicators.engine import rules
 from linli.indicators.models import DataElement, Indicator
+from linli.regions.models import Region
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +211,17 @@ def test_whole_database_root_and_subtree_root_agree(small):
     assert whole["350504001001"] == part["350504001001"] == {"households": 4}
     assert whole["350504100201"] == {"households": 5} and "350504100201" not in part
     assert not any(len(k) < 6 for k in whole)  # the city's own household is not counted
+
+
+def test_the_night_keeps_this_years_snapshot_of_every_top_region(small):
+    """The scheduled job takes this year's snapshot under each region without a parent; the pages then
+    read it (with its time) instead of computing live."""
+    from linli.core import schedule
+    from linli.indicators.services import snapshot_nightly_task
+
+    assert schedule.get("indicators_snapshot").at is not None
+    taken = snapshot_nightly_task.call()
+    tops = set(Region.objects.current().filter(parent__isnull=True).values_list("code", flat=True))
+    assert set(taken) == tops and "350504".startswith(tuple(tops))
+    assert all(n > 0 for n in taken.values()), taken
+    assert selectors.snapshot_time("350504", small.year) is not None
