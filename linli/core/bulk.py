@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from django.db import connection, models
 
 
@@ -24,3 +25,76 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
                     copy.write_row(r)
         else:
             cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
+# PostgreSQL type OIDs → the big-endian NumPy type of their binary COPY form
+_BINARY_TYPES = {16: ">?", 21: ">i2", 23: ">i4", 20: ">i8", 700: ">f4", 701: ">f8"}
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\0" + b"\0\0\0\0" + b"\0\0\0\0"
+_COPY_TRAILER = b"\xff\xff"
+
+
+def insert_arrays(
+    model: type[models.Model],
+    columns: dict[str, Any],
+    nulls: dict[str, np.ndarray] | None = None,
+) -> int:
+    """Insert one row per element of the arrays in ``columns`` (database column name → NumPy array, or
+    a constant for every row); ``nulls`` marks, per column, the rows where it is NULL. The number of rows.
+
+    On PostgreSQL the rows go in as one binary COPY built by NumPy (no Python object per row: millions
+    of rows a second on the client side); elsewhere as ``insert_rows``."""
+    nulls = nulls or {}
+    size = next((len(v) for v in columns.values() if isinstance(v, np.ndarray)), 0)
+    if not size:
+        return 0
+    if connection.vendor != "postgresql":
+        cols = []
+        for name, v in columns.items():
+            values = v.tolist() if isinstance(v, np.ndarray) else [v] * size
+            mask = nulls.get(name)
+            cols.append(
+                values
+                if mask is None
+                else [None if m else x for x, m in zip(values, mask.tolist(), strict=True)]
+            )
+        insert_rows(model, list(columns), list(zip(*cols, strict=True)))
+        return size
+    qn = connection.ops.quote_name
+    table, cols_sql = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {cols_sql} FROM {table} LIMIT 0")
+        oids = [d.type_code for d in cur.description]
+        # rows of one NULL pattern share one fixed layout; each pattern is one block of the COPY
+        masks = [nulls.get(name, np.zeros(size, dtype=bool)) for name in columns]
+        pattern = np.zeros(size, dtype=np.int64)
+        for i, m in enumerate(masks):
+            pattern |= m.astype(np.int64) << i
+        blocks = [_COPY_HEADER]
+        for key in np.unique(pattern).tolist():
+            rows = np.flatnonzero(pattern == key)
+            fields: list[tuple[str, str]] = [("count", ">i2")]
+            values: dict[str, Any] = {"count": len(columns)}
+            for i, (v, oid) in enumerate(zip(columns.values(), oids, strict=True)):
+                if key >> i & 1:
+                    fields.append((f"len{i}", ">i4"))
+                    values[f"len{i}"] = -1
+                    continue
+                if oid in _BINARY_TYPES:
+                    kind = _BINARY_TYPES[oid]
+                    data = v[rows] if isinstance(v, np.ndarray) else v
+                else:  # text: a constant
+                    raw = str(v).encode()
+                    kind, data = f"S{len(raw)}", raw
+                fields.append((f"len{i}", ">i4"))
+                values[f"len{i}"] = np.dtype(kind).itemsize
+                fields.append((f"v{i}", kind))
+                values[f"v{i}"] = data
+            out = np.empty(len(rows), dtype=fields)
+            for name, value in values.items():
+                out[name] = value
+            blocks.append(out.tobytes())
+        blocks.append(_COPY_TRAILER)
+        with cur.cursor.copy(f"COPY {table} ({cols_sql}) FROM STDIN (FORMAT BINARY)") as copy:
+            for block in blocks:
+                copy.write(block)
+    return size

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-from linli.core.bulk import insert_rows
+from linli.core.bulk import insert_arrays
 from linli.lifecircle.models import Access, Method
 
 # the columns compared, in the order of ``_SELECT`` (NULL distances and minutes read as -1)
@@ -51,6 +51,23 @@ class TypeRows:
     threshold: np.ndarray
     snap: np.ndarray
     network: bool
+
+    def arrays(self, ids: np.ndarray, type_id: int, keep: np.ndarray) -> dict[str, object]:
+        """The rows at ``keep`` as columns (``core.bulk.insert_arrays``)."""
+        return {
+            "building_id": ids[keep],
+            "type_id": type_id,
+            "distance_m": self.distance[keep],
+            "minutes": self.minutes[keep],
+            "within": self.within[keep],
+            "threshold_min": self.threshold[keep],
+            "snap_m": self.snap[keep],
+            "method": Method.NETWORK if self.network else Method.STRAIGHT,
+        }
+
+    def nulls(self, keep: np.ndarray) -> dict[str, np.ndarray]:
+        unreachable = self.distance[keep] < 0
+        return {"distance_m": unreachable, "minutes": unreachable}
 
     def tuples(self, ids: np.ndarray, type_id: int, keep: np.ndarray) -> list[tuple]:
         """The rows at ``keep`` in ``ACCESS_COLUMNS`` order (None for -1)."""
@@ -104,7 +121,7 @@ def _delete(type_id: int, building_ids: Sequence[int]) -> None:
                 )
 
 
-def store_type(ids: np.ndarray, type_id: int, rows: TypeRows, columns: Sequence[str]) -> int:
+def store_type(ids: np.ndarray, type_id: int, rows: TypeRows) -> int:
     """Bring the stored rows of ``type_id`` for the buildings ``ids`` (sorted ascending) to ``rows``;
     the number of rows written."""
     if not len(ids):
@@ -129,7 +146,7 @@ def store_type(ids: np.ndarray, type_id: int, rows: TypeRows, columns: Sequence[
     stale = ids[have & write]
     if len(stale):
         _delete(type_id, stale.tolist())
-    insert_rows(Access, columns, rows.tuples(ids, type_id, write))
+    insert_arrays(Access, rows.arrays(ids, type_id, write), nulls=rows.nulls(write))
     return int(write.sum())
 
 

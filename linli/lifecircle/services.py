@@ -389,7 +389,7 @@ def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
         )
         speed = cfg.walking_speed * 60
         for t, res, mins in zip(types, results, minutes, strict=True):
-            store_type(frame.ids, t.pk, _type_rows(res, mins, snap, method, speed), ACCESS_COLUMNS)
+            store_type(frame.ids, t.pk, _type_rows(res, mins, snap, method, speed))
         Coverage.objects.filter(subtree_q(root.code, "region__code")).exclude(
             region__in=frame.communities, type__in=types
         ).delete()

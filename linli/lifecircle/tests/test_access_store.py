@@ -17,6 +17,7 @@ from linli.lifecircle.models import Access, Coverage, LifeCircleSettings, Networ
 from linli.lifecircle.services import network_save, recompute
 from linli.lifecircle.tests.test_incremental import BOX, _access, _city, _coverage
 from linli.registry.models import Building
+from linli.testing.factories import BuildingFactory
 
 
 def _from_scratch(district) -> tuple[dict, dict]:
@@ -95,3 +96,42 @@ def test_an_unchanged_recompute_writes_no_row_and_a_new_speed_rewrites_all(tree)
     after = _access()
     assert (after, _coverage()) == _from_scratch(tree.district)
     assert all(after[k][1] != before[k][1] for k in before if before[k][1])  # every walk's minutes changed
+
+
+@pytest.mark.django_db
+def test_rows_inserted_from_arrays_read_back_as_given():
+    """``core.bulk.insert_arrays`` (a binary COPY built by NumPy on PostgreSQL) writes what the row
+    tuples say: integers of every width, floats to the last bit, NULLs in any pattern, a text constant."""
+    import numpy as np
+
+    from linli.core.bulk import insert_arrays
+
+    b = [BuildingFactory(lat=25.0, lon=118.6).pk for _ in range(4)]
+    t = FacilityType.objects.order_by("pk").first()
+    dist = np.array([0.1, 1234.5, -1.0, 1e-7])
+    count = insert_arrays(
+        Access,
+        {
+            "building_id": np.array(b),
+            "type_id": t.pk,
+            "distance_m": dist,
+            "minutes": dist / 3,
+            "within": np.array([0, 7, 65000, 2], dtype=np.int64),
+            "threshold_min": np.array([5, 10, 15, 30]),
+            "snap_m": np.array([0.0, 2.5, 7.25, 1 / 3]),
+            "method": "network",
+        },
+        nulls={"distance_m": dist < 0, "minutes": np.array([False, True, True, False])},
+    )
+    assert count == 4
+    got = list(
+        Access.objects.order_by("building_id").values_list(
+            "building_id", "type_id", "distance_m", "minutes", "within", "threshold_min", "snap_m", "method"
+        )
+    )
+    assert got == [
+        (b[0], t.pk, 0.1, 0.1 / 3, 0, 5, 0.0, "network"),
+        (b[1], t.pk, 1234.5, None, 7, 10, 2.5, "network"),
+        (b[2], t.pk, None, None, 65000, 15, 7.25, "network"),
+        (b[3], t.pk, 1e-7, 1e-7 / 3, 2, 30, 1 / 3, "network"),
+    ]
