@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,13 +28,12 @@ from linli.registry.demo import demo_accounts_list
 from linli.registry.models import (
     Building,
     Person,
-    PersonStatus,
     PersonTag,
     RegionCount,
     RegionCounter,
     TagKind,
 )
-from linli.registry.selectors import person_tags_display, years_ago
+from linli.registry.selectors import person_tags_display, region_counts
 from linli.registry.services import staff_assign_grid_worker
 from linli.registry.services.counts import region_counts_nightly_task, region_counts_rebuild
 
@@ -88,18 +87,22 @@ def home_me(user: Any, page: home.PageContext) -> home.PageContext:
     return {"me": me, "my_tags": person_tags_display(me), "members": members}
 
 
+PEOPLE_COUNTERS = {
+    "elderly60": RegionCounter.PERSONS_ELDERLY_60,
+    "elderly80": RegionCounter.PERSONS_ELDERLY_80,
+    "children": RegionCounter.PERSONS_MINOR,
+    "floating": RegionCounter.PERSONS_FLOATING,
+}
+
+
 def home_people(user: Any, page: home.PageContext) -> home.PageContext | None:
     """重点人群 of the account's scope: age groups, floating population and the care tags."""
     if page.get("region") is None:
         return None
     today = timezone.localdate()
-    persons = scope.scoped(Person.objects.filter(status=PersonStatus.ACTIVE), user)
-    people = persons.aggregate(
-        elderly60=Count("pk", filter=Q(birth_date__lte=years_ago(today, 60))),
-        elderly80=Count("pk", filter=Q(birth_date__lte=years_ago(today, 80))),
-        children=Count("pk", filter=Q(birth_date__gt=years_ago(today, 18))),
-        floating=Count("pk", filter=Q(residence_type="floating")),
-    )
+    # the kept counts of the scope (``RegionCount``): a few rows a grid, not the persons
+    counted = region_counts(user=user, code=page["region"].code, counters=list(PEOPLE_COUNTERS.values()))
+    people = {key: counted[counter] for key, counter in PEOPLE_COUNTERS.items()}
     tags = PersonTag.objects.valid_on(today).filter(kind__in=CARE_TAGS, person__status="active")
     tag_counts = dict(scope.scoped(tags, user).values_list("kind").annotate(n=Count("pk")))
     care = [(k, TagKind(k).label, tag_counts.get(k, 0)) for k in CARE_TAGS]

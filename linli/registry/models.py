@@ -580,6 +580,11 @@ class RegionCounter(models.TextChoices):
     # the population figures of the indicators (常住人口, 户籍人口): in-register persons by residence
     PERSONS_RESIDENT = "persons_resident", "常住在册人员（不含人户分离）"
     PERSONS_REGISTERED = "persons_registered", "户籍在册人员（含人户分离）"
+    # 重点人群 of the home pages; the ages as of the nightly recount (a birthday moves a person then)
+    PERSONS_ELDERLY_60 = "persons_elderly_60", "60周岁以上在册人员"
+    PERSONS_ELDERLY_80 = "persons_elderly_80", "80周岁以上在册人员"
+    PERSONS_MINOR = "persons_minor", "未成年在册人员"
+    PERSONS_FLOATING = "persons_floating", "流动在册人员"
 
 
 class RegionCount(models.Model):

@@ -4,13 +4,26 @@ from django.db import migrations, models
 from django.db.models import Count, Q
 
 
+NEW = ["persons_resident", "persons_registered", "persons_elderly_60", "persons_elderly_80", "persons_minor", "persons_floating"]
+
+
+def _years_ago(day, years):
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def fill(apps, schema_editor):
-    """A database whose counts are kept gains the two population counters (one grouped pass over the
+    """A database whose counts are kept gains the new person counters (one grouped pass over the
     in-register persons); an empty count table is filled whole after migrate (``registry.apps``)."""
+    from django.utils import timezone
+
     RegionCount = apps.get_model("registry", "RegionCount")
     Person = apps.get_model("registry", "Person")
     if not RegionCount.objects.exists():
         return
+    today = timezone.localdate()
     rows = (
         Person.objects.filter(status="active")
         .order_by()
@@ -18,17 +31,21 @@ def fill(apps, schema_editor):
         .annotate(
             r=Count("pk", filter=~Q(residence_type="separated")),
             g=Count("pk", filter=Q(residence_type__in=["registered", "separated"])),
+            e60=Count("pk", filter=Q(birth_date__lte=_years_ago(today, 60))),
+            e80=Count("pk", filter=Q(birth_date__lte=_years_ago(today, 80))),
+            y=Count("pk", filter=Q(birth_date__gt=_years_ago(today, 18))),
+            f=Count("pk", filter=Q(residence_type="floating")),
         )
-        .values_list("region_id", "r", "g")
+        .values_list("region_id", "r", "g", "e60", "e80", "y", "f")
     )
-    new = []
-    for region_id, resident, registered in rows:
-        if resident:
-            new.append(RegionCount(region_id=region_id, counter="persons_resident", n=resident))
-        if registered:
-            new.append(RegionCount(region_id=region_id, counter="persons_registered", n=registered))
-    RegionCount.objects.filter(counter__in=["persons_resident", "persons_registered"]).delete()
-    RegionCount.objects.bulk_create(new, batch_size=2000)
+    new = [
+        RegionCount(region_id=region_id, counter=counter, n=n)
+        for region_id, *ns in rows
+        for counter, n in zip(NEW, ns, strict=True)
+        if n
+    ]
+    RegionCount.objects.filter(counter__in=NEW).delete()
+    RegionCount.objects.bulk_create(new, batch_size=5000)
 
 
 class Migration(migrations.Migration):
@@ -55,6 +72,10 @@ class Migration(migrations.Migration):
                     ("dwellings_outside_grid", "落在网格边界外的楼栋"),
                     ("persons_resident", "常住在册人员（不含人户分离）"),
                     ("persons_registered", "户籍在册人员（含人户分离）"),
+                    ("persons_elderly_60", "60周岁以上在册人员"),
+                    ("persons_elderly_80", "80周岁以上在册人员"),
+                    ("persons_minor", "未成年在册人员"),
+                    ("persons_floating", "流动在册人员"),
                 ],
                 max_length=32,
                 verbose_name="计数项",

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.tasks import task
+from django.utils import timezone
 
 from linli.core.scope import subtrees_q
 from linli.regions.models import Level, Region
@@ -38,6 +39,7 @@ from linli.registry.models import (
     RegionCounter,
     ResidenceType,
 )
+from linli.registry.selectors import years_ago
 
 Key = tuple[int, str]  # (region id, counter)
 NOT_DWELLINGS = (
@@ -92,6 +94,7 @@ def _add(into: Counter[Key], rows: Iterable[tuple[Any, ...]], counters: list[str
 
 def _persons(q: Q, into: Counter[Key]) -> None:
     active = Q(status=PersonStatus.ACTIVE)
+    today = timezone.localdate()
     rows = (
         Person.objects.filter(q)
         .order_by()
@@ -103,8 +106,12 @@ def _persons(q: Q, into: Counter[Key]) -> None:
             h=Count("pk", filter=active & Q(household__isnull=True)),
             r=Count("pk", filter=active & ~Q(residence_type=ResidenceType.SEPARATED)),
             g=Count("pk", filter=active & Q(residence_type__in=REGISTERED_TYPES)),
+            e60=Count("pk", filter=active & Q(birth_date__lte=years_ago(today, 60))),
+            e80=Count("pk", filter=active & Q(birth_date__lte=years_ago(today, 80))),
+            y=Count("pk", filter=active & Q(birth_date__gt=years_ago(today, 18))),
+            f=Count("pk", filter=active & Q(residence_type=ResidenceType.FLOATING)),
         )
-        .values_list("region_id", "a", "m", "d", "h", "r", "g")
+        .values_list("region_id", "a", "m", "d", "h", "r", "g", "e60", "e80", "y", "f")
     )
     _add(
         into,
@@ -116,6 +123,10 @@ def _persons(q: Q, into: Counter[Key]) -> None:
             RegionCounter.PERSONS_NO_HOUSEHOLD,
             RegionCounter.PERSONS_RESIDENT,
             RegionCounter.PERSONS_REGISTERED,
+            RegionCounter.PERSONS_ELDERLY_60,
+            RegionCounter.PERSONS_ELDERLY_80,
+            RegionCounter.PERSONS_MINOR,
+            RegionCounter.PERSONS_FLOATING,
         ],
     )
 
