@@ -1093,7 +1093,8 @@ def gen_services(city: City) -> int:
             start = dt.datetime(day.year, day.month, day.day, 8, 30, tzinfo=tz)
             k = int(per_slot) + (1 if rng.random() < per_slot - int(per_slot) else 0)
             booked = 0
-            for _ in range(min(k, 10)):
+            # distinct persons: one active booking a person and slot (``booking_one_active_per_person_slot``)
+            for person in rng.sample(range(p0, p1 + 1), min(k, 10, p1 - p0 + 1)):
                 bid += 1
                 past = d < 0
                 status = (
@@ -1108,7 +1109,7 @@ def gen_services(city: City) -> int:
                         bid,
                         slot_id,
                         sid,
-                        rng.randint(p0, p1),
+                        person,
                         status,
                         "",
                         made,
