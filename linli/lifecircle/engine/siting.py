@@ -30,9 +30,13 @@ subgradient steps stands in. p-median keeps greedy + swaps (and the exact MILP o
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -40,6 +44,8 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 EXACT_NNZ = 20_000  # instances up to this many (demand, candidate) pairs are solved exactly
 LP_NNZ = 3_000_000  # reduced maximal covering up to this size gets its LP bound; beyond, a Lagrangian one
 RESTRICTED_MAX = 300  # the MILP restricted to the LP's support runs when it has at most this many candidates
+MIP_NNZ = 150_000  # reduced maximal covering up to this size gets HiGHS' branch and bound for its bound
+MIP_SHARE = 0.25  # the share of the time limit that branch and bound may take after the search
 PATIENCE = 400  # rounds of the iterated local search without a gain before it stops
 
 
@@ -221,6 +227,105 @@ def lp_bound(red: Reduced, k: int, *, time_limit: float) -> tuple[float, np.ndar
     x = np.clip(-np.asarray(marg), 0, 1) if marg is not None and res.status == 0 else np.zeros(m)
     lam = np.clip(res.x[:n], 0, w)
     return lagrange_bound(S, w, k, lam), x, S.T @ lam - res.x[n]
+
+
+_banner_shown = False
+_banner_lock = threading.Lock()
+
+
+def _highs() -> highspy.Highs:
+    """A silent HiGHS instance. The library writes its banner to the process' standard output (the
+    file descriptor, not ``sys.stdout``) when the first instance is made; that one is made with the
+    descriptor pointed at the null device for the moment it takes."""
+    global _banner_shown
+    with _banner_lock:
+        if _banner_shown:
+            h = highspy.Highs()
+        else:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 1)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+            _banner_shown = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def cover_milp(
+    S: sp.csr_matrix,
+    w: np.ndarray,
+    k: int,
+    *,
+    start: list[int] | None = None,
+    time_limit: float,
+) -> tuple[list[int], float, float]:
+    """Maximal covering on a 0/1 model as a MILP for HiGHS' branch and bound (``highspy``):
+
+        max Σ_j o_j x_j + Σ_i w_i y_i   s.t.  y_i ≤ Σ_j a_ij x_j,  Σ_j x_j ≤ k,  x binary, 0 ≤ y ≤ 1
+
+    after a presolve of its own: a demand point that exactly one candidate covers is no row at all but
+    its weight o_j on that candidate's column, and points covered by the same candidates are one row.
+    ``start`` (a feasible set) is handed to HiGHS as its first incumbent, so the answer is never worse
+    than it. Returns (chosen, value, dual bound); the bound holds whatever stopped the search."""
+    S = sp.csr_matrix(S)
+    n, m = S.shape
+    k = min(k, m)
+    if n == 0 or k == 0:
+        return [], 0.0, 0.0
+    deg = np.diff(S.indptr)
+    one = deg == 1
+    own = np.bincount(S.indices[S.indptr[:-1][one]], weights=w[one], minlength=m)
+    rest = np.flatnonzero(deg > 1)
+    R, wr = _merge_rows(S[rest], w[rest]) if len(rest) else (sp.csr_matrix((0, m)), np.zeros(0))
+    nr = R.shape[0]
+    inf = highspy.kHighsInf
+    a = sp.vstack(
+        (
+            sp.hstack((-R, sp.identity(nr, format="csr"))),
+            sp.hstack((sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, nr)))),
+        )
+    ).tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = m + nr, nr + 1
+    lp.col_cost_ = -np.concatenate((own, wr))
+    lp.col_lower_ = np.zeros(m + nr)
+    lp.col_upper_ = np.ones(m + nr)
+    lp.row_lower_ = np.full(nr + 1, -inf)
+    lp.row_upper_ = np.concatenate((np.zeros(nr), [float(k)]))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = m + nr, nr + 1
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * m + [highspy.HighsVarType.kContinuous] * nr
+    h = _highs()
+    h.setOptionValue("time_limit", float(max(0.1, time_limit)))
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.passModel(lp)
+    if start:
+        x0 = np.zeros(m + nr)
+        x0[list(start)] = 1
+        x0[m:] = (R[:, list(start)].sum(axis=1).A1 > 0) if nr else 0
+        sol = highspy.HighsSolution()
+        sol.col_value = x0.tolist()
+        h.setSolution(sol)
+    h.run()
+    info = h.getInfo()
+    chosen: list[int] = []
+    if info.primal_solution_status == 2:  # a feasible solution is known
+        x = np.asarray(h.getSolution().col_value[:m])
+        chosen = [int(j) for j in np.argsort(-x, kind="stable")[:k] if x[j] > 0.5]
+    cov = np.asarray(S[:, chosen].sum(axis=1)).ravel() > 0 if chosen else np.zeros(n, dtype=bool)
+    value = float(w[cov].sum())
+    dual = -float(info.mip_dual_bound)
+    bound = dual if np.isfinite(dual) else float(w.sum())
+    return chosen, value, max(bound, value)
 
 
 def _merge_rows(S: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -477,8 +582,10 @@ def _solve_covering(
         return SitingResult([], 0.0, 0.0, "exact", time.perf_counter() - t0, extra)
     start, bound = greedy(rp, k)
     extra["greedy_value"] = rp.value(start)
-    if exact_wanted:
-        sel, value, ex_bound = exact(rp, k, time_limit=max(1.0, deadline - time.perf_counter()))
+    if exact_wanted:  # HiGHS' branch and bound from the greedy set: never worse than it
+        sel, value, ex_bound = cover_milp(
+            red.S, red.w, k, start=start, time_limit=max(1.0, deadline - time.perf_counter())
+        )
         bound = min(bound, ex_bound)
         if value < extra["greedy_value"]:
             sel, value = start, extra["greedy_value"]
@@ -523,8 +630,13 @@ def _solve_covering(
         pool = np.unique(np.concatenate((support, search.cols[first])))
         if len(pool) <= RESTRICTED_MAX and deadline - time.perf_counter() > 1:
             sub = _restrict(red, pool)
-            sub_sel, sub_value, _ = exact(
-                Problem(sub.S, sub.w), k, time_limit=0.6 * (deadline - time.perf_counter())
+            at = {int(c): i for i, c in enumerate(sub.cols)}
+            sub_sel, sub_value, _ = cover_milp(
+                sub.S,
+                sub.w,
+                k,
+                start=[at[c] for c in search.cols[first].tolist() if c in at],
+                time_limit=0.6 * (deadline - time.perf_counter()),
             )
             extra.update(restricted_value=sub_value, restricted_candidates=len(pool))
             if sub_value > values[int(np.argmax(values))] and all(int(sub.cols[j]) in where for j in sub_sel):
@@ -534,7 +646,20 @@ def _solve_covering(
         patience = min(PATIENCE, 4 * cover.m + 20)
     sel, value, rounds = cover.search(first, k, seed=seed, bound=bound, patience=patience, deadline=deadline)
     sel = [int(search.cols[j]) for j in sel] if value >= extra["greedy_value"] else start
+    value = rp.value(sel)
     extra.update(rounds=rounds, cut_short=time.perf_counter() >= deadline)
+    if rp.S.nnz <= MIP_NNZ and bound - value > 1e-7 * max(1.0, bound) and deadline - time.perf_counter() > 1:
+        # HiGHS' branch and bound on the whole reduced model, from the search's set: its dual bound
+        # closes what the LP leaves open, and it may still find a better set
+        mip_sel, mip_value, mip_bound = cover_milp(
+            red.S, red.w, k, start=sel, time_limit=min(deadline - time.perf_counter(), MIP_SHARE * time_limit)
+        )
+        extra.update(mip_bound=mip_bound, cut_short=time.perf_counter() >= deadline)
+        if mip_bound < bound:
+            bound = mip_bound
+            label = label + "+B&B"
+        if mip_value > value:
+            sel = mip_sel
     chosen = [int(red.cols[j]) for j in sel]
     value = p.value(chosen)
     if bound - value <= 1e-7 * max(1.0, abs(bound)):
