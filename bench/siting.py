@@ -78,17 +78,25 @@ def _spopt_child(cost, weights, p, out) -> None:
 def run_spopt(cost, weights, p, limit: float):
     """spopt in a child process (its own session, so CBC dies with it), killed after ``limit`` s.
 
-    Returns (seconds, chosen) or None when it did not finish in time."""
+    Returns (seconds, chosen), None when it did not finish in time, or the child's exit code when it
+    died without an answer (spopt or PuLP not installed, say)."""
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     proc = ctx.Process(target=_spopt_child, args=(cost, weights, p, out))
     proc.start()
+    stop = time.perf_counter() + limit
     try:
-        return out.get(timeout=limit)
-    except queue.Empty:
-        return None
+        while True:
+            try:
+                return out.get(timeout=max(0.0, min(1.0, stop - time.perf_counter())))
+            except queue.Empty:
+                if time.perf_counter() >= stop:
+                    return None
+                if not proc.is_alive() and out.empty():
+                    return proc.exitcode if proc.exitcode is not None else -1
     finally:
-        if proc.is_alive():  # the child leads its own process group: CBC goes with it
+        # the child leads its own process group: CBC goes with it
+        if proc.pid is not None and proc.is_alive():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
         proc.join()
@@ -111,6 +119,7 @@ def main() -> None:
     )
     worst, t_proj, t_peer, gap_max = 1.0, 0.0, 0.0, 0.0
     timed_out: list[str] = []
+    failed: list[str] = []
     for n, m, p in sizes:
         cost, w = instance(n, m, args.seed + n)
         tp, res = run_project(cost, w, p, args.limit)
@@ -126,6 +135,10 @@ def main() -> None:
             timed_out.append(f"{n}x{m}")
             print(f"timed out after {args.peer_limit:g} s", flush=True)
             continue
+        if isinstance(peer, int):
+            failed.append(f"{n}x{m}")
+            print(f"failed (exit code {peer})", flush=True)
+            continue
         ts, chosen = peer
         theirs = covered(cost, w, chosen)
         share = ours / theirs if theirs else 1.0
@@ -137,7 +150,7 @@ def main() -> None:
     print(
         f"BENCH siting sizes={len(sizes)} largest={sizes[-1][0]}x{sizes[-1][1]} worst_share={worst:.4f} "
         f"max_gap={gap_max:.4f} project_s={t_proj:.2f} spopt_s={t_peer:.2f} "
-        f"peer_timed_out={','.join(timed_out) or 'none'} ratio={ratio}"
+        f"peer_timed_out={','.join(timed_out) or 'none'} peer_failed={','.join(failed) or 'none'} ratio={ratio}"
     )
 
 
