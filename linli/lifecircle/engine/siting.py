@@ -17,7 +17,8 @@ bound, and the gap report is (bound − value) / bound.
 Maximal covering is first *reduced* without changing its optimum (``reduce_covering``): demand points
 already covered or out of reach go, points covered by the same candidates merge (weights added) and
 candidates whose coverage lies within another's go. Small instances are then solved exactly as a
-MILP with HiGHS (``scipy.optimize.milp``). Larger ones get the LP relaxation's bound, solved by HiGHS
+MILP with HiGHS (``cover_milp``: highspy, warm-started from the greedy set, points only one
+candidate covers folded into its column). Larger ones get the LP relaxation's bound, solved by HiGHS
 in its dual form (one row per candidate; ``lp_bound``) and checked as a Lagrangian bound that holds
 for any multipliers (``lagrange_bound``) — on clustered instances it is far tighter than the
 submodular bound (0.3 % above the optimum where the optimum is known, against 30 %) — and iterated
@@ -25,7 +26,10 @@ local search (``Cover``: the best of all swaps at once from cover counts, shakes
 greedy completion) on the LP's support and the candidates next in line, from the best of the greedy
 set, the LP's largest sites and — when the LP's support is small — HiGHS' MILP restricted to it.
 Where the LP is too large or does not finish in its share of the time, the Lagrangian bound by
-subgradient steps stands in. p-median keeps greedy + swaps (and the exact MILP on small instances).
+subgradient steps stands in. Reduced models of moderate size then get HiGHS' branch and bound from the
+search's set for a share of the time: its dual bound closes part of the LP's integrality gap (on
+large clustered instances the LP is far from integral — hundreds of sites at 0.1–0.5 — and branch
+and bound cannot start in time, so the LP's bound stays). p-median keeps greedy + swaps (and the exact MILP on small instances).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import os
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import highspy
@@ -46,6 +51,7 @@ LP_NNZ = 3_000_000  # reduced maximal covering up to this size gets its LP bound
 RESTRICTED_MAX = 300  # the MILP restricted to the LP's support runs when it has at most this many candidates
 MIP_NNZ = 150_000  # reduced maximal covering up to this size gets HiGHS' branch and bound for its bound
 MIP_SHARE = 0.25  # the share of the time limit that branch and bound may take after the search
+LP_SHARE = 0.7  # the share of the time limit the LP bound may take (the local search needs far less)
 PATIENCE = 400  # rounds of the iterated local search without a gain before it stops
 
 
@@ -487,23 +493,25 @@ class Cover:
 
 
 def lagrangian(p: Problem, k: int, lower: float, *, iterations: int = 300, deadline: float | None = None):
-    """Maximal covering only: the Lagrangian bound (relaxing y_i ≤ Σ_j a_ij x_j), by subgradient steps.
+    """Maximal covering only: the Lagrangian bound (relaxing y_i ≤ Σ_j a_ij x_j), by projected
+    subgradient steps (Polyak's step towards ``lower``, halved when the bound stalls).
 
     For multipliers 0 ≤ λ_i ≤ w_i the optimum is at most Σ_i (w_i − λ_i) + (sum of the k largest
-    Σ_i a_ij λ_i). Returns (best bound, the candidates chosen in the last iterations).
+    Σ_i a_ij λ_i). Returns (best bound, the candidates chosen in the last 30 iterations).
     """
     if not p.binary or p.S.nnz == 0:
         return None
     a = (p.S > 0).astype(np.float64).tocsr()
     at = a.T.tocsr()
+    cols = a.tocsc()
     w = p.w
     lam = w * 0.5
     best = np.inf
     k = min(k, p.m)
-    pool: set[int] = set()
-    theta = 2.0
+    recent: deque[np.ndarray] = deque(maxlen=30)
+    theta = 1.0
     stall = 0
-    for it in range(iterations):
+    for _ in range(iterations):
         c = at @ lam
         top = np.argpartition(-c, k - 1)[:k]
         value = float((w - lam).sum() + c[top].sum())
@@ -511,13 +519,12 @@ def lagrangian(p: Problem, k: int, lower: float, *, iterations: int = 300, deadl
             best, stall = value, 0
         else:
             stall += 1
-            if stall >= 15:
+            if stall >= 20:
                 theta, stall = theta / 2, 0
-        if it >= iterations - 30:
-            pool.update(int(j) for j in top)
-        y = (w > lam).astype(np.float64)
-        covered = np.asarray(a[:, top].sum(axis=1)).ravel()
-        g = covered - y  # subgradient of the bound in λ
+        recent.append(top)
+        hits = np.concatenate([cols.indices[cols.indptr[j] : cols.indptr[j + 1]] for j in top])
+        g = np.bincount(hits, minlength=p.n) - 1.0  # a subgradient of the bound in λ
+        g[((lam <= 0) & (g > 0)) | ((lam >= w) & (g < 0))] = 0  # the box is not left
         norm = float(g @ g)
         if (
             norm == 0
@@ -526,7 +533,7 @@ def lagrangian(p: Problem, k: int, lower: float, *, iterations: int = 300, deadl
         ):
             break
         lam = np.clip(lam - theta * (value - lower) / norm * g, 0, w)
-    return best, sorted(pool)
+    return best, sorted({int(j) for top in recent for j in top})
 
 
 def solve(
@@ -597,7 +604,7 @@ def _solve_covering(
     starts = [start]
     # the local search runs on this model: the LP's support and the sites next in line when known
     search = Reduced(red.S, red.w, np.arange(rp.m))
-    lp = lp_bound(red, k, time_limit=0.55 * time_limit) if rp.S.nnz <= LP_NNZ else None
+    lp = lp_bound(red, k, time_limit=LP_SHARE * time_limit) if rp.S.nnz <= LP_NNZ else None
     if lp is not None:
         bound = min(bound, lp[0])
         extra["lp_bound"] = lp[0]
@@ -612,7 +619,9 @@ def _solve_covering(
                 extra["search_candidates"] = len(search.cols)
         label = "LP bound+local search"
     else:
-        lag = lagrangian(rp, k, extra["greedy_value"], deadline=t0 + 0.6 * time_limit)
+        lag = lagrangian(
+            rp, k, extra["greedy_value"], iterations=100_000, deadline=t0 + (LP_SHARE + 0.15) * time_limit
+        )
         if lag is not None and lag[0] < bound:
             bound = lag[0]
             starts.append(lag[1][:k])
