@@ -7,11 +7,17 @@ sparse coverage matrix, spopt's time includes building its PuLP model and solvin
 covered population is recomputed from the sites it chose (with HiGHS spopt can misreport it).
 
 The project reduces the model (merged demand points, dominated candidates dropped), solves it exactly
-(HiGHS MILP through scipy) up to 20 000 demand–candidate pairs, and beyond that takes the LP
-relaxation's bound (HiGHS, dual form) and iterated local search within ``--limit`` seconds; "gap≤" is
-the proven gap (bound − value) / bound. spopt runs in a child process of its own, stopped (with its
-CBC) after ``--peer-limit`` seconds and then printed as timed out; the ratio and the share cover the
-sizes where it finished. Run it with ``nice -n 19`` on a shared machine: the times are wall clock.
+(HiGHS branch and bound through highspy, warm-started from the greedy set) up to 20 000
+demand–candidate pairs, and beyond that takes the LP relaxation's bound (HiGHS, dual form) and
+iterated local search within ``--limit`` seconds; where the reduced model has at most 150 000 pairs
+(the 5 000-point size) HiGHS' branch and bound follows from the search's set and tightens the bound.
+The largest size (20 000 × 2 000, about 577 000 reduced pairs) uses the LP bound + local search: its
+LP is far from integral and branch and bound does not reach even its root in the limit, so its gap
+is the LP's integrality gap (about 1.6 %). "gap≤" is the proven gap (bound − value) / bound. spopt
+runs in a child process of its own, stopped (with its CBC) after ``--peer-limit`` seconds and then
+printed as timed out, or as failed when the child dies without an answer (spopt or PuLP missing);
+the ratio and the share cover the sizes where it finished. Run it with ``nice -n 19`` on a shared
+machine: the times are wall clock.
 
     .venv/bin/python bench/siting.py [--quick] [--seed 3] [--limit 60] [--peer-limit 300]
 """
