@@ -17,7 +17,8 @@ bound, and the gap report is (bound − value) / bound.
 Maximal covering is first *reduced* without changing its optimum (``reduce_covering``): demand points
 already covered or out of reach go, points covered by the same candidates merge (weights added) and
 candidates whose coverage lies within another's go. Small instances are then solved exactly as a
-MILP with HiGHS (``scipy.optimize.milp``). Larger ones get the LP relaxation's bound, solved by HiGHS
+MILP with HiGHS (``cover_milp``: highspy, warm-started from the greedy set, points only one
+candidate covers folded into its column). Larger ones get the LP relaxation's bound, solved by HiGHS
 in its dual form (one row per candidate; ``lp_bound``) and checked as a Lagrangian bound that holds
 for any multipliers (``lagrange_bound``) — on clustered instances it is far tighter than the
 submodular bound (0.3 % above the optimum where the optimum is known, against 30 %) — and iterated
@@ -25,14 +26,22 @@ local search (``Cover``: the best of all swaps at once from cover counts, shakes
 greedy completion) on the LP's support and the candidates next in line, from the best of the greedy
 set, the LP's largest sites and — when the LP's support is small — HiGHS' MILP restricted to it.
 Where the LP is too large or does not finish in its share of the time, the Lagrangian bound by
-subgradient steps stands in. p-median keeps greedy + swaps (and the exact MILP on small instances).
+subgradient steps stands in. Reduced models of moderate size then get HiGHS' branch and bound from the
+search's set for a share of the time: its dual bound closes part of the LP's integrality gap (on
+large clustered instances the LP is far from integral — hundreds of sites at 0.1–0.5 — and branch
+and bound cannot start in time, so the LP's bound stays). p-median keeps greedy + swaps (and the exact MILP on small instances).
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -40,6 +49,9 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 EXACT_NNZ = 20_000  # instances up to this many (demand, candidate) pairs are solved exactly
 LP_NNZ = 3_000_000  # reduced maximal covering up to this size gets its LP bound; beyond, a Lagrangian one
 RESTRICTED_MAX = 300  # the MILP restricted to the LP's support runs when it has at most this many candidates
+MIP_NNZ = 150_000  # reduced maximal covering up to this size gets HiGHS' branch and bound for its bound
+MIP_SHARE = 0.25  # the share of the time limit that branch and bound may take after the search
+LP_SHARE = 0.7  # the share of the time limit the LP bound may take (the local search needs far less)
 PATIENCE = 400  # rounds of the iterated local search without a gain before it stops
 
 
@@ -223,6 +235,105 @@ def lp_bound(red: Reduced, k: int, *, time_limit: float) -> tuple[float, np.ndar
     return lagrange_bound(S, w, k, lam), x, S.T @ lam - res.x[n]
 
 
+_banner_shown = False
+_banner_lock = threading.Lock()
+
+
+def _highs() -> highspy.Highs:
+    """A silent HiGHS instance. The library writes its banner to the process' standard output (the
+    file descriptor, not ``sys.stdout``) when the first instance is made; that one is made with the
+    descriptor pointed at the null device for the moment it takes."""
+    global _banner_shown
+    with _banner_lock:
+        if _banner_shown:
+            h = highspy.Highs()
+        else:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 1)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+            _banner_shown = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def cover_milp(
+    S: sp.csr_matrix,
+    w: np.ndarray,
+    k: int,
+    *,
+    start: list[int] | None = None,
+    time_limit: float,
+) -> tuple[list[int], float, float]:
+    """Maximal covering on a 0/1 model as a MILP for HiGHS' branch and bound (``highspy``):
+
+        max Σ_j o_j x_j + Σ_i w_i y_i   s.t.  y_i ≤ Σ_j a_ij x_j,  Σ_j x_j ≤ k,  x binary, 0 ≤ y ≤ 1
+
+    after a presolve of its own: a demand point that exactly one candidate covers is no row at all but
+    its weight o_j on that candidate's column, and points covered by the same candidates are one row.
+    ``start`` (a feasible set) is handed to HiGHS as its first incumbent, so the answer is never worse
+    than it. Returns (chosen, value, dual bound); the bound holds whatever stopped the search."""
+    S = sp.csr_matrix(S)
+    n, m = S.shape
+    k = min(k, m)
+    if n == 0 or k == 0:
+        return [], 0.0, 0.0
+    deg = np.diff(S.indptr)
+    one = deg == 1
+    own = np.bincount(S.indices[S.indptr[:-1][one]], weights=w[one], minlength=m)
+    rest = np.flatnonzero(deg > 1)
+    R, wr = _merge_rows(S[rest], w[rest]) if len(rest) else (sp.csr_matrix((0, m)), np.zeros(0))
+    nr = R.shape[0]
+    inf = highspy.kHighsInf
+    a = sp.vstack(
+        (
+            sp.hstack((-R, sp.identity(nr, format="csr"))),
+            sp.hstack((sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, nr)))),
+        )
+    ).tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = m + nr, nr + 1
+    lp.col_cost_ = -np.concatenate((own, wr))
+    lp.col_lower_ = np.zeros(m + nr)
+    lp.col_upper_ = np.ones(m + nr)
+    lp.row_lower_ = np.full(nr + 1, -inf)
+    lp.row_upper_ = np.concatenate((np.zeros(nr), [float(k)]))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = m + nr, nr + 1
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * m + [highspy.HighsVarType.kContinuous] * nr
+    h = _highs()
+    h.setOptionValue("time_limit", float(max(0.1, time_limit)))
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.passModel(lp)
+    if start:
+        x0 = np.zeros(m + nr)
+        x0[list(start)] = 1
+        x0[m:] = (R[:, list(start)].sum(axis=1).A1 > 0) if nr else 0
+        sol = highspy.HighsSolution()
+        sol.col_value = x0.tolist()
+        h.setSolution(sol)
+    h.run()
+    info = h.getInfo()
+    chosen: list[int] = []
+    if info.primal_solution_status == 2:  # a feasible solution is known
+        x = np.asarray(h.getSolution().col_value[:m])
+        chosen = [int(j) for j in np.argsort(-x, kind="stable")[:k] if x[j] > 0.5]
+    cov = np.asarray(S[:, chosen].sum(axis=1)).ravel() > 0 if chosen else np.zeros(n, dtype=bool)
+    value = float(w[cov].sum())
+    dual = -float(info.mip_dual_bound)
+    bound = dual if np.isfinite(dual) else float(w.sum())
+    return chosen, value, max(bound, value)
+
+
 def _merge_rows(S: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
     """Demand points covered by exactly the same candidates become one row (their weights added)."""
     S = S.tocsr()
@@ -382,23 +493,25 @@ class Cover:
 
 
 def lagrangian(p: Problem, k: int, lower: float, *, iterations: int = 300, deadline: float | None = None):
-    """Maximal covering only: the Lagrangian bound (relaxing y_i ≤ Σ_j a_ij x_j), by subgradient steps.
+    """Maximal covering only: the Lagrangian bound (relaxing y_i ≤ Σ_j a_ij x_j), by projected
+    subgradient steps (Polyak's step towards ``lower``, halved when the bound stalls).
 
     For multipliers 0 ≤ λ_i ≤ w_i the optimum is at most Σ_i (w_i − λ_i) + (sum of the k largest
-    Σ_i a_ij λ_i). Returns (best bound, the candidates chosen in the last iterations).
+    Σ_i a_ij λ_i). Returns (best bound, the candidates chosen in the last 30 iterations).
     """
     if not p.binary or p.S.nnz == 0:
         return None
     a = (p.S > 0).astype(np.float64).tocsr()
     at = a.T.tocsr()
+    cols = a.tocsc()
     w = p.w
     lam = w * 0.5
     best = np.inf
     k = min(k, p.m)
-    pool: set[int] = set()
-    theta = 2.0
+    recent: deque[np.ndarray] = deque(maxlen=30)
+    theta = 1.0
     stall = 0
-    for it in range(iterations):
+    for _ in range(iterations):
         c = at @ lam
         top = np.argpartition(-c, k - 1)[:k]
         value = float((w - lam).sum() + c[top].sum())
@@ -406,13 +519,12 @@ def lagrangian(p: Problem, k: int, lower: float, *, iterations: int = 300, deadl
             best, stall = value, 0
         else:
             stall += 1
-            if stall >= 15:
+            if stall >= 20:
                 theta, stall = theta / 2, 0
-        if it >= iterations - 30:
-            pool.update(int(j) for j in top)
-        y = (w > lam).astype(np.float64)
-        covered = np.asarray(a[:, top].sum(axis=1)).ravel()
-        g = covered - y  # subgradient of the bound in λ
+        recent.append(top)
+        hits = np.concatenate([cols.indices[cols.indptr[j] : cols.indptr[j + 1]] for j in top])
+        g = np.bincount(hits, minlength=p.n) - 1.0  # a subgradient of the bound in λ
+        g[((lam <= 0) & (g > 0)) | ((lam >= w) & (g < 0))] = 0  # the box is not left
         norm = float(g @ g)
         if (
             norm == 0
@@ -421,7 +533,7 @@ def lagrangian(p: Problem, k: int, lower: float, *, iterations: int = 300, deadl
         ):
             break
         lam = np.clip(lam - theta * (value - lower) / norm * g, 0, w)
-    return best, sorted(pool)
+    return best, sorted({int(j) for top in recent for j in top})
 
 
 def solve(
@@ -477,8 +589,10 @@ def _solve_covering(
         return SitingResult([], 0.0, 0.0, "exact", time.perf_counter() - t0, extra)
     start, bound = greedy(rp, k)
     extra["greedy_value"] = rp.value(start)
-    if exact_wanted:
-        sel, value, ex_bound = exact(rp, k, time_limit=max(1.0, deadline - time.perf_counter()))
+    if exact_wanted:  # HiGHS' branch and bound from the greedy set: never worse than it
+        sel, value, ex_bound = cover_milp(
+            red.S, red.w, k, start=start, time_limit=max(1.0, deadline - time.perf_counter())
+        )
         bound = min(bound, ex_bound)
         if value < extra["greedy_value"]:
             sel, value = start, extra["greedy_value"]
@@ -490,7 +604,7 @@ def _solve_covering(
     starts = [start]
     # the local search runs on this model: the LP's support and the sites next in line when known
     search = Reduced(red.S, red.w, np.arange(rp.m))
-    lp = lp_bound(red, k, time_limit=0.55 * time_limit) if rp.S.nnz <= LP_NNZ else None
+    lp = lp_bound(red, k, time_limit=LP_SHARE * time_limit) if rp.S.nnz <= LP_NNZ else None
     if lp is not None:
         bound = min(bound, lp[0])
         extra["lp_bound"] = lp[0]
@@ -505,7 +619,9 @@ def _solve_covering(
                 extra["search_candidates"] = len(search.cols)
         label = "LP bound+local search"
     else:
-        lag = lagrangian(rp, k, extra["greedy_value"], deadline=t0 + 0.6 * time_limit)
+        lag = lagrangian(
+            rp, k, extra["greedy_value"], iterations=100_000, deadline=t0 + (LP_SHARE + 0.15) * time_limit
+        )
         if lag is not None and lag[0] < bound:
             bound = lag[0]
             starts.append(lag[1][:k])
@@ -523,8 +639,13 @@ def _solve_covering(
         pool = np.unique(np.concatenate((support, search.cols[first])))
         if len(pool) <= RESTRICTED_MAX and deadline - time.perf_counter() > 1:
             sub = _restrict(red, pool)
-            sub_sel, sub_value, _ = exact(
-                Problem(sub.S, sub.w), k, time_limit=0.6 * (deadline - time.perf_counter())
+            at = {int(c): i for i, c in enumerate(sub.cols)}
+            sub_sel, sub_value, _ = cover_milp(
+                sub.S,
+                sub.w,
+                k,
+                start=[at[c] for c in search.cols[first].tolist() if c in at],
+                time_limit=0.6 * (deadline - time.perf_counter()),
             )
             extra.update(restricted_value=sub_value, restricted_candidates=len(pool))
             if sub_value > values[int(np.argmax(values))] and all(int(sub.cols[j]) in where for j in sub_sel):
@@ -534,7 +655,20 @@ def _solve_covering(
         patience = min(PATIENCE, 4 * cover.m + 20)
     sel, value, rounds = cover.search(first, k, seed=seed, bound=bound, patience=patience, deadline=deadline)
     sel = [int(search.cols[j]) for j in sel] if value >= extra["greedy_value"] else start
+    value = rp.value(sel)
     extra.update(rounds=rounds, cut_short=time.perf_counter() >= deadline)
+    if rp.S.nnz <= MIP_NNZ and bound - value > 1e-7 * max(1.0, bound) and deadline - time.perf_counter() > 1:
+        # HiGHS' branch and bound on the whole reduced model, from the search's set: its dual bound
+        # closes what the LP leaves open, and it may still find a better set
+        mip_sel, mip_value, mip_bound = cover_milp(
+            red.S, red.w, k, start=sel, time_limit=min(deadline - time.perf_counter(), MIP_SHARE * time_limit)
+        )
+        extra.update(mip_bound=mip_bound, cut_short=time.perf_counter() >= deadline)
+        if mip_bound < bound:
+            bound = mip_bound
+            label = label + "+B&B"
+        if mip_value > value:
+            sel = mip_sel
     chosen = [int(red.cols[j]) for j in sel]
     value = p.value(chosen)
     if bound - value <= 1e-7 * max(1.0, abs(bound)):

@@ -291,4 +291,49 @@ def test_covering_search_keeps_its_time_limit():
     p = sit.covering_problem(a, rng.integers(1, 100, 4000))
     res = sit.solve(p, 30, method="search", time_limit=1.5)
     assert res.seconds < 6 and len(res.chosen) == 30
-    assert res.value <= res.bound and res.method.endswith(("bound+local search", "exact"))
+    assert res.value <= res.bound and res.method.endswith(("bound+local search", "+B&B", "exact"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cover_milp_is_exact_and_its_bound_holds(seed):
+    """HiGHS' model with its own presolve (points only one candidate covers folded into that
+    candidate's column, identical points merged) has the brute-force optimum; its bound is a proof."""
+    rng = np.random.default_rng(seed)
+    n, m = 40, 10
+    a = (rng.random((n, m)) < 0.2).astype(float)
+    a[:8] = 0
+    a[np.arange(8), rng.integers(0, m, 8)] = 1  # covered by exactly one candidate
+    a[20:24] = a[10:14]  # identical coverage sets
+    w = rng.integers(1, 30, n).astype(float)
+    p = sit.covering_problem(sp.csr_matrix(a), w)
+    for k in (1, 3):
+        best = _brute(p, k)
+        chosen, value, bound = sit.cover_milp(sp.csr_matrix(a), w, k, time_limit=10)
+        assert len(chosen) <= k and value == pytest.approx(p.value(chosen)) == pytest.approx(best)
+        assert bound >= best - 1e-6 and bound == pytest.approx(best)
+
+
+def test_cover_milp_warm_start_is_never_worse_than_it():
+    """Cut short at once, HiGHS still hands back (at least) the set it was started from."""
+    rng = np.random.default_rng(11)
+    a = sp.random(3000, 300, density=0.05, random_state=11, format="csr")
+    p = sit.covering_problem(a, rng.integers(1, 100, 3000))
+    red = sit.reduce_covering(p)
+    start, upper = sit.greedy(sit.Problem(red.S, red.w), 20)
+    start_value = sit.Problem(red.S, red.w).value(start)
+    chosen, value, bound = sit.cover_milp(red.S, red.w, 20, start=start, time_limit=0.2)
+    assert len(chosen) <= 20 and value >= start_value - 1e-9
+    assert value <= bound + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_covering_search_with_branch_and_bound_is_proven(seed):
+    """The search path on a model small enough for branch and bound: its bound holds, it is never
+    worse than greedy, and here it closes the gap (labelled exact)."""
+    p = _covering_instance(seed, n=80, m=20)
+    for k in (3, 5):
+        best = _brute(p, k)
+        res = sit.solve(p, k, method="search", time_limit=20, seed=seed)
+        greedy_value = p.value(sit.greedy(p, k)[0])
+        assert greedy_value - 1e-9 <= res.value <= best + 1e-9 <= res.bound + 1e-6
+        assert res.value == pytest.approx(best) and res.method == "exact"
