@@ -288,6 +288,26 @@ class VisitMonth(models.Model):
         return f"{self.region_code} {self.month:%Y-%m} {self.visited}/{self.owed}"
 
 
+class GroupCount(models.Model):
+    """关爱人群人数: the open memberships per community and care group. Recounted by ``care_evaluate`` —
+    the one writer of memberships — for the communities an evaluation touched (the whole table after
+    the nightly evaluation of every rule), in the same transaction; the pages sum it by region prefix
+    instead of counting the memberships."""
+
+    region_code = models.CharField("社区/村编码", max_length=12)
+    rule = models.ForeignKey(CareRule, verbose_name="人群", on_delete=models.CASCADE, related_name="+")
+    n = models.IntegerField("人数", default=0)
+
+    class Meta:
+        verbose_name = "关爱人群人数"
+        verbose_name_plural = "关爱人群人数"
+        ordering = ["region_code", "rule_id"]
+        constraints = [models.UniqueConstraint(fields=["region_code", "rule"], name="care_group_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.rule_id} {self.n}"
+
+
 class VisitPhoto(models.Model):
     """巡访照片: re-encoded by ``core.images`` (no EXIF, no GPS)."""
 

@@ -22,6 +22,7 @@ from linli.care.models import (
     CareMembership,
     CareRule,
     CareWorker,
+    GroupCount,
     Referral,
     ReferralKind,
     ReferralOutcome,
@@ -520,16 +521,28 @@ def overdue_count(user: Any) -> int:
     return qs.aggregate(n=Sum("overdue"))["n"] or 0
 
 
+COMMUNITY_CODE_LENGTH = 12
+
+
 def group_counts(root_code: str) -> list[tuple[str, int]]:
-    """The open memberships per care group under ``root_code``."""
+    """The open memberships per care group under ``root_code``: from the recounted ``GroupCount`` (per
+    community), counted live under a grid (a few hundred memberships)."""
+    if len(root_code) > COMMUNITY_CODE_LENGTH:
+        live = (
+            CareMembership.objects.filter(until__isnull=True)
+            .filter(subtree_q(root_code, "file__region__code"))
+            .values("rule__name", "rule__sort")
+            .annotate(n=Count("pk"))
+            .order_by("rule__sort")
+        )
+        return [(r["rule__name"], r["n"]) for r in live]
     rows = (
-        CareMembership.objects.filter(until__isnull=True)
-        .filter(subtree_q(root_code, "file__region__code"))
+        GroupCount.objects.filter(subtree_q(root_code, "region_code"), n__gt=0)
         .values("rule__name", "rule__sort")
-        .annotate(n=Count("pk"))
+        .annotate(total=Sum("n"))
         .order_by("rule__sort")
     )
-    return [(r["rule__name"], r["n"]) for r in rows]
+    return [(r["rule__name"], r["total"]) for r in rows]
 
 
 # --- referrals: where they can go, where they stand --------------------------------------------------

@@ -35,6 +35,7 @@ from linli.care.models import (
     CareMembership,
     CareRule,
     CareWorker,
+    GroupCount,
     NeedLevel,
     Referral,
     ReferralKind,
@@ -53,7 +54,7 @@ from linli.core.errors import Conflict, Forbidden, invalid
 from linli.core.images import image_reencode
 from linli.core.models import AuditAction, User
 from linli.core.roles import REGISTRY_WRITERS, Role, effective_role
-from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope
+from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope, subtrees_q
 from linli.core.services import audit_record
 from linli.regions.models import Region
 from linli.registry.models import Person, PersonStatus
@@ -459,6 +460,20 @@ def care_evaluate(
                     result.files_closed += 1
         if alerts:
             result.alerts = _alerts_raise(new, by_id, why, day, region_of)
+        if ids is None:
+            group_counts_rebuild()
+        elif new or gone:
+            changed = {p for p, _ in new} | {p for (p, _), _ in gone}
+            group_counts_rebuild(
+                sorted(
+                    {
+                        code[:12]
+                        for code in CareFile.objects.filter(person_id__in=changed).values_list(
+                            "region__code", flat=True
+                        )
+                    }
+                )
+            )
     return result
 
 
@@ -612,6 +627,29 @@ def visit_tally_apply(tally: Tally) -> None:
                 f" overdue = {table}.overdue + excluded.overdue",
                 params,
             )
+
+
+def group_counts_rebuild(codes: Sequence[str] | None = None) -> int:
+    """Recount ``GroupCount`` from the open memberships: of the communities ``codes`` (12 digits), or
+    of everything. One DELETE and one ``INSERT … SELECT … GROUP BY``; the number of rows written."""
+    counted = CareMembership.objects.filter(until__isnull=True)
+    existing = GroupCount.objects.all()
+    if codes is not None:
+        if not codes:
+            return 0
+        counted = counted.filter(subtrees_q(list(codes), "file__region__code"))
+        existing = existing.filter(subtrees_q(list(codes), "region_code"))
+    grouped = (
+        counted.annotate(_c=Substr("file__region__code", 1, 12))
+        .values("_c", "rule_id")
+        .annotate(_n=Count("pk"))
+        .order_by()
+    )
+    sql, params = grouped.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cur:
+        existing.delete()
+        cur.execute(f"INSERT INTO {GroupCount._meta.db_table} (region_code, rule_id, n) {sql}", params)
+        return cur.rowcount
 
 
 def visit_tallies_rebuild() -> int:

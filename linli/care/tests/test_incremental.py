@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from linli.care import services
-from linli.care.models import CareFile, CareMembership
+from linli.care.models import CareFile, CareMembership, GroupCount
 from linli.care.tests.conftest import Care
 from linli.core.engine import idnumber
 from linli.core.scope import OutOfScope
@@ -39,6 +39,21 @@ def _state() -> tuple[set, set]:
     )
     files = set(CareFile.objects.filter(closed_on__isnull=True).values_list("person_id", flat=True))
     return memberships, files
+
+
+def _kept_counts() -> dict:
+    return {
+        (c, r): n for c, r, n in GroupCount.objects.filter(n__gt=0).values_list("region_code", "rule_id", "n")
+    }
+
+
+def _live_counts() -> dict:
+    counted: dict = {}
+    for code, rule in CareMembership.objects.filter(until__isnull=True).values_list(
+        "file__region__code", "rule_id"
+    ):
+        counted[(code[:12], rule)] = counted.get((code[:12], rule), 0) + 1
+    return counted
 
 
 def _street(care: Care, rng: random.Random) -> list[Household]:
@@ -115,6 +130,8 @@ def test_registry_changes_reevaluated_incrementally_equal_a_full_evaluation(
             with django_capture_on_commit_callbacks(execute=True):
                 kinds.append(_change(care, rng, homes, len(kinds)))
         before = _state()
+        # the group counts the incremental evaluations kept are the memberships' count
+        assert _kept_counts() == _live_counts(), kinds
         full = services.care_evaluate()
         assert (full.opened, full.ended, full.files_opened, full.files_closed, full.alerts) == (
             0,
@@ -124,6 +141,7 @@ def test_registry_changes_reevaluated_incrementally_equal_a_full_evaluation(
             0,
         ), kinds
         assert _state() == before
+        assert _kept_counts() == _live_counts()
     assert sum(not k.endswith("（拒绝）") for k in kinds) >= 15
     # the status set directly re-evaluates too: 王阿婆 moved out leaves her groups at once
     by = care.world.accounts.community_worker
