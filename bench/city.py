@@ -113,7 +113,9 @@ def night_jobs() -> list[tuple[str, str]]:
     the life circle of every district that has none yet (a new city's, not a night's work)."""
     from linli.core import schedule
 
-    return [("lifecircle_first", "生活圈首次计算（尚未计算的区）")] + [(j.name, j.label) for j in schedule.jobs()]
+    return [("lifecircle_first", "生活圈首次计算（尚未计算的区）")] + [
+        (j.name, j.label) for j in schedule.jobs()
+    ]
 
 
 def run_job(name: str) -> dict[str, Any]:

@@ -50,12 +50,12 @@ def insert_arrays(
     if connection.vendor != "postgresql":
         cols = []
         for name, v in columns.items():
-            values = v.tolist() if isinstance(v, np.ndarray) else [v] * size
+            column = v.tolist() if isinstance(v, np.ndarray) else [v] * size
             mask = nulls.get(name)
             cols.append(
-                values
+                column
                 if mask is None
-                else [None if m else x for x, m in zip(values, mask.tolist(), strict=True)]
+                else [None if m else x for x, m in zip(column, mask.tolist(), strict=True)]
             )
         insert_rows(model, list(columns), list(zip(*cols, strict=True)))
         return size

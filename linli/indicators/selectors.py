@@ -128,16 +128,17 @@ def element_table(
     year: int,
     *,
     today: dt.date | None = None,
-    live: bool = False,
+    from_sources: bool = False,
 ) -> ElementTable:
     """Values of ``elements`` for ``year`` at every prefix of the given ``lengths`` inside ``root_code``
-    (``live``: computed elements of this year from their sources, never from the nightly snapshot)."""
+    (``from_sources``: computed elements of this year from their sources, never from the nightly
+    snapshot)."""
     lengths = sorted(set(lengths))
     today = today or timezone.localdate()
     table = ElementTable()
     memo: dict[tuple[str, int], tuple[str, ...]] = {}
     computed = [e for e in elements if e.kind == ElementKind.COMPUTED]
-    snap = set() if live else snapshot_elements(computed, year)
+    snap = set() if from_sources else snapshot_elements(computed, year)
     live: dict[str, list[str]] = defaultdict(list)
     stored: list[DataElement] = [e for e in elements if e.kind == ElementKind.REPORTED]
     kept: list[DataElement] = []  # read from the nightly snapshot

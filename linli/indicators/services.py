@@ -508,7 +508,9 @@ def snapshot_take(
     today = timezone.localdate()
     lengths = {e.code: CODE_LENGTH[Level(e.entry_level)] for e in elements}
     regions = {r.code: r.pk for r in Region.objects.current().subtree(root_code)}
-    table = element_table(elements, root_code, set(lengths.values()), today.year, today=today, live=True)
+    table = element_table(
+        elements, root_code, set(lengths.values()), today.year, today=today, from_sources=True
+    )
     now = timezone.now()
     rows = []
     for e in elements:

@@ -45,15 +45,18 @@ def _damage(rng: random.Random, district, types: list[FacilityType]) -> None:
         if Access.objects.filter(pk=a.pk).exists():
             a.delete()
     other = FacilityType.objects.exclude(pk__in=[t.pk for t in types]).order_by("pk").first()
+    assert other is not None
     other.active = False
     other.save()
     b = Building.objects.order_by("pk").first()
+    assert b is not None
     Access.objects.get_or_create(
         building=b,
         type=other,
         defaults={"distance_m": 10, "minutes": 1, "threshold_min": 15, "method": "straight"},
     )
     lost = Building.objects.order_by("-pk").first()
+    assert lost is not None
     lost.lat = None
     lost.save()
     for c in rng.sample(list(Coverage.objects.all()), 10):
