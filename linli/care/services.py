@@ -631,7 +631,13 @@ def visit_tally_apply(tally: Tally) -> None:
 
 def group_counts_rebuild(codes: Sequence[str] | None = None) -> int:
     """Recount ``GroupCount`` from the open memberships: of the communities ``codes`` (12 digits), or
-    of everything. One DELETE and one ``INSERT … SELECT … GROUP BY``; the number of rows written."""
+    of everything. One DELETE and one ``INSERT … SELECT … GROUP BY``; the number of rows written.
+
+    On PostgreSQL the table is locked first (``EXCLUSIVE``: readers go on, other recounts wait), so two
+    evaluations in one community at once recount one after the other: the second's DELETE then sees
+    the first's rows, and its INSERT the first's memberships, instead of breaking the unique
+    ``(region_code, rule)`` key. Callers take the lock last in their transaction, after every other
+    write, so no recount waits on a row another holds."""
     counted = CareMembership.objects.filter(until__isnull=True)
     existing = GroupCount.objects.all()
     if codes is not None:
@@ -647,6 +653,8 @@ def group_counts_rebuild(codes: Sequence[str] | None = None) -> int:
     )
     sql, params = grouped.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"LOCK TABLE {GroupCount._meta.db_table} IN EXCLUSIVE MODE")
         existing.delete()
         cur.execute(f"INSERT INTO {GroupCount._meta.db_table} (region_code, rule_id, n) {sql}", params)
         return cur.rowcount

@@ -3,6 +3,8 @@ a referral closed once — each by one conditional UPDATE; the losers get 409 co
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -47,3 +49,32 @@ def test_two_plan_runs_at_once_make_each_visit_once() -> None:
     assert owed.count() == owed.values("file", "rule").distinct().count() > 0
     assert owed.filter(file__person=care.granny, rule__code="special_elderly").count() == 1
     assert services.visits_generate(day=today) == 0
+
+
+def test_evaluations_in_one_community_at_once_keep_the_group_counts() -> None:
+    """Six registry writes in one community at once, each re-evaluating its person: every one commits
+    (none fails on the kept counts' unique key), and the kept counts equal a live count."""
+    from linli.care.models import CareMembership, GroupCount
+    from linli.testing.factories import HouseholdFactory, PersonFactory
+
+    care = build_care(build_world())
+    services.care_evaluate(day=timezone.localdate())
+    people = []
+    for i in range(6):
+        home = HouseholdFactory.create(region=care.world.tree.grid_a1)
+        people.append(
+            PersonFactory.create(name=f"独居老人{i}", birth_date=dt.date(1938, 1, 1 + i), household=home)
+        )
+    outcomes = race([lambda p=p: services.care_evaluate(person_ids=[p.pk]) for p in people])
+    assert outcomes == ["ok"] * 6
+    live: dict = {}
+    for code, rule in CareMembership.objects.filter(until__isnull=True).values_list(
+        "file__region__code", "rule_id"
+    ):
+        live[(code[:12], rule)] = live.get((code[:12], rule), 0) + 1
+    kept = dict(
+        ((c, r), n)
+        for c, r, n in GroupCount.objects.filter(n__gt=0).values_list("region_code", "rule_id", "n")
+    )
+    assert kept == live
+    assert CareMembership.objects.filter(file__person__in=people, until__isnull=True).count() >= 6
