@@ -33,6 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.peers import ensure  # noqa: E402
+
 DB_NAME = "linli_cases_bench"
 GRID_LAT0, GRID_LON0, STEP = 24.955, 118.665, 0.01
 
@@ -291,6 +294,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--concurrency", type=int, default=16)
     args = ap.parse_args()
+    ensure("gunicorn")  # the server both sides run behind, from PyPI if this environment lacks it
     seconds = 5.0 if args.quick else 20.0
     db_url, key = prepare(args.pg_url)
     before_cases, before_floor = counts()

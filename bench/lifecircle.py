@@ -18,9 +18,15 @@ shared and not timed). Distances are compared node by node with networkx (tolera
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.peers import ensure  # noqa: E402
 
 LIMIT = 3000.0  # metres
 TOL = 0.5
@@ -139,6 +145,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3, help="best of this many runs for each engine")
     args = ap.parse_args()
+    ensure("pandana", "pyrosm", "networkx")  # the peers, from PyPI if this environment lacks them
     lat, lon, u, v, length = load(args.quick)
     pois = place_pois(lat, lon, u, v, length, args.types, args.seed)
     print(

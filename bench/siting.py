@@ -39,6 +39,8 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.peers import ensure  # noqa: E402
+
 RADIUS = 800.0
 SIZES = [(500, 100, 5), (2_000, 300, 10), (5_000, 600, 20), (20_000, 2_000, 40)]
 
@@ -115,6 +117,7 @@ def main() -> None:
     ap.add_argument("--limit", type=float, default=60.0, help="the project's time limit per size (s)")
     ap.add_argument("--peer-limit", type=float, default=300.0, help="spopt is stopped after this many s")
     args = ap.parse_args()
+    ensure("spopt", "pulp")  # the peer, from PyPI if this environment lacks it
     sizes = SIZES[:2] if args.quick else SIZES
     print(
         f"project time limit {args.limit:g} s per size; spopt (PuLP + CBC) stopped after {args.peer_limit:g} s"

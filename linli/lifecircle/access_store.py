@@ -3,7 +3,7 @@
 A full recompute of a district computes every building × type in memory. The night before computed
 nearly the same numbers (facility changes are brought up to date incrementally, see
 ``services.access_update``), so rewriting every row — a delete and a COPY of millions of rows a
-district, with their index entries and WAL — is almost all waste. ``store_access`` reads the stored
+district, with their index entries and WAL — is almost all waste. ``store_type`` reads the stored
 rows of one type at a time (one index range scan on the ``(type, building)`` unique index; on
 PostgreSQL a binary COPY read straight into a NumPy array, no Python object per row), compares them
 with the new values column by column and writes only the rows that differ or are missing: deleted
@@ -69,21 +69,17 @@ class TypeRows:
         unreachable = self.distance[keep] < 0
         return {"distance_m": unreachable, "minutes": unreachable}
 
-    def tuples(self, ids: np.ndarray, type_id: int, keep: np.ndarray) -> list[tuple]:
-        """The rows at ``keep`` in ``ACCESS_COLUMNS`` order (None for -1)."""
-        method = Method.NETWORK if self.network else Method.STRAIGHT
-        cols = [
-            ids[keep].tolist(),
-            self.distance[keep].tolist(),
-            self.minutes[keep].tolist(),
-            self.within[keep].tolist(),
-            self.threshold[keep].tolist(),
-            self.snap[keep].tolist(),
-        ]
-        return [
-            (b, type_id, None if d < 0 else d, None if m < 0 else m, w, t, s, method)
-            for b, d, m, w, t, s in zip(*cols, strict=True)
-        ]
+    def sorted_by(self, ids: np.ndarray) -> tuple[np.ndarray, TypeRows]:
+        """``ids`` ascending and these rows in the same order (``store_type`` wants them so)."""
+        order = np.argsort(ids, kind="stable")
+        return ids[order], TypeRows(
+            distance=self.distance[order],
+            minutes=self.minutes[order],
+            within=self.within[order],
+            threshold=self.threshold[order],
+            snap=self.snap[order],
+            network=self.network,
+        )
 
 
 def _read(type_id: int, lo: int, hi: int) -> np.ndarray:

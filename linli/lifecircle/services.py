@@ -308,18 +308,6 @@ def _limit_m(t: FacilityType, cfg: LifeCircleSettings) -> float:
     return float(longest) * 60 * cfg.walking_speed
 
 
-ACCESS_COLUMNS = [
-    "building_id",
-    "type_id",
-    "distance_m",
-    "minutes",
-    "within",
-    "threshold_min",
-    "snap_m",
-    "method",
-]
-
-
 def _type_rows(
     res: eng.TypeAccess, mins: np.ndarray, snap: np.ndarray, method: str, speed: float
 ) -> TypeRows:
@@ -335,19 +323,6 @@ def _type_rows(
         snap=np.round(snap, 1),
         network=method == Method.NETWORK,
     )
-
-
-def _access_rows(
-    ids: np.ndarray,
-    type_id: int,
-    res: eng.TypeAccess,
-    mins: np.ndarray,
-    snap: np.ndarray,
-    method: str,
-    speed: float,
-) -> list[tuple[Any, ...]]:
-    """The Access rows of one type (values in ``ACCESS_COLUMNS`` order)."""
-    return _type_rows(res, mins, snap, method, speed).tuples(ids, type_id, np.ones(len(ids), dtype=bool))
 
 
 def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
@@ -554,7 +529,7 @@ def access_update(region: Region, changes: FacilityChanges, *, today: dt.date | 
     by_id = {t.pk: t for t in types}
     touched: set[int] = set()
     touched_communities: set[str] = set()
-    writes: list[Access] = []
+    writes: list[tuple[int, np.ndarray, TypeRows]] = []
     for type_id, points in sorted(affected.items()):
         t = by_id[type_id]
         plat = np.array([p[0] for p in points], dtype=np.float64)
@@ -610,21 +585,13 @@ def access_update(region: Region, changes: FacilityChanges, *, today: dt.date | 
         kept = ids[keep]
         if not len(kept):
             continue
-        writes += [
-            Access(**dict(zip(ACCESS_COLUMNS, r, strict=True)))
-            for r in _access_rows(kept, type_id, res, mins[keep], snap, method, speed)
-        ]
+        writes.append((type_id, *_type_rows(res, mins[keep], snap, method, speed).sorted_by(kept)))
         touched.update(kept.tolist())
         touched_communities.update(r[3][:12] for r, k in zip(rows, keep.tolist(), strict=True) if k)
     codes = sorted(c for c in touched_communities if c in rural_of)
     with transaction.atomic():  # the rows, their communities' coverage and the record: all or nothing
-        Access.objects.bulk_create(
-            writes,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["type", "building"],
-            update_fields=["distance_m", "minutes", "within", "threshold_min", "snap_m", "method"],
-        )
+        for type_id, kept_ids, type_rows in writes:  # the same write as the full recompute's
+            store_type(kept_ids, type_id, type_rows)
         if codes:
             coverage_recount(root, codes, [by_id[t] for t in sorted(affected)], method, today=today)
         return ComputeRun.objects.create(

@@ -4,6 +4,7 @@ a referral closed once — each by one conditional UPDATE; the losers get 409 co
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 from django.utils import timezone
@@ -65,7 +66,11 @@ def test_evaluations_in_one_community_at_once_keep_the_group_counts() -> None:
         people.append(
             PersonFactory.create(name=f"独居老人{i}", birth_date=dt.date(1938, 1, 1 + i), household=home)
         )
-    outcomes = race([lambda p=p: services.care_evaluate(person_ids=[p.pk]) for p in people])
+
+    def evaluate(pk: int) -> Callable[[], object]:
+        return lambda: services.care_evaluate(person_ids=[pk])
+
+    outcomes = race([evaluate(p.pk) for p in people])
     assert outcomes == ["ok"] * 6
     live: dict = {}
     for code, rule in CareMembership.objects.filter(until__isnull=True).values_list(
