@@ -213,7 +213,8 @@ def signed_in(
             has_touch=phone,
             device_scale_factor=1,
         )
-        context.set_default_timeout(10_000)
+        # generous: a CI machine shared with the PostgreSQL suite is slow, and a wait ends when it is met
+        context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()
         v = Visitor(page=page, base=live_server.url, role=username, folder=screenshots)

@@ -23,7 +23,7 @@ def _fresh_page(browser: Browser, *, phone: bool) -> Page:
     context = browser.new_context(
         viewport=PHONE if phone else DESKTOP, locale="zh-CN", is_mobile=phone, has_touch=phone
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     return context.new_page()
 
 
