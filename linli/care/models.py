@@ -308,6 +308,32 @@ class GroupCount(models.Model):
         return f"{self.region_code} {self.rule_id} {self.n}"
 
 
+class EvaluationRun(models.Model):
+    """One nightly evaluation of the care rules: over every person (the first night, after a rule
+    changed, or asked for), or over the persons whose match could have changed since the run before
+    without a registry write telling the care module (a birthday crossing a rule's age, a tag's start
+    or end date, persons and tags bulk-loaded). The marks are the largest person and tag ids at the
+    start: the run after next evaluates everything above them (a day's overlap, so a load that
+    committed during a run is not missed)."""
+
+    day = models.DateField("评估日期")
+    full = models.BooleanField("全量评估", default=False)
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    seconds = models.FloatField("用时（秒）", default=0)
+    persons = models.IntegerField("评估人数", null=True, blank=True)  # null: everyone
+    person_mark = models.BigIntegerField("人员编号水位", default=0)
+    tag_mark = models.BigIntegerField("标签编号水位", default=0)
+    rules_key = models.CharField("规则指纹", max_length=64)
+
+    class Meta:
+        verbose_name = "关爱人群评估记录"
+        verbose_name_plural = "关爱人群评估记录"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'全量' if self.full else '增量'}"
+
+
 class VisitPhoto(models.Model):
     """巡访照片: re-encoded by ``core.images`` (no EXIF, no GPS)."""
 

@@ -132,6 +132,32 @@ def rule_matches(
     return registered(persons).filter(rule_q(rule.condition, day, among)).order_by()
 
 
+def changed_since(
+    rules: Sequence[CareRule], last: dt.date, day: dt.date, *, person_after: int, tag_after: int
+) -> set[int]:
+    """The persons whose match of ``rules`` can differ on ``day`` from ``last`` with no registry write
+    having told the care module: those who crossed an age a rule compares with (a birth-date range
+    each, on its index), those with a tag starting or ending in between, and the persons and tags
+    loaded after the marks (bulk loads do not call the registry's change hook). Their households'
+    members follow in ``care_evaluate``."""
+    ages = set().union(*(eng.ages_used(r.condition) for r in rules)) if rules else set()
+    found: set[int] = set()
+    for a in sorted(ages):
+        lo, hi = eng.born_on_or_before(last, a), eng.born_on_or_before(day, a)
+        if hi > lo:
+            found.update(
+                Person.objects.filter(birth_date__gt=lo, birth_date__lte=hi).values_list("pk", flat=True)
+            )
+    tags = PersonTag.objects.filter(
+        Q(valid_from__gt=last, valid_from__lte=day)
+        | Q(valid_to__gte=last, valid_to__lt=day)
+        | Q(pk__gt=tag_after)
+    )
+    found.update(tags.values_list("person_id", flat=True))
+    found.update(Person.objects.filter(pk__gt=person_after).values_list("pk", flat=True))
+    return found
+
+
 WHOLE_REGISTRY = 20_000  # more persons than this: read all their files in one pass, not by lists of ids
 MANY_IDS = 1_000  # more ids than this go to the database as one parameter (a JSON list or an array)
 

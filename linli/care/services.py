@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
@@ -35,6 +37,7 @@ from linli.care.models import (
     CareMembership,
     CareRule,
     CareWorker,
+    EvaluationRun,
     GroupCount,
     NeedLevel,
     Referral,
@@ -57,7 +60,7 @@ from linli.core.roles import REGISTRY_WRITERS, Role, effective_role
 from linli.core.scope import OutOfScope, region_in_scope, require_object_in_scope, subtrees_q
 from linli.core.services import audit_record
 from linli.regions.models import Region
-from linli.registry.models import Person, PersonStatus
+from linli.registry.models import Person, PersonStatus, PersonTag
 from linli.services.models import Application, NeedSource, ServiceItem, TaxonomyTerm
 from linli.services.services import application_submit, need_create
 
@@ -361,6 +364,53 @@ class Evaluation:
     files_opened: int = 0
     files_closed: int = 0
     alerts: int = 0
+
+
+def rules_key(rules: Sequence[CareRule]) -> str:
+    """A fingerprint of the active rules' conditions: a nightly run whose rules differ from the last
+    run's evaluates everyone (whatever path the rule was edited by)."""
+    text = json.dumps([[r.pk, r.condition] for r in sorted(rules, key=lambda r: r.pk)], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def care_evaluate_nightly(
+    *, day: dt.date | None = None, full: bool = False
+) -> tuple[Evaluation, EvaluationRun]:
+    """The night's evaluation. Every registry write through the services re-evaluates its persons at
+    once (``on_registry_change``), so a night only has to look at what changes without a write: the
+    persons ``selectors.changed_since`` the last run. Everyone is evaluated the first night, when the
+    rules changed since the last run, when the last run is dated after ``day``, or when asked."""
+    day = day or timezone.localdate()
+    started, t0 = timezone.now(), time.perf_counter()
+    rules = list(CareRule.objects.filter(active=True))
+    key = rules_key(rules)
+    person_mark = Person.objects.aggregate(m=Max("pk"))["m"] or 0
+    tag_mark = PersonTag.objects.aggregate(m=Max("pk"))["m"] or 0
+    runs = list(EvaluationRun.objects.order_by("-pk")[:2])
+    persons: int | None = None
+    if full or not runs or runs[0].rules_key != key or runs[0].day > day:
+        full, result = True, care_evaluate(day=day)
+    else:
+        before = runs[-1]  # the run before the last: its marks overlap a day
+        ids = selectors.changed_since(
+            rules, runs[0].day, day, person_after=before.person_mark, tag_after=before.tag_mark
+        )
+        persons = len(ids)
+        result = care_evaluate(day=day, person_ids=ids) if ids else Evaluation()
+    run = EvaluationRun.objects.create(
+        day=day,
+        full=full,
+        started_at=started,
+        seconds=round(time.perf_counter() - t0, 3),
+        persons=persons,
+        person_mark=person_mark,
+        tag_mark=tag_mark,
+        rules_key=key,
+    )
+    EvaluationRun.objects.filter(pk__lt=run.pk).exclude(pk__in=[r.pk for r in runs[:1]]).filter(
+        started_at__lt=started - dt.timedelta(days=90)
+    ).delete()  # a season of records is enough
+    return result, run
 
 
 def _end_reason(status: str, rule: CareRule) -> str:

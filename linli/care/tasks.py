@@ -1,7 +1,8 @@
 """Background work of 关爱巡访 (Django's tasks framework); every task is safe to run twice.
 
-- ``care_nightly_task``: nightly — the bulk evaluation of every rule (files, memberships, 政策找人
-  alerts), the overdue marking of visits whose period ended, and the current period's visit plan
+- ``care_nightly_task``: nightly — the evaluation of the rules (files, memberships, 政策找人 alerts)
+  over the persons whose match can have changed since the last night without a registry write (a
+  birthday, a tag's dates, a bulk load; everyone the first night or after a rule changed), the overdue marking of visits whose period ended, and the current period's visit plan
   (a new month's visits appear on its first night), and the referrals whose request, need or
   application its handler closed are closed with that outcome; last, the monthly summary of visits
   is recounted from the visits (the writes keep it by delta: the recount catches what they cannot,
@@ -15,7 +16,7 @@ from typing import Any
 from django.tasks import task
 
 from linli.care.services import (
-    care_evaluate,
+    care_evaluate_nightly,
     referrals_sync,
     visit_tallies_rebuild,
     visits_generate,
@@ -23,14 +24,16 @@ from linli.care.services import (
 )
 
 
-def care_nightly() -> dict[str, Any]:
-    evaluation = care_evaluate()
+def care_nightly(*, full: bool = False) -> dict[str, Any]:
+    evaluation, run = care_evaluate_nightly(full=full)
     overdue = visits_mark_overdue()
     planned = visits_generate()
     referrals = referrals_sync()
     tallies = visit_tallies_rebuild()
     return {
         **asdict(evaluation),
+        "full": run.full,
+        "evaluated": run.persons,
         "overdue": overdue,
         "planned": planned,
         "referrals_closed": referrals,

@@ -241,3 +241,19 @@ def names_used(node: dict[str, Any]) -> set[str]:
 
     fold(node, leaf=leaf, all_=lambda _x: None, any_=lambda _x: None, not_=lambda _x: None)
     return out
+
+
+def ages_used(node: dict[str, Any]) -> set[int]:
+    """The ages at which a person's match can change with no registry write: for each age leaf the
+    age it compares with (and the next, which ``>`` and ``<=`` compare by), for each household leaf
+    its members' age (a member turning it changes the others)."""
+    out: set[int] = set()
+
+    def leaf(n: dict[str, Any]) -> None:
+        if n.get("field") == "age":
+            out.update((int(n["value"]), int(n["value"]) + 1))
+        elif "household" in n and "age" in n:
+            out.add(int(n["age"]))
+
+    fold(node, leaf=leaf, all_=lambda _x: None, any_=lambda _x: None, not_=lambda _x: None)
+    return out

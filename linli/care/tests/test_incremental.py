@@ -168,3 +168,85 @@ def test_a_registry_change_evaluates_only_the_persons_household(
     # every read of the tags is bounded by the persons concerned (no scan of every tag of a kind)
     bounded = ('"person_id" IN (', '"person_id" = ')
     assert all(any(b in sql for b in bounded) for sql in reads), reads
+
+
+def _settled(day: dt.date) -> bool:
+    """A full evaluation on ``day`` finds nothing to open, end or alert."""
+    full = services.care_evaluate(day=day)
+    return (full.opened, full.ended, full.files_opened, full.files_closed, full.alerts) == (0, 0, 0, 0, 0)
+
+
+def test_the_nightly_evaluation_of_what_changed_equals_a_full_evaluation(care: Care) -> None:
+    """Nights go by: birthdays cross 80, 60 and 18 (and a household member's 60), tags start and end
+    on their dates, persons and tags are bulk-loaded without the registry's hook. Each night evaluates
+    only the persons who may have changed, and a full evaluation afterwards finds nothing left."""
+    from linli.care.engine.rules import born_on_or_before
+    from linli.care.models import EvaluationRun
+    from linli.testing.factories import PersonTagFactory
+
+    d0 = dt.date(2026, 3, 10)
+    tree = care.world.tree
+    rng = random.Random(7)
+    _street(care, rng)
+
+    def turning(age: int, k: int, household: Household | None = None) -> Person:
+        home = household or HouseholdFactory.create(region=tree.grid_a1)
+        return PersonFactory.create(
+            household=home, birth_date=born_on_or_before(d0 + dt.timedelta(days=k), age)
+        )
+
+    turning(80, 1)
+    turning(60, 2)
+    child = turning(18, 3)
+    PersonTagFactory.create(person=child, kind="left_behind_child", valid_from=dt.date(2025, 1, 1))
+    pair = HouseholdFactory.create(region=tree.grid_a2)
+    PersonFactory.create(household=pair, birth_date=dt.date(1950, 5, 5))
+    turning(60, 4, pair)  # the elder's household has no member under 60 from that day
+    with_son = HouseholdFactory.create(region=tree.grid_a2)  # 低保 from d0+2 makes him 特殊困难
+    PersonFactory.create(household=with_son, birth_date=dt.date(1984, 1, 1))
+    later = PersonFactory.create(household=with_son, birth_date=dt.date(1952, 7, 1))
+    PersonTagFactory.create(person=later, kind="dibao", valid_from=d0 + dt.timedelta(days=2))
+    shared = HouseholdFactory.create(region=tree.grid_a1)  # with a son of 40: 特困 is what makes her 特殊困难
+    PersonFactory.create(household=shared, birth_date=dt.date(1986, 1, 1))
+    ending = PersonFactory.create(household=shared, birth_date=dt.date(1950, 1, 1))
+    PersonTagFactory.create(
+        person=ending, kind="tekun", valid_from=dt.date(2024, 1, 1), valid_to=d0 + dt.timedelta(days=3)
+    )
+
+    first, run = services.care_evaluate_nightly(day=d0)
+    assert run.full and run.persons is None and first.opened > 0
+    assert CareMembership.objects.filter(
+        file__person=ending, until__isnull=True, rule__code="special_elderly"
+    ).exists()  # 特困 till d0+3
+    everyone = Person.objects.count()
+    for k in range(1, 7):
+        day = d0 + dt.timedelta(days=k)
+        if k == 2:  # a bulk load between nights: persons and a tag, no hook called
+            loaded = PersonFactory.create(household=HouseholdFactory.create(region=tree.grid_a1), age=84)
+            PersonTagFactory.create(
+                person=care.grandpa,
+                kind="disabled",
+                disability_category="physical",
+                disability_grade=1,
+                valid_from=d0,
+            )
+        _, run = services.care_evaluate_nightly(day=day)
+        assert not run.full and run.persons is not None and run.persons < everyone / 2, (k, run.persons)
+        assert _settled(day), k
+        assert _kept_counts() == _live_counts()
+    assert CareMembership.objects.filter(file__person=loaded, until__isnull=True).exists()
+    assert CareMembership.objects.filter(
+        file__person=later, until__isnull=True, rule__code="special_elderly"
+    ).exists()
+    assert not CareMembership.objects.filter(
+        file__person=ending, until__isnull=True, rule__code="special_elderly"
+    ).exists()
+    # a rule changed since the last night: everyone is evaluated again
+    from linli.care.models import CareRule
+
+    rule = CareRule.objects.get(code="elderly_80")
+    CareRule.objects.filter(pk=rule.pk).update(condition={"field": "age", "op": ">=", "value": 75})
+    _, run = services.care_evaluate_nightly(day=d0 + dt.timedelta(days=7))
+    assert run.full
+    assert _settled(d0 + dt.timedelta(days=7))
+    assert EvaluationRun.objects.count() == 8
