@@ -304,6 +304,18 @@ class Case(models.Model):
             models.Index(fields=["status", "resolve_due"], name="case_status_due"),
             models.Index(fields=["category", "status", "received_at"], name="case_cat_status_time"),
             models.Index(fields=["updated_at"], name="case_updated"),
+            # the sweep's two reads (every five minutes): the working requests not yet overdue, and
+            # those not yet reminded, by deadline; the city's closed requests are not in them
+            models.Index(
+                fields=["resolve_due"],
+                name="case_sweep_late",
+                condition=Q(status__in=wf.SWEPT_WORKING, overdue=False),
+            ),
+            models.Index(
+                fields=["resolve_due"],
+                name="case_sweep_remind",
+                condition=Q(status__in=wf.SWEPT_REMINDED, overdue=False, reminded_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

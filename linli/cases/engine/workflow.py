@@ -34,6 +34,9 @@ OPEN_STATES: frozenset[str] = frozenset(
     {RECEIVED, ACCEPTED, DISPATCHED, IN_PROGRESS, REPLIED, REVIEW, RETURNED}
 )
 FINAL_STATES: frozenset[str] = frozenset({CLOSED, MERGED})
+# the states the sweep marks overdue, and those it reminds in (a list: its order is in the indexes)
+SWEPT_WORKING: list[str] = [ACCEPTED, DISPATCHED, IN_PROGRESS, RETURNED]
+SWEPT_REMINDED: list[str] = [DISPATCHED, IN_PROGRESS]
 
 # Who may take an action: the coordinating unit (dispatcher), the unit handling it (handler),
 # the reporter, or the sweep (system).

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from linli.cases.engine import workflow as wf
-from linli.cases.models import Case, CaseEvent
+from linli.cases.models import Case, CaseEvent, TimeLimit
 from linli.cases.services.notify import notify_coordinator
 from linli.cases.services.workflow import SYSTEM_NAME, case_escalate, case_remind
 from linli.core.errors import Conflict
@@ -33,11 +33,13 @@ def cases_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     coordinated by a community. Safe to run twice: each step changes only rows not yet changed."""
     now = now or timezone.now()
     result = SweepResult()
-    working = [wf.ACCEPTED, wf.DISPATCHED, wf.IN_PROGRESS, wf.RETURNED]
+    working = wf.SWEPT_WORKING
+    # each read is a range of a partial index (``case_sweep_late``, ``case_sweep_remind``): only the
+    # working requests not yet flagged, earliest deadline first, not the city's year of requests
     late = list(
         Case.objects.filter(status__in=working, resolve_due__lt=now, overdue=False)
         .select_related("coordinator", "handler_region", "handler_org", "category")
-        .order_by("pk")[:2000]
+        .order_by("resolve_due", "pk")[:2000]
     )
     for case in late:
         with transaction.atomic():
@@ -62,13 +64,15 @@ def cases_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 result.escalated += 1
             except ValidationError:  # a Conflict too: someone acted on it meanwhile
                 pass
+    ahead = TimeLimit.objects.aggregate(h=Max("remind_before_hours"))["h"] or 0
     soon = Case.objects.filter(
-        status__in=[wf.DISPATCHED, wf.IN_PROGRESS],
+        status__in=wf.SWEPT_REMINDED,
         resolve_due__gte=now,
+        resolve_due__lte=now + dt.timedelta(hours=ahead),  # no category reminds earlier than this
         reminded_at__isnull=True,
         overdue=False,
     ).select_related("category__time_limit", "handler_region", "handler_org", "coordinator")
-    for case in soon.order_by("pk")[:5000]:
+    for case in soon.order_by("resolve_due", "pk")[:5000]:
         if case.resolve_due - dt.timedelta(hours=case.category.time_limit.remind_before_hours) <= now:
             try:
                 case_remind(case=case, by=None, note="临近办结期限，系统催办", now=now)
