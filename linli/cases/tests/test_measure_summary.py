@@ -93,11 +93,15 @@ GROUP_USERS = (
 )
 
 
-def check(cw: CasesWorld, today: dt.date) -> None:
+def check(cw: CasesWorld, today: dt.date, *, pages: bool = True) -> None:
+    """The summary equals a recount; with ``pages``, every grouping's measures for several accounts
+    and periods read through it equal those counted live (the long part)."""
     through = selectors.summary_through()
     assert through is not None
     held = Case.objects.filter(received_at__lt=measures._day_start(through + dt.timedelta(days=1)))
     assert measures.summary_now() == measures.case_measures_counted(held)
+    if not pages:
+        return
     a = cw.world.accounts
     users = {
         "system_admin": a.system_admin,
@@ -152,7 +156,7 @@ def test_summary_equals_a_recount_and_the_live_measures_after_random_activity(
         if step == 30:  # a night passes: today's requests go into the summary too
             services.case_measures_roll(through=today)
         if step % 10 == 9:
-            check(cw, today)
+            check(cw, today, pages=step in (29, 39))  # the measures read before and after the night
     check(cw, today)
     assert Case.objects.filter(status=wf.CLOSED).exists() or Case.objects.exclude(rating="").exists()
     # the full recount leaves the summary as the deltas kept it
