@@ -50,6 +50,7 @@ class Timing:
     slow_ms: float = 0.0
     floor_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
+    parts: str = ""  # where a page made of parts spent its time, slowest first
 
     @property
     def p50(self) -> float:
@@ -147,6 +148,12 @@ def measure(client: Any, account: str, label: str, url: str, repeat: int, api: b
         except Exception as exc:  # a statement that cannot be re-run as logged: say so, keep the page
             timing.notes.append(f"floor not re-run: {type(exc).__name__}")
             timing.floor_ms = timing.slow_ms
+    parts = []  # the home page's parts, slowest first (its Server-Timing header)
+    for item in (resp.headers.get("Server-Timing") or "").split(","):
+        name, _, dur = item.strip().partition(";dur=")
+        if dur:
+            parts.append((float(dur), name))
+    timing.parts = ", ".join(f"{name} {ms:.0f} ms" for ms, name in sorted(parts, reverse=True)[:4])
     timing.html = resp.content.decode("utf-8", "replace") if not api and resp.status_code == 200 else ""  # type: ignore[attr-defined]
     return timing
 
@@ -224,6 +231,8 @@ def walk(*, repeat: int, only: list[str] | None = None) -> tuple[float, int, flo
         print(
             f"  {t.p95:8.0f} ms  floor {t.floor_ms:7.1f} ms  {t.over:<22} {t.account:<10} {t.label}  {t.url}"
         )
+        if t.parts:
+            print(f"             slowest parts: {t.parts}")
         sql = " ".join(t.slow_sql.split())
         if sql:
             print(

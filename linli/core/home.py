@@ -27,6 +27,7 @@ the staff of the region tree) with its heading; the modules fill it from their `
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,7 +157,9 @@ def register_todo(name: str, roles: frozenset[str], items: Callable[[Any], list[
     TODO_SOURCES[name] = TodoSource(name, roles, items)
 
 
-def todo_for(user: Any, role: str, *, now: dt.datetime | None = None) -> TodoList | None:
+def todo_for(
+    user: Any, role: str, *, now: dt.datetime | None = None, timings: list[tuple[str, float]] | None = None
+) -> TodoList | None:
     """The account's 待办, most urgent first; None when no source serves ``role``."""
     sources = [s for s in sorted(TODO_SOURCES.values(), key=lambda s: s.name) if role in s.roles]
     if not sources:
@@ -165,7 +168,10 @@ def todo_for(user: Any, role: str, *, now: dt.datetime | None = None) -> TodoLis
     items: list[TodoItem] = []
     capped: set[str] = set()
     for source in sources:
+        t0 = time.perf_counter()
         got = source.items(user)
+        if timings is not None:
+            timings.append((f"todo.{source.name}", (time.perf_counter() - t0) * 1000))
         if len(got) >= TODO_PER_SOURCE:
             capped |= {i.kind for i in got}
         items += got
@@ -198,10 +204,13 @@ def home_context(user: Any, role: str, page: PageContext) -> PageContext:
     """``page`` with every panel and link ``role`` gets: ``panels`` (the templates to include, in order),
     ``links`` (the row of actions), ``todo`` (the 待办, or None) and whatever each panel's context adds."""
     templates: list[str] = []
+    timings: list[tuple[str, float]] = []  # each part's milliseconds (the ``Server-Timing`` header)
     for panel in sorted(PANELS.values(), key=lambda p: (p.order, p.name)):
         if role not in panel.roles:
             continue
+        t0 = time.perf_counter()
         extra = panel.context(user, page)
+        timings.append((panel.name, (time.perf_counter() - t0) * 1000))
         if extra is None:
             continue
         page.update(extra)
@@ -214,5 +223,11 @@ def home_context(user: Any, role: str, page: PageContext) -> PageContext:
             links.append(ShownLink(link.label, url, link.primary))
     page["panels"] = templates
     page["links"] = links
-    page["todo"] = todo_for(user, role)
+    page["todo"] = todo_for(user, role, timings=timings)
+    page["timings"] = timings
     return page
+
+
+def server_timing(timings: list[tuple[str, float]]) -> str:
+    """The parts' times as a ``Server-Timing`` header value (what a slow home page spends where)."""
+    return ", ".join(f"{name.replace('.', '-')};dur={ms:.1f}" for name, ms in timings)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core import context, demo_steps
 from linli.core.forms import AccountSearchForm, AuditLogFilterForm, PasswordChangeForm, UnlockForm
-from linli.core.home import home_context, page_for
+from linli.core.home import home_context, page_for, server_timing
 from linli.core.models import AuditAction, AuthedHttpRequest
 from linli.core.roles import AUDITORS, REGION_ADMINS, Role, effective_role, require_role
 from linli.core.selectors import accounts_manageable, audit_entries, is_system_admin, locked_accounts
@@ -44,7 +44,10 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     """首页: the page of the account's kind, filled by the modules' panels (``linli.core.home``)."""
     role = effective_role(request.user)
     ctx = home_context(request.user, role, {"title": "首页", "role": role})
-    return render(request, page_for(role), ctx)
+    response = render(request, page_for(role), ctx)
+    if role != Role.RESIDENT:  # where a slow home page spends its time (the city bench prints it)
+        response["Server-Timing"] = server_timing(ctx["timings"])
+    return response
 
 
 @login_required

@@ -178,7 +178,9 @@ def test_every_role_gets_the_basic_data_menu_and_its_home_page_through_the_seams
         if BASIC[role] and groups:
             assert groups["基础数据"] == BASIC[role]
         html = response.content.decode()
+        timed = response.headers.get("Server-Timing", "")
         if role == Role.RESIDENT:
+            assert not timed  # a resident's page says nothing of its parts
             assert response.context["panels"] == ["registry/home/_me.html"] and "<h1>我的信息</h1>" in html
             assert world.people.head.name in html
         elif role == Role.DEPARTMENT_HANDLER:
@@ -196,6 +198,8 @@ def test_every_role_gets_the_basic_data_menu_and_its_home_page_through_the_seams
             if role == Role.GRID_WORKER:
                 staff.pop()  # a grid has no next level
             assert response.context["panels"] == staff, role
+            # what each part took, for the city bench: every panel and to-do source the role has
+            assert "regions-region;dur=" in timed and "todo-cases-requests;dur=" in timed, timed
             assert "重点人群" in html and "查找人员" in html
 
 
