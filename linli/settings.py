@@ -151,6 +151,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # a test's commit need not wait for the disk: a crash loses a test run, not data
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if TESTING:  # tests create many accounts; the production hasher is deliberately slow
