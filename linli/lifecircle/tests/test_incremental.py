@@ -15,7 +15,7 @@ from linli.lifecircle.models import Access, ComputeRun, Coverage, NetworkSource
 from linli.lifecircle.selectors import latest_run
 from linli.lifecircle.services import network_save, recompute
 from linli.registry.models import Building
-from linli.testing.factories import BuildingFactory, HouseholdFactory, PersonFactory
+from linli.testing.factories import BuildingFactory, HouseholdFactory, PersonFactory, counts_batch
 
 BOX = (24.940, 25.012, 118.640, 118.720)  # ≈ 8 km × 8 km
 TYPES = ("elderly_station", "supermarket", "grocery", "kindergarten")
@@ -49,7 +49,12 @@ def _coverage() -> dict:
 
 def _city(tree, rng: random.Random) -> list[FacilityType]:
     """About 200 buildings over the district's eight grids (two of them rural), residents of all ages,
-    a few facilities of four types."""
+    a few facilities of four types (the registry's counts kept by one delta, as a world's are)."""
+    with counts_batch():
+        return _city_rows(tree, rng)
+
+
+def _city_rows(tree, rng: random.Random) -> list[FacilityType]:
     grids = [g for c in tree.communities for g in tree.grids[c.code]]
     for i in range(200):
         b = BuildingFactory(
