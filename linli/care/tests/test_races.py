@@ -55,7 +55,8 @@ def test_two_plan_runs_at_once_make_each_visit_once() -> None:
 def test_evaluations_in_one_community_at_once_keep_the_group_counts() -> None:
     """Six registry writes in one community at once, each re-evaluating its person: every one commits
     (none fails on the kept counts' unique key), and the kept counts equal a live count."""
-    from linli.care.models import CareMembership, GroupCount
+    from linli.care.models import CareMembership
+    from linli.care.tests.test_incremental import _kept_counts, _live_counts
     from linli.testing.factories import HouseholdFactory, PersonFactory
 
     care = build_care(build_world())
@@ -72,14 +73,5 @@ def test_evaluations_in_one_community_at_once_keep_the_group_counts() -> None:
 
     outcomes = race([evaluate(p.pk) for p in people])
     assert outcomes == ["ok"] * 6
-    live: dict = {}
-    for code, rule in CareMembership.objects.filter(until__isnull=True).values_list(
-        "file__region__code", "rule_id"
-    ):
-        live[(code[:12], rule)] = live.get((code[:12], rule), 0) + 1
-    kept = dict(
-        ((c, r), n)
-        for c, r, n in GroupCount.objects.filter(n__gt=0).values_list("region_code", "rule_id", "n")
-    )
-    assert kept == live
+    assert _kept_counts() == _live_counts()
     assert CareMembership.objects.filter(file__person__in=people, until__isnull=True).count() >= 6
