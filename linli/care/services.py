@@ -407,9 +407,11 @@ def care_evaluate_nightly(
         tag_mark=tag_mark,
         rules_key=key,
     )
-    EvaluationRun.objects.filter(pk__lt=run.pk).exclude(pk__in=[r.pk for r in runs[:1]]).filter(
+    # a season of records is enough; the last two (whose marks the next nights read) always stay
+    last_two = [run.pk, *(r.pk for r in runs[:1])]
+    EvaluationRun.objects.exclude(pk__in=last_two).filter(
         started_at__lt=started - dt.timedelta(days=90)
-    ).delete()  # a season of records is enough
+    ).delete()
     return result, run
 
 
