@@ -35,6 +35,7 @@ class Network:
     xy: np.ndarray = field(init=False)
     _csr: sp.csr_matrix | None = field(default=None, init=False, repr=False)
     _main: np.ndarray | None = field(default=None, init=False, repr=False)
+    _by_x: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
     _trees: dict[bool, tuple[cKDTree, np.ndarray]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -204,6 +205,14 @@ class Network:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         d, i = tree.query(self.proj.forward(lat, lon))
         return nodes[i], d
+
+    def by_x(self) -> tuple[np.ndarray, np.ndarray]:
+        """The nodes ordered by their x in metres, and those x ascending (a box of nodes is two
+        binary searches and a filter on y)."""
+        if self._by_x is None:
+            order = np.argsort(self.xy[:, 0], kind="stable")
+            self._by_x = (order, self.xy[order, 0])
+        return self._by_x
 
     def bbox(self) -> tuple[float, float, float, float]:
         return float(self.lat.min()), float(self.lat.max()), float(self.lon.min()), float(self.lon.max())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import networkx as nx
 import numpy as np
@@ -99,6 +100,28 @@ def test_counts_within_threshold_match_brute_force():
         for i, t in enumerate(tgt)
     ]
     assert got.tolist() == want
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_counts_over_many_groups_and_limits_match_brute_force(seed):
+    """Many sources (several groups of the local search), spread over a street grid wider than the
+    limit, some far from every target, with a limit per target (urban and rural circles)."""
+    rects = [
+        (24.9 + i * 0.01, 24.91 + i * 0.01, 118.6 + j * 0.01, 118.61 + j * 0.01)
+        for i in range(4)
+        for j in range(4)
+    ]
+    net = grid_network(rects, [120.0] * len(rects), seed=seed)
+    rng = np.random.default_rng(seed)
+    src = Sources(rng.choice(net.n, 70, replace=False), rng.random(70) * 60)
+    tgt = rng.choice(net.n, 300)
+    toff = rng.random(300) * 40
+    limit = np.where(rng.random(300) < 0.3, 1600.0, 700.0)
+    got = count_within(net, src, tgt, toff, limit)
+    full = sp.csgraph.dijkstra(net.csr(), directed=False, indices=src.node)
+    want = ((full[:, tgt] + src.offset[:, None] + toff[None, :]) <= limit[None, :]).sum(axis=0)
+    assert got.tolist() == want.tolist()
+    assert 0 < got.sum() < 70 * 300  # the limits cut: some pairs count, not all
 
 
 def test_nearest_with_offsets_and_unreachable():
@@ -337,3 +360,48 @@ def test_covering_search_with_branch_and_bound_is_proven(seed):
         greedy_value = p.value(sit.greedy(p, k)[0])
         assert greedy_value - 1e-9 <= res.value <= best + 1e-9 <= res.bound + 1e-6
         assert res.value == pytest.approx(best) and res.method == "exact"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_siting_reduced_cost_fixing_never_drops_a_site_of_a_better_set(seed):
+    """Each candidate's forced bound is at least the best set holding it (LP multipliers and random
+    ones), so fixing out against a value below the optimum keeps every optimal set whole."""
+    p = _covering_instance(seed, n=50, m=12)
+    red = sit.reduce_covering(p)
+    rp = sit.Problem(red.S, red.w)
+    rng = np.random.default_rng(seed)
+    fixed = 0
+    for k in (2, 3):
+        sets = list(itertools.combinations(range(rp.m), k))
+        values = np.array([rp.value(list(c)) for c in sets])
+        best = values.max()
+        lp = sit.lp_bound(red, k, time_limit=10)
+        assert lp is not None
+        for lam in (lp[3], rng.random(len(red.w)) * red.w):
+            forced = sit.forced_bounds(red.S, red.w, k, lam)
+            for j in range(rp.m):
+                holding = values[[j in c for c in sets]]
+                assert forced[j] >= holding.max() - 1e-6
+            out = sit.fix_out(red.S, red.w, k, lam, best - 0.5)
+            for c, v in zip(sets, values, strict=True):
+                if v == best:
+                    assert not out[list(c)].any()
+            if lam is lp[3]:
+                fixed += int(out.sum())
+    assert fixed > 0  # and the LP's multipliers do fix candidates out on these instances
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_siting_large_neighbourhood_search_is_never_worse_and_deterministic(seed):
+    p = _covering_instance(seed, n=80, m=20)
+    red = sit.reduce_covering(p)
+    rp = sit.Problem(red.S, red.w)
+    k = 4
+    start, _ = sit.greedy(rp, k)
+    sel, value, steps, cut = sit.lns(red, start, k, deadline=time.perf_counter() + 30, free=2)
+    assert not cut and steps >= k
+    assert len(set(sel)) == len(sel) <= k
+    assert value == pytest.approx(rp.value(sel)) and value >= rp.value(start) - 1e-9
+    assert value <= _brute(rp, k) + 1e-9
+    again = sit.lns(red, start, k, deadline=time.perf_counter() + 30, free=2)
+    assert again[0] == sel
