@@ -10,8 +10,10 @@
    comment: ``--reuse`` keeps it when the comment matches and skips generation.
 2. **The nightly cycle**: every job of the scheduler's registry (``linli.core.schedule.jobs()``: among
    them the indicators snapshot of the whole city and the full life-circle recompute of every
-   computed district), one after another, each in a child process of its own, after the first
-   computation of the life circle of a new city (timed and printed, not counted in the night):
+   computed district), one after another, each in a child process of its own, after what a new city
+   does once (timed and printed, not counted in the night): the first computation of its life circle
+   and the first evaluation of the care rules over the whole registry, dated the day before, so that
+   the night's ``care_nightly`` is a steady night's, evaluating the persons a day changed:
    its seconds and its peak memory (``RUSAGE_CHILDREN`` maxrss of that child). Target: all within 15
    minutes at scale 1, no process over 2 GB. The night runs before the pages: the pages are the morning
    after (access and coverage computed).
@@ -113,32 +115,60 @@ def night_jobs() -> list[tuple[str, str]]:
     the life circle of every district that has none yet (a new city's, not a night's work)."""
     from linli.core import schedule
 
-    return [("lifecircle_first", "生活圈首次计算（尚未计算的区）")] + [
+    return [(name, label) for name, (label, _) in FIRST.items()] + [
         (j.name, j.label) for j in schedule.jobs()
     ]
+
+
+def lifecircle_first() -> dict[str, Any]:
+    """The first computation of every district's life circle not computed yet."""
+    from linli.lifecircle.models import ComputeRun
+    from linli.lifecircle.services import recompute
+    from linli.regions.models import Level, Region
+
+    out = {}
+    done = ComputeRun.objects.filter(incremental=False).values("region_id")
+    for d in (
+        Region.objects.current()
+        .filter(level=Level.DISTRICT, code__startswith="4401")
+        .exclude(pk__in=done)
+        .order_by("code")
+    ):
+        t = time.perf_counter()
+        run = recompute(d)
+        out[d.code] = f"{run.buildings} buildings {time.perf_counter() - t:.0f} s"
+    return out
+
+
+def care_first() -> dict[str, Any]:
+    """The first evaluation of the care rules over the whole registry, dated yesterday (what a city
+    does once, when its registry is loaded); the night after it evaluates only what changed in a day."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linli.care.models import EvaluationRun
+    from linli.care.services import care_evaluate_nightly
+
+    if EvaluationRun.objects.exists():
+        return {"skipped": "evaluated before"}
+    evaluation, run = care_evaluate_nightly(day=timezone.localdate() - dt.timedelta(days=1), full=True)
+    return {"full": run.full, "opened": evaluation.opened, "seconds": run.seconds}
+
+
+# the work of a new city, done once before its first night (timed and printed, not counted in the night)
+FIRST = {
+    "lifecircle_first": ("生活圈首次计算（尚未计算的区）", lifecircle_first),
+    "care_first": ("关爱人群首次全量评估（新城市）", care_first),
+}
 
 
 def run_job(name: str) -> dict[str, Any]:
     """Run one job of the night in this (child) process; its result, as text."""
     from linli.core import schedule
 
-    if name == "lifecircle_first":
-        from linli.lifecircle.models import ComputeRun
-        from linli.lifecircle.services import recompute
-        from linli.regions.models import Level, Region
-
-        out = {}
-        done = ComputeRun.objects.filter(incremental=False).values("region_id")
-        for d in (
-            Region.objects.current()
-            .filter(level=Level.DISTRICT, code__startswith="4401")
-            .exclude(pk__in=done)
-            .order_by("code")
-        ):
-            t = time.perf_counter()
-            run = recompute(d)
-            out[d.code] = f"{run.buildings} buildings {time.perf_counter() - t:.0f} s"
-        return out
+    if name in FIRST:
+        return FIRST[name][1]()
     result = schedule.get(name).run()
     return result if isinstance(result, dict) else {"result": str(result)[:200]}
 
@@ -163,7 +193,7 @@ def night(url: str) -> tuple[float, float, list[tuple[str, str, float, float, st
         mb = float(info.get("maxrss_mb", 0))
         note = info.get("result", "") if proc.returncode == 0 else "FAILED: " + proc.stderr.strip()[-300:]
         rows.append((name, label, s, mb, str(note)[:160]))
-        if name != "lifecircle_first":  # a new city's first computation, not a night's work
+        if name not in FIRST:  # a new city's first computation, not a night's work
             total += s
             peak = max(peak, mb)
         print(

@@ -178,31 +178,50 @@ def group_filters(today: dt.date) -> dict[str, Q]:
     }
 
 
+@dataclass
+class Population:
+    """Active residents per building, in total and by target group: the buildings' ids ascending and
+    one count array per group, aligned with them."""
+
+    ids: np.ndarray
+    counts: dict[str, np.ndarray]
+
+    def take(self, building_ids: np.ndarray) -> dict[str, np.ndarray]:
+        """The counts of ``building_ids`` (0 for a building without residents)."""
+        if not len(self.ids):
+            return {g: np.zeros(len(building_ids)) for g in self.counts}
+        pos = np.minimum(np.searchsorted(self.ids, building_ids), len(self.ids) - 1)
+        hit = self.ids[pos] == building_ids
+        return {g: np.where(hit, c[pos], 0).astype(np.float64) for g, c in self.counts.items()}
+
+
+def population_of(region_codes: Sequence[str], today: dt.date | None = None) -> Population:
+    """The residents of every building under the ``region_codes``, counted in one grouped query (the
+    nightly recompute counts the whole city once, not once per district), read as a stream."""
+    today = today or timezone.localdate()
+    filters = group_filters(today)
+    groups = list(filters)
+    agg = {g: Count("id", filter=q) if q else Count("id") for g, q in filters.items()}
+    rows = (
+        Person.objects.filter(status=PersonStatus.ACTIVE, household__building__isnull=False)
+        .filter(subtrees_q(list(region_codes), "household__building__region__code"))
+        .values("household__building_id")
+        .annotate(**agg)
+        .order_by()
+        .values_list("household__building_id", *groups)
+    )
+    table = np.array(list(rows.iterator(chunk_size=20_000)), dtype=np.int64).reshape(-1, len(groups) + 1)
+    table = table[np.argsort(table[:, 0], kind="stable")]
+    return Population(table[:, 0].copy(), {g: table[:, k + 1].copy() for k, g in enumerate(groups)})
+
+
 def building_population(
     building_ids: np.ndarray, region_code: str | Sequence[str], today: dt.date | None = None
 ) -> dict[str, np.ndarray]:
     """Active residents per building (aligned with ``building_ids``), in total and by target group,
     counted under ``region_code`` (or under each of a list of codes: the communities of an update)."""
-    today = today or timezone.localdate()
-    filters = group_filters(today)
-    agg = {g: Count("id", filter=q) if q else Count("id") for g, q in filters.items()}
     codes = [region_code] if isinstance(region_code, str) else list(region_code)
-    rows = (
-        Person.objects.filter(status=PersonStatus.ACTIVE, household__building__isnull=False)
-        .filter(subtrees_q(list(codes), "household__building__region__code"))
-        .values("household__building_id")
-        .annotate(**agg)
-        .order_by()
-    )
-    pos = {int(b): i for i, b in enumerate(building_ids)}
-    out = {g: np.zeros(len(building_ids)) for g in filters}
-    for row in rows:
-        r: dict[str, Any] = dict(row)
-        i = pos.get(r["household__building_id"])
-        if i is not None:
-            for g in filters:
-                out[g][i] = r[g]
-    return out
+    return population_of(codes, today).take(np.asarray(building_ids, dtype=np.int64))
 
 
 # --- access and coverage --------------------------------------------------------------------------
@@ -325,8 +344,11 @@ def _type_rows(
     )
 
 
-def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
-    """Recompute access (every building × type) and coverage for the region's computation root."""
+def recompute(
+    region: Region, *, today: dt.date | None = None, population: Population | None = None
+) -> ComputeRun:
+    """Recompute access (every building × type) and coverage for the region's computation root
+    (``population``: the residents per building, when counted already for several roots at once)."""
     t0 = time.perf_counter()
     root = compute_root(region)
     cfg = LifeCircleSettings.get()
@@ -352,7 +374,9 @@ def recompute(region: Region, *, today: dt.date | None = None) -> ComputeRun:
         )
         snap = np.zeros(len(frame.ids))
         method = Method.STRAIGHT
-    pop = building_population(frame.ids, root.code, today)
+    if population is None:
+        population = population_of([root.code], today)
+    pop = population.take(frame.ids)
     with transaction.atomic():
         # the rows as a delete-and-insert of the root would leave them, written as a difference
         unlocated = Building.objects.filter(subtree_q(root.code, "region__code")).filter(

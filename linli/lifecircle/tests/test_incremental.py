@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from linli.facilities.models import Facility, FacilityStatus, FacilityType
 from linli.lifecircle import tasks
 from linli.lifecircle.engine.synthetic import grid_network
-from linli.lifecircle.models import Access, ComputeRun, Coverage, NetworkSource
+from linli.lifecircle.models import Access, ComputeRun, Coverage, NetworkSource, TargetGroup
 from linli.lifecircle.selectors import latest_run
-from linli.lifecircle.services import network_save, recompute
-from linli.registry.models import Building
+from linli.lifecircle.services import network_save, population_of, recompute
+from linli.registry.models import Building, Person, PersonStatus
 from linli.testing.factories import BuildingFactory, HouseholdFactory, PersonFactory, counts_batch
 
 BOX = (24.940, 25.012, 118.640, 118.720)  # ≈ 8 km × 8 km
@@ -161,3 +162,23 @@ def test_a_save_that_moves_nothing_recomputes_nothing(tree, django_capture_on_co
     assert 0 < run.buildings < Building.objects.count()
     # the pages say when access was last brought up to date, and around how many buildings
     assert latest_run(tree.community_a).update == run
+
+
+def test_population_counted_in_one_pass_equals_each_root_counted_alone(tree):
+    """The nightly recompute counts the residents of every root's buildings in one grouped query; per
+    building and target group that is what each root counted alone gives, and every active resident
+    with a building is counted once."""
+    _city(tree, random.Random(5))
+    codes = [c.code for c in tree.communities]
+    ids = np.array(sorted(Building.objects.values_list("pk", flat=True)), dtype=np.int64)
+    together = population_of(codes).take(ids)
+    alone = {g: np.zeros(len(ids)) for g in together}
+    for code in codes:
+        for g, v in population_of([code]).take(ids).items():
+            alone[g] += v
+    for g in together:
+        assert together[g].tolist() == alone[g].tolist()
+    living = Person.objects.filter(status=PersonStatus.ACTIVE, household__building__isnull=False)
+    assert together[TargetGroup.ALL].sum() == living.count() > 0
+    assert 0 < together[TargetGroup.ELDERLY].sum() < together[TargetGroup.ALL].sum()
+    assert population_of(["000000"]).take(ids)[TargetGroup.ALL].sum() == 0  # no such root: no one
