@@ -14,9 +14,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 
 from linli.core import demo_steps, home, schedule, scope
 from linli.core.context import register_nav
@@ -26,9 +24,9 @@ from linli.regions.models import Level, Region
 from linli.registry import todo
 from linli.registry.demo import demo_accounts_list
 from linli.registry.models import (
+    TAG_COUNTERS,
     Building,
     Person,
-    PersonTag,
     RegionCount,
     RegionCounter,
     TagKind,
@@ -99,13 +97,11 @@ def home_people(user: Any, page: home.PageContext) -> home.PageContext | None:
     """重点人群 of the account's scope: age groups, floating population and the care tags."""
     if page.get("region") is None:
         return None
-    today = timezone.localdate()
     # the kept counts of the scope (``RegionCount``): a few rows a grid, not the persons
-    counted = region_counts(user=user, code=page["region"].code, counters=list(PEOPLE_COUNTERS.values()))
+    counters = [*PEOPLE_COUNTERS.values(), *(TAG_COUNTERS[k] for k in CARE_TAGS)]
+    counted = region_counts(user=user, code=page["region"].code, counters=counters)
     people = {key: counted[counter] for key, counter in PEOPLE_COUNTERS.items()}
-    tags = PersonTag.objects.valid_on(today).filter(kind__in=CARE_TAGS, person__status="active")
-    tag_counts = dict(scope.scoped(tags, user).values_list("kind").annotate(n=Count("pk")))
-    care = [(k, TagKind(k).label, tag_counts.get(k, 0)) for k in CARE_TAGS]
+    care = [(k, TagKind(k).label, counted[TAG_COUNTERS[k]]) for k in CARE_TAGS]
     return {"people": people, "care": care}
 
 

@@ -585,6 +585,24 @@ class RegionCounter(models.TextChoices):
     PERSONS_ELDERLY_80 = "persons_elderly_80", "80周岁以上在册人员"
     PERSONS_MINOR = "persons_minor", "未成年在册人员"
     PERSONS_FLOATING = "persons_floating", "流动在册人员"
+    # 重点人群's care tags, valid on the day (a period that begins or ends moves a person at the recount)
+    TAGGED_LIVING_ALONE = "tagged_living_alone", "独居在册人员"
+    TAGGED_DISABLED = "tagged_disabled", "残疾在册人员"
+    TAGGED_DIBAO = "tagged_dibao", "低保在册人员"
+    TAGGED_TEKUN = "tagged_tekun", "特困在册人员"
+    TAGGED_LEFT_BEHIND_CHILD = "tagged_left_behind_child", "留守儿童在册人员"
+    TAGGED_VETERAN = "tagged_veteran", "退役军人在册人员"
+
+
+# the tags ``RegionCount`` counts (the home pages' 重点人群), each under its counter
+TAG_COUNTERS: dict[str, str] = {
+    TagKind.LIVING_ALONE: RegionCounter.TAGGED_LIVING_ALONE,
+    TagKind.DISABLED: RegionCounter.TAGGED_DISABLED,
+    TagKind.DIBAO: RegionCounter.TAGGED_DIBAO,
+    TagKind.TEKUN: RegionCounter.TAGGED_TEKUN,
+    TagKind.LEFT_BEHIND_CHILD: RegionCounter.TAGGED_LEFT_BEHIND_CHILD,
+    TagKind.VETERAN: RegionCounter.TAGGED_VETERAN,
+}
 
 
 class RegionCount(models.Model):

@@ -321,6 +321,16 @@ class PersonTagFactory(DjangoModelFactory[PersonTag]):
     valid_from = dt.date(2020, 1, 1)
     valid_to = None
 
+    @classmethod
+    def _create(cls, model_class: type[PersonTag], *args: Any, **kwargs: Any) -> PersonTag:
+        """A tag counts at its person (``RegionCounter.TAGGED_*``), kept as the tag services keep it."""
+        watch = {"persons": [kwargs["person"].pk]}
+        if _batch:
+            _batch[0].watch(**watch)
+            return super()._create(model_class, *args, **kwargs)
+        with transaction.atomic(), counts_kept(**watch):
+            return super()._create(model_class, *args, **kwargs)
+
 
 class OrganisationFactory(DjangoModelFactory[Organisation]):
     class Meta:

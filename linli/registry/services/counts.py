@@ -30,11 +30,13 @@ from django.utils import timezone
 from linli.core.scope import subtrees_q
 from linli.regions.models import Level, Region
 from linli.registry.models import (
+    TAG_COUNTERS,
     Building,
     BuildingKind,
     Household,
     Person,
     PersonStatus,
+    PersonTag,
     RegionCount,
     RegionCounter,
     ResidenceType,
@@ -131,6 +133,19 @@ def _persons(q: Q, into: Counter[Key]) -> None:
     )
 
 
+def _tags(q: Q, everything: bool, into: Counter[Key]) -> None:
+    """Registered persons holding each counted tag today (periods of one tag never overlap: a tag
+    row is a person), at the person's region."""
+    tags = PersonTag.objects.valid_on(timezone.localdate()).filter(
+        kind__in=list(TAG_COUNTERS), person__status=PersonStatus.ACTIVE
+    )
+    if not everything:
+        tags = tags.filter(person__in=Person.objects.filter(q).values("pk"))
+    rows = tags.order_by().values("person__region_id", "kind").annotate(k=Count("pk"))
+    for region_id, kind, k in rows.values_list("person__region_id", "kind", "k"):
+        into[(region_id, TAG_COUNTERS[kind])] += k
+
+
 def _duplicates(q: Q, everything: bool, into: Counter[Key]) -> None:
     """Registered persons whose ID number another registered person also has (重复登记)."""
     active = Person.objects.filter(status=PersonStatus.ACTIVE).exclude(id_number_index="")
@@ -213,6 +228,7 @@ def contributions(rows: Rows) -> Counter[Key]:
     into: Counter[Key] = Counter()
     if (q := rows.persons_q()) is not None:
         _persons(q, into)
+        _tags(q, rows.everything, into)
     if (q := rows.groups_q()) is not None:
         _duplicates(q, rows.everything, into)
     if (q := rows.households_q()) is not None:

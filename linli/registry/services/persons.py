@@ -332,15 +332,16 @@ def person_tag_add(
                 others = others.filter(valid_from__lte=valid_to)
             if others.exists():
                 raise overlapping
-            tag = PersonTag.objects.create(
-                person=person,
-                kind=kind,
-                valid_from=valid_from,
-                valid_to=valid_to,
-                disability_category=disability_category if kind == TagKind.DISABLED else "",
-                disability_grade=disability_grade if kind == TagKind.DISABLED else None,
-                note=note[:200],
-            )
+            with counts_kept(persons=[person.pk]):  # the tags of 重点人群 are counted
+                tag = PersonTag.objects.create(
+                    person=person,
+                    kind=kind,
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                    disability_category=disability_category if kind == TagKind.DISABLED else "",
+                    disability_grade=disability_grade if kind == TagKind.DISABLED else None,
+                    note=note[:200],
+                )
             audit_record(actor=by, action=AuditAction.UPDATE, subject=person, detail={"tag_added": kind})
             hooks.changed(person_ids=[person.pk], by=by)
     except IntegrityError as exc:
@@ -357,7 +358,8 @@ def person_tag_end(*, by: User, tag: PersonTag, valid_to: dt.date) -> PersonTag:
         raise invalid("valid_to", "截止日期：不能早于起始日期", "tag.period_invalid")
     with transaction.atomic():
         tag.valid_to = valid_to
-        tag.save(update_fields=["valid_to"])
+        with counts_kept(persons=[tag.person_id]):
+            tag.save(update_fields=["valid_to"])
         audit_record(actor=by, action=AuditAction.UPDATE, subject=tag.person, detail={"tag_ended": tag.kind})
         hooks.changed(person_ids=[tag.person_id], by=by)
     return tag

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from openpyxl import Workbook
 
 from linli.core.engine.idnumber import make
@@ -21,9 +22,11 @@ from linli.registry.models import (
     Household,
     Person,
     PersonStatus,
+    PersonTag,
     RegionCount,
     RegionCounter,
     StatusEventKind,
+    TagKind,
 )
 from linli.registry.selectors import four_no_miss, region_counts
 from linli.registry.services import (
@@ -34,11 +37,13 @@ from linli.registry.services import (
     person_create,
     person_set_status,
     person_status_change,
+    person_tag_add,
+    person_tag_end,
     person_update,
     persons_import,
 )
 from linli.registry.services.counts import region_counts_differences, region_counts_rebuild
-from linli.testing.factories import PersonFactory
+from linli.testing.factories import PersonFactory, PersonTagFactory
 
 SQUARE = {  # grid A1's outline: the world's building (24.96, 118.67) lies inside
     "type": "Polygon",
@@ -175,6 +180,26 @@ class Registry:
                 legacy_duplicate=True,
             )
 
+    def tag(self) -> None:
+        """A care tag of 重点人群, begun (counted) or beginning next month (not yet)."""
+        p = self._some_person(status=PersonStatus.ACTIVE)
+        if p is None:
+            return
+        kind = self.rng.choice([TagKind.DIBAO, TagKind.VETERAN, TagKind.LIVING_ALONE, TagKind.EMPTY_NEST])
+        start = self.rng.choice([dt.date(2025, 1, 1), timezone.localdate() + dt.timedelta(days=30)])
+        person_tag_add(by=self.by, person=p, kind=kind, valid_from=start)
+
+    def tag_end(self) -> None:
+        """An open tag ended yesterday (no longer counted) or at the end of next month (still counted)."""
+        tags = list(PersonTag.objects.filter(valid_to__isnull=True).order_by("pk"))
+        if not tags:
+            return
+        t = self.rng.choice(tags)
+        end = self.rng.choice(
+            [timezone.localdate() - dt.timedelta(days=1), timezone.localdate() + dt.timedelta(days=60)]
+        )
+        person_tag_end(by=self.by, tag=t, valid_to=max(end, t.valid_from))
+
     def household_move(self) -> None:
         """An update-mode import moving a household to another building or grid of its community."""
         pks = list(Household.objects.order_by("pk").values_list("pk", flat=True))
@@ -220,6 +245,9 @@ class Registry:
             self.back,
             self.twin,
             self.household_move,
+            self.tag,
+            self.tag,
+            self.tag_end,
         ]
         try:
             with transaction.atomic():  # a refused change leaves nothing behind, as a request would
@@ -248,6 +276,7 @@ def test_kept_counts_equal_a_full_recount_after_random_changes(world, seed):
     assert region_counts_differences() == {}
     # every counter was exercised by some seed's changes
     assert RegionCount.objects.filter(counter=RegionCounter.PERSONS_ACTIVE, n__gt=0).exists()
+    assert RegionCount.objects.filter(counter__startswith="tagged_", n__gt=0).exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -340,3 +369,13 @@ def test_four_no_miss_reads_the_counts_not_the_registry(world, django_assert_max
         rows, total = four_no_miss(user=world.accounts.district_admin, region=t.district)
     assert total.counts["persons_without_grid"] == 1
     assert {r.region.code: r.counts["persons_without_grid"] for r in rows}[t.street.code] == 1
+
+
+@pytest.mark.django_db
+def test_a_tag_made_by_the_factory_counts_as_the_tag_services_count_it(world):
+    _prepare(world)
+    PersonTagFactory(person=world.people.head, kind=TagKind.DIBAO)
+    PersonTagFactory(person=world.people.head, kind=TagKind.BEDRIDDEN)  # not a counted tag
+    assert region_counts_differences() == {}
+    kept = RegionCount.objects.filter(counter=RegionCounter.TAGGED_DIBAO).values_list("n", flat=True)
+    assert list(kept) == [1]
