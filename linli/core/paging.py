@@ -68,6 +68,13 @@ class MappedRows[T]:
 EXACT_COUNT_UP_TO = 10_000
 
 
+def bounded_count(rows: QuerySet[Any]) -> tuple[int, bool]:
+    """(the rows counted, at most ``EXACT_COUNT_UP_TO``; whether there are more): one statement that
+    stops counting at the bound, whatever the list's size."""
+    n = int(rows.order_by()[: EXACT_COUNT_UP_TO + 1].count())
+    return min(n, EXACT_COUNT_UP_TO), n > EXACT_COUNT_UP_TO
+
+
 def list_count(rows: Any) -> tuple[int, bool]:
     """(how many rows a paged list has, whether that is an estimate). The rows are counted up to
     ``EXACT_COUNT_UP_TO`` + 1 (one bounded statement, whatever the list's size); a longer list is, on
@@ -77,8 +84,8 @@ def list_count(rows: Any) -> tuple[int, bool]:
         rows = rows.queryset
     if not isinstance(rows, QuerySet):
         return len(rows), False
-    n = int(rows.order_by()[: EXACT_COUNT_UP_TO + 1].count())
-    if n <= EXACT_COUNT_UP_TO:
+    n, more = bounded_count(rows)
+    if not more:
         return n, False
     connection = connections[rows.db]
     if connection.vendor != "postgresql":

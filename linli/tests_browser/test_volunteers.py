@@ -79,6 +79,11 @@ def test_resident_volunteers_organiser_confirms_and_the_proof_verifies(world: Wo
     ):
         o.go(path, name)
         assert o.page.evaluate(FITS), path
+    # at the desk the register is searched by name and says how many it found
+    d = signed_in("community_worker")
+    d.go("/volunteers/list/?q=林建国", "volunteers-list-search")
+    expect(d.page.locator("main")).to_contain_text("共 1 名")
+    expect(d.page.locator("main table")).to_contain_text("林**")
     # the volunteer's hours count; a proof is issued and downloaded as a PDF
     v.go(f"/volunteers/activities/{act.pk}/", "volunteer-confirmed")
     expect(page.locator("#my-hours-confirmed")).to_contain_text("服务时长已确认")

@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from linli.core.errors import Forbidden
 from linli.core.forms import add_service_error
 from linli.core.links import public_url
 from linli.core.models import AuthedHttpRequest
+from linli.core.paging import CountedPaginator, bounded_count
 from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
 from linli.regions.models import Level, Region
@@ -482,9 +482,12 @@ def activity_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpRes
 @staff_only
 def volunteers(request: AuthedHttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "")[:40]
-    page = Paginator(
-        selectors.volunteer_list(request.user, q=q).order_by("-registered_at", "pk"), 30
-    ).get_page(request.GET.get("page"))
+    rows = selectors.volunteer_list(request.user, q=q)
+    # a city's 4 M volunteers are not counted for a pager (nor their hours, which only the page shows)
+    n, more = bounded_count(rows.values("pk"))
+    page = CountedPaginator(rows.order_by("-registered_at", "pk"), 30, count=n, more=more).get_page(
+        request.GET.get("page")
+    )
     return render(request, "volunteers/volunteers.html", {"title": "注册志愿者", "page": page, "q": q})
 
 

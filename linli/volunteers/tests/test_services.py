@@ -485,3 +485,17 @@ def test_hours_to_confirm_are_the_organisers_work_not_every_level_above(world, v
     assert item.title == "确认服务时长：敬老院陪伴" and item.count == 1
     assert todo.confirm_items(a.street_coordinator) == []  # the community's activity, not the street's
     assert todo.confirm_items(a.community_worker_b) == []
+
+
+def test_register_found_by_name_or_number_and_counted_for_its_pager(world, volunteer, client):
+    """A Chinese search word is a name (the name's index alone); Latin letters and digits may be the
+    number too. The page says how many it found."""
+    a = world.accounts
+    name = volunteer.person.name
+    assert list(selectors.volunteer_list(a.community_worker, q=name[1:])) == [volunteer]
+    assert list(selectors.volunteer_list(a.community_worker, q=volunteer.number)) == [volunteer]
+    assert not selectors.volunteer_list(a.community_worker, q="查无此人").exists()
+    client.force_login(a.community_worker)
+    page = client.get("/volunteers/list/", {"q": name[1:]}).content.decode()
+    assert "共 1 名" in page and volunteer.number in page
+    assert "共 0 名" in client.get("/volunteers/list/", {"q": "查无此人"}).content.decode()
