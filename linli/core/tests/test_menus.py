@@ -23,6 +23,7 @@ from linli.registry.models import OrganisationKind
 from linli.services import services as service_services
 from linli.services.models import Service, ServiceKind, TaxonomyTerm
 from linli.testing.factories import OrganisationFactory, StaffFactory, World
+from linli.volunteers import services as volunteer_services
 
 # What a list or a page says when it has nothing for the account (the import page's history is not its
 # content: the page is the upload form).
@@ -106,6 +107,7 @@ def _seed(world: World) -> None:
     service_services.need_create(
         actor=a.community_worker, category=meal, description="希望就近助餐", person=world.people.head
     )
+    volunteer_services.volunteer_register(actor=a.community_worker, person=world.people.spouse, consent=True)
     emergency_seed(world)
 
 
