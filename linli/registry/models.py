@@ -213,13 +213,11 @@ class Person(models.Model):
 
     name = models.CharField("姓名", max_length=64)  # searched with __includes: a bigram index (core.search)
     id_number = EncryptedField("公民身份号码", kind="id_number", index_field="id_number_index")
-    id_number_index = models.CharField(
-        "身份证号盲索引", max_length=40, blank=True, db_index=True, editable=False
-    )
+    id_number_index = models.CharField("身份证号盲索引", max_length=40, blank=True, editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("出生日期", db_index=True)
     phone = EncryptedField("联系电话", kind="phone", index_field="phone_index")
-    phone_index = models.CharField("电话盲索引", max_length=40, blank=True, db_index=True, editable=False)
+    phone_index = models.CharField("电话盲索引", max_length=40, blank=True, editable=False)
     household = models.ForeignKey(
         Household,
         verbose_name="户",
@@ -255,7 +253,13 @@ class Person(models.Model):
         verbose_name_plural = "人员"
         ordering = ["region_id", "household_id", "id"]
         # (region, status) also serves lookups by region alone, so the foreign key has no index of its own.
-        indexes = [models.Index(fields=["region", "status"], name="person_region_status")]
+        # The blind indexes are looked up whole, never by prefix: plain indexes (a ``db_index`` field
+        # would get a second, ``varchar_pattern_ops`` one on PostgreSQL, written by every import for nothing).
+        indexes = [
+            models.Index(fields=["region", "status"], name="person_region_status"),
+            models.Index(fields=["id_number_index"], name="person_id_number_index"),
+            models.Index(fields=["phone_index"], name="person_phone_index"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="person_sex_valid"),
             models.UniqueConstraint(
