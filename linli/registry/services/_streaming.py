@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 from django.db import IntegrityError, connection, models, transaction
@@ -69,6 +70,7 @@ class Lookups:
 
     def __init__(self, side_connection: bool):
         self.side = None
+        self.pool: ThreadPoolExecutor | None = None
         if side_connection and connection.vendor == "postgresql":
             import psycopg
 
@@ -84,6 +86,8 @@ class Lookups:
             self.side.execute("SET max_parallel_workers_per_gather = 0")
 
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
         if self.side is not None:
             self.side.close()
 
@@ -93,6 +97,17 @@ class Lookups:
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
+
+    def registered_soon(self, indexes: list[str]) -> Callable[[], set[str]]:
+        """``registered`` asked now and answered when called: on the side connection the query runs in
+        a worker thread meanwhile (the caller encrypts the batch's rows while the server looks them
+        up). Nothing else may use the side connection until the answer has been taken."""
+        if self.side is None or not indexes:
+            taken = self.registered(indexes) if indexes else set()
+            return lambda: taken
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-lookups")
+        return self.pool.submit(self.registered, indexes).result
 
     def registered(self, indexes: list[str]) -> set[str]:
         """Which of these ID blind indexes belong to registered (not moved-out) persons: one query."""

@@ -142,12 +142,8 @@ def persons_import(
                 else:
                     seen[key] = n
                     indexes[n] = every
-        if indexes:
-            taken = lookups.registered([i for every in indexes.values() for i in every])
-            if taken:
-                for n, every in indexes.items():
-                    if taken.intersection(every):
-                        report.add(n, head["id_number"], ID_NUMBER_TAKEN, dict(batch)[n]["id_number"])
+        # asked now, answered below: the server looks the numbers up while the rows are encrypted
+        registered = lookups.registered_soon([i for every in indexes.values() for i in every])
         out: list[tuple[Any, ...]] = []
         for n, p in batch:
             hh = None
@@ -191,6 +187,10 @@ def persons_import(
                     stamp,
                 )
             )
+        if taken := registered():
+            for n, every in indexes.items():
+                if taken.intersection(every):
+                    report.add(n, head["id_number"], ID_NUMBER_TAKEN, dict(batch)[n]["id_number"])
         if report or check_only:
             return sum(1 for n, p in batch if n not in report.rows_with_errors)
         if streaming:
