@@ -232,9 +232,13 @@ def run_import(
                 report.add(2, "", "文件中没有数据行")
             if report or dry_run:
                 raise Rollback
-            # the imported communities recounted before the commit: the counts land with the rows
+            # the imported communities recounted before the commit: the counts land with the rows.
+            # A create-only import adds no 重复登记 (households and buildings carry no number; a
+            # person's number no registered person has), so those counts stay as they are.
             if by_region:
-                region_counts_rebuild(codes=sorted({code[:VILLAGE_CODE_LENGTH] for code in by_region}))
+                region_counts_rebuild(
+                    codes=sorted({code[:VILLAGE_CODE_LENGTH] for code in by_region}), duplicates=False
+                )
     except Rollback:
         pass
     return import_finish(

@@ -379,3 +379,30 @@ def test_a_tag_made_by_the_factory_counts_as_the_tag_services_count_it(world):
     assert region_counts_differences() == {}
     kept = RegionCount.objects.filter(counter=RegionCounter.TAGGED_DIBAO).values_list("n", flat=True)
     assert list(kept) == [1]
+
+
+@pytest.mark.django_db
+def test_rebuild_without_duplicates_keeps_their_counts_and_recounts_the_rest(world):
+    """What an import's recount does: the 重复登记 rows stay as they were, every other counter is
+    recounted."""
+    t = world.tree
+    p = world.people.head
+    PersonFactory(
+        region=p.region,
+        id_number=p.id_number.reveal(),
+        sex=p.sex,
+        birth_date=p.birth_date,
+        legacy_duplicate=True,
+    )
+    region_counts_rebuild()
+    duplicates = RegionCount.objects.filter(counter=RegionCounter.PERSONS_DUPLICATE)
+    kept = set(duplicates.values_list("region_id", "n"))
+    assert kept
+    duplicates.update(n=7)
+    RegionCount.objects.filter(counter=RegionCounter.PERSONS_ACTIVE).update(n=99)
+    region_counts_rebuild(
+        codes=[t.community_a.code, t.community_b.code, t.community_c.code], duplicates=False
+    )
+    assert set(duplicates.values_list("n", flat=True)) == {7}
+    duplicates.update(n=0)  # as recounted: only the duplicates differ
+    assert {k[1] for k in region_counts_differences()} == {RegionCounter.PERSONS_DUPLICATE}
