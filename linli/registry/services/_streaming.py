@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
+import numpy as np
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
@@ -58,6 +59,49 @@ def report_code_clash(
         raise exc
     code = clashing_key(exc, "code")
     report.add(seen.get(code, 1) if code else 1, column, f"{label}已存在（导入期间被他人登记）", code or "")
+
+
+class SeenKeys:
+    """The 64-bit keys (of ID numbers) a file has shown so far, each with the row it first came on.
+
+    Kept as sorted numpy runs merged as they grow (a log-structured merge: a run is merged into the
+    one before it once it is as long), so a look-up is a binary search in each of a few runs and a key
+    costs 12 bytes: about 220 MB at the 18.7 M rows of a city's registry, where a dict took 140 bytes
+    a key (2.6 GB).
+    """
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted keys, their rows)
+
+    def first_rows(self, keys: list[int]) -> list[int]:
+        """For each key, the row it first came on, or 0 when it is new."""
+        if not keys or not self.runs:
+            return [0] * len(keys)
+        wanted = np.array(keys, dtype=np.uint64)
+        found = np.zeros(len(keys), dtype=np.int64)
+        for run_keys, run_rows in self.runs:
+            at = np.minimum(np.searchsorted(run_keys, wanted), len(run_keys) - 1)
+            hit = run_keys[at] == wanted
+            found[hit] = run_rows[at[hit]]
+        return [int(r) for r in found]
+
+    def add(self, rows_of: dict[int, int]) -> None:
+        """Keys never seen before, with their rows."""
+        if not rows_of:
+            return
+        keys = np.fromiter(rows_of.keys(), dtype=np.uint64, count=len(rows_of))
+        rows = np.fromiter(rows_of.values(), dtype=np.int64, count=len(rows_of)).astype(np.int32)
+        order = np.argsort(keys, kind="stable")
+        self.runs.append((keys[order], rows[order]))
+        while len(self.runs) > 1 and len(self.runs[-1][0]) >= len(self.runs[-2][0]):
+            (k2, r2), (k1, r1) = self.runs.pop(), self.runs.pop()
+            keys, rows = np.concatenate([k1, k2]), np.concatenate([r1, r2])
+            order = np.argsort(keys, kind="stable")
+            self.runs.append((keys[order], rows[order]))
+
+    def get(self, key: int) -> int | None:
+        row = self.first_rows([key])[0]
+        return row or None
 
 
 class Lookups:

@@ -50,6 +50,7 @@ from linli.registry.services._streaming import (
     CopyStream,
     Lookups,
     RegionCache,
+    SeenKeys,
     clashing_key,
     run_import,
 )
@@ -76,7 +77,7 @@ def persons_import(
     today = timezone.localdate()
     regions = RegionCache(by)
     households: dict[str, tuple[int, int, str] | None] = {}
-    seen: dict[int, int] = {}
+    seen = SeenKeys()  # the ID numbers' keys met so far in the file, with their first rows
     c = cipher()
     ctx_id = f"{Person._meta.label_lower}.id_number"
     ctx_phone = f"{Person._meta.label_lower}.phone"
@@ -133,15 +134,16 @@ def persons_import(
             for code in missing:
                 households[code] = found.get(code)
         indexes: dict[int, list[str]] = {}  # row → blind index under every key (the first is current)
-        for n, p in batch:
-            if p["id_number"]:
-                every = c.blind_indexes(p["id_number"])
-                key = int(every[0][:16], 16)
-                if key in seen:
-                    report.add(n, head["id_number"], f"与文件第 {seen[key]} 行的身份证号重复", p["id_number"])
-                else:
-                    seen[key] = n
-                    indexes[n] = every
+        numbered = [(n, p["id_number"], c.blind_indexes(p["id_number"])) for n, p in batch if p["id_number"]]
+        keys = [int(every[0][:16], 16) for _, _, every in numbered]
+        new: dict[int, int] = {}  # key → row, of this batch
+        for (n, number, every), key, earlier in zip(numbered, keys, seen.first_rows(keys), strict=True):
+            if first := earlier or new.get(key, 0):
+                report.add(n, head["id_number"], f"与文件第 {first} 行的身份证号重复", number)
+            else:
+                new[key] = n
+                indexes[n] = every
+        seen.add(new)
         # asked now, answered below: the server looks the numbers up while the rows are encrypted
         registered = lookups.registered_soon([i for every in indexes.values() for i in every])
         out: list[tuple[Any, ...]] = []
