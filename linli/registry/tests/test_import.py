@@ -182,3 +182,27 @@ def test_import_command_reports_and_refuses_whole_file(world, tmp_path, capsys):
     with pytest.raises(CommandError, match="未导入"):
         call_command("registry_import", "persons", str(bad), "--as", "community_worker")
     assert "第 2 行 公民身份号码" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_a_number_twice_in_the_file_names_its_first_row_across_batches(world):
+    """Batches of two rows (2–3, 4–5, 6–7, 8): rows 5 and 8 repeat rows of earlier batches, row 7 the
+    row before it in its own batch."""
+    grid = world.tree.grid_a1.code
+    a, b, c = ids(3, start=400)
+    d = make("350504", dt.date(1990, 1, 1), 1, "M")
+    numbers = [a, b, c, a, d, d, b]
+    body = HEAD + "".join(f"居民{i},{x},,,,{grid}\n" for i, x in enumerate(numbers))
+    out = persons_import(
+        raw=csv_file(body), filename="p.csv", by=world.accounts.community_worker, batch_size=2
+    )
+    got = [(e.row, e.message) for e in out.report.sorted()]
+    assert got == [
+        (5, "与文件第 2 行的身份证号重复"),
+        (7, "与文件第 6 行的身份证号重复"),
+        (8, "与文件第 3 行的身份证号重复"),
+    ]
+    assert (
+        out.run.status != ImportRun.Status.DONE
+        and not Person.objects.filter(name__startswith="居民").exists()
+    )
