@@ -66,6 +66,17 @@ def _xlsx(rows: list[list[object]], name: str) -> io.BytesIO:
     return buf
 
 
+def legacy_twin(p: Person) -> Person:
+    """A record of ``p``'s number registered again before the rule (the rule lets only such records be)."""
+    return PersonFactory(
+        region=p.region,
+        id_number=p.id_number.reveal(),
+        sex=p.sex,
+        birth_date=p.birth_date,
+        legacy_duplicate=True,
+    )
+
+
 class Registry:
     """Random changes to the world's registry, each through a service as a page or the API makes it."""
 
@@ -172,13 +183,7 @@ class Registry:
         """A record of a number registered twice before the rule (the rule lets only such records be)."""
         p = self._some_person(status=PersonStatus.ACTIVE)
         if p is not None and p.id_number:
-            PersonFactory(
-                region=p.region,
-                id_number=p.id_number.reveal(),
-                sex=p.sex,
-                birth_date=p.birth_date,
-                legacy_duplicate=True,
-            )
+            legacy_twin(p)
 
     def tag(self) -> None:
         """A care tag of 重点人群, begun (counted) or beginning next month (not yet)."""
@@ -387,13 +392,7 @@ def test_rebuild_without_duplicates_keeps_their_counts_and_recounts_the_rest(wor
     recounted."""
     t = world.tree
     p = world.people.head
-    PersonFactory(
-        region=p.region,
-        id_number=p.id_number.reveal(),
-        sex=p.sex,
-        birth_date=p.birth_date,
-        legacy_duplicate=True,
-    )
+    legacy_twin(p)
     region_counts_rebuild()
     duplicates = RegionCount.objects.filter(counter=RegionCounter.PERSONS_DUPLICATE)
     kept = set(duplicates.values_list("region_id", "n"))
