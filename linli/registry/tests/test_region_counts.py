@@ -68,13 +68,14 @@ def _xlsx(rows: list[list[object]], name: str) -> io.BytesIO:
 
 def legacy_twin(p: Person) -> Person:
     """A record of ``p``'s number registered again before the rule (the rule lets only such records be)."""
-    return PersonFactory(
+    twin: Person = PersonFactory.create(
         region=p.region,
         id_number=p.id_number.reveal(),
         sex=p.sex,
         birth_date=p.birth_date,
         legacy_duplicate=True,
     )
+    return twin
 
 
 class Registry:
