@@ -478,6 +478,9 @@ def communities_of(root: Region) -> QuerySet[Region]:
     )
 
 
+BY_ID_UP_TO = 2000  # regions of a page looked up by id; more (a city's 25 000) by their codes' range
+
+
 def figures_of(communities: list[Region], *, residents: bool = True) -> list[CommunityFigures]:
     """Per community of ``communities`` (a page by code, from ``communities_of``): households (from
     the registry's kept counts), residents, community workers, certified social workers, grids and
@@ -504,7 +507,11 @@ def figures_of(communities: list[Region], *, residents: bool = True) -> list[Com
 
     def by_region(qs: QuerySet[Any], **agg: Any) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
-        for r in qs.filter(region_id__in=list(codes)).values("region_id").annotate(**agg).order_by():
+        if len(codes) > BY_ID_UP_TO:  # a whole city's: the list of ids would cost more than the join
+            qs = qs.filter(region__code__gte=lo, region__code__lt=hi)
+        else:
+            qs = qs.filter(region_id__in=list(codes))
+        for r in qs.values("region_id").annotate(**agg).order_by():
             row = out.setdefault(codes[r.pop("region_id")][:12], dict.fromkeys(agg, 0))
             for k, v in r.items():
                 row[k] += v or 0

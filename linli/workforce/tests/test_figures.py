@@ -25,7 +25,9 @@ from .conftest import Front
 pytestmark = pytest.mark.django_db
 
 
-def test_figures_by_hand_equal_the_data_elements_and_the_report_carries_them(front: Front) -> None:
+def test_figures_by_hand_equal_the_data_elements_and_the_report_carries_them(
+    front: Front, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tree = front.world.tree
     today = timezone.localdate()
     for i in range(5):
@@ -95,6 +97,9 @@ def test_figures_by_hand_equal_the_data_elements_and_the_report_carries_them(fro
     # a page of one community reads the same figures as the whole district
     for c in selectors.communities_of(tree.district):
         assert selectors.figures_of([c]) == [f for f in whole if f.region.pk == c.pk]
+    # and a city's many regions, read by their codes' range instead of their ids, the same again
+    monkeypatch.setattr(selectors, "BY_ID_UP_TO", 0)
+    assert selectors.community_figures(tree.district) == whole
     assert (figs.households, figs.residents, figs.workers, figs.certified) == (
         households,
         residents,
