@@ -1,0 +1,25 @@
+"""The options of a region filter: escaped names, the chosen one selected, communities indented."""
+
+from types import SimpleNamespace
+
+from django.template import Context, Template
+
+from linli.regions.models import Level
+
+
+def test_region_options_escape_select_and_indent():
+    regions = [
+        SimpleNamespace(code="350504001", name="万安街道", level=Level.STREET),
+        SimpleNamespace(code="350504001001", name="<b>塘西</b>社区", level=Level.COMMUNITY),
+    ]
+    html = Template("{% load regions %}{% region_options regions chosen %}").render(
+        Context({"regions": regions, "chosen": "350504001001"})
+    )
+    assert html == (
+        '<option value="350504001">万安街道</option>'
+        '<option value="350504001001" selected>　&lt;b&gt;塘西&lt;/b&gt;社区</option>'
+    )
+    nothing = Template("{% load regions %}{% region_options regions '' %}").render(
+        Context({"regions": regions})
+    )
+    assert "selected" not in nothing
