@@ -72,7 +72,7 @@ def lifecircle_nightly() -> dict[str, Any]:
     done = {}
     roots = recomputed_roots()
     # the residents of every building of every root in one pass over the registry, not one per root
-    population = population_of([r.code for r in roots]) if len(roots) > 1 else None
+    population = population_of([r.code for r in roots]) if roots else None
     for region in roots:
         run = recompute(region, population=population)
         done[region.code] = {"buildings": run.buildings, "seconds": round(run.seconds, 1)}

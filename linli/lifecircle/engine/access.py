@@ -153,10 +153,12 @@ class NodeTargets:
         """The targets at ``nodes``: each one's position in ``nodes``, and the target indices."""
         lo = self.ptr[nodes]
         k = self.ptr[nodes + 1] - lo
-        total = int(k.sum())
-        where = np.repeat(np.arange(len(nodes)), k)
-        pos = np.arange(total) - np.repeat(np.cumsum(k) - k, k) + np.repeat(lo, k)
-        return where, self.idx[pos]
+        return np.repeat(np.arange(len(nodes)), k), self.idx[_ranges(lo, k)]
+
+
+def _ranges(start: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The positions start[i], …, start[i] + k[i] − 1 of every i, one after another (CSR slices at once)."""
+    return np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(start, k)
 
 
 def _z_order(xy: np.ndarray, cell: float) -> np.ndarray:
@@ -171,9 +173,9 @@ def _z_order(xy: np.ndarray, cell: float) -> np.ndarray:
 
 def _induced(graph: sp.csr_matrix, sub: np.ndarray, local: np.ndarray) -> sp.csr_matrix:
     """The subgraph of ``graph`` on the nodes ``sub`` (sorted), renumbered by ``local``."""
-    start, stop = graph.indptr[sub], graph.indptr[sub + 1]
-    k = stop - start
-    pos = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(start, k)
+    start = graph.indptr[sub]
+    k = graph.indptr[sub + 1] - start
+    pos = _ranges(start, k)
     row = np.repeat(np.arange(len(sub)), k)
     col = local[graph.indices[pos]]
     keep = col >= 0

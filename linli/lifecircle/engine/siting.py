@@ -548,10 +548,14 @@ def lns(
     S, w = red.S, red.w
     C = S.tocsc()
     sel = list(sel)
-    cnt = np.zeros(S.shape[0], dtype=np.int32)
-    for j in sel:
-        cnt[C.indices[C.indptr[j] : C.indptr[j + 1]]] += 1
-    value = float(w[cnt > 0].sum())
+
+    def worth(js: list[int]) -> float:
+        covered = np.zeros(S.shape[0], dtype=bool)
+        for j in js:
+            covered[C.indices[C.indptr[j] : C.indptr[j + 1]]] = True
+        return float(w[covered].sum())
+
+    value = worth(sel)
     steps = idle = pos = 0
     cut = False
     while sel and idle < len(sel):
@@ -582,10 +586,7 @@ def lns(
         cut = cut or time.perf_counter() - t >= limit
         steps += 1
         trial = kept + [int(region[j]) for j in got]
-        cnt[:] = 0
-        for j in trial:
-            cnt[C.indices[C.indptr[j] : C.indptr[j + 1]]] += 1
-        v = float(w[cnt > 0].sum())
+        v = worth(trial)
         if v > value + 1e-9 * max(1.0, value):
             sel, value, idle = trial, v, 0
     return sel, value, steps, cut

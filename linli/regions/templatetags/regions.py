@@ -5,7 +5,7 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from linli.regions.models import Level
 
@@ -23,7 +23,7 @@ def region_options(regions: Iterable[Any], selected: str = "") -> SafeString:
         (
             (
                 r.code,
-                mark_safe(" selected") if r.code == selected else "",
+                " selected" if r.code == selected else "",
                 "　" if r.level == Level.COMMUNITY else "",
                 r.name,
             )

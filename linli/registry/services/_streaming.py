@@ -90,7 +90,7 @@ class SeenKeys:
         if not rows_of:
             return
         keys = np.fromiter(rows_of.keys(), dtype=np.uint64, count=len(rows_of))
-        rows = np.fromiter(rows_of.values(), dtype=np.int64, count=len(rows_of)).astype(np.int32)
+        rows = np.fromiter(rows_of.values(), dtype=np.int32, count=len(rows_of))
         order = np.argsort(keys, kind="stable")
         self.runs.append((keys[order], rows[order]))
         while len(self.runs) > 1 and len(self.runs[-1][0]) >= len(self.runs[-2][0]):

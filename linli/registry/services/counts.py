@@ -359,8 +359,7 @@ def region_counts_rebuild(*, codes: list[str] | None = None, duplicates: bool = 
     a create-only import does, which adds no duplicate (households and buildings carry no number; a
     person's number is refused when a registered person has it, by the look-up and the unique
     index). Recounting them probes every person of the subtrees: 5 s of a million-row import."""
-    rows = Rows(codes=list(codes)) if codes else Rows(everything=True)
-    rows.duplicates = duplicates
+    rows = Rows(codes=list(codes or []), everything=not codes, duplicates=duplicates)
     with transaction.atomic():
         _lock_table()
         counted = contributions(rows)

@@ -400,9 +400,7 @@ def test_rebuild_without_duplicates_keeps_their_counts_and_recounts_the_rest(wor
     assert kept
     duplicates.update(n=7)
     RegionCount.objects.filter(counter=RegionCounter.PERSONS_ACTIVE).update(n=99)
-    region_counts_rebuild(
-        codes=[t.community_a.code, t.community_b.code, t.community_c.code], duplicates=False
-    )
+    region_counts_rebuild(codes=[c.code for c in t.communities], duplicates=False)
     assert set(duplicates.values_list("n", flat=True)) == {7}
     duplicates.update(n=0)  # as recounted: only the duplicates differ
     assert {k[1] for k in region_counts_differences()} == {RegionCounter.PERSONS_DUPLICATE}
