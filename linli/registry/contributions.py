@@ -161,7 +161,7 @@ def register() -> None:
     scope.declare("registry.training", {"region": "staff__region"})
     scope.declare("registry.organisation", {"region": "region", "organisation": "pk"})
 
-    scope.declare("registry.regioncount", {"region": "region"})
+    scope.declare("registry.regioncount", {"region": ""})  # its own copy of the region's code
 
     # the tree's roll-ups sum the maintained counts per region (RegionCount), not the registry's rows
     for key, label, counter in [
@@ -169,7 +169,7 @@ def register() -> None:
         ("households", "户数", RegionCounter.HOUSEHOLDS),
         ("buildings", "楼栋数", RegionCounter.BUILDINGS),
     ]:
-        rollup.register(rollup.Counter(key, label, _counted(counter), "region", total="n"))
+        rollup.register(rollup.Counter(key, label, _counted(counter), "", total="n"))
 
     register_nav(nav, group=BASIC_DATA)
     home.register_panel(home.HomePanel("registry.me", 10, RESIDENTS, home_me, "registry/home/_me.html"))

@@ -614,7 +614,8 @@ class RegionCount(models.Model):
 
     Kept by delta in the same transaction as every registry write (``services.counts``), rebuilt
     whole by the nightly job; a region's figure over its subtree is the sum of its rows by code range
-    (``selectors.region_counts``), so a district or the city sums a few thousand rows, not millions.
+    (``selectors.region_counts``, on the row's own copy of the code), so a district or the city sums
+    a few thousand index entries, not millions of rows.
     A missing row is a zero.
     """
 
@@ -623,6 +624,9 @@ class RegionCount(models.Model):
     )
     counter = models.CharField("计数项", max_length=32, choices=RegionCounter.choices)
     n = models.IntegerField("数量", default=0)
+    # the region's code, copied when the row is written (a code never changes): a subtree's sum is a
+    # range of the (counter, code, n) index, read without visiting the regions
+    code = models.CharField("区域编码", max_length=32, default="")
 
     class Meta:
         verbose_name = "区域计数"
@@ -631,6 +635,7 @@ class RegionCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region", "counter"], name="region_count_unique"),
         ]
+        indexes = [models.Index(fields=["counter", "code", "n"], name="region_count_code")]
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.get_counter_display()} {self.n}"

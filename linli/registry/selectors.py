@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -22,10 +20,11 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Length, NullIf, Substr
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from linli.core.personal import blind_lookup
-from linli.core.scope import scoped
+from linli.core.scope import VILLAGE_CODE_LENGTH, scoped
 from linli.regions.models import Level, Region, subtree_q
 from linli.registry.models import (
     DERIVED_AGE_TAGS,
@@ -424,14 +423,14 @@ def region_counts_by(
     whether the region is a grid: {(code prefix, at a grid): {counter: n}}. One grouped query over
     the summary rows (a few per grid), never over the registry; out of scope reads as absent."""
     width = width or len(code)
-    rows = scoped(RegionCount.objects.filter(subtree_q(code, "region__code")), user)
+    rows = scoped(RegionCount.objects.filter(subtree_q(code, "code")), user)
     if counters is not None:
         rows = rows.filter(counter__in=counters)
-    grouped = (
+    grouped = (  # the rows' own codes (a grid's is the only one longer than a village's): no join
         rows.order_by()
         .values(
-            prefix=Substr("region__code", 1, width),
-            grid=ExpressionWrapper(Q(region__level=Level.GRID), output_field=BooleanField()),
+            prefix=Substr("code", 1, width),
+            grid=GreaterThan(Length("code"), VILLAGE_CODE_LENGTH),
             key=F("counter"),
         )
         .annotate(total=Sum("n"))

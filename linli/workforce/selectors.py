@@ -517,7 +517,8 @@ def figures_of(communities: list[Region], *, residents: bool = True) -> list[Com
                 row[k] += v or 0
         return out
 
-    hh = by_region(RegionCount.objects.filter(counter=RegionCounter.HOUSEHOLDS), n=Sum("n"))
+    # the kept counts carry their region's code: a range of their index, no region looked up
+    hh = by12(RegionCount.objects.filter(counter=RegionCounter.HOUSEHOLDS), "code", n=Sum("n"))
     living = Q(status=PersonStatus.ACTIVE) & ~Q(residence_type=ResidenceType.SEPARATED)
     ppl = by_region(Person.objects.filter(living), n=Count("pk")) if residents else {}
     st = by_region(

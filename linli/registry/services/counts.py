@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
@@ -244,15 +244,23 @@ def _upsert(deltas: dict[Key, int]) -> None:
     that two writers lock the rows they share in the same order."""
     table = RegionCount._meta.db_table
     items = sorted((k, d) for k, d in deltas.items() if d)
+    if not items:
+        return
+    codes = _codes({region_id for (region_id, _), _ in items})
     with connection.cursor() as cur:
         for i in range(0, len(items), UPSERT_BATCH):
             chunk = items[i : i + UPSERT_BATCH]
-            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
             cur.execute(
-                f"INSERT INTO {table} (region_id, counter, n) VALUES {values} "
+                f"INSERT INTO {table} (region_id, counter, n, code) VALUES {values} "
                 f"ON CONFLICT (region_id, counter) DO UPDATE SET n = {table}.n + excluded.n",
-                [v for (region_id, counter), d in chunk for v in (region_id, counter, d)],
+                [v for (region_id, counter), d in chunk for v in (region_id, counter, d, codes[region_id])],
             )
+
+
+def _codes(region_ids: Iterable[int]) -> dict[int, str]:
+    """The codes of these regions (``RegionCount.code``, copied into each row it writes)."""
+    return dict(Region.objects.filter(pk__in=sorted(region_ids)).values_list("pk", "code").order_by())
 
 
 def _lock(model: Any, pks: Iterable[Any], key_field: str = "pk") -> None:
@@ -365,12 +373,17 @@ def region_counts_rebuild(*, codes: list[str] | None = None, duplicates: bool = 
         counted = contributions(rows)
         old: QuerySet[RegionCount] = RegionCount.objects.all()
         if codes:
-            old = old.filter(region__in=Region.objects.filter(subtrees_q(list(codes))).values("pk"))
+            old = old.filter(subtrees_q(list(codes), "code"))
         if not duplicates:
             old = old.exclude(counter=RegionCounter.PERSONS_DUPLICATE)
         old.delete()
+        codes = _codes({r for (r, _), n in counted.items() if n})
         RegionCount.objects.bulk_create(
-            [RegionCount(region_id=r, counter=c, n=n) for (r, c), n in sorted(counted.items()) if n],
+            [
+                RegionCount(region_id=r, counter=c, n=n, code=codes[r])
+                for (r, c), n in sorted(counted.items())
+                if n
+            ],
             batch_size=5000,
         )
     return len(counted)
@@ -387,9 +400,10 @@ def region_counts_differences(*, codes: list[str] | None = None) -> dict[Key, tu
     what the equality tests and ``manage.py registry_counts --check`` compare."""
     rows = Rows(codes=list(codes)) if codes else Rows(everything=True)
     counted = contributions(rows)
-    kept_rows = RegionCount.objects.exclude(n=0)
+    # a row whose copy of the code is not its region's is one the readers' ranges miss: not kept
+    kept_rows = RegionCount.objects.exclude(n=0).filter(code=F("region__code"))
     if codes:
-        kept_rows = kept_rows.filter(region__in=Region.objects.filter(subtrees_q(list(codes))).values("pk"))
+        kept_rows = kept_rows.filter(subtrees_q(list(codes), "code"))
     kept = {(r, c): n for r, c, n in kept_rows.values_list("region_id", "counter", "n")}
     return {
         k: (kept.get(k, 0), counted.get(k, 0))

@@ -404,3 +404,18 @@ def test_rebuild_without_duplicates_keeps_their_counts_and_recounts_the_rest(wor
     assert set(duplicates.values_list("n", flat=True)) == {7}
     duplicates.update(n=0)  # as recounted: only the duplicates differ
     assert {k[1] for k in region_counts_differences()} == {RegionCounter.PERSONS_DUPLICATE}
+
+
+@pytest.mark.django_db
+def test_every_kept_row_carries_its_regions_code_and_a_wrong_one_is_a_difference(world):
+    """The readers sum by the row's own copy of the code: the deltas and the rebuild both write it,
+    and a row whose copy is not its region's reads as a difference from the recount."""
+    t = world.tree
+    region_counts_rebuild()
+    PersonFactory(region=t.grid_a1)  # a delta on an existing row, and rows it may create
+    rows = RegionCount.objects.select_related("region")
+    assert rows.exists()
+    assert all(r.code == r.region.code for r in rows)
+    assert region_counts_differences() == {}
+    RegionCount.objects.filter(region=t.grid_a1).update(code=t.grid_c1.code)
+    assert {k[0] for k in region_counts_differences()} == {t.grid_a1.pk}
