@@ -377,10 +377,10 @@ def region_counts_rebuild(*, codes: list[str] | None = None, duplicates: bool = 
         if not duplicates:
             old = old.exclude(counter=RegionCounter.PERSONS_DUPLICATE)
         old.delete()
-        codes = _codes({r for (r, _), n in counted.items() if n})
+        code_of = _codes({r for (r, _), n in counted.items() if n})
         RegionCount.objects.bulk_create(
             [
-                RegionCount(region_id=r, counter=c, n=n, code=codes[r])
+                RegionCount(region_id=r, counter=c, n=n, code=code_of[r])
                 for (r, c), n in sorted(counted.items())
                 if n
             ],
