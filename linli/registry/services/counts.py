@@ -49,6 +49,7 @@ NOT_DWELLINGS = (
     BuildingKind.NATURAL_VILLAGE,
 )  # 小区 and 自然村 hold no household themselves
 UPSERT_BATCH = 500
+CODES_BY_ID_UP_TO = 500  # regions whose codes ``_codes`` looks up by id; more: every region's, once
 # 户籍人口: registered here, living here or elsewhere (人户分离)
 REGISTERED_TYPES = (ResidenceType.REGISTERED, ResidenceType.SEPARATED)
 
@@ -259,8 +260,14 @@ def _upsert(deltas: dict[Key, int]) -> None:
 
 
 def _codes(region_ids: Iterable[int]) -> dict[int, str]:
-    """The codes of these regions (``RegionCount.code``, copied into each row it writes)."""
-    return dict(Region.objects.filter(pk__in=sorted(region_ids)).values_list("pk", "code").order_by())
+    """The codes of these regions (``RegionCount.code``, copied into each row it writes): a write's
+    few by id; a rebuild's thousands from one read of every region, not a list of ids longer than a
+    statement may hold (SQLite's limit on parameters)."""
+    ids = set(region_ids)
+    regions = (
+        Region.objects.all() if len(ids) > CODES_BY_ID_UP_TO else Region.objects.filter(pk__in=sorted(ids))
+    )
+    return {pk: code for pk, code in regions.values_list("pk", "code").order_by() if pk in ids}
 
 
 def _lock(model: Any, pks: Iterable[Any], key_field: str = "pk") -> None:

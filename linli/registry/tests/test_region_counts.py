@@ -42,6 +42,7 @@ from linli.registry.services import (
     person_update,
     persons_import,
 )
+from linli.registry.services import counts as counts_service
 from linli.registry.services.counts import region_counts_differences, region_counts_rebuild
 from linli.testing.factories import PersonFactory, PersonTagFactory
 
@@ -407,10 +408,16 @@ def test_rebuild_without_duplicates_keeps_their_counts_and_recounts_the_rest(wor
 
 
 @pytest.mark.django_db
-def test_every_kept_row_carries_its_regions_code_and_a_wrong_one_is_a_difference(world):
-    """The readers sum by the row's own copy of the code: the deltas and the rebuild both write it,
-    and a row whose copy is not its region's reads as a difference from the recount."""
+@pytest.mark.parametrize("by_id_up_to", [500, 0], ids=["by id", "every region read"])
+def test_every_kept_row_carries_its_regions_code_and_a_wrong_one_is_a_difference(
+    world, monkeypatch, by_id_up_to
+):
+    """The readers sum by the row's own copy of the code: the deltas and the rebuild both write it
+    (the codes looked up by id, or read from every region when there are many), and a row whose copy
+    is not its region's reads as a difference from the recount."""
+    monkeypatch.setattr(counts_service, "CODES_BY_ID_UP_TO", by_id_up_to)
     t = world.tree
+    RegionCount.objects.all().delete()
     region_counts_rebuild()
     PersonFactory(region=t.grid_a1)  # a delta on an existing row, and rows it may create
     rows = RegionCount.objects.select_related("region")
