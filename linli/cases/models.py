@@ -316,6 +316,11 @@ class Case(models.Model):
                 name="case_sweep_remind",
                 condition=Q(status__in=wf.SWEPT_REMINDED, overdue=False, reminded_at__isnull=True),
             ),
+            # the queues of open requests (待我处理, 全部在办, 已超期) by deadline: a year's closed
+            # requests, most of the table, are not in it
+            models.Index(
+                fields=["resolve_due", "id"], name="case_open_due", condition=Q(status__in=wf.OPEN_LIST)
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
@@ -195,15 +197,36 @@ COORDINATOR_WAITS = (wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIE
 HANDLER_WAITS = (wf.DISPATCHED, wf.IN_PROGRESS)
 
 
-def late_q(now: dt.datetime) -> Q:
-    """Requests behind time: past the resolution deadline and not yet answered (the sweep's ``overdue``
-    flag, or a deadline passed since its last run), or still not accepted after the response deadline."""
+def late_arms(now: dt.datetime) -> list[Q]:
+    """Requests behind time, as three clauses: past the resolution deadline and not yet answered (the
+    sweep's ``overdue`` flag, or a deadline passed since its last run), or still not accepted after the
+    response deadline. Each follows the open requests' index on its own; their OR does not."""
     unanswered = [wf.ACCEPTED, wf.DISPATCHED, wf.IN_PROGRESS, wf.RETURNED]
-    return (
-        Q(status__in=unanswered, overdue=True)
-        | Q(status__in=unanswered, resolve_due__lt=now)
-        | Q(status=wf.RECEIVED, response_due__lt=now)
-    )
+    return [
+        Q(status__in=unanswered, overdue=True),
+        Q(status__in=unanswered, resolve_due__lt=now),
+        Q(status=wf.RECEIVED, response_due__lt=now),
+    ]
+
+
+def todo_arms(user: User) -> list[Q] | None:
+    """The clauses of coordinating staff's 待我处理 (see ``queue``), each of open states only: what waits
+    on their own unit as coordinator, as handler, and what is behind time anywhere in their region. None
+    for the accounts whose queue is a single filter (handler, resident, grid worker). The home page reads
+    each clause by deadline on its own (an OR of them cannot follow the open requests' index)."""
+    if user.role in (Role.DEPARTMENT_HANDLER, Role.RESIDENT, Role.GRID_WORKER):
+        return None
+    late = late_arms(timezone.now())
+    if effective_role(user) == Role.SYSTEM_ADMIN:
+        return [Q(status__in=[wf.RECEIVED, wf.RETURNED, wf.REVIEW]), *late]
+    code = user.region_code
+    if not code:
+        return []
+    return [
+        Q(coordinator__code=code, status__in=COORDINATOR_WAITS),
+        Q(handler_region__code=code, status__in=HANDLER_WAITS),
+        *late,
+    ]
 
 
 def queue(user: User, name: str) -> QuerySet[Case]:
@@ -222,20 +245,13 @@ def queue(user: User, name: str) -> QuerySet[Case]:
         if user.role == Role.RESIDENT:
             return qs.filter(status=wf.REPLIED)
         if user.role == Role.GRID_WORKER:  # he follows what is open in his grid and what he filed
-            return qs.filter(status__in=wf.OPEN_STATES)
-        late = late_q(timezone.now())
-        if effective_role(user) == Role.SYSTEM_ADMIN:
-            return qs.filter(Q(status__in=[wf.RECEIVED, wf.RETURNED, wf.REVIEW]) | late)
-        code = user.region_code
-        if not code:
-            return qs.none()
-        mine_coord = Q(coordinator__code=code, status__in=COORDINATOR_WAITS)
-        mine_handle = Q(handler_region__code=code, status__in=HANDLER_WAITS)
-        return qs.filter(mine_coord | mine_handle | late)
+            return qs.filter(status__in=wf.OPEN_LIST)
+        arms = todo_arms(user) or []
+        return qs.filter(reduce(operator.or_, arms)) if arms else qs.none()
     if name == "open":
-        return qs.filter(status__in=wf.OPEN_STATES)
+        return qs.filter(status__in=wf.OPEN_LIST)
     if name == "overdue":
-        return qs.filter(status__in=wf.OPEN_STATES, overdue=True)
+        return qs.filter(status__in=wf.OPEN_LIST, overdue=True)
     if name == "review":
         return qs.filter(status__in=[wf.REPLIED, wf.REVIEW])
     if name == "closed":

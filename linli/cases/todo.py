@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,12 +87,31 @@ def own(case: Case, user: Any) -> bool:
     )
 
 
+def _first_ids(user: Any) -> QuerySet[Case]:
+    """The account's 待我处理 (the first ``TODO_PER_SOURCE`` by deadline, once ordered). Coordinating staff's queue is an
+    OR of clauses (``selectors.todo_arms``): each is read on its own by deadline, as far as the page
+    shows, and the earliest of them taken — each read follows the open requests' index and stops early,
+    where the OR of them would gather every open request of the region to sort it."""
+    arms = selectors.todo_arms(user)
+    if arms is None:
+        return selectors.queue(user, "todo")
+    visible = selectors.visible_cases(user)
+    keys: set[tuple[dt.datetime, int]] = set()
+    for arm in arms:
+        keys.update(
+            visible.filter(arm)
+            .order_by("resolve_due", "id")
+            .values_list("resolve_due", "id")[: home.TODO_PER_SOURCE]
+        )
+    return Case.objects.filter(pk__in=[pk for _, pk in sorted(keys)[: home.TODO_PER_SOURCE]])
+
+
 def case_items(user: Any) -> list[home.TodoItem]:
     """The account's own requests one by one; those behind time elsewhere in its region (which it
     chases but others handle) one by one when few, else as one item leading to the overdue list."""
     now = timezone.now()
     rows = list(
-        selectors.with_related(selectors.queue(user, "todo"))
+        selectors.with_related(_first_ids(user))
         .select_related("owner_region")
         .defer(
             *(f"{r}__boundary" for r in ("region", "grid", "coordinator", "handler_region", "owner_region"))

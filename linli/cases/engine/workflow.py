@@ -33,6 +33,9 @@ STATE_LABELS: dict[str, str] = {
 OPEN_STATES: frozenset[str] = frozenset(
     {RECEIVED, ACCEPTED, DISPATCHED, IN_PROGRESS, REPLIED, REVIEW, RETURNED}
 )
+# the open states as a list in a fixed order: the open-requests index's condition and the queues'
+# filters spell it alike, so the planner matches them at a glance
+OPEN_LIST: list[str] = sorted(OPEN_STATES)
 FINAL_STATES: frozenset[str] = frozenset({CLOSED, MERGED})
 # the states the sweep marks overdue, and those it reminds in (a list: its order is in the indexes)
 SWEPT_WORKING: list[str] = [ACCEPTED, DISPATCHED, IN_PROGRESS, RETURNED]
