@@ -98,6 +98,9 @@ def account_subtrees_q(user: User | Any, path: str = "code") -> Q:
 #   grid         (optional) the row's grid when ``region`` is coarser (a request's community): an
 #                account bound to a grid sees the rows of its grid through this path;
 #   filer        (optional) the account that filed the row: staff see what they filed wherever it is.
+#   provider     (optional) the Region of the unit that serves the row (a booking's service): staff of
+#                that region's subtree see the row too, whoever it is about — a community runs its
+#                service for the residents of the next community as well.
 # Models absent here are not personal data; apps add theirs with ``declare``.
 SCOPE_PATHS: dict[str, dict[str, str]] = {
     "core.auditlog": {"region_code": "region_code", "actor": "actor_id"},
@@ -152,6 +155,8 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
         q |= subtrees_q(grids, f"{paths['grid']}__code")
     if "filer" in paths:
         q |= Q(**{paths["filer"]: user.pk})
+    if "provider" in paths:
+        q |= subtrees_q(codes, f"{paths['provider']}__code")
     return q
 
 
@@ -159,6 +164,22 @@ def scoped(qs: models.QuerySet, user: User | Any) -> models.QuerySet:
     """``qs`` limited to what ``user`` may see. Every list, search, export and API read uses this."""
     q = scope_q(user, qs.model)
     return qs if q is None else qs.filter(q)
+
+
+def scoped_through(qs: models.QuerySet, user: User | Any, key: str) -> models.QuerySet:
+    """``qs`` limited to the rows ``user`` sees through the one declared path ``key`` (a region path such
+    as ``provider``): a part of ``scoped`` for a list about that path alone — the bookings of the
+    services a unit runs — read without the other paths' joins. Staff of a region only; the system
+    administrator sees every row, anyone else none."""
+    path = _paths(qs.model)[key]
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    role = effective_role(user)
+    if role == Role.SYSTEM_ADMIN:
+        return qs
+    if role not in REGISTRY_READERS or not user.region_id:
+        return qs.none()
+    return qs.filter(subtrees_q(account_codes(user), f"{path}__code"))
 
 
 def region_in_scope(user: User | Any, region: PlaceInTree) -> bool:

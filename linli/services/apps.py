@@ -22,7 +22,12 @@ class ServicesConfig(AppConfig):
         declare("services.slot", {"region": "service__region"})
         declare(
             "services.booking",
-            {"region": "person__region", "self": "person_id", "household": "person__household_id"},
+            {
+                "region": "person__region",
+                "provider": "service__region",
+                "self": "person_id",
+                "household": "person__household_id",
+            },
         )
         declare(
             "services.need", {"region": "region", "self": "person_id", "household": "person__household_id"}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from linli.core.candidates import Candidate, candidates_for
 from linli.core.models import User
 from linli.core.progress import Progress
-from linli.core.scope import scoped
+from linli.core.scope import scoped, scoped_through
 from linli.registry.models import Person, PersonStatus, Relation
 from linli.registry.selectors import PersonFilter, person_list
 from linli.services.engine import matching, schedule, search
@@ -301,6 +301,12 @@ def service_list(
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def served_bookings(user: User) -> QuerySet[Booking]:
+    """The bookings of the services run in the account's region, whoever made them: what its units
+    confirm and serve (the booking's ``provider`` scope path alone, so without the bookers' rows)."""
+    return scoped_through(Booking.objects.select_related("slot", "service"), user, "provider")
 
 
 def booking_list(

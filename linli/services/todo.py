@@ -41,12 +41,13 @@ def booking_items(user: Any) -> list[home.TodoItem]:
     earliest slot among them (already begun: overdue; within a day: due soon). The services of the
     units below count only once their slots have begun unconfirmed, as one item to chase."""
     now = timezone.now()
+    waiting = selectors.served_bookings(user).filter(
+        status=BookingStatus.BOOKED, slot__starts_at__gte=now - PAST, slot__starts_at__lte=now + AHEAD
+    )
+    if effective_role(user) != Role.COMMUNITY_WORKER:  # below its own unit only what has begun counts
+        waiting = waiting.filter(Q(service__region__code=user.region_code) | Q(slot__starts_at__lt=now))
     rows = (
-        selectors.booking_list(user)
-        .filter(
-            status=BookingStatus.BOOKED, slot__starts_at__gte=now - PAST, slot__starts_at__lte=now + AHEAD
-        )
-        .order_by()
+        waiting.order_by()
         .values("service_id", "service__name", "service__region__code")
         .annotate(
             n=Count("pk"), first=Min("slot__starts_at"), begun=Count("pk", filter=Q(slot__starts_at__lt=now))

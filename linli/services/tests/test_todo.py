@@ -7,9 +7,11 @@ import datetime as dt
 from django.utils import timezone
 
 from linli.core import home
-from linli.services import services, todo
+from linli.core.roles import Role
+from linli.registry.models import Person
+from linli.services import selectors, services, todo
 from linli.services.models import Service, Slot
-from linli.testing.factories import World
+from linli.testing.factories import UserFactory, World
 
 
 def test_bookings_to_confirm_lead_to_their_service(world: World, meal: Service, tomorrow: dt.date) -> None:
@@ -37,3 +39,32 @@ def test_bookings_to_confirm_lead_to_their_service(world: World, meal: Service, 
 
     services.booking_confirm(actor=a.community_worker, booking=booking)
     assert todo.booking_items(a.community_worker) == [] and todo.booking_items(a.street_coordinator) == []
+
+
+def test_a_service_keeps_the_bookings_of_a_resident_who_moved_away(
+    world: World, meal: Service, tomorrow: dt.date
+) -> None:
+    """A booking follows the service as well as the booker (scope path ``provider``): after the resident
+    of community A who booked A's 长者助餐 moves to community C, A's worker still has it to confirm and
+    in the service's list, C's worker sees it among her new resident's bookings but not as work of her
+    own unit, and B's worker sees it nowhere."""
+    a = world.accounts
+    services.slots_generate(service=meal, start=tomorrow, days=1)
+    slot = Slot.objects.filter(service=meal).order_by("starts_at").first()
+    assert slot is not None
+    booking = services.booking_create(actor=a.resident, slot_id=slot.pk)
+    Person.objects.filter(pk=world.people.head.pk).update(region=world.tree.community_c)
+    worker_c = UserFactory.create(role=Role.COMMUNITY_WORKER, region=world.tree.community_c)
+
+    items = todo.booking_items(a.community_worker)
+    assert [(i.url, i.count) for i in items] == [(f"/services/manage/{meal.pk}/", 1)]
+    assert list(selectors.booking_list(a.community_worker, service=meal)) == [booking]
+    assert list(selectors.served_bookings(a.community_worker)) == [booking]
+    assert todo.booking_items(worker_c) == []  # not her unit's service
+    assert list(selectors.booking_list(worker_c)) == [booking]  # her resident's booking
+    assert list(selectors.served_bookings(worker_c)) == []
+    for who in (a.community_worker_b, a.resident):
+        assert list(selectors.served_bookings(who)) == []
+    assert list(selectors.booking_list(a.community_worker_b)) == []
+    services.booking_confirm(actor=a.community_worker, booking=booking)
+    assert todo.booking_items(a.community_worker) == []
