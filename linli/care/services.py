@@ -52,7 +52,7 @@ from linli.care.models import (
 )
 from linli.cases.models import Category
 from linli.cases.services import case_create
-from linli.core.bulk import insert_rows
+from linli.core.bulk import bulk_reads, insert_rows
 from linli.core.errors import Conflict, Forbidden, invalid
 from linli.core.images import image_reencode
 from linli.core.models import AuditAction, User
@@ -440,14 +440,15 @@ def care_evaluate(
         )
     matched: dict[int, set[int]] = {}  # rule id → person ids
     region_of: dict[int, int] = {}
-    for rule in rules:
-        rows = selectors.rule_matches(rule, day, among=ids).values_list("pk", "region_id")
-        got = set()
-        for pk, region_id in rows.iterator(chunk_size=20000):
-            got.add(pk)
-            region_of[pk] = region_id
-        matched[rule.pk] = got
-        result.matched[rule.code] = len(got)
+    with bulk_reads():  # a city's tag sets hashed once, not rescanned per person
+        for rule in rules:
+            rows = selectors.rule_matches(rule, day, among=ids).values_list("pk", "region_id")
+            got = set()
+            for pk, region_id in rows.iterator(chunk_size=20000):
+                got.add(pk)
+                region_of[pk] = region_id
+            matched[rule.pk] = got
+            result.matched[rule.code] = len(got)
     with transaction.atomic():
         open_ms = CareMembership.objects.filter(until__isnull=True, rule__active=True)
         if ids is not None:

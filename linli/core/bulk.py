@@ -1,8 +1,10 @@
-"""Fast inserts of many rows, for imports and the demo: COPY on PostgreSQL, executemany elsewhere."""
+"""Fast inserts of many rows, for imports and the demo: COPY on PostgreSQL, executemany elsewhere; and
+the memory a night job's big reads may use on PostgreSQL (``work_mem``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,33 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
                     copy.write_row(r)
         else:
             cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
+# A night job's reads over the whole city: ``x IN (subquery)`` over a tag held by half a million persons
+# is hashed only when the hash fits in work_mem × hash_mem_multiplier; PostgreSQL's default (4 MB)
+# holds a district's, and over a city it rescans the subquery for every person instead (hours).
+BULK_WORK_MEM_MB = 64
+
+
+@contextlib.contextmanager
+def bulk_reads(megabytes: int = BULK_WORK_MEM_MB) -> Iterator[None]:
+    """While inside, this connection's ``work_mem`` is at least ``megabytes`` (PostgreSQL; elsewhere
+    nothing): a city's id sets are hashed once rather than rescanned per row. Restored on leaving."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('work_mem'), pg_size_bytes(current_setting('work_mem'))")
+        before, size = cur.fetchone()
+        raise_it = size < megabytes * 2**20
+        if raise_it:
+            cur.execute(f"SET work_mem = '{int(megabytes)}MB'")
+    try:
+        yield
+    finally:
+        if raise_it:
+            with connection.cursor() as cur:
+                cur.execute("SELECT set_config('work_mem', %s, false)", [before])
 
 
 # PostgreSQL type OIDs → the big-endian NumPy type of their binary COPY form
