@@ -1,11 +1,15 @@
 """Input and output types every part of the registry's API shares."""
 
+import datetime as dt
 from typing import Annotated, Any
 
-from ninja import Schema
+from django.urls import reverse
+from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from linli.core.engine.text import clean_name, clean_text
+from linli.core.jobs import export_file_ready
+from linli.core.models import ExportRun
 from linli.regions.models import LEVEL_OF_LENGTH
 
 
@@ -47,3 +51,23 @@ class Out(Schema):
     OpenAPI document, as the answer always carries it."""
 
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class ExportRunOut(Out):
+    id: int
+    kind: str = Field(description="registry.persons / registry.households / registry.buildings")
+    label: str
+    status: str = Field(description="queued 排队中 / running 进行中 / done 已完成 / failed 失败")
+    status_label: str = Field(alias="get_status_display")
+    rows_done: int
+    rows_total: int
+    percent: int = Field(description="已写行数占总行数的百分比（完成时为 100）")
+    filename: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    error: str
+    download: str | None = Field(description="文件就绪时的下载地址（只有提交者本人可下载，保留一天）")
+
+    @staticmethod
+    def resolve_download(obj: ExportRun) -> str | None:
+        return reverse("api:registry_export_file", args=[obj.pk]) if export_file_ready(obj) else None

@@ -4,11 +4,9 @@ progress, download its file — the same service and the same rows as the pages'
 Only the account that asked sees its run and its file; anyone else's answer is 404, as if absent.
 """
 
-import datetime as dt
 from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
-from django.urls import reverse
 from django.utils.http import content_disposition_header
 from ninja import Field, Router, Status
 
@@ -16,7 +14,7 @@ from linli.core.api import ERRORS, OneOf, acting_user
 from linli.core.auth import PERSONAL_DATA_AUTH
 from linli.core.jobs import CONTENT_TYPES, export_file_ready, export_run_for
 from linli.core.models import ExportRun
-from linli.registry.api._common import Out
+from linli.registry.api._common import ExportRunOut
 from linli.registry.api.persons import PersonFilterIn
 from linli.registry.services import EXPORT_LABELS, export_begin
 
@@ -33,26 +31,6 @@ class ExportIn(PersonFilterIn):
     format: Annotated[str, OneOf(list(CONTENT_TYPES), blank=False, description="xlsx 或 csv")] = "xlsx"
     full: bool = Field(False, description="人员：导出完整身份证号和电话（须有查看权限并填写事由）")
     reason: str = Field("", max_length=500, description="full=true 时必填的事由")
-
-
-class ExportRunOut(Out):
-    id: int
-    kind: str = Field(description="registry.persons / registry.households / registry.buildings")
-    label: str
-    status: str = Field(description="queued 排队中 / running 进行中 / done 已完成 / failed 失败")
-    status_label: str = Field(alias="get_status_display")
-    rows_done: int
-    rows_total: int
-    percent: int = Field(description="已写行数占总行数的百分比（完成时为 100）")
-    filename: str
-    created_at: dt.datetime
-    finished_at: dt.datetime | None
-    error: str
-    download: str | None = Field(description="文件就绪时的下载地址（只有提交者本人可下载，保留一天）")
-
-    @staticmethod
-    def resolve_download(obj: ExportRun) -> str | None:
-        return reverse("api:registry_export_file", args=[obj.pk]) if export_file_ready(obj) else None
 
 
 @router.post(

@@ -17,11 +17,10 @@ from ninja.pagination import paginate
 
 from linli.core.api import ERRORS, ConflictOut, OneOf, Pagination, acting_user, conflict_response
 from linli.core.auth import PERSONAL_DATA_AUTH
-from linli.core.engine.crypto import mask_id_number, mask_phone
 from linli.core.models import User
 from linli.core.services import personal_reveal
 from linli.core.tabular import csv_lines, xlsx_bytes
-from linli.registry.api._common import Masked, Name, Out, RegionCode, Text, as_label
+from linli.registry.api._common import ExportRunOut, Masked, Name, Out, RegionCode, Text, as_label
 from linli.registry.models import (
     DisabilityCategory,
     Person,
@@ -35,10 +34,8 @@ from linli.registry.models import (
 )
 from linli.registry.selectors import TAG_FILTERS, PersonFilter, person_detail, person_list
 from linli.registry.services import (
-    PERSON_COLUMNS,
     IdNumberTaken,
-    export_person_rows,
-    export_record,
+    export_begin,
     person_birth_register,
     person_create,
     person_status_change,
@@ -145,17 +142,6 @@ def person_list_view(request: HttpRequest, filters: Query[PersonFilterIn]) -> Qu
     )
 
 
-def _audited_filters(f: PersonFilter) -> dict[str, Any]:
-    """The filters as written to the audit log: an ID or phone number searched for is masked there too."""
-    out = f.as_dict()
-    q = str(out.get("q", "")).replace(" ", "")
-    if len(q) == 18 and q[:17].isdigit():
-        out["q"] = mask_id_number(q)
-    elif q.isdigit() and len(q) in (11, 12):
-        out["q"] = mask_phone(q)
-    return out
-
-
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -164,12 +150,14 @@ EXPORT_TYPES = {
 
 @router.get(
     "/persons/export",
-    response=ERRORS,
+    response={202: ExportRunOut, **ERRORS},
     auth=PERSONAL_DATA_AUTH,
     summary="导出人员（CSV/Excel）",
     description=(
         "与人员列表相同的筛选条件；列与导入模板一致。默认脱敏，full=1 导出完整身份证号和电话"
         "（须有查看权限并填写事由）。每次导出都写入审计日志。"
+        "不超过后台导出阈值（默认 3000 行）时直接返回文件；更多时返回 202 和后台导出任务，"
+        "用 GET /api/exports/{id} 查看进度，完成后从 download 下载。"
         "以登录会话调用时须在请求头 X-CSRFToken 中带上页面的校验令牌（防止跨站触发导出）。"
     ),
     openapi_extra={
@@ -189,29 +177,27 @@ def person_export(
     format: Annotated[str, OneOf(list(EXPORT_TYPES), blank=False, description="csv 或 xlsx")] = "csv",
     full: bool = False,
     reason: str = "",
-) -> HttpResponseBase:
-    user = acting_user(request)
-    f = filters.to_filter()
-    qs = person_list(user=user, filters=f)
-    rows = qs.count()
-    export_record(
-        by=user,
+) -> Any:
+    plan = export_begin(
+        by=acting_user(request),
         kind="persons",
-        rows=rows,
+        fmt=format,
         full=full,
         reason=reason,
-        filters=_audited_filters(f),
-        region_code=f.region or user.region_code,
+        filters=filters.to_filter(),
     )
-    header = [c.header for c in PERSON_COLUMNS]
+    if plan.run is not None:  # too many rows to write while the client waits: a run, as POST /exports
+        plan.run.refresh_from_db()
+        return Status(202, plan.run)
+    assert plan.rows is not None
     filename = f"人员_{timezone.localdate():%Y%m%d}.{format}"
     response: HttpResponseBase
     if format == "xlsx":
-        data = xlsx_bytes(header, export_person_rows(qs.iterator(chunk_size=2000), full=full), sheet="人员")
-        response = HttpResponse(data, content_type=EXPORT_TYPES["xlsx"])
+        response = HttpResponse(
+            xlsx_bytes(plan.header, plan.rows, sheet="人员"), content_type=EXPORT_TYPES["xlsx"]
+        )
     else:
-        lines = csv_lines(header, export_person_rows(qs.iterator(chunk_size=2000), full=full))
-        response = StreamingHttpResponse(lines, content_type=EXPORT_TYPES["csv"])
+        response = StreamingHttpResponse(csv_lines(plan.header, plan.rows), content_type=EXPORT_TYPES["csv"])
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "no-store"
     return response

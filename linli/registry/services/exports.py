@@ -2,11 +2,13 @@
 export of personal data writes (with its reason when values are unmasked), and the export run that
 takes a large export to the background.
 
-``export_begin`` is what both doors call: it checks the account may export, counts the rows in its
-scope and audits the export when it is asked (with that count). Up to
-``settings.LINLI_EXPORT_BACKGROUND_ROWS`` rows (or unless the caller asks for a run) the caller streams
-the rows at once; above, it records an ``ExportRun`` and enqueues ``export_task`` on commit, which
-writes the file with progress (``linli.core.jobs``) for the page to poll and its owner to download.
+``export_begin`` is what every door calls (the page, ``POST /api/exports``, ``GET /api/persons/export``):
+it checks the account may export, counts the rows in its scope as the list does (exact from the kept
+counts, else up to ``COUNT_EXACT_MAX``) and audits the export when it is asked (with that count, marked
+"at least" when the count stopped there). Up to ``settings.LINLI_EXPORT_BACKGROUND_ROWS`` rows (or unless
+the caller asks for a run) the caller streams the rows at once; above, it records an ``ExportRun`` and
+enqueues ``export_task`` on commit, which counts the rows exactly and writes the file with progress
+(``linli.core.jobs``) for the page to poll and its owner to download.
 """
 
 from __future__ import annotations
@@ -33,7 +35,16 @@ from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION, audit_reco
 from linli.core.tabular import Column
 from linli.registry.engine import rows as rowcheck
 from linli.registry.models import Building, Household, Person, PersonTag
-from linli.registry.selectors import PersonFilter, building_list, household_list, person_list
+from linli.registry.selectors import (
+    COUNT_EXACT_MAX,
+    ListCount,
+    PersonFilter,
+    building_list,
+    household_list,
+    household_list_count,
+    person_list,
+    person_list_count,
+)
 from linli.registry.services.columns import BUILDING_COLUMNS, HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 
 TAG_CHUNK = 2000  # persons whose tags one query reads
@@ -114,8 +125,10 @@ def export_record(
     filters: dict[str, Any],
     region_code: str,
     run: ExportRun | None = None,
+    more: bool = False,
 ) -> None:
-    """Audit an export of personal data (always; with reason when values are unmasked)."""
+    """Audit an export of personal data (always; with reason when values are unmasked). ``more``: the
+    count stopped at ``rows`` (at least that many); the run's exact count is on the run it names."""
     if not by.has_perm(EXPORT_PERMISSION):
         raise OutOfScope("本账号没有导出个人信息的权限")
     if full and not by.has_perm(REVEAL_PERMISSION):
@@ -130,7 +143,12 @@ def export_record(
         reason=reason.strip(),
         region_code=region_code,
         row_count=rows,
-        detail={"filters": filters, "full": full, **({"export_run": run.pk} if run is not None else {})},
+        detail={
+            "filters": filters,
+            "full": full,
+            **({"export_run": run.pk} if run is not None else {}),
+            **({"rows_at_least": True} if more else {}),
+        },
     )
 
 
@@ -187,6 +205,20 @@ def _source(
     raise invalid("kind", "未知的导出类型", "export.unknown_kind")
 
 
+def _list_count(*, by: User, kind: str, filters: dict[str, Any]) -> ListCount:
+    """The rows of an export as its list counts them: exact from the kept counts when only the region
+    and status are chosen, else counted up to ``COUNT_EXACT_MAX`` and then "at least" — never the whole
+    city counted while the account waits (its run counts exactly, in the background)."""
+    q, region = str(filters.get("q", "")), str(filters.get("region", ""))
+    if kind == "persons":
+        f = PersonFilter(**{k: v for k, v in filters.items() if k in PersonFilter.__dataclass_fields__})
+        return person_list_count(user=by, filters=f)
+    if kind == "households":
+        return household_list_count(user=by, q=q, region=region)
+    n = building_list(user=by, q=q, region=region).order_by()[: COUNT_EXACT_MAX + 1].count()
+    return ListCount(min(n, COUNT_EXACT_MAX), more=n > COUNT_EXACT_MAX)
+
+
 def export_begin(
     *,
     by: User,
@@ -198,7 +230,8 @@ def export_begin(
     background: bool | None = None,
 ) -> ExportPlan:
     """Ask for an export: check, count, audit; stream it now or start its run (``background=None``:
-    in the background above ``LINLI_EXPORT_BACKGROUND_ROWS`` rows; ``True``: always a run).
+    in the background above ``LINLI_EXPORT_BACKGROUND_ROWS`` rows, or when the count stopped at its
+    bound; ``True``: always a run). A run counts its rows exactly when it starts.
 
     Only persons carry unmasked values (``full``); households and buildings ignore it.
     """
@@ -212,10 +245,11 @@ def export_begin(
     label = EXPORT_LABELS[kind]
     stamp = "完整" if full else "脱敏"
     filename = f"{label}-{stamp}.{fmt}"
+    counted = _list_count(by=by, kind=kind, filters=given)
     with transaction.atomic():
-        total = qs.count()
+        total = counted.n
         if background is None:
-            background = total > settings.LINLI_EXPORT_BACKGROUND_ROWS
+            background = counted.more or total > settings.LINLI_EXPORT_BACKGROUND_ROWS
         run = None
         if background:
             run = export_run_start(
@@ -231,6 +265,7 @@ def export_begin(
             by=by,
             kind=label,
             rows=total,
+            more=counted.more,
             full=full,
             reason=reason,
             filters=audited_filters(given),
@@ -255,6 +290,8 @@ def export_run_execute(*, run_id: int) -> ExportRun:
     qs, rows_of = _source(
         by=run.actor, kind=p["kind"], filters=p.get("filters", {}), full=bool(p.get("full"))
     )
+    run.rows_total = qs.count()  # exact, for the progress (the ask may have counted only so far)
+    ExportRun.objects.filter(pk=run.pk).update(rows_total=run.rows_total)
     return export_run_write(
         run=run,
         header=[c.header for c in _COLUMNS[p["kind"]]],

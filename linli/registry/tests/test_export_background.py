@@ -1,5 +1,6 @@
 """Exports above LINLI_EXPORT_BACKGROUND_ROWS run as a task: progress recorded, the export audited when
-asked (with its row count), the file given to its owner only; the API offers the same run."""
+asked (with its row count), the file given to its owner only; the API offers the same run, and its GET
+export answers with one above the threshold."""
 
 from __future__ import annotations
 
@@ -161,3 +162,42 @@ def test_api_unknown_kind_and_unfinished_file(world, client_for, background):
     )
     missing = client.get(f"/api/exports/{queued.json()['id']}/file")
     assert missing.status_code == 404 and missing.json()["code"] == "export.file_not_ready"
+
+
+def test_api_get_export_above_the_threshold_answers_with_a_run(
+    world, client_for, background, django_capture_on_commit_callbacks
+):
+    """GET /api/persons/export writes the file while the client waits only up to the threshold; above,
+    it answers 202 with the run, like POST /api/exports."""
+    client = client_for(world.accounts.community_worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/api/persons/export?format=csv")
+    assert response.status_code == 202, response.content
+    run = ExportRun.objects.get(pk=response.json()["id"])
+    assert (run.status, run.rows_total, run.rows_done) == ("done", 4, 4)
+    assert response.json()["rows_total"] == 4
+    rows = _csv(_file(client.get(f"/api/exports/{run.pk}/file")))
+    assert {r[0] for r in rows[1:]} == NAMES_A
+    log = AuditLog.objects.get(action=AuditAction.EXPORT)
+    assert (log.row_count, log.detail["export_run"]) == (4, run.pk) and "rows_at_least" not in log.detail
+
+
+def test_an_export_whose_count_stops_at_its_bound_goes_to_the_background_and_counts_there(
+    world, client_for, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A filtered list is counted only so far (``COUNT_EXACT_MAX``) while the account waits: past it the
+    export is a run whatever the threshold, audited as "at least" that many, and the run counts exactly."""
+    from linli.registry import selectors
+    from linli.registry.services import exports
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(selectors, "COUNT_EXACT_MAX", 1)
+    monkeypatch.setattr(exports, "COUNT_EXACT_MAX", 1)
+    client = client_for(world.accounts.community_worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/api/persons/export?format=csv&sex=F")  # 2 women in community A
+    assert response.status_code == 202, response.content
+    run = ExportRun.objects.get(pk=response.json()["id"])
+    assert (run.status, run.rows_total, run.rows_done) == ("done", 2, 2)
+    log = AuditLog.objects.get(action=AuditAction.EXPORT)
+    assert (log.row_count, log.detail["rows_at_least"], log.detail["export_run"]) == (1, True, run.pk)
