@@ -23,7 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
@@ -755,12 +755,14 @@ def visits_generate(*, day: dt.date | None = None) -> int:
             start.isoformat(),
             end.isoformat(),
         )  # as the backend stores them: no per-row conversion
-        have = Visit.objects.filter(rule=rule, period_start=start).values("file_id")
+        # NOT EXISTS, an anti-join: NOT IN a city's month of visits is a subplan PostgreSQL rescans
+        # for every membership once its hash outgrows work_mem
+        have = Visit.objects.filter(rule=rule, period_start=start, file_id=OuterRef("file_id"))
         rows = (
             CareMembership.objects.filter(
                 rule=rule, until__isnull=True, since__lte=end, file__closed_on__isnull=True
             )
-            .exclude(file_id__in=have)
+            .exclude(Exists(have))
             .values_list("file_id", "file__person__region_id", "file__person__region__code")
         )
         todo = list(rows)

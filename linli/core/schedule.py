@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.tasks import Task, task
 from django.utils import timezone
 
+from linli.core.bulk import bulk_reads
 from linli.core.models import ScheduledRun
 
 log = logging.getLogger("linli.jobs")
@@ -84,7 +85,8 @@ class PeriodicJob:
 
     def run(self) -> Any:
         fn = self.task.call if isinstance(self.task, Task) else self.task
-        return fn()
+        with bulk_reads():  # a job reads the whole city: its id sets hashed, not rescanned per row
+            return fn()
 
 
 def last_due(

@@ -39,7 +39,6 @@ def test_a_larger_setting_is_left_as_it_is() -> None:
 
 
 def test_elsewhere_it_changes_nothing() -> None:
-    with bulk_reads():
-        with connection.cursor() as cur:
-            cur.execute("SELECT 1")
-            assert cur.fetchone()[0] == 1
+    with bulk_reads(), connection.cursor() as cur:
+        cur.execute("SELECT 1")
+        assert cur.fetchone()[0] == 1
