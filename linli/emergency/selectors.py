@@ -44,6 +44,7 @@ from linli.lifecircle import services as lifecircle
 from linli.lifecircle.engine.geo import haversine
 from linli.lifecircle.models import LifeCircleSettings
 from linli.regions.models import Level, Region
+from linli.regions.rollup import annotate_rollup
 from linli.registry.models import Building, Person, PersonStatus
 
 ROLE_LABEL = plans.WHO  # who an action of a plan goes to, in words
@@ -649,18 +650,9 @@ def readiness_of(comms: list[Region]) -> list[Readiness]:
     for r in group(Shelter.objects.all(), "facility__region__code", n=Sum("capacity")):
         if r["_c"] in out:
             out[r["_c"]].shelter_places = r["n"] or 0
-    # residents by the page's region ids (an index probe per region), not a join over every person
-    codes = dict(Region.objects.filter(code__gte=lo, code__lt=hi).values_list("pk", "code").order_by())
-    for region_id, n in (
-        Person.objects.filter(status=PersonStatus.ACTIVE, region_id__in=list(codes))
-        .values("region_id")
-        .annotate(n=Count("id"))
-        .values_list("region_id", "n")
-        .order_by()
-    ):
-        c = codes[region_id][:12]
-        if c in out:
-            out[c].residents += n
+    # residents from the registry's kept counts (the tree's 人口 roll-up), not a count of the persons
+    for region in annotate_rollup(Region.objects.filter(code__in=list(out)), ["population"]):
+        out[region.code].residents = region.population_count
     for r in group(
         Supply.objects.filter(quantity__gt=0),
         "store__region__code",

@@ -41,11 +41,8 @@ from linli.core.scope import (
 )
 from linli.regions.models import Level, Region
 from linli.registry.models import (
-    Person,
-    PersonStatus,
     RegionCount,
     RegionCounter,
-    ResidenceType,
     Staff,
     StaffKind,
     Training,
@@ -482,11 +479,11 @@ BY_ID_UP_TO = 2000  # regions of a page looked up by id; more (a city's 25 000) 
 
 
 def figures_of(communities: list[Region], *, residents: bool = True) -> list[CommunityFigures]:
-    """Per community of ``communities`` (a page by code, from ``communities_of``): households (from
-    the registry's kept counts), residents, community workers, certified social workers, grids and
-    grids without a grid worker (one GROUP BY per figure over the code range of the page, not the
+    """Per community of ``communities`` (a page by code, from ``communities_of``): households and
+    residents (from the registry's kept counts), community workers, certified social workers, grids
+    and grids without a grid worker (one GROUP BY per figure over the code range of the page, not the
     whole root). ``residents=False`` leaves the residents at 0 (the home page's shortfalls need only
-    the households, and counting the persons of a city is its dearest part)."""
+    the households)."""
     if not communities:
         return []
     lo, hi = min(c.code for c in communities), max(c.code for c in communities) + ";"
@@ -519,8 +516,12 @@ def figures_of(communities: list[Region], *, residents: bool = True) -> list[Com
 
     # the kept counts carry their region's code: a range of their index, no region looked up
     hh = by12(RegionCount.objects.filter(counter=RegionCounter.HOUSEHOLDS), "code", n=Sum("n"))
-    living = Q(status=PersonStatus.ACTIVE) & ~Q(residence_type=ResidenceType.SEPARATED)
-    ppl = by_region(Person.objects.filter(living), n=Count("pk")) if residents else {}
+    # residents: the kept count of the registered persons living there (人户分离 not), not the persons
+    ppl = (
+        by12(RegionCount.objects.filter(counter=RegionCounter.PERSONS_RESIDENT), "code", n=Sum("n"))
+        if residents
+        else {}
+    )
     st = by_region(
         Staff.objects.filter(active=True),
         w=Count("pk", filter=Q(kind=StaffKind.COMMUNITY_WORKER)),
