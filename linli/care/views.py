@@ -49,6 +49,7 @@ from linli.care.models import (
 )
 from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
+from linli.core.paging import CountedPaginator, bounded_count
 from linli.core.roles import REGISTRY_READERS, Role, effective_role
 from linli.core.scope import scoped
 from linli.services.models import Application, TaxonomyTerm
@@ -298,7 +299,10 @@ def files(request: AuthedHttpRequest) -> HttpResponse:
     if rule:
         qs = qs.filter(memberships__rule__code=rule, memberships__until__isnull=True)
     qs = qs.filter(closed_on__isnull=True) if state == "open" else qs.filter(closed_on__isnull=False)
-    page = Paginator(qs.order_by("region__code", "id"), 30).get_page(request.GET.get("page"))
+    n, more = bounded_count(qs.values("pk"))  # a city's million files are not counted for a pager
+    page = CountedPaginator(qs.order_by("region__code", "id"), 30, count=n, more=more).get_page(
+        request.GET.get("page")
+    )
     today = timezone.localdate()
     rows = [(f, mask(f.person.name), f.person.age_on(today), _home_of(f.person)) for f in page]
     return render(

@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -33,6 +32,7 @@ from linli.cases.models import Case, Category, Channel, Kind, Notification
 from linli.core.errors import Conflict
 from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
+from linli.core.paging import CountedPaginator, bounded_count
 from linli.core.roles import Role, effective_role, require_role
 
 # Staff who use the one-window intake and see the whole history of a request.
@@ -206,7 +206,8 @@ def queue(request: AuthedHttpRequest) -> HttpResponse:
         "resolve_due" if name in ("todo", "open", "overdue") else "-received_at",
         "-id",
     )
-    page = Paginator(qs, 30).get_page(form.cleaned_data.get("page"))
+    n, more = bounded_count(qs.values("pk"))  # a city's year of requests is not counted for a pager
+    page = CountedPaginator(qs, 30, count=n, more=more).get_page(form.cleaned_data.get("page"))
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return render(
         request,
