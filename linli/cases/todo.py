@@ -88,10 +88,10 @@ def own(case: Case, user: Any) -> bool:
 
 
 def _first_ids(user: Any) -> QuerySet[Case]:
-    """The account's 待我处理 (the first ``TODO_PER_SOURCE`` by deadline, once ordered). Coordinating staff's queue is an
-    OR of clauses (``selectors.todo_arms``): each is read on its own by deadline, as far as the page
-    shows, and the earliest of them taken — each read follows the open requests' index and stops early,
-    where the OR of them would gather every open request of the region to sort it."""
+    """The account's 待我处理 (its first ``TODO_PER_SOURCE`` by deadline, once ordered). Coordinating
+    staff's queue is an OR of clauses (``selectors.todo_arms``): each is read on its own by deadline, as
+    far as the page shows, and the earliest of them taken — each read follows the open requests' index
+    and stops early, where the OR of them would gather every open request of the region to sort it."""
     arms = selectors.todo_arms(user)
     if arms is None:
         return selectors.queue(user, "todo")

@@ -99,8 +99,8 @@ def account_subtrees_q(user: User | Any, path: str = "code") -> Q:
 #                account bound to a grid sees the rows of its grid through this path;
 #   filer        (optional) the account that filed the row: staff see what they filed wherever it is.
 #   provider     (optional) the Region of the unit that serves the row (a booking's service): staff of
-#                that region's subtree see the row too, whoever it is about — a community runs its
-#                service for the residents of the next community as well.
+#                that region's subtree see the row too, whoever it is about (a resident who moved away
+#                keeps a booking the service still has to confirm).
 # Models absent here are not personal data; apps add theirs with ``declare``.
 SCOPE_PATHS: dict[str, dict[str, str]] = {
     "core.auditlog": {"region_code": "region_code", "actor": "actor_id"},

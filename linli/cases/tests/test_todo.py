@@ -98,3 +98,38 @@ def test_many_requests_behind_time_elsewhere_make_one_item_to_chase(cw: CasesWor
     assert items[0].urgency == home.OVERDUE and "请督办" in items[0].title
     # the community, whose unit they wait on, still sees each one
     assert len(todo.case_items(a.community_worker)) == len(cases)
+
+
+def test_the_home_page_reads_the_same_first_requests_as_the_list(cw: CasesWorld, monkeypatch) -> None:
+    """The home page reads 待我处理 clause by clause (``selectors.todo_arms``) and keeps the earliest:
+    for every account, the same requests in the same order as the list's first ones by deadline, on
+    random states, deadlines and overdue flags, with a page short enough that the clauses compete."""
+    import random
+
+    from linli.cases.models import Case as CaseModel
+
+    monkeypatch.setattr(home, "TODO_PER_SOURCE", 4)
+    a = cw.world.accounts
+    rng = random.Random(7)
+    now = timezone.now()
+    for i in range(24):
+        case = _report(cw, f"第 {i} 件：路灯不亮，晚上走路看不清")
+        steps = rng.choice([[], ["accept"], ["accept", "escalate"], ["accept", "dispatch"]])
+        for step in steps:
+            kw: dict[str, object] = {"unit_org": cw.chengguan.pk} if step == "dispatch" else {}
+            if step == "escalate":
+                kw = {"note": "涉及多个部门，提请街道协调"}
+            _act(case, a.community_worker, step, **kw)
+        CaseModel.objects.filter(pk=case.pk).update(
+            resolve_due=now + dt.timedelta(hours=rng.randint(-72, 72)),
+            response_due=now + dt.timedelta(hours=rng.randint(-24, 24)),
+            overdue=rng.random() < 0.3,
+        )
+    accounts = [*a.all(), cw.street_user, cw.dept_user, cw.dept_user2]
+    for user in accounts:
+        listed = list(
+            selectors.queue(user, "todo").order_by("resolve_due", "id").values_list("pk", flat=True)[:4]
+        )
+        read = [c.pk for c in todo._first_ids(user).order_by("resolve_due", "id")[:4]]
+        assert read == listed, user.username
+    assert any(selectors.queue(u, "todo").count() > 4 for u in accounts)  # the page was short somewhere
