@@ -181,6 +181,23 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[i : i + CHUNK]
 
 
+NEW_PART_PERSONS = 50_000  # new members whose facts, reasons and alerts one part of an evaluation holds
+
+
+def _by_person(pairs: list[tuple[int, int]], persons: int) -> Iterable[list[tuple[int, int]]]:
+    """``pairs`` (person, rule), sorted by person, in parts of at most ``persons`` persons each; a
+    person's pairs are never split between two parts."""
+    start, seen, last = 0, 0, None
+    for i, (p, _) in enumerate(pairs):
+        if p != last:
+            if seen == persons:
+                yield pairs[start:i]
+                start, seen = i, 0
+            seen, last = seen + 1, p
+    if start < len(pairs):
+        yield pairs[start:]
+
+
 # --- rules ------------------------------------------------------------------------------------------
 
 
@@ -453,12 +470,15 @@ def care_evaluate(
         open_ms = CareMembership.objects.filter(until__isnull=True, rule__active=True)
         if ids is not None:
             open_ms = open_ms.filter(file__person_id__in=ids)
-        current: dict[tuple[int, int], int] = {}
+        current: dict[int, dict[int, int]] = defaultdict(dict)  # rule id → person id → membership id
         for m_id, person_id, rule_id in open_ms.values_list("pk", "file__person_id", "rule_id"):
-            current[(person_id, rule_id)] = m_id
-        wanted = {(p, r) for r, ps in matched.items() for p in ps}
-        new = sorted(wanted - set(current))
-        gone = [(k, current[k]) for k in current if k not in wanted]
+            current[rule_id][person_id] = m_id
+        # per rule, not as one set of (person, rule) pairs: a new city's first night matches millions
+        new = sorted((p, r) for r, ps in matched.items() for p in ps if p not in current.get(r, ()))
+        gone = [
+            ((p, r), m) for r, cur in current.items() for p, m in cur.items() if p not in matched.get(r, ())
+        ]
+        del matched, current
         # files for the new matches: those never filed are inserted from the registry in one
         # INSERT … SELECT; closed ones reopen
         new_people = sorted({p for p, _ in new})
@@ -475,11 +495,15 @@ def care_evaluate(
             CareFile.objects.filter(pk__in=part).update(closed_on=None, closing_reason="", opened_on=day)
         result.files_opened += len(reopen)
         by_id = {r.pk: r for r in rules}
-        # why each new member is in: the engine's words, once per distinct set of facts
-        facts = selectors.facts_for(new_people, day)
+        # why each new member is in: the engine's words, once per distinct set of facts; a part of the
+        # new members at a time, with their alerts (a city's first night holds no million facts at once)
         memo: dict[Any, str] = {}
-        why = {(p, r): selectors.explain(by_id[r], facts[p], memo) for p, r in new}
-        _memberships_insert(new, why, day)
+        for members in _by_person(new, NEW_PART_PERSONS):
+            facts = selectors.facts_for(sorted({p for p, _ in members}), day)
+            why = {(p, r): selectors.explain(by_id[r], facts[p], memo) for p, r in members}
+            _memberships_insert(members, why, day)
+            if alerts:
+                result.alerts += _alerts_raise(members, by_id, why, day, region_of)
         result.opened = len(new)
         # memberships no longer matched
         if gone:
@@ -511,8 +535,6 @@ def care_evaluate(
                         closing_reason="；".join(dict.fromkeys(reasons))[:200] or "不再符合任何关爱人群条件",
                     )
                     result.files_closed += 1
-        if alerts:
-            result.alerts = _alerts_raise(new, by_id, why, day, region_of)
         if ids is None:
             group_counts_rebuild()
         elif new or gone:
