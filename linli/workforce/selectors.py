@@ -478,12 +478,11 @@ def communities_of(root: Region) -> QuerySet[Region]:
 BY_ID_UP_TO = 2000  # regions of a page looked up by id; more (a city's 25 000) by their codes' range
 
 
-def figures_of(communities: list[Region], *, residents: bool = True) -> list[CommunityFigures]:
+def figures_of(communities: list[Region]) -> list[CommunityFigures]:
     """Per community of ``communities`` (a page by code, from ``communities_of``): households and
     residents (from the registry's kept counts), community workers, certified social workers, grids
     and grids without a grid worker (one GROUP BY per figure over the code range of the page, not the
-    whole root). ``residents=False`` leaves the residents at 0 (the home page's shortfalls need only
-    the households)."""
+    whole root)."""
     if not communities:
         return []
     lo, hi = min(c.code for c in communities), max(c.code for c in communities) + ";"
@@ -517,11 +516,7 @@ def figures_of(communities: list[Region], *, residents: bool = True) -> list[Com
     # the kept counts carry their region's code: a range of their index, no region looked up
     hh = by12(RegionCount.objects.filter(counter=RegionCounter.HOUSEHOLDS), "code", n=Sum("n"))
     # residents: the kept count of the registered persons living there (人户分离 not), not the persons
-    ppl = (
-        by12(RegionCount.objects.filter(counter=RegionCounter.PERSONS_RESIDENT), "code", n=Sum("n"))
-        if residents
-        else {}
-    )
+    ppl = by12(RegionCount.objects.filter(counter=RegionCounter.PERSONS_RESIDENT), "code", n=Sum("n"))
     st = by_region(
         Staff.objects.filter(active=True),
         w=Count("pk", filter=Q(kind=StaffKind.COMMUNITY_WORKER)),
@@ -550,9 +545,9 @@ def figures_of(communities: list[Region], *, residents: bool = True) -> list[Com
     return out
 
 
-def community_figures(root: Region, *, residents: bool = True) -> list[CommunityFigures]:
+def community_figures(root: Region) -> list[CommunityFigures]:
     """Per community under ``root`` (a district's at most; the pages page ``communities_of``)."""
-    return figures_of(list(communities_of(root)), residents=residents)
+    return figures_of(list(communities_of(root)))
 
 
 @dataclass

@@ -76,7 +76,7 @@ def shortfalls(user: Any) -> list[home.TodoItem]:
     if effective_role(user) != Role.DISTRICT_ADMIN or not user.region_id:
         return []
     root: Region = user.region
-    figs = selectors.community_figures(root, residents=False)
+    figs = selectors.community_figures(root)
     items = []
     url = reverse("workforce:figures")
     short = [f for f in figs if f.short_300]

@@ -30,13 +30,13 @@ from linli.core.engine.crypto import mask_id_number, mask_phone
 from linli.core.errors import invalid
 from linli.core.jobs import export_run_start, export_run_write, export_runs_purge
 from linli.core.models import AuditAction, ExportRun, User
+from linli.core.paging import bounded_count
 from linli.core.scope import OutOfScope
 from linli.core.services import EXPORT_PERMISSION, REVEAL_PERMISSION, audit_record
 from linli.core.tabular import Column
 from linli.registry.engine import rows as rowcheck
 from linli.registry.models import Building, Household, Person, PersonTag
 from linli.registry.selectors import (
-    COUNT_EXACT_MAX,
     ListCount,
     PersonFilter,
     building_list,
@@ -215,8 +215,7 @@ def _list_count(*, by: User, kind: str, filters: dict[str, Any]) -> ListCount:
         return person_list_count(user=by, filters=f)
     if kind == "households":
         return household_list_count(user=by, q=q, region=region)
-    n = building_list(user=by, q=q, region=region).order_by()[: COUNT_EXACT_MAX + 1].count()
-    return ListCount(min(n, COUNT_EXACT_MAX), more=n > COUNT_EXACT_MAX)
+    return ListCount(*bounded_count(building_list(user=by, q=q, region=region)))
 
 
 def export_begin(
