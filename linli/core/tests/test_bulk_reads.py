@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from linli.core.bulk import bulk_reads
 
 pytestmark = pytest.mark.django_db
+ON_POSTGRESQL = pytest.mark.skipif(connection.vendor != "postgresql", reason="work_mem is PostgreSQL's")
 
 
 def _work_mem() -> str:
@@ -17,28 +19,24 @@ def _work_mem() -> str:
         return str(cur.fetchone()[0])
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="work_mem is PostgreSQL's")
-def test_work_mem_is_raised_inside_and_restored_after() -> None:
+@ON_POSTGRESQL
+@pytest.mark.parametrize(("own", "inside"), [("4MB", "64MB"), ("128MB", "128MB")])
+def test_work_mem_is_at_least_the_bulk_size_inside_and_the_connections_own_after(
+    own: str, inside: str
+) -> None:
     with connection.cursor() as cur:
-        cur.execute("SET work_mem = '4MB'")
+        cur.execute(f"SET work_mem = '{own}'")
     with bulk_reads(64):
-        assert _work_mem() == "64MB"
-    assert _work_mem() == "4MB"
+        assert _work_mem() == inside
+    assert _work_mem() == own
     with pytest.raises(RuntimeError), bulk_reads(64):
+        assert _work_mem() == inside
         raise RuntimeError("the job failed")
-    assert _work_mem() == "4MB"
+    assert _work_mem() == own
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="work_mem is PostgreSQL's")
-def test_a_larger_setting_is_left_as_it_is() -> None:
-    with connection.cursor() as cur:
-        cur.execute("SET work_mem = '128MB'")
-    with bulk_reads(64):
-        assert _work_mem() == "128MB"
-    assert _work_mem() == "128MB"
-
-
-def test_elsewhere_it_changes_nothing() -> None:
-    with bulk_reads(), connection.cursor() as cur:
-        cur.execute("SELECT 1")
-        assert cur.fetchone()[0] == 1
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the other backends")
+def test_elsewhere_it_sends_nothing() -> None:
+    with CaptureQueriesContext(connection) as sent, bulk_reads():
+        pass
+    assert sent.captured_queries == []
