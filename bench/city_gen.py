@@ -959,6 +959,7 @@ def gen_cases(city: City) -> int:
                     text,
                     status,
                     community,
+                    ccode,
                     city.regions[grid],
                     round(rng.uniform(lat0, lat1), 6),
                     round(rng.uniform(lon0, lon1), 6),
@@ -1007,7 +1008,7 @@ def gen_cases(city: City) -> int:
         n = copy_rows(
             Case,
             ["id", "number", "category_id", "channel", "description", "public_description", "status"]
-            + ["region_id", "grid_id", "lat", "lon", "reporter_person_id", "owner_region_id"]
+            + ["region_id", "region_code", "grid_id", "lat", "lon", "reporter_person_id", "owner_region_id"]
             + ["coordinator_id", "handler_region_id", "handler_org_id", "escalation_level", "received_at"]
             + ["accepted_at", "dispatched_at", "responded_at", "replied_at", "closed_at", "updated_at"]
             + [

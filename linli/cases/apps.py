@@ -28,7 +28,13 @@ class CasesConfig(AppConfig):
         )  # the reporter's name prints masked like a phone number
         declare(
             "cases.case",
-            {"region": "region", "grid": "grid", "filer": "created_by_id", "self": "reporter_person_id"},
+            {
+                "region": "region",
+                "code": "region_code",
+                "grid": "grid",
+                "filer": "created_by_id",
+                "self": "reporter_person_id",
+            },
         )
         register_nav(views.nav_section, group="诉求办理")
         home.register_link(

@@ -22,7 +22,7 @@ from linli.core import priority
 from linli.core.models import User
 from linli.core.progress import Progress
 from linli.core.roles import REGISTRY_READERS, Role, effective_role
-from linli.core.scope import account_codes, account_subtrees_q, scoped, subtrees_q
+from linli.core.scope import account_codes, account_subtrees_q, scoped, subtree_q, subtrees_q
 from linli.core.services import REVEAL_PERMISSION
 from linli.regions.models import Level, Region
 from linli.registry.models import Organisation, OrganisationKind, Person
@@ -55,7 +55,7 @@ def with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
     """The related rows every list shows, and ``priority_flag``: raised in an area under a response."""
     return qs.select_related(
         "category", "region", "grid", "coordinator", "handler_region", "handler_org"
-    ).annotate(priority_flag=priority.flag_expression("region__code", "received_at"))
+    ).annotate(priority_flag=priority.flag_expression("region_code", "received_at"))
 
 
 # --- who may act, and what -----------------------------------------------------------------------
@@ -300,7 +300,7 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
         qs = qs.filter(channel=params["channel"])
     if params.get("region"):
         code = params["region"]
-        qs = qs.filter(region__code__gte=code, region__code__lt=code + ";")
+        qs = qs.filter(subtree_q(code, "region_code"))
     if params.get("q"):
         q = params["q"].strip()
         qs = qs.filter(Q(number__includes=q) | Q(description__includes=q) | Q(address__includes=q))
@@ -600,7 +600,7 @@ def _summarised(user: User, group: str) -> _Summarised | None:
     depth = 12 if SUMMARY_DIMS[group] == [MeasureDim.PLACE] else 9
     if not codes or not user.region_id or max(map(len, codes)) > depth:
         return None
-    filed = Case.objects.filter(created_by=user).exclude(subtrees_q(codes, "region__code"))
+    filed = Case.objects.filter(created_by=user).exclude(subtrees_q(codes, "region_code"))
     return _Summarised(subtrees_q(codes, "area_code"), filed.exclude(status=wf.MERGED))
 
 

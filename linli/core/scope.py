@@ -91,6 +91,9 @@ def account_subtrees_q(user: User | Any, path: str = "code") -> Q:
 
 # For each scoped model ("app.model"): the paths from a row to what decides who sees it.
 #   region       the row's Region ("" when the rows are regions): readers see their subtree;
+#   code         (optional) the row's own copy of its region's code, written with the row (a row that
+#                never changes region: a request's community): staff scope is then a range of that
+#                column's index instead of a join to the regions;
 #   self         must equal a resident's own person; household: a resident's household;
 #   organisation must equal a department handler's organisation;
 #   region_code  a code column (audit records): the actor sees their own rows (actor), a district
@@ -149,7 +152,10 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
         return Q(pk__in=[])
     region_path = paths["region"]
     codes = account_codes(user)
-    q = subtrees_q(codes, f"{region_path}__code" if region_path else "code")
+    if "code" in paths:
+        q = subtrees_q(codes, paths["code"])
+    else:
+        q = subtrees_q(codes, f"{region_path}__code" if region_path else "code")
     grids = [c for c in codes if len(c) > VILLAGE_CODE_LENGTH]
     if "grid" in paths and grids:  # bound to grids
         q |= subtrees_q(grids, f"{paths['grid']}__code")

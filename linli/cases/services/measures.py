@@ -55,7 +55,7 @@ _FIELDS = (
     "status",
     "received_at",
     "region_id",
-    "region__code",
+    "region_code",
     "category_id",
     "handler_org_id",
     "handler_region_id",
@@ -87,7 +87,7 @@ def _add(tally: Tally, row: dict[str, Any], sign: int) -> None:
     if row["status"] == wf.MERGED:
         return
     month = local_day(row["received_at"]).replace(day=1)
-    code = row["region__code"]
+    code = row["region_code"]
     counts = _counts(row)
     unit = (
         (MeasureDim.ORG, row["handler_org_id"])
@@ -165,8 +165,8 @@ def _grouped(cases: QuerySet[Case]) -> list[tuple[str, list[Any]]]:
     """One ``SELECT … GROUP BY`` per dimension over ``cases``, as (sql, params) to insert from."""
     base = cases.exclude(status=wf.MERGED).annotate(
         _m=TruncMonth("received_at", output_field=DateField()),
-        _code=Substr("region__code", 1, 12),
-        _street=Substr("region__code", 1, 9),
+        _code=Substr("region_code", 1, 12),
+        _street=Substr("region_code", 1, 9),
     )
     dims: list[tuple[str, QuerySet[Case], str, Any]] = [  # (dim, requests, area, key)
         (MeasureDim.PLACE, base, "_code", Cast("region_id", BigIntegerField())),

@@ -202,3 +202,19 @@ def test_reveal_is_refused_by_the_server_wherever_the_page_shows_no_button(
     r = worker.post(f"/cases/{case.number}/reveal/reporter_phone/", {"reason": "电话回访"})
     assert r.status_code == 200 and "13859001234" in r.content.decode()
     assert AuditLog.objects.filter(action=AuditAction.REVEAL).count() == 1
+
+
+def test_a_request_keeps_its_communitys_code_and_staff_scope_reads_it(cw: CasesWorld) -> None:
+    """Scope and the place filter read the request's own copy of its community's code: written when it
+    is filed, equal to its community's, and each community sees its own requests, the street both."""
+    a = cw.world.accounts
+    mine, theirs = _pair(cw)
+    for case in (mine, theirs):
+        case.refresh_from_db()
+        assert case.region_code == case.region.code
+    assert set(selectors.visible_cases(a.community_worker)) == {mine}
+    assert set(selectors.visible_cases(a.community_worker_b)) == {theirs}
+    assert set(selectors.visible_cases(a.street_coordinator)) == {mine, theirs}
+    street = selectors.visible_cases(a.street_coordinator)
+    by_place = selectors.filter_cases(street, {"region": cw.world.tree.community_b.code})
+    assert list(by_place) == [theirs]
