@@ -324,10 +324,11 @@ class Case(models.Model):
             models.Index(
                 fields=["resolve_due", "id"], name="case_open_due", condition=Q(status__in=wf.OPEN_LIST)
             ),
-            # a region's requests (scope and place filter), newest first; and its open ones
+            # a region's requests (scope and place filter), newest first; and its open ones, by
+            # category (the kind and topic filters of the queues are categories)
             models.Index(fields=["region_code", "received_at"], name="case_region_time"),
             models.Index(
-                fields=["region_code", "resolve_due"],
+                fields=["region_code", "category"],
                 name="case_region_open",
                 condition=Q(status__in=wf.OPEN_LIST),
             ),

@@ -192,6 +192,8 @@ QUEUES: dict[str, str] = {
 }
 
 
+DISTRICT_CODE_LENGTH = 6  # a district's statistical code: 440106 天河区
+
 # The states in which a request waits on its coordinating unit, and those in which it waits on its handler.
 COORDINATOR_WAITS = (wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIEW)
 HANDLER_WAITS = (wf.DISPATCHED, wf.IN_PROGRESS)
@@ -222,9 +224,12 @@ def todo_arms(user: User) -> list[Q] | None:
     code = user.region_code
     if not code:
         return []
+    # the unit by its ids (every version of its code), not by a join: each clause is then a condition on
+    # the requests alone, and the region's open requests (``case_region_open``) can answer all of them
+    units = list(Region.objects.filter(code=code).values_list("pk", flat=True))
     return [
-        Q(coordinator__code=code, status__in=COORDINATOR_WAITS),
-        Q(handler_region__code=code, status__in=HANDLER_WAITS),
+        Q(coordinator_id__in=units, status__in=COORDINATOR_WAITS),
+        Q(handler_region_id__in=units, status__in=HANDLER_WAITS),
         *late,
     ]
 
@@ -247,7 +252,17 @@ def queue(user: User, name: str) -> QuerySet[Case]:
         if user.role == Role.GRID_WORKER:  # he follows what is open in his grid and what he filed
             return qs.filter(status__in=wf.OPEN_LIST)
         arms = todo_arms(user) or []
-        return qs.filter(reduce(operator.or_, arms)) if arms else qs.none()
+        if not arms:
+            return qs.none()
+        todo = qs.filter(reduce(operator.or_, arms))
+        if len(user.region_code or "") >= DISTRICT_CODE_LENGTH:
+            # every clause is of open states; said once more outright, it lets the planner read a
+            # district's open requests (``case_region_open``, 30 ms at 天河) instead of the city's by
+            # status (a second). Not for a city: the planner then takes the status twice and expects
+            # a twentieth of the city's late requests; unsaid, it reads the table until the page's
+            # count is reached (80 ms, against 400 ms said)
+            todo = todo.filter(status__in=wf.OPEN_LIST)
+        return todo
     if name == "open":
         return qs.filter(status__in=wf.OPEN_LIST)
     if name == "overdue":
@@ -290,12 +305,15 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
     region, text, dates."""
     if params.get("status"):
         qs = qs.filter(status=params["status"])
-    if params.get("category"):
-        qs = qs.filter(category__code=params["category"])
-    if params.get("kind"):
-        qs = qs.filter(category__kind=params["kind"])
-    if params.get("subject"):
-        qs = qs.filter(category__subject=params["subject"])
+    # the catalogue's few categories by their ids, not a join: with the region's open requests by
+    # category (``case_region_open``) a queue's filter is then one range of one index
+    chosen = {
+        f"{field}": params[key]
+        for key, field in (("category", "code"), ("kind", "kind"), ("subject", "subject"))
+        if params.get(key)
+    }
+    if chosen:
+        qs = qs.filter(category_id__in=list(Category.objects.filter(**chosen).values_list("pk", flat=True)))
     if params.get("channel"):
         qs = qs.filter(channel=params["channel"])
     if params.get("region"):

@@ -1,5 +1,6 @@
 """Each request keeps its community's code (``Case.region_code``): the staff scope and the place filter
-read a range of its indexes instead of joining the regions. Existing requests take the code of their
+read a range of its indexes instead of joining the regions (all requests by time; the open ones by
+category, for the queues and their kind and topic filters). Existing requests take the code of their
 community; a request's community never changes after it is filed."""
 
 from django.db import migrations, models
@@ -30,7 +31,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     ("status__in", ["accepted", "dispatched", "in_progress", "received", "replied", "returned", "review"])
                 ),
-                fields=["region_code", "resolve_due"],
+                fields=["region_code", "category"],
                 name="case_region_open",
             ),
         ),
