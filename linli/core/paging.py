@@ -68,11 +68,17 @@ class MappedRows[T]:
 EXACT_COUNT_UP_TO = 10_000
 
 
-def bounded_count(rows: QuerySet[Any]) -> tuple[int, bool]:
-    """(the rows counted, at most ``EXACT_COUNT_UP_TO``; whether there are more): one statement that
-    stops counting at the bound, whatever the list's size."""
-    n = int(rows.order_by()[: EXACT_COUNT_UP_TO + 1].count())
-    return min(n, EXACT_COUNT_UP_TO), n > EXACT_COUNT_UP_TO
+# A search of one character (陈, the commonest surname: one name in fourteen) is counted to this: its
+# matches are found by reading the list's rows until the bound, fourteen for each, and a count of them
+# past a thousand tells the searcher nothing but to type more
+BROAD_SEARCH_UP_TO = 1_000
+
+
+def bounded_count(rows: QuerySet[Any], up_to: int = EXACT_COUNT_UP_TO) -> tuple[int, bool]:
+    """(the rows counted, at most ``up_to``; whether there are more): one statement that stops counting
+    at the bound, whatever the list's size."""
+    n = int(rows.order_by()[: up_to + 1].count())
+    return min(n, up_to), n > up_to
 
 
 def list_count(rows: Any) -> tuple[int, bool]:

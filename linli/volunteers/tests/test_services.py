@@ -499,3 +499,23 @@ def test_register_found_by_name_or_number_and_counted_for_its_pager(world, volun
     page = client.get("/volunteers/list/", {"q": name[1:]}).content.decode()
     assert "共 1 名" in page and volunteer.number in page
     assert "共 0 名" in client.get("/volunteers/list/", {"q": "查无此人"}).content.decode()
+
+
+def test_a_one_character_search_is_counted_to_a_smaller_bound(world, volunteer, client, monkeypatch):
+    """One character (a surname) matches one name in fourteen: its count stops at a smaller bound, and the
+    page asks for the whole name; two characters are counted to the usual bound."""
+    from linli.core import paging
+    from linli.volunteers import views
+
+    monkeypatch.setattr(views, "BROAD_SEARCH_UP_TO", 0)
+    client.force_login(world.accounts.community_worker)
+    name = volunteer.person.name
+    one = client.get("/volunteers/list/", {"q": name[0]}).content.decode()
+    assert "超过 0 名（请输入完整姓名或编号）" in one
+    assert "共 1 名" in client.get("/volunteers/list/", {"q": name[:2]}).content.decode()
+    assert paging.bounded_count(
+        selectors.volunteer_list(world.accounts.community_worker).values("pk"), 0
+    ) == (
+        0,
+        True,
+    )
