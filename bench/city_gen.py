@@ -1036,6 +1036,7 @@ def gen_services(city: City) -> int:
     from three months before ``DAY`` to two weeks after; ≈60 % of the places booked at scale 1) and a
     volunteer service without booking."""
     from linli.services.models import Booking, Service, Slot, TaxonomyTerm
+    from linli.services.services.bookings import bookings_codes_reconcile
 
     rng = random.Random(city.seed + 5)
     terms = dict(TaxonomyTerm.objects.values_list("code", "pk"))
@@ -1118,6 +1119,7 @@ def gen_services(city: City) -> int:
                         "",
                         "",
                         "bench",
+                        ccode,  # the service's community (the resident's grid: below)
                     )
                 )
             slots.append((slot_id, sid, start, start + dt.timedelta(hours=3), 10, booked, "open"))
@@ -1127,9 +1129,10 @@ def gen_services(city: City) -> int:
         nb = copy_rows(
             Booking,
             ["id", "slot_id", "service_id", "person_id", "status", "note", "created_at", "served_at"]
-            + ["service_record", "rating_comment", "source"],
+            + ["service_record", "rating_comment", "source", "provider_code"],
             bookings,
         )
+    bookings_codes_reconcile()  # the residents' region codes (their grids), as the night keeps them
     print(f"  {'  services_booking':<34}{nb:>12,} rows", flush=True)
     return n + nb
 

@@ -104,6 +104,7 @@ def account_subtrees_q(user: User | Any, path: str = "code") -> Q:
 #   provider     (optional) the Region of the unit that serves the row (a booking's service): staff of
 #                that region's subtree see the row too, whoever it is about (a resident who moved away
 #                keeps a booking the service still has to confirm).
+#   provider_code (optional) the row's own copy of that region's code, as ``code`` is of ``region``.
 # Models absent here are not personal data; apps add theirs with ``declare``.
 SCOPE_PATHS: dict[str, dict[str, str]] = {
     "core.auditlog": {"region_code": "region_code", "actor": "actor_id"},
@@ -162,7 +163,7 @@ def scope_q(user: User | Any, model: type[models.Model]) -> Q | None:
     if "filer" in paths:
         q |= Q(**{paths["filer"]: user.pk})
     if "provider" in paths:
-        q |= subtrees_q(codes, f"{paths['provider']}__code")
+        q |= subtrees_q(codes, paths.get("provider_code") or f"{paths['provider']}__code")
     return q
 
 
@@ -177,7 +178,8 @@ def scoped_through(qs: models.QuerySet, user: User | Any, key: str) -> models.Qu
     as ``provider``): a part of ``scoped`` for a list about that path alone — the bookings of the
     services a unit runs — read without the other paths' joins. Staff of a region only; the system
     administrator sees every row, anyone else none."""
-    path = _paths(qs.model)[key]
+    paths = _paths(qs.model)
+    column = paths.get(f"{key}_code") or f"{paths[key]}__code"
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
     role = effective_role(user)
@@ -185,7 +187,7 @@ def scoped_through(qs: models.QuerySet, user: User | Any, key: str) -> models.Qu
         return qs
     if role not in REGISTRY_READERS or not user.region_id:
         return qs.none()
-    return qs.filter(subtrees_q(account_codes(user), f"{path}__code"))
+    return qs.filter(subtrees_q(account_codes(user), column))
 
 
 def region_in_scope(user: User | Any, region: PlaceInTree) -> bool:

@@ -13,9 +13,9 @@ class ServicesConfig(AppConfig):
     def ready(self) -> None:
         catalogues.register(self, "services.TaxonomyTerm", "linli.services.migrations.0002_catalogues:load")
         # models are not ready when apps.py is imported: the demo and the pages (which import them) load here
-        from linli.registry.hooks import register_departure
+        from linli.registry.hooks import register_change, register_departure
         from linli.services import demo, todo
-        from linli.services.services.bookings import bookings_cancel_on_departure
+        from linli.services.services.bookings import bookings_cancel_on_departure, bookings_follow
         from linli.services.views import nav
 
         declare("services.service", {"region": "region"})
@@ -24,7 +24,9 @@ class ServicesConfig(AppConfig):
             "services.booking",
             {
                 "region": "person__region",
+                "code": "region_code",
                 "provider": "service__region",
+                "provider_code": "provider_code",
                 "self": "person_id",
                 "household": "person__household_id",
             },
@@ -43,13 +45,24 @@ class ServicesConfig(AppConfig):
         register_departure(
             bookings_cancel_on_departure
         )  # a move-out or death cancels the bookings from that day
+        register_change(bookings_follow)  # a resident who moves takes their bookings' region along
         register(DemoStep("services", "服务清单、需求、资源与预约", 50, demo.demo_run, demo.demo_loaded))
         # the schedule (linli.core.schedule): reminders of the bookings of the next 24 hours, hourly
         from linli.core import schedule
-        from linli.services.services.bookings import bookings_remind_task
+        from linli.services.services.bookings import bookings_codes_task, bookings_remind_task
 
         schedule.register(
             schedule.PeriodicJob(
                 "services_remind", "预约提醒", bookings_remind_task, every=schedule.dt.timedelta(hours=1)
+            )
+        )
+        # nightly: the bookings' kept region codes against their residents' and services' regions (a
+        # registry import moves residents without the change seam)
+        schedule.register(
+            schedule.PeriodicJob(
+                "services_codes",
+                "预约所在区域核对",
+                bookings_codes_task,
+                at=schedule.dt.time(2, 10),
             )
         )

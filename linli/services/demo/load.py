@@ -51,6 +51,7 @@ from linli.services.models import (
     TaxonomyTerm,
     Urgency,
 )
+from linli.services.services.bookings import bookings_codes_reconcile
 
 
 def _centres() -> dict[str, tuple[float, float]]:
@@ -272,6 +273,7 @@ def load(rnd: random.Random, district: Region, today: dt.date, log: Callable[[st
         slot.booked = taken.get(id(slot), 0)
     Slot.objects.bulk_create(slots + history, batch_size=2000)  # with their places taken already counted
     Booking.objects.bulk_create(bookings, batch_size=1000)
+    bookings_codes_reconcile()  # their residents' and services' region codes, in two statements
     rated: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for booking in bookings:
         if booking.rating:

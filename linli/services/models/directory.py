@@ -239,10 +239,19 @@ class Booking(models.Model):
     rating_comment = models.CharField("评价内容", max_length=300, blank=True)
     rated_at = models.DateTimeField("评价时间", null=True, blank=True)
     source = models.CharField("数据来源", max_length=20, blank=True)
+    # the codes of the booker's region and of the service's, kept on the booking (``services.bookings``
+    # keeps them when a resident moves or a service changes region): staff scope is then a range of
+    # these columns' indexes, not a join through the city's persons
+    region_code = models.CharField("预约人所在区域代码", max_length=15, default="", editable=False)
+    provider_code = models.CharField("服务所在区域代码", max_length=15, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = verbose_name_plural = "预约"
+        indexes = [
+            models.Index(fields=["region_code", "created_at"], name="booking_region_time"),
+            models.Index(fields=["provider_code", "created_at"], name="booking_provider_time"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["slot", "person"],
@@ -256,3 +265,10 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} {self.slot}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.person_id and not self.region_code:  # bulk writers call ``bookings_codes_reconcile``
+            self.region_code = self.person.region.code
+        if self.service_id and not self.provider_code:
+            self.provider_code = self.service.region.code
+        super().save(*args, **kwargs)

@@ -10,8 +10,9 @@ partial unique constraint: the loser gets ``Conflict`` ``booking.duplicate``, a 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
@@ -98,7 +99,13 @@ def booking_create(*, actor: User, slot_id: int, person: Person | None = None, n
             )
         try:  # the partial unique constraint refuses a second active booking of the same slot
             booking = Booking.objects.create(
-                slot=slot, service=service, person=person, booked_by=actor, note=note[:200]
+                slot=slot,
+                service=service,
+                person=person,
+                booked_by=actor,
+                note=note[:200],
+                region_code=person.region.code,
+                provider_code=service.region.code,
             )
         except IntegrityError as exc:  # the whole transaction (and the place taken) is rolled back
             raise Conflict("slot", f"{person.name}已预约了这个时段", code="booking.duplicate") from exc
@@ -241,6 +248,62 @@ def bookings_remind(*, now: dt.datetime | None = None, hours: int = 24) -> list[
         )
         Booking.objects.filter(pk__in=due).update(reminded_at=now)
     return due
+
+
+# --- the bookings' kept region codes ---------------------------------------------------------------
+# ``Booking.region_code`` is its resident's region's code and ``provider_code`` its service's: staff scope
+# reads them (``core.scope``). A move through the registry's pages or API reaches ``bookings_follow``
+# inside its transaction; a registry import moves residents without that seam, so the night compares
+# them all (``bookings_codes_reconcile``): one join, 1.3 M bookings at 广州.
+
+_RESIDENT_CODES = """
+UPDATE services_booking SET region_code = r.code
+FROM registry_person p JOIN regions_region r ON r.id = p.region_id
+WHERE p.id = services_booking.person_id AND services_booking.region_code <> r.code{persons}
+"""
+_SERVICE_CODES = """
+UPDATE services_booking SET provider_code = r.code
+FROM services_service s JOIN regions_region r ON r.id = s.region_id
+WHERE s.id = services_booking.service_id AND services_booking.provider_code <> r.code
+"""
+FOLLOW_CHUNK = 500
+
+
+def bookings_codes_reconcile(*, person_ids: list[int] | None = None) -> int:
+    """Set the kept codes of the bookings that differ from their resident's and service's regions (of
+    ``person_ids``' bookings only, when given: their services' codes are kept by ``service_save``);
+    returns how many codes changed."""
+    changed = 0
+    with connection.cursor() as cur:
+        if person_ids is None:
+            cur.execute(_RESIDENT_CODES.format(persons=""))
+            changed += max(cur.rowcount, 0)
+            cur.execute(_SERVICE_CODES)
+            changed += max(cur.rowcount, 0)
+            return changed
+        for i in range(0, len(person_ids), FOLLOW_CHUNK):
+            part = person_ids[i : i + FOLLOW_CHUNK]
+            marks = ", ".join(["%s"] * len(part))
+            cur.execute(_RESIDENT_CODES.format(persons=f" AND p.id IN ({marks})"), part)
+            changed += max(cur.rowcount, 0)
+    return changed
+
+
+def bookings_follow(*, person_ids: list[int], household_ids: list[int], by: Any = None) -> None:
+    """The registry changed these persons and households (``registry.hooks.changed``, inside its
+    transaction): their bookings take their region's code now, so the community they moved to sees
+    them as its residents' (the service's community still does, through ``provider_code``)."""
+    ids = set(person_ids)
+    if household_ids:
+        ids |= set(Person.objects.filter(household_id__in=household_ids).values_list("pk", flat=True))
+    if ids:
+        bookings_codes_reconcile(person_ids=sorted(ids))
+
+
+@task()
+def bookings_codes_task() -> int:
+    """Background task: the night's comparison of every booking's kept codes (safe to retry)."""
+    return bookings_codes_reconcile()
 
 
 @task()

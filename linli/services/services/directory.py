@@ -13,7 +13,7 @@ from linli.core.errors import invalid
 from linli.core.models import User
 from linli.core.scope import require_object_in_scope, require_region_in_scope
 from linli.services.engine import schedule
-from linli.services.models import Service, ServiceStatus, Slot
+from linli.services.models import Booking, Service, ServiceStatus, Slot
 from linli.services.services.common import clean_model, hours_error, require_staff
 
 SERVICE_FIELDS = [
@@ -78,6 +78,10 @@ def service_save(*, actor: User, service: Service | None = None, **data: Any) ->
     _clean_service(obj)
     with transaction.atomic():
         obj.save()
+        if service is not None:  # a service moved to another region: its bookings' kept code follows
+            Booking.objects.filter(service=obj).exclude(provider_code=obj.region.code).update(
+                provider_code=obj.region.code
+            )
     return obj
 
 
