@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, Length, NullIf, Substr
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+from linli.core.paging import BROAD_SEARCH_UP_TO
 from linli.core.personal import blind_lookup
 from linli.core.scope import VILLAGE_CODE_LENGTH, scoped
 from linli.regions.models import Level, Region, subtree_q
@@ -145,8 +146,9 @@ def person_list_count(*, user: Any, filters: PersonFilter | None = None) -> List
         counters = STATUS_COUNTERS[f.status]
         counts = region_counts(user=user, code=f.region, counters=counters)
         return ListCount(sum(counts.values()))
-    n = person_list(user=user, filters=f).order_by()[: COUNT_EXACT_MAX + 1].count()
-    return ListCount(min(n, COUNT_EXACT_MAX), more=n > COUNT_EXACT_MAX)
+    bound = BROAD_SEARCH_UP_TO if len(f.q.strip()) == 1 else COUNT_EXACT_MAX  # one character: a surname
+    n = person_list(user=user, filters=f).order_by()[: bound + 1].count()
+    return ListCount(min(n, bound), more=n > bound)
 
 
 def person_detail(*, user: Any, pk: int) -> Person:
@@ -184,7 +186,10 @@ def household_list(*, user: Any, q: str = "", region: str = "") -> QuerySet[Hous
         qs = qs.filter(Q(code__includes=q) | Q(address__includes=q))
     if region:
         qs = qs.filter(subtree_q(region, "region__code"))
-    return qs.order_by("code")
+    # by grid, then code: the page reads the scope's grids in code order and their households by grid
+    # (the first grids' few hundred for page one); by code alone, a district's households lie among
+    # the city's and a page of 天河 read 2 M households of the districts before it (0.5 s at 广州)
+    return qs.order_by("region__code", "code")
 
 
 def household_list_count(*, user: Any, q: str = "", region: str = "") -> ListCount:
