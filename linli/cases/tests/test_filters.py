@@ -57,3 +57,16 @@ def test_the_api_filters_by_topic_as_the_pages_do(cw: CasesWorld, client_for) ->
     api = client_for(a.district_admin)
     numbers = [c["number"] for c in api.get("/api/cases/?subject=环境卫生").json()["items"]]
     assert sanitation.number in numbers and lift.number not in numbers
+
+
+def test_a_search_word_of_one_character_is_left_out_and_said_so(cw: CasesWorld, client_for) -> None:
+    """One character has no index to read (every open request of a city would be read for it): the list
+    says so and shows the requests without it; two characters search."""
+    a = cw.world.accounts
+    bins = _report(cw, 0, "sanitation.complaint", "垃圾桶满了")
+    lift = _report(cw, 0, "property.help", "电梯停运")
+    page = client_for(a.district_admin)
+    one = page.get("/cases/?queue=all&q=梯").content.decode()
+    assert "搜索词请至少输入两个字，已忽略" in one and bins.number in one and lift.number in one
+    two = page.get("/cases/?queue=all&q=电梯").content.decode()
+    assert "至少输入两个字" not in two and lift.number in two and bins.number not in two
