@@ -20,10 +20,13 @@ integrality gap (about 1.6 %; the best set known, from minutes of search, is wit
 one found in the limit, so the gap is the bound's). "gap≤" is the proven gap (bound − value) / bound.
 spopt runs in a child process of its own, stopped (with its CBC) after ``--peer-limit`` seconds and then
 printed as timed out, or as failed when the child dies without an answer (spopt or PuLP missing);
-the ratio and the share cover the sizes where it finished. Run it with ``nice -n 19`` on a shared
-machine: the times are wall clock.
+the ratio and the share cover the sizes where it finished. ``--sizes`` picks sizes by their number
+of demand points (``--sizes 20000`` runs the largest alone) and ``--no-peer`` leaves spopt out (its
+column then reads skipped, and the share and the ratio cover no size). Run it with ``nice -n 19`` on a
+shared machine: the times are wall clock.
 
-    .venv/bin/python bench/siting.py [--quick] [--seed 3] [--limit 60] [--peer-limit 300]
+    .venv/bin/python bench/siting.py [--quick] [--sizes 500,20000] [--no-peer] [--seed 3] [--limit 60]
+        [--peer-limit 300]
 """
 
 from __future__ import annotations
@@ -120,12 +123,26 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--limit", type=float, default=60.0, help="the project's time limit per size (s)")
     ap.add_argument("--peer-limit", type=float, default=300.0, help="spopt is stopped after this many s")
-    args = ap.parse_args()
-    ensure("spopt", "pulp")  # the peer, from PyPI if this environment lacks it
-    sizes = SIZES[:2] if args.quick else SIZES
-    print(
-        f"project time limit {args.limit:g} s per size; spopt (PuLP + CBC) stopped after {args.peer_limit:g} s"
+    ap.add_argument(
+        "--sizes", help="comma-separated numbers of demand points of the sizes to run (default: all)"
     )
+    ap.add_argument("--no-peer", action="store_true", help="run the project only, not spopt")
+    args = ap.parse_args()
+    sizes = SIZES[:2] if args.quick else SIZES
+    if args.sizes:
+        wanted = {int(v) for v in args.sizes.split(",") if v.strip()}
+        unknown = wanted - {n for n, _, _ in SIZES}
+        if unknown:
+            ap.error(f"no size with {', '.join(map(str, sorted(unknown)))} demand points")
+        sizes = [size for size in SIZES if size[0] in wanted]
+    if not args.no_peer:
+        ensure("spopt", "pulp")  # the peer, from PyPI if this environment lacks it
+    peer_note = (
+        "spopt not run (--no-peer)"
+        if args.no_peer
+        else f"spopt (PuLP + CBC) stopped after {args.peer_limit:g} s"
+    )
+    print(f"project time limit {args.limit:g} s per size; {peer_note}")
     print(
         f"{'demand':>7}{'cand':>6}{'p':>4} | {'project covered':>16}{'s':>8}  {'method':<26}{'gap≤':>7} "
         f"| {'spopt covered':>14}{'s':>8} | {'share':>8}"
@@ -143,6 +160,9 @@ def main() -> None:
             end="",
             flush=True,
         )
+        if args.no_peer:
+            print("skipped", flush=True)
+            continue
         peer = run_spopt(cost, w, p, args.peer_limit)
         if peer is None:
             timed_out.append(f"{n}x{m}")

@@ -34,12 +34,23 @@ at the bench's 5 000-point size this proves the optimum (about half the candidat
 models get large-neighbourhood search (``lns``: five overlapping chosen sites freed at a time and
 re-chosen exactly by HiGHS among the candidates around them) for the rest of the time instead.
 
-On large clustered instances the LP is far from integral (at the bench's 20 000 × 2 000, p = 40:
-hundreds of sites at 0.1–0.5, no candidate can be fixed out) and its bound stays: the proven gap
-there is about 1.6 %, and it is the bound's, not the search's — the best set known (from minutes of
-shakes and exactly solved neighbourhoods around it) is within 0.07 % of the set found in the limit,
-while HiGHS' branch and bound on the reduced model does not finish its root LP in 400 s. Closing
-it needs a bound stronger than the LP's.
+On large clustered instances the LP is far from integral (at the bench's 20 000 × 2 000, p = 40: its
+40 sites spread over some 670 candidates, most of them below 0.1, and no candidate can be fixed out)
+and its bound stays: the proven gap there is about 1.6 %, and it is the bound's, not the search's —
+the best set known (from minutes of shakes and exactly solved neighbourhoods around it) is within
+0.07 % of the set found in the limit, while HiGHS' branch and bound on the reduced model does not
+finish its root LP in 400 s. Closing it needs a bound stronger than the LP's, and two candidates for
+one were measured there and fall short. Branching on a single candidate (the dual-form LP re-solved
+in each child, about 4 s a node) lowers the larger child's bound by 0.04 % at best among the likeliest
+candidates, so a tree that closed the gap would need far more nodes than the limit allows. A
+Lagrangian decomposition into blocks of neighbouring candidates (demand points that several blocks
+reach priced by multipliers, each block's best q sites found exactly, the counts shared out by dynamic
+programming) is a valid bound for any multipliers, but at the LP's it is no tighter than the LP (9
+blocks: 0.015 % lower; 30 blocks: equal), and the multipliers that would tighten it have to be
+searched with the block MILPs re-solved at every step — one exact evaluation alone takes some fifty
+of them and about twice the time limit. Searched instead with the block values from local search (12
+blocks, twenty minutes of subgradient steps), they promised a 0.76 % gap and proved 1.8 %, looser
+than the LP: the local search's shortfall inside the blocks is as large as the gap itself.
 
 p-median keeps greedy + swaps (and the exact MILP on small instances).
 """
