@@ -45,17 +45,17 @@ def booking_items(user: Any) -> list[home.TodoItem]:
         status=BookingStatus.BOOKED, slot__starts_at__gte=now - PAST, slot__starts_at__lte=now + AHEAD
     )
     if effective_role(user) != Role.COMMUNITY_WORKER:  # below its own unit only what has begun counts
-        waiting = waiting.filter(Q(service__region__code=user.region_code) | Q(slot__starts_at__lt=now))
+        waiting = waiting.filter(Q(provider_code=user.region_code) | Q(slot__starts_at__lt=now))
     rows = (
         waiting.order_by()
-        .values("service_id", "service__name", "service__region__code")
+        .values("service_id", "service__name", "provider_code")
         .annotate(
             n=Count("pk"), first=Min("slot__starts_at"), begun=Count("pk", filter=Q(slot__starts_at__lt=now))
         )
         .order_by("first")[: home.TODO_PER_SOURCE]
     )
     items = []
-    late = [r for r in rows if not _own_unit(user, r["service__region__code"]) and r["begun"]]
+    late = [r for r in rows if not _own_unit(user, r["provider_code"]) and r["begun"]]
     if late:
         items.append(
             home.TodoItem(
@@ -70,7 +70,7 @@ def booking_items(user: Any) -> list[home.TodoItem]:
             )
         )
     for r in rows:
-        if not _own_unit(user, r["service__region__code"]):
+        if not _own_unit(user, r["provider_code"]):
             continue
         first: dt.datetime = r["first"]
         rank = home.OVERDUE if first <= now else home.DUE_SOON if first <= now + SOON else home.WAITING
