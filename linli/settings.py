@@ -151,9 +151,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # a test's commit need not wait for the disk: a crash loses a test run, not data
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # no JIT compilation for a page's statements: PostgreSQL compiles any statement its planner costs
+    # high, and on a city's tables that took 0.3 s for a page's top-15 read of 0.08 s (the night's long
+    # reads turn it back on: ``core.bulk.bulk_reads``)
+    _options = ["-c jit=off"]
+    if TESTING:  # a test's commit need not wait for the disk: a crash loses a test run, not data
+        _options.append("-c synchronous_commit=off")
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_options)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if TESTING:  # tests create many accounts; the production hasher is deliberately slow

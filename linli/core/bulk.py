@@ -38,22 +38,28 @@ BULK_WORK_MEM_MB = 64
 @contextlib.contextmanager
 def bulk_reads(megabytes: int = BULK_WORK_MEM_MB) -> Iterator[None]:
     """While inside, this connection's ``work_mem`` is at least ``megabytes`` (PostgreSQL; elsewhere
-    nothing): a city's id sets are hashed once rather than rescanned per row. Restored on leaving."""
+    nothing): a city's id sets are hashed once rather than rescanned per row. JIT compilation, off for
+    pages (settings), is on: a night's statements run long enough to repay it. Restored on leaving."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cur:
-        cur.execute("SELECT current_setting('work_mem'), pg_size_bytes(current_setting('work_mem'))")
-        before, size = cur.fetchone()
+        cur.execute(
+            "SELECT current_setting('work_mem'), pg_size_bytes(current_setting('work_mem')),"
+            " current_setting('jit')"
+        )
+        before, size, jit = cur.fetchone()
         raise_it = size < megabytes * 2**20
         if raise_it:
             cur.execute(f"SET work_mem = '{int(megabytes)}MB'")
+        cur.execute("SET jit = on")
     try:
         yield
     finally:
-        if raise_it:
-            with connection.cursor() as cur:
+        with connection.cursor() as cur:
+            if raise_it:
                 cur.execute("SELECT set_config('work_mem', %s, false)", [before])
+            cur.execute("SELECT set_config('jit', %s, false)", [jit])
 
 
 # PostgreSQL type OIDs → the big-endian NumPy type of their binary COPY form

@@ -14,8 +14,12 @@ ON_POSTGRESQL = pytest.mark.skipif(connection.vendor != "postgresql", reason="wo
 
 
 def _work_mem() -> str:
+    return _show("work_mem")
+
+
+def _show(setting: str) -> str:
     with connection.cursor() as cur:
-        cur.execute("SHOW work_mem")
+        cur.execute(f"SHOW {setting}")
         return str(cur.fetchone()[0])
 
 
@@ -40,3 +44,16 @@ def test_elsewhere_it_sends_nothing() -> None:
     with CaptureQueriesContext(connection) as sent, bulk_reads():
         pass
     assert sent.captured_queries == []
+
+
+@ON_POSTGRESQL
+def test_pages_run_without_jit_and_a_nights_reads_with_it() -> None:
+    """The settings turn JIT compilation off for the connection (a page's statements); ``bulk_reads``
+    turns it on inside and back off after, also when the job fails."""
+    assert _show("jit") == "off"
+    with bulk_reads():
+        assert _show("jit") == "on"
+    assert _show("jit") == "off"
+    with pytest.raises(RuntimeError), bulk_reads():
+        raise RuntimeError("the job failed")
+    assert _show("jit") == "off"
