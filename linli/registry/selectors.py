@@ -139,7 +139,8 @@ class ListCount:
 def person_list_count(*, user: Any, filters: PersonFilter | None = None) -> ListCount:
     """The count of ``person_list``'s rows for its pager, without counting the city on every request:
     a list filtered by region and status only is summed from the kept counts (``RegionCount``, exact);
-    any other filter counts at most ``COUNT_EXACT_MAX`` + 1 rows."""
+    any other filter counts at most ``COUNT_EXACT_MAX`` + 1 rows (a search of one character, a surname,
+    ``BROAD_SEARCH_UP_TO`` + 1)."""
     f = filters or PersonFilter()
     only_region = not (f.q or f.tag or f.residence_type or f.sex or f.no_household)
     if only_region and f.age_min is None and f.age_max is None and f.status in STATUS_COUNTERS:
