@@ -74,11 +74,12 @@ EXACT_COUNT_UP_TO = 10_000
 BROAD_SEARCH_UP_TO = 1_000
 
 
-def bounded_count(rows: QuerySet[Any], up_to: int = EXACT_COUNT_UP_TO) -> tuple[int, bool]:
-    """(the rows counted, at most ``up_to``; whether there are more): one statement that stops counting
-    at the bound, whatever the list's size."""
-    n = int(rows.order_by()[: up_to + 1].count())
-    return min(n, up_to), n > up_to
+def bounded_count(rows: QuerySet[Any], up_to: int | None = None) -> tuple[int, bool]:
+    """(the rows counted, at most ``up_to``, else ``EXACT_COUNT_UP_TO``; whether there are more): one
+    statement that stops counting at the bound, whatever the list's size."""
+    bound = EXACT_COUNT_UP_TO if up_to is None else up_to
+    n = int(rows.order_by()[: bound + 1].count())
+    return min(n, bound), n > bound
 
 
 def list_count(rows: Any) -> tuple[int, bool]:
