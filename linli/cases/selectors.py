@@ -308,7 +308,7 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, str]) -> QuerySet[Case]:
     # the catalogue's few categories by their ids, not a join: with the region's open requests by
     # category (``case_region_open``) a queue's filter is then one range of one index
     chosen = {
-        f"{field}": params[key]
+        field: params[key]
         for key, field in (("category", "code"), ("kind", "kind"), ("subject", "subject"))
         if params.get(key)
     }
