@@ -192,8 +192,6 @@ QUEUES: dict[str, str] = {
 }
 
 
-DISTRICT_CODE_LENGTH = 6  # a district's statistical code: 440106 天河区
-
 # The states in which a request waits on its coordinating unit, and those in which it waits on its handler.
 COORDINATOR_WAITS = (wf.RECEIVED, wf.ACCEPTED, wf.RETURNED, wf.REPLIED, wf.REVIEW)
 HANDLER_WAITS = (wf.DISPATCHED, wf.IN_PROGRESS)
@@ -254,15 +252,11 @@ def queue(user: User, name: str) -> QuerySet[Case]:
         arms = todo_arms(user) or []
         if not arms:
             return qs.none()
-        todo = qs.filter(reduce(operator.or_, arms))
-        if len(user.region_code or "") >= DISTRICT_CODE_LENGTH:
-            # every clause is of open states; said once more outright, it lets the planner read a
-            # district's open requests (``case_region_open``, 30 ms at 天河) instead of the city's by
-            # status (a second). Not for a city: the planner then takes the status twice and expects
-            # a twentieth of the city's late requests; unsaid, it reads the table until the page's
-            # count is reached (80 ms, against 400 ms said)
-            todo = todo.filter(status__in=wf.OPEN_LIST)
-        return todo
+        # every clause is of open states; said once more outright, it lets the planner read the open
+        # requests' indexes: a district's by region (``case_region_open``, 30 ms at 天河, against a
+        # second reading the city's by status), the city's by deadline (``case_open_due``; unsaid, a
+        # topic filter read the year's requests by deadline, closed ones too: 0.2–5.8 s)
+        return qs.filter(reduce(operator.or_, arms), status__in=wf.OPEN_LIST)
     if name == "open":
         return qs.filter(status__in=wf.OPEN_LIST)
     if name == "overdue":
