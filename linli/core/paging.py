@@ -74,6 +74,12 @@ EXACT_COUNT_UP_TO = 10_000
 BROAD_SEARCH_UP_TO = 1_000
 
 
+def search_bound(q: str, otherwise: int | None = None) -> int | None:
+    """The count bound of a list searched by ``q``: ``BROAD_SEARCH_UP_TO`` for a single character (a
+    surname), else ``otherwise`` (None: ``bounded_count``'s own)."""
+    return BROAD_SEARCH_UP_TO if len(q.strip()) == 1 else otherwise
+
+
 def bounded_count(rows: QuerySet[Any], up_to: int | None = None) -> tuple[int, bool]:
     """(the rows counted, at most ``up_to``, else ``EXACT_COUNT_UP_TO``; whether there are more): one
     statement that stops counting at the bound, whatever the list's size."""

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce, Length, NullIf, Substr
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from linli.core.paging import BROAD_SEARCH_UP_TO
+from linli.core.paging import bounded_count, search_bound
 from linli.core.personal import blind_lookup
 from linli.core.scope import VILLAGE_CODE_LENGTH, scoped
 from linli.regions.models import Level, Region, subtree_q
@@ -147,9 +147,7 @@ def person_list_count(*, user: Any, filters: PersonFilter | None = None) -> List
         counters = STATUS_COUNTERS[f.status]
         counts = region_counts(user=user, code=f.region, counters=counters)
         return ListCount(sum(counts.values()))
-    bound = BROAD_SEARCH_UP_TO if len(f.q.strip()) == 1 else COUNT_EXACT_MAX  # one character: a surname
-    n = person_list(user=user, filters=f).order_by()[: bound + 1].count()
-    return ListCount(min(n, bound), more=n > bound)
+    return ListCount(*bounded_count(person_list(user=user, filters=f), search_bound(f.q, COUNT_EXACT_MAX)))
 
 
 def person_detail(*, user: Any, pk: int) -> Person:
@@ -200,8 +198,7 @@ def household_list_count(*, user: Any, q: str = "", region: str = "") -> ListCou
         return ListCount(
             region_counts(user=user, code=region, counters=[RegionCounter.HOUSEHOLDS])["households"]
         )
-    n = household_list(user=user, q=q, region=region).order_by()[: COUNT_EXACT_MAX + 1].count()
-    return ListCount(min(n, COUNT_EXACT_MAX), more=n > COUNT_EXACT_MAX)
+    return ListCount(*bounded_count(household_list(user=user, q=q, region=region), COUNT_EXACT_MAX))
 
 
 HOUSEHOLD_SEARCH_MAX = 20

@@ -23,7 +23,7 @@ from linli.core.errors import Forbidden
 from linli.core.forms import add_service_error
 from linli.core.links import public_url
 from linli.core.models import AuthedHttpRequest
-from linli.core.paging import BROAD_SEARCH_UP_TO, CountedPaginator, bounded_count
+from linli.core.paging import CountedPaginator, bounded_count, search_bound
 from linli.core.roles import Role, effective_role
 from linli.core.scope import scoped
 from linli.regions.models import Level, Region
@@ -484,7 +484,7 @@ def volunteers(request: AuthedHttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "")[:40]
     rows = selectors.volunteer_list(request.user, q=q)
     # a city's 4 M volunteers are not counted for a pager (nor their hours, which only the page shows)
-    n, more = bounded_count(rows.values("pk"), BROAD_SEARCH_UP_TO if len(q.strip()) == 1 else None)
+    n, more = bounded_count(rows.values("pk"), search_bound(q))
     page = CountedPaginator(rows.order_by("-registered_at", "pk"), 30, count=n, more=more).get_page(
         request.GET.get("page")
     )

@@ -131,7 +131,6 @@ def case_create(
         attributes={**(attributes or {}), **({"media_url": media_url} if media_url else {})},
         status=wf.ACCEPTED if staff else wf.RECEIVED,
         region=community,
-        region_code=community.code,
         grid=found_grid,
         lat=lat,
         lon=lon,

@@ -104,8 +104,6 @@ def booking_create(*, actor: User, slot_id: int, person: Person | None = None, n
                 person=person,
                 booked_by=actor,
                 note=note[:200],
-                region_code=person.region.code,
-                provider_code=service.region.code,
             )
         except IntegrityError as exc:  # the whole transaction (and the place taken) is rolled back
             raise Conflict("slot", f"{person.name}已预约了这个时段", code="booking.duplicate") from exc

@@ -505,9 +505,8 @@ def test_a_one_character_search_is_counted_to_a_smaller_bound(world, volunteer, 
     """One character (a surname) matches one name in fourteen: its count stops at a smaller bound, and the
     page asks for the whole name; two characters are counted to the usual bound."""
     from linli.core import paging
-    from linli.volunteers import views
 
-    monkeypatch.setattr(views, "BROAD_SEARCH_UP_TO", 0)
+    monkeypatch.setattr(paging, "BROAD_SEARCH_UP_TO", 0)
     client.force_login(world.accounts.community_worker)
     name = volunteer.person.name
     one = client.get("/volunteers/list/", {"q": name[0]}).content.decode()
