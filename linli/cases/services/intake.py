@@ -131,6 +131,7 @@ def case_create(
         attributes={**(attributes or {}), **({"media_url": media_url} if media_url else {})},
         status=wf.ACCEPTED if staff else wf.RECEIVED,
         region=community,
+        region_code=community.code,  # written here: the numbered insert below bypasses ``Case.save``
         grid=found_grid,
         lat=lat,
         lon=lon,
