@@ -206,6 +206,7 @@ def _alert_outcomes(rng: random.Random, today: dt.date) -> int:
             )
         )
     Alert.objects.bulk_create(rows)
+    services.alert_counts_rebuild()  # bulk-created: their kept count
     return len(rows)
 
 

@@ -308,6 +308,26 @@ class GroupCount(models.Model):
         return f"{self.region_code} {self.rule_id} {self.n}"
 
 
+class AlertCount(models.Model):
+    """政策找人待核实: the open alerts per community and care rule. Recounted by ``care_evaluate`` (which
+    raises them) for the communities it raised some in, and by the nightly job; a confirm or dismiss
+    takes one off in the same transaction. A street's or a city's home page sums it by region prefix
+    instead of counting the open alerts (450 000 in a city)."""
+
+    region_code = models.CharField("社区/村编码", max_length=12)
+    rule = models.ForeignKey(CareRule, verbose_name="规则", on_delete=models.CASCADE, related_name="+")
+    n = models.IntegerField("待核实", default=0)
+
+    class Meta:
+        verbose_name = "政策找人待核实数"
+        verbose_name_plural = "政策找人待核实数"
+        ordering = ["region_code", "rule_id"]
+        constraints = [models.UniqueConstraint(fields=["region_code", "rule"], name="care_alert_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.rule_id} {self.n}"
+
+
 class EvaluationRun(models.Model):
     """One nightly evaluation of the care rules: over every person (the first night, after a rule
     changed, or asked for), or over the persons whose match could have changed since the run before

@@ -17,6 +17,7 @@ from django.db.models.functions import Substr
 from linli.care.engine import rules as eng
 from linli.care.models import (
     Alert,
+    AlertCount,
     AlertStatus,
     CareFile,
     CareMembership,
@@ -446,6 +447,18 @@ def open_alerts(user: Any) -> QuerySet[Alert]:
     if getattr(user, "role", "") == Role.GRID_WORKER:
         return qs.filter(account_subtrees_q(user, "file__region__code"))
     return qs
+
+
+def open_alert_counts(user: Any) -> list[tuple[str, int]]:
+    """(policy, open alerts) in ``user``'s scope, most first: from the kept count per community
+    (``AlertCount``), not a count of the alerts (a city's are 450 000)."""
+    rows = (
+        scoped(AlertCount.objects.filter(n__gt=0), user)
+        .values("rule__policy_label")
+        .annotate(total=Sum("n"))
+        .order_by("-total", "rule__policy_label")
+    )
+    return [(r["rule__policy_label"], r["total"]) for r in rows]
 
 
 def is_file_worker(user: Any, file: CareFile) -> bool:

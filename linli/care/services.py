@@ -23,7 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from linli.care.engine import periods
 from linli.care.engine import rules as eng
 from linli.care.models import (
     Alert,
+    AlertCount,
     AlertStatus,
     CareFile,
     CareMembership,
@@ -498,12 +499,15 @@ def care_evaluate(
         # why each new member is in: the engine's words, once per distinct set of facts; a part of the
         # new members at a time, with their alerts (a city's first night holds no million facts at once)
         memo: dict[Any, str] = {}
+        alerted: set[int] = set()  # the regions alerts were raised in
         for members in _by_person(new, NEW_PART_PERSONS):
             facts = selectors.facts_for(sorted({p for p, _ in members}), day)
             why = {(p, r): selectors.explain(by_id[r], facts[p], memo) for p, r in members}
             _memberships_insert(members, why, day)
             if alerts:
-                result.alerts += _alerts_raise(members, by_id, why, day, region_of)
+                raised = _alerts_raise(members, by_id, why, day, region_of)
+                result.alerts += len(raised)
+                alerted.update(raised)
         result.opened = len(new)
         # memberships no longer matched
         if gone:
@@ -536,6 +540,17 @@ def care_evaluate(
                     )
                     result.files_closed += 1
         if ids is None:
+            alert_counts_rebuild()
+        elif alerted:
+            alert_counts_rebuild(
+                sorted(
+                    {
+                        code[:12]
+                        for code in Region.objects.filter(pk__in=alerted).values_list("code", flat=True)
+                    }
+                )
+            )
+        if ids is None:
             group_counts_rebuild()
         elif new or gone:
             changed = {p for p, _ in new} | {p for (p, _), _ in gone}
@@ -558,13 +573,14 @@ def _alerts_raise(
     reasons: dict[tuple[int, int], str],
     day: dt.date,
     region_of: dict[int, int],
-) -> int:
+) -> list[int]:
     """政策找人: a new match of a rule with a policy raises an alert, unless the person already applied
-    for that item or an alert of that rule was already raised for the file."""
+    for that item or an alert of that rule was already raised for the file. The regions of the alerts
+    raised, one per alert."""
 
     policy = [(p, r) for p, r in new if rules[r].policy_item]
     if not policy:
-        return 0
+        return []
     people = {p for p, _ in policy}
     file_of = dict(CareFile.objects.filter(person_id__in=people).values_list("person_id", "pk"))
     items = {rules[r].policy_item for _, r in policy}
@@ -586,7 +602,7 @@ def _alerts_raise(
         if (p, rules[r].policy_item) not in applied and (file_of[p], r) not in seen
     ]
     Alert.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+    return [a.region_id for a in rows]
 
 
 def _files_insert(people: list[int], day: dt.date) -> int:
@@ -704,35 +720,55 @@ def visit_tally_apply(tally: Tally) -> None:
             )
 
 
-def group_counts_rebuild(codes: Sequence[str] | None = None) -> int:
-    """Recount ``GroupCount`` from the open memberships: of the communities ``codes`` (12 digits), or
-    of everything. One DELETE and one ``INSERT … SELECT … GROUP BY``; the number of rows written.
+def _recount(
+    model: type[GroupCount] | type[AlertCount], counted: QuerySet[Any], path: str, codes: Sequence[str] | None
+) -> int:
+    """Recount a kept count per community and rule (``model``) from ``counted`` (rows whose region code
+    is at ``path``): of the communities ``codes`` (12 digits), or of everything. One DELETE and one
+    ``INSERT … SELECT … GROUP BY``; the number of rows written.
 
-    On PostgreSQL the table is locked first (``EXCLUSIVE``: readers go on, other recounts wait), so two
-    evaluations in one community at once recount one after the other: the second's DELETE then sees
-    the first's rows, and its INSERT the first's memberships, instead of breaking the unique
-    ``(region_code, rule)`` key. Callers take the lock last in their transaction, after every other
-    write, so no recount waits on a row another holds."""
-    counted = CareMembership.objects.filter(until__isnull=True)
-    existing = GroupCount.objects.all()
+    On PostgreSQL the table is locked first (``EXCLUSIVE``: readers go on, other recounts and the
+    writers' deltas wait), so two recounts in one community at once run one after the other: the
+    second's DELETE then sees the first's rows, and its INSERT the first's rows counted, instead of
+    breaking the unique ``(region_code, rule)`` key; and a delta waiting on the lock lands after the
+    recount, which did not see its uncommitted write. Callers take the lock last in their transaction,
+    after every other write, so no recount waits on a row another holds."""
+    existing = model.objects.all()
     if codes is not None:
         if not codes:
             return 0
-        counted = counted.filter(subtrees_q(list(codes), "file__region__code"))
+        counted = counted.filter(subtrees_q(list(codes), path))
         existing = existing.filter(subtrees_q(list(codes), "region_code"))
     grouped = (
-        counted.annotate(_c=Substr("file__region__code", 1, 12))
-        .values("_c", "rule_id")
-        .annotate(_n=Count("pk"))
-        .order_by()
+        counted.annotate(_c=Substr(path, 1, 12)).values("_c", "rule_id").annotate(_n=Count("pk")).order_by()
     )
     sql, params = grouped.query.sql_with_params()
+    table = model._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute(f"LOCK TABLE {GroupCount._meta.db_table} IN EXCLUSIVE MODE")
+            cur.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         existing.delete()
-        cur.execute(f"INSERT INTO {GroupCount._meta.db_table} (region_code, rule_id, n) {sql}", params)
+        cur.execute(f"INSERT INTO {table} (region_code, rule_id, n) {sql}", params)
         return cur.rowcount
+
+
+def group_counts_rebuild(codes: Sequence[str] | None = None) -> int:
+    """Recount ``GroupCount`` from the open memberships (``_recount``)."""
+    return _recount(
+        GroupCount, CareMembership.objects.filter(until__isnull=True), "file__region__code", codes
+    )
+
+
+def alert_counts_rebuild(codes: Sequence[str] | None = None) -> int:
+    """Recount ``AlertCount`` from the open alerts (``_recount``)."""
+    return _recount(AlertCount, Alert.objects.filter(status=AlertStatus.OPEN), "region__code", codes)
+
+
+def _alert_counted_off(alert: Alert) -> None:
+    """An alert decided: one off its community's kept count (inside the deciding transaction)."""
+    AlertCount.objects.filter(region_code=alert.region.code[:12], rule_id=alert.rule_id, n__gt=0).update(
+        n=F("n") - 1
+    )
 
 
 def visit_tallies_rebuild() -> int:
@@ -1007,6 +1043,7 @@ def alert_confirm(*, actor: User, alert: Alert, provided: Iterable[str] = (), no
         )
         if not taken:
             raise Conflict("alert", "该预警已经处理过了", code="care.alert_decided")
+        _alert_counted_off(alert)
         app = application_submit(
             actor=actor,
             item=item,
@@ -1042,6 +1079,7 @@ def alert_dismiss(*, actor: User, alert: Alert, reason: str) -> Alert:
         )
         if not taken:
             raise Conflict("alert", "该预警已经处理过了", code="care.alert_decided")
+        _alert_counted_off(alert)
     alert.refresh_from_db()
     return alert
 

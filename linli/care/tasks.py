@@ -6,7 +6,7 @@
   (a new month's visits appear on its first night), and the referrals whose request, need or
   application its handler closed are closed with that outcome; last, the monthly summary of visits
   is recounted from the visits (the writes keep it by delta: the recount catches what they cannot,
-  such as a bulk load)."""
+  such as a bulk load), and so are the open alerts per community (``AlertCount``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 from django.tasks import task
 
 from linli.care.services import (
+    alert_counts_rebuild,
     care_evaluate_nightly,
     referrals_sync,
     visit_tallies_rebuild,
@@ -30,6 +31,7 @@ def care_nightly(*, full: bool = False) -> dict[str, Any]:
     planned = visits_generate()
     referrals = referrals_sync()
     tallies = visit_tallies_rebuild()
+    alert_counts = alert_counts_rebuild()
     return {
         **asdict(evaluation),
         "full": run.full,
@@ -38,6 +40,7 @@ def care_nightly(*, full: bool = False) -> dict[str, Any]:
         "planned": planned,
         "referrals_closed": referrals,
         "visit_month_rows": tallies,
+        "alert_count_rows": alert_counts,
     }
 
 

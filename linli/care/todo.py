@@ -9,7 +9,6 @@ import datetime as dt
 import math
 from typing import Any
 
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,21 +56,15 @@ def alert_items(user: Any) -> list[home.TodoItem]:
     """The community (and its grids) checks each alert; a street or district sees one line per policy of
     what still waits in its communities, not every person."""
     if getattr(user, "role", "") in SUPERVISING or getattr(user, "is_superuser", False):
-        rows = (
-            selectors.open_alerts(user)
-            .values("rule__policy_label")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "rule__policy_label")
-        )
         return [
             home.TodoItem(
-                title=f"{r['n']} 人可能符合{r['rule__policy_label']}，待社区核实",
+                title=f"{n} 人可能符合{label}，待社区核实",
                 url=reverse("care:index"),
                 state="待督促",
                 kind="政策找人",
-                count=r["n"],
+                count=n,
             )
-            for r in rows
+            for label, n in selectors.open_alert_counts(user)
         ]
     return [
         home.TodoItem(

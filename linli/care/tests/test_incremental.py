@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from linli.care import services
-from linli.care.models import CareFile, CareMembership, GroupCount
+from linli.care import selectors, services
+from linli.care.models import Alert, AlertCount, AlertStatus, CareFile, CareMembership, GroupCount
 from linli.care.tests.conftest import Care
 from linli.core.engine import idnumber
 from linli.core.scope import OutOfScope
@@ -54,6 +54,32 @@ def _live_counts() -> dict:
     ):
         counted[(code[:12], rule)] = counted.get((code[:12], rule), 0) + 1
     return counted
+
+
+def _kept_alerts() -> dict:
+    return {
+        (c, r): n for c, r, n in AlertCount.objects.filter(n__gt=0).values_list("region_code", "rule_id", "n")
+    }
+
+
+def _live_alerts() -> dict:
+    counted: dict = {}
+    for code, rule in Alert.objects.filter(status=AlertStatus.OPEN).values_list("region__code", "rule_id"):
+        counted[(code[:12], rule)] = counted.get((code[:12], rule), 0) + 1
+    return counted
+
+
+def _decide_one(care: Care, rng: random.Random) -> str:
+    """A worker confirms or dismisses one open alert (its kept count takes it off)."""
+    worker = care.world.accounts.community_worker
+    alert = selectors.open_alerts(worker).order_by("pk").first()
+    if alert is None:
+        return "decide（无预警）"
+    if rng.random() < 0.5:
+        services.alert_dismiss(actor=worker, alert=alert, reason="已在户籍地领取")
+        return "dismiss"
+    services.alert_confirm(actor=worker, alert=alert)
+    return "confirm"
 
 
 def _street(care: Care, rng: random.Random) -> list[Household]:
@@ -129,9 +155,13 @@ def test_registry_changes_reevaluated_incrementally_equal_a_full_evaluation(
         for _ in range(8):
             with django_capture_on_commit_callbacks(execute=True):
                 kinds.append(_change(care, rng, homes, len(kinds)))
+            if rng.random() < 0.3:
+                kinds.append(_decide_one(care, rng))
         before = _state()
-        # the group counts the incremental evaluations kept are the memberships' count
+        # the group counts the incremental evaluations kept are the memberships' count, and the open
+        # alerts' kept count (raised by the evaluations, taken off by the decisions) is theirs
         assert _kept_counts() == _live_counts(), kinds
+        assert _kept_alerts() == _live_alerts(), kinds
         full = services.care_evaluate()
         assert (full.opened, full.ended, full.files_opened, full.files_closed, full.alerts) == (
             0,
@@ -142,7 +172,12 @@ def test_registry_changes_reevaluated_incrementally_equal_a_full_evaluation(
         ), kinds
         assert _state() == before
         assert _kept_counts() == _live_counts()
+        assert _kept_alerts() == _live_alerts()
+        kept = _kept_alerts()
+        services.alert_counts_rebuild()  # the nightly recount changes nothing
+        assert _kept_alerts() == kept
     assert sum(not k.endswith("（拒绝）") for k in kinds) >= 15
+    assert {"dismiss", "confirm"} <= set(kinds), kinds
     # the status set directly re-evaluates too: 王阿婆 moved out leaves her groups at once
     by = care.world.accounts.community_worker
     with django_capture_on_commit_callbacks(execute=True):

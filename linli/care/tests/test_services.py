@@ -26,9 +26,11 @@ from linli.care.models import (
 from linli.care.tests.conftest import Care
 from linli.core.errors import error_code
 from linli.core.models import AuditLog
+from linli.core.roles import Role
 from linli.core.scope import OutOfScope
 from linli.registry.services import person_tag_add, person_tag_end
 from linli.services.models import Application, Need
+from linli.testing.factories import UserFactory
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOV = dt.date(2026, 11, 1)
@@ -76,6 +78,13 @@ def test_alerts_are_the_communitys_to_check_and_one_line_per_policy_above_it(car
         ("2 人可能符合高龄津贴，待社区核实", 2, "待督促"),
         ("1 人可能符合特困人员救助供养，待社区核实", 1, "待督促"),
     ]
+    # the lines are the kept count (AlertCount): a dismissal takes its alert off at once
+    alert = Alert.objects.get(file__person=care.granny, rule__policy_label="特困人员救助供养")
+    services.alert_dismiss(actor=a.community_worker, alert=alert, reason="已在户籍地领取")
+    assert [i.title for i in todo.alert_items(a.district_admin)] == ["2 人可能符合高龄津贴，待社区核实"]
+    town = UserFactory.create(username="town", role=Role.STREET_COORDINATOR, region=care.world.tree.town)
+    # 罗溪镇's scope: only 苏阿婆's (王阿婆 lives in 万安街道), as its alerts list reads
+    assert [i.count for i in todo.alert_items(town)] == [selectors.open_alerts(town).count()] == [1]
 
 
 def test_leaving_every_group_closes_the_file_with_the_reason(care: Care) -> None:
