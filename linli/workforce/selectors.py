@@ -460,8 +460,7 @@ class CommunityFigures:
     @property
     def short_300(self) -> int:
         """Workers missing for one per 300 households (rounded up)."""
-        need = -(-self.households // 300)
-        return max(0, need - self.workers)
+        return short_of(self.households, self.workers)
 
 
 def communities_of(root: Region) -> QuerySet[Region]:
@@ -478,14 +477,18 @@ def communities_of(root: Region) -> QuerySet[Region]:
 BY_ID_UP_TO = 2000  # regions of a page looked up by id; more (a city's 25 000) by their codes' range
 
 
-def figures_of(communities: list[Region]) -> list[CommunityFigures]:
-    """Per community of ``communities`` (a page by code, from ``communities_of``): households and
-    residents (from the registry's kept counts), community workers, certified social workers, grids
-    and grids without a grid worker (one GROUP BY per figure over the code range of the page, not the
-    whole root)."""
-    if not communities:
-        return []
-    lo, hi = min(c.code for c in communities), max(c.code for c in communities) + ";"
+def short_of(households: int, workers: int) -> int:
+    """Community workers missing for one per 300 households (rounded up)."""
+    return max(0, -(-households // 300) - workers)
+
+
+def _figures_by_code(codes: list[str]) -> dict[str, tuple[int, int, int, int, int, int]]:
+    """Per community code of ``codes`` (in code order): (households, residents, community workers,
+    certified social workers, grids, grids without a grid worker) — one GROUP BY per figure over the
+    codes' range, not the whole root, and no Region object made."""
+    if not codes:
+        return {}
+    lo, hi = codes[0], codes[-1] + ";"
 
     def by12(qs: QuerySet[Any], path: str, **agg: Any) -> dict[str, dict[str, int]]:
         rows = (
@@ -497,18 +500,19 @@ def figures_of(communities: list[Region]) -> list[CommunityFigures]:
         )
         return {r.pop("_p"): r for r in rows}
 
-    # the regions of the page first, then the rows by their region id: an index probe per region
-    # rather than a join the planner may turn into a scan of every person of the city
-    codes = dict(Region.objects.filter(code__gte=lo, code__lt=hi).values_list("pk", "code").order_by())
-
     def by_region(qs: QuerySet[Any], **agg: Any) -> dict[str, dict[str, int]]:
+        # a page's few regions by id (an index probe per region, rather than a join the planner may
+        # turn into a scan of the table); a city's 25 000 by the join, grouped by their code's prefix
+        ids = dict(
+            Region.objects.filter(code__gte=lo, code__lt=hi)
+            .values_list("pk", "code")
+            .order_by()[: BY_ID_UP_TO + 1]
+        )
+        if len(ids) > BY_ID_UP_TO:
+            return by12(qs, "region__code", **agg)
         out: dict[str, dict[str, int]] = {}
-        if len(codes) > BY_ID_UP_TO:  # a whole city's: the list of ids would cost more than the join
-            qs = qs.filter(region__code__gte=lo, region__code__lt=hi)
-        else:
-            qs = qs.filter(region_id__in=list(codes))
-        for r in qs.values("region_id").annotate(**agg).order_by():
-            row = out.setdefault(codes[r.pop("region_id")][:12], dict.fromkeys(agg, 0))
+        for r in qs.filter(region_id__in=list(ids)).values("region_id").annotate(**agg).order_by():
+            row = out.setdefault(ids[r.pop("region_id")][:12], dict.fromkeys(agg, 0))
             for k, v in r.items():
                 row[k] += v or 0
         return out
@@ -528,26 +532,46 @@ def figures_of(communities: list[Region]) -> list[CommunityFigures]:
         .annotate(has_worker=Exists(TeamMember.objects.filter(grid=OuterRef("pk"), post=TeamPost.WORKER)))
     )
     g = by12(grids, "code", n=Count("pk"), w=Count("pk", filter=Q(has_worker=True)))
-    out = []
-    for c in communities:
-        total_g = g.get(c.code, {}).get("n", 0)
-        out.append(
-            CommunityFigures(
-                c,
-                hh.get(c.code, {}).get("n", 0),
-                ppl.get(c.code, {}).get("n", 0),
-                st.get(c.code, {}).get("w", 0),
-                st.get(c.code, {}).get("c", 0),
-                total_g,
-                total_g - g.get(c.code, {}).get("w", 0),
-            )
+    out = {}
+    for code in codes:
+        total_g = g.get(code, {}).get("n", 0)
+        out[code] = (
+            hh.get(code, {}).get("n", 0),
+            ppl.get(code, {}).get("n", 0),
+            st.get(code, {}).get("w", 0),
+            st.get(code, {}).get("c", 0),
+            total_g,
+            total_g - g.get(code, {}).get("w", 0),
         )
     return out
+
+
+def figures_of(communities: list[Region]) -> list[CommunityFigures]:
+    """Per community of ``communities`` (a page by code, from ``communities_of``): households and
+    residents (from the registry's kept counts), community workers, certified social workers, grids
+    and grids without a grid worker."""
+    by_code = _figures_by_code(sorted(c.code for c in communities))
+    return [CommunityFigures(c, *by_code[c.code]) for c in communities]
 
 
 def community_figures(root: Region) -> list[CommunityFigures]:
     """Per community under ``root`` (a district's at most; the pages page ``communities_of``)."""
     return figures_of(list(communities_of(root)))
+
+
+@dataclass(frozen=True)
+class Shortfalls:
+    communities_short: int  # communities below one community worker per 300 households
+    workers_missing: int  # the workers they lack together
+    grids_without_worker: int
+
+
+def shortfalls_of(root: Region) -> Shortfalls:
+    """The home page's staffing figures under ``root``: what ``community_figures`` would sum, read by
+    community code (a city's 2 851 communities make no Region object)."""
+    figures = _figures_by_code(list(communities_of(root).values_list("code", flat=True)))
+    short = [short_of(f[0], f[2]) for f in figures.values()]
+    return Shortfalls(sum(1 for n in short if n), sum(short), sum(f[5] for f in figures.values()))
 
 
 @dataclass

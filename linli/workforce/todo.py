@@ -76,23 +76,22 @@ def shortfalls(user: Any) -> list[home.TodoItem]:
     if effective_role(user) != Role.DISTRICT_ADMIN or not user.region_id:
         return []
     root: Region = user.region
-    figs = selectors.community_figures(root)
+    figs = selectors.shortfalls_of(root)
     items = []
     url = reverse("workforce:figures")
-    short = [f for f in figs if f.short_300]
-    if short:
+    if figs.communities_short:
         items.append(
             home.TodoItem(
-                title=f"{len(short)} 个社区工作者配备不足（每300户1人）",
+                title=f"{figs.communities_short} 个社区工作者配备不足（每300户1人）",
                 url=url,
                 urgency=home.WAITING,
-                detail=f"共缺 {sum(f.short_300 for f in short)} 人",
+                detail=f"共缺 {figs.workers_missing} 人",
                 state="待配齐",
                 kind="队伍",
-                count=len(short),
+                count=figs.communities_short,
             )
         )
-    no_worker = sum(f.grids_without_worker for f in figs)
+    no_worker = figs.grids_without_worker
     if no_worker:
         items.append(
             home.TodoItem(

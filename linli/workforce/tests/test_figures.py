@@ -100,6 +100,13 @@ def test_figures_by_hand_equal_the_data_elements_and_the_report_carries_them(
     # and a city's many regions, read by their codes' range instead of their ids, the same again
     monkeypatch.setattr(selectors, "BY_ID_UP_TO", 0)
     assert selectors.community_figures(tree.district) == whole
+    # the home page's summary, read by code, is what the figures add up to
+    assert selectors.shortfalls_of(tree.district) == selectors.Shortfalls(
+        sum(1 for f in whole if f.short_300),
+        sum(f.short_300 for f in whole),
+        sum(f.grids_without_worker for f in whole),
+    )
+    assert selectors.shortfalls_of(tree.district).grids_without_worker >= 1
     assert (figs.households, figs.residents, figs.workers, figs.certified) == (
         households,
         residents,
@@ -122,3 +129,20 @@ def test_figures_by_hand_equal_the_data_elements_and_the_report_carries_them(
     assert rows["workers_per_10k_residents"]["value"] == pytest.approx(round(workers * 10000 / residents, 2))
     assert rows["grid_worker_coverage"]["value"] == pytest.approx(50.0)
     assert rows["pay_below_income_share"]["value"] == pytest.approx(50.0)
+
+
+def test_the_district_home_page_lists_its_staffing_shortfalls(
+    front: Front, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The district's 待办 carries the communities short of workers (each one worker short here) and
+    the grids without a grid worker, summed by community code as the figures page counts them."""
+    from linli.workforce import todo
+
+    monkeypatch.setattr(selectors, "short_of", lambda households, workers: 1)
+    district = front.world.accounts.district_admin
+    whole = selectors.community_figures(front.world.tree.district)
+    titles = [i.title for i in todo.shortfalls(district)]
+    assert f"{len(whole)} 个社区工作者配备不足（每300户1人）" in titles
+    grids = sum(f.grids_without_worker for f in whole)
+    assert grids and f"{grids} 个网格没有网格员" in titles
+    assert todo.shortfalls(front.world.accounts.community_worker) == []  # the district's to-do only
