@@ -23,3 +23,9 @@ def test_region_options_escape_select_and_indent():
         Context({"regions": regions})
     )
     assert "selected" not in nothing
+    # rows of (code, name, level), as the views read them, render the same
+    rows = [(r.code, r.name, r.level) for r in regions]
+    same = Template("{% load regions %}{% region_options regions chosen %}").render(
+        Context({"regions": rows, "chosen": "350504001001"})
+    )
+    assert same == html

@@ -57,8 +57,8 @@ def persons(request: AuthedHttpRequest) -> HttpResponse:
         "regions": scoped(
             Region.objects.current().filter(level__in=[Level.STREET, Level.COMMUNITY]), request.user
         )
-        .only("code", "name", "level")  # not the outlines: a city has 3 000 of them
-        .order_by("code"),
+        .order_by("code")
+        .values_list("code", "name", "level"),  # no Region objects, no outlines: a city has 3 000
         "can_write": can_write(request),
         "can_export": request.user.has_perm(EXPORT_PERMISSION),
         "can_reveal": request.user.has_perm(REVEAL_PERMISSION),

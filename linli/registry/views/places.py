@@ -165,6 +165,6 @@ def staff(request: AuthedHttpRequest) -> HttpResponse:
             "kind": f["kind"],
             "region": f["region"],
             "kinds": StaffKind.choices,
-            "regions": regions.only("code", "name", "level").order_by("code"),  # not the outlines
+            "regions": regions.order_by("code").values_list("code", "name", "level"),  # no Region objects
         },
     )
