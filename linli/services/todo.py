@@ -46,13 +46,15 @@ def booking_items(user: Any) -> list[home.TodoItem]:
     )
     if effective_role(user) != Role.COMMUNITY_WORKER:  # below its own unit only what has begun counts
         waiting = waiting.filter(Q(provider_code=user.region_code) | Q(slot__starts_at__lt=now))
-    rows = (
+    # every service's row (a city's few thousand: the aggregate reads them all anyway), so the units
+    # below are chased for all their begun slots, not those of the first page of services
+    rows = list(
         waiting.order_by()
         .values("service_id", "service__name", "provider_code")
         .annotate(
             n=Count("pk"), first=Min("slot__starts_at"), begun=Count("pk", filter=Q(slot__starts_at__lt=now))
         )
-        .order_by("first")[: home.TODO_PER_SOURCE]
+        .order_by("first")
     )
     items = []
     late = [r for r in rows if not _own_unit(user, r["provider_code"]) and r["begun"]]
@@ -69,9 +71,7 @@ def booking_items(user: Any) -> list[home.TodoItem]:
                 list_url=reverse("services:manage"),
             )
         )
-    for r in rows:
-        if not _own_unit(user, r["provider_code"]):
-            continue
+    for r in [r for r in rows if _own_unit(user, r["provider_code"])][: home.TODO_PER_SOURCE]:
         first: dt.datetime = r["first"]
         rank = home.OVERDUE if first <= now else home.DUE_SOON if first <= now + SOON else home.WAITING
         when = timezone.localtime(first)

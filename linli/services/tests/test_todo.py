@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 
 from linli.core import home
@@ -16,7 +17,9 @@ from linli.services.services.bookings import bookings_codes_reconcile
 from linli.testing.factories import UserFactory, World
 
 
-def test_bookings_to_confirm_lead_to_their_service(world: World, meal: Service, tomorrow: dt.date) -> None:
+def test_bookings_to_confirm_lead_to_their_service(
+    world: World, meal: Service, tomorrow: dt.date, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a = world.accounts
     services.slots_generate(service=meal, start=tomorrow, days=1)
     slot = Slot.objects.filter(service=meal).order_by("starts_at").first()
@@ -38,6 +41,11 @@ def test_bookings_to_confirm_lead_to_their_service(world: World, meal: Service, 
     assert todo.booking_items(a.community_worker)[0].urgency == home.OVERDUE
     chase = todo.booking_items(a.street_coordinator)
     assert len(chase) == 1 and chase[0].urgency == home.OVERDUE and chase[0].count == 1
+    # the chase counts every service below, not only those of the first page of items
+    monkeypatch.setattr(home, "TODO_PER_SOURCE", 0)
+    assert [i.count for i in todo.booking_items(a.street_coordinator)] == [1]
+    assert todo.booking_items(a.community_worker) == []  # its own items: none shown at a bound of 0
+    monkeypatch.undo()
 
     services.booking_confirm(actor=a.community_worker, booking=booking)
     assert todo.booking_items(a.community_worker) == [] and todo.booking_items(a.street_coordinator) == []
