@@ -371,11 +371,17 @@ class Case(models.Model):
 
     @property
     def handler_label(self) -> str:
-        if self.handler_org_id and self.handler_org is not None:
-            return self.handler_org.name
-        if self.handler_region_id and self.handler_region is not None:
-            return self.handler_region.name
-        return self.coordinator.name if self.coordinator_id else ""
+        return Case.label_of(
+            self.handler_org.name if self.handler_org_id and self.handler_org is not None else None,
+            self.handler_region.name if self.handler_region_id and self.handler_region is not None else None,
+            self.coordinator.name if self.coordinator_id else None,
+        )
+
+    @staticmethod
+    def label_of(org: str | None, region: str | None, coordinator: str | None) -> str:
+        """Who handles a request, by the names of its handling organisation, handling region and
+        coordinator (None where it has none): the first of them it has."""
+        return org or region or coordinator or ""
 
     @property
     def reporter_display(self) -> str:

@@ -209,16 +209,15 @@ def late_arms(now: dt.datetime) -> list[Q]:
     ]
 
 
-def todo_arms(user: User) -> list[Q] | None:
-    """The clauses of coordinating staff's 待我处理 (see ``queue``), each of open states only: what waits
-    on their own unit as coordinator, as handler, and what is behind time anywhere in their region. None
-    for the accounts whose queue is a single filter (handler, resident, grid worker). The home page reads
-    each clause by deadline on its own (an OR of them cannot follow the open requests' index)."""
+def own_arms(user: User) -> list[Q] | None:
+    """The clauses of coordinating staff's 待我处理 that wait on their own unit: what it coordinates at
+    its step, what was given to it to handle (the system administrator: what is to accept, dispatch
+    again or review). None for the accounts whose queue is a single filter (handler, resident, grid
+    worker)."""
     if user.role in (Role.DEPARTMENT_HANDLER, Role.RESIDENT, Role.GRID_WORKER):
         return None
-    late = late_arms(timezone.now())
     if effective_role(user) == Role.SYSTEM_ADMIN:
-        return [Q(status__in=[wf.RECEIVED, wf.RETURNED, wf.REVIEW]), *late]
+        return [Q(status__in=[wf.RECEIVED, wf.RETURNED, wf.REVIEW])]
     code = user.region_code
     if not code:
         return []
@@ -228,8 +227,20 @@ def todo_arms(user: User) -> list[Q] | None:
     return [
         Q(coordinator_id__in=units, status__in=COORDINATOR_WAITS),
         Q(handler_region_id__in=units, status__in=HANDLER_WAITS),
-        *late,
     ]
+
+
+def todo_arms(user: User) -> list[Q] | None:
+    """The clauses of coordinating staff's 待我处理 (see ``queue``), each of open states only: what waits
+    on their own unit (``own_arms``) and what is behind time anywhere in their region. None for the
+    accounts whose queue is a single filter (handler, resident, grid worker). The home page reads each
+    clause by deadline on its own (an OR of them cannot follow the open requests' index)."""
+    own = own_arms(user)
+    if own is None:
+        return None
+    if not own:  # a unit without a region: nothing
+        return []
+    return [*own, *late_arms(timezone.now())]
 
 
 def queue(user: User, name: str) -> QuerySet[Case]:

@@ -5,9 +5,11 @@ with how urgent it is and what it waits for, linking to the request page."""
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from functools import reduce
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +17,7 @@ from linli.cases import selectors
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case
 from linli.core import home
-from linli.core.roles import Role, effective_role
+from linli.core.roles import Role
 
 ROLES: frozenset[str] = frozenset(Role.values) - {Role.RESIDENT}
 SOON = dt.timedelta(hours=24)
@@ -71,20 +73,13 @@ def urgency(case: Case, now: dt.datetime) -> tuple[int, dt.datetime | None]:
     return home.WAITING, due
 
 
-def own(case: Case, user: Any) -> bool:
-    """Whether the request waits on the account's own unit (not only behind time somewhere in its region)."""
-    role = effective_role(user)
-    if role in (Role.GRID_WORKER, Role.DEPARTMENT_HANDLER):
-        return True
-    if role == Role.SYSTEM_ADMIN:
-        return case.status in (wf.RECEIVED, wf.RETURNED, wf.REVIEW)
-    code = user.region_code or ""
-    return (case.coordinator.code == code and case.status in selectors.COORDINATOR_WAITS) or (
-        case.handler_region_id is not None
-        and case.handler_region is not None
-        and case.handler_region.code == code
-        and case.status in selectors.HANDLER_WAITS
-    )
+def own_q(user: Any) -> Q | None:
+    """The requests that wait on the account's own unit (not only behind time somewhere in its region),
+    as a condition on the requests (``selectors.own_arms``, by the unit's ids); None: all of its queue."""
+    arms = selectors.own_arms(user)
+    if arms is None:
+        return None
+    return reduce(operator.or_, arms) if arms else Q(pk__in=[])
 
 
 def _first_ids(user: Any) -> QuerySet[Case]:
@@ -108,22 +103,36 @@ def _first_ids(user: Any) -> QuerySet[Case]:
 
 def case_items(user: Any) -> list[home.TodoItem]:
     """The account's own requests one by one; those behind time elsewhere in its region (which it
-    chases but others handle) one by one when few, else as one item leading to the overdue list."""
+    chases but others handle) one by one when few, else as one item leading to the overdue list.
+
+    The queue's first ``TODO_PER_SOURCE`` are sorted into its own and elsewhere by one condition
+    (``own_q``) and the elsewhere ones summed from a few columns: only the requests shown one by one
+    are read whole (a district's 200 as objects, with their six related rows, took 40 ms)."""
     now = timezone.now()
-    rows = list(
-        selectors.with_related(_first_ids(user))
-        .select_related("owner_region")
-        .defer(
-            *(f"{r}__boundary" for r in ("region", "grid", "coordinator", "handler_region", "owner_region"))
-        )
-        .order_by("resolve_due", "id")[: home.TODO_PER_SOURCE]
+    ids = list(
+        _first_ids(user).order_by("resolve_due", "id").values_list("pk", flat=True)[: home.TODO_PER_SOURCE]
     )
+    mine = own_q(user)
+    own_ids = (
+        set(ids) if mine is None else set(Case.objects.filter(mine, pk__in=ids).values_list("pk", flat=True))
+    )
+    elsewhere = [pk for pk in ids if pk not in own_ids]
+    shown = ids
     queue_url = f"{reverse('cases:queue')}?queue=todo"
     items = []
-    elsewhere = [c for c in rows if not own(c, user)]
     if len(elsewhere) > ELSEWHERE_SHOWN:
-        oldest = min(c.resolve_due if c.status != wf.RECEIVED else c.response_due for c in elsewhere)
-        units = len({c.handler_label for c in elsewhere})
+        behind = list(
+            Case.objects.filter(pk__in=elsewhere).values_list(
+                "status",
+                "resolve_due",
+                "response_due",
+                "handler_org__name",
+                "handler_region__name",
+                "coordinator__name",
+            )
+        )
+        oldest = min(due if status != wf.RECEIVED else response for status, due, response, *_ in behind)
+        units = len({Case.label_of(org, region, coordinator) for *_, org, region, coordinator in behind})
         items.append(
             home.TodoItem(
                 title=f"{len(elsewhere)} 件诉求超时未办，请督办",
@@ -136,7 +145,17 @@ def case_items(user: Any) -> list[home.TodoItem]:
                 list_url=queue_url,
             )
         )
-        rows = [c for c in rows if own(c, user)]
+        shown = [pk for pk in ids if pk in own_ids]
+    rows = (
+        selectors.with_related(Case.objects.filter(pk__in=shown))
+        .select_related("owner_region")
+        .defer(
+            *(f"{r}__boundary" for r in ("region", "grid", "coordinator", "handler_region", "owner_region"))
+        )
+        .order_by("resolve_due", "id")
+        if shown
+        else []
+    )
     for case in rows:
         rank, due = urgency(case, now)
         text = " ".join(case.description.split())

@@ -96,6 +96,7 @@ def test_many_requests_behind_time_elsewhere_make_one_item_to_chase(cw: CasesWor
     assert len(items) == 1
     assert items[0].count == len(cases) and items[0].url == "/cases/?queue=overdue"
     assert items[0].urgency == home.OVERDUE and "请督办" in items[0].title
+    assert items[0].detail.startswith("区域内 1 个承办单位")  # all wait on the same community
     # the community, whose unit they wait on, still sees each one
     assert len(todo.case_items(a.community_worker)) == len(cases)
 
@@ -133,3 +134,31 @@ def test_the_home_page_reads_the_same_first_requests_as_the_list(cw: CasesWorld,
         read = [c.pk for c in todo._first_ids(user).order_by("resolve_due", "id")[:4]]
         assert read == listed, user.username
     assert any(selectors.queue(u, "todo").count() > 4 for u in accounts)  # the page was short somewhere
+    # which of them wait on the account's own unit: the condition (own_q) agrees with the rule by hand
+    for user in accounts:
+        ids = [c.pk for c in todo._first_ids(user).order_by("resolve_due", "id")[:4]]
+        mine = todo.own_q(user)
+        got = (
+            set(ids)
+            if mine is None
+            else set(CaseModel.objects.filter(mine, pk__in=ids).values_list("pk", flat=True))
+        )
+        by_hand = {c.pk for c in CaseModel.objects.filter(pk__in=ids) if _own_by_hand(c, user)}
+        assert got == by_hand, user.username
+
+
+def _own_by_hand(case: Case, user: object) -> bool:
+    """Whether ``case`` waits on ``user``'s own unit, written out: a grid worker and a department follow
+    all of their queue; the system administrator what is to accept, dispatch again or review; a unit
+    what it coordinates and is at its step, or was given to it to handle."""
+    from linli.core.roles import Role, effective_role
+
+    role = effective_role(user)
+    if role in (Role.GRID_WORKER, Role.DEPARTMENT_HANDLER):
+        return True
+    if role == Role.SYSTEM_ADMIN:
+        return case.status in ("received", "returned", "review")
+    code = getattr(user, "region_code", "") or ""
+    coordinates = case.coordinator.code == code and case.status in selectors.COORDINATOR_WAITS
+    handles = case.handler_region is not None and case.handler_region.code == code
+    return coordinates or (handles and case.status in selectors.HANDLER_WAITS)
