@@ -38,8 +38,8 @@ On large clustered instances the LP is far from integral (at the bench's 20 000 
 40 sites spread over some 670 candidates, most of them below 0.1, and no candidate can be fixed out)
 and its bound stays: the proven gap there is about 1.6 %, and it is the bound's, not the search's —
 the best set known (from minutes of shakes and exactly solved neighbourhoods around it) is within
-0.07 % of the set found in the limit, while HiGHS' branch and bound on the reduced model does not
-finish its root LP in 400 s. Closing it needs a bound stronger than the LP's, and two candidates for
+0.07 % of the set found in the limit, while HiGHS' branch and bound on the whole reduced model, given
+1 200 s from the search's set, finds no better set and lowers the bound by 0.005 % (a 1.56 % gap). Closing it needs a bound stronger than the LP's, and two candidates for
 one were measured there and fall short. Branching on a single candidate (the dual-form LP re-solved
 in each child, about 4 s a node) lowers the larger child's bound by 0.04 % at best among the likeliest
 candidates, so a tree that closed the gap would need far more nodes than the limit allows. A
