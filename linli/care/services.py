@@ -541,29 +541,17 @@ def care_evaluate(
                     result.files_closed += 1
         if ids is None:
             alert_counts_rebuild()
-        elif alerted:
-            alert_counts_rebuild(
-                sorted(
-                    {
-                        code[:12]
-                        for code in Region.objects.filter(pk__in=alerted).values_list("code", flat=True)
-                    }
-                )
-            )
-        if ids is None:
             group_counts_rebuild()
-        elif new or gone:
-            changed = {p for p, _ in new} | {p for (p, _), _ in gone}
-            group_counts_rebuild(
-                sorted(
-                    {
-                        code[:12]
-                        for code in CareFile.objects.filter(person_id__in=changed).values_list(
-                            "region__code", flat=True
-                        )
-                    }
+        else:  # the communities the evaluation raised alerts in, and those whose groups changed
+            if alerted:
+                raised_in = Region.objects.filter(pk__in=alerted).values_list("code", flat=True)
+                alert_counts_rebuild(sorted({code[:12] for code in raised_in}))
+            if new or gone:
+                changed = {p for p, _ in new} | {p for (p, _), _ in gone}
+                filed_in = CareFile.objects.filter(person_id__in=changed).values_list(
+                    "region__code", flat=True
                 )
-            )
+                group_counts_rebuild(sorted({code[:12] for code in filed_in}))
     return result
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import (
     Avg,
@@ -482,9 +482,19 @@ def short_of(households: int, workers: int) -> int:
     return max(0, -(-households // 300) - workers)
 
 
-def _figures_by_code(codes: list[str]) -> dict[str, tuple[int, int, int, int, int, int]]:
-    """Per community code of ``codes`` (in code order): (households, residents, community workers,
-    certified social workers, grids, grids without a grid worker) — one GROUP BY per figure over the
+class Figures(NamedTuple):
+    """A community's staffing figures, as ``CommunityFigures`` carries them after its region."""
+
+    households: int
+    residents: int
+    workers: int
+    certified: int
+    grids: int
+    grids_without_worker: int
+
+
+def _figures_by_code(codes: list[str]) -> dict[str, Figures]:
+    """The ``Figures`` per community code of ``codes`` (in code order): one GROUP BY per figure over the
     codes' range, not the whole root, and no Region object made."""
     if not codes:
         return {}
@@ -535,7 +545,7 @@ def _figures_by_code(codes: list[str]) -> dict[str, tuple[int, int, int, int, in
     out = {}
     for code in codes:
         total_g = g.get(code, {}).get("n", 0)
-        out[code] = (
+        out[code] = Figures(
             hh.get(code, {}).get("n", 0),
             ppl.get(code, {}).get("n", 0),
             st.get(code, {}).get("w", 0),
@@ -570,8 +580,10 @@ def shortfalls_of(root: Region) -> Shortfalls:
     """The home page's staffing figures under ``root``: what ``community_figures`` would sum, read by
     community code (a city's 2 851 communities make no Region object)."""
     figures = _figures_by_code(list(communities_of(root).values_list("code", flat=True)))
-    short = [short_of(f[0], f[2]) for f in figures.values()]
-    return Shortfalls(sum(1 for n in short if n), sum(short), sum(f[5] for f in figures.values()))
+    short = [short_of(f.households, f.workers) for f in figures.values()]
+    return Shortfalls(
+        sum(1 for n in short if n), sum(short), sum(f.grids_without_worker for f in figures.values())
+    )
 
 
 @dataclass
