@@ -235,7 +235,11 @@ def todo_arms(user: User) -> list[Q] | None:
     on their own unit (``own_arms``) and what is behind time anywhere in their region. None for the
     accounts whose queue is a single filter (handler, resident, grid worker). The home page reads each
     clause by deadline on its own (an OR of them cannot follow the open requests' index)."""
-    own = own_arms(user)
+    return with_late(own_arms(user))
+
+
+def with_late(own: list[Q] | None) -> list[Q] | None:
+    """``todo_arms`` from the account's ``own_arms`` (read once by a caller that needs both)."""
     if own is None:
         return None
     if not own:  # a unit without a region: nothing

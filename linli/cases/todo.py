@@ -73,21 +73,21 @@ def urgency(case: Case, now: dt.datetime) -> tuple[int, dt.datetime | None]:
     return home.WAITING, due
 
 
-def own_q(user: Any) -> Q | None:
+def own_q(arms: list[Q] | None) -> Q | None:
     """The requests that wait on the account's own unit (not only behind time somewhere in its region),
-    as a condition on the requests (``selectors.own_arms``, by the unit's ids); None: all of its queue."""
-    arms = selectors.own_arms(user)
+    as a condition on the requests, from its ``selectors.own_arms`` (by the unit's ids); None: all of
+    its queue."""
     if arms is None:
         return None
     return reduce(operator.or_, arms) if arms else Q(pk__in=[])
 
 
-def _first_ids(user: Any) -> QuerySet[Case]:
+def _first_ids(user: Any, arms: list[Q] | None) -> QuerySet[Case]:
     """The account's 待我处理 (its first ``TODO_PER_SOURCE`` by deadline, once ordered). Coordinating
     staff's queue is an OR of clauses (``selectors.todo_arms``): each is read on its own by deadline, as
     far as the page shows, and the earliest of them taken — each read follows the open requests' index
-    and stops early, where the OR of them would gather every open request of the region to sort it."""
-    arms = selectors.todo_arms(user)
+    and stops early, where the OR of them would gather every open request of the region to sort it.
+    ``arms``: the account's ``selectors.todo_arms``."""
     if arms is None:
         return selectors.queue(user, "todo")
     visible = selectors.visible_cases(user)
@@ -109,10 +109,13 @@ def case_items(user: Any) -> list[home.TodoItem]:
     (``own_q``) and the elsewhere ones summed from a few columns: only the requests shown one by one
     are read whole (a district's 200 as objects, with their six related rows, took 40 ms)."""
     now = timezone.now()
+    own = selectors.own_arms(user)  # the unit's clauses, read once for the queue and the split
     ids = list(
-        _first_ids(user).order_by("resolve_due", "id").values_list("pk", flat=True)[: home.TODO_PER_SOURCE]
+        _first_ids(user, selectors.with_late(own))
+        .order_by("resolve_due", "id")
+        .values_list("pk", flat=True)[: home.TODO_PER_SOURCE]
     )
-    mine = own_q(user)
+    mine = own_q(own)
     own_ids = (
         set(ids) if mine is None else set(Case.objects.filter(mine, pk__in=ids).values_list("pk", flat=True))
     )

@@ -131,13 +131,17 @@ def test_the_home_page_reads_the_same_first_requests_as_the_list(cw: CasesWorld,
         listed = list(
             selectors.queue(user, "todo").order_by("resolve_due", "id").values_list("pk", flat=True)[:4]
         )
-        read = [c.pk for c in todo._first_ids(user).order_by("resolve_due", "id")[:4]]
+        read = [
+            c.pk for c in todo._first_ids(user, selectors.todo_arms(user)).order_by("resolve_due", "id")[:4]
+        ]
         assert read == listed, user.username
     assert any(selectors.queue(u, "todo").count() > 4 for u in accounts)  # the page was short somewhere
     # which of them wait on the account's own unit: the condition (own_q) agrees with the rule by hand
     for user in accounts:
-        ids = [c.pk for c in todo._first_ids(user).order_by("resolve_due", "id")[:4]]
-        mine = todo.own_q(user)
+        ids = [
+            c.pk for c in todo._first_ids(user, selectors.todo_arms(user)).order_by("resolve_due", "id")[:4]
+        ]
+        mine = todo.own_q(selectors.own_arms(user))
         got = (
             set(ids)
             if mine is None

@@ -28,5 +28,5 @@ def thousands(value: object) -> object:
         return f"{value:,}"
     if isinstance(value, str) and NUMBER.fullmatch(value):
         whole, dot, part = value.partition(".")
-        return f"{int(whole):,}{dot}{part}" if whole not in ("", "-") else value
+        return f"{int(whole):,}{dot}{part}"
     return value
