@@ -193,12 +193,20 @@ class RuleOut(Schema):
     policy_item: str
     policy_label: str
     active: bool
+    members: int = Field(description="在册人数：本账号数据范围内目前在册的人数")
 
 
 @router.get("/rules", response={200: list[RuleOut], **ERRORS}, summary="关爱人群规则")
 def rules(request: HttpRequest) -> Any:
-    _staff(request)
-    return list(CareRule.objects.all())
+    return _with_members(list(CareRule.objects.all()), _staff(request))
+
+
+def _with_members(rules: list[CareRule], user: Any) -> list[CareRule]:
+    """The rules with their 在册人数 in ``user``'s scope (``members`` of ``RuleOut``)."""
+    members = selectors.rule_members(user)
+    for rule in rules:
+        rule.members = members.get(rule.pk, 0)  # type: ignore[attr-defined]
+    return rules
 
 
 class RuleIn(Schema):
@@ -222,7 +230,7 @@ def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn) -> Any:
     rule = CareRule.objects.filter(pk=rule_id).first()
     if rule is None:
         raise Http404
-    return services.rule_save(actor=user, rule=rule, **payload.dict())
+    return _with_members([services.rule_save(actor=user, rule=rule, **payload.dict())], user)[0]
 
 
 class PostOut(Schema):

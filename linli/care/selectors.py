@@ -584,6 +584,24 @@ def group_counts(root_code: str) -> list[tuple[str, int]]:
     return [(r["rule__name"], r["total"]) for r in rows]
 
 
+def rule_members(user: Any) -> dict[int, int]:
+    """在册人数 per care rule in ``user``'s scope (rule id → open memberships): the kept
+    ``GroupCount`` summed over the account's communities, counted live for an account bound to grids
+    (a grid's few hundred memberships; the kept count is per community). Out of scope counts nothing,
+    as everywhere: a community's worker sees his community's groups, not the city's."""
+    grids = any(len(code) > COMMUNITY_CODE_LENGTH for code in account_codes(user))
+    if grids and effective_role(user) in REGISTRY_READERS:
+        live = (
+            CareMembership.objects.filter(until__isnull=True)
+            .filter(account_subtrees_q(user, "file__region__code"))
+            .values("rule_id")
+            .annotate(n=Count("pk"))
+        )
+        return {r["rule_id"]: r["n"] for r in live}
+    rows = scoped(GroupCount.objects.filter(n__gt=0), user).values("rule_id").annotate(total=Sum("n"))
+    return {r["rule_id"]: r["total"] for r in rows}
+
+
 # --- referrals: where they can go, where they stand --------------------------------------------------
 
 

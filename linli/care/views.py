@@ -440,12 +440,13 @@ def alert(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 def rules(request: AuthedHttpRequest) -> HttpResponse:
+    members = selectors.rule_members(request.user)
     return render(
         request,
         "care/rules.html",
         {
             "title": "关爱人群规则",
-            "rules": CareRule.objects.annotate(members=Count("memberships", filter=None)).order_by("sort"),
+            "rules": [(rule, members.get(rule.pk, 0)) for rule in CareRule.objects.order_by("sort")],
             "editor": effective_role(request.user) in services.RULE_EDITORS,
         },
     )

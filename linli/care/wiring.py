@@ -16,8 +16,9 @@ from linli.registry.hooks import register_change
 def connect() -> None:
     for label in ("care.carefile", "care.visit", "care.alert", "care.referral", "care.socialcase"):
         declare(label, {"region": "region"})
-    # the open alerts' kept count per community: read as the alerts are, by its own code column
+    # the kept counts per community (open alerts, care groups): read by their own code column
     declare("care.alertcount", {"region": "", "code": "region_code"})
+    declare("care.groupcount", {"region": "", "code": "region_code"})
     register_change(services.on_registry_change)  # 政策找人: a registry change re-evaluates the persons
     register_nav(views.nav_section, group="关爱巡访")
     home.register_todo("care.visits", todo.ROLES, todo.items)

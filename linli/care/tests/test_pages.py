@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.test import Client
 from django.utils import timezone
 
 from linli.care import selectors, services
-from linli.care.models import Alert, AlertStatus, CareFile, CareRule, Visit, VisitStatus
+from linli.care.models import Alert, AlertStatus, CareFile, CareMembership, CareRule, Visit, VisitStatus
 from linli.care.tests.conftest import Care
 from linli.core.models import AuditLog, User
+from linli.testing.factories import HouseholdFactory, PersonFactory, PersonTagFactory
 
 
 def login(user: User) -> Client:
@@ -127,3 +129,42 @@ def test_api_visit_record_and_errors(care: Care) -> None:
     )
     assert bad.status_code == 422 and bad.json()["code"] == "care.rule_unknown_field"
     assert "income" in bad.json()["detail"]
+
+
+def test_rules_count_the_groups_in_the_accounts_scope_only(care: Care) -> None:
+    """关爱人群规则's 在册人数 are the open memberships in the account's scope — the kept count per
+    community, counted live for a grid — the same on the page and in the API; another community's
+    worker reads nothing of community A's groups."""
+    tree = care.world.tree
+    there = HouseholdFactory.create(region=tree.grids[tree.community_b.code][0])
+    boy = PersonFactory.create(name="张小虎", sex="M", birth_date=dt.date(2017, 5, 1), household=there)
+    PersonTagFactory.create(person=boy, kind="left_behind_child", valid_from=dt.date(2025, 1, 1))
+    services.care_evaluate(day=timezone.localdate())
+    accounts = care.world.accounts
+    rules = list(CareRule.objects.order_by("sort"))
+    assert CareMembership.objects.filter(until__isnull=True).exists()
+
+    def live(code: str) -> dict[str, int]:
+        return {
+            rule.name: CareMembership.objects.filter(
+                rule=rule, until__isnull=True, file__region__code__startswith=code
+            ).count()
+            for rule in rules
+        }
+
+    def shown(user: User) -> dict[str, int]:
+        page = login(user).get("/care/rules/").content.decode()
+        rows = re.findall(
+            r'<td class="name">([^<（]+)(?:（停用）)?</td>.*?data-label="在册人数">([\d,]+)</td>', page
+        )
+        api = {r["name"]: r["members"] for r in login(user).get("/api/care/rules").json()}
+        assert {name: int(n.replace(",", "")) for name, n in rows} == api
+        return api
+
+    a = live(tree.community_a.code)
+    assert sum(a.values()) >= 2  # the granny and the child
+    assert shown(accounts.community_worker) == a
+    assert shown(accounts.district_admin) == live(tree.district.code)
+    assert shown(accounts.grid_worker) == live(tree.grid_a1.code)
+    b = live(tree.community_b.code)
+    assert shown(accounts.community_worker_b) == b and sum(b.values()) == 1  # the boy, not A's groups
