@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count
 
 from linli.cases.engine import workflow as wf
 from linli.cases.models import Case, Category, Kind
+from linli.cases.selectors import requests_per_subject
 from linli.cases.services import routing_suggest
 from linli.regions.models import Level
 from linli.registry.models import Organisation, OrganisationKind
@@ -49,8 +49,7 @@ def _topic_counts() -> dict[str, int]:
     """Requests per topic (all time), cached for an hour: what "common" means on the form."""
     counts = cache.get(TOPIC_COUNTS_KEY)
     if counts is None:
-        rows = Case.objects.values("category__subject").annotate(n=Count("id")).order_by()
-        counts = {r["category__subject"]: r["n"] for r in rows}
+        counts = requests_per_subject()
         cache.set(TOPIC_COUNTS_KEY, counts, TOPIC_COUNTS_SECONDS)
     return dict(counts)
 

@@ -100,6 +100,11 @@ def check(cw: CasesWorld, today: dt.date, *, pages: bool = True) -> None:
     assert through is not None
     held = Case.objects.filter(received_at__lt=measures._day_start(through + dt.timedelta(days=1)))
     assert measures.summary_now() == measures.case_measures_counted(held)
+    # the resident's form ranks its topics by the summary too (and today's requests live)
+    counted: dict[str, int] = {}
+    for subject in Case.objects.exclude(status=wf.MERGED).values_list("category__subject", flat=True):
+        counted[subject] = counted.get(subject, 0) + 1
+    assert {k: v for k, v in selectors.requests_per_subject().items() if v} == counted
     if not pages:
         return
     a = cw.world.accounts
