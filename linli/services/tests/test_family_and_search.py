@@ -12,11 +12,12 @@ from django.test import Client
 
 from linli.core.models import User
 from linli.core.roles import Role
-from linli.registry.models import PersonStatus
+from linli.core.scope import scope_q, scoped
+from linli.registry.models import Person, PersonStatus
 from linli.services import selectors, services
 from linli.services.engine import search
-from linli.services.models import Booking, BookingStatus, Service, Slot
-from linli.testing.factories import UserFactory, World
+from linli.services.models import Booking, BookingStatus, Need, NeedSource, Service, Slot, TaxonomyTerm
+from linli.testing.factories import HouseholdFactory, PersonFactory, UserFactory, World
 
 
 @pytest.fixture
@@ -156,3 +157,51 @@ def test_directory_page_explains_and_suggests(
     assert "有 1 项养老服务面向60周岁以上老年人，您目前不符合条件。" in body
     assert "您家中的林建国、陈秀英符合条件" in body and "长者助餐" in body
     assert 'placeholder="搜索：维修…"' in c.get("/services/").content.decode()
+
+
+def test_a_resident_sees_his_households_rows_by_its_members_not_by_a_join(world: World) -> None:
+    """The resident's scope through the row's person (``person_id`` / ``person__household_id``) is the
+    rows of the household's members, read as a list of ids: the same rows as the rule written out —
+    his own, and those of whoever is in his household now — and nobody else's."""
+    people = world.people
+    term = TaxonomyTerm.objects.first()
+    assert term is not None
+    alone = PersonFactory.create(name="独居者", household=None, region=world.tree.community_a)
+    for person in [*people.all(), alone, None]:
+        Need.objects.create(
+            person=person,
+            region=world.tree.community_a,
+            source=NeedSource.SURVEY,
+            category=term,
+            description="x",
+        )
+    resident = world.accounts.resident
+
+    def by_rule(me: Person) -> set[int]:
+        return {
+            n.pk
+            for n in Need.objects.select_related("person")
+            if n.person_id == me.pk
+            or (
+                me.household_id is not None
+                and n.person is not None
+                and n.person.household_id == me.household_id
+            )
+        }
+
+    def seen(user: User) -> set[int]:
+        return set(scoped(Need.objects.all(), user).values_list("pk", flat=True))
+
+    assert "__in" in str(scope_q(resident, Need)) and "household" not in str(scope_q(resident, Need))
+    assert seen(resident) == by_rule(people.head) and len(seen(resident)) == 3
+    Person.objects.filter(pk=people.spouse.pk).update(
+        household=HouseholdFactory.create(region=world.tree.grids[world.tree.community_a.code][0])
+    )
+    assert seen(resident) == by_rule(people.head) and len(seen(resident)) == 2  # she moved out of it
+    lone = UserFactory.create(
+        username="lone", role=Role.RESIDENT, region=world.tree.community_a, person=alone
+    )
+    assert seen(lone) == by_rule(alone) and len(seen(lone)) == 1
+    # the person table itself keeps its own column (no join to avoid)
+    mine = set(scoped(Person.objects.all(), resident).values_list("pk", flat=True))
+    assert mine == {p.pk for p in Person.objects.filter(household=people.head.household)}
