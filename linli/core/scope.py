@@ -74,6 +74,17 @@ def account_codes(user: User | Any) -> list[str]:
     return list(codes)
 
 
+STREET_CODE_LENGTH = 9
+
+
+def street_or_below(user: User | Any) -> bool:
+    """Whether every region of ``user``'s scope is a street, a community or a grid: a scope of a few
+    thousand rows per table, which a list reads by region and sorts, where a district's or a city's
+    list is read in its order (a list can tell its database which way by its ordering)."""
+    codes = account_codes(user)
+    return bool(codes) and min(len(code) for code in codes) >= STREET_CODE_LENGTH
+
+
 def subtrees_q(codes: list[str] | tuple[str, ...], path: str = "code") -> Q:
     """Rows whose region code lies in the subtree of any of ``codes`` (none when ``codes`` is empty)."""
     if not codes:

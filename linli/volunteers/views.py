@@ -485,9 +485,7 @@ def volunteers(request: AuthedHttpRequest) -> HttpResponse:
     rows = selectors.volunteer_list(request.user, q=q)
     # a city's 4 M volunteers are not counted for a pager (nor their hours, which only the page shows)
     n, more = bounded_count(rows.values("pk"), search_bound(q))
-    page = CountedPaginator(rows.order_by("-registered_at", "pk"), 30, count=n, more=more).get_page(
-        request.GET.get("page")
-    )
+    page = CountedPaginator(rows, 30, count=n, more=more).get_page(request.GET.get("page"))
     return render(request, "volunteers/volunteers.html", {"title": "注册志愿者", "page": page, "q": q})
 
 

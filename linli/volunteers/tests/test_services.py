@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
+from linli.core import scope
 from linli.core.errors import Conflict, error_code
 from linli.testing.races import on_postgresql, race
 from linli.volunteers import selectors, services
@@ -518,3 +519,25 @@ def test_a_one_character_search_is_counted_to_a_smaller_bound(world, volunteer, 
         0,
         True,
     )
+
+
+def test_every_level_lists_its_volunteers_newest_first(world, client):
+    """A street's list sorts its own volunteers (by an expression, so that the database reads them by
+    region); a district's is read in the index's order: both newest first, the same rows as the rule."""
+    a = world.accounts
+    base = timezone.now() - dt.timedelta(days=30)
+    for i, person in enumerate(world.people.all()):
+        v = services.volunteer_register(actor=a.district_admin, person=person, consent=True)
+        Volunteer.objects.filter(pk=v.pk).update(registered_at=base + dt.timedelta(days=(i * 7) % 11))
+    assert not scope.street_or_below(a.district_admin) and scope.street_or_below(a.street_coordinator)
+    for user in (a.street_coordinator, a.district_admin, a.community_worker, a.grid_worker):
+        rows = list(selectors.volunteer_list(user))
+        want = sorted(
+            Volunteer.objects.filter(region__code__startswith=user.region.code, status="active"),
+            key=lambda v: (-v.registered_at.timestamp(), v.pk),
+        )
+        assert rows == want and (user is a.grid_worker or len(rows) >= 2)
+    client.force_login(a.street_coordinator)
+    page = client.get("/volunteers/list/").content.decode()
+    numbers = [v.number for v in selectors.volunteer_list(a.street_coordinator)]
+    assert [n for n in numbers if n in page] == numbers and page.index(numbers[0]) < page.index(numbers[-1])
