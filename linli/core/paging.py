@@ -14,13 +14,14 @@ the caller already has (a kept summary, or a count that stopped at a bound, ``mo
 running ``COUNT(*)`` over the rows.
 """
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from typing import Any, overload
 
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import F, OrderBy, QuerySet
 
 MAX_PAGE = 1_000_000
 
@@ -125,3 +126,12 @@ class CountedPaginator(Paginator):
     @property
     def count(self) -> int:  # type: ignore[override]
         return self._given
+
+
+def latest_first_sorted(field: str) -> OrderBy:
+    """``-field`` written as an expression that no index serves, for the list of a small scope (a street's
+    or a community's, ``scope.street_or_below``): the database then gathers the scope's few thousand
+    rows by their region and sorts them. Ordered by the bare column, it walks the city's whole table
+    in the index's order until the page's rows of the scope turn up — the right plan for a district's
+    or a city's list, which the planner also picks for a street's, not knowing how few rows it has."""
+    return (F(field) + dt.timedelta(0)).desc()
