@@ -17,9 +17,11 @@
    its seconds and its peak memory (``RUSAGE_CHILDREN`` maxrss of that child). Target: all within 15
    minutes at scale 1, no process over 2 GB. The night runs before the pages: the pages are the morning
    after (access and coverage computed).
-3. **Pages at city scale**: the city administrator and the district administrator log in (Django test
-   ``Client`` on the generated database, ``DEBUG`` off, in a process started as ``linli.wsgi`` starts a
-   web worker: views imported, start-up objects frozen out of the collector); every page of each account's menu
+3. **Pages at city scale**: the city administrator, the district administrator and, in that district,
+   a street's coordinator, a community's worker, a grid's worker and a resident (``bench/city_pages.py``)
+   log in (Django test ``Client`` on the generated database, ``DEBUG`` off, in a process started as
+   ``linli.wsgi`` starts a web worker: views imported, start-up objects frozen out of the collector);
+   every page of each account's menu
    (``core.context.navigation``), list pages again with realistic filters (a status, a search word,
    page 2), and every API list (``GET`` operations of the OpenAPI schema without a path parameter) are
    requested ``--repeat`` times: p50/p95 per page. The **floor** of a page is the bare SQL of its

@@ -1,13 +1,19 @@
-"""The page walk of ``bench/city.py``: every menu page and API list of two accounts, timed beside its floor.
+"""The page walk of ``bench/city.py``: every menu page and API list of six accounts, timed beside its floor.
 
-For each account (``city_admin``: the city; ``qu440106``: 天河区) the walk requests, with Django's test
-``Client`` signed in as the account (``DEBUG`` off):
+The accounts are the city's administrator (``city_admin``), 天河区's (``qu440106``) and, in 天河区, the
+front line: the first street's coordinator, the first community's worker and the first grid's worker
+under it, and a resident of that community (an account the walk adds when the city has none: the
+generator makes staff accounts only) — a small scope is where the database's estimates go wrong in the
+other direction (a street's list walked through a city's table). For each account the walk requests,
+with Django's test ``Client`` signed in as the account (``DEBUG`` off):
 
 - every entry of its menu (``core.context.navigation``);
 - each such page again with the filters its own GET form offers: the first choice of each ``<select>``
   that has one (a status, a category…), a search word in its text box (a surname, as a worker would
   type), and page 2 when the page links to one;
-- every ``GET`` operation of the OpenAPI schema without a path parameter (the API lists).
+- every ``GET`` operation of the OpenAPI schema without a path parameter (the API lists; for the front
+  line the account's own records at ``…/me`` too). A front-line account refused a list that is not for
+  its role (403) or without a record of its own (404) is printed, not counted over target.
 
 What a page enqueues (an export of the city, say) is queued for the worker, as in production, not run
 inside the request being timed. Each URL is requested once to warm up (its statements captured with ``CaptureQueriesContext``), then
@@ -37,6 +43,8 @@ RATIO_FROM_MS = 100.0
 SLOW_S = 5.0
 SEARCH_WORD = "陈"
 ACCOUNTS = [("city_admin", "市管理员（全市）"), ("qu440106", "天河区管理员")]
+FRONT_DISTRICT = "440106"  # 天河区: its first street, community and grid, and a resident there
+RESIDENT = "resident_bench"
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Timing:
     floor_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
     parts: str = ""  # where a page made of parts spent its time, slowest first
+    refusal_expected: bool = False  # a front-line account refused what is not for its role
 
     @property
     def p50(self) -> float:
@@ -68,6 +77,8 @@ class Timing:
 
     @property
     def over(self) -> str:
+        if self.refusal_expected and self.status in (403, 404):
+            return ""
         if self.status >= 400:
             return f"HTTP {self.status}"
         why = []
@@ -159,7 +170,53 @@ def measure(client: Any, account: str, label: str, url: str, repeat: int, api: b
     return timing
 
 
-def api_lists() -> list[str]:
+def front_accounts() -> list[tuple[str, str]]:
+    """天河区's first street coordinator, community worker and grid worker under it (by region code), and
+    a resident of that community whose household has bookings (``RESIDENT``, added when missing)."""
+    from linli.core.models import User
+    from linli.core.roles import Role
+    from linli.registry.models import Person
+    from linli.services.models import Booking
+
+    out = []
+    within = FRONT_DISTRICT
+    for role, who in (
+        (Role.STREET_COORDINATOR, "街道协调员"),
+        (Role.COMMUNITY_WORKER, "社区工作人员"),
+        (Role.GRID_WORKER, "网格员"),
+    ):
+        user = (
+            User.objects.filter(role=role, is_active=True, region__code__startswith=within)
+            .order_by("region__code", "pk")
+            .first()
+        )
+        if user is None or user.region is None:
+            continue
+        out.append((user.username, f"{who} {user.region.name}"))
+        within = user.region.code
+    community = within[:12]
+    resident = User.objects.filter(username=RESIDENT).first()
+    if resident is None:
+        booked = Booking.objects.filter(region_code__startswith=community).values("person_id")
+        person = (
+            Person.objects.filter(region__code__startswith=community, household__isnull=False, pk__in=booked)
+            .order_by("pk")
+            .first()
+            or Person.objects.filter(region__code__startswith=community, household__isnull=False)
+            .order_by("pk")
+            .first()
+        )
+        if person is not None:
+            resident = User.objects.create(
+                username=RESIDENT, role=Role.RESIDENT, person=person, display_name="居民（测速）"
+            )
+    if resident is not None:
+        out.append((resident.username, "居民"))
+    return out
+
+
+def api_lists(*, own: bool = False) -> list[str]:
+    """The API's lists; with ``own`` also the account's own records (``…/me``)."""
     from linli.api import api
 
     schema = api.get_openapi_schema()
@@ -169,7 +226,7 @@ def api_lists() -> list[str]:
             params = ops["get"].get("parameters", [])
             if any(p.get("required") and p.get("in") == "query" for p in params):
                 continue  # a lookup, not a list
-            if path.endswith("/me") and path != "/api/me":
+            if path.endswith("/me") and path != "/api/me" and not own:
                 continue  # the account's own volunteer record etc.: an administrator has none (404)
             out.append(path)
     return sorted(out)
@@ -193,19 +250,24 @@ def walk(*, repeat: int, only: list[str] | None = None) -> tuple[float, int, flo
     # tests' immediate backend would write it inside the request being timed
     override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}).enable()
     apis = api_lists()
+    own_apis = api_lists(own=True)
 
     def wanted(url: str, label: str) -> bool:
         return not only or any(w in url or w in label for w in only)
 
     apis = [p for p in apis if wanted(p, "API")]
+    own_apis = [p for p in own_apis if wanted(p, "API")]
     results: list[Timing] = []
-    for username, who in ACCOUNTS:
+    front = front_accounts()
+    for username, who in ACCOUNTS + front:
+        is_front = (username, who) in front
+        lists = own_apis if is_front else apis
         user = User.objects.get(username=username)
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
         nav, _ = navigation(user)
         print(
-            f"pages of {username} ({who}): {len(nav)} menu entries, {len(apis)} API lists, ×{repeat}",
+            f"pages of {username} ({who}): {len(nav)} menu entries, {len(lists)} API lists, ×{repeat}",
             flush=True,
         )
         for url_name, label in nav:
@@ -223,8 +285,9 @@ def walk(*, repeat: int, only: list[str] | None = None) -> tuple[float, int, flo
                 v = measure(client, username, f"{label} · {what}", f"{url}?{urlencode(params)}", repeat)
                 results.append(v)
                 _line(v)
-        for path in apis:
+        for path in lists:
             t = measure(client, username, "API", path, repeat, api=True)
+            t.refusal_expected = is_front
             results.append(t)
             _line(t)
     over = [t for t in results if t.over]
