@@ -226,6 +226,7 @@ def test_a_grid_worker_reads_his_grids_requests_by_their_ids(cw: CasesWorld) -> 
     regions; another grid's request in his community is not his."""
     a = cw.world.accounts
     grid = a.grid_worker.region
+    assert grid is not None
     made = [
         services.case_create(
             by=a.resident,
