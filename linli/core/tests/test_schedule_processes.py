@@ -74,7 +74,9 @@ def test_two_schedulers_and_two_workers_run_each_due_time_once(tmp_path):
     heartbeat_runs = [e["run_id"] for e in finished if e["job"] == "heartbeat"]
     assert sorted(heartbeat_runs) == sorted(r.pk for r in runs)  # each run executed by exactly one worker
     assert len({r.worker for r in runs}) >= 1
-    # the other jobs were due once in these seconds, and ran once
+    # the other jobs were due once in these seconds (twice when they crossed one of the job's due times,
+    # cases_sweep's every five minutes, say), and each due time ran once
     for name in ("cases_sweep", "services_remind", "exports_purge"):
-        assert ScheduledRun.objects.filter(job=name).count() == 1
-        assert [e["job"] for e in finished].count(name) == 1
+        due = list(ScheduledRun.objects.filter(job=name).values_list("due_at", flat=True))
+        assert 1 <= len(due) <= 2 and len(set(due)) == len(due), due
+        assert [e["job"] for e in finished].count(name) == len(due)
