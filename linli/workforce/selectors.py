@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db.models import (
     Avg,
@@ -440,8 +440,10 @@ def my_open_items(user: Any) -> QuerySet[TaskItem]:
 
 
 @dataclass
-class CommunityFigures:
-    region: Region
+class Figures:
+    """A community's staffing figures: what the figures page shows, the API gives and the home page's
+    shortfalls sum."""
+
     households: int
     residents: int
     workers: int
@@ -463,6 +465,13 @@ class CommunityFigures:
         return short_of(self.households, self.workers)
 
 
+@dataclass
+class CommunityFigures(Figures):
+    """The figures of one community, with its region (a row of the figures page)."""
+
+    region: Region
+
+
 def communities_of(root: Region) -> QuerySet[Region]:
     """The communities under ``root`` by code: page it, then ``figures_of``."""
     return (
@@ -480,17 +489,6 @@ BY_ID_UP_TO = 2000  # regions of a page looked up by id; more (a city's 25 000) 
 def short_of(households: int, workers: int) -> int:
     """Community workers missing for one per 300 households (rounded up)."""
     return max(0, -(-households // 300) - workers)
-
-
-class Figures(NamedTuple):
-    """A community's staffing figures, as ``CommunityFigures`` carries them after its region."""
-
-    households: int
-    residents: int
-    workers: int
-    certified: int
-    grids: int
-    grids_without_worker: int
 
 
 def _figures_by_code(codes: list[str]) -> dict[str, Figures]:
@@ -561,7 +559,7 @@ def figures_of(communities: list[Region]) -> list[CommunityFigures]:
     residents (from the registry's kept counts), community workers, certified social workers, grids
     and grids without a grid worker."""
     by_code = _figures_by_code(sorted(c.code for c in communities))
-    return [CommunityFigures(c, *by_code[c.code]) for c in communities]
+    return [CommunityFigures(**vars(by_code[c.code]), region=c) for c in communities]
 
 
 def community_figures(root: Region) -> list[CommunityFigures]:
@@ -580,7 +578,7 @@ def shortfalls_of(root: Region) -> Shortfalls:
     """The home page's staffing figures under ``root``: what ``community_figures`` would sum, read by
     community code (a city's 2 851 communities make no Region object)."""
     figures = _figures_by_code(list(communities_of(root).values_list("code", flat=True)))
-    short = [short_of(f.households, f.workers) for f in figures.values()]
+    short = [f.short_300 for f in figures.values()]
     return Shortfalls(
         sum(1 for n in short if n), sum(short), sum(f.grids_without_worker for f in figures.values())
     )
