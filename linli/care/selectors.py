@@ -563,43 +563,40 @@ def overdue_count(user: Any) -> int:
 COMMUNITY_CODE_LENGTH = 12
 
 
-def group_counts(root_code: str) -> list[tuple[str, int]]:
-    """The open memberships per care group under ``root_code``: from the recounted ``GroupCount`` (per
-    community), counted live under a grid (a few hundred memberships)."""
-    if len(root_code) > COMMUNITY_CODE_LENGTH:
-        live = (
-            CareMembership.objects.filter(until__isnull=True)
-            .filter(subtree_q(root_code, "file__region__code"))
-            .values("rule__name", "rule__sort")
-            .annotate(n=Count("pk"))
-            .order_by("rule__sort")
+def _members_per_rule(*, live: Q | None, kept: QuerySet[GroupCount]) -> dict[int, int]:
+    """Open memberships per rule id: counted live under ``live`` (a grid's few hundred: the kept count is
+    per community), else summed from the kept ``GroupCount`` rows ``kept``."""
+    if live is not None:
+        counted = (
+            CareMembership.objects.filter(live, until__isnull=True).values("rule_id").annotate(n=Count("pk"))
         )
-        return [(r["rule__name"], r["n"]) for r in live]
-    rows = (
-        GroupCount.objects.filter(subtree_q(root_code, "region_code"), n__gt=0)
-        .values("rule__name", "rule__sort")
-        .annotate(total=Sum("n"))
-        .order_by("rule__sort")
+        return {r["rule_id"]: r["n"] for r in counted.order_by()}
+    summed = kept.filter(n__gt=0).values("rule_id").annotate(n=Sum("n"))
+    return {r["rule_id"]: r["n"] for r in summed.order_by()}
+
+
+def group_counts(root_code: str) -> list[tuple[str, int]]:
+    """The open memberships per care group under ``root_code`` (``_members_per_rule``), in the rules'
+    order, the groups with members only."""
+    grid = len(root_code) > COMMUNITY_CODE_LENGTH
+    counts = _members_per_rule(
+        live=subtree_q(root_code, "file__region__code") if grid else None,
+        kept=GroupCount.objects.filter(subtree_q(root_code, "region_code")),
     )
-    return [(r["rule__name"], r["total"]) for r in rows]
+    return [(rule.name, counts[rule.pk]) for rule in CareRule.objects.order_by("sort") if counts.get(rule.pk)]
 
 
 def rule_members(user: Any) -> dict[int, int]:
-    """在册人数 per care rule in ``user``'s scope (rule id → open memberships): the kept
-    ``GroupCount`` summed over the account's communities, counted live for an account bound to grids
-    (a grid's few hundred memberships; the kept count is per community). Out of scope counts nothing,
-    as everywhere: a community's worker sees his community's groups, not the city's."""
+    """在册人数 per care rule in ``user``'s scope (rule id → open memberships, ``_members_per_rule``):
+    an account bound to grids counted live, any other from the kept counts of its scope. Out of scope
+    counts nothing, as everywhere: a community's worker sees his community's groups, not the city's."""
     grids = any(len(code) > COMMUNITY_CODE_LENGTH for code in account_codes(user))
-    if grids and effective_role(user) in REGISTRY_READERS:
-        live = (
-            CareMembership.objects.filter(until__isnull=True)
-            .filter(account_subtrees_q(user, "file__region__code"))
-            .values("rule_id")
-            .annotate(n=Count("pk"))
-        )
-        return {r["rule_id"]: r["n"] for r in live}
-    rows = scoped(GroupCount.objects.filter(n__gt=0), user).values("rule_id").annotate(total=Sum("n"))
-    return {r["rule_id"]: r["total"] for r in rows}
+    return _members_per_rule(
+        live=account_subtrees_q(user, "file__region__code")
+        if grids and effective_role(user) in REGISTRY_READERS
+        else None,
+        kept=scoped(GroupCount.objects.all(), user),
+    )
 
 
 # --- referrals: where they can go, where they stand --------------------------------------------------

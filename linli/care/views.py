@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,9 +49,9 @@ from linli.care.models import (
 )
 from linli.core.forms import add_service_error
 from linli.core.models import AuthedHttpRequest
-from linli.core.paging import CountedPaginator, bounded_count, latest_first_sorted
+from linli.core.paging import CountedPaginator, bounded_count, latest_first
 from linli.core.roles import REGISTRY_READERS, Role, effective_role
-from linli.core.scope import scoped, street_or_below
+from linli.core.scope import scoped
 from linli.services.models import Application, TaxonomyTerm
 
 ABSENT = "不存在或不在本账号的数据范围内"
@@ -247,13 +247,9 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     total_done = sum(r.visited for r in by_rule)
     missed = scoped(Visit.objects.filter(status=VisitStatus.OVERDUE), user)
     overdue_total = selectors.overdue_count(user)
-    # the latest 30 (a street's whole list would be pages long on a phone): a district's or a city's by
-    # the index on (status, due_on) walked backwards, a street's own misses gathered and sorted (the
-    # walk read a city's 135 000 misses to find a street's thirty: 356 ms)
-    latest = latest_first_sorted("due_on") if street_or_below(user) else F("due_on").desc()
-    overdue = list(
+    overdue = list(  # the latest 30 (a street's whole list would be pages long on a phone)
         missed.select_related("file__person", "rule", "region", "assigned_to", "staff").order_by(
-            latest, "-id"
+            latest_first(user, "due_on"), "-id"
         )[:30]
     )
     refs = (

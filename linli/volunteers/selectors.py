@@ -12,9 +12,9 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.utils import timezone
 
 from linli.core.models import User
-from linli.core.paging import latest_first_sorted
+from linli.core.paging import latest_first
 from linli.core.roles import Role, effective_role
-from linli.core.scope import scoped, street_or_below, subtree_q
+from linli.core.scope import scoped, subtree_q
 from linli.regions.models import Level, Region
 from linli.volunteers.engine import stars
 from linli.volunteers.models import (
@@ -55,13 +55,7 @@ def volunteer_list(user: User, *, q: str = "", status: str = VolunteerStatus.ACT
         .annotate(s=Sum("hours"))
         .values("s")
     )
-    qs = qs.annotate(hours=Subquery(hours))
-    if street_or_below(user):
-        # a street searched by a surname walked the city's four million volunteers newest first until
-        # thirty of its own matched: 0.5 s warm, 11 s from disk (the district's and the city's lists
-        # keep the walk, which finds their thirty at once)
-        qs = qs.order_by(latest_first_sorted("registered_at"), "pk")
-    return qs
+    return qs.annotate(hours=Subquery(hours)).order_by(latest_first(user, "registered_at"), "pk")
 
 
 def my_volunteer(user: User) -> Volunteer | None:
