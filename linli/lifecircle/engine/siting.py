@@ -50,7 +50,10 @@ blocks: 0.015 % lower; 30 blocks: equal), and the multipliers that would tighten
 searched with the block MILPs re-solved at every step — one exact evaluation alone takes some fifty
 of them and about twice the time limit. Searched instead with the block values from local search (12
 blocks, twenty minutes of subgradient steps), they promised a 0.76 % gap and proved 1.8 %, looser
-than the LP: the local search's shortfall inside the blocks is as large as the gap itself. Two other
+than the LP: the local search's shortfall inside the blocks is as large as the gap itself. Cuts by
+region do not cut either: for a square of the map (9 of them), the weight its points can have covered
+is at most the best q sites' for it (found exactly), q the LP's site mass on the candidates reaching
+it, yet the LP's own solution meets every such cut — the sites at a square's edge count whole in it. Two other
 solvers on the same reduced model (measured, not dependencies): SCIP 10 needs 147 s for the root LP
 alone and its cutting planes lower the bound by 0.02 % in 240 s, without a feasible set; CP-SAT (two
 workers, 150 s) proves no bound below the total weight and finds a set 5 % worse than the search's.
